@@ -1,0 +1,102 @@
+# glovebox build: `make` builds ./glovebox; `make run` and `make test` are the
+# two commands a newcomer needs (see README.md). Every source file in src/ is
+# compiled; migrations, templates, static files and profiles are embedded into
+# the binary by tools/embed.c so the binary is self-contained.
+
+CC       ?= cc
+BUILD    ?= build
+BIN      ?= glovebox
+SANITIZE ?=
+PKGS     := libmicrohttpd jansson sqlite3 libpq libsodium inih yaml-0.1
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN   := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+          -Wmissing-prototypes -Wno-unused-parameter -Wvla
+OPT    ?= -O2 -g
+CFLAGS += -std=c17 -D_GNU_SOURCE $(WARN) $(OPT) -pthread -Isrc -I$(BUILD)/gen $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS) -pthread -lm
+
+ifneq ($(SANITIZE),)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+SRCS    := $(sort $(wildcard src/*.c))
+OBJS    := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS)) $(BUILD)/obj/assets.o
+LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+ASSETS  := $(sort $(wildcard migrations/*.sql templates/*.html static/* profiles/*.yaml))
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all deps run test unit unit-bins asan bench fuzz clean format check-broker
+.DEFAULT_GOAL := all
+
+all: $(BIN)
+
+$(BIN): $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
+	$(CC) $(CFLAGS) -MMD -c -o $@ $<
+
+$(BUILD)/embed: tools/embed.c | $(BUILD)/obj
+	$(CC) -std=c17 -O1 -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/gen/assets.c: $(BUILD)/embed $(ASSETS) | $(BUILD)/gen
+	$(BUILD)/embed $(ASSETS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/assets.o: $(BUILD)/gen/assets.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libglovebox.a: $(LIBOBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libglovebox.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libglovebox.a $(LDLIBS) -lcmocka
+
+$(BUILD)/obj $(BUILD)/gen $(BUILD)/tests:
+	mkdir -p $@
+
+-include $(wildcard $(BUILD)/obj/*.d)
+
+# Installs the Debian (and npm) packages that are missing; cheap when all are there.
+deps:
+	@scripts/deps.sh build
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(BIN) serve
+
+unit: $(UNIT_BINS)
+	@tests/run-unit.sh $(UNIT_BINS)
+
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all unit-bins
+	@tests/run.sh
+
+unit-bins: $(UNIT_BINS)
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan BIN=glovebox-asan SANITIZE=1 OPT="-O1 -g" all unit-bins
+
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh
+
+fuzz:
+	@tests/fuzz/run.sh 300
+
+# Fails if a feature file reaches personal data without the broker (see docs/architecture.md).
+check-broker:
+	@tools/check-broker.sh
+
+format:
+	clang-format -i src/*.c src/*.h
+
+clean:
+	rm -rf build build-asan glovebox glovebox-asan

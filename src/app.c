@@ -1,0 +1,96 @@
+/*
+ * app: building and tearing down the process-wide context of app.h.
+ */
+#include "app.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "log.h"
+#include "policy.h"
+#include "store.h"
+
+struct app app;
+
+/* A profile is a file when it looks like a path, else a bundled name. */
+static int load_profile(const char *name)
+{
+	struct policy_diags d = {0};
+	bool is_file = strchr(name, '/') || strstr(name, ".yaml") || strstr(name, ".yml");
+	app.policy = is_file ? policy_load_file(name, &d) : policy_load_bundled(name, &d);
+	if (!app.policy) {
+		if (d.count)
+			policy_diags_print(&d, name, stderr);
+		else
+			fprintf(stderr, "glovebox: no profile named '%s' (bundled: "
+					"north-american-motoring, mini-insiders)\n", name);
+		fprintf(stderr, "glovebox: refusing to start with a profile that fails its check\n");
+		return -1;
+	}
+	app.site_name = app.policy->site_name;
+	return 0;
+}
+
+static int ensure_data_dir(const char *dir)
+{
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		return 0;
+	fprintf(stderr, "glovebox: cannot create data directory %s: %s\n", dir, strerror(errno));
+	return -1;
+}
+
+int app_open(unsigned flags)
+{
+	char err[256];
+	config_finish(&app.cfg);
+	app.site_name = "glovebox";
+	if ((flags & APP_PROFILE) && load_profile(app.cfg.profile) != 0)
+		return -1;
+	if (crypto_init() != 0) {
+		fprintf(stderr, "glovebox: the crypto library cannot be used\n");
+		return -1;
+	}
+	if (ensure_data_dir(app.cfg.data_dir) != 0)
+		return -1;
+	if (crypto_keys_load(app.cfg.master_key_file, getenv("GLOVEBOX_MASTER_KEY"), &app.keys, err,
+			     sizeof(err)) != 0) {
+		fprintf(stderr, "glovebox: master key: %s\n", err);
+		return -1;
+	}
+	unsigned pool = app.cfg.db_pool ? (unsigned)app.cfg.db_pool
+					: (unsigned)(app.cfg.threads ? app.cfg.threads
+								     : sysconf(_SC_NPROCESSORS_ONLN)) + 2;
+	if (store_open(app.cfg.database, pool, &app.store, err, sizeof(err)) != 0) {
+		fprintf(stderr, "glovebox: database: %s\n", err);
+		return -1;
+	}
+	if (flags & APP_MIGRATE) {
+		int applied = 0;
+		if (store_migrate(app.store, &applied, err, sizeof(err)) != 0) {
+			fprintf(stderr, "glovebox: migration failed: %s\n", err);
+			return -1;
+		}
+		if (applied)
+			log_info("applied %d migration(s); schema version %d", applied,
+				 store_schema_version(app.store));
+	}
+	return 0;
+}
+
+void app_close(void)
+{
+	if (app.store)
+		store_close(app.store);
+	if (app.keys)
+		crypto_keys_free(app.keys);
+	if (app.policy)
+		policy_free(app.policy);
+	app.store = NULL;
+	app.keys = NULL;
+	app.policy = NULL;
+}

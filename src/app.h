@@ -1,0 +1,38 @@
+/*
+ * app: the process-wide context the server builds at start (configuration,
+ * keys, store, templates) and hands to every handler. Filled once by
+ * server.c before the HTTP engine starts, read-only afterwards.
+ */
+#ifndef GLOVEBOX_APP_H
+#define GLOVEBOX_APP_H
+
+#include "config.h"
+
+struct crypto_keys;
+struct policy;
+struct store;
+struct tpl_set;
+
+struct app {
+	struct config cfg;
+	struct crypto_keys *keys;
+	struct store *store;
+	struct tpl_set *tpl;
+	struct policy *policy;       /* the profile in force */
+	const char *site_name;
+	const char *style_version;   /* short hash of style.css for cache busting */
+};
+
+extern struct app app;
+
+enum app_open_flags {
+	APP_MIGRATE = 1 << 0,        /* apply pending migrations */
+	APP_PROFILE = 1 << 1,        /* load and check the profile; refuse a bad one */
+};
+
+/* Opens keys and store (and what flags ask for) for commands that need
+ * them. Prints errors to stderr. 0 or -1. */
+int app_open(unsigned flags);
+void app_close(void);
+
+#endif

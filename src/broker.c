@@ -1,0 +1,440 @@
+/*
+ * broker: purpose checks, data keys, sealing, the consent ledger and the
+ * hash-chained access log (see broker.h). The only file besides crypto.c
+ * that seals or opens personal fields.
+ */
+#include "broker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "buf.h"
+#include "crypto.h"
+#include "log.h"
+#include "mem.h"
+#include "store.h"
+
+#define BROKER_MAX_CATEGORIES 32
+
+struct broker_grant {
+	int64_t subject;
+	struct data_key *dk;
+	int categories[BROKER_MAX_CATEGORIES];
+	size_t ncategories;
+};
+
+struct subject_row {
+	bool found;
+	char kind[48];
+	unsigned char *sealed_key;
+	size_t sealed_len;
+	int64_t profile_version;
+};
+
+static const char SQL_SUBJECT_GET[] =
+	"SELECT kind, sealed_key, profile_version FROM subjects WHERE id = $1";
+static const char SQL_SUBJECT_INSERT[] =
+	"INSERT INTO subjects (id, kind, sealed_key, created_at, profile_version) "
+	"VALUES ($1, $2, $3, $4, $5)";
+static const char SQL_SUBJECT_ERASE[] =
+	"UPDATE subjects SET sealed_key = NULL, erased_at = $2 WHERE id = $1";
+static const char SQL_CONSENT_GET[] =
+	"SELECT state FROM consents WHERE subject_id = $1 AND purpose = $2";
+static const char SQL_CONSENT_UPSERT[] =
+	"INSERT INTO consents (subject_id, purpose, state, profile_version, changed_at, via) "
+	"VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (subject_id, purpose) DO UPDATE SET "
+	"state = excluded.state, profile_version = excluded.profile_version, "
+	"changed_at = excluded.changed_at, via = excluded.via";
+static const char SQL_CONSENT_EVENT[] =
+	"INSERT INTO consent_events (id, subject_id, purpose, state, profile_version, changed_at, via) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7)";
+/* A purpose added after the subject's data was collected, whose notice has
+ * not gone out at least the opt-out window ago. */
+static const char SQL_PENDING[] =
+	"SELECT COUNT(*) FROM new_uses n WHERE n.purpose = $1 AND n.version > $2 AND NOT EXISTS "
+	"(SELECT 1 FROM use_notices u WHERE u.subject_id = $3 AND u.purpose = n.purpose "
+	"AND u.version = n.version AND u.notified_at IS NOT NULL AND u.notified_at <= $4)";
+static const char SQL_HEAD_INIT[] =
+	"INSERT INTO access_log_head (id, seq, hash) VALUES (1, 0, $1) ON CONFLICT (id) DO NOTHING";
+static const char SQL_HEAD_GET_PG[] = "SELECT seq, hash FROM access_log_head WHERE id = 1 FOR UPDATE";
+static const char SQL_HEAD_GET[] = "SELECT seq, hash FROM access_log_head WHERE id = 1";
+static const char SQL_HEAD_SET[] = "UPDATE access_log_head SET seq = $1, hash = $2 WHERE id = 1";
+static const char SQL_LOG_INSERT[] =
+	"INSERT INTO access_log (seq, at, actor_kind, actor_id, role, recipient, subject_id, purpose, "
+	"categories, action, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+static const char SQL_LOG_ALL[] =
+	"SELECT seq, at, actor_kind, actor_id, role, recipient, subject_id, purpose, categories, "
+	"action, prev_hash, hash FROM access_log ORDER BY seq";
+
+static const char *const actor_names[] = {"self", "system", "staff", "recipient"};
+
+static int64_t now_seconds(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static int subject_row_cb(void *ctx, const struct store_row *row)
+{
+	struct subject_row *s = ctx;
+	s->found = true;
+	snprintf(s->kind, sizeof(s->kind), "%s", (const char *)row->cols[0].p);
+	if (row->cols[1].type == STORE_BLOB) {
+		s->sealed_key = xmalloc(row->cols[1].n);
+		memcpy(s->sealed_key, row->cols[1].p, row->cols[1].n);
+		s->sealed_len = row->cols[1].n;
+	}
+	s->profile_version = row->cols[2].type == STORE_INT ? row->cols[2].i : 0;
+	return 0;
+}
+
+static int int_cb(void *ctx, const struct store_row *row)
+{
+	*(int64_t *)ctx = row->cols[0].type == STORE_INT ? row->cols[0].i : 0;
+	return 0;
+}
+
+static int text_cb(void *ctx, const struct store_row *row)
+{
+	char *out = ctx;
+	snprintf(out, 16, "%s", row->cols[0].type == STORE_TEXT ? (const char *)row->cols[0].p : "");
+	return 0;
+}
+
+enum consent_state broker_consent_get(struct store_conn *c, int64_t subject, const char *purpose)
+{
+	char state[16] = "";
+	struct store_val p[] = {SV_INT(subject), SV_TEXT(purpose)};
+	if (store_exec(c, SQL_CONSENT_GET, p, 2, text_cb, state) <= 0)
+		return CONSENT_UNSET;
+	return strcmp(state, "on") == 0 ? CONSENT_ON : CONSENT_OFF;
+}
+
+int broker_consent_set(struct store_conn *c, int64_t subject, const char *purpose, bool on,
+		       const char *via)
+{
+	int64_t now = now_seconds(), version = app.policy->version;
+	const char *state = on ? "on" : "off";
+	struct store_val cur[] = {SV_INT(subject), SV_TEXT(purpose), SV_TEXT(state),
+				  SV_INT(version), SV_INT(now),	    SV_TEXT(via)};
+	struct store_val ev[] = {SV_INT(crypto_random_id()), SV_INT(subject), SV_TEXT(purpose),
+				 SV_TEXT(state), SV_INT(version), SV_INT(now), SV_TEXT(via)};
+	if (store_exec(c, SQL_CONSENT_UPSERT, cur, 6, NULL, NULL) < 0 ||
+	    store_exec(c, SQL_CONSENT_EVENT, ev, 7, NULL, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+static bool use_pending(struct store_conn *c, int64_t subject, int64_t subject_version,
+			const char *purpose)
+{
+	int64_t window = (int64_t)app.policy->settings.opt_out_window_days * 86400;
+	int64_t count = 0;
+	struct store_val p[] = {SV_TEXT(purpose), SV_INT(subject_version), SV_INT(subject),
+				SV_INT(now_seconds() - window)};
+	if (store_exec(c, SQL_PENDING, p, 4, int_cb, &count) < 0)
+		return true;     /* when in doubt, the new use does not apply */
+	return count > 0;
+}
+
+/* The bytes an access-log entry's hash covers, in a fixed order. */
+static void audit_serialise(struct buf *b, int64_t seq, int64_t at, const char *actor_kind,
+			    int64_t actor_id, const char *role, const char *recipient,
+			    int64_t subject, const char *purpose, const char *categories,
+			    const char *action, const unsigned char *prev, size_t prev_len)
+{
+	buf_printf(b, "%lld|%lld|%s|%lld|%s|%s|%lld|%s|%s|%s|", (long long)seq, (long long)at,
+		   actor_kind, (long long)actor_id, role, recipient, (long long)subject, purpose,
+		   categories, action);
+	buf_append(b, prev, prev_len);
+}
+
+static void audit_hash(const struct buf *b, unsigned char out[32])
+{
+	struct buf d;
+	buf_init(&d, 0);
+	buf_puts(&d, "glovebox-access-log\n");
+	buf_append(&d, b->data, b->len);
+	crypto_token_hash(app.keys, d.data, d.len, out);
+	buf_release(&d);
+}
+
+struct head {
+	int64_t seq;
+	unsigned char hash[32];
+};
+
+static int head_cb(void *ctx, const struct store_row *row)
+{
+	struct head *h = ctx;
+	h->seq = row->cols[0].i;
+	memset(h->hash, 0, sizeof(h->hash));
+	if (row->cols[1].type == STORE_BLOB && row->cols[1].n == 32)
+		memcpy(h->hash, row->cols[1].p, 32);
+	return 0;
+}
+
+static int audit_append(struct store_conn *c, const struct broker_use *u, const char *categories)
+{
+	const struct broker_actor *a = u->actor;
+	unsigned char zero[32] = {0}, hash[32];
+	struct head h = {0, {0}};
+	struct store_val init[] = {SV_BLOB(zero, 32)};
+	bool own_tx = !store_in_transaction(c);
+	if (own_tx && store_begin(c) != 0)
+		return -1;
+	int rc = -1;
+	if (store_exec(c, SQL_HEAD_INIT, init, 1, NULL, NULL) < 0)
+		goto out;
+	const char *get = store_engine_of(app.store) == STORE_POSTGRES ? SQL_HEAD_GET_PG : SQL_HEAD_GET;
+	if (store_exec(c, get, NULL, 0, head_cb, &h) != 1)
+		goto out;
+	int64_t seq = h.seq + 1, at = now_seconds();
+	const char *kind = actor_names[a->kind];
+	const char *role = a->role ? a->role : "", *recipient = a->recipient ? a->recipient : "";
+	struct buf b;
+	buf_init(&b, 0);
+	audit_serialise(&b, seq, at, kind, a->id, role, recipient, u->subject, u->purpose,
+			categories, u->action, h.hash, 32);
+	audit_hash(&b, hash);
+	buf_release(&b);
+	struct store_val row[] = {SV_INT(seq),	     SV_INT(at),	 SV_TEXT(kind),
+				  SV_INT(a->id),     SV_TEXT(role),	 SV_TEXT(recipient),
+				  SV_INT(u->subject), SV_TEXT(u->purpose), SV_TEXT(categories),
+				  SV_TEXT(u->action), SV_BLOB(h.hash, 32), SV_BLOB(hash, 32)};
+	struct store_val head[] = {SV_INT(seq), SV_BLOB(hash, 32)};
+	if (store_exec(c, SQL_LOG_INSERT, row, 12, NULL, NULL) < 0 ||
+	    store_exec(c, SQL_HEAD_SET, head, 2, NULL, NULL) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (own_tx) {
+		if (rc == 0)
+			rc = store_commit(c);
+		else
+			store_rollback(c);
+	}
+	return rc;
+}
+
+static int categories_resolve(const char *const *names, size_t n, int *out, struct buf *joined)
+{
+	if (n > BROKER_MAX_CATEGORIES)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = policy_category_index(app.policy, names[i]);
+		if (joined)
+			buf_printf(joined, "%s%s", i ? "," : "", names[i]);
+	}
+	return 0;
+}
+
+static struct broker_grant *grant_new(int64_t subject, struct data_key *dk, const int *cats,
+				      size_t n)
+{
+	struct broker_grant *g = xcalloc(1, sizeof(*g));
+	g->subject = subject;
+	g->dk = dk;
+	memcpy(g->categories, cats, n * sizeof(int));
+	g->ncategories = n;
+	return g;
+}
+
+int broker_open(struct store_conn *c, const struct broker_use *u, struct broker_grant **grant,
+		enum decision_reason *reason)
+{
+	const struct policy *p = app.policy;
+	int cats[BROKER_MAX_CATEGORIES];
+	struct subject_row s = {0};
+	struct buf joined;
+	int rc = -1;
+	*grant = NULL;
+	*reason = DECISION_ALLOWED;
+	buf_init(&joined, 4096);
+	if (categories_resolve(u->categories, u->ncategories, cats, &joined) != 0) {
+		*reason = DENY_UNKNOWN_CATEGORY;
+		goto out;
+	}
+	struct store_val id[] = {SV_INT(u->subject)};
+	if (store_exec(c, SQL_SUBJECT_GET, id, 1, subject_row_cb, &s) < 0 || !s.found ||
+	    !s.sealed_key)
+		goto out;       /* no such subject, or erased: nothing to open */
+	struct decision_input in = {
+		.purpose = policy_purpose_index(p, u->purpose),
+		.categories = cats,
+		.ncategories = u->ncategories,
+		.subject = policy_subject_index(p, s.kind),
+		.actor = u->actor->kind,
+		.role = u->actor->role ? policy_role_index(p, u->actor->role) : -1,
+		.recipient = u->actor->recipient ? policy_recipient_index(p, u->actor->recipient) : -1,
+	};
+	if (in.purpose >= 0) {
+		in.consent = broker_consent_get(c, u->subject, u->purpose);
+		in.pending = use_pending(c, u->subject, s.profile_version, u->purpose);
+	}
+	*reason = policy_decide(p, &in);
+	if (*reason != DECISION_ALLOWED)
+		goto out;
+	struct data_key *dk;
+	if (crypto_datakey_open(app.keys, u->subject, s.sealed_key, s.sealed_len, &dk) != 0) {
+		log_error("data key of a subject does not open");
+		goto out;
+	}
+	if ((u->actor->kind == ACTOR_STAFF || u->actor->kind == ACTOR_RECIPIENT) &&
+	    audit_append(c, u, joined.data ? joined.data : "") != 0) {
+		crypto_datakey_free(dk);
+		log_error("access log append failed; access refused");
+		goto out;
+	}
+	*grant = grant_new(u->subject, dk, cats, u->ncategories);
+	rc = 0;
+out:
+	free(s.sealed_key);
+	buf_release(&joined);
+	return rc;
+}
+
+int broker_subject_new(struct store_conn *c, const char *kind, const char *purpose,
+		       const char *const *categories, size_t ncategories, int64_t *subject,
+		       struct broker_grant **grant, enum decision_reason *reason)
+{
+	const struct policy *p = app.policy;
+	int cats[BROKER_MAX_CATEGORIES];
+	*grant = NULL;
+	*reason = DECISION_ALLOWED;
+	if (categories_resolve(categories, ncategories, cats, NULL) != 0) {
+		*reason = DENY_UNKNOWN_CATEGORY;
+		return -1;
+	}
+	struct decision_input in = {
+		.purpose = policy_purpose_index(p, purpose),
+		.categories = cats,
+		.ncategories = ncategories,
+		.subject = policy_subject_index(p, kind),
+		.actor = ACTOR_SELF,
+		.role = -1,
+		.recipient = -1,
+	};
+	*reason = policy_decide(p, &in);
+	if (*reason != DECISION_ALLOWED)
+		return -1;
+	int64_t id = crypto_random_id();
+	struct data_key *dk;
+	unsigned char *sealed;
+	size_t sealed_len;
+	if (crypto_datakey_new(app.keys, id, &dk, &sealed, &sealed_len) != 0)
+		return -1;
+	struct store_val row[] = {SV_INT(id), SV_TEXT(kind), SV_BLOB(sealed, sealed_len),
+				  SV_INT(now_seconds()), SV_INT(p->version)};
+	int rc = store_exec(c, SQL_SUBJECT_INSERT, row, 5, NULL, NULL);
+	free(sealed);
+	if (rc < 0) {
+		crypto_datakey_free(dk);
+		return -1;
+	}
+	*subject = id;
+	*grant = grant_new(id, dk, cats, ncategories);
+	return 0;
+}
+
+static bool grant_covers(const struct broker_grant *g, const char *category)
+{
+	int idx = policy_category_index(app.policy, category);
+	for (size_t i = 0; i < g->ncategories; i++)
+		if (idx >= 0 && g->categories[i] == idx)
+			return true;
+	return false;
+}
+
+int broker_seal(const struct broker_grant *g, const char *category, const char *table,
+		const char *column, int64_t row, const char *value, size_t len, unsigned char **ct,
+		size_t *ct_len)
+{
+	if (!grant_covers(g, category)) {
+		log_error("seal of a category outside the grant (%s)", category);
+		return -1;
+	}
+	return crypto_seal(g->dk, table, column, row, value, len, ct, ct_len);
+}
+
+int broker_read(const struct broker_grant *g, const char *category, const char *table,
+		const char *column, int64_t row, const void *ct, size_t ct_len, char **plain,
+		size_t *len)
+{
+	if (!grant_covers(g, category)) {
+		log_error("read of a category outside the grant (%s)", category);
+		return -1;
+	}
+	return crypto_open(g->dk, table, column, row, ct, ct_len, plain, len);
+}
+
+void broker_plain_free(char *plain, size_t len)
+{
+	crypto_plain_free(plain, len);
+}
+
+int64_t broker_grant_subject(const struct broker_grant *g)
+{
+	return g->subject;
+}
+
+void broker_grant_free(struct broker_grant *g)
+{
+	if (!g)
+		return;
+	crypto_datakey_free(g->dk);
+	free(g);
+}
+
+int broker_subject_erase(struct store_conn *c, int64_t subject)
+{
+	struct store_val p[] = {SV_INT(subject), SV_INT(now_seconds())};
+	return store_exec(c, SQL_SUBJECT_ERASE, p, 2, NULL, NULL) < 0 ? -1 : 0;
+}
+
+struct verify_ctx {
+	unsigned char prev[32];
+	int64_t bad_seq, entries;
+};
+
+static const char *col_text(const struct store_row *row, size_t i)
+{
+	return row->cols[i].type == STORE_TEXT ? (const char *)row->cols[i].p : "";
+}
+
+static int verify_cb(void *ctx, const struct store_row *row)
+{
+	struct verify_ctx *v = ctx;
+	unsigned char hash[32];
+	struct buf b;
+	int64_t seq = row->cols[0].i;
+	v->entries++;
+	bool prev_ok = row->cols[10].type == STORE_BLOB && row->cols[10].n == 32 &&
+		       memcmp(row->cols[10].p, v->prev, 32) == 0;
+	buf_init(&b, 0);
+	audit_serialise(&b, seq, row->cols[1].i, col_text(row, 2), row->cols[3].i, col_text(row, 4),
+			col_text(row, 5), row->cols[6].i, col_text(row, 7), col_text(row, 8),
+			col_text(row, 9), v->prev, 32);
+	audit_hash(&b, hash);
+	buf_release(&b);
+	bool hash_ok = row->cols[11].type == STORE_BLOB && row->cols[11].n == 32 &&
+		       crypto_equal(row->cols[11].p, hash, 32);
+	if (!prev_ok || !hash_ok || seq != v->entries) {
+		v->bad_seq = seq;
+		return 1;
+	}
+	memcpy(v->prev, hash, 32);
+	return 0;
+}
+
+int broker_audit_verify(struct store_conn *c, int64_t *bad_seq, int64_t *entries)
+{
+	struct verify_ctx v = {{0}, 0, 0};
+	if (store_exec(c, SQL_LOG_ALL, NULL, 0, verify_cb, &v) < 0)
+		return -1;
+	*bad_seq = v.bad_seq;
+	*entries = v.entries;
+	return v.bad_seq ? -1 : 0;
+}

@@ -1,0 +1,93 @@
+/*
+ * broker: the one way any feature reads or writes personal data.
+ *
+ * A feature states (subject, purpose, categories, actor). The broker asks
+ * policy_decide() with the profile in force, the subject's consent for that
+ * purpose and, for a purpose new since the subject's data was collected,
+ * whether its opt-out window has passed (NAM10). If the use is allowed it
+ * opens the subject's data key and returns a grant that can seal and open
+ * exactly those categories; otherwise it refuses with a reason. Uses by
+ * staff and hand-overs to partners are appended to the hash-chained access
+ * log, which the member sees on their dashboard (ALL01, NAM11).
+ *
+ * Feature files never call crypto_seal/crypto_open/crypto_datakey_* or
+ * touch sealed columns without a grant: tools/check-broker.sh fails the
+ * build's tests if one does.
+ */
+#ifndef GLOVEBOX_BROKER_H
+#define GLOVEBOX_BROKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+struct store_conn;
+struct broker_grant;
+
+struct broker_actor {
+	enum actor_kind kind;
+	int64_t id;                  /* SELF: the subject; STAFF: the staff account; else 0 */
+	const char *role;            /* STAFF: role id */
+	const char *recipient;       /* RECIPIENT: recipient id */
+};
+
+struct broker_use {
+	const struct broker_actor *actor;
+	int64_t subject;
+	const char *purpose;
+	const char *const *categories;
+	size_t ncategories;
+	const char *action;          /* "read", "write", "disclose", "erase": for the access log */
+};
+
+/*
+ * Decides and, when allowed, opens the subject's data key. Returns 0 with
+ * *grant set, or -1 with *reason (a refusal, or DECISION_ALLOWED when the
+ * store or the key failed: then nothing was decided against the caller).
+ */
+int broker_open(struct store_conn *c, const struct broker_use *u, struct broker_grant **grant,
+		enum decision_reason *reason);
+
+/*
+ * Creates a data subject of kind (a subject id of the profile) with a fresh
+ * data key, inside the caller's transaction, and returns a grant for the
+ * collection's purpose and categories (the collection point's own fields).
+ */
+int broker_subject_new(struct store_conn *c, const char *kind, const char *purpose,
+		       const char *const *categories, size_t ncategories, int64_t *subject,
+		       struct broker_grant **grant, enum decision_reason *reason);
+
+/* Seals value for category into (table, column, row). The category must be
+ * one the grant covers. *ct is malloc'd. */
+int broker_seal(const struct broker_grant *g, const char *category, const char *table,
+		const char *column, int64_t row, const char *value, size_t len, unsigned char **ct,
+		size_t *ct_len);
+/* Opens a sealed value; *plain is malloc'd and NUL-terminated: release it
+ * with broker_plain_free(). -1 if the category is not covered or the value
+ * does not open. */
+int broker_read(const struct broker_grant *g, const char *category, const char *table,
+		const char *column, int64_t row, const void *ct, size_t ct_len, char **plain,
+		size_t *len);
+void broker_plain_free(char *plain, size_t len);
+int64_t broker_grant_subject(const struct broker_grant *g);
+void broker_grant_free(struct broker_grant *g);
+
+/* Destroys the subject's data key (crypto-shredding, ALL02). */
+int broker_subject_erase(struct store_conn *c, int64_t subject);
+
+/* ---- the consent ledger ---- */
+
+/* Records a choice: state on/off for purpose, given via "form", "link",
+ * "gpc", "api", "staff_letter", "staff_call", "profile_default". */
+int broker_consent_set(struct store_conn *c, int64_t subject, const char *purpose, bool on,
+		       const char *via);
+enum consent_state broker_consent_get(struct store_conn *c, int64_t subject, const char *purpose);
+
+/* ---- the access log ---- */
+
+/* Walks the chain. Returns 0 when intact; otherwise -1 and *bad_seq is the
+ * first entry whose hash does not match. */
+int broker_audit_verify(struct store_conn *c, int64_t *bad_seq, int64_t *entries);
+
+#endif

@@ -1,0 +1,269 @@
+/*
+ * config: the directive table and the three sources it is read from
+ * (INI file via libinih, GLOVEBOX_* environment, --flags).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+
+enum directive_type { DT_STRING, DT_LONG, DT_BOOL };
+
+struct directive {
+	const char *key;          /* INI key and flag name */
+	enum directive_type type;
+	size_t offset;
+	const char *def;          /* default as text */
+	const char *help;
+};
+
+#define D(key, type, field, def, help) {key, type, offsetof(struct config, field), def, help}
+
+static const struct directive directives[] = {
+	D("config", DT_STRING, config_file, "", "INI file with any of these keys"),
+	D("listen", DT_STRING, listen, "127.0.0.1:8080", "address and port to serve on"),
+	D("data", DT_STRING, data_dir, "./var", "data directory (database, master key)"),
+	D("database", DT_STRING, database, "", "sqlite:PATH or postgres://... (default sqlite:DATA/glovebox.db)"),
+	D("master-key-file", DT_STRING, master_key_file, "", "master key file (default DATA/master.key); or set GLOVEBOX_MASTER_KEY"),
+	D("profile", DT_STRING, profile, "north-american-motoring", "privacy profile: bundled name or YAML file"),
+	D("log-file", DT_STRING, log_file, "", "log file (default: standard error)"),
+	D("log-level", DT_STRING, log_level, "info", "debug, info, warn or error"),
+	D("threads", DT_LONG, threads, "0", "HTTP threads (0 = one per core)"),
+	D("db-pool", DT_LONG, db_pool, "0", "database connections (0 = threads + 2)"),
+	D("max-connections", DT_LONG, max_connections, "1024", "open client connections at most"),
+	D("idle-timeout", DT_LONG, idle_timeout, "30", "seconds before an idle connection is closed"),
+	D("password-hashes", DT_LONG, password_hashes, "0", "password hashes at once (0 = one per core)"),
+	D("retention-interval", DT_LONG, retention_interval, "3600", "seconds between retention passes (0 = only by hand)"),
+	D("behind-tls", DT_BOOL, behind_tls, "false", "the site is served over HTTPS (Secure, __Host- cookies)"),
+};
+
+#define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
+
+static const struct directive *directive_find(const char *key, size_t len)
+{
+	for (size_t i = 0; i < NDIRECTIVES; i++)
+		if (strlen(directives[i].key) == len && strncmp(directives[i].key, key, len) == 0)
+			return &directives[i];
+	return NULL;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = {"1", "true", "yes", "on"};
+	static const char *const no[] = {"0", "false", "no", "off"};
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Sets one directive from text. -1 if the value does not parse. */
+static int directive_set(struct config *c, const struct directive *d, const char *value)
+{
+	void *field = (char *)c + d->offset;
+	switch (d->type) {
+	case DT_STRING: {
+		char **s = field;
+		free(*s);
+		*s = xstrdup(value);
+		return 0;
+	}
+	case DT_LONG: {
+		char *end;
+		errno = 0;
+		long v = strtol(value, &end, 10);
+		if (errno || end == value || *end || v < 0 || v > 1000000)
+			return -1;
+		*(long *)field = v;
+		return 0;
+	}
+	case DT_BOOL:
+		return parse_bool(value, field);
+	}
+	return -1;
+}
+
+void config_init(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < NDIRECTIVES; i++)
+		directive_set(c, &directives[i], directives[i].def);
+}
+
+void config_release(struct config *c)
+{
+	for (size_t i = 0; i < NDIRECTIVES; i++)
+		if (directives[i].type == DT_STRING) {
+			char **s = (char **)((char *)c + directives[i].offset);
+			free(*s);
+			*s = NULL;
+		}
+}
+
+/* libinih reports the line of the first entry whose handler returned 0;
+ * the handler leaves the reason here. */
+struct ini_ctx {
+	struct config *c;
+	char problem[128];
+};
+
+static int ini_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct ini_ctx *ctx = user;
+	const struct directive *d = directive_find(name, strlen(name));
+	if (!d || d->offset == offsetof(struct config, config_file)) {
+		snprintf(ctx->problem, sizeof(ctx->problem), "unknown key '%.64s'", name);
+		return 0;
+	}
+	if (directive_set(ctx->c, d, value) != 0) {
+		snprintf(ctx->problem, sizeof(ctx->problem), "bad value for '%s'", name);
+		return 0;
+	}
+	return 1;
+}
+
+static void env_name(const char *key, char *out, size_t n)
+{
+	size_t k = 0;
+	const char *prefix = "GLOVEBOX_";
+	for (const char *p = prefix; *p && k + 1 < n; p++)
+		out[k++] = *p;
+	for (const char *p = key; *p && k + 1 < n; p++)
+		out[k++] = *p == '-' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	out[k] = '\0';
+}
+
+/* Finds "--key=value" or "--key value"; returns how many argv slots it used, 0 if none. */
+static int flag_value(int argc, char **argv, int i, const struct directive **d, const char **value)
+{
+	const char *a = argv[i] + 2;
+	const char *eq = strchr(a, '=');
+	size_t len = eq ? (size_t)(eq - a) : strlen(a);
+	*d = directive_find(a, len);
+	if (!*d)
+		return -1;
+	if (eq) {
+		*value = eq + 1;
+		return 1;
+	}
+	if ((*d)->type == DT_BOOL) {
+		*value = "true";
+		return 1;
+	}
+	if (i + 1 >= argc)
+		return -2;
+	*value = argv[i + 1];
+	return 2;
+}
+
+int config_load(struct config *c, int argc, char **argv, int *nargs, bool *help, FILE *err)
+{
+	*help = false;
+	*nargs = 0;
+	/* The config file path first: flag, then environment. */
+	const char *file = getenv("GLOVEBOX_CONFIG");
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			file = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			file = argv[i] + 9;
+	}
+	if (file && *file) {
+		directive_set(c, &directives[0], file);
+		struct ini_ctx ctx = {c, ""};
+		int rc = ini_parse(file, ini_entry, &ctx);
+		if (rc < 0) {
+			fprintf(err, "%s: cannot read the configuration file\n", file);
+			return -1;
+		}
+		if (rc > 0) {
+			fprintf(err, "%s:%d: %s\n", file, rc, ctx.problem[0] ? ctx.problem : "syntax error");
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < NDIRECTIVES; i++) {
+		char name[64];
+		env_name(directives[i].key, name, sizeof(name));
+		const char *v = getenv(name);
+		if (v && directive_set(c, &directives[i], v) != 0) {
+			fprintf(err, "%s: bad value\n", name);
+			return -1;
+		}
+	}
+	for (int i = 0; i < argc;) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			*help = true;
+			i++;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			for (int k = i + 1; k < argc; k++)
+				argv[(*nargs)++] = argv[k];
+			return 0;
+		}
+		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+			/* *nargs <= i always holds, so this never overwrites an unread slot. */
+			argv[(*nargs)++] = argv[i];
+			i++;
+			continue;
+		}
+		const struct directive *d;
+		const char *value;
+		int used = flag_value(argc, argv, i, &d, &value);
+		if (used == -1) {
+			fprintf(err, "unknown option '%s' (see --help)\n", a);
+			return -1;
+		}
+		if (used == -2) {
+			fprintf(err, "option '%s' needs a value\n", a);
+			return -1;
+		}
+		if (directive_set(c, d, value) != 0) {
+			fprintf(err, "bad value for '--%s'\n", d->key);
+			return -1;
+		}
+		i += used;
+	}
+	return 0;
+}
+
+void config_finish(struct config *c)
+{
+	size_t n = strlen(c->data_dir) + 32;
+	if (!*c->database) {
+		free(c->database);
+		c->database = xmalloc(n);
+		snprintf(c->database, n, "sqlite:%s/glovebox.db", c->data_dir);
+	}
+	if (!*c->master_key_file) {
+		free(c->master_key_file);
+		c->master_key_file = xmalloc(n);
+		snprintf(c->master_key_file, n, "%s/master.key", c->data_dir);
+	}
+}
+
+void config_usage(FILE *out)
+{
+	fprintf(out, "Options (each also an INI key and a GLOVEBOX_* environment variable):\n");
+	for (size_t i = 0; i < NDIRECTIVES; i++) {
+		char env[64], flag[64];
+		env_name(directives[i].key, env, sizeof(env));
+		snprintf(flag, sizeof(flag), "--%s%s", directives[i].key,
+			 directives[i].type == DT_BOOL ? "" : "=V");
+		fprintf(out, "  %-24s %s\n  %-24s [%s%s%s]\n", flag, directives[i].help, "", env,
+			*directives[i].def ? ", default " : "", directives[i].def);
+	}
+}

@@ -1,0 +1,50 @@
+/*
+ * config: the server's settings. Each setting has one entry in the
+ * directive table (config.c) that gives its INI key, its command-line flag
+ * (--KEY) and its environment variable (GLOVEBOX_KEY, upper-cased, '-' as
+ * '_'). Precedence, lowest first: built-in default, INI file (--config FILE
+ * or GLOVEBOX_CONFIG), environment, flags.
+ */
+#ifndef GLOVEBOX_CONFIG_H
+#define GLOVEBOX_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct config {
+	char *config_file;
+	char *listen;            /* HOST:PORT, [V6]:PORT */
+	char *data_dir;
+	char *database;          /* sqlite:PATH or postgres://...; default sqlite:DATA/glovebox.db */
+	char *master_key_file;   /* default DATA/master.key */
+	char *profile;           /* bundled name or path */
+	char *log_file;          /* empty: stderr */
+	char *log_level;
+	long threads;            /* HTTP thread pool; 0 = number of cores */
+	long db_pool;            /* store connections; 0 = threads + 2 */
+	long max_connections;
+	long idle_timeout;       /* seconds */
+	long password_hashes;    /* concurrent Argon2id hashes; 0 = cores */
+	long retention_interval; /* seconds between retention passes; 0 = off */
+	bool behind_tls;         /* served over TLS (directly or by a proxy) */
+};
+
+/* Fills c with defaults. */
+void config_init(struct config *c);
+void config_release(struct config *c);
+
+/*
+ * Applies the INI file, the environment and the flags in argv. Arguments
+ * that are not flags are moved, in order, to the front of argv and counted
+ * in *nargs (everything after "--" is an argument). Returns 0, or -1 after
+ * printing an error ("FILE:LINE: unknown key 'x'") to err. --help sets *help.
+ */
+int config_load(struct config *c, int argc, char **argv, int *nargs, bool *help, FILE *err);
+
+/* Prints the flags, their environment variables and defaults. */
+void config_usage(FILE *out);
+
+/* Fills in paths that depend on others (database, master key under data dir). */
+void config_finish(struct config *c);
+
+#endif

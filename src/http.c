@@ -1,0 +1,719 @@
+/*
+ * http: the HTTP engine adapter. The only file that includes
+ * <microhttpd.h>: it turns libmicrohttpd's callbacks into struct req,
+ * enforces the documented limits, parses bodies (urlencoded and multipart
+ * through libmicrohttpd's post processor, JSON through jansson), checks
+ * declared parameters, calls the route's handler and sends the response
+ * with the security headers every response carries.
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "log.h"
+#include "mem.h"
+#include "metrics.h"
+#include "route.h"
+
+struct form_field {
+	const struct param_spec *spec;
+	struct buf value;
+	bool too_long;
+};
+
+struct conn_state {
+	struct req req;
+	struct MHD_Connection *conn;
+	struct MHD_PostProcessor *pp;
+	struct buf upload;             /* JSON bodies */
+	struct form_field fields[HTTP_MAX_PARAMS];
+	size_t nfields;
+	uint64_t start_us;
+	size_t uri_len;
+	size_t body_bytes;             /* form bytes seen so far */
+	bool started, responded, discard, too_large, bad_form;
+};
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+};
+
+static http_error_page_fn error_page;
+static _Atomic uint64_t next_request_id;
+static int unmatched_slot = -1;
+static bool send_hsts;
+
+/* Headers every response carries. The CSP allows no inline script and no
+ * third-party origin; later features that may load a third-party tag (with
+ * the profile's and the visitor's leave) extend it per response. */
+static const struct http_kv security_headers[] = {
+	{"Content-Security-Policy",
+	 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+	 "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
+	{"X-Content-Type-Options", "nosniff"},
+	{"X-Frame-Options", "DENY"},
+	{"Referrer-Policy", "same-origin"},
+	{"Cross-Origin-Opener-Policy", "same-origin"},
+	{"Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"},
+};
+
+static const struct {
+	const char *name;
+	enum http_method m;
+} methods[] = {
+	{"GET", HTTP_GET},   {"HEAD", HTTP_HEAD},	{"POST", HTTP_POST},
+	{"PUT", HTTP_PUT},   {"PATCH", HTTP_PATCH}, {"DELETE", HTTP_DELETE},
+};
+
+uint64_t http_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+const char *http_method_name(enum http_method m)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].m == m)
+			return methods[i].name;
+	return "OTHER";
+}
+
+static enum http_method method_parse(const char *s)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i].name, s) == 0)
+			return methods[i].m;
+	return HTTP_OTHER;
+}
+
+void http_set_error_page(http_error_page_fn fn)
+{
+	error_page = fn;
+}
+
+/* ---- request accessors ---- */
+
+const char *req_param(const struct req *r, const char *name)
+{
+	for (size_t i = 0; i < r->nparams; i++)
+		if (strcmp(r->params[i].name, name) == 0)
+			return r->params[i].value;
+	return NULL;
+}
+
+const char *req_header(const struct req *r, const char *name)
+{
+	const struct conn_state *cs = r->engine;
+	return MHD_lookup_connection_value(cs->conn, MHD_HEADER_KIND, name);
+}
+
+const char *req_cookie(const struct req *r, const char *name)
+{
+	const struct conn_state *cs = r->engine;
+	return MHD_lookup_connection_value(cs->conn, MHD_COOKIE_KIND, name);
+}
+
+/* ---- responses ---- */
+
+void resp_header(struct req *r, const char *name, const char *value)
+{
+	if (r->nheaders >= HTTP_MAX_RESP_HEADERS) {
+		log_error("response header table full (route %s)", r->route ? r->route->name : "-");
+		return;
+	}
+	r->headers[r->nheaders].name = arena_strdup(r->arena, name);
+	r->headers[r->nheaders].value = arena_strdup(r->arena, value);
+	r->nheaders++;
+}
+
+void resp_body(struct req *r, int status, const char *type, const void *data, size_t len)
+{
+	r->status = status;
+	r->content_type = type;
+	r->static_body = NULL;
+	buf_reset(&r->body);
+	if (buf_append(&r->body, data, len) != 0)
+		log_error("response body over its limit (route %s)", r->route ? r->route->name : "-");
+}
+
+void resp_static(struct req *r, int status, const char *type, const void *data, size_t len)
+{
+	r->status = status;
+	r->content_type = type;
+	r->static_body = data;
+	r->static_len = len;
+}
+
+void resp_json(struct req *r, int status, json_t *body)
+{
+	r->status = status;
+	r->content_type = "application/json";
+	r->static_body = NULL;
+	buf_reset(&r->body);
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (text) {
+		buf_puts(&r->body, text);
+		free(text);
+	}
+}
+
+static bool wants_json(const struct req *r)
+{
+	if (r->route)
+		return (r->route->flags & ROUTE_API) != 0;
+	return r->path && strncmp(r->path, "/api/", 5) == 0;
+}
+
+void resp_error(struct req *r, int status, const char *code, const char *message,
+		const char *field)
+{
+	if (!wants_json(r) && error_page) {
+		error_page(r, status, message);
+		r->status = status;
+		return;
+	}
+	json_t *err = json_pack("{s:{s:s,s:s,s:s?}}", "error", "code", code, "message", message,
+				"field", field);
+	resp_json(r, status, err);
+}
+
+/* ---- limits ---- */
+
+struct header_tally {
+	size_t count, bytes;
+};
+
+static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct header_tally *t = cls;
+	t->count++;
+	t->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
+	return MHD_YES;
+}
+
+static bool has_body(struct MHD_Connection *c)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+	const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
+	return te != NULL || (cl != NULL && strcmp(cl, "0") != 0);
+}
+
+/* ---- sending ---- */
+
+static enum MHD_Result send_response(struct conn_state *cs)
+{
+	struct req *r = &cs->req;
+	struct MHD_Response *resp;
+	if (r->status == 0) {
+		log_error("handler set no response (route %s)", r->route ? r->route->name : "-");
+		resp_error(r, 500, "internal", "The server could not answer this request.", NULL);
+	}
+	if (r->static_body) {
+		resp = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body,
+						       MHD_RESPMEM_PERSISTENT);
+	} else {
+		size_t len;
+		char *data = buf_detach(&r->body, &len);
+		resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+		if (!resp)
+			free(data);
+	}
+	if (!resp)
+		return MHD_NO;
+	for (size_t i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
+		MHD_add_response_header(resp, security_headers[i].name, security_headers[i].value);
+	if (r->content_type)
+		MHD_add_response_header(resp, "Content-Type", r->content_type);
+	bool has_cache_control = false;
+	for (size_t i = 0; i < r->nheaders; i++) {
+		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+		if (strcasecmp(r->headers[i].name, "Cache-Control") == 0)
+			has_cache_control = true;
+	}
+	/* Dynamic answers are never cached unless the handler says otherwise:
+	 * any of them may carry personal data now or after a later change. */
+	if (r->no_store || !has_cache_control)
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (send_hsts)
+		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+	char id[17];
+	snprintf(id, sizeof(id), "%016" PRIx64, r->id);
+	MHD_add_response_header(resp, "X-Request-Id", id);
+	enum MHD_Result rc = MHD_queue_response(cs->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	cs->responded = true;
+	return rc;
+}
+
+static enum MHD_Result fail(struct conn_state *cs, int status, const char *code,
+			    const char *message, const char *field)
+{
+	resp_error(&cs->req, status, code, message, field);
+	return send_response(cs);
+}
+
+/* ---- parameters ---- */
+
+/* Records a failed parameter: the route either handles it (re-shows its
+ * form) or the request is answered 400 at once. -1 means answered. */
+static int param_reject(struct conn_state *cs, const struct param_spec *spec, const char *code,
+			const char *why, const char *value, size_t len)
+{
+	struct req *r = &cs->req;
+	const char *msg = arena_printf(r->arena, "%s %s", spec->name, why);
+	if (!(r->route->flags & ROUTE_FORM_ERRORS)) {
+		fail(cs, 400, code, msg, spec->name);
+		return -1;
+	}
+	if (r->nerrors < HTTP_MAX_FIELD_ERRORS) {
+		struct http_field_error *e = &r->errors[r->nerrors++];
+		e->field = spec->name;
+		e->code = code;
+		e->message = msg;
+		e->value = value && len <= spec->max_len ? arena_strndup(r->arena, value, len) : "";
+	}
+	return 0;
+}
+
+static int param_add(struct conn_state *cs, const struct param_spec *spec, const char *value,
+		     size_t len)
+{
+	struct req *r = &cs->req;
+	const char *why = route_check_param(spec, value, len);
+	if (why)
+		return param_reject(cs, spec, "invalid_field", why, value, len);
+	if (r->nparams >= HTTP_MAX_PARAMS)
+		return 0;
+	struct http_param *p = &r->params[r->nparams++];
+	p->name = spec->name;
+	p->value = arena_strndup(r->arena, value, len);
+	p->len = len;
+	return 0;
+}
+
+static int collect_query(struct conn_state *cs)
+{
+	const struct route *rt = cs->req.route;
+	if (!rt->params)
+		return 0;
+	for (const struct param_spec *p = rt->params; p->name; p++) {
+		if (!(p->flags & PARAM_QUERY))
+			continue;
+		const char *v;
+		size_t len;
+		if (MHD_lookup_connection_value_n(cs->conn, MHD_GET_ARGUMENT_KIND, p->name,
+						  strlen(p->name), &v, &len) != MHD_YES ||
+		    !v)
+			continue;
+		if (param_add(cs, p, v, len) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static enum MHD_Result form_iterator(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *filename, const char *content_type,
+				     const char *transfer_encoding, const char *data,
+				     uint64_t off, size_t size)
+{
+	struct conn_state *cs = cls;
+	const struct param_spec *spec = route_param(cs->req.route, key);
+	if (!spec || !(spec->flags & PARAM_BODY))
+		return MHD_YES;          /* undeclared: dropped */
+	struct form_field *f = NULL;
+	for (size_t i = 0; i < cs->nfields; i++)
+		if (cs->fields[i].spec == spec)
+			f = &cs->fields[i];
+	if (!f) {
+		if (cs->nfields >= HTTP_MAX_PARAMS)
+			return MHD_YES;
+		f = &cs->fields[cs->nfields++];
+		f->spec = spec;
+		buf_init(&f->value, spec->max_len);
+	} else if (off == 0) {
+		return MHD_YES;          /* a repeated field: the first one counts */
+	}
+	if (size && buf_append(&f->value, data, size) != 0)
+		f->too_long = true;
+	return MHD_YES;
+}
+
+static int collect_form(struct conn_state *cs)
+{
+	for (size_t i = 0; i < cs->nfields; i++) {
+		struct form_field *f = &cs->fields[i];
+		if (f->too_long) {
+			if (param_reject(cs, f->spec, "invalid_field", "is too long", NULL, 0) != 0)
+				return -1;
+			continue;
+		}
+		if (param_add(cs, f->spec, f->value.data ? f->value.data : "", f->value.len) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int collect_json(struct conn_state *cs)
+{
+	struct req *r = &cs->req;
+	json_error_t jerr;
+	json_t *root = json_loadb(cs->upload.data ? cs->upload.data : "", cs->upload.len,
+				  JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		fail(cs, 400, "bad_json", "The request body is not valid JSON.", NULL);
+		return -1;
+	}
+	int rc = -1;
+	if (!json_is_object(root)) {
+		fail(cs, 400, "bad_json", "The request body must be a JSON object.", NULL);
+		goto out;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(root, key, v) {
+		const struct param_spec *spec = route_param(r->route, key);
+		if (!spec || !(spec->flags & PARAM_BODY)) {
+			/* The key is echoed only when it is short, declared-looking
+			 * text; it never holds a submitted value. */
+			fail(cs, 400, "unknown_field", "The request has a field this call does not take.",
+			     arena_strndup(r->arena, key, strnlen(key, 64)));
+			goto out;
+		}
+		if (json_is_null(v))
+			continue;
+		const char *text = NULL;
+		size_t len = 0;
+		char num[32];
+		if ((spec->flags & PARAM_JSON_BOOL) && json_is_boolean(v)) {
+			text = json_is_true(v) ? "true" : "false";
+			len = strlen(text);
+		} else if ((spec->flags & PARAM_JSON_INT) && json_is_integer(v)) {
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			text = num;
+			len = strlen(num);
+		} else if (!(spec->flags & (PARAM_JSON_BOOL | PARAM_JSON_INT)) && json_is_string(v)) {
+			text = json_string_value(v);
+			len = json_string_length(v);
+		} else {
+			const char *msg = arena_printf(r->arena, "%s has the wrong type", spec->name);
+			fail(cs, 400, "invalid_field", msg, spec->name);
+			goto out;
+		}
+		if (param_add(cs, spec, text, len) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+static int check_required(struct conn_state *cs)
+{
+	const struct route *rt = cs->req.route;
+	if (!rt->params)
+		return 0;
+	for (const struct param_spec *p = rt->params; p->name; p++) {
+		if (!(p->flags & PARAM_REQUIRED) || req_param(&cs->req, p->name))
+			continue;
+		bool rejected = false;
+		for (size_t i = 0; i < cs->req.nerrors; i++)
+			if (strcmp(cs->req.errors[i].field, p->name) == 0)
+				rejected = true;
+		if (!rejected && param_reject(cs, p, "missing_field", "is required", NULL, 0) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Path captures are checked like any parameter: against the route's
+ * PARAM_PATH declarations in order, else as a short single line. A bad
+ * capture means the address does not exist. */
+static int check_path(struct conn_state *cs)
+{
+	struct req *r = &cs->req;
+	const struct param_spec *p = r->route->params;
+	static const struct param_spec fallback = {"path", PARAM_PATH, 128, NULL};
+	for (size_t i = 0; i < HTTP_MAX_PATH_PARAMS && r->path_params[i]; i++) {
+		while (p && p->name && !(p->flags & PARAM_PATH))
+			p++;
+		const struct param_spec *spec = p && p->name ? p++ : &fallback;
+		const char *v = r->path_params[i];
+		if (route_check_param(spec, v, strlen(v))) {
+			fail(cs, 404, "not_found", "There is nothing at this address.", NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static enum MHD_Result dispatch(struct conn_state *cs)
+{
+	if (check_path(cs) != 0)
+		return MHD_YES;
+	if (collect_query(cs) != 0)
+		return MHD_YES;
+	if (cs->req.route->body == BODY_FORM && collect_form(cs) != 0)
+		return MHD_YES;
+	if (cs->req.route->body == BODY_JSON && cs->req.method != HTTP_GET &&
+	    cs->req.method != HTTP_HEAD && collect_json(cs) != 0)
+		return MHD_YES;
+	if (check_required(cs) != 0)
+		return MHD_YES;
+	cs->req.route->handler(&cs->req);
+	return send_response(cs);
+}
+
+static bool content_type_is(const char *ct, const char *want)
+{
+	size_t n = strlen(want);
+	return ct && strncasecmp(ct, want, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* First call for a request: limits, routing, and the body's set-up. */
+static enum MHD_Result begin(struct conn_state *cs, const char *url, const char *method)
+{
+	struct req *r = &cs->req;
+	r->method = method_parse(method);
+	r->method_name = r->method == HTTP_OTHER ? "OTHER" : http_method_name(r->method);
+	r->path = arena_strdup(r->arena, url);
+	if (cs->uri_len > HTTP_MAX_URI)
+		return fail(cs, 414, "uri_too_long", "The request URI is too long.", NULL);
+	struct header_tally t = {0, 0};
+	MHD_get_connection_values(cs->conn, MHD_HEADER_KIND, tally_header, &t);
+	if (t.count > HTTP_MAX_HEADERS || t.bytes > HTTP_MAX_HEADER_BYTES)
+		return fail(cs, 431, "headers_too_large", "The request headers are too large.", NULL);
+	unsigned allowed = 0;
+	enum route_match m = route_find(r->path, r->method, r->arena, &r->route, r->path_params,
+					&allowed);
+	if (m == ROUTE_NOT_FOUND)
+		return fail(cs, 404, "not_found", "There is nothing at this address.", NULL);
+	if (m == ROUTE_BAD_METHOD) {
+		char allow[64];
+		route_allow_header(allowed, allow, sizeof(allow));
+		resp_header(r, "Allow", allow);
+		return fail(cs, 405, "method_not_allowed", "This address does not take that method.",
+			    NULL);
+	}
+	if (r->route->flags & ROUTE_PERSONAL)
+		r->no_store = true;
+	bool body = has_body(cs->conn);
+	if (r->route->body == BODY_NONE || r->method == HTTP_GET || r->method == HTTP_HEAD) {
+		if (!body)
+			return dispatch(cs);
+		cs->discard = true;      /* a body nobody asked for is read and dropped */
+		return MHD_YES;
+	}
+	const char *cl = MHD_lookup_connection_value(cs->conn, MHD_HEADER_KIND, "Content-Length");
+	if (cl) {
+		char *end;
+		unsigned long long n = strtoull(cl, &end, 10);
+		if (*end || n > r->route->body_max)
+			return fail(cs, 413, "body_too_large", "The request body is too large.", NULL);
+	}
+	const char *ct = MHD_lookup_connection_value(cs->conn, MHD_HEADER_KIND, "Content-Type");
+	if (r->route->body == BODY_JSON) {
+		if (!content_type_is(ct, "application/json"))
+			return fail(cs, 415, "unsupported_media_type",
+				    "The request body must be application/json.", NULL);
+		buf_init(&cs->upload, r->route->body_max);
+		return MHD_YES;
+	}
+	if (!content_type_is(ct, "application/x-www-form-urlencoded") &&
+	    !content_type_is(ct, "multipart/form-data"))
+		return fail(cs, 415, "unsupported_media_type", "The request body must be a form.",
+			    NULL);
+	cs->pp = MHD_create_post_processor(cs->conn, 16 * 1024, form_iterator, cs);
+	if (!cs->pp)
+		return fail(cs, 400, "bad_form", "The form data could not be read.", NULL);
+	return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct conn_state *cs = *con_cls;
+	if (!cs)
+		return MHD_NO;
+	if (!cs->started) {
+		cs->started = true;
+		cs->conn = conn;
+		return begin(cs, url, method);
+	}
+	if (cs->responded) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!cs->discard && cs->pp) {
+			if (MHD_post_process(cs->pp, upload_data, *upload_data_size) != MHD_YES) {
+				cs->bad_form = true;
+				cs->discard = true;
+			}
+			cs->body_bytes += *upload_data_size;
+			if (cs->body_bytes > cs->req.route->body_max) {
+				cs->too_large = true;
+				cs->discard = true;
+			}
+		} else if (!cs->discard && cs->req.route->body == BODY_JSON) {
+			if (buf_append(&cs->upload, upload_data, *upload_data_size) != 0) {
+				cs->too_large = true;
+				cs->discard = true;
+			}
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (cs->too_large)
+		return fail(cs, 413, "body_too_large", "The request body is too large.", NULL);
+	if (cs->bad_form)
+		return fail(cs, 400, "bad_form", "The form data could not be read.", NULL);
+	return dispatch(cs);
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct conn_state *cs = xcalloc(1, sizeof(*cs));
+	cs->req.arena = arena_new(HTTP_ARENA_CAP);
+	cs->req.engine = cs;
+	cs->req.id = atomic_fetch_add(&next_request_id, 1);
+	cs->start_us = http_now_us();
+	cs->uri_len = uri ? strlen(uri) : 0;
+	buf_init(&cs->req.body, 0);
+	buf_init(&cs->upload, 1);
+	return cs;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct conn_state *cs = *con_cls;
+	if (!cs)
+		return;
+	*con_cls = NULL;
+	struct req *r = &cs->req;
+	uint64_t us = http_now_us() - cs->start_us;
+	if (cs->started) {
+		int slot = r->route ? r->route->metrics_slot : unmatched_slot;
+		int status = cs->responded ? r->status : 0;
+		metrics_observe_request(slot, status, us);
+		log_request(r->id, r->method_name ? r->method_name : "-",
+			    r->route ? r->route->name : "-", status, us);
+	}
+	if (cs->pp)
+		MHD_destroy_post_processor(cs->pp);
+	for (size_t i = 0; i < cs->nfields; i++)
+		buf_release(&cs->fields[i].value);
+	buf_release(&cs->upload);
+	buf_release(&r->body);
+	arena_free(r->arena);
+	free(cs);
+}
+
+static void on_engine_log(void *cls, const char *fmt, va_list ap)
+{
+	/* Engine messages can name a client address: kept at debug level. */
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	log_debug("http engine: %s", line);
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
+			char *err, size_t errlen)
+{
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	if (!colon || colon == listen || !colon[1]) {
+		snprintf(err, errlen, "listen address must be HOST:PORT");
+		return -1;
+	}
+	size_t hlen = (size_t)(colon - listen);
+	if (listen[0] == '[' && hlen >= 2 && listen[hlen - 1] == ']') {
+		listen++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(host)) {
+		snprintf(err, errlen, "listen host is too long");
+		return -1;
+	}
+	memcpy(host, listen, hlen);
+	host[hlen] = '\0';
+	struct addrinfo hints = {0}, *res = NULL;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	int rc = getaddrinfo(host, colon + 1, &hints, &res);
+	if (rc != 0 || !res) {
+		snprintf(err, errlen, "cannot resolve listen address: %s", gai_strerror(rc));
+		return -1;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int http_start(const struct http_options *o, struct http_server **out, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	if (parse_listen(o->listen, &ss, &sslen, err, errlen) != 0)
+		return -1;
+	send_hsts = o->hsts;
+	if (unmatched_slot < 0)
+		unmatched_slot = metrics_route_slot("-");
+	uint64_t seed;
+	FILE *ur = fopen("/dev/urandom", "rb");
+	if (ur && fread(&seed, sizeof(seed), 1, ur) == 1)
+		atomic_store(&next_request_id, seed);
+	if (ur)
+		fclose(ur);
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	struct MHD_OptionItem opts[] = {
+		{MHD_OPTION_SOCK_ADDR, 0, &ss},
+		{MHD_OPTION_THREAD_POOL_SIZE, o->threads, NULL},
+		{MHD_OPTION_CONNECTION_LIMIT, o->max_connections, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout, NULL},
+		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 2 * HTTP_MAX_HEADER_BYTES + 8192, NULL},
+		{MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
+		{MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, NULL},
+		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL},
+		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_engine_log, NULL},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	struct MHD_Daemon *d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
+						MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (!d) {
+		snprintf(err, errlen, "cannot listen on %s (in use, or not allowed)", o->listen);
+		return -1;
+	}
+	struct http_server *s = xcalloc(1, sizeof(*s));
+	s->daemon = d;
+	*out = s;
+	return 0;
+}
+
+void http_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->daemon);
+	free(s);
+}

@@ -1,0 +1,122 @@
+/*
+ * http: glovebox's own request/response API. http.c is the only file that
+ * knows the HTTP engine (libmicrohttpd); handlers see struct req only, so
+ * the engine stays replaceable.
+ *
+ * Limits (documented in docs/api.md): request line URI 2048 bytes (414),
+ * header section 16 KiB and 64 fields (431), body per route (413), idle
+ * connections closed after idle-timeout seconds.
+ */
+#ifndef GLOVEBOX_HTTP_H
+#define GLOVEBOX_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define HTTP_MAX_URI 2048
+#define HTTP_MAX_HEADER_BYTES (16 * 1024)
+#define HTTP_MAX_HEADERS 64
+#define HTTP_MAX_RESP_HEADERS 16
+#define HTTP_MAX_PARAMS 32
+#define HTTP_MAX_PATH_PARAMS 4
+#define HTTP_ARENA_CAP (8u * 1024 * 1024)
+
+enum http_method {
+	HTTP_GET = 1 << 0,
+	HTTP_HEAD = 1 << 1,
+	HTTP_POST = 1 << 2,
+	HTTP_PUT = 1 << 3,
+	HTTP_PATCH = 1 << 4,
+	HTTP_DELETE = 1 << 5,
+	HTTP_OTHER = 1 << 6,
+};
+
+struct route;
+struct arena;
+
+struct http_param {
+	const char *name;
+	const char *value;       /* validated, NUL-terminated */
+	size_t len;
+};
+
+struct http_kv {
+	const char *name, *value;
+};
+
+/* A parameter that failed its check, kept for routes that re-show a form
+ * with the message next to the field (ROUTE_FORM_ERRORS). */
+struct http_field_error {
+	const char *field;
+	const char *code;        /* missing_field, invalid_field */
+	const char *message;
+	const char *value;       /* what was submitted, to show again (escaped) */
+};
+#define HTTP_MAX_FIELD_ERRORS 8
+
+struct req {
+	struct arena *arena;
+	uint64_t id;
+	enum http_method method;
+	const char *method_name;
+	const char *path;
+	const struct route *route;
+	const char *path_params[HTTP_MAX_PATH_PARAMS];
+	struct http_param params[HTTP_MAX_PARAMS];   /* declared and validated only */
+	size_t nparams;
+	struct http_field_error errors[HTTP_MAX_FIELD_ERRORS];
+	size_t nerrors;
+
+	/* response */
+	int status;
+	const char *content_type;
+	struct buf body;
+	const void *static_body;          /* set instead of body for constant data */
+	size_t static_len;
+	struct http_kv headers[HTTP_MAX_RESP_HEADERS];
+	size_t nheaders;
+	bool no_store;                    /* personal data: Cache-Control: no-store */
+
+	void *engine;                     /* http.c's own connection state */
+};
+
+/* Request accessors: only what the route declared reaches a handler through
+ * req_param; headers and cookies are read by name. */
+const char *req_param(const struct req *r, const char *name);
+const char *req_header(const struct req *r, const char *name);
+const char *req_cookie(const struct req *r, const char *name);
+
+/* Responses. The value strings are copied. */
+void resp_header(struct req *r, const char *name, const char *value);
+void resp_body(struct req *r, int status, const char *type, const void *data, size_t len);
+void resp_static(struct req *r, int status, const char *type, const void *data, size_t len);
+void resp_json(struct req *r, int status, json_t *body);    /* takes ownership of body */
+/* JSON error {"error":{"code","message","field"}} for API routes, the HTML
+ * error page otherwise. field may be NULL. */
+void resp_error(struct req *r, int status, const char *code, const char *message,
+		const char *field);
+
+/* Server lifecycle. */
+struct http_server;
+struct http_options {
+	const char *listen;
+	unsigned threads;
+	unsigned max_connections;
+	unsigned idle_timeout;
+	bool hsts;                  /* served over TLS: send Strict-Transport-Security */
+};
+int http_start(const struct http_options *o, struct http_server **out, char *err, size_t errlen);
+void http_stop(struct http_server *s);
+
+/* Renders an HTML error page; set by the pages module so http.c needs no templates. */
+typedef void (*http_error_page_fn)(struct req *r, int status, const char *message);
+void http_set_error_page(http_error_page_fn fn);
+
+const char *http_method_name(enum http_method m);
+uint64_t http_now_us(void);
+
+#endif

@@ -1,0 +1,274 @@
+/*
+ * main: the glovebox command line. A table of commands, each with its
+ * synopsis and help; every command takes the configuration flags
+ * (config.h) and --help.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "config.h"
+#include "log.h"
+#include "broker.h"
+#include "policy.h"
+#include "privacy.h"
+#include "retention.h"
+#include "server.h"
+#include "store.h"
+#include "version.h"
+
+struct command {
+	const char *name;
+	const char *synopsis;
+	const char *help;
+	int min_args, max_args;
+	int (*run)(int argc, char **argv);
+};
+
+static int cmd_serve(int argc, char **argv)
+{
+	return server_run();
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+	if (app_open(APP_MIGRATE) != 0)
+		return 1;
+	printf("schema version %d\n", store_schema_version(app.store));
+	app_close();
+	return 0;
+}
+
+static int cmd_backup(int argc, char **argv)
+{
+	char err[256];
+	if (app_open(0) != 0)
+		return 1;
+	int rc = store_backup(app.store, argv[0], err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "glovebox: backup failed: %s\n", err);
+	else
+		printf("backup written to %s\n", argv[0]);
+	app_close();
+	return rc ? 1 : 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	printf("glovebox %s\n", GLOVEBOX_VERSION);
+	return 0;
+}
+
+static int profile_check(int argc, char **argv)
+{
+	int rc = 0;
+	for (int i = 0; i < argc; i++) {
+		struct policy_diags d = {0};
+		struct policy *p = policy_load_file(argv[i], &d);
+		if (!p) {
+			policy_diags_print(&d, argv[i], stderr);
+			rc = 1;
+			continue;
+		}
+		printf("%s: ok (profile %s, version %d, effective %s)\n", argv[i], p->name, p->version,
+		       p->effective);
+		policy_free(p);
+	}
+	return rc;
+}
+
+static int profile_publish(int argc, char **argv)
+{
+	if (argc != 1) {
+		fprintf(stderr, "Usage: glovebox profile publish FILE\n");
+		return 2;
+	}
+	struct policy_diags d = {0};
+	struct policy *p = policy_load_file(argv[0], &d);
+	if (!p) {
+		policy_diags_print(&d, argv[0], stderr);
+		return 1;
+	}
+	int rc = 1;
+	if (app_open(APP_MIGRATE) == 0) {
+		int r = privacy_publish(app.store, p, stderr);
+		if (r == 0)
+			printf("published %s version %d\n", p->name, p->version);
+		else if (r == 1)
+			printf("%s version %d is already published\n", p->name, p->version);
+		rc = r < 0 ? 1 : 0;
+	}
+	policy_free(p);
+	app_close();
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} profile_commands[] = {
+	{"check", profile_check},
+	{"publish", profile_publish},
+};
+
+static int cmd_profile(int argc, char **argv)
+{
+	for (size_t i = 0; i < sizeof(profile_commands) / sizeof(profile_commands[0]); i++)
+		if (strcmp(argv[0], profile_commands[i].name) == 0) {
+			if (argc < 2) {
+				fprintf(stderr, "Usage: glovebox profile %s FILE...\n", argv[0]);
+				return 2;
+			}
+			return profile_commands[i].run(argc - 1, argv + 1);
+		}
+	fprintf(stderr, "glovebox: unknown profile command '%s'\n", argv[0]);
+	return 2;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+	if (strcmp(argv[0], "verify") != 0) {
+		fprintf(stderr, "Usage: glovebox audit verify\n");
+		return 2;
+	}
+	if (app_open(APP_MIGRATE) != 0)
+		return 1;
+	int64_t bad = 0, entries = 0;
+	struct store_conn *c = store_acquire(app.store);
+	int rc = broker_audit_verify(c, &bad, &entries);
+	store_release(c);
+	if (rc == 0)
+		printf("access log intact: %lld entries\n", (long long)entries);
+	else if (bad)
+		printf("access log broken at entry %lld\n", (long long)bad);
+	else
+		fprintf(stderr, "glovebox: the access log could not be read\n");
+	app_close();
+	return rc == 0 ? 0 : 1;
+}
+
+static int cmd_retention(int argc, char **argv)
+{
+	int64_t at = (int64_t)time(NULL);
+	if (strcmp(argv[0], "run") != 0 || (argc == 2 && retention_parse_time(argv[1], &at) != 0)) {
+		fprintf(stderr, "Usage: glovebox retention run [UNIXTIME|YYYY-MM-DD]\n");
+		return 2;
+	}
+	if (app_open(APP_MIGRATE | APP_PROFILE) != 0)
+		return 1;
+	int64_t n = retention_run(at);
+	if (n >= 0)
+		printf("retention: %lld record(s) purged\n", (long long)n);
+	app_close();
+	return n < 0 ? 1 : 0;
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const struct command commands[] = {
+	{"serve", "serve [OPTIONS]", "Serve the site and the API until SIGTERM.", 0, 0, cmd_serve},
+	{"migrate", "migrate [OPTIONS]", "Apply database migrations and print the schema version.", 0,
+	 0, cmd_migrate},
+	{"backup", "backup FILE [OPTIONS]",
+	 "Write a consistent copy of the database to FILE (SQLite copy or pg_dump SQL). Personal\n"
+	 "    fields stay sealed in it; a member erased later cannot be read from it.",
+	 1, 1, cmd_backup},
+	{"profile", "profile check|publish FILE...",
+	 "check: check profiles, printing problems as FILE:LINE:COL: message.\n"
+	 "    publish: install a new version of the profile in force (NAM10, INS14).",
+	 2, 64, cmd_profile},
+	{"audit", "audit verify", "Walk the access log's hash chain; name the first broken entry.", 1, 1,
+	 cmd_audit},
+	{"retention", "retention run [AT]",
+	 "Purge personal data whose retention has passed, judged at AT (Unix time or\n"
+	 "    YYYY-MM-DD; default now). Logs counts only.",
+	 1, 2, cmd_retention},
+	{"version", "version", "Print the version.", 0, 0, cmd_version},
+	{"help", "help [COMMAND]", "Show help for all commands or one.", 0, 1, cmd_help},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *command_find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "glovebox %s: the privacy-profile driven back end of a car community.\n\n"
+		     "Usage: glovebox COMMAND [ARGS] [OPTIONS]\n\nCommands:\n",
+		GLOVEBOX_VERSION);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-24s %s\n", commands[i].synopsis, commands[i].help);
+	fprintf(out, "\n");
+	config_usage(out);
+}
+
+static void command_usage(const struct command *c, FILE *out)
+{
+	fprintf(out, "Usage: glovebox %s\n\n%s\n\n", c->synopsis, c->help);
+	config_usage(out);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c = argc ? command_find(argv[0]) : NULL;
+	if (argc && !c) {
+		fprintf(stderr, "glovebox: unknown command '%s'\n", argv[0]);
+		return 2;
+	}
+	if (c)
+		command_usage(c, stdout);
+	else
+		usage(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(0, NULL);
+	const struct command *c = command_find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "glovebox: unknown command '%s' (see glovebox --help)\n", argv[1]);
+		return 2;
+	}
+	config_init(&app.cfg);
+	int nargs = 0;
+	bool help = false;
+	int rc = 2;
+	if (config_load(&app.cfg, argc - 2, argv + 2, &nargs, &help, stderr) != 0)
+		goto out;
+	if (help) {
+		command_usage(c, stdout);
+		rc = 0;
+		goto out;
+	}
+	if (nargs < c->min_args || nargs > c->max_args) {
+		fprintf(stderr, "Usage: glovebox %s\n", c->synopsis);
+		goto out;
+	}
+	enum log_level level = LOG_INFO;
+	if (log_level_parse(app.cfg.log_level, &level) != 0) {
+		fprintf(stderr, "glovebox: unknown log level '%s'\n", app.cfg.log_level);
+		goto out;
+	}
+	if (log_open(app.cfg.log_file, level) != 0) {
+		fprintf(stderr, "glovebox: cannot open log file %s\n", app.cfg.log_file);
+		goto out;
+	}
+	rc = c->run(nargs, argv + 2);
+	log_close();
+out:
+	config_release(&app.cfg);
+	return rc;
+}

@@ -1,0 +1,34 @@
+/*
+ * mem: allocation that aborts on out-of-memory (callers never test for NULL),
+ * and the per-request arena: many small allocations freed in one go when the
+ * response is done.
+ */
+#ifndef GLOVEBOX_MEM_H
+#define GLOVEBOX_MEM_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/*
+ * Arena: bump allocator in chunks. Memory lives until arena_free().
+ * An arena has a byte cap (0 = unlimited); exceeding it aborts the process,
+ * so request code must bound its inputs before copying them in (the HTTP
+ * layer does: body, header and parameter limits are far below the cap).
+ */
+struct arena;
+
+struct arena *arena_new(size_t cap);
+void arena_free(struct arena *a);
+void *arena_alloc(struct arena *a, size_t n);   /* zeroed, 16-byte aligned */
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_printf(struct arena *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+size_t arena_used(const struct arena *a);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * pages: the site frame shared by every HTML page and the site's own
+ * pages (home, /healthz, /metrics, /static/...).
+ */
+#include "pages.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "assets.h"
+#include "log.h"
+#include "mem.h"
+#include "metrics.h"
+#include "policy.h"
+#include "store.h"
+#include "tpl.h"
+
+/* The navigation. Later features add their entries here. */
+static const struct {
+	const char *href, *label;
+} nav[] = {
+	{"/", "Home"},
+	{"/contact", "Contact"},
+	{"/privacy", "Privacy"},
+};
+
+struct static_file {
+	const struct asset *asset;
+	const char *type;
+	char etag[24];
+};
+
+#define MAX_STATIC 32
+static struct static_file static_files[MAX_STATIC];
+static size_t nstatic;
+
+static const struct {
+	const char *ext, *type;
+} mime_types[] = {
+	{".css", "text/css; charset=utf-8"},
+	{".js", "text/javascript; charset=utf-8"},
+	{".svg", "image/svg+xml"},
+	{".png", "image/png"},
+	{".ico", "image/x-icon"},
+	{".txt", "text/plain; charset=utf-8"},
+	{".woff2", "font/woff2"},
+};
+
+static const char *mime_for(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	if (dot)
+		for (size_t i = 0; i < sizeof(mime_types) / sizeof(mime_types[0]); i++)
+			if (strcmp(dot, mime_types[i].ext) == 0)
+				return mime_types[i].type;
+	return "application/octet-stream";
+}
+
+/* FNV-1a: not a security hash, only a content fingerprint for caching. */
+static uint64_t fingerprint(const unsigned char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static void error_page(struct req *r, int status, const char *message)
+{
+	json_t *data = page_data(r, "Sorry");
+	json_object_set_new(data, "status", json_integer(status));
+	json_object_set_new(data, "message", json_string(message));
+	page_render(r, status, "error", data);
+}
+
+int pages_init(void)
+{
+	nstatic = 0;
+	for (size_t i = 0; i < assets_count && nstatic < MAX_STATIC; i++) {
+		if (strncmp(assets[i].name, "static/", 7) != 0)
+			continue;
+		struct static_file *f = &static_files[nstatic++];
+		f->asset = &assets[i];
+		f->type = mime_for(assets[i].name);
+		snprintf(f->etag, sizeof(f->etag), "\"%016llx\"",
+			 (unsigned long long)fingerprint(assets[i].data, assets[i].len));
+		if (strcmp(assets[i].name, "static/style.css") == 0)
+			app.style_version = xstrndup(f->etag + 1, 8);
+	}
+	if (!app.style_version)
+		app.style_version = "0";
+	http_set_error_page(error_page);
+	return 0;
+}
+
+json_t *page_data(const struct req *r, const char *title)
+{
+	json_t *items = json_array();
+	for (size_t i = 0; i < sizeof(nav) / sizeof(nav[0]); i++) {
+		bool current = r->path && strcmp(r->path, nav[i].href) == 0;
+		json_array_append_new(items, json_pack("{s:s,s:s,s:b}", "href", nav[i].href, "label",
+						       nav[i].label, "current", current));
+	}
+	return json_pack("{s:s,s:s,s:o,s:s}", "site_name", app.site_name, "title", title, "nav", items,
+			 "style_version", app.style_version);
+}
+
+void page_notice(json_t *data, const char *collection_id)
+{
+	const struct policy *p = app.policy;
+	int ci = policy_collection_index(p, collection_id);
+	if (ci < 0)
+		return;
+	const struct policy_purpose *pu = &p->purposes[p->collections[ci].purpose];
+	json_object_set_new(data, "notice",
+			    json_pack("{s:s,s:s,s:s,s:i}", "purpose", pu->id, "purpose_label",
+				      pu->label ? pu->label : pu->id, "purpose_description",
+				      pu->description ? pu->description : "", "version", p->version));
+}
+
+void page_render(struct req *r, int status, const char *name, json_t *data)
+{
+	buf_reset(&r->body);
+	if (tpl_render(app.tpl, name, data, &r->body) != 0) {
+		log_error("template %s could not be rendered", name);
+		json_decref(data);
+		buf_reset(&r->body);
+		buf_puts(&r->body, "<!doctype html><title>Error</title><p>The page could not be shown.");
+		r->status = 500;
+		r->content_type = "text/html; charset=utf-8";
+		r->static_body = NULL;
+		return;
+	}
+	json_decref(data);
+	r->status = status;
+	r->content_type = "text/html; charset=utf-8";
+	r->static_body = NULL;
+}
+
+void page_home(struct req *r)
+{
+	page_render(r, 200, "home", page_data(r, "Home"));
+}
+
+void page_healthz(struct req *r)
+{
+	int version = store_schema_version(app.store);
+	if (version < 0) {
+		resp_json(r, 503, json_pack("{s:s}", "status", "store unavailable"));
+		return;
+	}
+	const char *engine = store_engine_of(app.store) == STORE_SQLITE ? "sqlite" : "postgres";
+	resp_json(r, 200, json_pack("{s:s,s:s,s:i}", "status", "ok", "store", engine, "schema", version));
+}
+
+void page_metrics(struct req *r)
+{
+	buf_reset(&r->body);
+	metrics_render(&r->body);
+	r->status = 200;
+	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+void page_static(struct req *r)
+{
+	const char *name = r->path_params[0];
+	for (size_t i = 0; i < nstatic; i++) {
+		const struct static_file *f = &static_files[i];
+		if (strcmp(f->asset->name + 7, name) != 0)
+			continue;
+		resp_header(r, "ETag", f->etag);
+		resp_header(r, "Cache-Control", "public, max-age=31536000, immutable");
+		const char *inm = req_header(r, "If-None-Match");
+		if (inm && strstr(inm, f->etag)) {
+			resp_static(r, 304, NULL, "", 0);
+			return;
+		}
+		resp_static(r, 200, f->type, f->asset->data, f->asset->len);
+		return;
+	}
+	resp_error(r, 404, "not_found", "There is nothing at this address.", NULL);
+}

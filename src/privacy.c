@@ -1,0 +1,381 @@
+/*
+ * privacy: the privacy page, /privacy.json, published versions and
+ * publishing revisions (see privacy.h).
+ */
+#include "privacy.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "crypto.h"
+#include "log.h"
+#include "mem.h"
+#include "pages.h"
+#include "policy.h"
+#include "store.h"
+
+static const char SQL_LATEST[] =
+	"SELECT version, name, source FROM profile_versions ORDER BY version DESC LIMIT 1";
+static const char SQL_VERSION_GET[] =
+	"SELECT version, name, source, changes, effective FROM profile_versions WHERE version = $1";
+static const char SQL_VERSIONS[] =
+	"SELECT version, effective, published_at FROM profile_versions ORDER BY version DESC";
+static const char SQL_VERSION_INSERT[] =
+	"INSERT INTO profile_versions (version, name, effective, source, changes, published_at) "
+	"VALUES ($1, $2, $3, $4, $5, $6)";
+static const char SQL_NEW_USE_INSERT[] = "INSERT INTO new_uses (version, purpose) VALUES ($1, $2)";
+static const char SQL_NOTICES_DUE[] =
+	"INSERT INTO use_notices (subject_id, purpose, version, due_at) "
+	"SELECT id, $1, $2, $3 FROM subjects WHERE kind = 'member' AND erased_at IS NULL";
+
+static const char *const basis_texts[BASIS_COUNT] = {
+	[BASIS_REQUIRED] = "Needed to provide what you asked for",
+	[BASIS_OPT_IN] = "Only if you say yes; off until you switch it on",
+	[BASIS_OPT_OUT] = "On unless you say no; you can switch it off at any time",
+	[BASIS_NOTICE] = "We tell you here; it needs no choice",
+};
+
+static const char *const recipient_kind_texts[RK_COUNT] = {
+	[RK_AFFILIATE] = "Affiliate in our group",
+	[RK_SERVICE_PROVIDER] = "Service provider under contract",
+	[RK_DEALER] = "Dealer, with its own privacy policy",
+};
+
+static json_t *retention_json(const struct policy_retention *r)
+{
+	if (!r)
+		return json_string("not stated");
+	switch (r->kind) {
+	case RET_ACCOUNT:
+		return json_string("as long as the account exists");
+	case RET_UNTIL_DONE:
+		return json_string("until the request is completed");
+	case RET_DURATION:
+		break;
+	}
+	int64_t days = r->seconds / 86400, hours = r->seconds / 3600;
+	char text[96];
+	if (r->seconds % 86400 == 0)
+		snprintf(text, sizeof(text), "%lld day%s%s", (long long)days, days == 1 ? "" : "s",
+			 r->after_done ? " after the request is completed" : "");
+	else
+		snprintf(text, sizeof(text), "%lld hour%s%s", (long long)hours, hours == 1 ? "" : "s",
+			 r->after_done ? " after the request is completed" : "");
+	return json_string(text);
+}
+
+static json_t *ref_json(const char *id, const char *label)
+{
+	return json_pack("{s:s,s:s}", "id", id, "label", label ? label : id);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+json_t *privacy_profile_json(const struct policy *p)
+{
+	json_t *cats = json_array(), *subjects = json_array(), *purposes = json_array();
+	json_t *recipients = json_array(), *points = json_array(), *roles = json_array();
+	for (size_t i = 0; i < p->ncategories; i++) {
+		const struct policy_category *c = &p->categories[i];
+		json_array_append_new(cats, json_pack("{s:s,s:s,s:o,s:b}", "id", c->id, "label", c->label,
+						      "description", str_or_null(c->description),
+						      "identifier", c->identifier));
+	}
+	for (size_t i = 0; i < p->nsubjects; i++)
+		json_array_append_new(subjects, json_pack("{s:s,s:o}", "id", p->subjects[i].id,
+							  "description",
+							  str_or_null(p->subjects[i].description)));
+	for (size_t i = 0; i < p->npurposes; i++) {
+		const struct policy_purpose *pu = &p->purposes[i];
+		json_t *pc = json_array(), *ps = json_array(), *topics = json_array();
+		for (size_t k = 0; k < pu->ncategories; k++) {
+			const struct policy_category *c = &p->categories[pu->categories[k]];
+			json_array_append_new(pc, json_pack("{s:s,s:s,s:o}", "id", c->id, "label", c->label,
+							    "retention",
+							    retention_json(policy_retention_for(pu, pu->categories[k]))));
+		}
+		for (size_t k = 0; k < pu->nsubjects; k++)
+			json_array_append_new(ps, json_string(p->subjects[pu->subjects[k]].id));
+		for (size_t k = 0; k < pu->ntopics; k++)
+			json_array_append_new(topics, json_string(pu->topics[k]));
+		json_array_append_new(
+			purposes,
+			json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "id", pu->id, "label",
+				  pu->label ? pu->label : pu->id, "description",
+				  pu->description ? pu->description : "", "kind",
+				  policy_purpose_kind_name(pu->kind), "basis", policy_basis_name(pu->basis),
+				  "basis_text", basis_texts[pu->basis], "subjects", ps, "categories", pc,
+				  "topics", topics));
+	}
+	for (size_t i = 0; i < p->nrecipients; i++) {
+		const struct policy_recipient *r = &p->recipients[i];
+		json_t *rp = json_array(), *rf = json_array();
+		for (size_t k = 0; k < r->npurposes; k++) {
+			const struct policy_purpose *pu = &p->purposes[r->purposes[k]];
+			json_array_append_new(rp, ref_json(pu->id, pu->label));
+		}
+		for (size_t k = 0; k < r->nfields; k++) {
+			const struct policy_category *c = &p->categories[r->fields[k]];
+			json_array_append_new(rf, ref_json(c->id, c->label));
+		}
+		json_array_append_new(
+			recipients,
+			json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:o,s:o,s:o}", "id", r->id, "name", r->name,
+				  "description", str_or_null(r->description), "kind",
+				  policy_recipient_kind_name(r->kind), "kind_text",
+				  recipient_kind_texts[r->kind], "contract", r->contract, "policy_url",
+				  str_or_null(r->policy_url), "purposes", rp, "fields", rf));
+	}
+	for (size_t i = 0; i < p->ncollections; i++) {
+		const struct policy_collection *cp = &p->collections[i];
+		json_t *fields = json_array();
+		for (size_t k = 0; k < cp->nfields; k++) {
+			const struct policy_category *c = &p->categories[cp->fields[k].category];
+			json_array_append_new(fields, json_pack("{s:s,s:s,s:b}", "category", c->id, "label",
+								c->label, "required", cp->fields[k].required));
+		}
+		json_array_append_new(points, json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", cp->id, "label",
+							cp->label ? cp->label : cp->id, "purpose",
+							p->purposes[cp->purpose].id, "subject",
+							p->subjects[cp->subject].id, "fields", fields));
+	}
+	for (size_t i = 0; i < p->nroles; i++) {
+		const struct policy_role *ro = &p->roles[i];
+		json_t *rp = json_array();
+		for (size_t k = 0; k < ro->npurposes; k++) {
+			const struct policy_purpose *pu = &p->purposes[ro->purposes[k]];
+			json_array_append_new(rp, ref_json(pu->id, pu->label));
+		}
+		json_array_append_new(roles, json_pack("{s:s,s:o,s:o}", "id", ro->id, "description",
+						       str_or_null(ro->description), "purposes", rp));
+	}
+	return json_pack(
+		"{s:s,s:i,s:s,s:{s:s,s:o,s:o},s:{s:o,s:o,s:o},s:{s:i,s:i,s:i,s:i,s:s},"
+		"s:o,s:o,s:o,s:o,s:o,s:o}",
+		"profile", p->name, "version", p->version, "effective", p->effective, "site", "name",
+		p->site_name, "url", str_or_null(p->site_url), "summary", str_or_null(p->summary),
+		"contact", "email", str_or_null(p->contact.email), "postal",
+		str_or_null(p->contact.postal), "phone", str_or_null(p->contact.phone), "settings",
+		"minimum_age", p->settings.minimum_age, "aggregate_min_group",
+		p->settings.aggregate_min_group, "opt_out_window_days", p->settings.opt_out_window_days,
+		"reauth_minutes", p->settings.reauth_minutes, "vin_check",
+		p->settings.vin_strict ? "strict" : "lenient", "categories", cats, "subjects", subjects,
+		"purposes", purposes, "recipients", recipients, "collection_points", points,
+		"staff_roles", roles);
+}
+
+/* ---- published versions ---- */
+
+static char *xstrdup_val(const struct store_val *v)
+{
+	return v->type == STORE_TEXT ? xstrndup(v->p, v->n) : xstrdup("");
+}
+
+struct version_row {
+	int found;
+	int64_t version;
+	char *name, *source, *changes, *effective;
+};
+
+static int version_cb(void *ctx, const struct store_row *row)
+{
+	struct version_row *v = ctx;
+	v->found = 1;
+	v->version = row->cols[0].i;
+	v->name = xstrdup_val(&row->cols[1]);
+	v->source = xstrdup_val(&row->cols[2]);
+	if (row->ncols > 3) {
+		v->changes = xstrdup_val(&row->cols[3]);
+		v->effective = xstrdup_val(&row->cols[4]);
+	}
+	return 0;
+}
+
+static void version_row_release(struct version_row *v)
+{
+	free(v->name);
+	free(v->source);
+	free(v->changes);
+	free(v->effective);
+}
+
+int privacy_latest_version(struct store *s, int *version)
+{
+	struct version_row v = {0};
+	if (store_query(s, SQL_LATEST, NULL, 0, version_cb, &v) < 0)
+		return -1;
+	*version = v.found ? (int)v.version : 0;
+	version_row_release(&v);
+	return 0;
+}
+
+static char *changes_json(char **lines, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(lines[i]));
+	char *text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return text;
+}
+
+int privacy_publish(struct store *s, const struct policy *p, FILE *err)
+{
+	struct version_row latest = {0};
+	struct policy *old = NULL;
+	char **lines = NULL;
+	size_t nlines = 0;
+	char *changes = NULL;
+	struct store_conn *c = NULL;
+	int rc = -1;
+
+	if (store_query(s, SQL_LATEST, NULL, 0, version_cb, &latest) < 0) {
+		fprintf(err, "cannot read the published versions\n");
+		goto out;
+	}
+	if (latest.found) {
+		if (strcmp(latest.name, p->name) != 0) {
+			fprintf(err, "this database runs profile '%s'; '%s' cannot replace it\n",
+				latest.name, p->name);
+			goto out;
+		}
+		if (p->version < latest.version) {
+			fprintf(err, "version %d is older than the published version %lld\n", p->version,
+				(long long)latest.version);
+			goto out;
+		}
+		if (p->version == latest.version) {
+			if (strlen(latest.source) == p->source_len &&
+			    memcmp(latest.source, p->source, p->source_len) == 0) {
+				rc = 1;
+				goto out;
+			}
+			fprintf(err, "version %d is already published with different text; "
+				     "raise 'version' to publish a revision\n", p->version);
+			goto out;
+		}
+		struct policy_diags d = {0};
+		old = policy_load(latest.source, strlen(latest.source), &d);
+		if (!old) {
+			fprintf(err, "the published version %lld no longer loads\n", (long long)latest.version);
+			goto out;
+		}
+		lines = policy_diff(old, p, &nlines);
+		changes = changes_json(lines, nlines);
+	} else {
+		char *first[] = {"First published version."};
+		changes = changes_json(first, 1);
+	}
+	int64_t now = (int64_t)time(NULL);
+	c = store_acquire(s);
+	if (store_begin(c) != 0)
+		goto out;
+	struct store_val row[] = {SV_INT(p->version), SV_TEXT(p->name),	 SV_TEXT(p->effective),
+				  SV_TEXTN(p->source, p->source_len), SV_TEXT(changes), SV_INT(now)};
+	if (store_exec(c, SQL_VERSION_INSERT, row, 6, NULL, NULL) < 0)
+		goto rollback;
+	if (old) {
+		int uses[64];
+		size_t nuses = policy_new_uses(old, p, uses, 64);
+		for (size_t i = 0; i < nuses; i++) {
+			const char *purpose = p->purposes[uses[i]].id;
+			struct store_val nu[] = {SV_INT(p->version), SV_TEXT(purpose)};
+			struct store_val due[] = {SV_TEXT(purpose), SV_INT(p->version), SV_INT(now)};
+			if (store_exec(c, SQL_NEW_USE_INSERT, nu, 2, NULL, NULL) < 0 ||
+			    store_exec(c, SQL_NOTICES_DUE, due, 3, NULL, NULL) < 0)
+				goto rollback;
+			log_info("profile version %d adds purpose %s for data already held; "
+				 "notices due (NAM10)", p->version, purpose);
+		}
+	}
+	if (store_commit(c) != 0)
+		goto out;
+	log_info("published profile %s version %d", p->name, p->version);
+	rc = 0;
+	goto out;
+rollback:
+	store_rollback(c);
+	fprintf(err, "publishing failed in the database\n");
+out:
+	if (c)
+		store_release(c);
+	free(changes);
+	policy_diff_free(lines, nlines);
+	policy_free(old);
+	version_row_release(&latest);
+	return rc;
+}
+
+/* ---- pages ---- */
+
+static int versions_cb(void *ctx, const struct store_row *row)
+{
+	json_t *a = ctx;
+	json_array_append_new(a, json_pack("{s:I,s:s,s:I}", "version", (json_int_t)row->cols[0].i,
+					   "effective", (const char *)row->cols[1].p, "published_at",
+					   (json_int_t)row->cols[2].i));
+	return 0;
+}
+
+static void render_profile(struct req *r, const struct policy *p, json_t *changes, bool archived)
+{
+	json_t *data = page_data(r, "Privacy");
+	json_t *versions = json_array();
+	store_query(app.store, SQL_VERSIONS, NULL, 0, versions_cb, versions);
+	json_object_set_new(data, "profile", privacy_profile_json(p));
+	json_object_set_new(data, "versions", versions);
+	json_object_set_new(data, "changes", changes ? changes : json_array());
+	json_object_set_new(data, "archived", json_boolean(archived));
+	json_object_set_new(data, "current_version", json_integer(app.policy->version));
+	page_render(r, 200, "privacy", data);
+}
+
+static json_t *stored_changes(int64_t version, struct version_row *v)
+{
+	struct store_val id[] = {SV_INT(version)};
+	if (store_query(app.store, SQL_VERSION_GET, id, 1, version_cb, v) < 0 || !v->found)
+		return NULL;
+	json_error_t jerr;
+	return json_loads(v->changes ? v->changes : "[]", 0, &jerr);
+}
+
+void privacy_page(struct req *r)
+{
+	struct version_row v = {0};
+	json_t *changes = stored_changes(app.policy->version, &v);
+	version_row_release(&v);
+	render_profile(r, app.policy, changes, false);
+}
+
+void privacy_json(struct req *r)
+{
+	resp_json(r, 200, privacy_profile_json(app.policy));
+}
+
+void privacy_version_page(struct req *r)
+{
+	int64_t version = strtoll(r->path_params[0], NULL, 10);
+	struct version_row v = {0};
+	json_t *changes = stored_changes(version, &v);
+	if (!changes || !v.found) {
+		json_decref(changes);
+		version_row_release(&v);
+		resp_error(r, 404, "not_found", "There is no published version with that number.", NULL);
+		return;
+	}
+	struct policy_diags d = {0};
+	struct policy *p = policy_load(v.source, strlen(v.source), &d);
+	version_row_release(&v);
+	if (!p) {
+		json_decref(changes);
+		resp_error(r, 500, "internal", "That version can no longer be shown.", NULL);
+		return;
+	}
+	render_profile(r, p, changes, version != app.policy->version);
+	policy_free(p);
+}

@@ -1,0 +1,42 @@
+/*
+ * routes: the route table. Every address the server answers, with its
+ * methods, body kind and limit, and the parameters it accepts.
+ */
+#include "route.h"
+
+#include "contact.h"
+#include "pages.h"
+#include "privacy.h"
+#include "validate.h"
+
+static const struct param_spec contact_params[] = {
+	{"email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
+	{"topic", PARAM_BODY | PARAM_REQUIRED, 200, valid_line},
+	{"message", PARAM_BODY | PARAM_REQUIRED, 10000, valid_text},
+	{0},
+};
+
+static const struct param_spec version_params[] = {
+	{"version", PARAM_PATH, 9, valid_uint},
+	{0},
+};
+
+#define KiB 1024
+
+struct route routes[] = {
+	{HTTP_GET, "/", page_home, BODY_NONE, 0, 0, NULL, NULL, 0},
+	{HTTP_GET, "/healthz", page_healthz, BODY_NONE, 0, 0, NULL, NULL, 0},
+	{HTTP_GET, "/metrics", page_metrics, BODY_NONE, 0, 0, NULL, NULL, 0},
+	{HTTP_GET, "/static/:file", page_static, BODY_NONE, 0, 0, NULL, NULL, 0},
+	{HTTP_GET, "/contact", contact_page, BODY_NONE, 0, 0, NULL, NULL, 0},
+	{HTTP_POST, "/contact", contact_post, BODY_FORM, 64 * KiB, ROUTE_FORM_ERRORS | ROUTE_PERSONAL,
+	 contact_params, NULL, 0},
+	{HTTP_GET, "/contact/thanks", contact_thanks, BODY_NONE, 0, 0, NULL, NULL, 0},
+	{HTTP_GET, "/privacy", privacy_page, BODY_NONE, 0, 0, NULL, NULL, 0},
+	{HTTP_GET, "/privacy.json", privacy_json, BODY_NONE, 0, ROUTE_API, NULL, NULL, 0},
+	{HTTP_GET, "/privacy/v/:version", privacy_version_page, BODY_NONE, 0, 0, version_params, NULL, 0},
+	{HTTP_POST, "/api/v1/contact", contact_api_create, BODY_JSON, 64 * KiB,
+	 ROUTE_API | ROUTE_PERSONAL, contact_params, NULL, 0},
+};
+
+const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

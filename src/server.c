@@ -1,0 +1,80 @@
+/*
+ * server: `glovebox serve`: builds the app context, starts the HTTP engine
+ * and runs until SIGTERM or SIGINT.
+ */
+#include "server.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "crypto.h"
+#include "http.h"
+#include "log.h"
+#include "pages.h"
+#include "privacy.h"
+#include "retention.h"
+#include "route.h"
+#include "store.h"
+#include "tpl.h"
+
+int server_run(void)
+{
+	char err[256];
+	int rc = 1;
+	struct http_server *http = NULL;
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	/* Blocked before any thread starts, so only sigwait() below sees them. */
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (app_open(APP_MIGRATE | APP_PROFILE) != 0)
+		goto out;
+	/* The profile in force is published before the first request, so the
+	 * privacy page and its versions always exist. */
+	if (privacy_publish(app.store, app.policy, stderr) < 0) {
+		fprintf(stderr, "glovebox: refusing to start: the profile cannot be published\n");
+		goto out;
+	}
+	if (tpl_set_load(&app.tpl, err, sizeof(err)) != 0) {
+		fprintf(stderr, "glovebox: templates: %s\n", err);
+		goto out;
+	}
+	pages_init();
+	route_init();
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = app.cfg.threads ? (unsigned)app.cfg.threads : (unsigned)(cores > 0 ? cores : 1);
+	crypto_password_limit(app.cfg.password_hashes ? (unsigned)app.cfg.password_hashes : threads);
+	struct http_options o = {
+		.listen = app.cfg.listen,
+		.threads = threads,
+		.max_connections = (unsigned)app.cfg.max_connections,
+		.idle_timeout = (unsigned)app.cfg.idle_timeout,
+		.hsts = app.cfg.behind_tls,
+	};
+	if (http_start(&o, &http, err, sizeof(err)) != 0) {
+		fprintf(stderr, "glovebox: %s\n", err);
+		goto out;
+	}
+	if (retention_start((unsigned)app.cfg.retention_interval) != 0)
+		log_warn("the retention pass could not be started");
+	log_info("glovebox listening on http://%s (%u threads, store %s)", app.cfg.listen, threads,
+		 store_engine_of(app.store) == STORE_SQLITE ? "sqlite" : "postgres");
+	int sig = 0;
+	sigwait(&stop, &sig);
+	log_info("stopping on signal %d", sig);
+	rc = 0;
+out:
+	http_stop(http);
+	retention_stop();
+	if (app.tpl)
+		tpl_set_free(app.tpl);
+	app.tpl = NULL;
+	app_close();
+	return rc;
+}

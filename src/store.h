@@ -1,0 +1,97 @@
+/*
+ * store: one interface over two engines, SQLite (embedded default: WAL,
+ * synchronous=FULL) and PostgreSQL (libpq, shared by several glovebox
+ * processes). The engine is chosen by URL: "sqlite:PATH" (or a bare path) or
+ * "postgres://..." / "postgresql://...".
+ *
+ * SQL is written once for both engines, with $1..$n placeholders (rewritten
+ * to ?1..?n for SQLite). Every statement is prepared once per connection and
+ * cached by its text; there is no string-built SQL. Use only SQL both
+ * engines accept: BIGINT, TEXT, BYTEA (SQLite stores it as a blob),
+ * INSERT ... ON CONFLICT, RETURNING.
+ *
+ * Features do not call this for personal data: they go through the broker.
+ */
+#ifndef GLOVEBOX_STORE_H
+#define GLOVEBOX_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+enum store_engine { STORE_SQLITE, STORE_POSTGRES };
+
+enum store_type { STORE_NULL, STORE_INT, STORE_TEXT, STORE_BLOB };
+
+struct store_val {
+	enum store_type type;
+	int64_t i;
+	const void *p;        /* TEXT (not necessarily NUL-terminated) or BLOB */
+	size_t n;
+};
+
+#define SV_NULL ((struct store_val){STORE_NULL, 0, NULL, 0})
+#define SV_INT(x) ((struct store_val){STORE_INT, (int64_t)(x), NULL, 0})
+#define SV_TEXT(s) ((struct store_val){STORE_TEXT, 0, (s), strlen(s)})
+#define SV_TEXTN(s, len) ((struct store_val){STORE_TEXT, 0, (s), (len)})
+#define SV_BLOB(b, len) ((struct store_val){STORE_BLOB, 0, (b), (len)})
+
+/* One result row; the values are valid only during the callback. A TEXT
+ * value is NUL-terminated. */
+struct store_row {
+	size_t ncols;
+	const struct store_val *cols;
+};
+
+/* Called once per row; returning non-zero stops the iteration. */
+typedef int (*store_row_fn)(void *ctx, const struct store_row *row);
+
+/* Return codes of store_exec beyond a row count (>= 0). */
+#define STORE_ERROR (-1)
+#define STORE_CONFLICT (-2)   /* unique or primary-key violation */
+#define STORE_BUSY (-3)       /* serialization failure / database locked after retries */
+
+struct store;
+struct store_conn;
+
+/* Opens the database and a pool of pool_size connections (0 = 4).
+ * Creates the SQLite file (mode 0600) if missing. -1 with a message in err. */
+int store_open(const char *url, unsigned pool_size, struct store **out, char *err, size_t errlen);
+void store_close(struct store *s);
+enum store_engine store_engine_of(const struct store *s);
+
+/* Applies the embedded migrations (migrations/NNN_name.sql, in number
+ * order) not yet recorded in schema_migrations, each in its own
+ * transaction. *applied = how many ran. Safe to run from two processes at
+ * once on PostgreSQL (an advisory lock serialises them). */
+int store_migrate(struct store *s, int *applied, char *err, size_t errlen);
+int store_schema_version(struct store *s);   /* highest applied migration, -1 on error */
+
+/* Connection from the pool; blocks until one is free. */
+struct store_conn *store_acquire(struct store *s);
+void store_release(struct store_conn *c);
+
+/* BEGIN (IMMEDIATE on SQLite). -1 if a transaction is already open. */
+int store_begin(struct store_conn *c);
+int store_commit(struct store_conn *c);
+int store_rollback(struct store_conn *c);
+bool store_in_transaction(struct store_conn *c);
+
+/*
+ * Runs one statement. fn (may be NULL) gets each result row. Returns the
+ * number of rows returned (for statements with results) or changed, or a
+ * negative STORE_* code. Errors are logged without parameter values.
+ */
+int store_exec(struct store_conn *c, const char *sql, const struct store_val *params,
+	       size_t nparams, store_row_fn fn, void *ctx);
+
+/* store_acquire + store_exec + store_release, for one-statement work. */
+int store_query(struct store *s, const char *sql, const struct store_val *params,
+		size_t nparams, store_row_fn fn, void *ctx);
+
+/* A consistent copy: SQLite's online backup API to a new file at path
+ * (mode 0600), or pg_dump (plain SQL) for PostgreSQL. */
+int store_backup(struct store *s, const char *path, char *err, size_t errlen);
+
+#endif
