@@ -24,7 +24,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 SRCS    := $(sort $(wildcard src/*.c))
-OBJS    := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS)) $(BUILD)/obj/assets.o
+OBJS    := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS)) $(BUILD)/obj/assets_data.o
 LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 ASSETS  := $(sort $(wildcard migrations/*.sql templates/*.html static/* profiles/*.yaml))
 
@@ -45,10 +45,10 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
 $(BUILD)/embed: tools/embed.c | $(BUILD)/obj
 	$(CC) -std=c17 -O1 -Wall -Wextra -Werror -o $@ $<
 
-$(BUILD)/gen/assets.c: $(BUILD)/embed $(ASSETS) | $(BUILD)/gen
+$(BUILD)/gen/assets_data.c: $(BUILD)/embed $(ASSETS) | $(BUILD)/gen
 	$(BUILD)/embed $(ASSETS) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/assets.o: $(BUILD)/gen/assets.c
+$(BUILD)/obj/assets_data.o: $(BUILD)/gen/assets_data.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libglovebox.a: $(LIBOBJS)

@@ -1,0 +1,420 @@
+/*
+ * policy: the profile model's lookups, the broker's decision table, and
+ * comparing two versions (see policy.h). Pure functions; loading and
+ * checking live in policy_load.c.
+ */
+#include "policy.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "mem.h"
+
+static void strs_free(char **s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(s[i]);
+	free(s);
+}
+
+void policy_free(struct policy *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->ncategories; i++) {
+		free(p->categories[i].id);
+		free(p->categories[i].label);
+		free(p->categories[i].description);
+	}
+	for (size_t i = 0; i < p->nsubjects; i++) {
+		free(p->subjects[i].id);
+		free(p->subjects[i].description);
+	}
+	/* Purposes etc. may hold a partly filled entry past the count when
+	 * loading stopped on an error: free one past the end too. */
+	for (size_t i = 0; p->purposes && i <= p->npurposes; i++) {
+		struct policy_purpose *pu = &p->purposes[i];
+		free(pu->id);
+		free(pu->label);
+		free(pu->description);
+		free(pu->subjects);
+		free(pu->categories);
+		free(pu->retention);
+		strs_free(pu->topics, pu->ntopics);
+	}
+	for (size_t i = 0; p->recipients && i <= p->nrecipients; i++) {
+		struct policy_recipient *r = &p->recipients[i];
+		free(r->id);
+		free(r->name);
+		free(r->description);
+		free(r->contract);
+		free(r->policy_url);
+		free(r->purposes);
+		free(r->fields);
+	}
+	for (size_t i = 0; p->collections && i <= p->ncollections; i++) {
+		free(p->collections[i].id);
+		free(p->collections[i].label);
+		free(p->collections[i].fields);
+	}
+	for (size_t i = 0; p->roles && i <= p->nroles; i++) {
+		free(p->roles[i].id);
+		free(p->roles[i].description);
+		free(p->roles[i].purposes);
+	}
+	free(p->categories);
+	free(p->subjects);
+	free(p->purposes);
+	free(p->recipients);
+	free(p->collections);
+	free(p->roles);
+	strs_free(p->settings.accepted_makes, p->settings.naccepted_makes);
+	free(p->name);
+	free(p->effective);
+	free(p->site_name);
+	free(p->site_url);
+	free(p->summary);
+	free(p->contact.email);
+	free(p->contact.postal);
+	free(p->contact.phone);
+	free(p->source);
+	free(p);
+}
+
+#define FIND(list, n, id)                                         \
+	do {                                                      \
+		for (size_t i_ = 0; id && i_ < (n); i_++)         \
+			if ((list)[i_].id && strcmp((list)[i_].id, id) == 0) \
+				return (int)i_;                   \
+		return -1;                                        \
+	} while (0)
+
+int policy_category_index(const struct policy *p, const char *id)
+{
+	FIND(p->categories, p->ncategories, id);
+}
+
+int policy_purpose_index(const struct policy *p, const char *id)
+{
+	FIND(p->purposes, p->npurposes, id);
+}
+
+int policy_subject_index(const struct policy *p, const char *id)
+{
+	FIND(p->subjects, p->nsubjects, id);
+}
+
+int policy_recipient_index(const struct policy *p, const char *id)
+{
+	FIND(p->recipients, p->nrecipients, id);
+}
+
+int policy_role_index(const struct policy *p, const char *id)
+{
+	FIND(p->roles, p->nroles, id);
+}
+
+int policy_collection_index(const struct policy *p, const char *id)
+{
+	FIND(p->collections, p->ncollections, id);
+}
+
+static bool int_in(const int *list, size_t n, int v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == v)
+			return true;
+	return false;
+}
+
+bool policy_purpose_covers(const struct policy_purpose *pu, int category)
+{
+	return int_in(pu->categories, pu->ncategories, category);
+}
+
+const struct policy_retention *policy_retention_for(const struct policy_purpose *pu, int category)
+{
+	for (size_t i = 0; i < pu->nretention; i++)
+		if (pu->retention[i].category == category)
+			return &pu->retention[i];
+	return NULL;
+}
+
+/* ---- decisions ---- */
+
+static const struct {
+	const char *code, *message;
+} reasons[DECISION_REASON_COUNT] = {
+	[DECISION_ALLOWED] = {"allowed", "The use is allowed."},
+	[DENY_UNKNOWN_PURPOSE] = {"unknown_purpose", "The profile declares no such purpose."},
+	[DENY_UNKNOWN_CATEGORY] = {"unknown_category", "The profile declares no such data category."},
+	[DENY_CATEGORY_NOT_COVERED] = {"category_not_covered",
+				       "That purpose does not use this kind of data."},
+	[DENY_SUBJECT_NOT_COVERED] = {"subject_not_covered",
+				      "That purpose does not apply to this person."},
+	[DENY_ROLE_LACKS_PURPOSE] = {"role_lacks_purpose",
+				     "Your staff role does not include that purpose."},
+	[DENY_RECIPIENT_NOT_ALLOWED] = {"recipient_not_allowed",
+					"That recipient may not receive this data for that purpose."},
+	[DENY_NO_CONSENT] = {"no_consent", "The member has not agreed to that use."},
+	[DENY_OPTED_OUT] = {"opted_out", "The member has switched that use off."},
+	[DENY_PENDING_NOTICE] = {"pending_notice",
+				 "That use is new and its opt-out period has not passed for this member."},
+	[DENY_IDENTIFIER_LOCK] = {"identifier_lock",
+				  "Vehicle identifiers serve ownership verification only."},
+};
+
+const char *policy_reason_code(enum decision_reason r)
+{
+	return r < DECISION_REASON_COUNT ? reasons[r].code : "unknown";
+}
+
+const char *policy_reason_message(enum decision_reason r)
+{
+	return r < DECISION_REASON_COUNT ? reasons[r].message : "Refused.";
+}
+
+enum decision_reason policy_decide(const struct policy *p, const struct decision_input *in)
+{
+	if (in->purpose < 0 || (size_t)in->purpose >= p->npurposes)
+		return DENY_UNKNOWN_PURPOSE;
+	const struct policy_purpose *pu = &p->purposes[in->purpose];
+	for (size_t i = 0; i < in->ncategories; i++)
+		if (in->categories[i] < 0 || (size_t)in->categories[i] >= p->ncategories)
+			return DENY_UNKNOWN_CATEGORY;
+	for (size_t i = 0; i < in->ncategories; i++)
+		if (!policy_purpose_covers(pu, in->categories[i]))
+			return p->categories[in->categories[i]].identifier ? DENY_IDENTIFIER_LOCK
+									    : DENY_CATEGORY_NOT_COVERED;
+	if (!int_in(pu->subjects, pu->nsubjects, in->subject))
+		return DENY_SUBJECT_NOT_COVERED;
+	switch (in->actor) {
+	case ACTOR_STAFF:
+		if (in->role < 0 || (size_t)in->role >= p->nroles ||
+		    !int_in(p->roles[in->role].purposes, p->roles[in->role].npurposes, in->purpose))
+			return DENY_ROLE_LACKS_PURPOSE;
+		break;
+	case ACTOR_RECIPIENT: {
+		if (in->recipient < 0 || (size_t)in->recipient >= p->nrecipients)
+			return DENY_RECIPIENT_NOT_ALLOWED;
+		const struct policy_recipient *r = &p->recipients[in->recipient];
+		if (!int_in(r->purposes, r->npurposes, in->purpose))
+			return DENY_RECIPIENT_NOT_ALLOWED;
+		for (size_t i = 0; i < in->ncategories; i++) {
+			if (p->categories[in->categories[i]].identifier)
+				return DENY_IDENTIFIER_LOCK;
+			if (!int_in(r->fields, r->nfields, in->categories[i]))
+				return DENY_RECIPIENT_NOT_ALLOWED;
+		}
+		break;
+	}
+	case ACTOR_SELF:
+		return DECISION_ALLOWED;
+	case ACTOR_SYSTEM:
+		break;
+	}
+	if (in->pending && in->consent != CONSENT_ON)
+		return DENY_PENDING_NOTICE;
+	switch (pu->basis) {
+	case BASIS_OPT_IN:
+		return in->consent == CONSENT_ON ? DECISION_ALLOWED : DENY_NO_CONSENT;
+	case BASIS_OPT_OUT:
+		return in->consent == CONSENT_OFF ? DENY_OPTED_OUT : DECISION_ALLOWED;
+	case BASIS_REQUIRED:
+	case BASIS_NOTICE:
+	case BASIS_COUNT:
+		break;
+	}
+	return DECISION_ALLOWED;
+}
+
+/* ---- revisions ---- */
+
+struct lines {
+	char **items;
+	size_t n, cap;
+};
+
+static void add_line(struct lines *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add_line(struct lines *l, const char *fmt, ...)
+{
+	struct buf b;
+	buf_init(&b, 4096);
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->items = xrealloc(l->items, (l->cap + 1) * sizeof(char *));
+	}
+	l->items[l->n++] = buf_detach(&b, NULL);
+	l->items[l->n] = NULL;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static void ids_of(const struct policy *p, const int *idx, size_t n, struct buf *out,
+		   bool purposes)
+{
+	for (size_t i = 0; i < n; i++)
+		buf_printf(out, "%s%s", i ? ", " : "",
+			   purposes ? p->purposes[idx[i]].id : p->categories[idx[i]].id);
+	if (n == 0)
+		buf_puts(out, "none");
+}
+
+static bool same_refs(const struct policy *a, const int *ia, size_t na, const struct policy *b,
+		      const int *ib, size_t nb, bool purposes)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++) {
+		const char *x = purposes ? a->purposes[ia[i]].id : a->categories[ia[i]].id;
+		bool found = false;
+		for (size_t k = 0; k < nb && !found; k++)
+			found = strcmp(x, purposes ? b->purposes[ib[k]].id : b->categories[ib[k]].id) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static bool same_retention(const struct policy *a, const struct policy_purpose *pa,
+			   const struct policy *b, const struct policy_purpose *pb)
+{
+	if (pa->nretention != pb->nretention)
+		return false;
+	for (size_t i = 0; i < pa->nretention; i++) {
+		const struct policy_retention *ra = &pa->retention[i];
+		int cb = policy_category_index(b, a->categories[ra->category].id);
+		const struct policy_retention *rb = cb < 0 ? NULL : policy_retention_for(pb, cb);
+		if (!rb || rb->kind != ra->kind || rb->seconds != ra->seconds ||
+		    rb->after_done != ra->after_done)
+			return false;
+	}
+	return true;
+}
+
+char **policy_diff(const struct policy *o, const struct policy *n, size_t *count)
+{
+	struct lines l = {0};
+	for (size_t i = 0; i < n->ncategories; i++)
+		if (policy_category_index(o, n->categories[i].id) < 0)
+			add_line(&l, "New kind of data collected: %s.", n->categories[i].label);
+	for (size_t i = 0; i < o->ncategories; i++)
+		if (policy_category_index(n, o->categories[i].id) < 0)
+			add_line(&l, "No longer collected: %s.", o->categories[i].label);
+	for (size_t i = 0; i < n->npurposes; i++) {
+		const struct policy_purpose *pn = &n->purposes[i];
+		int oi = policy_purpose_index(o, pn->id);
+		if (oi < 0) {
+			add_line(&l, "New purpose: %s (%s).", pn->label, policy_basis_name(pn->basis));
+			continue;
+		}
+		const struct policy_purpose *po = &o->purposes[oi];
+		if (po->basis != pn->basis)
+			add_line(&l, "%s: your choice changed from %s to %s.", pn->label,
+				 policy_basis_name(po->basis), policy_basis_name(pn->basis));
+		if (!same_refs(o, po->categories, po->ncategories, n, pn->categories, pn->ncategories,
+			       false)) {
+			struct buf b;
+			buf_init(&b, 4096);
+			ids_of(n, pn->categories, pn->ncategories, &b, false);
+			add_line(&l, "%s now uses: %s.", pn->label, b.data);
+			buf_release(&b);
+		}
+		if (!same_retention(o, po, n, pn))
+			add_line(&l, "%s: how long data is kept changed.", pn->label);
+	}
+	for (size_t i = 0; i < o->npurposes; i++)
+		if (policy_purpose_index(n, o->purposes[i].id) < 0)
+			add_line(&l, "Purpose withdrawn: %s.", o->purposes[i].label);
+	for (size_t i = 0; i < n->nrecipients; i++) {
+		const struct policy_recipient *rn = &n->recipients[i];
+		int oi = policy_recipient_index(o, rn->id);
+		if (oi < 0) {
+			add_line(&l, "New recipient: %s (%s).", rn->name,
+				 policy_recipient_kind_name(rn->kind));
+			continue;
+		}
+		const struct policy_recipient *ro = &o->recipients[oi];
+		if (!same_refs(o, ro->fields, ro->nfields, n, rn->fields, rn->nfields, false) ||
+		    !same_refs(o, ro->purposes, ro->npurposes, n, rn->purposes, rn->npurposes, true))
+			add_line(&l, "%s now receives different data or for different purposes.",
+				 rn->name);
+	}
+	for (size_t i = 0; i < o->nrecipients; i++)
+		if (policy_recipient_index(n, o->recipients[i].id) < 0)
+			add_line(&l, "No longer a recipient: %s.", o->recipients[i].name);
+	for (size_t i = 0; i < n->ncollections; i++)
+		if (policy_collection_index(o, n->collections[i].id) < 0)
+			add_line(&l, "New form: %s.", n->collections[i].label);
+	for (size_t i = 0; i < o->ncollections; i++)
+		if (policy_collection_index(n, o->collections[i].id) < 0)
+			add_line(&l, "Form withdrawn: %s.", o->collections[i].label);
+	for (size_t i = 0; i < n->nroles; i++) {
+		int oi = policy_role_index(o, n->roles[i].id);
+		if (oi < 0)
+			add_line(&l, "New staff role: %s.", n->roles[i].id);
+		else if (!same_refs(o, o->roles[oi].purposes, o->roles[oi].npurposes, n,
+				    n->roles[i].purposes, n->roles[i].npurposes, true))
+			add_line(&l, "Staff role %s now serves different purposes.", n->roles[i].id);
+	}
+	for (size_t i = 0; i < o->nroles; i++)
+		if (policy_role_index(n, o->roles[i].id) < 0)
+			add_line(&l, "Staff role withdrawn: %s.", o->roles[i].id);
+	if (!str_eq(o->contact.email, n->contact.email) || !str_eq(o->contact.postal, n->contact.postal) ||
+	    !str_eq(o->contact.phone, n->contact.phone))
+		add_line(&l, "Our contact details changed.");
+	const struct policy_settings *so = &o->settings, *sn = &n->settings;
+	if (so->minimum_age != sn->minimum_age)
+		add_line(&l, "Minimum age changed from %d to %d.", so->minimum_age, sn->minimum_age);
+	if (so->aggregate_min_group != sn->aggregate_min_group)
+		add_line(&l, "Published figures now cover groups of at least %d people.",
+			 sn->aggregate_min_group);
+	if (so->opt_out_window_days != sn->opt_out_window_days)
+		add_line(&l, "The time to opt out of a new use changed to %d days.",
+			 sn->opt_out_window_days);
+	if (so->reauth_minutes != sn->reauth_minutes)
+		add_line(&l, "We ask for your password again after %d minutes.", sn->reauth_minutes);
+	if (l.n == 0)
+		add_line(&l, "Wording only; no change in what is collected or how it is used.");
+	*count = l.n;
+	return l.items;
+}
+
+void policy_diff_free(char **lines, size_t n)
+{
+	strs_free(lines, n);
+}
+
+/*
+ * A new use: a purpose new in new_p, or one that now uses a category it did
+ * not use before. Opt-in purposes are left out: they never apply without
+ * the member's yes, so no opt-out window is needed for them.
+ */
+size_t policy_new_uses(const struct policy *o, const struct policy *n, int *out, size_t max)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n->npurposes && k < max; i++) {
+		const struct policy_purpose *pn = &n->purposes[i];
+		if (pn->basis == BASIS_OPT_IN)
+			continue;
+		int oi = policy_purpose_index(o, pn->id);
+		bool new_use = oi < 0;
+		for (size_t c = 0; !new_use && c < pn->ncategories; c++) {
+			int oc = policy_category_index(o, n->categories[pn->categories[c]].id);
+			new_use = oc < 0 || !policy_purpose_covers(&o->purposes[oi], oc);
+		}
+		if (new_use)
+			out[k++] = (int)i;
+	}
+	return k;
+}
