@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs the Debian (and npm) packages a tier needs, only those missing, so
+# a second run costs about a second. Tiers: build, test, bench.
+# Usage: scripts/deps.sh build|test|bench
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
+	libsodium-dev libinih-dev libyaml-dev"
+TEST_PKGS="libcmocka-dev python3-pytest python3-requests python3-aiosmtpd postgresql
+	postgresql-client sqlite3 chromium clang libclang-rt-14-dev"
+BENCH_PKGS="wrk nginx-light"
+
+tier=${1:-build}
+want="$BUILD_PKGS"
+case "$tier" in
+build) ;;
+test) want="$want $TEST_PKGS" ;;
+bench) want="$want $BENCH_PKGS" ;;
+*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+if [ "$tier" = test ] && ! { command -v node >/dev/null && command -v npm >/dev/null; }; then
+	want="$want nodejs npm"
+fi
+
+missing=""
+for p in $want; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$status" in *"install ok installed"*) ;; *) missing="$missing $p" ;; esac
+done
+
+if [ -n "$missing" ]; then
+	echo "deps: installing$missing"
+	SUDO=""
+	if [ "$(id -u)" != 0 ]; then
+		if command -v sudo >/dev/null; then SUDO=sudo; else
+			echo "deps: missing packages:$missing (run as root, or install them)" >&2
+			exit 1
+		fi
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+if [ "$tier" = test ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
+	echo "deps: installing playwright-core for the browser tests"
+	(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+exit 0
