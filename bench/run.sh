@@ -154,12 +154,15 @@ echo "bench: starting glovebox on 127.0.0.1:$GB_PORT" >&2
 	>"$TMP/glovebox.out" 2>&1 &
 GB_PID=$!
 PIDS+=("$GB_PID")
+# Ready once it logs "listening on"; with GLOVEBOX_ARGS='--log-level warn'
+# that line is not written, so /healthz answering counts too.
 for i in $(seq 300); do
 	grep -q 'listening on' "$GB_LOG" 2>/dev/null && break
 	alive "$GB_PID" || { cat "$TMP/glovebox.out" "$GB_LOG" >&2 2>/dev/null || true; die "glovebox exited during start-up"; }
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 \
+		"http://127.0.0.1:$GB_PORT/healthz" || true)" = 200 ] && break
 	sleep 0.1
 done
-grep -q 'listening on' "$GB_LOG" 2>/dev/null || die "glovebox did not log 'listening on' within 30 s"
 wait_http "http://127.0.0.1:$GB_PORT/healthz" "$GB_PID" glovebox "$GB_LOG"
 
 HOME_URL_PATH=/

@@ -331,6 +331,8 @@ static enum MHD_Result form_iterator(void *cls, enum MHD_ValueKind kind, const c
 				     uint64_t off, size_t size)
 {
 	struct conn_state *cs = cls;
+	if (!key)
+		return MHD_YES;          /* a multipart part without a name */
 	const struct param_spec *spec = route_param(cs->req.route, key);
 	if (!spec || !(spec->flags & PARAM_BODY))
 		return MHD_YES;          /* undeclared: dropped */

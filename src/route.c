@@ -72,7 +72,7 @@ enum route_match route_find(const char *path, enum http_method method, struct ar
 
 const struct param_spec *route_param(const struct route *rt, const char *name)
 {
-	if (!rt->params)
+	if (!rt->params || !name)
 		return NULL;
 	for (const struct param_spec *p = rt->params; p->name; p++)
 		if (strcmp(p->name, name) == 0)
