@@ -517,7 +517,7 @@ static void load_retention(struct loader *l, yaml_node_t *item, struct policy_pu
 			diag_at(l, pos_of(v), "bad retention '%.60s' (use account, until_done, or a "
 					      "duration such as 30d, 12h, 2y, optionally followed by after_done)",
 				val ? val : "?");
-			continue;
+			ret->kind = RET_ACCOUNT;   /* reported once; not again as missing */
 		}
 		ret->category = ci;
 		ret->pos = pos_of(k);

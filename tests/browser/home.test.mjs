@@ -1,0 +1,73 @@
+// The home page, the contact form and the privacy page in real Chromium,
+// with JavaScript on and off. Screenshots go to tests/browser/artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startGlovebox, launch, artifacts } from './helpers.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startGlovebox();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+for (const javaScriptEnabled of [true, false]) {
+  const mode = javaScriptEnabled ? 'js' : 'nojs';
+
+  test(`home page renders and is styled (${mode})`, async () => {
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await context.newPage();
+    const problems = [];
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    page.on('requestfailed', (r) => problems.push('failed: ' + r.url()));
+    const resp = await page.goto(server.base + '/');
+    assert.equal(resp.status(), 200);
+    assert.equal(await page.title(), 'Home · North American Motoring');
+    const links = await page.locator('nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert.deepEqual(links, ['/', '/contact', '/privacy']);
+    // The stylesheet applied: the header has the accent background.
+    const bg = await page.locator('header.site').evaluate((e) => getComputedStyle(e).backgroundColor);
+    assert.equal(bg, 'rgb(11, 92, 138)');
+    // Every request stayed on this origin.
+    assert.deepEqual(problems, []);
+    await page.screenshot({ path: join(artifacts, `home-${mode}.png`), fullPage: true });
+    await context.close();
+  });
+
+  test(`contact form shows errors next to fields, then sends (${mode})`, async () => {
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await context.newPage();
+    await page.goto(server.base + '/contact');
+    assert.match(await page.locator('#purpose-notice').innerText(), /Answering your message/);
+    await page.fill('#email', 'not-an-address');
+    await page.fill('#topic', 'A question');
+    await page.fill('#message', 'Does the club meet in winter?');
+    await page.click('button[type=submit]');
+    assert.match(await page.locator('#email-error').innerText(), /not a valid e-mail address/);
+    assert.equal(await page.locator('#message').inputValue(), 'Does the club meet in winter?');
+    await page.screenshot({ path: join(artifacts, `contact-error-${mode}.png`), fullPage: true });
+    await page.fill('#email', 'member@example.org');
+    await page.click('button[type=submit]');
+    await page.waitForURL('**/contact/thanks');
+    assert.match(await page.locator('h1').innerText(), /Thank you/);
+    await context.close();
+  });
+
+  test(`privacy page lists purposes and the contact block (${mode})`, async () => {
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await context.newPage();
+    await page.goto(server.base + '/privacy');
+    assert.match(await page.locator('h1').innerText(), /Privacy at North American Motoring/);
+    assert.ok(await page.locator('#purpose-ownership_verification').isVisible());
+    assert.match(await page.locator('address').innerText(), /info@northamericanmotoring\.com/);
+    await page.screenshot({ path: join(artifacts, `privacy-${mode}.png`), fullPage: true });
+    await context.close();
+  });
+}
