@@ -60,13 +60,20 @@ static void sqlite_disconnect(struct engine_conn *c)
 
 static struct engine_conn *sqlite_connect(const char *path, char *err, size_t errlen)
 {
-	/* Created here, not by SQLite, so that the mode is 0600 from the start. */
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return NULL;
+	/* Created here, not by SQLite, so that the mode is 0600 from the start.
+	 * Only when missing: closing any descriptor of an open database would
+	 * drop the POSIX locks this process's other connections hold on it, and
+	 * another process could then take the WAL for unused and reset it. */
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST) {
+			snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+			return NULL;
+		}
+		if (fd >= 0)
+			close(fd);
 	}
-	close(fd);
 	struct engine_conn *c = xcalloc(1, sizeof(*c));
 	if (sqlite3_open_v2(path, &c->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

@@ -1,0 +1,194 @@
+/*
+ * Unit tests for the broker on a real SQLite store: subjects and grants,
+ * refusals by purpose, consent and role (ALL05, INS09), the consent ledger,
+ * crypto-shredding (ALL02), and the hash-chained access log: every staff
+ * access appends an entry, and editing one row makes the walk fail there.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "app.h"
+#include "broker.h"
+#include "crypto.h"
+#include "store.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	char path[128], err[256];
+	snprintf(dir, sizeof(dir), "/tmp/gb-broker-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(crypto_init(), 0);
+	snprintf(path, sizeof(path), "%s/master.key", dir);
+	assert_int_equal(crypto_keys_load(path, NULL, &app.keys, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "sqlite:%s/b.db", dir);
+	assert_int_equal(store_open(path, 2, &app.store, err, sizeof(err)), 0);
+	int applied;
+	assert_int_equal(store_migrate(app.store, &applied, err, sizeof(err)), 0);
+	struct policy_diags d;
+	app.policy = policy_load_file("tests/profiles/good-minimal.yaml", &d);
+	assert_non_null(app.policy);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	app_close();
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *const name_email[] = {"name", "email"};
+static const char *const email_only[] = {"email"};
+static const char *const vin_only[] = {"vin"};
+
+/* A member with a sealed e-mail in a scratch table; returns the subject. */
+static int64_t member_with_email(struct store_conn *c, const char *email, unsigned char **ct,
+				 size_t *ctlen)
+{
+	int64_t subject;
+	struct broker_grant *g;
+	enum decision_reason why;
+	assert_int_equal(broker_subject_new(c, "member", "account", name_email, 2, &subject, &g, &why),
+			 0);
+	assert_int_equal(broker_seal(g, "email", "scratch", "email", 1, email, strlen(email), ct, ctlen),
+			 0);
+	/* Outside the grant: refused. */
+	unsigned char *x;
+	size_t xl;
+	assert_int_equal(broker_seal(g, "vin", "scratch", "vin", 1, "V", 1, &x, &xl), -1);
+	broker_grant_free(g);
+	return subject;
+}
+
+static void test_all05_purposes_consents_and_roles(void **state)
+{
+	struct store_conn *c = store_acquire(app.store);
+	unsigned char *ct;
+	size_t ctlen;
+	int64_t m = member_with_email(c, "ann@example.org", &ct, &ctlen);
+	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
+	struct broker_use u = {&system, m, "news", email_only, 1, "read"};
+	struct broker_grant *g;
+	enum decision_reason why;
+	/* Opt-in news: refused until the member says yes, then allowed, then refused again. */
+	assert_int_equal(broker_open(c, &u, &g, &why), -1);
+	assert_int_equal(why, DENY_NO_CONSENT);
+	assert_int_equal(broker_consent_get(c, m, "news"), CONSENT_UNSET);
+	assert_int_equal(broker_consent_set(c, m, "news", true, "form"), 0);
+	assert_int_equal(broker_open(c, &u, &g, &why), 0);
+	char *plain;
+	size_t len;
+	assert_int_equal(broker_read(g, "email", "scratch", "email", 1, ct, ctlen, &plain, &len), 0);
+	assert_string_equal(plain, "ann@example.org");
+	broker_plain_free(plain, len);
+	/* The grant covers only what was asked for. */
+	assert_int_equal(broker_read(g, "name", "scratch", "email", 1, ct, ctlen, &plain, &len), -1);
+	broker_grant_free(g);
+	assert_int_equal(broker_consent_set(c, m, "news", false, "link"), 0);
+	assert_int_equal(broker_open(c, &u, &g, &why), -1);
+	assert_int_equal(why, DENY_NO_CONSENT);
+	/* The ledger keeps every choice, with how it was given. */
+	store_release(c);
+	/* Unknown purpose, and a category the purpose does not use. */
+	c = store_acquire(app.store);
+	struct broker_use bad = {&system, m, "telemarketing", email_only, 1, "read"};
+	assert_int_equal(broker_open(c, &bad, &g, &why), -1);
+	assert_int_equal(why, DENY_UNKNOWN_PURPOSE);
+	struct broker_use vin = {&system, m, "account", vin_only, 1, "read"};
+	assert_int_equal(broker_open(c, &vin, &g, &why), -1);
+	assert_int_equal(why, DENY_IDENTIFIER_LOCK);
+	/* Staff: only their role's purposes. */
+	struct broker_actor support = {ACTOR_STAFF, 77, "support", NULL};
+	struct broker_use su = {&support, m, "account", email_only, 1, "read"};
+	assert_int_equal(broker_open(c, &su, &g, &why), -1);
+	assert_int_equal(why, DENY_ROLE_LACKS_PURPOSE);
+	store_release(c);
+	free(ct);
+}
+
+static int count_cb(void *ctx, const struct store_row *row)
+{
+	*(int64_t *)ctx = row->cols[0].i;
+	return 0;
+}
+
+static void test_access_log_chain_and_tamper(void **state)
+{
+	struct store_conn *c = store_acquire(app.store);
+	unsigned char *ct;
+	size_t ctlen;
+	int64_t m = member_with_email(c, "bob@example.org", &ct, &ctlen);
+	free(ct);
+	struct broker_actor verifier = {ACTOR_STAFF, 5, "verifier", NULL};
+	struct broker_use u = {&verifier, m, "verification", vin_only, 1, "read"};
+	/* The member is of kind member; "verification" covers vin for members. */
+	struct broker_grant *g;
+	enum decision_reason why;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(broker_open(c, &u, &g, &why), 0);
+		broker_grant_free(g);
+	}
+	/* A refused access is not logged as an access. */
+	struct broker_actor support = {ACTOR_STAFF, 6, "support", NULL};
+	struct broker_use su = {&support, m, "verification", vin_only, 1, "read"};
+	assert_int_equal(broker_open(c, &su, &g, &why), -1);
+	int64_t bad = 0, entries = 0, n = 0;
+	assert_int_equal(broker_audit_verify(c, &bad, &entries), 0);
+	assert_int_equal(entries, 3);
+	struct store_val s[] = {SV_INT(m)};
+	store_exec(c, "SELECT COUNT(*) FROM access_log WHERE subject_id = $1", s, 1, count_cb, &n);
+	assert_int_equal(n, 3);
+	/* Editing one row breaks the chain at that row. */
+	assert_int_equal(store_exec(c, "UPDATE access_log SET role = 'admin' WHERE seq = 2", NULL, 0,
+				    NULL, NULL), 1);
+	assert_int_equal(broker_audit_verify(c, &bad, &entries), -1);
+	assert_int_equal(bad, 2);
+	assert_int_equal(store_exec(c, "UPDATE access_log SET role = 'verifier' WHERE seq = 2", NULL, 0,
+				    NULL, NULL), 1);
+	assert_int_equal(broker_audit_verify(c, &bad, &entries), 0);
+	/* Deleting one is found too. */
+	assert_int_equal(store_exec(c, "DELETE FROM access_log WHERE seq = 2", NULL, 0, NULL, NULL), 1);
+	assert_int_equal(broker_audit_verify(c, &bad, &entries), -1);
+	assert_int_equal(bad, 3);
+	store_release(c);
+}
+
+static void test_all02_erased_subject_cannot_be_opened(void **state)
+{
+	struct store_conn *c = store_acquire(app.store);
+	unsigned char *ct;
+	size_t ctlen;
+	int64_t m = member_with_email(c, "cid@example.org", &ct, &ctlen);
+	struct broker_actor self = {ACTOR_SELF, m, NULL, NULL};
+	struct broker_use u = {&self, m, "account", email_only, 1, "read"};
+	struct broker_grant *g;
+	enum decision_reason why;
+	assert_int_equal(broker_open(c, &u, &g, &why), 0);
+	broker_grant_free(g);
+	assert_int_equal(broker_subject_erase(c, m), 0);
+	assert_int_equal(broker_open(c, &u, &g, &why), -1);
+	assert_null(g);
+	store_release(c);
+	free(ct);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_all05_purposes_consents_and_roles),
+		cmocka_unit_test(test_access_log_chain_and_tamper),
+		cmocka_unit_test(test_all02_erased_subject_cannot_be_opened),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
