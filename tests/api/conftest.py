@@ -207,6 +207,21 @@ def make_server(tmp_path_factory):
         s.close()
 
 
+@pytest.fixture(scope="module")
+def make_module_server(tmp_path_factory):
+    """Like make_server, for servers shared by a module's tests."""
+    made = []
+
+    def make(profile=None, extra=None):
+        s = Server(tmp_path_factory.mktemp("gb"), profile=profile, extra=extra)
+        made.append(s)
+        return s.start()
+
+    yield make
+    for s in made:
+        s.close()
+
+
 def contains_any(blobs, values):
     """Which of values appear in any of blobs (bytes), as UTF-8 or UTF-16."""
     found = set()

@@ -1,0 +1,137 @@
+"""Each bundled profile encodes the promises of its seed document. These
+tests read the profile the server publishes (/privacy.json) and prove the
+encoding; the features that act on each promise carry their own tests."""
+import pytest
+
+
+@pytest.fixture(scope="module")
+def nam(make_module_server):
+    return make_module_server("north-american-motoring").get("/privacy.json").json()
+
+
+@pytest.fixture(scope="module")
+def ins(make_module_server):
+    return make_module_server("mini-insiders").get("/privacy.json").json()
+
+
+def purpose(doc, pid):
+    return next(p for p in doc["purposes"] if p["id"] == pid)
+
+
+def point(doc, cid):
+    return next(c for c in doc["collection_points"] if c["id"] == cid)
+
+
+def cats(p):
+    return {c["id"] for c in p["categories"]}
+
+
+def test_nam02_request_and_order_forms_collect_declared_categories(nam):
+    wanted = {"name", "postal_address", "email", "phone"}
+    for cid in ("information_request", "material_registration", "product_order"):
+        fields = {f["category"] for f in point(nam, cid)["fields"]}
+        assert wanted <= fields | {"postal_address"}
+    order = {f["category"]: f["required"] for f in point(nam, "product_order")["fields"]}
+    assert order["payment_card"] is True and order["phone"] is False
+
+
+def test_nam03_nam05_recipient_data_only_for_postcards_until_done(nam):
+    recip = {"recipient_name", "recipient_postal_address", "recipient_phone", "recipient_email"}
+    users = [p["id"] for p in nam["purposes"] if cats(p) & recip]
+    assert users == ["postcard_delivery"]
+    pd = purpose(nam, "postcard_delivery")
+    assert pd["subjects"] == ["postcard_recipient"]
+    assert all(c["retention"] == "until the request is completed" for c in pd["categories"])
+
+
+def test_nam04_partners_get_only_fulfilment_fields(nam):
+    for r in nam["recipients"]:
+        assert r["kind"] == "service_provider" and r["contract"]
+        kinds = {purpose(nam, p["id"])["kind"] for p in r["purposes"]}
+        assert kinds == {"fulfilment"}
+    pay = next(r for r in nam["recipients"] if r["id"] == "payment_processor")
+    assert {f["id"] for f in pay["fields"]} == {"name", "payment_card"}
+
+
+def test_nam09_statistics_are_aggregate_only(nam):
+    stats = [p for p in nam["purposes"] if p["kind"] == "aggregate_statistics"]
+    assert [p["id"] for p in stats] == ["site_statistics"]
+    assert nam["settings"]["aggregate_min_group"] >= 2
+    assert all("site_statistics" not in [p["id"] for p in r["purposes"]] for r in nam["recipients"])
+
+
+def test_nam12_nam14_settings(nam, ins):
+    for doc in (nam, ins):
+        assert doc["settings"]["minimum_age"] == 13
+        assert doc["settings"]["reauth_minutes"] == 5
+
+
+def test_ins02_every_recipient_has_contract_and_purposes(ins):
+    assert ins["recipients"]
+    for r in ins["recipients"]:
+        assert r["contract"] and r["purposes"] and r["fields"]
+
+
+def test_ins04_signup_keeps_volunteered_fields_optional(ins):
+    fields = {f["category"]: f["required"] for f in point(ins, "insider_signup")["fields"]}
+    assert fields["name"] and fields["email"]
+    assert fields["postal_address"] is False and fields["phone"] is False
+
+
+def test_ins05_product_mail_is_a_communication_members_can_refuse(ins):
+    p = purpose(ins, "product_communications")
+    assert p["kind"] == "communication" and p["basis"] in ("opt_in", "opt_out")
+
+
+def test_ins06_affiliates_named_and_only_for_offers(ins):
+    affiliates = [r for r in ins["recipients"] if r["kind"] == "affiliate"]
+    names = {r["name"] for r in affiliates}
+    assert {"BMW of North America, LLC", "BMW Financial Services NA, LLC",
+            "BMW Bank of North America", "BMW Insurance Agency"} == names
+    for r in affiliates:
+        assert [p["id"] for p in r["purposes"]] == ["affiliate_offers"]
+        assert r["policy_url"].startswith("https://")
+    assert purpose(ins, "affiliate_offers")["basis"] == "opt_out"
+
+
+def test_ins07_service_providers_only_for_their_service(ins):
+    for r in (r for r in ins["recipients"] if r["kind"] == "service_provider"):
+        kinds = {purpose(ins, p["id"])["kind"] for p in r["purposes"]}
+        assert kinds <= {"service", "communication", "fulfilment", "support", "security"}
+
+
+def test_ins08_dealers_have_their_own_policy(ins):
+    dealers = [r for r in ins["recipients"] if r["kind"] == "dealer"]
+    assert dealers
+    for r in dealers:
+        assert r["policy_url"] and [p["id"] for p in r["purposes"]] == ["dealer_handover"]
+
+
+def test_ins09_roles_grant_purposes(ins):
+    roles = {r["id"]: [p["id"] for p in r["purposes"]] for r in ins["staff_roles"]}
+    assert roles["moderator"] == ["public_submissions"]
+    assert "dealer_handover" not in roles["support"]
+
+
+def test_ins10_ins12_visits_and_remember_me_for_convenience_only(ins):
+    p = purpose(ins, "visit_personalisation")
+    assert p["kind"] == "personalisation" and cats(p) == {"visits", "device_reference"}
+    users = [q["id"] for q in ins["purposes"] if "visits" in cats(q)]
+    assert users == ["visit_personalisation"]
+
+
+def test_ins11_ad_measurement_carries_no_personal_data(ins):
+    p = purpose(ins, "advertising")
+    assert p["kind"] == "advertising" and p["categories"] == [] and p["basis"] == "opt_out"
+
+
+def test_ins13_submissions_accepted_as_public(ins):
+    p = purpose(ins, point(ins, "submission")["purpose"])
+    assert p["kind"] == "public_content" and p["basis"] == "opt_in"
+
+
+def test_all03_card_data_only_as_processor_reference(nam):
+    card = next(c for c in nam["categories"] if c["id"] == "payment_card")
+    assert "never the card number" in card["description"]
+    pw = next(c for c in nam["categories"] if c["id"] == "password")
+    assert "Argon2id" in pw["description"]
