@@ -315,6 +315,17 @@ run_wrk() { # run_wrk SERVER TARGET SECONDS RAWFILE
 }
 
 TARGETS=(home css)
+
+# A server that answers "Connection: close" to a keep-alive request makes wrk
+# reconnect for every request, which dominates its figure: flag it.
+for target in "${TARGETS[@]}"; do
+	for server in "${SERVERS[@]}"; do
+		if curl -s -o /dev/null -D - "$(url_for "$server" "$target")" |
+			grep -qi '^connection:[[:space:]]*close'; then
+			touch "$TMP/$target-$server.close"
+		fi
+	done
+done
 ROUNDS_TOTAL=$((ROUNDS * ${#SERVERS[@]} * ${#TARGETS[@]}))
 est=$(((ROUNDS * SECONDS_PER_RUN + WARMUP) * ${#SERVERS[@]} * ${#TARGETS[@]}))
 echo "bench: $ROUNDS_TOTAL runs of ${SECONDS_PER_RUN}s, about ${est}s in all" >&2
@@ -393,6 +404,10 @@ REPORT=$TMP/report.txt
 			errs=$(awk '{ s += $3 } END { print s + 0 }' "$res")
 			rounds=$(awk '{ printf "%s%.0f", (NR > 1 ? " " : ""), $1 }' "$res")
 			printf '  %-10s %12.0f %10.2f %8d   %s\n' "$server" "${RPS[$server]}" "$p99" "$errs" "$rounds"
+		done
+		for server in "${SERVERS[@]}"; do
+			[ -e "$TMP/$target-$server.close" ] &&
+				echo "  note: $server answers 'Connection: close' (no keep-alive): each request pays a TCP connect"
 		done
 		gb_bare=$(ratio "${RPS[glovebox]}" "${RPS[bare_mhd]}")
 		printf '  %-16s %6s   target >= %.2f: %s\n' "glovebox/bare" "$gb_bare" "$TARGET_RATIO" \

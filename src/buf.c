@@ -47,6 +47,15 @@ static int buf_grow(struct buf *b, size_t extra)
 	return 0;
 }
 
+void buf_reserve(struct buf *b, size_t n)
+{
+	if (n > b->max)
+		n = b->max;
+	buf_grow(b, n);
+	if (b->data && b->len == 0)
+		b->data[0] = '\0';
+}
+
 int buf_append(struct buf *b, const void *p, size_t n)
 {
 	if (buf_grow(b, n) != 0)

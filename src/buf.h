@@ -20,6 +20,9 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 void buf_release(struct buf *b);      /* frees the contents */
 void buf_reset(struct buf *b);        /* len = 0, keeps memory */
+/* Makes room for n more bytes now (capped at the maximum), so a caller that
+ * knows the usual size avoids regrowing. */
+void buf_reserve(struct buf *b, size_t n);
 int buf_append(struct buf *b, const void *p, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);

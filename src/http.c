@@ -42,6 +42,9 @@ struct conn_state {
 	size_t uri_len;
 	size_t body_bytes;             /* form bytes seen so far */
 	bool started, responded, discard, too_large, bad_form;
+	bool first_call;               /* inside the headers-processed call */
+	bool has_body;
+	bool deferred;                 /* answer ready, sent at the final call */
 };
 
 struct http_server {
@@ -214,7 +217,7 @@ static bool has_body(struct MHD_Connection *c)
 
 /* ---- sending ---- */
 
-static enum MHD_Result send_response(struct conn_state *cs)
+static enum MHD_Result queue_now(struct conn_state *cs)
 {
 	struct req *r = &cs->req;
 	struct MHD_Response *resp;
@@ -257,6 +260,24 @@ static enum MHD_Result send_response(struct conn_state *cs)
 	MHD_destroy_response(resp);
 	cs->responded = true;
 	return rc;
+}
+
+/*
+ * libmicrohttpd closes the connection after a response queued before the
+ * request was read to its end, even one with no body. A GET or HEAD without
+ * a body is therefore answered at the engine's final call, so keep-alive
+ * works. Anything else refused early is answered at once and the
+ * connection closes, which is right for a body we will not read (and the
+ * engine does not always make a final call for an unknown method).
+ */
+static enum MHD_Result send_response(struct conn_state *cs)
+{
+	bool safe = cs->req.method == HTTP_GET || cs->req.method == HTTP_HEAD;
+	if (cs->first_call && !cs->has_body && safe) {
+		cs->deferred = true;
+		return MHD_YES;
+	}
+	return queue_now(cs);
 }
 
 static enum MHD_Result fail(struct conn_state *cs, int status, const char *code,
@@ -513,7 +534,7 @@ static enum MHD_Result begin(struct conn_state *cs, const char *url, const char 
 	}
 	if (r->route->flags & ROUTE_PERSONAL)
 		r->no_store = true;
-	bool body = has_body(cs->conn);
+	bool body = cs->has_body;
 	if (r->route->body == BODY_NONE || r->method == HTTP_GET || r->method == HTTP_HEAD) {
 		if (!body)
 			return dispatch(cs);
@@ -555,7 +576,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!cs->started) {
 		cs->started = true;
 		cs->conn = conn;
-		return begin(cs, url, method);
+		cs->has_body = has_body(conn);
+		cs->first_call = true;
+		enum MHD_Result rc = begin(cs, url, method);
+		cs->first_call = false;
+		return rc;
+	}
+	if (cs->deferred) {
+		cs->deferred = false;
+		*upload_data_size = 0;
+		return queue_now(cs);
 	}
 	if (cs->responded) {
 		*upload_data_size = 0;
@@ -597,6 +627,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	cs->start_us = http_now_us();
 	cs->uri_len = uri ? strlen(uri) : 0;
 	buf_init(&cs->req.body, 0);
+	buf_reserve(&cs->req.body, 8192);   /* most pages fit: no regrowth */
 	buf_init(&cs->upload, 1);
 	return cs;
 }
@@ -693,7 +724,7 @@ int http_start(const struct http_options *o, struct http_server **out, char *err
 		{MHD_OPTION_THREAD_POOL_SIZE, o->threads, NULL},
 		{MHD_OPTION_CONNECTION_LIMIT, o->max_connections, NULL},
 		{MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout, NULL},
-		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 2 * HTTP_MAX_HEADER_BYTES + 8192, NULL},
+		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 2 * HTTP_MAX_HEADER_BYTES, NULL},
 		{MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
 		{MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, NULL},
 		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL},

@@ -28,4 +28,12 @@ void log_request(uint64_t id, const char *method, const char *route, int status,
 
 int log_level_parse(const char *s, enum log_level *out);
 
+/* The server buffers request lines per thread and writes them out every
+ * 100 ms (and at log_buffering_stop): a write(2) per request cost a third of
+ * the server's throughput. Other messages are written at once, after the
+ * buffered lines. Without buffering started, request lines are written at once. */
+int log_buffering_start(void);
+void log_buffering_stop(void);
+void log_flush(void);
+
 #endif

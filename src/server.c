@@ -61,6 +61,7 @@ int server_run(void)
 		fprintf(stderr, "glovebox: %s\n", err);
 		goto out;
 	}
+	log_buffering_start();
 	if (retention_start((unsigned)app.cfg.retention_interval) != 0)
 		log_warn("the retention pass could not be started");
 	log_info("glovebox listening on http://%s (%u threads, store %s)", app.cfg.listen, threads,
@@ -72,6 +73,7 @@ int server_run(void)
 out:
 	http_stop(http);
 	retention_stop();
+	log_buffering_stop();
 	if (app.tpl)
 		tpl_set_free(app.tpl);
 	app.tpl = NULL;

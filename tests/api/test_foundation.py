@@ -5,6 +5,7 @@ import os
 import re
 import socket
 import subprocess
+import time
 import uuid
 
 import requests
@@ -233,8 +234,14 @@ def test_request_log_lines_and_no_personal_values(server):
     assert contact(server, email=email, topic=marker + "-topic", message=marker + "-msg").status_code == 201
     server.get("/?q=" + marker)
     server.get("/nothing/" + marker)
-    with open(server.log, "rb") as f:
-        log = f.read()
+    # Request lines are written out by the server every 100 ms: wait for them.
+    deadline = time.time() + 10
+    while True:
+        with open(server.log, "rb") as f:
+            log = f.read()
+        if b"route=- status=404" in log.split(b"route=/api/v1/contact status=201")[-1] or time.time() > deadline:
+            break
+        time.sleep(0.05)
     assert re.search(rb"request id=[0-9a-f]{16} method=POST route=/api/v1/contact status=201 us=\d+", log)
     assert marker.encode() not in log
     assert marker.encode() not in server.stderr().encode()

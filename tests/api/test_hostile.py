@@ -11,7 +11,7 @@ PATHS = ["/", "/healthz", "/api/v1/contact", "/contact", "/privacy", "/static/st
          "/privacy/v/1", "/nothing"]
 
 
-def send(port, data, timeout=3.0):
+def send(port, data, timeout=1.0):
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
             try:
