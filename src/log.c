@@ -5,6 +5,7 @@
  * is taken on the request path.
  */
 #include "log.h"
+#include "ticker.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -82,11 +83,7 @@ struct tbuf {
 static pthread_mutex_t tbufs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tbuf *tbufs;
 static _Thread_local struct tbuf *my_tbuf;
-static bool buffering;
-static pthread_t flusher;
-static pthread_mutex_t flusher_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t flusher_wake = PTHREAD_COND_INITIALIZER;
-static bool flusher_stop;
+static struct ticker *flusher;
 
 static void write_all(const char *p, size_t n)
 {
@@ -115,45 +112,23 @@ void log_flush(void)
 	pthread_mutex_unlock(&tbufs_lock);
 }
 
-static void *flusher_loop(void *arg)
+static void flush_tick(void *arg)
 {
-	pthread_mutex_lock(&flusher_lock);
-	while (!flusher_stop) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 100 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&flusher_wake, &flusher_lock, &until);
-		pthread_mutex_unlock(&flusher_lock);
-		log_flush();
-		pthread_mutex_lock(&flusher_lock);
-	}
-	pthread_mutex_unlock(&flusher_lock);
-	return NULL;
+	log_flush();
 }
 
 int log_buffering_start(void)
 {
-	flusher_stop = false;
-	if (pthread_create(&flusher, NULL, flusher_loop, NULL) != 0)
-		return -1;
-	buffering = true;
-	return 0;
+	flusher = ticker_start(100, false, flush_tick, NULL);
+	return flusher ? 0 : -1;
 }
 
 void log_buffering_stop(void)
 {
-	if (!buffering)
+	if (!flusher)
 		return;
-	pthread_mutex_lock(&flusher_lock);
-	flusher_stop = true;
-	pthread_cond_signal(&flusher_wake);
-	pthread_mutex_unlock(&flusher_lock);
-	pthread_join(flusher, NULL);
-	buffering = false;
+	ticker_stop(flusher);
+	flusher = NULL;
 	log_flush();
 }
 
@@ -198,11 +173,11 @@ static void emit(enum log_level level, bool request_line, const char *fmt, va_li
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';
 	line[n++] = '\n';
-	if (buffering && request_line) {
+	if (flusher && request_line) {
 		buffer_line(line, n);
 		return;
 	}
-	if (buffering)
+	if (flusher)
 		log_flush();
 	write_all(line, n);
 }

@@ -7,7 +7,6 @@
  */
 #include "retention.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "log.h"
 #include "policy.h"
 #include "store.h"
+#include "ticker.h"
 
 struct retention_target {
 	const char *name;            /* for the log: counts only */
@@ -156,49 +156,23 @@ int retention_parse_time(const char *s, int64_t *out)
 	return 0;
 }
 
-static pthread_t worker;
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
-static bool running, stopping;
-static unsigned interval;
+static struct ticker *worker;
 
-static void *retention_loop(void *arg)
+static void retention_tick(void *arg)
 {
-	pthread_mutex_lock(&lock);
-	while (!stopping) {
-		pthread_mutex_unlock(&lock);
-		retention_run((int64_t)time(NULL));
-		pthread_mutex_lock(&lock);
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += interval;
-		while (!stopping && pthread_cond_timedwait(&wake, &lock, &until) == 0)
-			;
-	}
-	pthread_mutex_unlock(&lock);
-	return NULL;
+	retention_run((int64_t)time(NULL));
 }
 
 int retention_start(unsigned interval_seconds)
 {
 	if (interval_seconds == 0)
 		return 0;
-	interval = interval_seconds;
-	stopping = false;
-	if (pthread_create(&worker, NULL, retention_loop, NULL) != 0)
-		return -1;
-	running = true;
-	return 0;
+	worker = ticker_start(interval_seconds * 1000u, true, retention_tick, NULL);
+	return worker ? 0 : -1;
 }
 
 void retention_stop(void)
 {
-	if (!running)
-		return;
-	pthread_mutex_lock(&lock);
-	stopping = true;
-	pthread_cond_signal(&wake);
-	pthread_mutex_unlock(&lock);
-	pthread_join(worker, NULL);
-	running = false;
+	ticker_stop(worker);
+	worker = NULL;
 }

@@ -222,6 +222,30 @@ def make_module_server(tmp_path_factory):
         s.close()
 
 
+def raw_exchange(port, data, timeout=1.0):
+    """Sends raw bytes, half-closes, and returns all bytes answered until the
+    server closes or the timeout passes. Never raises for network errors."""
+    chunks = []
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            try:
+                s.sendall(data)
+                s.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            try:
+                while True:
+                    b = s.recv(65536)
+                    if not b:
+                        break
+                    chunks.append(b)
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return b"".join(chunks)
+
+
 def contains_any(blobs, values):
     """Which of values appear in any of blobs (bytes), as UTF-8 or UTF-16."""
     found = set()

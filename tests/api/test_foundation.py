@@ -10,7 +10,7 @@ import uuid
 
 import requests
 
-from conftest import BIN, ENGINE, contains_any
+from conftest import BIN, ENGINE, contains_any, raw_exchange
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -113,21 +113,8 @@ def test_uri_too_long(server):
     assert r.status_code == 414
 
 
-def raw(server, data, timeout=5):
-    with socket.create_connection(("127.0.0.1", server.port), timeout=timeout) as s:
-        s.sendall(data)
-        chunks = []
-        try:
-            while True:
-                b = s.recv(65536)
-                if not b:
-                    break
-                chunks.append(b)
-                if b"\r\n\r\n" in b"".join(chunks) and b"Content-Length: 0" in b"".join(chunks):
-                    break
-        except socket.timeout:
-            pass
-    return b"".join(chunks)
+def raw(server, data):
+    return raw_exchange(server.port, data)
 
 
 def status_of(resp):

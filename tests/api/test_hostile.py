@@ -4,36 +4,15 @@ The generator is seeded, so a failure can be replayed."""
 import json
 import random
 import re
-import socket
+
+from conftest import raw_exchange
 
 SEED = 20261122
 PATHS = ["/", "/healthz", "/api/v1/contact", "/contact", "/privacy", "/static/style.css",
          "/privacy/v/1", "/nothing"]
 
 
-def send(port, data, timeout=1.0):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-            try:
-                s.sendall(data)
-            except OSError:
-                pass
-            try:
-                s.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-            chunks = []
-            try:
-                while True:
-                    b = s.recv(65536)
-                    if not b:
-                        break
-                    chunks.append(b)
-            except (socket.timeout, OSError):
-                pass
-            return b"".join(chunks)
-    except OSError:
-        return b""
+send = raw_exchange
 
 
 def statuses(resp):
