@@ -8,7 +8,7 @@
  * opens the subject's data key and returns a grant that can seal and open
  * exactly those categories; otherwise it refuses with a reason. Uses by
  * staff and hand-overs to partners are appended to the hash-chained access
- * log, which the member sees on their dashboard (ALL01, NAM11).
+ * log, which the member will see on their dashboard (NAM11).
  *
  * Feature files never call crypto_seal/crypto_open/crypto_datakey_* or
  * touch sealed columns without a grant: tools/check-broker.sh fails the

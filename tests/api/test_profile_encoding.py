@@ -135,3 +135,19 @@ def test_all03_card_data_only_as_processor_reference(nam):
     assert "never the card number" in card["description"]
     pw = next(c for c in nam["categories"] if c["id"] == "password")
     assert "Argon2id" in pw["description"]
+
+
+def test_all06_marketing_can_always_be_refused(nam, ins, tmp_path):
+    for doc in (nam, ins):
+        for p in doc["purposes"]:
+            if p["kind"] in ("communication", "affiliate_offers"):
+                assert p["basis"] in ("opt_in", "opt_out"), p["id"]
+    # A profile that makes marketing mail compulsory does not pass the check.
+    import os, subprocess
+    from conftest import BIN, ROOT
+    text = open(os.path.join(ROOT, "profiles", "north-american-motoring.yaml")).read()
+    text = text.replace("    kind: communication\n    basis: opt_in\n", "    kind: communication\n    basis: required\n", 1)
+    path = tmp_path / "compulsory.yaml"
+    path.write_text(text)
+    out = subprocess.run([BIN, "profile", "check", str(path)], capture_output=True, text=True)
+    assert out.returncode == 1 and "(ALL06, INS06)" in out.stderr

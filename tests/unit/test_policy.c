@@ -184,6 +184,32 @@ static void test_all05_decision_table(void **state)
 	policy_free(p);
 }
 
+static void test_nam13_member_sees_own_data_under_any_covering_purpose(void **state)
+{
+	struct policy *p = good();
+	int email = policy_category_index(p, "email"), name = policy_category_index(p, "name");
+	int member = policy_subject_index(p, "member");
+	int cats[] = {name, email};
+	/* Whatever the member chose, and even during a notice period, a member
+	 * reading their own data under a purpose that uses it is allowed. */
+	for (size_t pi = 0; pi < p->npurposes; pi++) {
+		const struct policy_purpose *pu = &p->purposes[pi];
+		if (!policy_purpose_covers(pu, email) || !policy_purpose_covers(pu, name))
+			continue;
+		for (int consent = CONSENT_UNSET; consent <= CONSENT_OFF; consent++) {
+			struct decision_input in = {(int)pi, cats, 2, member, ACTOR_SELF, -1, -1,
+						    (enum consent_state)consent, true};
+			assert_int_equal(policy_decide(p, &in), DECISION_ALLOWED);
+		}
+	}
+	/* But not data a purpose does not use. */
+	int vin[] = {policy_category_index(p, "vin")};
+	struct decision_input in = {policy_purpose_index(p, "news"), vin, 1, member, ACTOR_SELF, -1,
+				    -1, CONSENT_ON, false};
+	assert_int_equal(policy_decide(p, &in), DENY_IDENTIFIER_LOCK);
+	policy_free(p);
+}
+
 static void test_ins14_nam10_diff_and_new_uses(void **state)
 {
 	struct policy *old_p = good();
@@ -242,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_good_profiles_load),
 		cmocka_unit_test(test_ins01_sale_words_and_negations),
 		cmocka_unit_test(test_all05_decision_table),
+		cmocka_unit_test(test_nam13_member_sees_own_data_under_any_covering_purpose),
 		cmocka_unit_test(test_ins14_nam10_diff_and_new_uses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
