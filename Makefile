@@ -31,7 +31,7 @@ ASSETS  := $(sort $(wildcard migrations/*.sql templates/*.html static/* profiles
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps run test unit unit-bins asan bench clean format check-broker
+.PHONY: all deps run test unit unit-bins asan bench fuzz clean format check-broker
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -87,6 +87,10 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
+
+# The libFuzzer targets, five minutes each (make test runs them for 20 s).
+fuzz: all
+	@tests/fuzz/run.sh 300
 
 # Fails if a feature file reaches personal data without the broker (see docs/architecture.md).
 check-broker:

@@ -2,11 +2,11 @@
 # What `make test` runs once everything is built: every tier, in order,
 # going on after a failing tier, and a last line "N passed, N failed".
 # TIERS="unit api-sqlite" runs a subset (names: unit broker api-sqlite
-# api-postgres browser asan).
+# api-postgres browser asan fuzz).
 set -u
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
-TIERS=${TIERS:-"unit broker api-sqlite api-postgres browser asan"}
+TIERS=${TIERS:-"unit broker api-sqlite api-postgres browser asan fuzz"}
 total_pass=0
 total_fail=0
 summary=""
@@ -88,6 +88,7 @@ for tier in $TIERS; do
 	api-postgres) run_tier api-postgres api_postgres ;;
 	browser) run_tier browser browser_tier ;;
 	asan) run_tier asan asan_tier ;;
+	fuzz) run_tier fuzz tests/fuzz/run.sh 20 ;;
 	*) echo "unknown tier $tier"; record "$tier" 0 1 ;;
 	esac
 done
