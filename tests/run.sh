@@ -48,12 +48,18 @@ pytest_api() { # engine [binary]
 }
 
 api_postgres() {
-	local url rc
+	local url unit api up uf ap af
 	url=$(tests/pg.sh start) || { echo "could not start PostgreSQL"; return 1; }
 	trap 'tests/pg.sh stop' RETURN
-	GLOVEBOX_TEST_PG_URL=$url pytest_api postgres
-	rc=$?
-	return $rc
+	# The store's unit tests against this engine too, then the black-box suite.
+	unit=$(GLOVEBOX_TEST_PG_URL=$url tests/run-unit.sh build/tests/test_store)
+	echo "$unit" | tail -3
+	api=$(GLOVEBOX_TEST_PG_URL=$url pytest_api postgres)
+	echo "$api" | tail -5
+	read -r up uf <<<"$(counts "$unit")"
+	read -r ap af <<<"$(counts "$api")"
+	echo "$((up + ap)) passed, $((uf + af)) failed"
+	[ $((uf + af)) = 0 ]
 }
 
 browser_tier() {

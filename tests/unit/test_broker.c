@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -183,12 +184,60 @@ static void test_all02_erased_subject_cannot_be_opened(void **state)
 	free(ct);
 }
 
+static void test_nam10_new_use_waits_for_notice_and_window(void **state)
+{
+	struct store_conn *c = store_acquire(app.store);
+	unsigned char *ct;
+	size_t ctlen;
+	int64_t m = member_with_email(c, "dee@example.org", &ct, &ctlen);
+	free(ct);
+	/* Version 2 of the profile made "offers" (opt-out) a new use; this
+	 * member's data was collected under version 1. */
+	struct store_val sv[] = {SV_INT(m)};
+	assert_int_equal(store_exec(c, "UPDATE subjects SET profile_version = 1 WHERE id = $1", sv, 1,
+				    NULL, NULL), 1);
+	assert_int_equal(store_exec(c, "INSERT INTO new_uses (version, purpose) VALUES (2, 'offers')",
+				    NULL, 0, NULL, NULL), 1);
+	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
+	struct broker_use u = {&system, m, "offers", name_email, 2, "read"};
+	struct broker_grant *g;
+	enum decision_reason why;
+	assert_int_equal(broker_open(c, &u, &g, &why), -1);
+	assert_int_equal(why, DENY_PENDING_NOTICE);
+	/* Notified ten days ago: the 30-day window has not passed. */
+	int64_t now = (int64_t)time(NULL);
+	struct store_val n10[] = {SV_INT(m), SV_INT(now - 10 * 86400)};
+	assert_int_equal(store_exec(c, "INSERT INTO use_notices (subject_id, purpose, version, due_at, "
+				       "notified_at) VALUES ($1, 'offers', 2, $2, $2)", n10, 2, NULL,
+				    NULL), 1);
+	assert_int_equal(broker_open(c, &u, &g, &why), -1);
+	assert_int_equal(why, DENY_PENDING_NOTICE);
+	/* The member opting in ends the wait at once. */
+	assert_int_equal(broker_consent_set(c, m, "offers", true, "form"), 0);
+	assert_int_equal(broker_open(c, &u, &g, &why), 0);
+	broker_grant_free(g);
+	/* Without that yes, the use applies once the window has passed... */
+	assert_int_equal(store_exec(c, "DELETE FROM consents WHERE subject_id = $1", sv, 1, NULL, NULL),
+			 1);
+	struct store_val n31[] = {SV_INT(m), SV_INT(now - 31 * 86400)};
+	assert_int_equal(store_exec(c, "UPDATE use_notices SET notified_at = $2 WHERE subject_id = $1",
+				    n31, 2, NULL, NULL), 1);
+	assert_int_equal(broker_open(c, &u, &g, &why), 0);
+	broker_grant_free(g);
+	/* ...unless the member opted out in it. */
+	assert_int_equal(broker_consent_set(c, m, "offers", false, "link"), 0);
+	assert_int_equal(broker_open(c, &u, &g, &why), -1);
+	assert_int_equal(why, DENY_OPTED_OUT);
+	store_release(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all05_purposes_consents_and_roles),
 		cmocka_unit_test(test_access_log_chain_and_tamper),
 		cmocka_unit_test(test_all02_erased_subject_cannot_be_opened),
+		cmocka_unit_test(test_nam10_new_use_waits_for_notice_and_window),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
