@@ -16,7 +16,7 @@ WARN   := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
           -Wmissing-prototypes -Wno-unused-parameter -Wvla
 OPT    ?= -O2 -g
 CFLAGS += -std=c17 -D_GNU_SOURCE $(WARN) $(OPT) -pthread -Isrc -I$(BUILD)/gen $(PKG_CFLAGS)
-LDLIBS += $(PKG_LIBS) -pthread -lm
+LDLIBS += $(PKG_LIBS) -lcrack -pthread -lm
 
 ifneq ($(SANITIZE),)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

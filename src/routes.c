@@ -5,6 +5,7 @@
 #include "route.h"
 
 #include "contact.h"
+#include "members.h"
 #include "pages.h"
 #include "privacy.h"
 #include "validate.h"
@@ -18,6 +19,22 @@ static const struct param_spec contact_params[] = {
 
 static const struct param_spec version_params[] = {
 	{"version", PARAM_PATH, 9, valid_uint},
+	{0},
+};
+
+static const struct param_spec signup_params[] = {
+	{"name", PARAM_BODY | PARAM_REQUIRED, 200, valid_line},
+	{"email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
+	{"password", PARAM_BODY | PARAM_REQUIRED, 1024, valid_text},
+	{"date_of_birth", PARAM_BODY | PARAM_REQUIRED, 10, valid_birth_date},
+	{"postal_address", PARAM_BODY, 500, valid_text},
+	{"phone", PARAM_BODY, 40, valid_line},
+	{0},
+};
+
+static const struct param_spec signin_params[] = {
+	{"email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
+	{"password", PARAM_BODY | PARAM_REQUIRED, 1024, valid_text},
 	{0},
 };
 
@@ -35,6 +52,14 @@ struct route routes[] = {
 	{HTTP_GET, "/privacy", privacy_page, BODY_NONE, 0, 0, NULL, NULL, 0},
 	{HTTP_GET, "/privacy.json", privacy_json, BODY_NONE, 0, ROUTE_API, NULL, NULL, 0},
 	{HTTP_GET, "/privacy/v/:version", privacy_version_page, BODY_NONE, 0, 0, version_params, NULL, 0},
+	{HTTP_POST, "/api/v1/signup", members_api_signup, BODY_JSON, 16 * KiB,
+	 ROUTE_API | ROUTE_PERSONAL, signup_params, NULL, 0},
+	{HTTP_POST, "/api/v1/signin", members_api_signin, BODY_JSON, 16 * KiB,
+	 ROUTE_API | ROUTE_PERSONAL, signin_params, NULL, 0},
+	{HTTP_POST, "/api/v1/signout", members_api_signout, BODY_NONE, 0, ROUTE_API | ROUTE_PERSONAL,
+	 NULL, NULL, 0},
+	{HTTP_GET, "/api/v1/me", members_api_me, BODY_NONE, 0, ROUTE_API | ROUTE_PERSONAL, NULL, NULL,
+	 0},
 	{HTTP_POST, "/api/v1/contact", contact_api_create, BODY_JSON, 64 * KiB,
 	 ROUTE_API | ROUTE_PERSONAL, contact_params, NULL, 0},
 };

@@ -1,0 +1,404 @@
+/*
+ * members: the account's life from sign-up to sign-out (see members.h).
+ */
+#include "members.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "broker.h"
+#include "crypto.h"
+#include "log.h"
+#include "password.h"
+#include "policy.h"
+#include "session.h"
+#include "store.h"
+
+#define AGE_COOKIE "gb_age_screen"
+#define MAX_FAILURES 10
+
+static const char SQL_MEMBER_INSERT[] =
+	"INSERT INTO members (id, email_index, name, email, postal_address, phone, date_of_birth, "
+	"password_hash, created_at, failed_logins, locked_until) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0)";
+static const char SQL_MEMBER_BY_INDEX[] =
+	"SELECT id, password_hash, failed_logins, locked_until FROM members WHERE email_index = $1";
+static const char SQL_MEMBER_GET[] =
+	"SELECT name, email, postal_address, phone, date_of_birth FROM members WHERE id = $1";
+static const char SQL_FAILED[] =
+	"UPDATE members SET failed_logins = failed_logins + 1, locked_until = $2 WHERE id = $1";
+static const char SQL_SUCCEEDED[] =
+	"UPDATE members SET failed_logins = 0, locked_until = 0 WHERE id = $1";
+static const char SQL_COUNTER[] =
+	"INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) "
+	"DO UPDATE SET value = counters.value + 1";
+
+/* The registration collection point: its fields map to these columns. */
+static const char *const registration_points[] = {"member_registration", "insider_signup"};
+
+struct field_map {
+	const char *param, *category, *column;
+};
+
+static const struct field_map fields[] = {
+	{"name", "name", "name"},
+	{"email", "email", "email"},
+	{"postal_address", "postal_address", "postal_address"},
+	{"phone", "phone", "phone"},
+	{"date_of_birth", "date_of_birth", "date_of_birth"},
+};
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+static const struct policy_collection *registration(void)
+{
+	for (size_t i = 0; i < sizeof(registration_points) / sizeof(registration_points[0]); i++) {
+		int ci = policy_collection_index(app.policy, registration_points[i]);
+		if (ci >= 0)
+			return &app.policy->collections[ci];
+	}
+	return NULL;
+}
+
+#define MAX_CATEGORIES 16
+
+/* The categories the registration point collects, at most max. */
+static size_t registration_categories(const struct policy_collection *cp, const char **cats,
+				      size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; cp && i < cp->nfields && n < max; i++)
+		cats[n++] = app.policy->categories[cp->fields[i].category].id;
+	return n;
+}
+
+static bool parse_date(const char *s, size_t len, struct tm *tm)
+{
+	if (len != 10)
+		return false;
+	memset(tm, 0, sizeof(*tm));
+	const char *end = strptime(s, "%Y-%m-%d", tm);
+	if (!end || *end)
+		return false;
+	struct tm check = *tm;
+	time_t t = timegm(&check);
+	struct tm back;
+	gmtime_r(&t, &back);
+	return back.tm_mday == tm->tm_mday && back.tm_mon == tm->tm_mon && tm->tm_year > 0;
+}
+
+const char *valid_birth_date(const char *s, size_t len)
+{
+	struct tm tm;
+	if (!parse_date(s, len, &tm) || timegm(&tm) > time(NULL))
+		return "is not a date in the past (YYYY-MM-DD)";
+	return NULL;
+}
+
+static int age_in_years(const char *dob)
+{
+	struct tm b, now;
+	parse_date(dob, strlen(dob), &b);
+	time_t t = time(NULL);
+	gmtime_r(&t, &now);
+	int age = now.tm_year - b.tm_year;
+	if (now.tm_mon < b.tm_mon || (now.tm_mon == b.tm_mon && now.tm_mday < b.tm_mday))
+		age--;
+	return age;
+}
+
+/* Lower-cased, trimmed: the form the blind index is taken over. */
+static void email_index(const char *email, unsigned char out[CRYPTO_INDEX_BYTES])
+{
+	char norm[256];
+	size_t n = 0;
+	for (const char *p = email; *p && n + 1 < sizeof(norm); p++)
+		if (!isspace((unsigned char)*p))
+			norm[n++] = (char)tolower((unsigned char)*p);
+	crypto_blind_index(app.keys, "member-email", norm, n, out);
+	crypto_wipe(norm, sizeof(norm));
+}
+
+/*
+ * NAM12: someone under the minimum age is told, neutrally, that we cannot
+ * register them. Nothing they typed is kept or logged; a cookie with no data
+ * stops an immediate retry with another date; one anonymous counter moves.
+ */
+static void not_eligible(struct req *r)
+{
+	store_query(app.store, SQL_COUNTER, (struct store_val[]){SV_TEXT("signup_below_minimum_age")},
+		    1, NULL, NULL);
+	resp_header(r, "Set-Cookie", AGE_COOKIE "=1; Path=/; HttpOnly; SameSite=Lax; Max-Age=86400");
+	resp_error(r, 403, "not_eligible", "Thank you for your interest. We cannot register you.",
+		   NULL);
+}
+
+struct sealed {
+	unsigned char *ct;
+	size_t len;
+};
+
+void members_api_signup(struct req *r)
+{
+	const struct policy_collection *cp = registration();
+	if (!cp) {
+		resp_error(r, 404, "not_found", "This site takes no registrations.", NULL);
+		return;
+	}
+	if (req_cookie(r, AGE_COOKIE)) {
+		resp_error(r, 403, "not_eligible", "Thank you for your interest. We cannot register you.",
+			   NULL);
+		return;
+	}
+	if (age_in_years(req_param(r, "date_of_birth")) < app.policy->settings.minimum_age) {
+		not_eligible(r);
+		return;
+	}
+	const char *pw = req_param(r, "password");
+	const char *why = password_check(pw, strlen(pw));
+	if (why) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "password %s", why);
+		resp_error(r, 400, "invalid_field", msg, "password");
+		return;
+	}
+	char hash[CRYPTO_PWHASH_STR_MAX];
+	enum crypto_pw_rc prc = crypto_password_hash(pw, strlen(pw), hash);
+	if (prc == CRYPTO_PW_BUSY) {
+		resp_header(r, "Retry-After", "1");
+		resp_error(r, 503, "busy", "Too many sign-ups at once; try again in a second.", NULL);
+		return;
+	}
+	if (prc != CRYPTO_PW_OK) {
+		resp_error(r, 503, "busy", "The password could not be stored; try again.", NULL);
+		return;
+	}
+
+	const struct policy *p = app.policy;
+	const char *cats[MAX_CATEGORIES];
+	size_t ncats = registration_categories(cp, cats, MAX_CATEGORIES);
+	unsigned char index[CRYPTO_INDEX_BYTES];
+	email_index(req_param(r, "email"), index);
+
+	struct sealed s[NFIELDS] = {{0}};
+	struct broker_grant *g = NULL;
+	enum decision_reason reason;
+	int64_t member = 0;
+	char csrf[CRYPTO_TOKEN_CHARS + 1];
+	struct store_conn *c = store_acquire(app.store);
+	if (store_begin(c) != 0)
+		goto fail;
+	if (broker_subject_new(c, p->subjects[cp->subject].id, p->purposes[cp->purpose].id, cats,
+			       ncats, &member, &g, &reason) != 0)
+		goto fail;
+	for (size_t i = 0; i < NFIELDS; i++) {
+		const char *v = req_param(r, fields[i].param);
+		if (!v)
+			continue;
+		if (broker_seal(g, fields[i].category, "members", fields[i].column, member, v,
+				strlen(v), &s[i].ct, &s[i].len) != 0)
+			goto fail;
+	}
+	struct store_val row[11];
+	row[0] = SV_INT(member);
+	row[1] = SV_BLOB(index, sizeof(index));
+	for (size_t i = 0; i < NFIELDS; i++)
+		row[2 + i] = s[i].ct ? SV_BLOB(s[i].ct, s[i].len) : SV_NULL;
+	row[7] = SV_TEXT(hash);
+	row[8] = SV_INT(time(NULL));
+	int rc = store_exec(c, SQL_MEMBER_INSERT, row, 9, NULL, NULL);
+	if (rc == STORE_CONFLICT) {
+		store_rollback(c);
+		resp_error(r, 409, "email_taken", "An account with that e-mail address exists; sign in.",
+			   "email");
+		goto out;
+	}
+	if (rc < 0 || session_create(c, r, member, csrf) != 0 || store_commit(c) != 0)
+		goto fail;
+	resp_json(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)member, "csrf_token", csrf));
+	goto out;
+fail:
+	store_rollback(c);
+	resp_header(r, "Retry-After", "5");
+	resp_error(r, 503, "store_unavailable", "The account could not be created; try again.", NULL);
+out:
+	store_release(c);
+	broker_grant_free(g);
+	for (size_t i = 0; i < NFIELDS; i++)
+		free(s[i].ct);
+	crypto_wipe(hash, sizeof(hash));
+}
+
+struct login_row {
+	bool found;
+	int64_t id, failures, locked_until;
+	char hash[CRYPTO_PWHASH_STR_MAX];
+};
+
+static int login_cb(void *ctx, const struct store_row *row)
+{
+	struct login_row *l = ctx;
+	l->found = true;
+	l->id = row->cols[0].i;
+	snprintf(l->hash, sizeof(l->hash), "%s", (const char *)row->cols[1].p);
+	l->failures = row->cols[2].i;
+	l->locked_until = row->cols[3].i;
+	return 0;
+}
+
+/* After MAX_FAILURES in a row, each further failure locks the account for
+ * twice as long, from 30 seconds up to 15 minutes. */
+static int64_t lock_seconds(int64_t failures)
+{
+	if (failures < MAX_FAILURES)
+		return 0;
+	int64_t s = 30;
+	for (int64_t i = MAX_FAILURES; i < failures && s < 900; i++)
+		s *= 2;
+	return s > 900 ? 900 : s;
+}
+
+void members_api_signin(struct req *r)
+{
+	static const char denied[] = "The e-mail address or the password is wrong.";
+	unsigned char index[CRYPTO_INDEX_BYTES];
+	const char *pw = req_param(r, "password");
+	email_index(req_param(r, "email"), index);
+	struct login_row l = {0};
+	struct store_val key[] = {SV_BLOB(index, sizeof(index))};
+	if (store_query(app.store, SQL_MEMBER_BY_INDEX, key, 1, login_cb, &l) < 0) {
+		resp_error(r, 503, "store_unavailable", "Try again in a moment.", NULL);
+		return;
+	}
+	int64_t now = (int64_t)time(NULL);
+	if (l.found && l.locked_until > now) {
+		char wait[24];
+		snprintf(wait, sizeof(wait), "%lld", (long long)(l.locked_until - now));
+		resp_header(r, "Retry-After", wait);
+		resp_error(r, 429, "too_many_attempts", "Too many failed attempts; wait and try again.",
+			   NULL);
+		return;
+	}
+	/* An unknown address costs the same hash as a known one. */
+	static char dummy[CRYPTO_PWHASH_STR_MAX];
+	if (!dummy[0])
+		crypto_password_hash("glovebox-dummy-password", 23, dummy);
+	enum crypto_pw_rc rc = crypto_password_verify(l.found ? l.hash : dummy, pw, strlen(pw));
+	crypto_wipe(l.hash, sizeof(l.hash));
+	if (rc == CRYPTO_PW_BUSY) {
+		resp_header(r, "Retry-After", "1");
+		resp_error(r, 503, "busy", "Too many sign-ins at once; try again in a second.", NULL);
+		return;
+	}
+	if (!l.found || rc != CRYPTO_PW_OK) {
+		if (l.found) {
+			struct store_val f[] = {SV_INT(l.id), SV_INT(now + lock_seconds(l.failures + 1))};
+			store_query(app.store, SQL_FAILED, f, 2, NULL, NULL);
+		}
+		resp_error(r, 401, "bad_credentials", denied, NULL);
+		return;
+	}
+	char csrf[CRYPTO_TOKEN_CHARS + 1];
+	struct store_conn *c = store_acquire(app.store);
+	struct store_val id[] = {SV_INT(l.id)};
+	int ok = store_begin(c) == 0 && store_exec(c, SQL_SUCCEEDED, id, 1, NULL, NULL) >= 0 &&
+		 session_create(c, r, l.id, csrf) == 0 && store_commit(c) == 0;
+	store_release(c);
+	if (!ok) {
+		resp_error(r, 503, "store_unavailable", "Try again in a moment.", NULL);
+		return;
+	}
+	resp_json(r, 200, json_pack("{s:I,s:s}", "id", (json_int_t)l.id, "csrf_token", csrf));
+}
+
+static bool signed_in(struct req *r, struct session *s)
+{
+	if (session_get(r, s))
+		return true;
+	resp_error(r, 401, "not_signed_in", "Sign in first.", NULL);
+	return false;
+}
+
+void members_api_signout(struct req *r)
+{
+	struct session s;
+	if (!signed_in(r, &s))
+		return;
+	if (!session_csrf_ok(r, &s)) {
+		resp_error(r, 403, "csrf", "The request lacks this session's CSRF token.", NULL);
+		return;
+	}
+	session_end(r);
+	resp_json(r, 200, json_pack("{s:b}", "signed_out", 1));
+}
+
+struct me_row {
+	bool found;
+	struct {
+		unsigned char *p;
+		size_t n;
+	} col[NFIELDS];
+};
+
+static int me_cb(void *ctx, const struct store_row *row)
+{
+	struct me_row *m = ctx;
+	m->found = true;
+	for (size_t i = 0; i < NFIELDS && i < row->ncols; i++)
+		if (row->cols[i].type == STORE_BLOB) {
+			m->col[i].p = malloc(row->cols[i].n);
+			if (m->col[i].p) {
+				memcpy(m->col[i].p, row->cols[i].p, row->cols[i].n);
+				m->col[i].n = row->cols[i].n;
+			}
+		}
+	return 0;
+}
+
+void members_api_me(struct req *r)
+{
+	struct session s;
+	if (!signed_in(r, &s))
+		return;
+	const struct policy_collection *cp = registration();
+	const struct policy *p = app.policy;
+	const char *cats[MAX_CATEGORIES];
+	size_t ncats = registration_categories(cp, cats, MAX_CATEGORIES);
+	struct broker_actor self = {ACTOR_SELF, s.member, NULL, NULL};
+	struct broker_use use = {&self, s.member, cp ? p->purposes[cp->purpose].id : "", cats, ncats,
+				 "read"};
+	struct me_row m = {0};
+	struct broker_grant *g = NULL;
+	enum decision_reason reason;
+	struct store_val id[] = {SV_INT(s.member)};
+	struct store_conn *c = store_acquire(app.store);
+	if (store_exec(c, SQL_MEMBER_GET, id, 1, me_cb, &m) < 0 || !m.found ||
+	    broker_open(c, &use, &g, &reason) != 0) {
+		store_release(c);
+		resp_error(r, 404, "not_found", "No such account.", NULL);
+		goto out;
+	}
+	store_release(c);
+	json_t *data = json_object();
+	for (size_t i = 0; i < NFIELDS; i++) {
+		char *plain;
+		size_t len;
+		if (!m.col[i].p)
+			continue;
+		if (broker_read(g, fields[i].category, "members", fields[i].column, s.member,
+				m.col[i].p, m.col[i].n, &plain, &len) == 0) {
+			json_object_set_new(data, fields[i].param, json_stringn(plain, len));
+			broker_plain_free(plain, len);
+		}
+	}
+	r->no_store = true;
+	resp_json(r, 200, json_pack("{s:I,s:o,s:s}", "id", (json_int_t)s.member, "data", data,
+				    "csrf_token", s.csrf));
+out:
+	broker_grant_free(g);
+	for (size_t i = 0; i < NFIELDS; i++)
+		free(m.col[i].p);
+}

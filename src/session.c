@@ -1,0 +1,122 @@
+/*
+ * session: the sessions of session.h, in the store so that any number of
+ * glovebox processes share them.
+ */
+#include "session.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "log.h"
+#include "store.h"
+
+static const char SQL_INSERT[] =
+	"INSERT INTO sessions (token_hash, member_id, created_at, last_seen, auth_at, csrf) "
+	"VALUES ($1, $2, $3, $4, $5, $6)";
+static const char SQL_GET[] =
+	"SELECT member_id, created_at, last_seen, auth_at, csrf FROM sessions WHERE token_hash = $1";
+static const char SQL_TOUCH[] = "UPDATE sessions SET last_seen = $2 WHERE token_hash = $1";
+static const char SQL_DELETE[] = "DELETE FROM sessions WHERE token_hash = $1";
+
+const char *session_cookie_name(void)
+{
+	return app.cfg.behind_tls ? "__Host-gb_session" : "gb_session";
+}
+
+static void set_cookie(struct req *r, const char *value, long max_age)
+{
+	char cookie[256];
+	snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%ld%s",
+		 session_cookie_name(), value, max_age, app.cfg.behind_tls ? "; Secure" : "");
+	resp_header(r, "Set-Cookie", cookie);
+}
+
+int session_create(struct store_conn *c, struct req *r, int64_t member,
+		   char csrf_out[CRYPTO_TOKEN_CHARS + 1])
+{
+	char token[CRYPTO_TOKEN_CHARS + 1];
+	unsigned char hash[32];
+	int64_t now = (int64_t)time(NULL);
+	crypto_token(token);
+	crypto_token(csrf_out);
+	crypto_token_hash(app.keys, token, strlen(token), hash);
+	struct store_val row[] = {SV_BLOB(hash, 32), SV_INT(member), SV_INT(now),
+				  SV_INT(now),	      SV_INT(now),    SV_TEXT(csrf_out)};
+	if (store_exec(c, SQL_INSERT, row, 6, NULL, NULL) < 0)
+		return -1;
+	set_cookie(r, token, SESSION_MAX_SECONDS);
+	crypto_wipe(token, sizeof(token));
+	return 0;
+}
+
+struct found {
+	bool ok;
+	int64_t member, created, last_seen, auth_at;
+	char csrf[CRYPTO_TOKEN_CHARS + 1];
+};
+
+static int found_cb(void *ctx, const struct store_row *row)
+{
+	struct found *f = ctx;
+	f->ok = true;
+	f->member = row->cols[0].i;
+	f->created = row->cols[1].i;
+	f->last_seen = row->cols[2].i;
+	f->auth_at = row->cols[3].i;
+	snprintf(f->csrf, sizeof(f->csrf), "%s",
+		 row->cols[4].type == STORE_TEXT ? (const char *)row->cols[4].p : "");
+	return 0;
+}
+
+static bool token_hash_of(const struct req *r, unsigned char hash[32])
+{
+	const char *token = req_cookie(r, session_cookie_name());
+	if (!token || strlen(token) != CRYPTO_TOKEN_CHARS)
+		return false;
+	crypto_token_hash(app.keys, token, strlen(token), hash);
+	return true;
+}
+
+bool session_get(struct req *r, struct session *out)
+{
+	unsigned char hash[32];
+	if (!token_hash_of(r, hash))
+		return false;
+	struct found f = {0};
+	struct store_val key[] = {SV_BLOB(hash, 32)};
+	if (store_query(app.store, SQL_GET, key, 1, found_cb, &f) < 0 || !f.ok)
+		return false;
+	int64_t now = (int64_t)time(NULL);
+	if (now - f.last_seen > SESSION_IDLE_SECONDS || now - f.created > SESSION_MAX_SECONDS) {
+		store_query(app.store, SQL_DELETE, key, 1, NULL, NULL);
+		return false;
+	}
+	/* Touching once a minute is enough for a 30-minute idle limit. */
+	if (now - f.last_seen >= 60) {
+		struct store_val touch[] = {SV_BLOB(hash, 32), SV_INT(now)};
+		store_query(app.store, SQL_TOUCH, touch, 2, NULL, NULL);
+	}
+	out->member = f.member;
+	out->auth_at = f.auth_at;
+	memcpy(out->csrf, f.csrf, sizeof(out->csrf));
+	return true;
+}
+
+void session_end(struct req *r)
+{
+	unsigned char hash[32];
+	if (token_hash_of(r, hash)) {
+		struct store_val key[] = {SV_BLOB(hash, 32)};
+		store_query(app.store, SQL_DELETE, key, 1, NULL, NULL);
+	}
+	set_cookie(r, "", 0);
+}
+
+bool session_csrf_ok(const struct req *r, const struct session *s)
+{
+	const char *sent = req_header(r, "X-CSRF-Token");
+	return sent && strlen(sent) == CRYPTO_TOKEN_CHARS && s->csrf[0] &&
+	       crypto_equal(sent, s->csrf, CRYPTO_TOKEN_CHARS);
+}

@@ -1,0 +1,40 @@
+/*
+ * session: member sessions. A session token is 256 random bits, sent in an
+ * HttpOnly, SameSite=Lax cookie (Secure and "__Host-" when behind TLS) and
+ * stored only as its keyed hash. Idle sessions end after 30 minutes, every
+ * session after 12 hours. Each session has a CSRF token that every
+ * state-changing call must echo in the X-CSRF-Token header.
+ */
+#ifndef GLOVEBOX_SESSION_H
+#define GLOVEBOX_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crypto.h"
+#include "http.h"
+
+#define SESSION_IDLE_SECONDS (30 * 60)
+#define SESSION_MAX_SECONDS (12 * 3600)
+
+struct store_conn;
+
+struct session {
+	int64_t member;
+	int64_t auth_at;             /* last password entry (NAM14) */
+	char csrf[CRYPTO_TOKEN_CHARS + 1];
+};
+
+/* Starts a session for member inside the caller's transaction and sets the
+ * cookie on r. csrf_out gets the session's CSRF token. */
+int session_create(struct store_conn *c, struct req *r, int64_t member,
+		   char csrf_out[CRYPTO_TOKEN_CHARS + 1]);
+/* The request's live session, refreshed; false if none (or expired). */
+bool session_get(struct req *r, struct session *out);
+/* Ends the request's session and clears the cookie. */
+void session_end(struct req *r);
+/* True when the request carries the session's CSRF token. */
+bool session_csrf_ok(const struct req *r, const struct session *s);
+const char *session_cookie_name(void);
+
+#endif

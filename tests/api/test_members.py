@@ -1,0 +1,119 @@
+"""Members, first part: sign-up with the neutral age screen (NAM12), password
+rules and Argon2id storage (ALL03), sign-in with throttling, sessions with
+CSRF tokens, and the member's own record, sealed at rest (ALL04)."""
+import datetime
+import uuid
+
+import requests
+
+from conftest import contains_any
+
+PASSWORD = "blue cooper rides at dawn"
+
+
+def birth(years_ago, days=0):
+    today = datetime.date.today()
+    try:
+        d = today.replace(year=today.year - years_ago)
+    except ValueError:          # 29 February
+        d = today.replace(year=today.year - years_ago, day=28)
+    return (d + datetime.timedelta(days=days)).isoformat()
+
+
+def person(**over):
+    tag = uuid.uuid4().hex[:10]
+    p = {"name": f"Zz Name {tag}", "email": f"zz-{tag}@example.org", "password": PASSWORD,
+         "date_of_birth": birth(30), "phone": f"+1 555 {tag[:4]}",
+         "postal_address": f"{tag} Example Street, Springfield"}
+    p.update(over)
+    return p
+
+
+def signup(server, p, session=None):
+    return (session or requests).post(server.url("/api/v1/signup"), json=p, timeout=30)
+
+
+def test_nam12_under_13_nothing_retained(server, tmp_path):
+    s = requests.Session()
+    p = person(date_of_birth=birth(13, days=1))      # one day short of 13
+    before = server.sql("SELECT COUNT(*) FROM subjects")[0][0]
+    r = signup(server, p, s)
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "not_eligible"
+    assert "13" not in r.json()["error"]["message"]    # no hint of the cut-off
+    # An immediate retry with another date is stopped by the cookie.
+    r = signup(server, person(email=p["email"], date_of_birth=birth(40)), s)
+    assert r.status_code == 403
+    assert server.sql("SELECT COUNT(*) FROM subjects")[0][0] == before
+    assert int(server.sql("SELECT value FROM counters WHERE name = 'signup_below_minimum_age'")[0][0]) >= 1
+    values = [p["email"], p["name"], p["phone"], p["postal_address"]]
+    assert contains_any(server.raw_files().values(), values) == set()
+    assert contains_any([server.dump(tmp_path)], values) == set()
+    # Exactly 13 today is old enough.
+    assert signup(server, person(date_of_birth=birth(13))).status_code == 201
+
+
+def test_all03_password_rules_and_argon2id(server):
+    for bad, why in (("short", "at least 8"), ("password123", "too common"), ("x" * 129, "at most 128")):
+        r = signup(server, person(password=bad))
+        assert r.status_code == 400, bad
+        assert r.json()["error"]["field"] == "password" and why in r.json()["error"]["message"]
+    p = person()
+    r = signup(server, p)
+    assert r.status_code == 201
+    mid = r.json()["id"]
+    stored = server.sql(f"SELECT password_hash FROM members WHERE id = {mid}")[0][0]
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert contains_any(server.raw_files().values(), [PASSWORD]) == set()
+
+
+def test_signup_signin_me_signout_with_csrf(server):
+    p = person()
+    s = requests.Session()
+    r = signup(server, p, s)
+    assert r.status_code == 201
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert signup(server, person(email=p["email"].upper())).status_code == 409
+    me = s.get(server.url("/api/v1/me"), timeout=10)
+    assert me.status_code == 200 and me.headers["Cache-Control"] == "no-store"
+    data = me.json()["data"]
+    for k in ("name", "email", "phone", "postal_address", "date_of_birth"):
+        assert data[k] == p[k]
+    csrf = me.json()["csrf_token"]
+    # No state change without the CSRF token.
+    assert s.post(server.url("/api/v1/signout"), timeout=10).status_code == 403
+    assert s.post(server.url("/api/v1/signout"), headers={"X-CSRF-Token": "x" * 43}, timeout=10).status_code == 403
+    assert s.post(server.url("/api/v1/signout"), headers={"X-CSRF-Token": csrf}, timeout=10).status_code == 200
+    assert s.get(server.url("/api/v1/me"), timeout=10).status_code == 401
+    # Sign in again: a new session token.
+    s2 = requests.Session()
+    r = s2.post(server.url("/api/v1/signin"), json={"email": p["email"], "password": PASSWORD}, timeout=30)
+    assert r.status_code == 200 and r.json()["id"] == me.json()["id"]
+    assert s2.get(server.url("/api/v1/me"), timeout=10).json()["data"]["email"] == p["email"]
+    r = requests.post(server.url("/api/v1/signin"), json={"email": p["email"], "password": "wrong one!"}, timeout=30)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "bad_credentials"
+    r = requests.post(server.url("/api/v1/signin"), json={"email": "nobody@example.org", "password": "whatever1"}, timeout=30)
+    assert r.status_code == 401
+    assert requests.get(server.url("/api/v1/me"), cookies={"gb_session": "A" * 43}, timeout=10).status_code == 401
+
+
+def test_signin_throttled_after_ten_failures(server):
+    p = person()
+    assert signup(server, p).status_code == 201
+    codes = [requests.post(server.url("/api/v1/signin"), json={"email": p["email"], "password": f"wrong {i}!!"},
+                           timeout=30).status_code for i in range(12)]
+    assert codes[:10] == [401] * 10
+    assert 429 in codes[10:]
+    r = requests.post(server.url("/api/v1/signin"), json={"email": p["email"], "password": PASSWORD}, timeout=30)
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+
+
+def test_all04_member_values_sealed_and_not_logged(server, tmp_path):
+    p = person()
+    s = requests.Session()
+    assert signup(server, p, s).status_code == 201
+    assert s.get(server.url("/api/v1/me"), timeout=10).status_code == 200
+    values = [p["email"], p["name"], p["phone"], p["postal_address"], PASSWORD]
+    assert contains_any(server.raw_files().values(), values) == set()
+    assert contains_any([server.dump(tmp_path)], values) == set()
