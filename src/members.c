@@ -13,6 +13,7 @@
 #include "broker.h"
 #include "crypto.h"
 #include "log.h"
+#include "mem.h"
 #include "password.h"
 #include "policy.h"
 #include "session.h"
@@ -29,6 +30,13 @@ static const char SQL_MEMBER_BY_INDEX[] =
 	"SELECT id, password_hash, failed_logins, locked_until FROM members WHERE email_index = $1";
 static const char SQL_MEMBER_GET[] =
 	"SELECT name, email, postal_address, phone, date_of_birth FROM members WHERE id = $1";
+static const char SQL_HASH_GET[] = "SELECT password_hash FROM members WHERE id = $1";
+static const char SQL_CONSENTS[] =
+	"SELECT purpose, state, profile_version, changed_at, via FROM consents WHERE subject_id = $1 "
+	"ORDER BY purpose";
+static const char SQL_ACCESSES[] =
+	"SELECT at, actor_kind, role, recipient, purpose, categories, action FROM access_log "
+	"WHERE subject_id = $1 ORDER BY seq";
 static const char SQL_FAILED[] =
 	"UPDATE members SET failed_logins = failed_logins + 1, locked_until = $2 WHERE id = $1";
 static const char SQL_SUCCEEDED[] =
@@ -314,6 +322,12 @@ void members_api_signin(struct req *r)
 	resp_json(r, 200, json_pack("{s:I,s:s}", "id", (json_int_t)l.id, "csrf_token", csrf));
 }
 
+static int login_hash_cb(void *ctx, const struct store_row *row)
+{
+	snprintf(ctx, CRYPTO_PWHASH_STR_MAX, "%s", (const char *)row->cols[0].p);
+	return 0;
+}
+
 static bool signed_in(struct req *r, struct session *s)
 {
 	if (session_get(r, s))
@@ -349,19 +363,123 @@ static int me_cb(void *ctx, const struct store_row *row)
 	m->found = true;
 	for (size_t i = 0; i < NFIELDS && i < row->ncols; i++)
 		if (row->cols[i].type == STORE_BLOB) {
-			m->col[i].p = malloc(row->cols[i].n);
-			if (m->col[i].p) {
-				memcpy(m->col[i].p, row->cols[i].p, row->cols[i].n);
-				m->col[i].n = row->cols[i].n;
-			}
+			m->col[i].p = xmalloc(row->cols[i].n);
+			memcpy(m->col[i].p, row->cols[i].p, row->cols[i].n);
+			m->col[i].n = row->cols[i].n;
 		}
 	return 0;
+}
+
+/* The member's own record, opened through the broker as the member. */
+static json_t *load_record(struct store_conn *c, int64_t member)
+{
+	const struct policy_collection *cp = registration();
+	const struct policy *p = app.policy;
+	const char *cats[MAX_CATEGORIES];
+	size_t ncats = registration_categories(cp, cats, MAX_CATEGORIES);
+	struct broker_actor self = {ACTOR_SELF, member, NULL, NULL};
+	struct broker_use use = {&self, member, cp ? p->purposes[cp->purpose].id : "", cats, ncats,
+				 "read"};
+	struct me_row m = {0};
+	struct broker_grant *g = NULL;
+	enum decision_reason reason;
+	json_t *data = NULL;
+	struct store_val id[] = {SV_INT(member)};
+	if (store_exec(c, SQL_MEMBER_GET, id, 1, me_cb, &m) < 0 || !m.found ||
+	    broker_open(c, &use, &g, &reason) != 0)
+		goto out;
+	data = json_object();
+	for (size_t i = 0; i < NFIELDS; i++) {
+		char *plain;
+		size_t len;
+		if (m.col[i].p && broker_read(g, fields[i].category, "members", fields[i].column, member,
+					      m.col[i].p, m.col[i].n, &plain, &len) == 0) {
+			json_object_set_new(data, fields[i].param, json_stringn(plain, len));
+			broker_plain_free(plain, len);
+		}
+	}
+out:
+	broker_grant_free(g);
+	for (size_t i = 0; i < NFIELDS; i++)
+		free(m.col[i].p);
+	return data;
+}
+
+/* NAM14: the full record, corrections, export and erasure need a password
+ * entered within the profile's window. */
+static bool recent(struct req *r, const struct session *s)
+{
+	if (session_recent(s))
+		return true;
+	resp_error(r, 403, "reauth_required", "Enter your password again to continue.", NULL);
+	return false;
+}
+
+static bool csrf(struct req *r, const struct session *s)
+{
+	if (session_csrf_ok(r, s))
+		return true;
+	resp_error(r, 403, "csrf", "The request lacks this session's CSRF token.", NULL);
+	return false;
 }
 
 void members_api_me(struct req *r)
 {
 	struct session s;
-	if (!signed_in(r, &s))
+	if (!signed_in(r, &s) || !recent(r, &s))
+		return;
+	struct store_conn *c = store_acquire(app.store);
+	json_t *data = load_record(c, s.member);
+	store_release(c);
+	if (!data) {
+		resp_error(r, 404, "not_found", "No such account.", NULL);
+		return;
+	}
+	resp_json(r, 200, json_pack("{s:I,s:o,s:s}", "id", (json_int_t)s.member, "data", data,
+				    "csrf_token", s.csrf));
+}
+
+void members_api_reauth(struct req *r)
+{
+	struct session s;
+	if (!signed_in(r, &s) || !csrf(r, &s))
+		return;
+	struct store_val id[] = {SV_INT(s.member)};
+	char hash[CRYPTO_PWHASH_STR_MAX] = "";
+	if (store_query(app.store, SQL_HASH_GET, id, 1, login_hash_cb, hash) != 1) {
+		resp_error(r, 401, "not_signed_in", "Sign in first.", NULL);
+		return;
+	}
+	const char *pw = req_param(r, "password");
+	enum crypto_pw_rc rc = crypto_password_verify(hash, pw, strlen(pw));
+	crypto_wipe(hash, sizeof(hash));
+	if (rc == CRYPTO_PW_BUSY) {
+		resp_header(r, "Retry-After", "1");
+		resp_error(r, 503, "busy", "Try again in a second.", NULL);
+		return;
+	}
+	if (rc != CRYPTO_PW_OK) {
+		resp_error(r, 401, "bad_credentials", "That password is wrong.", "password");
+		return;
+	}
+	session_reauth(r);
+	resp_json(r, 200, json_pack("{s:b}", "reauthenticated", 1));
+}
+
+/* Fields a member corrects here; a new e-mail address needs a confirmed
+ * change (the mail issue), and the date of birth is not changed. */
+static const struct {
+	const char *field, *sql;
+} correctable[] = {
+	{"name", "UPDATE members SET name = $2 WHERE id = $1"},
+	{"postal_address", "UPDATE members SET postal_address = $2 WHERE id = $1"},
+	{"phone", "UPDATE members SET phone = $2 WHERE id = $1"},
+};
+
+void members_api_correct(struct req *r)
+{
+	struct session s;
+	if (!signed_in(r, &s) || !csrf(r, &s) || !recent(r, &s))
 		return;
 	const struct policy_collection *cp = registration();
 	const struct policy *p = app.policy;
@@ -369,36 +487,116 @@ void members_api_me(struct req *r)
 	size_t ncats = registration_categories(cp, cats, MAX_CATEGORIES);
 	struct broker_actor self = {ACTOR_SELF, s.member, NULL, NULL};
 	struct broker_use use = {&self, s.member, cp ? p->purposes[cp->purpose].id : "", cats, ncats,
-				 "read"};
-	struct me_row m = {0};
+				 "write"};
 	struct broker_grant *g = NULL;
 	enum decision_reason reason;
-	struct store_val id[] = {SV_INT(s.member)};
+	int changed = 0, failed = 0;
 	struct store_conn *c = store_acquire(app.store);
-	if (store_exec(c, SQL_MEMBER_GET, id, 1, me_cb, &m) < 0 || !m.found ||
-	    broker_open(c, &use, &g, &reason) != 0) {
-		store_release(c);
-		resp_error(r, 404, "not_found", "No such account.", NULL);
+	if (store_begin(c) != 0 || broker_open(c, &use, &g, &reason) != 0) {
+		failed = 1;
 		goto out;
 	}
-	store_release(c);
-	json_t *data = json_object();
-	for (size_t i = 0; i < NFIELDS; i++) {
-		char *plain;
-		size_t len;
-		if (!m.col[i].p)
+	for (size_t i = 0; i < sizeof(correctable) / sizeof(correctable[0]) && !failed; i++) {
+		const char *field = correctable[i].field, *v = req_param(r, field);
+		if (!v)
 			continue;
-		if (broker_read(g, fields[i].category, "members", fields[i].column, s.member,
-				m.col[i].p, m.col[i].n, &plain, &len) == 0) {
-			json_object_set_new(data, fields[i].param, json_stringn(plain, len));
-			broker_plain_free(plain, len);
+		unsigned char *ct = NULL;
+		size_t len;
+		struct store_val row[2] = {SV_INT(s.member), SV_NULL};
+		if (*v) {
+			if (broker_seal(g, field, "members", field, s.member, v, strlen(v), &ct, &len) != 0) {
+				failed = 1;
+				break;
+			}
+			row[1] = SV_BLOB(ct, len);
+		} else if (strcmp(field, "name") == 0) {
+			resp_error(r, 400, "invalid_field", "name cannot be empty", "name");
+			store_rollback(c);
+			goto done;
 		}
+		int rc = store_exec(c, correctable[i].sql, row, 2, NULL, NULL);
+		free(ct);
+		if (rc != 1)
+			failed = 1;
+		changed++;
 	}
-	r->no_store = true;
-	resp_json(r, 200, json_pack("{s:I,s:o,s:s}", "id", (json_int_t)s.member, "data", data,
-				    "csrf_token", s.csrf));
+	if (!failed && store_commit(c) != 0)
+		failed = 1;
 out:
+	if (failed) {
+		store_rollback(c);
+		resp_error(r, 503, "store_unavailable", "Your changes were not saved; try again.", NULL);
+	} else {
+		resp_json(r, 200, json_pack("{s:i}", "changed", changed));
+	}
+done:
+	store_release(c);
 	broker_grant_free(g);
-	for (size_t i = 0; i < NFIELDS; i++)
-		free(m.col[i].p);
+}
+
+static int consent_cb(void *ctx, const struct store_row *row)
+{
+	json_array_append_new(ctx, json_pack("{s:s,s:s,s:I,s:I,s:s}", "purpose",
+					     (const char *)row->cols[0].p, "state",
+					     (const char *)row->cols[1].p, "profile_version",
+					     (json_int_t)row->cols[2].i, "changed_at",
+					     (json_int_t)row->cols[3].i, "via",
+					     (const char *)row->cols[4].p));
+	return 0;
+}
+
+static int access_cb(void *ctx, const struct store_row *row)
+{
+	json_array_append_new(ctx, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "at",
+					     (json_int_t)row->cols[0].i, "actor",
+					     (const char *)row->cols[1].p, "role",
+					     (const char *)row->cols[2].p, "recipient",
+					     (const char *)row->cols[3].p, "purpose",
+					     (const char *)row->cols[4].p, "categories",
+					     (const char *)row->cols[5].p, "action",
+					     (const char *)row->cols[6].p));
+	return 0;
+}
+
+/* ALL01: everything held about the member, each item with its category
+ * and the purposes it serves, the choices made, and every access by staff
+ * or hand-over to a partner. */
+void members_api_export(struct req *r)
+{
+	struct session s;
+	if (!signed_in(r, &s) || !recent(r, &s))
+		return;
+	const struct policy *p = app.policy;
+	struct store_conn *c = store_acquire(app.store);
+	json_t *data = load_record(c, s.member);
+	json_t *consents = json_array(), *accesses = json_array();
+	struct store_val id[] = {SV_INT(s.member)};
+	store_exec(c, SQL_CONSENTS, id, 1, consent_cb, consents);
+	store_exec(c, SQL_ACCESSES, id, 1, access_cb, accesses);
+	store_release(c);
+	if (!data) {
+		json_decref(consents);
+		json_decref(accesses);
+		resp_error(r, 404, "not_found", "No such account.", NULL);
+		return;
+	}
+	json_t *items = json_array();
+	const char *key;
+	json_t *value;
+	json_object_foreach(data, key, value) {
+		int cat = policy_category_index(p, key);
+		json_t *purposes = json_array();
+		for (size_t i = 0; cat >= 0 && i < p->npurposes; i++)
+			if (policy_purpose_covers(&p->purposes[i], cat))
+				json_array_append_new(purposes, json_string(p->purposes[i].id));
+		json_array_append_new(items, json_pack("{s:s,s:s,s:O,s:o}", "category", key, "label",
+						       cat >= 0 ? p->categories[cat].label : key,
+						       "value", value, "purposes", purposes));
+	}
+	json_decref(data);
+	resp_header(r, "Content-Disposition", "attachment; filename=\"my-data.json\"");
+	resp_json(r, 200, json_pack("{s:I,s:s,s:i,s:o,s:o,s:o,s:o,s:[]}", "id", (json_int_t)s.member,
+				    "profile", p->name, "profile_version", p->version, "items", items,
+				    "consents", consents, "staff_accesses", accesses, "handovers",
+				    json_array(), "visits"));
 }

@@ -38,6 +38,18 @@ static const struct param_spec signin_params[] = {
 	{0},
 };
 
+static const struct param_spec reauth_params[] = {
+	{"password", PARAM_BODY | PARAM_REQUIRED, 1024, valid_text},
+	{0},
+};
+
+static const struct param_spec correct_params[] = {
+	{"name", PARAM_BODY, 200, valid_line},
+	{"postal_address", PARAM_BODY, 500, valid_text},
+	{"phone", PARAM_BODY, 40, valid_line},
+	{0},
+};
+
 #define KiB 1024
 
 struct route routes[] = {
@@ -60,6 +72,12 @@ struct route routes[] = {
 	 NULL, NULL, 0},
 	{HTTP_GET, "/api/v1/me", members_api_me, BODY_NONE, 0, ROUTE_API | ROUTE_PERSONAL, NULL, NULL,
 	 0},
+	{HTTP_PATCH, "/api/v1/me", members_api_correct, BODY_JSON, 16 * KiB,
+	 ROUTE_API | ROUTE_PERSONAL, correct_params, NULL, 0},
+	{HTTP_POST, "/api/v1/me/reauth", members_api_reauth, BODY_JSON, 16 * KiB,
+	 ROUTE_API | ROUTE_PERSONAL, reauth_params, NULL, 0},
+	{HTTP_GET, "/api/v1/me/export", members_api_export, BODY_NONE, 0, ROUTE_API | ROUTE_PERSONAL,
+	 NULL, NULL, 0},
 	{HTTP_POST, "/api/v1/contact", contact_api_create, BODY_JSON, 64 * KiB,
 	 ROUTE_API | ROUTE_PERSONAL, contact_params, NULL, 0},
 };

@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "log.h"
+#include "policy.h"
 #include "store.h"
 
 static const char SQL_INSERT[] =
@@ -18,6 +19,7 @@ static const char SQL_INSERT[] =
 static const char SQL_GET[] =
 	"SELECT member_id, created_at, last_seen, auth_at, csrf FROM sessions WHERE token_hash = $1";
 static const char SQL_TOUCH[] = "UPDATE sessions SET last_seen = $2 WHERE token_hash = $1";
+static const char SQL_REAUTH[] = "UPDATE sessions SET auth_at = $2 WHERE token_hash = $1";
 static const char SQL_DELETE[] = "DELETE FROM sessions WHERE token_hash = $1";
 
 const char *session_cookie_name(void)
@@ -102,6 +104,20 @@ bool session_get(struct req *r, struct session *out)
 	out->auth_at = f.auth_at;
 	memcpy(out->csrf, f.csrf, sizeof(out->csrf));
 	return true;
+}
+
+int session_reauth(struct req *r)
+{
+	unsigned char hash[32];
+	if (!token_hash_of(r, hash))
+		return -1;
+	struct store_val v[] = {SV_BLOB(hash, 32), SV_INT(time(NULL))};
+	return store_query(app.store, SQL_REAUTH, v, 2, NULL, NULL) == 1 ? 0 : -1;
+}
+
+bool session_recent(const struct session *s)
+{
+	return (int64_t)time(NULL) - s->auth_at <= (int64_t)app.policy->settings.reauth_minutes * 60;
 }
 
 void session_end(struct req *r)

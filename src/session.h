@@ -31,6 +31,11 @@ int session_create(struct store_conn *c, struct req *r, int64_t member,
 		   char csrf_out[CRYPTO_TOKEN_CHARS + 1]);
 /* The request's live session, refreshed; false if none (or expired). */
 bool session_get(struct req *r, struct session *out);
+/* Records a fresh password entry for the request's session (NAM14). */
+int session_reauth(struct req *r);
+/* True when the session's last password entry is within the profile's
+ * re-authentication window. */
+bool session_recent(const struct session *s);
 /* Ends the request's session and clears the cookie. */
 void session_end(struct req *r);
 /* True when the request carries the session's CSRF token. */

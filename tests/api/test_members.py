@@ -117,3 +117,78 @@ def test_all04_member_values_sealed_and_not_logged(server, tmp_path):
     values = [p["email"], p["name"], p["phone"], p["postal_address"], PASSWORD]
     assert contains_any(server.raw_files().values(), values) == set()
     assert contains_any([server.dump(tmp_path)], values) == set()
+
+
+def signed_up(server):
+    p = person()
+    s = requests.Session()
+    r = signup(server, p, s)
+    assert r.status_code == 201
+    return p, s, r.json()["id"], r.json()["csrf_token"]
+
+
+def age_password_entry(server, member, seconds):
+    server.sql(f"UPDATE sessions SET auth_at = auth_at - {seconds} WHERE member_id = {member}")
+
+
+def test_nam14_reauth_required_after_window(server):
+    p, s, mid, csrf = signed_up(server)
+    assert s.get(server.url("/api/v1/me"), timeout=10).status_code == 200
+    age_password_entry(server, mid, 6 * 60)            # the window is 5 minutes
+    for method, path, kw in (("get", "/api/v1/me", {}), ("get", "/api/v1/me/export", {}),
+                             ("patch", "/api/v1/me", {"json": {"phone": "+1 555 0199"}})):
+        r = getattr(s, method)(server.url(path), headers={"X-CSRF-Token": csrf}, timeout=10, **kw)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "reauth_required", path
+    r = s.post(server.url("/api/v1/me/reauth"), json={"password": "not it at all"},
+               headers={"X-CSRF-Token": csrf}, timeout=30)
+    assert r.status_code == 401
+    r = s.post(server.url("/api/v1/me/reauth"), json={"password": PASSWORD}, timeout=30)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "csrf"
+    r = s.post(server.url("/api/v1/me/reauth"), json={"password": PASSWORD},
+               headers={"X-CSRF-Token": csrf}, timeout=30)
+    assert r.status_code == 200
+    assert s.get(server.url("/api/v1/me"), timeout=10).status_code == 200
+
+
+def test_nam13_member_corrects_data(server, tmp_path):
+    p, s, mid, csrf = signed_up(server)
+    new_phone, new_addr = "+1 555 0142", "zz-new-" + uuid.uuid4().hex[:8] + " Road"
+    r = s.patch(server.url("/api/v1/me"), json={"phone": new_phone, "postal_address": new_addr})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "csrf"
+    r = s.patch(server.url("/api/v1/me"), json={"phone": new_phone, "postal_address": new_addr},
+                headers={"X-CSRF-Token": csrf}, timeout=10)
+    assert r.status_code == 200 and r.json()["changed"] == 2
+    data = s.get(server.url("/api/v1/me"), timeout=10).json()["data"]
+    assert data["phone"] == new_phone and data["postal_address"] == new_addr
+    assert data["name"] == p["name"]
+    r = s.patch(server.url("/api/v1/me"), json={"email": "other@example.org"},
+                headers={"X-CSRF-Token": csrf}, timeout=10)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "unknown_field"
+    r = s.patch(server.url("/api/v1/me"), json={"name": ""}, headers={"X-CSRF-Token": csrf}, timeout=10)
+    assert r.status_code == 400
+    assert contains_any(server.raw_files().values(), [new_addr]) == set()
+
+
+def test_all01_export_holds_every_category_with_purposes(server):
+    p, s, mid, csrf = signed_up(server)
+    r = s.get(server.url("/api/v1/me/export"), timeout=10)
+    assert r.status_code == 200
+    assert "attachment" in r.headers["Content-Disposition"]
+    doc = r.json()
+    items = {i["category"]: i for i in doc["items"]}
+    for cat in ("name", "email", "phone", "postal_address", "date_of_birth"):
+        assert items[cat]["value"] == p[cat]
+        assert "account" in items[cat]["purposes"]
+    assert "member_news" in items["email"]["purposes"]
+    assert doc["profile"] == "north-american-motoring"
+    for key in ("consents", "staff_accesses", "handovers", "visits"):
+        assert isinstance(doc[key], list)
+
+
+def test_members_cannot_read_each_other(server):
+    a, sa, ida, _ = signed_up(server)
+    b, sb, idb, _ = signed_up(server)
+    assert sa.get(server.url("/api/v1/me"), timeout=10).json()["data"]["email"] == a["email"]
+    assert sb.get(server.url("/api/v1/me"), timeout=10).json()["data"]["email"] == b["email"]
+    for path in ("/api/v1/me", "/api/v1/me/export"):
+        assert requests.get(server.url(path), timeout=10).status_code == 401
