@@ -35,12 +35,21 @@ struct subject_row {
 };
 
 static const char SQL_SUBJECT_GET[] =
-	"SELECT kind, sealed_key, profile_version FROM subjects WHERE id = $1";
+	"SELECT s.kind, k.sealed_key, s.profile_version FROM subjects s "
+	"LEFT JOIN subject_keys k ON k.subject_id = s.id WHERE s.id = $1";
 static const char SQL_SUBJECT_INSERT[] =
-	"INSERT INTO subjects (id, kind, sealed_key, created_at, profile_version) "
-	"VALUES ($1, $2, $3, $4, $5)";
-static const char SQL_SUBJECT_ERASE[] =
-	"UPDATE subjects SET sealed_key = NULL, erased_at = $2 WHERE id = $1";
+	"INSERT INTO subjects (id, kind, created_at, profile_version) VALUES ($1, $2, $3, $4)";
+static const char SQL_KEY_INSERT[] =
+	"INSERT INTO subject_keys (subject_id, sealed_key) VALUES ($1, $2)";
+static const char SQL_KEY_DELETE[] = "DELETE FROM subject_keys WHERE subject_id = $1";
+static const char SQL_SUBJECT_ERASE[] = "UPDATE subjects SET erased_at = $2 WHERE id = $1";
+static const char SQL_KEYS_LIVE[] =
+	"SELECT k.subject_id, k.sealed_key FROM subject_keys k JOIN subjects s ON s.id = k.subject_id "
+	"WHERE s.erased_at IS NULL";
+static const char SQL_KEY_RESTORE[] =
+	"INSERT INTO subject_keys (subject_id, sealed_key) SELECT $1, $2 WHERE EXISTS "
+	"(SELECT 1 FROM subjects WHERE id = $1 AND erased_at IS NULL) "
+	"ON CONFLICT (subject_id) DO NOTHING";
 static const char SQL_CONSENT_GET[] =
 	"SELECT state FROM consents WHERE subject_id = $1 AND purpose = $2";
 static const char SQL_CONSENT_UPSERT[] =
@@ -326,9 +335,12 @@ int broker_subject_new(struct store_conn *c, const char *kind, const char *purpo
 	size_t sealed_len;
 	if (crypto_datakey_new(app.keys, id, &dk, &sealed, &sealed_len) != 0)
 		return -1;
-	struct store_val row[] = {SV_INT(id), SV_TEXT(kind), SV_BLOB(sealed, sealed_len),
-				  SV_INT(now_seconds()), SV_INT(p->version)};
-	int rc = store_exec(c, SQL_SUBJECT_INSERT, row, 5, NULL, NULL);
+	struct store_val row[] = {SV_INT(id), SV_TEXT(kind), SV_INT(now_seconds()),
+				  SV_INT(p->version)};
+	struct store_val key[] = {SV_INT(id), SV_BLOB(sealed, sealed_len)};
+	int rc = store_exec(c, SQL_SUBJECT_INSERT, row, 4, NULL, NULL);
+	if (rc >= 0)
+		rc = store_exec(c, SQL_KEY_INSERT, key, 2, NULL, NULL);
 	free(sealed);
 	if (rc < 0) {
 		crypto_datakey_free(dk);
@@ -390,8 +402,45 @@ void broker_grant_free(struct broker_grant *g)
 
 int broker_subject_erase(struct store_conn *c, int64_t subject)
 {
+	struct store_val id[] = {SV_INT(subject)};
 	struct store_val p[] = {SV_INT(subject), SV_INT(now_seconds())};
-	return store_exec(c, SQL_SUBJECT_ERASE, p, 2, NULL, NULL) < 0 ? -1 : 0;
+	if (store_exec(c, SQL_KEY_DELETE, id, 1, NULL, NULL) < 0 ||
+	    store_exec(c, SQL_SUBJECT_ERASE, p, 2, NULL, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+struct key_copy {
+	struct store_conn *into;
+	int64_t copied;
+	int failed;
+};
+
+static int key_copy_cb(void *ctx, const struct store_row *row)
+{
+	struct key_copy *k = ctx;
+	struct store_val v[] = {SV_INT(row->cols[0].i), SV_BLOB(row->cols[1].p, row->cols[1].n)};
+	int rc = store_exec(k->into, SQL_KEY_RESTORE, v, 2, NULL, NULL);
+	if (rc < 0) {
+		k->failed = 1;
+		return 1;
+	}
+	k->copied += rc;
+	return 0;
+}
+
+int64_t broker_keys_restore(struct store *live, struct store *into)
+{
+	struct key_copy k = {store_acquire(into), 0, 0};
+	int rc = store_begin(k.into);
+	if (rc == 0 && store_query(live, SQL_KEYS_LIVE, NULL, 0, key_copy_cb, &k) >= 0 && !k.failed)
+		rc = store_commit(k.into);
+	else
+		rc = -1;
+	if (rc != 0)
+		store_rollback(k.into);
+	store_release(k.into);
+	return rc == 0 ? k.copied : -1;
 }
 
 struct verify_ctx {

@@ -76,6 +76,12 @@ void broker_grant_free(struct broker_grant *g);
 /* Destroys the subject's data key (crypto-shredding, ALL02). */
 int broker_subject_erase(struct store_conn *c, int64_t subject);
 
+/* After a backup is restored into `into` (backups hold no keys), copies the
+ * data keys of the subjects that are still live in `live` and not erased in
+ * `into`. Erased subjects stay unreadable. The number copied, or -1. */
+struct store;
+int64_t broker_keys_restore(struct store *live, struct store *into);
+
 /* ---- the consent ledger ---- */
 
 /* Records a choice: state on/off for purpose, given via "form", "link",

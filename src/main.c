@@ -164,6 +164,33 @@ static int cmd_retention(int argc, char **argv)
 	return n < 0 ? 1 : 0;
 }
 
+static int cmd_keys(int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[0], "restore") != 0) {
+		fprintf(stderr, "Usage: glovebox keys restore URL\n");
+		return 2;
+	}
+	char err[256];
+	struct store *into = NULL;
+	if (app_open(0) != 0)
+		return 1;
+	int rc = 1;
+	if (store_open(argv[1], 1, &into, err, sizeof(err)) != 0) {
+		fprintf(stderr, "glovebox: restored database: %s\n", err);
+	} else {
+		int64_t n = broker_keys_restore(app.store, into);
+		if (n >= 0) {
+			printf("%lld data key(s) restored; erased members stay unreadable\n", (long long)n);
+			rc = 0;
+		} else {
+			fprintf(stderr, "glovebox: the keys could not be restored\n");
+		}
+		store_close(into);
+	}
+	app_close();
+	return rc;
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
@@ -184,6 +211,10 @@ static const struct command commands[] = {
 	 "Purge personal data whose retention has passed, judged at AT (Unix time or\n"
 	 "    YYYY-MM-DD; default now). Logs counts only.",
 	 1, 2, cmd_retention},
+	{"keys", "keys restore URL",
+	 "After restoring a backup into the database at URL (backups hold no data keys), copy\n"
+	 "    in the keys of everyone still live here; members erased since stay unreadable.",
+	 2, 2, cmd_keys},
 	{"version", "version", "Print the version.", 0, 0, cmd_version},
 	{"help", "help [COMMAND]", "Show help for all commands or one.", 0, 1, cmd_help},
 };

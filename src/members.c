@@ -37,6 +37,8 @@ static const char SQL_CONSENTS[] =
 static const char SQL_ACCESSES[] =
 	"SELECT at, actor_kind, role, recipient, purpose, categories, action FROM access_log "
 	"WHERE subject_id = $1 ORDER BY seq";
+static const char SQL_SESSIONS_END[] = "DELETE FROM sessions WHERE member_id = $1";
+static const char SQL_MEMBER_DELETE[] = "DELETE FROM members WHERE id = $1";
 static const char SQL_FAILED[] =
 	"UPDATE members SET failed_logins = failed_logins + 1, locked_until = $2 WHERE id = $1";
 static const char SQL_SUCCEEDED[] =
@@ -599,4 +601,33 @@ void members_api_export(struct req *r)
 				    "profile", p->name, "profile_version", p->version, "items", items,
 				    "consents", consents, "staff_accesses", accesses, "handovers",
 				    json_array(), "visits"));
+}
+
+/*
+ * ALL02: closing the account. The member's data key is destroyed, so every
+ * field sealed under it is unreadable at once, here and in every backup
+ * (backups hold no keys); the account row with its blind index goes, and so
+ * do all its sessions. What the profile says must stay would stay here, with
+ * no personal field (no such record exists yet).
+ */
+void members_api_close(struct req *r)
+{
+	struct session s;
+	if (!signed_in(r, &s) || !csrf(r, &s) || !recent(r, &s))
+		return;
+	struct store_val id[] = {SV_INT(s.member)};
+	struct store_conn *c = store_acquire(app.store);
+	bool ok = store_begin(c) == 0 && store_exec(c, SQL_SESSIONS_END, id, 1, NULL, NULL) >= 0 &&
+		  store_exec(c, SQL_MEMBER_DELETE, id, 1, NULL, NULL) == 1 &&
+		  broker_subject_erase(c, s.member) == 0 && store_commit(c) == 0;
+	if (!ok)
+		store_rollback(c);
+	store_release(c);
+	if (!ok) {
+		resp_error(r, 503, "store_unavailable", "The account could not be closed; try again.", NULL);
+		return;
+	}
+	session_end(r);
+	log_info("an account was closed and its data key destroyed");
+	resp_json(r, 200, json_pack("{s:b}", "closed", 1));
 }

@@ -16,6 +16,7 @@ void members_api_me(struct req *r);
 void members_api_reauth(struct req *r);
 void members_api_correct(struct req *r);
 void members_api_export(struct req *r);
+void members_api_close(struct req *r);
 
 /* "YYYY-MM-DD": NULL if a real date in the past, else a message. */
 const char *valid_birth_date(const char *s, size_t len);

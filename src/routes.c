@@ -76,6 +76,8 @@ struct route routes[] = {
 	 ROUTE_API | ROUTE_PERSONAL, correct_params, NULL, 0},
 	{HTTP_POST, "/api/v1/me/reauth", members_api_reauth, BODY_JSON, 16 * KiB,
 	 ROUTE_API | ROUTE_PERSONAL, reauth_params, NULL, 0},
+	{HTTP_DELETE, "/api/v1/me", members_api_close, BODY_NONE, 0, ROUTE_API | ROUTE_PERSONAL, NULL,
+	 NULL, 0},
 	{HTTP_GET, "/api/v1/me/export", members_api_export, BODY_NONE, 0, ROUTE_API | ROUTE_PERSONAL,
 	 NULL, NULL, 0},
 	{HTTP_POST, "/api/v1/contact", contact_api_create, BODY_JSON, 64 * KiB,

@@ -192,3 +192,59 @@ def test_members_cannot_read_each_other(server):
     assert sb.get(server.url("/api/v1/me"), timeout=10).json()["data"]["email"] == b["email"]
     for path in ("/api/v1/me", "/api/v1/me/export"):
         assert requests.get(server.url(path), timeout=10).status_code == 401
+
+
+def test_all02_close_account_unreadable_in_earlier_backup(server, tmp_path):
+    import os
+    import shutil
+    import subprocess
+    from conftest import BIN, ENGINE, psql, PG_URL
+    a, sa, ida, csrf_a = signed_up(server)
+    b, sb, idb, _ = signed_up(server)
+    backup = str(tmp_path / "before-erasure.backup")
+    server.cli("backup", backup)
+    with open(backup, "rb") as f:
+        raw = f.read()
+    # The backup holds the sealed record but no data key.
+    assert contains_any([raw], [a["email"], a["name"]]) == set()
+    assert sa.delete(server.url("/api/v1/me"), timeout=10).status_code == 403   # CSRF
+    r = sa.delete(server.url("/api/v1/me"), headers={"X-CSRF-Token": csrf_a}, timeout=10)
+    assert r.status_code == 200
+    assert sa.get(server.url("/api/v1/me"), timeout=10).status_code == 401
+    r = requests.post(server.url("/api/v1/signin"), json={"email": a["email"], "password": PASSWORD}, timeout=30)
+    assert r.status_code == 401
+    assert server.sql(f"SELECT COUNT(*) FROM subject_keys WHERE subject_id = {ida}") == [["0"]]
+    # Restore the earlier backup elsewhere, take the keys from the live system,
+    # and serve it: B reads their record, A's is gone for good.
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    shutil.copy(os.path.join(server.data, "master.key"), restored / "master.key")
+    if ENGINE == "sqlite":
+        url = "sqlite:" + str(restored / "glovebox.db")
+        shutil.copy(backup, restored / "glovebox.db")
+    else:
+        name = "restored_" + uuid.uuid4().hex[:8]
+        psql(PG_URL, f"CREATE DATABASE {name}")
+        url = PG_URL.rsplit("/", 1)[0] + "/" + name
+        out = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-f", backup],
+                             capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+    out = server.cli("keys", "restore", url)
+    assert "data key(s) restored" in out.stdout
+    from conftest import Server
+    s2 = Server(restored)
+    s2.db = url
+    try:
+        s2.start()
+        r = requests.post(s2.url("/api/v1/signin"), json={"email": b["email"], "password": PASSWORD}, timeout=30)
+        assert r.status_code == 200
+        assert s2.get("/api/v1/me", cookies=r.cookies).json()["data"]["email"] == b["email"]
+        # A's row is in the restored copy, but nothing of it can be opened.
+        sess = requests.Session()
+        r = sess.post(s2.url("/api/v1/signin"), json={"email": a["email"], "password": PASSWORD}, timeout=30)
+        assert r.status_code == 200          # the hash is not sealed personal data...
+        assert sess.get(s2.url("/api/v1/me"), timeout=10).status_code == 404   # ...but the record is gone
+    finally:
+        s2.close()
+        if ENGINE == "postgres":
+            psql(PG_URL, f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")

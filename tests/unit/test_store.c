@@ -62,16 +62,20 @@ static void exercise(struct store *s)
 	assert_int_equal(store_migrate(s, &applied, err, sizeof(err)), 0);
 	assert_int_equal(applied, 0);
 	assert_true(store_schema_version(s) >= 2);
+	/* A table of the test's own, with a column of each type. */
+	assert_true(store_query(s, "CREATE TABLE IF NOT EXISTS scratch (id BIGINT PRIMARY KEY, "
+				   "kind TEXT NOT NULL, data BYTEA, created_at BIGINT NOT NULL, "
+				   "erased_at BIGINT)", NULL, 0, NULL, NULL) >= 0);
 
 	const unsigned char blob[] = {0, 1, 0, 255, 'x'};
 	struct store_val ins[] = {SV_INT(7), SV_TEXT("member"), SV_BLOB(blob, sizeof(blob)), SV_INT(100)};
-	assert_int_equal(store_query(s, "INSERT INTO subjects (id, kind, sealed_key, created_at) "
+	assert_int_equal(store_query(s, "INSERT INTO scratch (id, kind, data, created_at) "
 					"VALUES ($1, $2, $3, $4)", ins, 4, NULL, NULL), 1);
-	assert_int_equal(store_query(s, "INSERT INTO subjects (id, kind, sealed_key, created_at) "
+	assert_int_equal(store_query(s, "INSERT INTO scratch (id, kind, data, created_at) "
 					"VALUES ($1, $2, $3, $4)", ins, 4, NULL, NULL), STORE_CONFLICT);
 	struct got g = {0};
 	struct store_val id[] = {SV_INT(7)};
-	assert_int_equal(store_query(s, "SELECT id, kind, sealed_key, erased_at FROM subjects WHERE id = $1",
+	assert_int_equal(store_query(s, "SELECT id, kind, data, erased_at FROM scratch WHERE id = $1",
 				     id, 1, collect, &g), 1);
 	assert_int_equal(g.v[0].type, STORE_INT);
 	assert_int_equal(g.v[0].i, 7);
@@ -87,13 +91,13 @@ static void exercise(struct store *s)
 	assert_true(store_in_transaction(c));
 	assert_int_equal(store_begin(c), -1);
 	struct store_val ins2[] = {SV_INT(8), SV_TEXT("member"), SV_NULL, SV_INT(1)};
-	assert_int_equal(store_exec(c, "INSERT INTO subjects (id, kind, sealed_key, created_at) "
+	assert_int_equal(store_exec(c, "INSERT INTO scratch (id, kind, data, created_at) "
 				       "VALUES ($1, $2, $3, $4)", ins2, 4, NULL, NULL), 1);
 	assert_int_equal(store_rollback(c), 0);
 	store_release(c);
 	memset(&g, 0, sizeof(g));
 	struct store_val id8[] = {SV_INT(8)};
-	assert_int_equal(store_query(s, "SELECT id FROM subjects WHERE id = $1", id8, 1, collect, &g), 0);
+	assert_int_equal(store_query(s, "SELECT id FROM scratch WHERE id = $1", id8, 1, collect, &g), 0);
 	/* A connection released inside a transaction comes back clean. */
 	c = store_acquire(s);
 	assert_int_equal(store_begin(c), 0);
@@ -103,7 +107,7 @@ static void exercise(struct store *s)
 	store_release(c);
 	/* An UPDATE reports the rows it changed. */
 	struct store_val up[] = {SV_INT(7), SV_INT(5)};
-	assert_int_equal(store_query(s, "UPDATE subjects SET erased_at = $2 WHERE id = $1", up, 2, NULL,
+	assert_int_equal(store_query(s, "UPDATE scratch SET erased_at = $2 WHERE id = $1", up, 2, NULL,
 				     NULL), 1);
 }
 
@@ -129,7 +133,7 @@ static void test_sqlite(void **state)
 	snprintf(url, sizeof(url), "sqlite:%.100s", copy);
 	assert_int_equal(store_open(url, 1, &s, err, sizeof(err)), 0);
 	struct got g = {0};
-	assert_int_equal(store_query(s, "SELECT kind FROM subjects", NULL, 0, collect, &g), 1);
+	assert_int_equal(store_query(s, "SELECT kind FROM scratch", NULL, 0, collect, &g), 1);
 	store_close(s);
 }
 
