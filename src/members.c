@@ -151,6 +151,69 @@ struct sealed {
 	size_t len;
 };
 
+const char *valid_id_list(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == ','))
+			return "must be purpose ids separated by commas";
+	}
+	return NULL;
+}
+
+/* Whether the list (comma-separated) names id. */
+static bool list_has(const char *list, const char *id)
+{
+	size_t n = strlen(id);
+	for (const char *p = list; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && strncmp(p, id, n) == 0)
+			return true;
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+static bool member_choice(const struct policy_purpose *pu, int member_kind)
+{
+	bool for_members = false;
+	for (size_t k = 0; k < pu->nsubjects; k++)
+		for_members |= pu->subjects[k] == member_kind;
+	return for_members && (pu->basis == BASIS_OPT_IN || pu->basis == BASIS_OPT_OUT);
+}
+
+/*
+ * The choices made on the sign-up form: opt-in purposes listed in "opt_in"
+ * are switched on (every box starts unticked), opt-out purposes listed in
+ * "opt_out" are switched off. A Global Privacy Control signal (Sec-GPC: 1)
+ * switches affiliate offers off (INS06).
+ */
+static int record_signup_choices(struct store_conn *c, struct req *r, int64_t member)
+{
+	const struct policy *p = app.policy;
+	const char *in = req_param(r, "opt_in"), *out = req_param(r, "opt_out");
+	const char *gpc = req_header(r, "Sec-GPC");
+	int member_kind = policy_subject_index(p, "member");
+	for (size_t i = 0; i < p->npurposes; i++) {
+		const struct policy_purpose *pu = &p->purposes[i];
+		if (!member_choice(pu, member_kind))
+			continue;
+		if (pu->kind == PK_AFFILIATE_OFFERS && gpc && strcmp(gpc, "1") == 0) {
+			if (broker_consent_set(c, member, pu->id, false, "gpc") != 0)
+				return -1;
+			continue;
+		}
+		if (pu->basis == BASIS_OPT_IN && list_has(in, pu->id) &&
+		    broker_consent_set(c, member, pu->id, true, "form") != 0)
+			return -1;
+		if (pu->basis == BASIS_OPT_OUT && list_has(out, pu->id) &&
+		    broker_consent_set(c, member, pu->id, false, "form") != 0)
+			return -1;
+	}
+	return 0;
+}
+
 void members_api_signup(struct req *r)
 {
 	const struct policy_collection *cp = registration();
@@ -226,7 +289,8 @@ void members_api_signup(struct req *r)
 			   "email");
 		goto out;
 	}
-	if (rc < 0 || session_create(c, r, member, csrf) != 0 || store_commit(c) != 0)
+	if (rc < 0 || record_signup_choices(c, r, member) != 0 ||
+	    session_create(c, r, member, csrf) != 0 || store_commit(c) != 0)
 		goto fail;
 	resp_json(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)member, "csrf_token", csrf));
 	goto out;
@@ -630,4 +694,54 @@ void members_api_close(struct req *r)
 	session_end(r);
 	log_info("an account was closed and its data key destroyed");
 	resp_json(r, 200, json_pack("{s:b}", "closed", 1));
+}
+
+/* The member's choices: every purpose with a choice (opt-in or opt-out),
+ * whether it is on for them now, and how the choice was last made. */
+void members_api_consents(struct req *r)
+{
+	struct session s;
+	if (!signed_in(r, &s))
+		return;
+	const struct policy *p = app.policy;
+	int member_kind = policy_subject_index(p, "member");
+	json_t *list = json_array();
+	struct store_conn *c = store_acquire(app.store);
+	for (size_t i = 0; i < p->npurposes; i++) {
+		const struct policy_purpose *pu = &p->purposes[i];
+		if (!member_choice(pu, member_kind))
+			continue;
+		enum consent_state st = broker_consent_get(c, s.member, pu->id);
+		bool on = pu->basis == BASIS_OPT_IN ? st == CONSENT_ON : st != CONSENT_OFF;
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:b,s:b}", "purpose", pu->id,
+						      "label", pu->label, "basis",
+						      policy_basis_name(pu->basis), "on", on, "chosen",
+						      st != CONSENT_UNSET));
+	}
+	store_release(c);
+	resp_json(r, 200, json_pack("{s:o}", "consents", list));
+}
+
+/* Switches one purpose on or off; a withdrawal takes effect at once, since
+ * the broker reads the ledger on every use. */
+void members_api_consent_set(struct req *r)
+{
+	struct session s;
+	if (!signed_in(r, &s) || !csrf(r, &s))
+		return;
+	const struct policy *p = app.policy;
+	int pi = policy_purpose_index(p, r->path_params[0]);
+	if (pi < 0 || !member_choice(&p->purposes[pi], policy_subject_index(p, "member"))) {
+		resp_error(r, 404, "not_found", "There is no choice for that purpose.", NULL);
+		return;
+	}
+	bool on = strcmp(req_param(r, "on"), "true") == 0;
+	struct store_conn *c = store_acquire(app.store);
+	int rc = broker_consent_set(c, s.member, p->purposes[pi].id, on, "api");
+	store_release(c);
+	if (rc != 0) {
+		resp_error(r, 503, "store_unavailable", "Your choice was not saved; try again.", NULL);
+		return;
+	}
+	resp_json(r, 200, json_pack("{s:s,s:b}", "purpose", p->purposes[pi].id, "on", on));
 }

@@ -17,6 +17,11 @@ void members_api_reauth(struct req *r);
 void members_api_correct(struct req *r);
 void members_api_export(struct req *r);
 void members_api_close(struct req *r);
+void members_api_consents(struct req *r);
+void members_api_consent_set(struct req *r);
+
+/* A comma-separated list of ids ("member_news,club_surveys"). */
+const char *valid_id_list(const char *s, size_t len);
 
 /* "YYYY-MM-DD": NULL if a real date in the past, else a message. */
 const char *valid_birth_date(const char *s, size_t len);

@@ -29,6 +29,14 @@ static const struct param_spec signup_params[] = {
 	{"date_of_birth", PARAM_BODY | PARAM_REQUIRED, 10, valid_birth_date},
 	{"postal_address", PARAM_BODY, 500, valid_text},
 	{"phone", PARAM_BODY, 40, valid_line},
+	{"opt_in", PARAM_BODY, 1000, valid_id_list},
+	{"opt_out", PARAM_BODY, 1000, valid_id_list},
+	{0},
+};
+
+static const struct param_spec consent_params[] = {
+	{"purpose", PARAM_PATH, 48, valid_token},
+	{"on", PARAM_BODY | PARAM_REQUIRED | PARAM_JSON_BOOL, 5, NULL},
 	{0},
 };
 
@@ -78,6 +86,10 @@ struct route routes[] = {
 	 ROUTE_API | ROUTE_PERSONAL, reauth_params, NULL, 0},
 	{HTTP_DELETE, "/api/v1/me", members_api_close, BODY_NONE, 0, ROUTE_API | ROUTE_PERSONAL, NULL,
 	 NULL, 0},
+	{HTTP_GET, "/api/v1/me/consents", members_api_consents, BODY_NONE, 0,
+	 ROUTE_API | ROUTE_PERSONAL, NULL, NULL, 0},
+	{HTTP_PUT, "/api/v1/me/consents/:purpose", members_api_consent_set, BODY_JSON, 4 * KiB,
+	 ROUTE_API | ROUTE_PERSONAL, consent_params, NULL, 0},
 	{HTTP_GET, "/api/v1/me/export", members_api_export, BODY_NONE, 0, ROUTE_API | ROUTE_PERSONAL,
 	 NULL, NULL, 0},
 	{HTTP_POST, "/api/v1/contact", contact_api_create, BODY_JSON, 64 * KiB,

@@ -248,3 +248,53 @@ def test_all02_close_account_unreadable_in_earlier_backup(server, tmp_path):
         s2.close()
         if ENGINE == "postgres":
             psql(PG_URL, f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
+
+
+def consents_of(server, s):
+    r = s.get(server.url("/api/v1/me/consents"), timeout=10)
+    assert r.status_code == 200
+    return {c["purpose"]: c for c in r.json()["consents"]}
+
+
+def test_nam08_member_news_off_until_chosen_and_withdrawn_at_once(server):
+    p, s, mid, csrf = signed_up(server)
+    c = consents_of(server, s)
+    assert c["member_news"]["on"] is False and c["member_news"]["basis"] == "opt_in"
+    # Ticked on the sign-up form.
+    p2 = person(opt_in="member_news")
+    s2 = requests.Session()
+    r = signup(server, p2, s2)
+    assert r.status_code == 201
+    csrf2 = r.json()["csrf_token"]
+    assert consents_of(server, s2)["member_news"]["on"] is True
+    # Withdrawn: the ledger says so at once, with how.
+    r = s2.put(server.url("/api/v1/me/consents/member_news"), json={"on": False},
+               headers={"X-CSRF-Token": csrf2}, timeout=10)
+    assert r.status_code == 200 and r.json()["on"] is False
+    assert consents_of(server, s2)["member_news"]["on"] is False
+    mid2 = s2.get(server.url("/api/v1/me"), timeout=10).json()["id"]
+    rows = server.sql(f"SELECT state, via FROM consents WHERE subject_id = {mid2} AND purpose = 'member_news'")
+    assert rows == [["off", "api"]]
+    events = server.sql(f"SELECT state, via FROM consent_events WHERE subject_id = {mid2} ORDER BY changed_at, via")
+    assert sorted(map(tuple, events)) == [("off", "api"), ("on", "form")]
+    # No choice exists for a required purpose, and none without the CSRF token.
+    r = s2.put(server.url("/api/v1/me/consents/account"), json={"on": False},
+               headers={"X-CSRF-Token": csrf2}, timeout=10)
+    assert r.status_code == 404
+    r = s2.put(server.url("/api/v1/me/consents/member_news"), json={"on": True}, timeout=10)
+    assert r.status_code == 403
+
+
+def test_ins06_gpc_switches_affiliate_offers_off(make_server):
+    srv = make_server(profile="mini-insiders")
+    s = requests.Session()
+    r = s.post(srv.url("/api/v1/signup"), json=person(), timeout=30)
+    assert r.status_code == 201
+    assert consents_of(srv, s)["affiliate_offers"]["on"] is True      # opt-out: on by default
+    s2 = requests.Session()
+    r = s2.post(srv.url("/api/v1/signup"), json=person(), headers={"Sec-GPC": "1"}, timeout=30)
+    assert r.status_code == 201
+    c = consents_of(srv, s2)["affiliate_offers"]
+    assert c["on"] is False and c["chosen"] is True
+    mid = r.json()["id"]
+    assert srv.sql(f"SELECT via FROM consents WHERE subject_id = {mid} AND purpose = 'affiliate_offers'") == [["gpc"]]
