@@ -116,6 +116,16 @@ const char *req_param(const struct req *r, const char *name)
 	return NULL;
 }
 
+void req_param_set(struct req *r, const char *name, const char *value)
+{
+	if (r->nparams >= HTTP_MAX_PARAMS)
+		return;
+	struct http_param *p = &r->params[r->nparams++];
+	p->name = arena_strdup(r->arena, name);
+	p->value = arena_strdup(r->arena, value);
+	p->len = strlen(value);
+}
+
 const char *req_header(const struct req *r, const char *name)
 {
 	const struct conn_state *cs = r->engine;
@@ -175,6 +185,8 @@ void resp_json(struct req *r, int status, json_t *body)
 
 static bool wants_json(const struct req *r)
 {
+	if (r->json_errors)
+		return true;
 	if (r->route)
 		return (r->route->flags & ROUTE_API) != 0;
 	return r->path && strncmp(r->path, "/api/", 5) == 0;
@@ -368,7 +380,10 @@ static enum MHD_Result form_iterator(void *cls, enum MHD_ValueKind kind, const c
 		f->spec = spec;
 		buf_init(&f->value, spec->max_len);
 	} else if (off == 0) {
-		return MHD_YES;          /* a repeated field: the first one counts */
+		if (!(spec->flags & PARAM_LIST))
+			return MHD_YES;  /* a repeated field: the first one counts */
+		if (buf_putc(&f->value, ',') != 0)
+			f->too_long = true;
 	}
 	if (size && buf_append(&f->value, data, size) != 0)
 		f->too_long = true;

@@ -80,6 +80,7 @@ struct req {
 	struct http_kv headers[HTTP_MAX_RESP_HEADERS];
 	size_t nheaders;
 	bool no_store;                    /* personal data: Cache-Control: no-store */
+	bool json_errors;                 /* a page calling an API handler reads its errors */
 
 	void *engine;                     /* http.c's own connection state */
 };
@@ -87,6 +88,8 @@ struct req {
 /* Request accessors: only what the route declared reaches a handler through
  * req_param; headers and cookies are read by name. */
 const char *req_param(const struct req *r, const char *name);
+/* Adds a parameter a handler derived from declared ones (copied). */
+void req_param_set(struct req *r, const char *name, const char *value);
 const char *req_header(const struct req *r, const char *name);
 const char *req_cookie(const struct req *r, const char *name);
 

@@ -23,6 +23,7 @@ static const struct {
 	{"/", "Home"},
 	{"/contact", "Contact"},
 	{"/privacy", "Privacy"},
+	{"/me", "Your account"},
 };
 
 struct static_file {

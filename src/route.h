@@ -23,6 +23,7 @@ enum param_flags {
 	PARAM_JSON_BOOL = 1 << 3,   /* JSON true/false, seen as "true"/"false" */
 	PARAM_JSON_INT = 1 << 4,    /* JSON integer, seen as decimal text */
 	PARAM_PATH = 1 << 5,        /* a ":name" segment of the pattern, in order */
+	PARAM_LIST = 1 << 6,        /* a form field that repeats (checkboxes): values joined by ',' */
 };
 
 struct param_spec {

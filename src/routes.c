@@ -4,6 +4,7 @@
  */
 #include "route.h"
 
+#include "account_pages.h"
 #include "contact.h"
 #include "members.h"
 #include "pages.h"
@@ -58,6 +59,26 @@ static const struct param_spec correct_params[] = {
 	{0},
 };
 
+static const struct param_spec signup_form_params[] = {
+	{"name", PARAM_BODY | PARAM_REQUIRED, 200, valid_line},
+	{"email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
+	{"password", PARAM_BODY | PARAM_REQUIRED, 1024, valid_text},
+	{"birth_day", PARAM_BODY | PARAM_REQUIRED, 2, valid_uint},
+	{"birth_month", PARAM_BODY | PARAM_REQUIRED, 2, valid_uint},
+	{"birth_year", PARAM_BODY | PARAM_REQUIRED, 4, valid_uint},
+	{"postal_address", PARAM_BODY, 500, valid_text},
+	{"phone", PARAM_BODY, 40, valid_line},
+	{"opt_in", PARAM_BODY | PARAM_LIST, 1000, valid_id_list},
+	{"keep_on", PARAM_BODY | PARAM_LIST, 1000, valid_id_list},
+	{0},
+};
+
+static const struct param_spec csrf_form_params[] = {
+	{"csrf_token", PARAM_BODY, 64, valid_token},
+	{"password", PARAM_BODY, 1024, valid_text},
+	{0},
+};
+
 #define KiB 1024
 
 struct route routes[] = {
@@ -72,6 +93,17 @@ struct route routes[] = {
 	{HTTP_GET, "/privacy", privacy_page, BODY_NONE, 0, 0, NULL, NULL, 0},
 	{HTTP_GET, "/privacy.json", privacy_json, BODY_NONE, 0, ROUTE_API, NULL, NULL, 0},
 	{HTTP_GET, "/privacy/v/:version", privacy_version_page, BODY_NONE, 0, 0, version_params, NULL, 0},
+	{HTTP_GET, "/signup", account_signup_page, BODY_NONE, 0, 0, NULL, NULL, 0},
+	{HTTP_POST, "/signup", account_signup_post, BODY_FORM, 16 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, signup_form_params, NULL, 0},
+	{HTTP_GET, "/signin", account_signin_page, BODY_NONE, 0, 0, NULL, NULL, 0},
+	{HTTP_POST, "/signin", account_signin_post, BODY_FORM, 16 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, signin_params, NULL, 0},
+	{HTTP_POST, "/signout", account_signout_post, BODY_FORM, 4 * KiB, ROUTE_PERSONAL,
+	 csrf_form_params, NULL, 0},
+	{HTTP_GET, "/me", account_me_page, BODY_NONE, 0, ROUTE_PERSONAL, NULL, NULL, 0},
+	{HTTP_POST, "/me/reauth", account_reauth_post, BODY_FORM, 4 * KiB, ROUTE_PERSONAL,
+	 csrf_form_params, NULL, 0},
 	{HTTP_POST, "/api/v1/signup", members_api_signup, BODY_JSON, 16 * KiB,
 	 ROUTE_API | ROUTE_PERSONAL, signup_params, NULL, 0},
 	{HTTP_POST, "/api/v1/signin", members_api_signin, BODY_JSON, 16 * KiB,

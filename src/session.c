@@ -133,6 +133,8 @@ void session_end(struct req *r)
 bool session_csrf_ok(const struct req *r, const struct session *s)
 {
 	const char *sent = req_header(r, "X-CSRF-Token");
+	if (!sent)
+		sent = req_param(r, "csrf_token");     /* HTML forms send it as a field */
 	return sent && strlen(sent) == CRYPTO_TOKEN_CHARS && s->csrf[0] &&
 	       crypto_equal(sent, s->csrf, CRYPTO_TOKEN_CHARS);
 }

@@ -31,7 +31,7 @@ for (const javaScriptEnabled of [true, false]) {
     assert.equal(resp.status(), 200);
     assert.equal(await page.title(), 'Home · North American Motoring');
     const links = await page.locator('nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-    assert.deepEqual(links, ['/', '/contact', '/privacy']);
+    assert.deepEqual(links, ['/', '/contact', '/privacy', '/me']);
     // The stylesheet applied: the header has the accent background.
     const bg = await page.locator('header.site').evaluate((e) => getComputedStyle(e).backgroundColor);
     assert.equal(bg, 'rgb(11, 92, 138)');

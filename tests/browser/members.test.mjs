@@ -1,0 +1,80 @@
+// Members in real Chromium, with JavaScript on and off: join, see your data
+// on your page, sign out and in again; and the under-13 path, which ends on
+// a neutral page with nothing kept.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startGlovebox, launch, artifacts } from './helpers.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startGlovebox();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function join_(page, who, year) {
+  await page.goto(server.base + '/signup');
+  await page.fill('#name', who.name);
+  await page.fill('#email', who.email);
+  await page.fill('#password', 'blue cooper rides at dawn');
+  await page.fill('#birth_day', '14');
+  await page.fill('#birth_month', '6');
+  await page.fill('#birth_year', String(year));
+  await page.click('button[type=submit]');
+}
+
+for (const javaScriptEnabled of [true, false]) {
+  const mode = javaScriptEnabled ? 'js' : 'nojs';
+
+  test(`join, see your data, sign out and in (${mode})`, async () => {
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await context.newPage();
+    const who = { name: `Ann ${mode}`, email: `ann-${mode}@example.org` };
+    await page.goto(server.base + '/signup');
+    assert.match(await page.locator('#purpose-notice').innerText(), /Your membership/);
+    // Opt-in boxes start unticked.
+    assert.equal(await page.locator('input[name=opt_in][value=member_news]').isChecked(), false);
+    await join_(page, who, 1984);
+    await page.waitForURL('**/me');
+    const table = await page.locator('#items').innerText();
+    assert.match(table, new RegExp(who.email));
+    assert.match(table, /1984-06-14/);
+    await page.screenshot({ path: join(artifacts, `me-${mode}.png`), fullPage: true });
+    await page.click('text=Sign out');
+    await page.waitForURL(server.base + '/');
+    await page.goto(server.base + '/signin');
+    await page.fill('#email', who.email);
+    await page.fill('#password', 'not the password');
+    await page.click('button[type=submit]');
+    assert.match(await page.locator('#signin-error').innerText(), /wrong/);
+    await page.fill('#email', who.email);
+    await page.fill('#password', 'blue cooper rides at dawn');
+    await page.click('button[type=submit]');
+    await page.waitForURL('**/me');
+    assert.match(await page.locator('#items').innerText(), new RegExp(who.name));
+    await context.close();
+  });
+
+  test(`under 13: a neutral page, no account (${mode})`, async () => {
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await context.newPage();
+    const year = new Date().getUTCFullYear() - 10;
+    await join_(page, { name: `Kid ${mode}`, email: `kid-${mode}@example.org` }, year);
+    assert.match(await page.locator('h1').innerText(), /Thank you for your interest/);
+    assert.doesNotMatch(await page.content(), /13/);
+    await page.screenshot({ path: join(artifacts, `not-eligible-${mode}.png`), fullPage: true });
+    // Trying again at once with an older date ends the same way.
+    await join_(page, { name: `Kid ${mode}`, email: `kid-${mode}@example.org` }, 1980);
+    assert.match(await page.locator('h1').innerText(), /Thank you for your interest/);
+    await page.goto(server.base + '/me');
+    assert.match(page.url(), /\/signin$/);
+    await context.close();
+  });
+}
