@@ -1,11 +1,19 @@
 /*
- * store_sqlite: the SQLite engine. WAL journal with synchronous=FULL, so a
- * committed transaction survives a crash or kill -9. The only file that
- * includes <sqlite3.h>. Statements are prepared once per connection and
- * cached by their text.
+ * store_sqlite: the SQLite engine (the embedded default). WAL journal with
+ * synchronous=FULL, so an acknowledged commit survives a crash or kill -9;
+ * secure_delete, so erased rows do not linger in free pages. The only file
+ * that includes <sqlite3.h>. Statements are prepared once per connection
+ * and cached by their text.
+ *
+ * Where the engines differ in ways callers could come to rely on, this one
+ * behaves like PostgreSQL: a failed statement spoils the transaction it ran
+ * in (every later statement fails, and the commit rolls back), a string
+ * holding two statements is refused instead of half-run, and so is text
+ * with a NUL byte.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,48 +25,66 @@
 #include "mem.h"
 #include "store_engine.h"
 
-#define CACHE_SLOTS 256
-
-struct cached {
-	char *sql;               /* our own copy of the statement's text */
-	sqlite3_stmt *stmt;
-};
+#define BUSY_TIMEOUT_MS 10000
+#define COLS_ON_STACK	16
 
 struct engine_conn {
 	sqlite3 *db;
-	struct cached cache[CACHE_SLOTS];
-	size_t ncache;
+	struct store_cache *cache; /* SQL text -> sqlite3_stmt */
+	bool failed;		   /* a statement failed in the open transaction */
 };
 
-/* $N placeholders become ?N, which SQLite binds by number. Text inside
- * single quotes is left alone. */
+/*
+ * $N placeholders become ?N, which SQLite binds by number, so one SQL text
+ * serves both engines. Quoted text ('literal', "name") and comments are
+ * copied as they are; a doubled quote inside them closes and reopens, which
+ * comes to the same.
+ */
 static char *rewrite_placeholders(const char *sql)
 {
 	size_t n = strlen(sql);
-	char *out = xmalloc(n + 1);
-	bool quoted = false;
-	for (size_t i = 0; i <= n; i++) {
-		char ch = sql[i];
-		if (ch == '\'')
-			quoted = !quoted;
-		out[i] = (!quoted && ch == '$' && sql[i + 1] >= '0' && sql[i + 1] <= '9') ? '?' : ch;
+	char *out = xstrndup(sql, n);
+	for (size_t i = 0; i < n; i++) {
+		const char *end = NULL;
+		if (sql[i] == '\'' || sql[i] == '"') {
+			end = strchr(sql + i + 1, sql[i]);
+		} else if (sql[i] == '-' && sql[i + 1] == '-') {
+			end = strchr(sql + i, '\n');
+		} else if (sql[i] == '/' && sql[i + 1] == '*') {
+			end = strstr(sql + i + 2, "*/");
+			if (end)
+				end++;
+		} else {
+			if (sql[i] == '$' && sql[i + 1] >= '0' && sql[i + 1] <= '9')
+				out[i] = '?';
+			continue;
+		}
+		i = end ? (size_t)(end - sql) : n;
 	}
 	return out;
 }
 
-static void sqlite_disconnect(struct engine_conn *c)
+static void finalize_cached(void *stmt, void *arg)
+{
+	sqlite3_finalize(stmt);
+}
+
+static void sqlite_close_conn(struct engine_conn *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->ncache; i++) {
-		sqlite3_finalize(c->cache[i].stmt);
-		free(c->cache[i].sql);
-	}
+	store_cache_free(c->cache);
 	sqlite3_close(c->db);
 	free(c);
 }
 
-static struct engine_conn *sqlite_connect(const char *path, char *err, size_t errlen)
+static int journal_cb(void *ctx, int ncols, char **values, char **names)
+{
+	snprintf(ctx, 16, "%s", ncols > 0 && values[0] ? values[0] : "");
+	return 0;
+}
+
+static struct engine_conn *sqlite_open(const char *path, char *err, size_t errlen)
 {
 	/* Created here, not by SQLite, so that the mode is 0600 from the start.
 	 * Only when missing: closing any descriptor of an open database would
@@ -75,67 +101,106 @@ static struct engine_conn *sqlite_connect(const char *path, char *err, size_t er
 			close(fd);
 	}
 	struct engine_conn *c = xcalloc(1, sizeof(*c));
+	c->cache = store_cache_new(finalize_cached, NULL);
 	if (sqlite3_open_v2(path, &c->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "cannot open %s: %s", path, sqlite3_errmsg(c->db));
-		sqlite_disconnect(c);
+		snprintf(err, errlen, "cannot open %s: %s", path,
+			 c->db ? sqlite3_errmsg(c->db) : "out of memory");
+		sqlite_close_conn(c);
 		return NULL;
 	}
-	sqlite3_busy_timeout(c->db, 10000);
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	char journal[16] = "";
+	if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL", journal_cb, journal, NULL) !=
+		SQLITE_OK ||
+	    strcmp(journal, "wal") != 0) {
+		snprintf(err, errlen, "cannot use a write-ahead log for %s: %s", path,
+			 journal[0] ? journal : sqlite3_errmsg(c->db));
+		sqlite_close_conn(c);
+		return NULL;
+	}
 	static const char *const pragmas[] = {
-		"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
-		"PRAGMA secure_delete=ON", "PRAGMA temp_store=MEMORY",
+	    "PRAGMA synchronous=FULL",
+	    "PRAGMA foreign_keys=ON",
+	    "PRAGMA secure_delete=ON",
+	    "PRAGMA temp_store=MEMORY",
 	};
 	for (size_t i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++)
 		if (sqlite3_exec(c->db, pragmas[i], NULL, NULL, NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "%s failed: %s", pragmas[i], sqlite3_errmsg(c->db));
-			sqlite_disconnect(c);
+			sqlite_close_conn(c);
 			return NULL;
 		}
 	return c;
 }
 
-static int sqlite_check(struct engine_conn *c)
+static bool sqlite_in_transaction(struct engine_conn *c)
 {
-	return 0;
+	return !sqlite3_get_autocommit(c->db);
 }
 
-static sqlite3_stmt *prepare(struct engine_conn *c, const char *sql)
+/* SQLite's messages name tables, columns and constraints, never values. */
+static int error_code(struct engine_conn *c, int rc, const char *sql)
 {
-	for (size_t i = 0; i < c->ncache; i++)
-		if (strcmp(c->cache[i].sql, sql) == 0)
-			return c->cache[i].stmt;
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return STORE_CONFLICT;
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+		log_warn("sqlite: database busy after %d ms [%.80s]", BUSY_TIMEOUT_MS, sql);
+		return STORE_BUSY;
+	}
+	log_error("sqlite: %s [%.80s]", sqlite3_errmsg(c->db), sql);
+	return STORE_ERROR;
+}
+
+static bool only_blanks(const char *s)
+{
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' && *s != ';')
+			return false;
+	return true;
+}
+
+/* The statement for sql, from the cache or newly prepared; *cached says
+ * whether it stays there after use (else the caller finalizes it). */
+static int prepare(struct engine_conn *c, const char *sql, bool once, sqlite3_stmt **out,
+		   bool *cached)
+{
+	*cached = false;
+	if (!once && (*out = store_cache_get(c->cache, sql)) != NULL) {
+		*cached = true;
+		return 0;
+	}
 	char *text = rewrite_placeholders(sql);
+	const char *tail = NULL;
 	sqlite3_stmt *stmt = NULL;
-	int rc = sqlite3_prepare_v2(c->db, text, -1, &stmt, NULL);
-	free(text);
+	int rc =
+	    sqlite3_prepare_v3(c->db, text, -1, once ? 0 : SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
+	int result = 0;
 	if (rc != SQLITE_OK) {
-		log_error("sqlite: cannot prepare a statement: %s", sqlite3_errmsg(c->db));
-		return NULL;
+		result = error_code(c, rc, sql);
+	} else if (!stmt) {
+		log_error("sqlite: empty statement");
+		result = STORE_ERROR;
+	} else if (tail && !only_blanks(tail)) {
+		/* PostgreSQL refuses these; SQLite would run the first alone. */
+		log_error("sqlite: more than one statement in one call [%.80s]", sql);
+		sqlite3_finalize(stmt);
+		stmt = NULL;
+		result = STORE_ERROR;
 	}
-	/* Migration statements (the only ones spanning lines) run once: not cached. */
-	if (c->ncache < CACHE_SLOTS && strchr(sql, '\n') == NULL) {
-		c->cache[c->ncache].sql = xstrdup(sql);
-		c->cache[c->ncache].stmt = stmt;
-		c->ncache++;
-		return stmt;
-	}
-	return stmt;
+	free(text);
+	if (stmt && !once)
+		*cached = store_cache_put(c->cache, sql, stmt);
+	*out = stmt;
+	return result;
 }
 
-static bool is_cached(struct engine_conn *c, sqlite3_stmt *stmt)
-{
-	for (size_t i = 0; i < c->ncache; i++)
-		if (c->cache[i].stmt == stmt)
-			return true;
-	return false;
-}
-
-static int bind(sqlite3_stmt *stmt, const struct store_val *params, size_t n)
+static int bind_params(sqlite3_stmt *stmt, const struct store_val *params, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int k = (int)i + 1, rc = SQLITE_OK;
+		int k = (int)i + 1, rc = SQLITE_MISUSE;
 		const struct store_val *v = &params[i];
 		switch (v->type) {
 		case STORE_NULL:
@@ -145,10 +210,14 @@ static int bind(sqlite3_stmt *stmt, const struct store_val *params, size_t n)
 			rc = sqlite3_bind_int64(stmt, k, v->i);
 			break;
 		case STORE_TEXT:
-			rc = sqlite3_bind_text(stmt, k, v->p, (int)v->n, SQLITE_STATIC);
+			if (v->n && memchr(v->p, '\0', v->n))
+				return -1;
+			/* A NULL pointer would bind SQL NULL, not the empty text. */
+			rc = sqlite3_bind_text64(stmt, k, v->p ? v->p : "", v->n, SQLITE_STATIC,
+						 SQLITE_UTF8);
 			break;
 		case STORE_BLOB:
-			rc = sqlite3_bind_blob(stmt, k, v->p ? v->p : "", (int)v->n, SQLITE_STATIC);
+			rc = sqlite3_bind_blob64(stmt, k, v->p ? v->p : "", v->n, SQLITE_STATIC);
 			break;
 		}
 		if (rc != SQLITE_OK)
@@ -157,86 +226,173 @@ static int bind(sqlite3_stmt *stmt, const struct store_val *params, size_t n)
 	return 0;
 }
 
-static int sqlite_exec(struct engine_conn *c, const char *sql, const struct store_val *params,
-		       size_t nparams, store_row_fn fn, void *ctx)
+static void column(sqlite3_stmt *stmt, int i, struct store_val *v)
 {
-	sqlite3_stmt *stmt = prepare(c, sql);
-	if (!stmt)
+	*v = SV_NULL;
+	switch (sqlite3_column_type(stmt, i)) {
+	case SQLITE_INTEGER:
+	case SQLITE_FLOAT: /* no REAL columns: aggregates like AVG, truncated */
+		v->type = STORE_INT;
+		v->i = sqlite3_column_int64(stmt, i);
+		break;
+	case SQLITE_TEXT:
+		v->type = STORE_TEXT;
+		v->p = sqlite3_column_text(stmt, i);
+		v->n = (size_t)sqlite3_column_bytes(stmt, i);
+		break;
+	case SQLITE_BLOB:
+		v->type = STORE_BLOB;
+		v->p = sqlite3_column_blob(stmt, i);
+		v->n = (size_t)sqlite3_column_bytes(stmt, i);
+		if (!v->p)
+			v->p = ""; /* the empty blob is not NULL */
+		break;
+	}
+}
+
+static int sqlite_exec(struct engine_conn *c, const char *sql, const struct store_val *params,
+		       size_t nparams, store_row_fn fn, void *ctx, bool once)
+{
+	if (c->failed && sqlite_in_transaction(c)) {
+		log_error("sqlite: statement in a transaction that already failed [%.80s]", sql);
 		return STORE_ERROR;
-	int result = 0;
-	if (bind(stmt, params, nparams) != 0) {
+	}
+	sqlite3_stmt *stmt;
+	bool cached;
+	int result = prepare(c, sql, once, &stmt, &cached);
+	if (result < 0)
+		goto out;
+	if ((size_t)sqlite3_bind_parameter_count(stmt) != nparams) {
+		log_error("sqlite: statement takes %d parameters, given %zu [%.80s]",
+			  sqlite3_bind_parameter_count(stmt), nparams, sql);
+		result = STORE_ERROR;
+		goto out;
+	}
+	if (bind_params(stmt, params, nparams) != 0) {
+		log_error("sqlite: a parameter cannot be bound (text with a NUL byte?) [%.80s]",
+			  sql);
 		result = STORE_ERROR;
 		goto out;
 	}
 	int ncols = sqlite3_column_count(stmt);
-	struct store_val cols[32];
-	bool stopped = false;
+	struct store_val stack_cols[COLS_ON_STACK];
+	struct store_val *cols =
+	    ncols > COLS_ON_STACK ? xmalloc((size_t)ncols * sizeof(*cols)) : stack_cols;
+	sqlite3_int64 changes_before = sqlite3_total_changes64(c->db);
+	bool stopped = !fn;
 	for (;;) {
 		int rc = sqlite3_step(stmt);
 		if (rc == SQLITE_DONE)
 			break;
 		if (rc != SQLITE_ROW) {
-			int ext = sqlite3_extended_errcode(c->db);
-			if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
-				result = STORE_CONFLICT;
-			else if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-				result = STORE_BUSY;
-			else {
-				log_error("sqlite: statement failed: %s", sqlite3_errmsg(c->db));
-				result = STORE_ERROR;
-			}
-			goto out;
+			result = error_code(c, rc, sql);
+			break;
 		}
-		result++;
-		if (!fn || stopped)
-			continue;
-		size_t n = ncols > 32 ? 32 : (size_t)ncols;
-		for (size_t i = 0; i < n; i++) {
-			struct store_val *v = &cols[i];
-			memset(v, 0, sizeof(*v));
-			switch (sqlite3_column_type(stmt, (int)i)) {
-			case SQLITE_INTEGER:
-			case SQLITE_FLOAT:
-				v->type = STORE_INT;
-				v->i = sqlite3_column_int64(stmt, (int)i);
-				break;
-			case SQLITE_TEXT:
-				v->type = STORE_TEXT;
-				v->p = sqlite3_column_text(stmt, (int)i);
-				v->n = (size_t)sqlite3_column_bytes(stmt, (int)i);
-				break;
-			case SQLITE_BLOB:
-				v->type = STORE_BLOB;
-				v->p = sqlite3_column_blob(stmt, (int)i);
-				v->n = (size_t)sqlite3_column_bytes(stmt, (int)i);
-				break;
-			default:
-				v->type = STORE_NULL;
-			}
-		}
-		struct store_row row = {n, cols};
-		if (fn(ctx, &row) != 0)
-			stopped = true;
+		if (result < INT_MAX)
+			result++;
+		if (stopped)
+			continue; /* the statement still runs to its end */
+		for (int i = 0; i < ncols; i++)
+			column(stmt, i, &cols[i]);
+		struct store_row row = {(size_t)ncols, cols};
+		stopped = fn(ctx, &row) != 0;
 	}
-	if (ncols == 0)
-		result = sqlite3_changes(c->db);
+	if (cols != stack_cols)
+		free(cols);
+	/* sqlite3_changes() keeps the last INSERT, UPDATE or DELETE's count
+	 * through other statements (DDL, BEGIN): trust it only if this one
+	 * changed something. */
+	if (result >= 0 && ncols == 0) {
+		sqlite3_int64 n =
+		    sqlite3_total_changes64(c->db) == changes_before ? 0 : sqlite3_changes64(c->db);
+		result = n > INT_MAX ? INT_MAX : (int)n;
+	}
 out:
-	if (is_cached(c, stmt)) {
+	if (stmt && cached) {
 		sqlite3_reset(stmt);
 		sqlite3_clear_bindings(stmt);
-	} else {
+	} else if (stmt) {
 		sqlite3_finalize(stmt);
 	}
+	if (result < 0 && sqlite_in_transaction(c))
+		c->failed = true;
 	return result;
 }
 
-static bool sqlite_in_transaction(struct engine_conn *c)
+static int sqlite_begin(struct engine_conn *c)
 {
-	return !sqlite3_get_autocommit(c->db);
+	c->failed = false;
+	/* IMMEDIATE: take the write lock now, while waiting for it is still
+	 * harmless, instead of failing half-way when a read turns into a write. */
+	return sqlite_exec(c, "BEGIN IMMEDIATE", NULL, 0, NULL, NULL, false) < 0 ? -1 : 0;
 }
 
-static int sqlite_backup(struct engine_conn *c, const char *target, const char *path, char *err,
-			 size_t errlen)
+static int sqlite_rollback(struct engine_conn *c)
+{
+	c->failed = false;
+	if (!sqlite_in_transaction(c))
+		return 0; /* SQLite ends a transaction itself on some errors */
+	return sqlite_exec(c, "ROLLBACK", NULL, 0, NULL, NULL, false) < 0 ? -1 : 0;
+}
+
+static int sqlite_commit(struct engine_conn *c)
+{
+	if (!sqlite_in_transaction(c)) {
+		log_warn("sqlite: commit without a transaction");
+		return -1;
+	}
+	if (c->failed) {
+		sqlite_rollback(c);
+		return -1;
+	}
+	return sqlite_exec(c, "COMMIT", NULL, 0, NULL, NULL, false) < 0 ? -1 : 0;
+}
+
+static int sqlite_acquire(struct engine_conn *c)
+{
+	return 0;
+}
+
+static void sqlite_release(struct engine_conn *c)
+{
+	sqlite_rollback(c);
+}
+
+/* Empties the skipped tables of a fresh copy; secure_delete overwrites the
+ * freed content and VACUUM then rewrites the file without those pages. */
+static int empty_tables(sqlite3 *db, const char *const *skip)
+{
+	sqlite3_stmt *exists = NULL;
+	int rc = -1;
+	if (sqlite3_exec(db, "PRAGMA secure_delete=ON", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+			       -1, &exists, NULL) != SQLITE_OK)
+		goto out;
+	for (size_t i = 0; skip[i]; i++) {
+		sqlite3_reset(exists);
+		sqlite3_bind_text(exists, 1, skip[i], -1, SQLITE_STATIC);
+		int step = sqlite3_step(exists);
+		if (step == SQLITE_DONE)
+			continue;
+		if (step != SQLITE_ROW)
+			goto out;
+		/* A quoted identifier: the name comes from store.c's table. */
+		char *del = sqlite3_mprintf("DELETE FROM \"%w\"", skip[i]);
+		int drc = sqlite3_exec(db, del, NULL, NULL, NULL);
+		sqlite3_free(del);
+		if (drc != SQLITE_OK)
+			goto out;
+	}
+	sqlite3_finalize(exists);
+	exists = NULL;
+	rc = sqlite3_exec(db, "VACUUM", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+out:
+	sqlite3_finalize(exists);
+	return rc;
+}
+
+static int sqlite_backup(struct engine_conn *c, const char *target, const char *path,
+			 const char *const *skip, char *err, size_t errlen)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -246,10 +402,12 @@ static int sqlite_backup(struct engine_conn *c, const char *target, const char *
 	close(fd);
 	sqlite3 *dst = NULL;
 	int rc = -1;
-	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
 		snprintf(err, errlen, "cannot open %s", path);
 		goto out;
 	}
+	/* One step over every page: a consistent copy under a single read lock. */
 	sqlite3_backup *b = sqlite3_backup_init(dst, "main", c->db, "main");
 	if (!b) {
 		snprintf(err, errlen, "backup failed: %s", sqlite3_errmsg(dst));
@@ -261,16 +419,18 @@ static int sqlite_backup(struct engine_conn *c, const char *target, const char *
 		snprintf(err, errlen, "backup failed: %s", sqlite3_errstr(step));
 		goto out;
 	}
-	/* The copy is a single self-contained file, not in WAL mode, and holds
-	 * no data keys: VACUUM rewrites it so no page keeps their bytes. */
-	if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE; DELETE FROM subject_keys; VACUUM", NULL,
-			 NULL, NULL) != SQLITE_OK) {
+	/* The copy is one self-contained file, not a database in WAL mode. */
+	if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK ||
+	    empty_tables(dst, skip) != 0) {
 		snprintf(err, errlen, "backup failed: %s", sqlite3_errmsg(dst));
 		goto out;
 	}
 	rc = 0;
 out:
-	sqlite3_close(dst);
+	if (sqlite3_close(dst) != SQLITE_OK && rc == 0) {
+		snprintf(err, errlen, "backup failed: cannot close %s", path);
+		rc = -1;
+	}
 	if (rc != 0)
 		unlink(path);
 	return rc;
@@ -278,13 +438,16 @@ out:
 
 const struct store_ops store_sqlite_ops = {
 	.engine = STORE_SQLITE,
-	.connect = sqlite_connect,
-	.disconnect = sqlite_disconnect,
-	.check = sqlite_check,
-	.exec = sqlite_exec,
-	.begin_sql = "BEGIN IMMEDIATE",
+	.open = sqlite_open,
+	.close = sqlite_close_conn,
+	.acquire = sqlite_acquire,
+	.release = sqlite_release,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
 	.in_transaction = sqlite_in_transaction,
+	.exec = sqlite_exec,
 	.backup = sqlite_backup,
-	.lock_sql = NULL,
-	.unlock_sql = NULL,
+	.lock_migrations = NULL,
+	.unlock_migrations = NULL,
 };
