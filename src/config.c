@@ -39,6 +39,8 @@ static const struct directive directives[] = {
 	D("idle-timeout", DT_LONG, idle_timeout, "30", "seconds before an idle connection is closed"),
 	D("password-hashes", DT_LONG, password_hashes, "0", "password hashes at once (0 = one per core)"),
 	D("retention-interval", DT_LONG, retention_interval, "3600", "seconds between retention passes (0 = only by hand)"),
+	D("signin-per-minute", DT_LONG, signin_per_minute, "6", "sign-in attempts per client address and minute"),
+	D("signin-per-hour", DT_LONG, signin_per_hour, "30", "sign-in attempts per client address and hour"),
 	D("behind-tls", DT_BOOL, behind_tls, "false", "the site is served over HTTPS (Secure, __Host- cookies)"),
 };
 

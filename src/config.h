@@ -26,6 +26,8 @@ struct config {
 	long idle_timeout;       /* seconds */
 	long password_hashes;    /* concurrent Argon2id hashes; 0 = cores */
 	long retention_interval; /* seconds between retention passes; 0 = off */
+	long signin_per_minute;  /* sign-in attempts per client address */
+	long signin_per_hour;
 	bool behind_tls;         /* served over TLS (directly or by a proxy) */
 };
 

@@ -132,6 +132,24 @@ const char *req_header(const struct req *r, const char *name)
 	return MHD_lookup_connection_value(cs->conn, MHD_HEADER_KIND, name);
 }
 
+const char *req_client_address(const struct req *r)
+{
+	const struct conn_state *cs = r->engine;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(cs->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char host[INET6_ADDRSTRLEN] = "unknown";
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, host,
+				  sizeof(host));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+				  host, sizeof(host));
+	}
+	return arena_strdup(r->arena, host);
+}
+
 const char *req_cookie(const struct req *r, const char *name)
 {
 	const struct conn_state *cs = r->engine;

@@ -92,6 +92,8 @@ const char *req_param(const struct req *r, const char *name);
 void req_param_set(struct req *r, const char *name, const char *value);
 const char *req_header(const struct req *r, const char *name);
 const char *req_cookie(const struct req *r, const char *name);
+/* The peer's address as text (never log it: it is personal data). */
+const char *req_client_address(const struct req *r);
 
 /* Responses. The value strings are copied. */
 void resp_header(struct req *r, const char *name, const char *value);

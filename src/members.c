@@ -16,6 +16,7 @@
 #include "mem.h"
 #include "password.h"
 #include "policy.h"
+#include "ratelimit.h"
 #include "session.h"
 #include "store.h"
 
@@ -335,9 +336,27 @@ static int64_t lock_seconds(int64_t failures)
 	return s > 900 ? 900 : s;
 }
 
+/* Per client address: signin-per-minute and signin-per-hour attempts. */
+static bool address_allowed(struct req *r)
+{
+	const char *addr = req_client_address(r);
+	int64_t wait = 0;
+	if (ratelimit_hit("signin-minute", addr, app.cfg.signin_per_minute, 60, &wait) &&
+	    ratelimit_hit("signin-hour", addr, app.cfg.signin_per_hour, 3600, &wait))
+		return true;
+	char text[24];
+	snprintf(text, sizeof(text), "%lld", (long long)wait);
+	resp_header(r, "Retry-After", text);
+	resp_error(r, 429, "too_many_attempts", "Too many sign-in attempts from here; wait and try again.",
+		   NULL);
+	return false;
+}
+
 void members_api_signin(struct req *r)
 {
 	static const char denied[] = "The e-mail address or the password is wrong.";
+	if (!address_allowed(r))
+		return;
 	unsigned char index[CRYPTO_INDEX_BYTES];
 	const char *pw = req_param(r, "password");
 	email_index(req_param(r, "email"), index);

@@ -17,6 +17,7 @@
 #include "broker.h"
 #include "log.h"
 #include "policy.h"
+#include "ratelimit.h"
 #include "store.h"
 #include "ticker.h"
 
@@ -160,7 +161,9 @@ static struct ticker *worker;
 
 static void retention_tick(void *arg)
 {
-	retention_run((int64_t)time(NULL));
+	int64_t now = (int64_t)time(NULL);
+	retention_run(now);
+	ratelimit_purge(now);
 }
 
 int retention_start(unsigned interval_seconds)
