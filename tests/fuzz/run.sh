@@ -14,6 +14,11 @@ passed=0
 failed=0
 # The library sources a target needs (no server, no store, no crypto).
 common="src/mem.c src/buf.c src/assets.c build/gen/assets_data.c"
+# Seed inputs: the project's own profiles and templates, read where they live.
+declare -A seeds=(
+	[profile]="profiles tests/profiles tests/profiles/broken"
+	[text]="templates tests/fuzz/corpus/text"
+)
 declare -A sources=(
 	[profile]="src/policy.c src/policy_load.c"
 	[text]="src/validate.c src/tpl.c"
@@ -27,8 +32,9 @@ for name in profile text; do
 	fi
 	work="$out/corpus_$name"
 	mkdir -p "$work"
+	# shellcheck disable=SC2086
 	if "$bin" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
-		"$work" "tests/fuzz/corpus/$name" >"$out/$name.log" 2>&1; then
+		"$work" ${seeds[$name]} >"$out/$name.log" 2>&1; then
 		echo "fuzz_$name: $(grep -o 'stat::number_of_executed_units: [0-9]*' "$out/$name.log" | grep -o '[0-9]*$') runs, no crash"
 		passed=$((passed + 1))
 	else
