@@ -764,3 +764,25 @@ void members_api_consent_set(struct req *r)
 	}
 	resp_json(r, 200, json_pack("{s:s,s:b}", "purpose", p->purposes[pi].id, "on", on));
 }
+
+/* The member's sessions, to see where they are signed in. */
+void members_api_sessions(struct req *r)
+{
+	struct session s;
+	if (!signed_in(r, &s))
+		return;
+	resp_json(r, 200, json_pack("{s:o}", "sessions", session_list(r, s.member)));
+}
+
+/* Ends one of the member's other sessions (or this one). */
+void members_api_session_end(struct req *r)
+{
+	struct session s;
+	if (!signed_in(r, &s) || !csrf(r, &s))
+		return;
+	if (session_end_id(s.member, r->path_params[0]) != 0) {
+		resp_error(r, 404, "not_found", "You have no session with that id.", NULL);
+		return;
+	}
+	resp_json(r, 200, json_pack("{s:b}", "ended", 1));
+}

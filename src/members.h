@@ -18,6 +18,8 @@ void members_api_correct(struct req *r);
 void members_api_export(struct req *r);
 void members_api_close(struct req *r);
 void members_api_consents(struct req *r);
+void members_api_sessions(struct req *r);
+void members_api_session_end(struct req *r);
 void members_api_consent_set(struct req *r);
 
 /* A comma-separated list of ids ("member_news,club_surveys"). */

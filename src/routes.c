@@ -79,6 +79,11 @@ static const struct param_spec csrf_form_params[] = {
 	{0},
 };
 
+static const struct param_spec session_id_params[] = {
+	{"id", PARAM_PATH, 24, valid_hex},
+	{0},
+};
+
 #define KiB 1024
 
 struct route routes[] = {
@@ -122,6 +127,10 @@ struct route routes[] = {
 	 ROUTE_API | ROUTE_PERSONAL, NULL, NULL, 0},
 	{HTTP_PUT, "/api/v1/me/consents/:purpose", members_api_consent_set, BODY_JSON, 4 * KiB,
 	 ROUTE_API | ROUTE_PERSONAL, consent_params, NULL, 0},
+	{HTTP_GET, "/api/v1/me/sessions", members_api_sessions, BODY_NONE, 0,
+	 ROUTE_API | ROUTE_PERSONAL, NULL, NULL, 0},
+	{HTTP_DELETE, "/api/v1/me/sessions/:id", members_api_session_end, BODY_NONE, 0,
+	 ROUTE_API | ROUTE_PERSONAL, session_id_params, NULL, 0},
 	{HTTP_GET, "/api/v1/me/export", members_api_export, BODY_NONE, 0, ROUTE_API | ROUTE_PERSONAL,
 	 NULL, NULL, 0},
 	{HTTP_POST, "/api/v1/contact", contact_api_create, BODY_JSON, 64 * KiB,

@@ -20,6 +20,8 @@ static const char SQL_GET[] =
 	"SELECT member_id, created_at, last_seen, auth_at, csrf FROM sessions WHERE token_hash = $1";
 static const char SQL_TOUCH[] = "UPDATE sessions SET last_seen = $2 WHERE token_hash = $1";
 static const char SQL_REAUTH[] = "UPDATE sessions SET auth_at = $2 WHERE token_hash = $1";
+static const char SQL_OF_MEMBER[] =
+	"SELECT token_hash, created_at, last_seen FROM sessions WHERE member_id = $1 ORDER BY created_at";
 static const char SQL_DELETE[] = "DELETE FROM sessions WHERE token_hash = $1";
 
 const char *session_cookie_name(void)
@@ -137,4 +139,55 @@ bool session_csrf_ok(const struct req *r, const struct session *s)
 		sent = req_param(r, "csrf_token");     /* HTML forms send it as a field */
 	return sent && strlen(sent) == CRYPTO_TOKEN_CHARS && s->csrf[0] &&
 	       crypto_equal(sent, s->csrf, CRYPTO_TOKEN_CHARS);
+}
+
+#define SESSION_ID_BYTES 12
+
+struct listing {
+	json_t *list;
+	unsigned char current[32];
+	bool have_current;
+	const char *want;            /* session_end_id: the id looked for */
+	unsigned char found[32];
+	bool matched;
+};
+
+static int list_cb(void *ctx, const struct store_row *row)
+{
+	struct listing *l = ctx;
+	if (row->cols[0].type != STORE_BLOB || row->cols[0].n != 32)
+		return 0;
+	char id[2 * SESSION_ID_BYTES + 1];
+	crypto_hex(row->cols[0].p, SESSION_ID_BYTES, id);
+	if (l->want) {
+		if (strcmp(l->want, id) == 0) {
+			memcpy(l->found, row->cols[0].p, 32);
+			l->matched = true;
+		}
+		return 0;
+	}
+	bool current = l->have_current && memcmp(l->current, row->cols[0].p, 32) == 0;
+	json_array_append_new(l->list, json_pack("{s:s,s:I,s:I,s:b}", "id", id, "created_at",
+						 (json_int_t)row->cols[1].i, "last_seen",
+						 (json_int_t)row->cols[2].i, "current", current));
+	return 0;
+}
+
+json_t *session_list(const struct req *r, int64_t member)
+{
+	struct listing l = {.list = json_array()};
+	l.have_current = token_hash_of(r, l.current);
+	struct store_val id[] = {SV_INT(member)};
+	store_query(app.store, SQL_OF_MEMBER, id, 1, list_cb, &l);
+	return l.list;
+}
+
+int session_end_id(int64_t member, const char *want)
+{
+	struct listing l = {.want = want};
+	struct store_val id[] = {SV_INT(member)};
+	if (store_query(app.store, SQL_OF_MEMBER, id, 1, list_cb, &l) < 0 || !l.matched)
+		return -1;
+	struct store_val key[] = {SV_BLOB(l.found, 32)};
+	return store_query(app.store, SQL_DELETE, key, 1, NULL, NULL) == 1 ? 0 : -1;
 }

@@ -13,6 +13,7 @@
 
 #include "crypto.h"
 #include "http.h"
+#include <jansson.h>
 
 #define SESSION_IDLE_SECONDS (30 * 60)
 #define SESSION_MAX_SECONDS (12 * 3600)
@@ -36,6 +37,11 @@ int session_reauth(struct req *r);
 /* True when the session's last password entry is within the profile's
  * re-authentication window. */
 bool session_recent(const struct session *s);
+/* The member's sessions as JSON: [{id, created_at, last_seen, current}].
+ * An id is a prefix of the token's hash, never the token. */
+json_t *session_list(const struct req *r, int64_t member);
+/* Ends one of the member's sessions by its id; 0, or -1 if none matched. */
+int session_end_id(int64_t member, const char *id);
 /* Ends the request's session and clears the cookie. */
 void session_end(struct req *r);
 /* True when the request carries the session's CSRF token. */

@@ -136,3 +136,13 @@ const char *valid_token(const char *s, size_t len)
 	}
 	return NULL;
 }
+
+const char *valid_hex(const char *s, size_t len)
+{
+	if (len == 0 || len > 128)
+		return "is not a valid id";
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return "is not a valid id";
+	return NULL;
+}

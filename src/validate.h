@@ -16,5 +16,6 @@ const char *valid_text(const char *s, size_t len);     /* UTF-8, tab/CR/LF allow
 const char *valid_email(const char *s, size_t len);
 const char *valid_uint(const char *s, size_t len);
 const char *valid_token(const char *s, size_t len);    /* base64url characters */
+const char *valid_hex(const char *s, size_t len);      /* lower-case hexadecimal */
 
 #endif

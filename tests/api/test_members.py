@@ -333,3 +333,25 @@ def test_brute_force_1000_attempts_stay_limited(make_server):
         counts[r.status_code] = counts.get(r.status_code, 0) + 1
     assert counts.get(200, 0) == 0
     assert counts.get(401, 0) <= 6 and counts[429] >= 994, counts
+
+
+def test_member_lists_and_ends_other_sessions(server):
+    p, s1, mid, csrf1 = signed_up(server)
+    s2 = requests.Session()
+    r = s2.post(server.url("/api/v1/signin"), json={"email": p["email"], "password": PASSWORD}, timeout=30)
+    assert r.status_code == 200
+    sessions = s1.get(server.url("/api/v1/me/sessions"), timeout=10).json()["sessions"]
+    assert len(sessions) == 2
+    assert sum(x["current"] for x in sessions) == 1
+    other = next(x for x in sessions if not x["current"])
+    assert len(other["id"]) == 24
+    # Another member cannot end it, and neither can a request without the CSRF token.
+    q, t1, _, csrf_q = signed_up(server)
+    assert t1.delete(server.url(f"/api/v1/me/sessions/{other['id']}"), headers={"X-CSRF-Token": csrf_q},
+                     timeout=10).status_code == 404
+    assert s1.delete(server.url(f"/api/v1/me/sessions/{other['id']}"), timeout=10).status_code == 403
+    r = s1.delete(server.url(f"/api/v1/me/sessions/{other['id']}"), headers={"X-CSRF-Token": csrf1}, timeout=10)
+    assert r.status_code == 200
+    assert s2.get(server.url("/api/v1/me"), timeout=10).status_code == 401
+    assert s1.get(server.url("/api/v1/me"), timeout=10).status_code == 200
+    assert s1.delete(server.url("/api/v1/me/sessions/zz"), headers={"X-CSRF-Token": csrf1}, timeout=10).status_code == 404
