@@ -1,10 +1,12 @@
 /*
- * tpl: the template engine declared in tpl.h. Templates compile once into
- * a flat array of nodes; sections point at their matching end, so
- * rendering is a loop with no allocation beyond the output buffer.
+ * tpl: the template engine declared in tpl.h. Each template compiles once
+ * into a flat array of nodes in which a section knows the index of its
+ * end, so rendering walks the array with a fixed context stack on the C
+ * stack and allocates nothing but the output buffer's growth.
  */
 #include "tpl.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,25 +16,37 @@
 #include "buf.h"
 #include "mem.h"
 
+/* Limits both nested sections and nested includes; one value for both
+ * keeps the C stack used by a render small and bounded. */
 #define TPL_MAX_DEPTH 16
 
 enum node_kind { N_TEXT, N_VAR, N_RAW, N_SECTION, N_INVERTED, N_END, N_PARTIAL };
 
+/* One segment of a dotted name. index >= 0 when the segment is all digits,
+ * so "list.0" can reach into an array without parsing at render time. */
+struct seg {
+	const char *key;
+	long index;
+};
+
 struct node {
 	enum node_kind kind;
-	const char *text;        /* N_TEXT: bytes; else the name */
-	size_t len;
-	size_t end;              /* sections: index of the matching N_END */
-	char **path;             /* dotted name split; NULL for "." */
-	size_t npath;
 	int line;
+	const char *text; /* N_TEXT: the bytes; otherwise the name as written */
+	size_t len;
+	size_t end;	  /* sections: index of the matching N_END */
+	char *keys;	  /* the name with its dots turned into NULs */
+	struct seg *segs; /* nsegs == 0 means "." (the current value) */
+	size_t nsegs;
 };
 
 struct tpl {
-	char *name;
-	char *source;
+	char *name; /* what tpl_render and {{>name}} use */
+	size_t namelen;
+	char *label;  /* what error messages name: the file, or the name */
+	char *source; /* text nodes point into it */
 	struct node *nodes;
-	size_t nnodes;
+	size_t nnodes, cap;
 };
 
 struct tpl_set {
@@ -40,15 +54,41 @@ struct tpl_set {
 	size_t n;
 };
 
+/* A template to compile: name and label need not be NUL-terminated copies. */
+struct tpl_src {
+	const char *name;
+	size_t namelen;
+	const char *label;
+	const char *text;
+};
+
+static int fail(char *err, size_t errlen, const char *label, int line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int fail(char *err, size_t errlen, const char *label, int line, const char *fmt, ...)
+{
+	if (!err || errlen == 0)
+		return -1;
+	int n = line > 0 ? snprintf(err, errlen, "%s:%d: ", label, line)
+			 : snprintf(err, errlen, "%s: ", label);
+	if (n >= 0 && (size_t)n < errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
 static void tpl_release(struct tpl *t)
 {
 	for (size_t i = 0; i < t->nnodes; i++) {
-		for (size_t k = 0; k < t->nodes[i].npath; k++)
-			free(t->nodes[i].path[k]);
-		free(t->nodes[i].path);
+		free(t->nodes[i].keys);
+		free(t->nodes[i].segs);
 	}
 	free(t->nodes);
 	free(t->source);
+	free(t->label);
 	free(t->name);
 }
 
@@ -62,147 +102,184 @@ void tpl_set_free(struct tpl_set *set)
 	free(set);
 }
 
-static struct node *node_add(struct tpl *t, size_t *cap)
+/* ---- compiling ---- */
+
+static struct node *node_add(struct tpl *t, enum node_kind kind, int line)
 {
-	if (t->nnodes == *cap) {
-		*cap = *cap ? *cap * 2 : 32;
-		t->nodes = xrealloc(t->nodes, *cap * sizeof(*t->nodes));
+	if (t->nnodes == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 32;
+		t->nodes = xrealloc(t->nodes, t->cap * sizeof(*t->nodes));
 	}
 	struct node *n = &t->nodes[t->nnodes++];
 	memset(n, 0, sizeof(*n));
+	n->kind = kind;
+	n->line = line;
 	return n;
 }
 
-static void split_path(struct node *n, const char *name, size_t len)
+static int count_lines(const char *from, const char *to)
 {
-	if (len == 1 && name[0] == '.')
-		return;
-	size_t parts = 1;
-	for (size_t i = 0; i < len; i++)
-		parts += name[i] == '.';
-	n->path = xcalloc(parts, sizeof(char *));
-	size_t start = 0;
-	for (size_t i = 0; i <= len; i++)
-		if (i == len || name[i] == '.') {
-			n->path[n->npath++] = xstrndup(name + start, i - start);
-			start = i + 1;
-		}
+	int lines = 0;
+	while (from < to && (from = memchr(from, '\n', (size_t)(to - from))) != NULL) {
+		lines++;
+		from++;
+	}
+	return lines;
 }
 
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-';
+}
+
+/* "." alone, or segments of [A-Za-z0-9_-] joined by single dots. */
 static bool name_ok(const char *s, size_t len)
 {
-	if (len == 0)
-		return false;
 	if (len == 1 && s[0] == '.')
 		return true;
 	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			  c == '_' || c == '-' || (c == '.' && i > 0 && i + 1 < len && s[i - 1] != '.');
-		if (!ok)
-			return false;
+		if (is_name_char(s[i]))
+			continue;
+		if (s[i] == '.' && i > 0 && i + 1 < len && s[i - 1] != '.')
+			continue;
+		return false;
 	}
 	return true;
 }
 
+static long seg_index(const char *key)
+{
+	size_t len = strlen(key);
+	if (len == 0 || len > 9 || strspn(key, "0123456789") != len)
+		return -1;
+	return strtol(key, NULL, 10);
+}
+
+static void split_name(struct node *n)
+{
+	if (n->len == 1 && n->text[0] == '.')
+		return;
+	n->keys = xstrndup(n->text, n->len);
+	size_t parts = 1;
+	for (size_t i = 0; i < n->len; i++)
+		parts += n->keys[i] == '.';
+	n->segs = xcalloc(parts, sizeof(*n->segs));
+	char *key = n->keys;
+	for (size_t i = 0; i <= n->len; i++) {
+		if (i < n->len && n->keys[i] != '.')
+			continue;
+		n->keys[i] = '\0';
+		n->segs[n->nsegs].key = key;
+		n->segs[n->nsegs].index = seg_index(key);
+		n->nsegs++;
+		key = n->keys + i + 1;
+	}
+}
+
 static int compile(struct tpl *t, char *err, size_t errlen)
 {
-	const char *s = t->source;
-	size_t len = strlen(s), cap = 0, stack[TPL_MAX_DEPTH * 4], depth = 0;
+	const char *p = t->source;
+	size_t open[TPL_MAX_DEPTH], depth = 0;
 	int line = 1;
-	size_t i = 0;
-	while (i < len) {
-		const char *open = strstr(s + i, "{{");
-		size_t text_end = open ? (size_t)(open - s) : len;
-		if (text_end > i) {
-			struct node *n = node_add(t, &cap);
-			n->kind = N_TEXT;
-			n->text = s + i;
-			n->len = text_end - i;
-			n->line = line;
-			for (size_t k = i; k < text_end; k++)
-				line += s[k] == '\n';
+
+	for (;;) {
+		const char *tag = strstr(p, "{{");
+		const char *text_end = tag ? tag : p + strlen(p);
+		if (text_end > p) {
+			struct node *n = node_add(t, N_TEXT, line);
+			n->text = p;
+			n->len = (size_t)(text_end - p);
+			line += count_lines(p, text_end);
 		}
-		if (!open)
+		if (!tag)
 			break;
-		size_t tag = text_end + 2;
-		if (s[tag] == '{') {
-			snprintf(err, errlen, "%s:%d: '{{{' is not supported; use {{&name}} for raw output",
-				 t->name, line);
-			return -1;
-		}
-		const char *close = strstr(s + tag, "}}");
-		if (!close) {
-			snprintf(err, errlen, "%s:%d: unclosed tag", t->name, line);
-			return -1;
-		}
-		size_t tag_end = (size_t)(close - s);
+
 		int tag_line = line;
-		for (size_t k = tag; k < tag_end; k++)
-			line += s[k] == '\n';
-		i = tag_end + 2;
-		char sigil = s[tag];
-		if (sigil == '!')
-			continue;
+		if (tag[2] == '{')
+			return fail(err, errlen, t->label, tag_line,
+				    "'{{{' is not supported; use {{&name}} for raw output");
+		const char *close = strstr(tag + 2, "}}");
+		if (!close)
+			return fail(err, errlen, t->label, tag_line, "unclosed tag");
+		line += count_lines(tag, close);
+		p = close + 2;
+
+		const char *a = tag + 2, *b = close;
+		while (a < b && is_space(*a))
+			a++;
 		enum node_kind kind = N_VAR;
+		char sigil = a < b ? *a : '\0';
 		switch (sigil) {
-		case '&': kind = N_RAW; tag++; break;
-		case '#': kind = N_SECTION; tag++; break;
-		case '^': kind = N_INVERTED; tag++; break;
-		case '/': kind = N_END; tag++; break;
-		case '>': kind = N_PARTIAL; tag++; break;
-		default: break;
+		case '!':
+			continue;
+		case '&':
+			kind = N_RAW;
+			break;
+		case '#':
+			kind = N_SECTION;
+			break;
+		case '^':
+			kind = N_INVERTED;
+			break;
+		case '/':
+			kind = N_END;
+			break;
+		case '>':
+			kind = N_PARTIAL;
+			break;
+		default:
+			break;
 		}
-		while (tag < tag_end && s[tag] == ' ')
-			tag++;
-		size_t nend = tag_end;
-		while (nend > tag && s[nend - 1] == ' ')
-			nend--;
-		if (!name_ok(s + tag, nend - tag)) {
-			snprintf(err, errlen, "%s:%d: %s", t->name, tag_line,
-				 nend == tag ? "empty tag name" : "bad tag name");
-			return -1;
-		}
+		if (kind != N_VAR)
+			a++;
+		while (a < b && is_space(*a))
+			a++;
+		while (b > a && is_space(b[-1]))
+			b--;
+		size_t len = (size_t)(b - a);
+		if (len == 0)
+			return fail(err, errlen, t->label, tag_line, "empty tag name");
+		if (!name_ok(a, len))
+			return fail(err, errlen, t->label, tag_line, "bad tag name '%.*s'",
+				    (int)len, a);
+
 		if (kind == N_END) {
-			if (depth == 0) {
-				snprintf(err, errlen, "%s:%d: {{/%.*s}} closes no section", t->name,
-					 tag_line, (int)(nend - tag), s + tag);
-				return -1;
-			}
-			struct node *o = &t->nodes[stack[depth - 1]];
-			if (o->len != nend - tag || memcmp(o->text, s + tag, o->len) != 0) {
-				snprintf(err, errlen, "%s:%d: {{/%.*s}} does not match {{#%.*s}} of line %d",
-					 t->name, tag_line, (int)(nend - tag), s + tag, (int)o->len,
-					 o->text, o->line);
-				return -1;
-			}
-			depth--;
-			struct node *n = node_add(t, &cap);
-			n->kind = N_END;
-			n->line = tag_line;
-			t->nodes[stack[depth]].end = t->nnodes - 1;
+			if (depth == 0)
+				return fail(err, errlen, t->label, tag_line,
+					    "{{/%.*s}} closes no section", (int)len, a);
+			struct node *o = &t->nodes[open[depth - 1]];
+			if (o->len != len || memcmp(o->text, a, len) != 0)
+				return fail(err, errlen, t->label, tag_line,
+					    "{{/%.*s}} does not match {{%c%.*s}} of line %d",
+					    (int)len, a, o->kind == N_SECTION ? '#' : '^',
+					    (int)o->len, o->text, o->line);
+			node_add(t, N_END, tag_line);
+			t->nodes[open[--depth]].end = t->nnodes - 1;
 			continue;
 		}
-		struct node *n = node_add(t, &cap);
-		n->kind = kind;
-		n->text = s + tag;
-		n->len = nend - tag;
-		n->line = tag_line;
+
+		struct node *n = node_add(t, kind, tag_line);
+		n->text = a;
+		n->len = len;
 		if (kind != N_PARTIAL)
-			split_path(n, s + tag, nend - tag);
+			split_name(n);
 		if (kind == N_SECTION || kind == N_INVERTED) {
-			if (depth == sizeof(stack) / sizeof(stack[0])) {
-				snprintf(err, errlen, "%s:%d: sections nest too deep", t->name, tag_line);
-				return -1;
-			}
-			stack[depth++] = t->nnodes - 1;
+			if (depth == TPL_MAX_DEPTH)
+				return fail(err, errlen, t->label, tag_line,
+					    "sections nest deeper than %d", TPL_MAX_DEPTH);
+			open[depth++] = t->nnodes - 1;
 		}
 	}
 	if (depth) {
-		struct node *o = &t->nodes[stack[depth - 1]];
-		snprintf(err, errlen, "%s:%d: unclosed section {{#%.*s}}", t->name, o->line, (int)o->len,
-			 o->text);
-		return -1;
+		const struct node *o = &t->nodes[open[depth - 1]];
+		return fail(err, errlen, t->label, o->line, "unclosed section {{%c%.*s}}",
+			    o->kind == N_SECTION ? '#' : '^', (int)o->len, o->text);
 	}
 	return 0;
 }
@@ -210,66 +287,95 @@ static int compile(struct tpl *t, char *err, size_t errlen)
 static const struct tpl *find(const struct tpl_set *set, const char *name, size_t len)
 {
 	for (size_t i = 0; i < set->n; i++)
-		if (strlen(set->tpls[i].name) == len && memcmp(set->tpls[i].name, name, len) == 0)
+		if (set->tpls[i].namelen == len && memcmp(set->tpls[i].name, name, len) == 0)
 			return &set->tpls[i];
 	return NULL;
 }
 
-int tpl_set_from_strings(struct tpl_set **out, const char *const *names,
-			 const char *const *texts, size_t n, char *err, size_t errlen)
+static int set_build(struct tpl_set **out, const struct tpl_src *src, size_t n, char *err,
+		     size_t errlen)
 {
 	struct tpl_set *set = xcalloc(1, sizeof(*set));
-	set->tpls = xcalloc(n ? n : 1, sizeof(struct tpl));
+	set->tpls = xcalloc(n ? n : 1, sizeof(*set->tpls));
+	int rc = -1;
+
 	for (size_t i = 0; i < n; i++) {
+		const struct tpl *other = find(set, src[i].name, src[i].namelen);
 		struct tpl *t = &set->tpls[set->n++];
-		t->name = xstrdup(names[i]);
-		t->source = xstrdup(texts[i]);
-		if (compile(t, err, errlen) != 0) {
-			tpl_set_free(set);
-			return -1;
+		t->name = xstrndup(src[i].name, src[i].namelen);
+		t->namelen = src[i].namelen;
+		t->label = xstrdup(src[i].label);
+		t->source = xstrdup(src[i].text);
+		if (t->namelen == 0) {
+			fail(err, errlen, t->label, 0, "empty template name");
+			goto out;
 		}
+		if (other) {
+			fail(err, errlen, t->label, 0, "template name '%s' is already used by %s",
+			     t->name, other->label);
+			goto out;
+		}
+		if (compile(t, err, errlen) != 0)
+			goto out;
 	}
+	/* Partials resolve by name at render time; checking them here turns a
+	 * typo into a start-up failure instead of a 500 on one page. */
 	for (size_t i = 0; i < set->n; i++) {
 		const struct tpl *t = &set->tpls[i];
-		for (size_t k = 0; k < t->nnodes; k++)
-			if (t->nodes[k].kind == N_PARTIAL &&
-			    !find(set, t->nodes[k].text, t->nodes[k].len)) {
-				snprintf(err, errlen, "%s:%d: no template named '%.*s'", t->name,
-					 t->nodes[k].line, (int)t->nodes[k].len, t->nodes[k].text);
-				tpl_set_free(set);
-				return -1;
+		for (size_t k = 0; k < t->nnodes; k++) {
+			const struct node *nd = &t->nodes[k];
+			if (nd->kind == N_PARTIAL && !find(set, nd->text, nd->len)) {
+				fail(err, errlen, t->label, nd->line, "no template named '%.*s'",
+				     (int)nd->len, nd->text);
+				goto out;
 			}
+		}
 	}
 	*out = set;
-	return 0;
+	set = NULL;
+	rc = 0;
+out:
+	tpl_set_free(set);
+	return rc;
+}
+
+int tpl_set_from_strings(struct tpl_set **out, const char *const *names, const char *const *texts,
+			 size_t n, char *err, size_t errlen)
+{
+	struct tpl_src *src = xcalloc(n ? n : 1, sizeof(*src));
+	for (size_t i = 0; i < n; i++) {
+		src[i].name = names[i];
+		src[i].namelen = strlen(names[i]);
+		src[i].label = names[i];
+		src[i].text = texts[i];
+	}
+	int rc = set_build(out, src, n, err, errlen);
+	free(src);
+	return rc;
 }
 
 int tpl_set_load(struct tpl_set **out, char *err, size_t errlen)
 {
-	const char *names[128], *texts[128];
-	char name_buf[128][64];
+	static const char prefix[] = "templates/", suffix[] = ".html";
+	const size_t plen = sizeof(prefix) - 1, slen = sizeof(suffix) - 1;
+	struct tpl_src *src = xcalloc(assets_count ? assets_count : 1, sizeof(*src));
 	size_t n = 0;
-	for (size_t i = 0; i < assets_count && n < 128; i++) {
+
+	for (size_t i = 0; i < assets_count && assets[i].name; i++) {
 		const char *a = assets[i].name;
 		size_t len = strlen(a);
-		if (strncmp(a, "templates/", 10) != 0 || len < 16 || strcmp(a + len - 5, ".html") != 0)
+		if (len < plen + slen || memcmp(a, prefix, plen) != 0 ||
+		    memcmp(a + len - slen, suffix, slen) != 0)
 			continue;
-		snprintf(name_buf[n], sizeof(name_buf[n]), "%.*s", (int)(len - 15), a + 10);
-		names[n] = name_buf[n];
-		texts[n] = (const char *)assets[i].data;
+		const char *base = strrchr(a, '/') + 1;
+		src[n].name = base;
+		src[n].namelen = (size_t)(a + len - slen - base);
+		src[n].label = a;
+		src[n].text = (const char *)assets[i].data;
 		n++;
 	}
-	int rc = tpl_set_from_strings(out, names, texts, n, err, errlen);
-	if (rc != 0) {
-		/* Name the file, not the template, in the message. */
-		char tmp[512];
-		snprintf(tmp, sizeof(tmp), "templates/%s", err);
-		char *colon = strchr(tmp + 10, ':');
-		if (colon) {
-			size_t k = (size_t)(colon - tmp);
-			snprintf(err, errlen, "%.*s.html%s", (int)k, tmp, colon);
-		}
-	}
+	int rc = set_build(out, src, n, err, errlen);
+	free(src);
 	return rc;
 }
 
@@ -280,152 +386,151 @@ int tpl_exists(const struct tpl_set *set, const char *name)
 
 /* ---- rendering ---- */
 
-struct ctx {
-	json_t *stack[TPL_MAX_DEPTH * 4];
+struct render {
+	const struct tpl_set *set;
+	struct buf *out;
+	json_t *stack[TPL_MAX_DEPTH + 1]; /* the data, then one per open section */
 	size_t depth;
 	int includes;
 };
 
-static json_t *step(json_t *v, const char *key)
+static json_t *step(json_t *v, const struct seg *s)
 {
 	if (json_is_object(v))
-		return json_object_get(v, key);
-	if (json_is_array(v)) {
-		char *end;
-		long i = strtol(key, &end, 10);
-		if (*key && !*end && i >= 0)
-			return json_array_get(v, (size_t)i);
-	}
+		return json_object_get(v, s->key);
+	if (json_is_array(v) && s->index >= 0)
+		return json_array_get(v, (size_t)s->index);
 	return NULL;
 }
 
-static json_t *lookup(const struct ctx *c, const struct node *n)
+/* The first segment is searched from the innermost context outwards; the
+ * rest descend from what it found, without falling back further out. */
+static json_t *lookup(const struct render *r, const struct node *n)
 {
-	if (!n->path)
-		return c->depth ? c->stack[c->depth - 1] : NULL;
+	if (n->nsegs == 0)
+		return r->stack[r->depth - 1];
 	json_t *v = NULL;
-	for (size_t d = c->depth; d-- > 0;) {
-		v = step(c->stack[d], n->path[0]);
-		if (v)
-			break;
-	}
-	for (size_t k = 1; v && k < n->npath; k++)
-		v = step(v, n->path[k]);
+	for (size_t d = r->depth; d-- > 0 && !v;)
+		v = step(r->stack[d], &n->segs[0]);
+	for (size_t k = 1; v && k < n->nsegs; k++)
+		v = step(v, &n->segs[k]);
 	return v;
 }
 
-static bool truthy(json_t *v)
+static bool truthy(const json_t *v)
 {
-	if (!v || json_is_null(v) || json_is_false(v))
+	if (!v)
 		return false;
-	if (json_is_string(v))
+	switch (json_typeof(v)) {
+	case JSON_STRING:
 		return json_string_length(v) > 0;
-	if (json_is_integer(v))
+	case JSON_INTEGER:
 		return json_integer_value(v) != 0;
-	if (json_is_real(v))
+	case JSON_REAL:
 		return json_real_value(v) != 0;
-	if (json_is_array(v))
+	case JSON_ARRAY:
 		return json_array_size(v) > 0;
-	return true;
+	case JSON_OBJECT:
+	case JSON_TRUE:
+		return true;
+	case JSON_FALSE:
+	case JSON_NULL:
+		return false;
+	}
+	return false;
 }
 
-static int emit_value(struct buf *out, json_t *v, bool raw)
+static int emit_value(struct buf *out, const json_t *v, bool raw)
 {
 	char num[64];
-	const char *s = NULL;
-	size_t len = 0;
+	int n;
 	if (!v)
 		return 0;
 	switch (json_typeof(v)) {
 	case JSON_STRING:
-		s = json_string_value(v);
-		len = json_string_length(v);
-		break;
+		if (raw)
+			return buf_append(out, json_string_value(v), json_string_length(v));
+		return buf_put_html(out, json_string_value(v), json_string_length(v));
 	case JSON_INTEGER:
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		s = num;
-		len = strlen(num);
-		break;
+		n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return buf_append(out, num, (size_t)n);
 	case JSON_REAL:
-		snprintf(num, sizeof(num), "%g", json_real_value(v));
-		s = num;
-		len = strlen(num);
-		break;
+		n = snprintf(num, sizeof(num), "%g", json_real_value(v));
+		return buf_append(out, num, (size_t)n);
 	case JSON_TRUE:
-		s = "true";
-		len = 4;
-		break;
+		return buf_append(out, "true", 4);
 	case JSON_FALSE:
-		s = "false";
-		len = 5;
-		break;
+		return buf_append(out, "false", 5);
 	default:
 		return 0;
 	}
-	return raw ? buf_append(out, s, len) : buf_put_html(out, s, len);
 }
 
-static int render(const struct tpl_set *set, const struct tpl *t, size_t from, size_t to,
-		  struct ctx *c, struct buf *out);
+static int render_range(struct render *r, const struct tpl *t, size_t from, size_t to);
 
-static int render_section(const struct tpl_set *set, const struct tpl *t, size_t i, struct ctx *c,
-			  struct buf *out)
+static int render_in(struct render *r, const struct tpl *t, const struct node *n, json_t *v)
 {
-	const struct node *n = &t->nodes[i];
-	json_t *v = lookup(c, n);
-	bool on = truthy(v);
-	if (n->kind == N_INVERTED)
-		return on ? 0 : render(set, t, i + 1, n->end, c, out);
-	if (!on)
-		return 0;
-	if (c->depth >= sizeof(c->stack) / sizeof(c->stack[0]))
+	if (r->depth == sizeof(r->stack) / sizeof(r->stack[0]))
 		return -1;
-	if (json_is_array(v)) {
-		size_t k;
-		json_t *item;
-		json_array_foreach(v, k, item) {
-			c->stack[c->depth++] = item;
-			int rc = render(set, t, i + 1, n->end, c, out);
-			c->depth--;
-			if (rc != 0)
-				return rc;
-		}
-		return 0;
-	}
-	c->stack[c->depth++] = v;
-	int rc = render(set, t, i + 1, n->end, c, out);
-	c->depth--;
+	r->stack[r->depth++] = v;
+	size_t first = (size_t)(n - t->nodes) + 1;
+	int rc = render_range(r, t, first, n->end);
+	r->depth--;
 	return rc;
 }
 
-static int render(const struct tpl_set *set, const struct tpl *t, size_t from, size_t to,
-		  struct ctx *c, struct buf *out)
+static int render_section(struct render *r, const struct tpl *t, const struct node *n)
+{
+	json_t *v = lookup(r, n);
+	bool on = truthy(v);
+	if (n->kind == N_INVERTED)
+		return on ? 0 : render_range(r, t, (size_t)(n - t->nodes) + 1, n->end);
+	if (!on)
+		return 0;
+	if (!json_is_array(v))
+		return render_in(r, t, n, v);
+	size_t k;
+	json_t *item;
+	json_array_foreach(v, k, item)
+	{
+		if (render_in(r, t, n, item) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int render_partial(struct render *r, const struct node *n)
+{
+	const struct tpl *p = find(r->set, n->text, n->len);
+	if (!p || r->includes == TPL_MAX_DEPTH)
+		return -1;
+	r->includes++;
+	int rc = render_range(r, p, 0, p->nnodes);
+	r->includes--;
+	return rc;
+}
+
+static int render_range(struct render *r, const struct tpl *t, size_t from, size_t to)
 {
 	for (size_t i = from; i < to; i++) {
 		const struct node *n = &t->nodes[i];
 		int rc = 0;
 		switch (n->kind) {
 		case N_TEXT:
-			rc = buf_append(out, n->text, n->len);
+			rc = buf_append(r->out, n->text, n->len);
 			break;
 		case N_VAR:
 		case N_RAW:
-			rc = emit_value(out, lookup(c, n), n->kind == N_RAW);
+			rc = emit_value(r->out, lookup(r, n), n->kind == N_RAW);
 			break;
 		case N_SECTION:
 		case N_INVERTED:
-			rc = render_section(set, t, i, c, out);
+			rc = render_section(r, t, n);
 			i = n->end;
 			break;
-		case N_PARTIAL: {
-			const struct tpl *p = find(set, n->text, n->len);
-			if (!p || c->includes >= TPL_MAX_DEPTH)
-				return -1;
-			c->includes++;
-			rc = render(set, p, 0, p->nnodes, c, out);
-			c->includes--;
+		case N_PARTIAL:
+			rc = render_partial(r, n);
 			break;
-		}
 		case N_END:
 			break;
 		}
@@ -440,7 +545,14 @@ int tpl_render(const struct tpl_set *set, const char *name, json_t *data, struct
 	const struct tpl *t = find(set, name, strlen(name));
 	if (!t)
 		return -1;
-	struct ctx c = {.depth = 0, .includes = 0};
-	c.stack[c.depth++] = data;
-	return render(set, t, 0, t->nnodes, &c, out);
+	struct render r = {.set = set, .out = out, .depth = 1};
+	r.stack[0] = data;
+	size_t start = out->len;
+	if (render_range(&r, t, 0, t->nnodes) == 0)
+		return 0;
+	/* Leave no half page behind: the caller answers with an error page. */
+	out->len = start;
+	if (out->data)
+		out->data[start] = '\0';
+	return -1;
 }
