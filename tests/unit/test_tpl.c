@@ -318,7 +318,7 @@ static void test_partial_depth(void **state)
 	/* Exactly 16 nested includes work, 17 do not. */
 	const char *chain_names[18];
 	const char *chain_texts[18];
-	char nm[18][8], tx[18][24];
+	char nm[18][16], tx[18][40];
 	for (int i = 0; i < 18; i++) {
 		snprintf(nm[i], sizeof(nm[i]), "c%d", i);
 		if (i < 17)
