@@ -22,6 +22,10 @@ esac
 if [ "$tier" = test ] && ! { command -v node >/dev/null && command -v npm >/dev/null; }; then
 	want="$want nodejs npm"
 fi
+# Any nginx will do for the comparison, and nginx-light conflicts with the others.
+if [ "$tier" = bench ] && command -v nginx >/dev/null; then
+	want=${want/nginx-light/}
+fi
 
 missing=""
 for p in $want; do
@@ -30,18 +34,19 @@ for p in $want; do
 done
 
 if [ -n "$missing" ]; then
-	echo "deps: installing$missing"
 	SUDO=""
 	if [ "$(id -u)" != 0 ]; then
 		if command -v sudo >/dev/null; then SUDO=sudo; else
-			echo "deps: missing packages:$missing (run as root, or install them)" >&2
+			echo "deps: missing Debian packages; as root, run:" >&2
+			echo "  apt-get install --no-install-recommends$missing" >&2
 			exit 1
 		fi
 	fi
-	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -qq
+	echo "deps: installing$missing"
+	# Through env: sudo would drop an exported DEBIAN_FRONTEND.
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	# shellcheck disable=SC2086
-	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
 if [ "$tier" = test ] && [ ! -d tests/browser/node_modules/playwright-core ]; then

@@ -1,105 +1,195 @@
 #!/usr/bin/env bash
-# What `make test` runs once everything is built: every tier, in order,
-# going on after a failing tier, and a last line "N passed, N failed".
-# TIERS="unit api-sqlite" runs a subset (names: unit broker api-sqlite
-# api-postgres browser asan fuzz).
+# What `make test` runs once everything is built: every tier, in order, going
+# on after a failing tier, then a table and a last line "N passed, N failed".
+# Exits non-zero if anything failed; a tier that cannot run counts as one
+# failure. Each tier's full output is also kept in build/test-logs/.
+#
+# TIERS="unit api-sqlite" tests/run.sh runs a subset. Tiers:
+#   unit          C unit tests (cmocka), build/tests/test_*
+#   broker        no code reaches personal data except through the broker
+#   api-sqlite    black-box tests (pytest) against ./glovebox on SQLite
+#   api-postgres  the store's unit tests and the black-box tests on a private
+#                 PostgreSQL cluster (tests/pg.sh)
+#   browser       Chromium through playwright-core (node --test)
+#   asan          `make asan`, then the unit and SQLite black-box tests again
+#                 under AddressSanitizer, LeakSanitizer and UBSan
+#   fuzz          the libFuzzer targets, 20 s each
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 PY=/usr/bin/python3
 TIERS=${TIERS:-"unit broker api-sqlite api-postgres browser asan fuzz"}
+logdir=build/test-logs
+mkdir -p "$logdir"
+# This run's own PostgreSQL cluster, whatever else runs beside it.
+export GLOVEBOX_PG_STATE="$PWD/$logdir/pg-$$.state"
+
+# Hang guards, in seconds: a hung tier fails instead of blocking CI. pytest
+# and node get SIGINT first so they stop the servers they started.
+API_TIMEOUT=${API_TIMEOUT:-900}
+BROWSER_TIMEOUT=${BROWSER_TIMEOUT:-600}
+
 total_pass=0
 total_fail=0
-summary=""
+table=""
+pg_started=0
 
-record() { # tier passed failed
-	total_pass=$((total_pass + $2))
-	total_fail=$((total_fail + $3))
-	summary="$summary$(printf '  %-14s %5s passed %5s failed' "$1" "$2" "$3")"$'\n'
+cleanup() {
+	if [ "$pg_started" = 1 ]; then
+		tests/pg.sh stop
+		pg_started=0
+	fi
 }
+trap cleanup EXIT
+trap 'echo "interrupted"; exit 130' INT TERM
 
-# Reads the last "N passed" / "N failed" pair of a tier's output.
-counts() {
-	local out="$1" p f
-	p=$(echo "$out" | grep -oE '[0-9]+ passed' | tail -1 | grep -oE '[0-9]+')
-	f=$(echo "$out" | grep -oE '[0-9]+ (failed|error|errors)' | awk '{s+=$1} END {print s+0}')
-	echo "${p:-0} ${f:-0}"
-}
-
-run_tier() { # name command...
-	local name=$1
+# step NAME COMMAND...: runs COMMAND, showing its output and keeping it in
+# $logdir/NAME.log, and adds its counts to tier_pass/tier_fail. The counts
+# are the last "N passed, N failed" line it printed; a command that printed
+# none, or exited non-zero without counting a failure, adds one failure.
+step() {
+	local name=$1 log="$logdir/$1.log" rc line p f
 	shift
-	echo "=== $name"
-	local out rc
-	out=$("$@" 2>&1)
-	rc=$?
-	echo "$out" | tail -40
-	read -r p f <<<"$(counts "$out")"
-	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
-		f=1   # the tier failed without saying what: count it
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "$name: no result line (exit $rc); counted as one failure"
+		p=0 f=1
+	else
+		read -r p _ f _ <<<"${line//,/}"
+		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+			echo "$name: exit $rc with no failure counted; counted as one failure"
+			f=1
+		fi
 	fi
-	if [ "$p" = 0 ] && [ "$f" = 0 ]; then
-		f=1   # a tier that ran nothing has failed
-	fi
-	record "$name" "$p" "$f"
+	tier_pass=$((tier_pass + p))
+	tier_fail=$((tier_fail + f))
 }
 
-pytest_api() { # engine [binary]
-	GLOVEBOX_TEST_ENGINE=$1 GLOVEBOX_BIN=${2:-glovebox} $PY -m pytest -q -p no:cacheprovider tests/api
+# Prints "N passed, N failed" from a JUnit XML file written by pytest;
+# errors (in set-up or tear-down) count as failures.
+junit_counts() {
+	$PY - "$1" <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except (OSError, ET.ParseError) as e:
+    print(f"no JUnit report: {e}")
+    sys.exit(1)
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+n = {k: sum(int(s.get(k, 0)) for s in suites) for k in ("tests", "failures", "errors", "skipped")}
+bad = n["failures"] + n["errors"]
+if n["skipped"]:
+    print(f"{n['skipped']} skipped")
+print(f"{max(0, n['tests'] - bad - n['skipped'])} passed, {bad} failed")
+EOF
 }
 
-api_postgres() {
-	local url unit api up uf ap af
-	url=$(tests/pg.sh start) || { echo "could not start PostgreSQL"; return 1; }
-	trap 'tests/pg.sh stop' RETURN
-	# The store's unit tests against this engine too, then the black-box suite.
-	unit=$(GLOVEBOX_TEST_PG_URL=$url tests/run-unit.sh build/tests/test_store)
-	echo "$unit" | tail -3
-	api=$(GLOVEBOX_TEST_PG_URL=$url pytest_api postgres)
-	echo "$api" | tail -5
-	read -r up uf <<<"$(counts "$unit")"
-	read -r ap af <<<"$(counts "$api")"
-	echo "$((up + ap)) passed, $((uf + af)) failed"
-	[ $((uf + af)) = 0 ]
-}
-
-browser_tier() {
-	local out rc p f
-	out=$(node --test tests/browser/ 2>&1)
+pytest_api() { # log-name engine binary
+	local xml="$logdir/$1.xml" rc
+	rm -f "$xml"
+	GLOVEBOX_TEST_ENGINE=$2 GLOVEBOX_BIN=$3 \
+		timeout --foreground -s INT -k 30 "$API_TIMEOUT" \
+		$PY -m pytest -q -rfEs --durations=5 -p no:cacheprovider --junitxml="$xml" tests/api
 	rc=$?
-	echo "$out"
-	p=$(echo "$out" | sed -n 's/^# pass \([0-9]*\)/\1/p' | tail -1)
-	f=$(echo "$out" | sed -n 's/^# fail \([0-9]*\)/\1/p' | tail -1)
-	echo "${p:-0} passed, ${f:-0} failed"
+	[ "$rc" = 124 ] && echo "pytest: stopped after $API_TIMEOUT s"
+	junit_counts "$xml" || return 1
 	return $rc
 }
 
+unit_tier() {
+	local bins=(build/tests/test_*)
+	[ -e "${bins[0]}" ] || { echo "no unit-test binaries in build/tests (make unit-bins)"; return; }
+	step unit tests/run-unit.sh "${bins[@]}"
+}
+
+broker_tier() {
+	step broker sh -c 'if tools/check-broker.sh; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; exit 1; fi'
+}
+
+api_postgres_tier() {
+	local url
+	if ! url=$(tests/pg.sh start); then
+		echo "could not start PostgreSQL; counted as one failure"
+		tier_fail=$((tier_fail + 1))
+		return
+	fi
+	pg_started=1
+	echo "PostgreSQL at $url"
+	# The store's unit tests against this engine too, then the black-box suite.
+	step pg-unit env GLOVEBOX_TEST_PG_URL="$url" tests/run-unit.sh build/tests/test_store
+	export GLOVEBOX_TEST_PG_URL=$url
+	step api-postgres pytest_api api-postgres postgres glovebox
+	unset GLOVEBOX_TEST_PG_URL
+	cleanup
+}
+
+browser_run() {
+	local out="$logdir/browser.tap" rc p f c flags=()
+	# A per-test limit where this node has one (Debian 12's node 18 has not).
+	node --help 2>/dev/null | grep -q -- --test-timeout && flags+=(--test-timeout=180000)
+	timeout --foreground -s INT -k 30 "$BROWSER_TIMEOUT" \
+		node --test "${flags[@]}" tests/browser/ 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$out" | tail -n 1)
+	f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$out" | tail -n 1)
+	c=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$out" | tail -n 1)
+	echo "${p:-0} passed, $((${f:-0} + ${c:-0})) failed"
+	return "$rc"
+}
+
 asan_tier() {
-	make --no-print-directory asan >/dev/null || { echo "the sanitizer build failed"; return 1; }
-	local unit api
-	unit=$(ASAN_OPTIONS=detect_leaks=1 tests/run-unit.sh build-asan/tests/test_*)
-	echo "$unit" | tail -3
-	api=$(ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 pytest_api sqlite glovebox-asan)
-	echo "$api" | tail -5
-	read -r up uf <<<"$(counts "$unit")"
-	read -r ap af <<<"$(counts "$api")"
-	echo "$((up + ap)) passed, $((uf + af)) failed"
-	[ $((uf + af)) = 0 ]
+	echo "building the sanitizer build (make asan; log in $logdir/asan-build.log)"
+	if ! make --no-print-directory -j"$(nproc)" asan >"$logdir/asan-build.log" 2>&1; then
+		tail -n 30 "$logdir/asan-build.log"
+		echo "the sanitizer build failed; counted as one failure"
+		tier_fail=$((tier_fail + 1))
+		return
+	fi
+	local bins=(build-asan/tests/test_*)
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	step asan-unit tests/run-unit.sh "${bins[@]}"
+	# conftest fails a test whose server's stderr or log holds a sanitizer report.
+	step asan-api pytest_api asan-api sqlite glovebox-asan
+	unset ASAN_OPTIONS UBSAN_OPTIONS
+}
+
+fuzz_tier() {
+	step fuzz tests/fuzz/run.sh 20
 }
 
 for tier in $TIERS; do
+	echo
+	echo "=================== tier: $tier ==================="
+	tier_pass=0
+	tier_fail=0
+	start=$SECONDS
 	case $tier in
-	unit) run_tier unit tests/run-unit.sh build/tests/test_* ;;
-	broker) run_tier broker sh -c 'tools/check-broker.sh && echo "1 passed, 0 failed"' ;;
-	api-sqlite) run_tier api-sqlite pytest_api sqlite ;;
-	api-postgres) run_tier api-postgres api_postgres ;;
-	browser) run_tier browser browser_tier ;;
-	asan) run_tier asan asan_tier ;;
-	fuzz) run_tier fuzz tests/fuzz/run.sh 20 ;;
-	*) echo "unknown tier $tier"; record "$tier" 0 1 ;;
+	unit) unit_tier ;;
+	broker) broker_tier ;;
+	api-sqlite) step api-sqlite pytest_api api-sqlite sqlite glovebox ;;
+	api-postgres) api_postgres_tier ;;
+	browser) step browser browser_run ;;
+	asan) asan_tier ;;
+	fuzz) fuzz_tier ;;
+	*)
+		echo "unknown tier '$tier' (see the top of $0)"
+		tier_fail=1
+		;;
 	esac
+	if [ "$tier_pass" = 0 ] && [ "$tier_fail" = 0 ]; then
+		echo "tier $tier ran no test; counted as one failure"
+		tier_fail=1
+	fi
+	total_pass=$((total_pass + tier_pass))
+	total_fail=$((total_fail + tier_fail))
+	table+=$(printf '  %-14s %6d passed %6d failed %6ds' "$tier" "$tier_pass" "$tier_fail" $((SECONDS - start)))$'\n'
 done
 
-echo "=== summary"
-printf '%s' "$summary"
+echo
+echo "=================== summary ==================="
+printf '%s' "$table"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" = 0 ]

@@ -2,9 +2,13 @@
 
 GLOVEBOX_TEST_ENGINE=sqlite|postgres picks the store; for postgres,
 GLOVEBOX_TEST_PG_URL names a cluster (tests/pg.sh starts one) and each server
-gets a fresh database. GLOVEBOX_BIN picks the binary (the sanitizer tier runs
-./glovebox-asan). Every process started here is stopped at teardown.
+gets a fresh database, dropped at teardown. GLOVEBOX_BIN picks the binary
+(the sanitizer tier runs ./glovebox-asan). Every process started here is
+stopped at teardown, and dies with the test run if pytest itself is killed.
+A server that does not exit cleanly on SIGTERM, or whose stderr holds a
+sanitizer report, fails the test that owned it.
 """
+import ctypes
 import os
 import re
 import signal
@@ -20,6 +24,13 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.join(ROOT, os.environ.get("GLOVEBOX_BIN", "glovebox"))
 ENGINE = os.environ.get("GLOVEBOX_TEST_ENGINE", "sqlite")
 PG_URL = os.environ.get("GLOVEBOX_TEST_PG_URL", "")
+PSQL = "/usr/bin/psql" if os.path.exists("/usr/bin/psql") else "psql"
+STOP_GRACE = 10      # seconds between SIGTERM and SIGKILL
+SANITIZER_REPORT = re.compile(r"(runtime error:.*|ERROR: AddressSanitizer.*|ERROR: LeakSanitizer.*|"
+                              r"AddressSanitizer:DEADLYSIGNAL.*)")
+
+if ENGINE not in ("sqlite", "postgres"):
+    raise pytest.UsageError(f"GLOVEBOX_TEST_ENGINE must be sqlite or postgres, not {ENGINE!r}")
 
 
 def free_port():
@@ -29,11 +40,29 @@ def free_port():
 
 
 def psql(url, sql):
-    out = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
+    out = subprocess.run([PSQL, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
                          capture_output=True, text=True, timeout=60)
     if out.returncode != 0:
         raise RuntimeError("psql failed: " + out.stderr)
     return out.stdout
+
+
+def child_env(extra=None):
+    """The environment for glovebox processes: sanitizer options unless the
+    caller set their own."""
+    env = dict(os.environ)
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
+    env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+    env.update(extra or {})
+    return env
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent():
+    # PR_SET_PDEATHSIG: a server outlives no killed pytest.
+    _libc.prctl(1, signal.SIGTERM, 0, 0, 0)
 
 
 class Server:
@@ -52,7 +81,9 @@ class Server:
         if "--signin-per-minute" not in self.extra:
             self.extra += ["--signin-per-minute", "100000", "--signin-per-hour", "100000"]
         self.proc = None
+        self._err = None
         self.dbname = None
+        self.problems = []   # unclean exits, reported at close()
         if ENGINE == "postgres":
             if not PG_URL:
                 pytest.skip("GLOVEBOX_TEST_PG_URL is not set")
@@ -70,45 +101,82 @@ class Server:
 
     def cli(self, *argv, check=True, env=None):
         """Runs a glovebox command against this server's data and database."""
-        e = dict(os.environ)
-        e.update(env or {})
         out = subprocess.run([BIN, *argv, *self.args()], capture_output=True, text=True,
-                             timeout=120, env=e)
+                             timeout=120, env=child_env(env))
+        bad = SANITIZER_REPORT.findall(out.stderr)
+        assert not bad, f"glovebox {' '.join(argv)}: sanitizer reports: " + "\n".join(bad[:5])
         if check and out.returncode != 0:
-            raise AssertionError(f"glovebox {' '.join(argv)} failed: {out.stderr}")
+            raise AssertionError(f"glovebox {' '.join(argv)} failed ({out.returncode}): {out.stderr}")
         return out
 
-    def start(self):
-        err = open(self.stderr_path, "ab")
-        env = dict(os.environ)
-        env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
-        env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+    def _spawn(self):
+        self._err = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen([BIN, "serve", "--listen", f"127.0.0.1:{self.port}",
-                                      *self.args()], stdout=err, stderr=err, env=env)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("glovebox exited at start: " + self.stderr())
-            try:
-                if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("glovebox did not answer /healthz")
+                                      *self.args()], stdout=self._err, stderr=self._err,
+                                     stdin=subprocess.DEVNULL, env=child_env(),
+                                     preexec_fn=_die_with_parent)
 
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
+    def start(self, timeout=30):
+        for attempt in range(3):
+            mark = os.path.getsize(self.stderr_path) if os.path.exists(self.stderr_path) else 0
+            self._spawn()
+            deadline = time.time() + timeout
+            while time.time() < deadline:
+                rc = self.proc.poll()
+                if rc is not None:
+                    break
+                try:
+                    if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
+                        return self
+                except requests.RequestException:
+                    pass
+                time.sleep(0.05)
+            else:
+                self.stop(record=False)
+                raise RuntimeError(f"glovebox did not answer /healthz in {timeout} s:\n"
+                                   + self.stderr()[mark:] + self.log_tail())
+            self._close_err()
+            self.proc = None
+            said = self.stderr()[mark:] + self.log_tail()
+            # Someone else took the free port between our probe and its bind.
+            if "in use" in said.lower() and attempt < 2:
+                self.port = free_port()
+                self.base = f"http://127.0.0.1:{self.port}"
+                continue
+            raise RuntimeError(f"glovebox exited at start ({rc}):\n" + said)
+        raise AssertionError("unreachable")
+
+    def _close_err(self):
+        if self._err:
+            self._err.close()
+            self._err = None
+
+    def stop(self, sig=signal.SIGTERM, record=True):
+        """Stops the server; SIGKILL after STOP_GRACE seconds. An exit other
+        than 0 after SIGTERM (or a server that had died by itself) is kept
+        in self.problems and fails the test at close()."""
+        p = self.proc
+        if p is None:
+            return
+        rc = p.poll()
+        if rc is not None:
+            if record:
+                self.problems.append(f"glovebox had exited by itself with {rc}")
+        else:
+            p.send_signal(sig)
             try:
-                self.proc.wait(timeout=15)
+                rc = p.wait(timeout=STOP_GRACE)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                p.kill()
+                p.wait()
+                rc = f"SIGKILL after {STOP_GRACE} s"
+            if record and sig == signal.SIGTERM and rc != 0:
+                self.problems.append(f"glovebox did not exit cleanly on SIGTERM: {rc}")
+        self._close_err()
         self.proc = None
 
     def kill9(self):
-        self.stop(signal.SIGKILL)
+        self.stop(signal.SIGKILL, record=False)
 
     def restart(self):
         self.stop()
@@ -118,6 +186,13 @@ class Server:
         try:
             with open(self.stderr_path, errors="replace") as f:
                 return f.read()
+        except OSError:
+            return ""
+
+    def log_tail(self, lines=20):
+        try:
+            with open(self.log, errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
         except OSError:
             return ""
 
@@ -138,8 +213,11 @@ class Server:
         for dirpath, _, files in os.walk(self.data):
             for name in files:
                 p = os.path.join(dirpath, name)
-                with open(p, "rb") as f:
-                    out[p] = f.read()
+                try:
+                    with open(p, "rb") as f:
+                        out[p] = f.read()
+                except FileNotFoundError:
+                    pass    # a -journal or -shm that went away while we walked
         return out
 
     def sql(self, query):
@@ -165,20 +243,30 @@ class Server:
             return f.read()
 
     def close(self):
-        self.stop()
-        if BIN.endswith("-asan"):
-            bad = re.findall(r"(runtime error:.*|ERROR: AddressSanitizer.*|ERROR: LeakSanitizer.*)",
-                             self.stderr())
-            assert not bad, "sanitizer reports: " + "\n".join(bad[:5])
-        if self.dbname:
-            try:
-                psql(PG_URL, f"DROP DATABASE IF EXISTS {self.dbname} WITH (FORCE)")
-            except RuntimeError:
-                pass
+        """Stops the server, drops its database, and fails on an unclean
+        exit or a sanitizer report in its stderr or log."""
+        try:
+            self.stop()
+        finally:
+            if self.dbname:
+                try:
+                    psql(PG_URL, f"DROP DATABASE IF EXISTS {self.dbname} WITH (FORCE)")
+                except (RuntimeError, subprocess.TimeoutExpired):
+                    pass
+        text = self.stderr()
+        try:
+            with open(self.log, errors="replace") as f:
+                text += f.read()
+        except OSError:
+            pass
+        bad = SANITIZER_REPORT.findall(text)
+        assert not bad, "sanitizer reports:\n" + "\n".join(bad[:5]) + "\n" + self.stderr()[-4000:]
+        assert not self.problems, "; ".join(self.problems) + "\n" + self.stderr()[-2000:]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    """A running server shared by a module's cheap tests."""
     s = Server(tmp_path_factory.mktemp("gb"))
     try:
         yield s.start()
@@ -207,8 +295,7 @@ def make_server(tmp_path_factory):
         return s.start() if start else s
 
     yield make
-    for s in made:
-        s.close()
+    _close_all(made)
 
 
 @pytest.fixture(scope="module")
@@ -222,8 +309,18 @@ def make_module_server(tmp_path_factory):
         return s.start()
 
     yield make
-    for s in made:
-        s.close()
+    _close_all(made)
+
+
+def _close_all(servers):
+    # Every server is stopped even when closing an earlier one fails.
+    errors = []
+    for s in servers:
+        try:
+            s.close()
+        except Exception as e:   # noqa: BLE001 - reported below
+            errors.append(str(e))
+    assert not errors, "\n".join(errors)
 
 
 def raw_exchange(port, data, timeout=1.0):
@@ -254,7 +351,7 @@ def contains_any(blobs, values):
     """Which of values appear in any of blobs (bytes), as UTF-8 or UTF-16."""
     found = set()
     for v in values:
-        needles = [v.encode(), v.encode("utf-16-le")]
+        needles = [v.encode(), v.encode("utf-16-le"), v.encode("utf-16-be")]
         for b in blobs:
             if any(n in b for n in needles):
                 found.add(v)

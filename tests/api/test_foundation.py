@@ -202,36 +202,175 @@ def test_contact_form_page(server):
     assert r.status_code == 303
 
 
+def metric(text, series):
+    m = re.search(r"^" + re.escape(series) + r" (\S+)$", text, re.M)
+    return float(m.group(1)) if m else 0.0
+
+
+def histogram_ok(text, name):
+    """Buckets present, cumulative, ending in +Inf, which equals _count."""
+    buckets = re.findall(r"^" + name + r'_bucket\{le="([^"]+)"\} (\d+)$', text, re.M)
+    counts = [int(c) for _, c in buckets]
+    return (f"# TYPE {name} histogram" in text and len(buckets) >= 2 and buckets[-1][0] == "+Inf"
+            and counts == sorted(counts) and counts[-1] == metric(text, name + "_count")
+            and f"{name}_sum " in text)
+
+
 def test_metrics(server):
-    server.get("/healthz")
+    healthz = 'glovebox_requests_total{route="/healthz",status="200"}'
+    missing = 'glovebox_requests_total{route="-",status="404"}'
+    created = 'glovebox_requests_total{route="/api/v1/contact",status="201"}'
+    before = server.get("/metrics").text
+    for _ in range(3):
+        server.get("/healthz")
     server.get("/nowhere")
-    r = server.get("/metrics")
+    assert contact(server).status_code == 201
+    # A request is counted when its answer is queued, which can be a moment
+    # after the client has it: look again until the counts are in.
+    deadline = time.time() + 5
+    while True:
+        r = server.get("/metrics")
+        text = r.text
+        done = (metric(text, healthz) - metric(before, healthz) >= 3
+                and metric(text, missing) - metric(before, missing) >= 1
+                and metric(text, created) - metric(before, created) >= 1
+                and histogram_ok(text, "glovebox_request_duration_seconds")
+                and histogram_ok(text, "glovebox_store_duration_seconds"))
+        if done or time.time() > deadline:
+            break
+        time.sleep(0.05)
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
-    text = r.text
-    assert re.search(r'glovebox_requests_total\{route="/healthz",status="200"\} \d+', text)
-    assert re.search(r'glovebox_requests_total\{route="-",status="404"\} \d+', text)
-    assert "glovebox_request_duration_seconds_bucket{le=\"+Inf\"}" in text
-    assert "glovebox_store_duration_seconds_count" in text
+    assert "# TYPE glovebox_requests_total counter" in text
+    assert metric(text, healthz) - metric(before, healthz) >= 3, text
+    assert metric(text, missing) - metric(before, missing) >= 1, text
+    assert metric(text, created) - metric(before, created) >= 1, text
+    for name in ("glovebox_request_duration_seconds", "glovebox_store_duration_seconds"):
+        assert histogram_ok(text, name), text
+        assert metric(text, name + "_count") > metric(before, name + "_count"), name
+    # No personal value and no raw path in a label: routes are the declared ones.
+    assert "/nowhere" not in text
 
 
 def test_request_log_lines_and_no_personal_values(server):
     marker = "zz-log-" + uuid.uuid4().hex[:10]
     email = marker + "@example.org"
-    assert contact(server, email=email, topic=marker + "-topic", message=marker + "-msg").status_code == 201
-    server.get("/?q=" + marker)
-    server.get("/nothing/" + marker)
-    # Request lines are written out by the server every 100 ms: wait for them.
+    answers = [contact(server, email=email, topic=marker + "-topic", message=marker + "-msg"),
+               server.get("/?q=" + marker),
+               server.get("/nothing/" + marker),
+               server.post("/api/v1/contact", json={"email": marker, "topic": "t", "message": "m"})]
+    assert [r.status_code for r in answers] == [201, 200, 404, 400]
+    ids = [r.headers["X-Request-Id"].encode() for r in answers]
+    # Request lines are written out by the server in batches: wait for ours.
     deadline = time.time() + 10
     while True:
         with open(server.log, "rb") as f:
             log = f.read()
-        if b"route=- status=404" in log.split(b"route=/api/v1/contact status=201")[-1] or time.time() > deadline:
+        if all(b"request id=" + i in log for i in ids) or time.time() > deadline:
             break
         time.sleep(0.05)
-    assert re.search(rb"request id=[0-9a-f]{16} method=POST route=/api/v1/contact status=201 us=\d+", log)
+    lines = {i: re.search(rb"^.* request id=" + i + rb" .*$", log, re.M) for i in ids}
+    assert all(lines.values()), f"request lines missing: {[i for i, m in lines.items() if not m]}"
+    expect = [rb"method=POST route=/api/v1/contact status=201 us=\d+$",
+              rb"method=GET route=/ status=200 us=\d+$",
+              rb"method=GET route=- status=404 us=\d+$",
+              rb"method=POST route=/api/v1/contact status=400 us=\d+$"]
+    for i, pattern in zip(ids, expect):
+        assert re.search(pattern, lines[i].group()), lines[i].group()
     assert marker.encode() not in log
     assert marker.encode() not in server.stderr().encode()
+
+
+def parse_raw(resp):
+    """(status, headers with lower-case names, body) of a raw HTTP/1.1 answer."""
+    head, _, body = resp.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return int(lines[0].split()[1]), headers, body
+
+
+class Answer:
+    """A requests-like view of a raw answer, for the checks below."""
+
+    def __init__(self, resp):
+        self.status_code, h, self.content = parse_raw(resp)
+        self.headers = requests.structures.CaseInsensitiveDict(h)
+        self.text = self.content.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.content)
+
+
+def every_kind_of_answer(server):
+    """One answer of each kind the foundation gives: pages, JSON, static
+    files, 304, and every error status, on /api/ paths and off them."""
+    j = {"Content-Type": "application/json"}
+    etag = server.get("/static/style.css").headers["ETag"]
+    many = "".join(f"X-H{i}: v\r\n" for i in range(80))
+    big = "".join(f"X-Big{i}: {'x' * 7000}\r\n" for i in range(3))
+    return {
+        "home": server.get("/"),
+        "healthz": server.get("/healthz"),
+        "metrics": server.get("/metrics"),
+        "static": server.get("/static/style.css"),
+        "static 304": server.get("/static/style.css", headers={"If-None-Match": etag}),
+        "api 201": contact(server),
+        "api 400": contact(server, email="nope"),
+        "api 400 bad_json": server.post("/api/v1/contact", data=b"{", headers=j),
+        "api 404": server.get("/api/v1/nothing"),
+        "api 405": server.get("/api/v1/contact"),
+        "api 413": server.post("/api/v1/contact", data=b" " * 70000, headers=j),
+        "api 414": server.get("/api/v1/" + "a" * 3000),
+        "api 415": server.post("/api/v1/contact", data=b"x", headers={"Content-Type": "text/plain"}),
+        "api 431 many": Answer(raw(server, f"GET /api/v1/contact HTTP/1.1\r\nHost: x\r\n{many}"
+                                           "Connection: close\r\n\r\n".encode())),
+        "api 431 big": Answer(raw(server, f"GET /api/v1/contact HTTP/1.1\r\nHost: x\r\n{big}"
+                                          "Connection: close\r\n\r\n".encode())),
+        "page 404": server.get("/nothing/here"),
+        "page 405": requests.delete(server.url("/contact"), timeout=10),
+        "page 414": server.get("/" + "a" * 3000),
+        "page 431": Answer(raw(server, f"GET / HTTP/1.1\r\nHost: x\r\n{many}"
+                                       "Connection: close\r\n\r\n".encode())),
+    }
+
+
+def test_security_headers_on_every_kind_of_answer(server):
+    answers = every_kind_of_answer(server)
+    ids = set()
+    for name, r in answers.items():
+        try:
+            assert_security_headers(r)
+        except AssertionError as e:
+            raise AssertionError(f"{name} ({r.status_code}): {e}") from e
+        ids.add(r.headers["X-Request-Id"])
+    assert len(ids) == len(answers), "request ids repeat"
+
+
+def test_api_answers_are_json_and_not_stored(server):
+    """Every answer under /api/ is JSON and carries no-store (it may hold
+    personal data); every error has the one error shape."""
+    expected = {"api 400": 400, "api 400 bad_json": 400, "api 404": 404, "api 405": 405,
+                "api 413": 413, "api 414": 414, "api 415": 415, "api 431 many": 431,
+                "api 431 big": 431}
+    answers = every_kind_of_answer(server)
+    for name, r in answers.items():
+        if not name.startswith("api"):
+            continue
+        assert r.headers.get("Cache-Control") == "no-store", name
+        assert r.headers.get("Content-Type", "").startswith("application/json"), name
+        if name in expected:
+            assert r.status_code == expected[name], name
+            err = r.json()["error"]
+            assert set(err) == {"code", "message", "field"}, name
+            assert re.fullmatch(r"[a-z_]+", err["code"]) and err["message"], name
+    # Pages: HTML errors, not stored either; static files are cached for good.
+    for name in ("home", "page 404", "page 414"):
+        assert answers[name].headers["Content-Type"].startswith("text/html"), name
+        assert answers[name].headers["Cache-Control"] == "no-store", name
+    assert answers["static"].headers["Cache-Control"] == "public, max-age=31536000, immutable"
 
 
 def test_version_and_help():

@@ -1,7 +1,11 @@
 """Personal values never reach a file in plaintext: not the database file, its
-WAL, a backup, a log or anything else in the data directory (NAM11, ALL04)."""
+WAL, a backup, a log or anything else in the data directory, nor, on
+PostgreSQL, the cluster's own table files, WAL and log (NAM11, ALL04)."""
+import glob
 import os
 import uuid
+
+import pytest
 
 from conftest import ENGINE, contains_any
 
@@ -57,3 +61,50 @@ def test_nam11_all04_sealed_values_not_in_plaintext(server, tmp_path):
         assert contains_any(server.raw_files().values(), sent) == set()
     finally:
         server.start()
+
+
+def pg_cluster_files(server):
+    """The PostgreSQL cluster's files that could hold this database's values:
+    its table and index files, the WAL, the shared catalogs and the server
+    logs. A checkpoint first: the test cluster runs with fsync off, so pages
+    may otherwise still sit in shared buffers."""
+    server.sql("CHECKPOINT")
+    datadir = server.sql("SHOW data_directory")[0][0]
+    if not os.access(datadir, os.R_OK | os.X_OK):
+        pytest.skip(f"the cluster's files ({datadir}) are not readable here")
+    oid = server.sql("SELECT oid FROM pg_database WHERE datname = current_database()")[0][0]
+    paths = []
+    for top in (os.path.join(datadir, "base", oid), os.path.join(datadir, "pg_wal"),
+                os.path.join(datadir, "global"), os.path.join(datadir, "log")):
+        for dirpath, _, files in os.walk(top):
+            paths += [os.path.join(dirpath, f) for f in files]
+    paths += glob.glob(os.path.join(os.path.dirname(datadir), "*.log"))
+    blobs = {}
+    for p in paths:
+        try:
+            with open(p, "rb") as f:
+                blobs[p] = f.read()
+        except OSError:
+            pass    # a WAL segment recycled while we walked
+    return blobs
+
+
+def test_nam11_all04_not_in_postgresql_files(server):
+    if ENGINE != "postgres":
+        pytest.skip("PostgreSQL only")
+    sent = []
+    for _ in range(3):
+        m = markers()
+        assert server.post("/api/v1/contact", json=m).status_code == 201
+        sent += list(m.values())
+    # The grep can fail: a value PostgreSQL holds in plaintext is found.
+    planted = "zz-planted-" + uuid.uuid4().hex[:8]
+    server.sql(f"CREATE TABLE planted (v text); INSERT INTO planted VALUES ('{planted}')")
+    try:
+        blobs = pg_cluster_files(server)
+        assert contains_any(blobs.values(), [planted]) == {planted}
+        hits = {v: [p for p, b in blobs.items() if contains_any([b], [v])]
+                for v in contains_any(blobs.values(), sent)}
+        assert hits == {}, f"plaintext in the cluster's files: {hits}"
+    finally:
+        server.sql("DROP TABLE planted")

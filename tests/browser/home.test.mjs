@@ -1,5 +1,7 @@
 // The home page, the contact form and the privacy page in real Chromium,
-// with JavaScript on and off. Screenshots go to tests/browser/artifacts/.
+// with JavaScript on and off. Screenshots go to tests/browser/artifacts/
+// (home.png is the home page with JavaScript on). GLOVEBOX_URL=http://...
+// runs them against a server already running instead of starting one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -9,7 +11,10 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startGlovebox();
+  const given = process.env.GLOVEBOX_URL;
+  server = given ? { base: given.replace(/\/+$/, ''), async stop() {} } : await startGlovebox();
+  const health = await fetch(server.base + '/healthz');
+  assert.equal(health.status, 200, 'glovebox did not start');
   browser = await launch();
 });
 
@@ -26,18 +31,27 @@ for (const javaScriptEnabled of [true, false]) {
     const page = await context.newPage();
     const problems = [];
     page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    page.on('pageerror', (e) => problems.push('page error: ' + e.message));
     page.on('requestfailed', (r) => problems.push('failed: ' + r.url()));
     const resp = await page.goto(server.base + '/');
     assert.equal(resp.status(), 200);
     assert.equal(await page.title(), 'Home · North American Motoring');
     const links = await page.locator('nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
     assert.deepEqual(links, ['/', '/contact', '/privacy', '/me']);
-    // The stylesheet applied: the header has the accent background.
+    assert.equal(await page.locator('main').count(), 1);
+    // No script at all: the page works without JavaScript.
+    assert.equal(await page.locator('script').count(), 0);
+    // The stylesheet applied: the header has the accent background, and the
+    // body is not in the browser's default font.
     const bg = await page.locator('header.site').evaluate((e) => getComputedStyle(e).backgroundColor);
     assert.equal(bg, 'rgb(11, 92, 138)');
+    const font = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
+    assert.match(font, /sans-serif/);
+    const sheets = await page.evaluate(() => [...document.styleSheets].map((s) => new URL(s.href).pathname));
+    assert.deepEqual(sheets, ['/static/style.css']);
     // Every request stayed on this origin.
     assert.deepEqual(problems, []);
-    await page.screenshot({ path: join(artifacts, `home-${mode}.png`), fullPage: true });
+    await page.screenshot({ path: join(artifacts, javaScriptEnabled ? 'home.png' : 'home-nojs.png'), fullPage: true });
     await context.close();
   });
 
