@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
-	libsodium-dev libinih-dev libyaml-dev libcrack2-dev cracklib-runtime"
+	libsodium-dev libinih-dev libyaml-dev libcrack2-dev cracklib-runtime liboath-dev
+	libqrencode-dev libcurl4-openssl-dev"
 TEST_PKGS="libcmocka-dev python3-pytest python3-requests python3-aiosmtpd postgresql
 	postgresql-client sqlite3 chromium clang libclang-rt-14-dev"
 BENCH_PKGS="wrk nginx-light"
