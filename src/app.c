@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "totp.h"
 #include "log.h"
 #include "policy.h"
 #include "store.h"
@@ -51,8 +52,8 @@ int app_open(unsigned flags)
 	app.site_name = "glovebox";
 	if ((flags & APP_PROFILE) && load_profile(app.cfg.profile) != 0)
 		return -1;
-	if (crypto_init() != 0) {
-		fprintf(stderr, "glovebox: the crypto library cannot be used\n");
+	if (crypto_init() != 0 || totp_init() != 0) {
+		fprintf(stderr, "glovebox: the crypto libraries cannot be used\n");
 		return -1;
 	}
 	if (ensure_data_dir(app.cfg.data_dir) != 0)

@@ -24,7 +24,10 @@ struct broker_grant {
 	struct data_key *dk;
 	int categories[BROKER_MAX_CATEGORIES];
 	size_t ncategories;
+	bool staff;                  /* a staff account's own record: staff categories only */
 };
+
+#define STAFF_KIND "staff"
 
 struct subject_row {
 	bool found;
@@ -246,7 +249,8 @@ static struct broker_grant *grant_new(int64_t subject, struct data_key *dk, cons
 	struct broker_grant *g = xcalloc(1, sizeof(*g));
 	g->subject = subject;
 	g->dk = dk;
-	memcpy(g->categories, cats, n * sizeof(int));
+	if (n)
+		memcpy(g->categories, cats, n * sizeof(int));
 	g->ncategories = n;
 	return g;
 }
@@ -305,6 +309,64 @@ out:
 	return rc;
 }
 
+/* Creates a subject of kind with a fresh data key; returns the opened key. */
+static int subject_insert(struct store_conn *c, const char *kind, int64_t *subject,
+			  struct data_key **dk)
+{
+	int64_t id = crypto_random_id();
+	unsigned char *sealed;
+	size_t sealed_len;
+	if (crypto_datakey_new(app.keys, id, dk, &sealed, &sealed_len) != 0)
+		return -1;
+	struct store_val row[] = {SV_INT(id), SV_TEXT(kind), SV_INT(now_seconds()),
+				  SV_INT(app.policy->version)};
+	struct store_val key[] = {SV_INT(id), SV_BLOB(sealed, sealed_len)};
+	int rc = store_exec(c, SQL_SUBJECT_INSERT, row, 4, NULL, NULL);
+	if (rc >= 0)
+		rc = store_exec(c, SQL_KEY_INSERT, key, 2, NULL, NULL);
+	free(sealed);
+	if (rc < 0) {
+		crypto_datakey_free(*dk);
+		*dk = NULL;
+		return -1;
+	}
+	*subject = id;
+	return 0;
+}
+
+int broker_staff_new(struct store_conn *c, int64_t *staff, struct broker_grant **grant)
+{
+	struct data_key *dk;
+	*grant = NULL;
+	if (subject_insert(c, STAFF_KIND, staff, &dk) != 0)
+		return -1;
+	*grant = grant_new(*staff, dk, NULL, 0);
+	(*grant)->staff = true;
+	return 0;
+}
+
+int broker_staff_open(struct store_conn *c, int64_t staff, struct broker_grant **grant)
+{
+	struct subject_row s = {0};
+	struct data_key *dk;
+	struct store_val id[] = {SV_INT(staff)};
+	*grant = NULL;
+	int rc = -1;
+	if (store_exec(c, SQL_SUBJECT_GET, id, 1, subject_row_cb, &s) < 0 || !s.found ||
+	    !s.sealed_key || strcmp(s.kind, STAFF_KIND) != 0)
+		goto out;
+	if (crypto_datakey_open(app.keys, staff, s.sealed_key, s.sealed_len, &dk) != 0) {
+		log_error("data key of a staff account does not open");
+		goto out;
+	}
+	*grant = grant_new(staff, dk, NULL, 0);
+	(*grant)->staff = true;
+	rc = 0;
+out:
+	free(s.sealed_key);
+	return rc;
+}
+
 int broker_subject_new(struct store_conn *c, const char *kind, const char *purpose,
 		       const char *const *categories, size_t ncategories, int64_t *subject,
 		       struct broker_grant **grant, enum decision_reason *reason)
@@ -329,30 +391,18 @@ int broker_subject_new(struct store_conn *c, const char *kind, const char *purpo
 	*reason = policy_decide(p, &in);
 	if (*reason != DECISION_ALLOWED)
 		return -1;
-	int64_t id = crypto_random_id();
 	struct data_key *dk;
-	unsigned char *sealed;
-	size_t sealed_len;
-	if (crypto_datakey_new(app.keys, id, &dk, &sealed, &sealed_len) != 0)
+	if (subject_insert(c, kind, subject, &dk) != 0)
 		return -1;
-	struct store_val row[] = {SV_INT(id), SV_TEXT(kind), SV_INT(now_seconds()),
-				  SV_INT(p->version)};
-	struct store_val key[] = {SV_INT(id), SV_BLOB(sealed, sealed_len)};
-	int rc = store_exec(c, SQL_SUBJECT_INSERT, row, 4, NULL, NULL);
-	if (rc >= 0)
-		rc = store_exec(c, SQL_KEY_INSERT, key, 2, NULL, NULL);
-	free(sealed);
-	if (rc < 0) {
-		crypto_datakey_free(dk);
-		return -1;
-	}
-	*subject = id;
-	*grant = grant_new(id, dk, cats, ncategories);
+	*grant = grant_new(*subject, dk, cats, ncategories);
 	return 0;
 }
 
 static bool grant_covers(const struct broker_grant *g, const char *category)
 {
+	if (g->staff)
+		return strcmp(category, BROKER_STAFF_EMAIL) == 0 ||
+		       strcmp(category, BROKER_STAFF_TOTP) == 0;
 	int idx = policy_category_index(app.policy, category);
 	for (size_t i = 0; i < g->ncategories; i++)
 		if (idx >= 0 && g->categories[i] == idx)

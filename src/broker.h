@@ -82,6 +82,19 @@ int broker_subject_erase(struct store_conn *c, int64_t subject);
 struct store;
 int64_t broker_keys_restore(struct store *live, struct store *into);
 
+/* ---- staff accounts ----
+ * Staff are the operator's own people, outside the profile (which governs
+ * what the site does with the data of members and the public). Their e-mail
+ * address and second-factor secret are sealed all the same, under a data key
+ * of their own (a subject of kind "staff"), so that removing a staff account
+ * destroys them too. A staff grant covers only the two categories below and
+ * never opens a member's data; no profile decision is involved.
+ */
+#define BROKER_STAFF_EMAIL "staff_email"
+#define BROKER_STAFF_TOTP "staff_totp_secret"
+int broker_staff_new(struct store_conn *c, int64_t *staff, struct broker_grant **grant);
+int broker_staff_open(struct store_conn *c, int64_t staff, struct broker_grant **grant);
+
 /* ---- the consent ledger ---- */
 
 /* Records a choice: state on/off for purpose, given via "form", "link",

@@ -15,6 +15,7 @@
 #include "privacy.h"
 #include "retention.h"
 #include "server.h"
+#include "staff.h"
 #include "store.h"
 #include "version.h"
 
@@ -191,6 +192,95 @@ static int cmd_keys(int argc, char **argv)
 	return rc;
 }
 
+/*
+ * A command's own flags ("staff add EMAIL --role ROLE") are taken out of argv
+ * before the configuration flags are read; own_flag() returns their values.
+ */
+static const char *const own_flag_names[] = {"role"};
+#define NOWN (sizeof(own_flag_names) / sizeof(own_flag_names[0]))
+static const char *own_flag_values[NOWN];
+
+static const char *own_flag(const char *name)
+{
+	for (size_t i = 0; i < NOWN; i++)
+		if (strcmp(own_flag_names[i], name) == 0)
+			return own_flag_values[i];
+	return NULL;
+}
+
+/* Removes --NAME VALUE and --NAME=VALUE for the own flags; returns the new argc. */
+static int take_own_flags(int argc, char **argv)
+{
+	int n = 0;
+	for (int i = 0; i < argc; i++) {
+		bool taken = false;
+		for (size_t k = 0; k < NOWN && !taken && strncmp(argv[i], "--", 2) == 0; k++) {
+			size_t len = strlen(own_flag_names[k]);
+			if (strncmp(argv[i] + 2, own_flag_names[k], len) != 0)
+				continue;
+			if (argv[i][2 + len] == '=') {
+				own_flag_values[k] = argv[i] + 3 + len;
+				taken = true;
+			} else if (argv[i][2 + len] == '\0' && i + 1 < argc) {
+				own_flag_values[k] = argv[++i];
+				taken = true;
+			}
+		}
+		if (!taken)
+			argv[n++] = argv[i];
+	}
+	return n;
+}
+
+static int staff_add(int argc, char **argv)
+{
+	return argc == 1 ? staff_cli_add(argv[0], own_flag("role"), stdout) : -1;
+}
+
+static int staff_reset(int argc, char **argv)
+{
+	return argc == 1 ? staff_cli_reset(argv[0], stdout) : -1;
+}
+
+static int staff_remove(int argc, char **argv)
+{
+	return argc == 1 ? staff_cli_remove(argv[0], stdout) : -1;
+}
+
+static int staff_list(int argc, char **argv)
+{
+	return argc == 0 ? staff_cli_list(stdout) : -1;
+}
+
+static const struct {
+	const char *name, *usage;
+	int (*run)(int argc, char **argv);
+} staff_commands[] = {
+	{"add", "staff add EMAIL --role ROLE", staff_add},
+	{"reset", "staff reset EMAIL", staff_reset},
+	{"remove", "staff remove EMAIL", staff_remove},
+	{"list", "staff list", staff_list},
+};
+
+static int cmd_staff(int argc, char **argv)
+{
+	for (size_t i = 0; i < sizeof(staff_commands) / sizeof(staff_commands[0]); i++) {
+		if (strcmp(argv[0], staff_commands[i].name) != 0)
+			continue;
+		if (app_open(APP_MIGRATE | APP_PROFILE) != 0)
+			return 1;
+		int rc = staff_commands[i].run(argc - 1, argv + 1);
+		app_close();
+		if (rc < 0) {
+			fprintf(stderr, "Usage: glovebox %s\n", staff_commands[i].usage);
+			rc = 2;
+		}
+		return rc;
+	}
+	fprintf(stderr, "glovebox: unknown staff command '%s'\n", argv[0]);
+	return 2;
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
@@ -215,6 +305,12 @@ static const struct command commands[] = {
 	 "After restoring a backup into the database at URL (backups hold no data keys), copy\n"
 	 "    in the keys of everyone still live here; members erased since stay unreadable.",
 	 2, 2, cmd_keys},
+	{"staff", "staff add|reset|remove|list",
+	 "add EMAIL --role ROLE: create a staff account with a role of the profile and print\n"
+	 "    its one-time enrolment token. reset EMAIL: remove its password and second factor,\n"
+	 "    end its sessions, print a new token. remove EMAIL: delete it (its data key too).\n"
+	 "    list: the staff accounts.",
+	 1, 2, cmd_staff},
 	{"version", "version", "Print the version.", 0, 0, cmd_version},
 	{"help", "help [COMMAND]", "Show help for all commands or one.", 0, 1, cmd_help},
 };
@@ -274,6 +370,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	config_init(&app.cfg);
+	if (c->run == cmd_staff)
+		argc = 2 + take_own_flags(argc - 2, argv + 2);
 	int nargs = 0;
 	bool help = false;
 	int rc = 2;

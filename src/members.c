@@ -121,16 +121,21 @@ static int age_in_years(const char *dob)
 	return age;
 }
 
-/* Lower-cased, trimmed: the form the blind index is taken over. */
-static void email_index(const char *email, unsigned char out[CRYPTO_INDEX_BYTES])
+/* Lower-cased, without spaces: the form the blind index is taken over. */
+void email_blind_index(const char *domain, const char *email, unsigned char out[CRYPTO_INDEX_BYTES])
 {
 	char norm[256];
 	size_t n = 0;
 	for (const char *p = email; *p && n + 1 < sizeof(norm); p++)
 		if (!isspace((unsigned char)*p))
 			norm[n++] = (char)tolower((unsigned char)*p);
-	crypto_blind_index(app.keys, "member-email", norm, n, out);
+	crypto_blind_index(app.keys, domain, norm, n, out);
 	crypto_wipe(norm, sizeof(norm));
+}
+
+static void email_index(const char *email, unsigned char out[CRYPTO_INDEX_BYTES])
+{
+	email_blind_index(MEMBER_EMAIL_DOMAIN, email, out);
 }
 
 /*
@@ -326,7 +331,7 @@ static int login_cb(void *ctx, const struct store_row *row)
 
 /* After MAX_FAILURES in a row, each further failure locks the account for
  * twice as long, from 30 seconds up to 15 minutes. */
-static int64_t lock_seconds(int64_t failures)
+int64_t signin_lock_seconds(int64_t failures)
 {
 	if (failures < MAX_FAILURES)
 		return 0;
@@ -337,7 +342,7 @@ static int64_t lock_seconds(int64_t failures)
 }
 
 /* Per client address: signin-per-minute and signin-per-hour attempts. */
-static bool address_allowed(struct req *r)
+bool signin_address_allowed(struct req *r)
 {
 	const char *addr = req_client_address(r);
 	int64_t wait = 0;
@@ -355,7 +360,7 @@ static bool address_allowed(struct req *r)
 void members_api_signin(struct req *r)
 {
 	static const char denied[] = "The e-mail address or the password is wrong.";
-	if (!address_allowed(r))
+	if (!signin_address_allowed(r))
 		return;
 	unsigned char index[CRYPTO_INDEX_BYTES];
 	const char *pw = req_param(r, "password");
@@ -388,7 +393,7 @@ void members_api_signin(struct req *r)
 	}
 	if (!l.found || rc != CRYPTO_PW_OK) {
 		if (l.found) {
-			struct store_val f[] = {SV_INT(l.id), SV_INT(now + lock_seconds(l.failures + 1))};
+			struct store_val f[] = {SV_INT(l.id), SV_INT(now + signin_lock_seconds(l.failures + 1))};
 			store_query(app.store, SQL_FAILED, f, 2, NULL, NULL);
 		}
 		resp_error(r, 401, "bad_credentials", denied, NULL);
@@ -455,39 +460,61 @@ static int me_cb(void *ctx, const struct store_row *row)
 	return 0;
 }
 
-/* The member's own record, opened through the broker as the member. */
-static json_t *load_record(struct store_conn *c, int64_t member)
+json_t *members_record(struct store_conn *c, int64_t member, const struct broker_actor *actor,
+		       const char *purpose, enum decision_reason *reason)
 {
-	const struct policy_collection *cp = registration();
 	const struct policy *p = app.policy;
-	const char *cats[MAX_CATEGORIES];
-	size_t ncats = registration_categories(cp, cats, MAX_CATEGORIES);
-	struct broker_actor self = {ACTOR_SELF, member, NULL, NULL};
-	struct broker_use use = {&self, member, cp ? p->purposes[cp->purpose].id : "", cats, ncats,
-				 "read"};
+	const struct policy_collection *cp = registration();
+	int pi = policy_purpose_index(p, purpose);
+	const char *all[MAX_CATEGORIES], *cats[MAX_CATEGORIES];
+	size_t nall = registration_categories(cp, all, MAX_CATEGORIES), ncats = 0;
+	/* Only the categories the purpose covers are asked for. */
+	for (size_t i = 0; pi >= 0 && i < nall; i++)
+		if (policy_purpose_covers(&p->purposes[pi], policy_category_index(p, all[i])))
+			cats[ncats++] = all[i];
+	struct broker_use use = {actor, member, purpose, cats, ncats, "read"};
 	struct me_row m = {0};
 	struct broker_grant *g = NULL;
-	enum decision_reason reason;
+	enum decision_reason why = DECISION_ALLOWED;
 	json_t *data = NULL;
 	struct store_val id[] = {SV_INT(member)};
-	if (store_exec(c, SQL_MEMBER_GET, id, 1, me_cb, &m) < 0 || !m.found ||
-	    broker_open(c, &use, &g, &reason) != 0)
+	if (store_exec(c, SQL_MEMBER_GET, id, 1, me_cb, &m) < 0 || !m.found)
+		goto out;
+	if (pi < 0 || ncats == 0) {
+		why = pi < 0 ? DENY_UNKNOWN_PURPOSE : DENY_CATEGORY_NOT_COVERED;
+		goto out;
+	}
+	if (broker_open(c, &use, &g, &why) != 0)
 		goto out;
 	data = json_object();
 	for (size_t i = 0; i < NFIELDS; i++) {
 		char *plain;
 		size_t len;
-		if (m.col[i].p && broker_read(g, fields[i].category, "members", fields[i].column, member,
-					      m.col[i].p, m.col[i].n, &plain, &len) == 0) {
+		bool asked = false;
+		for (size_t k = 0; k < ncats; k++)
+			asked |= strcmp(cats[k], fields[i].category) == 0;
+		if (asked && m.col[i].p &&
+		    broker_read(g, fields[i].category, "members", fields[i].column, member, m.col[i].p,
+				m.col[i].n, &plain, &len) == 0) {
 			json_object_set_new(data, fields[i].param, json_stringn(plain, len));
 			broker_plain_free(plain, len);
 		}
 	}
 out:
+	if (reason)
+		*reason = why;
 	broker_grant_free(g);
 	for (size_t i = 0; i < NFIELDS; i++)
 		free(m.col[i].p);
 	return data;
+}
+
+/* The member's own record, opened through the broker as the member. */
+static json_t *load_record(struct store_conn *c, int64_t member)
+{
+	const struct policy_collection *cp = registration();
+	struct broker_actor self = {ACTOR_SELF, member, NULL, NULL};
+	return members_record(c, member, &self, cp ? app.policy->purposes[cp->purpose].id : "", NULL);
 }
 
 /* NAM14: the full record, corrections, export and erasure need a password

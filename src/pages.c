@@ -184,3 +184,65 @@ void page_static(struct req *r)
 	}
 	resp_error(r, 404, "not_found", "There is nothing at this address.", NULL);
 }
+
+/* ---- forms that post to an API handler ---- */
+
+bool page_api_error(struct req *r, const char **field, const char **message)
+{
+	json_error_t je;
+	json_t *doc = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je);
+	json_t *err = doc ? json_object_get(doc, "error") : NULL;
+	if (!err) {
+		json_decref(doc);
+		return false;
+	}
+	const char *f = json_string_value(json_object_get(err, "field"));
+	const char *m = json_string_value(json_object_get(err, "message"));
+	*field = f ? arena_strdup(r->arena, f) : NULL;
+	*message = arena_strdup(r->arena, m ? m : "Something went wrong.");
+	json_decref(doc);
+	return true;
+}
+
+json_t *page_form_values(struct req *r, json_t *data)
+{
+	json_t *errors = json_object(), *values = json_object();
+	for (size_t i = 0; i < r->nerrors; i++) {
+		json_object_set_new(errors, r->errors[i].field, json_string(r->errors[i].message));
+		json_object_set_new(values, r->errors[i].field, json_string(r->errors[i].value));
+	}
+	for (size_t i = 0; i < r->nparams; i++)
+		if (strcmp(r->params[i].name, "password") != 0 && strcmp(r->params[i].name, "code") != 0)
+			json_object_set_new(values, r->params[i].name, json_string(r->params[i].value));
+	json_object_set_new(data, "errors", errors);
+	json_object_set_new(data, "values", values);
+	json_object_set_new(data, "has_errors", json_boolean(r->nerrors > 0));
+	return data;
+}
+
+void page_add_error(struct req *r, const char *field, const char *message)
+{
+	if (r->nerrors >= HTTP_MAX_FIELD_ERRORS)
+		return;
+	struct http_field_error *e = &r->errors[r->nerrors++];
+	e->field = field ? field : "form";
+	e->code = "invalid_field";
+	e->message = message;
+	const char *v = field ? req_param(r, field) : NULL;
+	e->value = v && strcmp(e->field, "password") != 0 ? v : "";
+}
+
+void page_redirect(struct req *r, const char *location)
+{
+	buf_reset(&r->body);
+	resp_header(r, "Location", location);
+	resp_body(r, 303, "text/plain; charset=utf-8", "", 0);
+}
+
+bool page_call_api(struct req *r, void (*api)(struct req *r))
+{
+	r->json_errors = true;
+	api(r);
+	r->json_errors = false;
+	return r->status >= 200 && r->status < 300;
+}

@@ -6,6 +6,7 @@
 #define GLOVEBOX_PAGES_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "http.h"
 
@@ -19,6 +20,18 @@ void page_render(struct req *r, int status, const char *name, json_t *data);
 /* Adds the NAM01 notice for a form: the purpose of the profile's
  * collection point and a link to the privacy notice in force. */
 void page_notice(json_t *data, const char *collection_id);
+
+/* HTML forms that post to a page handler which calls the API handler: */
+/* Calls an API handler with JSON errors; true if it answered 2xx. */
+bool page_call_api(struct req *r, void (*api)(struct req *r));
+/* The API answer's error, if it is one (copied into the request's arena). */
+bool page_api_error(struct req *r, const char **field, const char **message);
+/* Adds "errors", "values" (never passwords or codes) and "has_errors" to data. */
+json_t *page_form_values(struct req *r, json_t *data);
+/* Records a message for a form field (NULL: the whole form). */
+void page_add_error(struct req *r, const char *field, const char *message);
+/* 303 See Other to location, dropping any body. */
+void page_redirect(struct req *r, const char *location);
 
 int pages_init(void);   /* ETags of static files; error page hook */
 

@@ -9,6 +9,8 @@
 #include "members.h"
 #include "pages.h"
 #include "privacy.h"
+#include "staff.h"
+#include "staff_pages.h"
 #include "validate.h"
 
 static const struct param_spec contact_params[] = {
@@ -84,9 +86,85 @@ static const struct param_spec session_id_params[] = {
 	{0},
 };
 
+static const struct param_spec staff_enrol_params[] = {
+	{"token", PARAM_BODY | PARAM_REQUIRED, 64, valid_token},
+	{"password", PARAM_BODY | PARAM_REQUIRED, 1024, valid_text},
+	{0},
+};
+
+static const struct param_spec staff_enrol_page_params[] = {
+	{"token", PARAM_QUERY, 64, valid_token},
+	{0},
+};
+
+static const struct param_spec staff_confirm_params[] = {
+	{"token", PARAM_BODY | PARAM_REQUIRED, 64, valid_token},
+	{"code", PARAM_BODY | PARAM_REQUIRED, 6, valid_totp_code},
+	{0},
+};
+
+static const struct param_spec staff_signin_params[] = {
+	{"email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
+	{"password", PARAM_BODY | PARAM_REQUIRED, 1024, valid_text},
+	{"code", PARAM_BODY | PARAM_REQUIRED, 6, valid_totp_code},
+	{0},
+};
+
+static const struct param_spec staff_signin_page_params[] = {
+	{"enrolled", PARAM_QUERY, 1, valid_uint},
+	{0},
+};
+
+static const struct param_spec staff_member_find_params[] = {
+	{"email", PARAM_QUERY | PARAM_REQUIRED, 254, valid_email},
+	{"purpose", PARAM_QUERY | PARAM_REQUIRED, 48, valid_token},
+	{0},
+};
+
+static const struct param_spec staff_member_page_params[] = {
+	{"email", PARAM_QUERY, 254, valid_email},
+	{"purpose", PARAM_QUERY, 48, valid_token},
+	{0},
+};
+
+static const struct param_spec staff_member_params[] = {
+	{"id", PARAM_PATH, 20, valid_uint},
+	{"purpose", PARAM_QUERY | PARAM_REQUIRED, 48, valid_token},
+	{0},
+};
+
 #define KiB 1024
 
 struct route routes[] = {
+	{HTTP_GET, "/staff", staff_home_page, BODY_NONE, 0, ROUTE_PERSONAL, NULL, NULL, 0},
+	{HTTP_GET, "/staff/signin", staff_signin_page, BODY_NONE, 0, 0, staff_signin_page_params,
+	 NULL, 0},
+	{HTTP_POST, "/staff/signin", staff_signin_post, BODY_FORM, 16 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, staff_signin_params, NULL, 0},
+	{HTTP_POST, "/staff/signout", staff_signout_post, BODY_FORM, 4 * KiB, ROUTE_PERSONAL,
+	 csrf_form_params, NULL, 0},
+	{HTTP_GET, "/staff/enrol", staff_enrol_page, BODY_NONE, 0, ROUTE_PERSONAL,
+	 staff_enrol_page_params, NULL, 0},
+	{HTTP_POST, "/staff/enrol", staff_enrol_post, BODY_FORM, 16 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, staff_enrol_params, NULL, 0},
+	{HTTP_POST, "/staff/enrol/confirm", staff_enrol_confirm_post, BODY_FORM, 4 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, staff_confirm_params, NULL, 0},
+	{HTTP_GET, "/staff/members", staff_members_page, BODY_NONE, 0,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, staff_member_page_params, NULL, 0},
+	{HTTP_POST, "/api/v1/staff/enrol", staff_api_enrol, BODY_JSON, 16 * KiB,
+	 ROUTE_API | ROUTE_PERSONAL, staff_enrol_params, NULL, 0},
+	{HTTP_POST, "/api/v1/staff/enrol/confirm", staff_api_enrol_confirm, BODY_JSON, 4 * KiB,
+	 ROUTE_API | ROUTE_PERSONAL, staff_confirm_params, NULL, 0},
+	{HTTP_POST, "/api/v1/staff/signin", staff_api_signin, BODY_JSON, 16 * KiB,
+	 ROUTE_API | ROUTE_PERSONAL, staff_signin_params, NULL, 0},
+	{HTTP_POST, "/api/v1/staff/signout", staff_api_signout, BODY_NONE, 0,
+	 ROUTE_API | ROUTE_PERSONAL, NULL, NULL, 0},
+	{HTTP_GET, "/api/v1/staff/me", staff_api_me, BODY_NONE, 0, ROUTE_API | ROUTE_PERSONAL, NULL,
+	 NULL, 0},
+	{HTTP_GET, "/api/v1/staff/members", staff_api_member_find, BODY_NONE, 0,
+	 ROUTE_API | ROUTE_PERSONAL, staff_member_find_params, NULL, 0},
+	{HTTP_GET, "/api/v1/staff/members/:id", staff_api_member, BODY_NONE, 0,
+	 ROUTE_API | ROUTE_PERSONAL, staff_member_params, NULL, 0},
 	{HTTP_GET, "/", page_home, BODY_NONE, 0, 0, NULL, NULL, 0},
 	{HTTP_GET, "/healthz", page_healthz, BODY_NONE, 0, 0, NULL, NULL, 0},
 	{HTTP_GET, "/metrics", page_metrics, BODY_NONE, 0, 0, NULL, NULL, 0},

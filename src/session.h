@@ -1,5 +1,6 @@
 /*
- * session: member sessions. A session token is 256 random bits, sent in an
+ * session: member and staff sessions (each kind in its own table, with its
+ * own cookie and limits; staff.h). A session token is 256 random bits, sent in an
  * HttpOnly, SameSite=Lax cookie (Secure and "__Host-" when behind TLS) and
  * stored only as its keyed hash. Idle sessions end after 30 minutes, every
  * session after 12 hours. Each session has a CSRF token that every
@@ -17,11 +18,16 @@
 
 #define SESSION_IDLE_SECONDS (30 * 60)
 #define SESSION_MAX_SECONDS (12 * 3600)
+/* Staff reach other people's data: their sessions are shorter. */
+#define STAFF_SESSION_IDLE_SECONDS (15 * 60)
+#define STAFF_SESSION_MAX_SECONDS (8 * 3600)
+
+enum session_kind_id { SESSION_MEMBER, SESSION_STAFF };
 
 struct store_conn;
 
 struct session {
-	int64_t member;
+	int64_t member;              /* the account: a member, or a staff member (SESSION_STAFF) */
 	int64_t auth_at;             /* last password entry (NAM14) */
 	char csrf[CRYPTO_TOKEN_CHARS + 1];
 };
@@ -47,5 +53,11 @@ void session_end(struct req *r);
 /* True when the request carries the session's CSRF token. */
 bool session_csrf_ok(const struct req *r, const struct session *s);
 const char *session_cookie_name(void);
+
+/* The same for either kind of account (the functions above are SESSION_MEMBER). */
+int session_create_as(enum session_kind_id kind, struct store_conn *c, struct req *r,
+		      int64_t account, char csrf_out[CRYPTO_TOKEN_CHARS + 1]);
+bool session_get_as(enum session_kind_id kind, struct req *r, struct session *out);
+void session_end_as(enum session_kind_id kind, struct req *r);
 
 #endif

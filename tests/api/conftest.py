@@ -356,3 +356,54 @@ def contains_any(blobs, values):
             if any(n in b for n in needles):
                 found.add(v)
     return found
+
+
+def totp(secret_b32, at=None, step=30, digits=6):
+    """RFC 6238 TOTP (HMAC-SHA-1), computed here independently of glovebox."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    counter = int((time.time() if at is None else at) // step)
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    off = mac[-1] & 0x0F
+    code = (struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % (10 ** digits)
+    return str(code).zfill(digits)
+
+
+ENROL_TOKEN = re.compile(r"enrolment token \(valid \d+ hours, shown once\): (\S+)")
+
+
+def make_staff(server, role, email=None, password=None):
+    """Creates a staff account with `glovebox staff add`, enrols it through
+    the API, and returns {email, password, secret, id}."""
+    email = email or f"staff-{uuid.uuid4().hex[:10]}@example.org"
+    password = password or "quiet harbour lamp " + uuid.uuid4().hex[:6]
+    out = server.cli("staff", "add", email, "--role", role)
+    token = ENROL_TOKEN.search(out.stdout).group(1)
+    r = server.post("/api/v1/staff/enrol", json={"token": token, "password": password})
+    assert r.status_code == 200, r.text
+    secret = r.json()["totp_secret"]
+    r = server.post("/api/v1/staff/enrol/confirm", json={"token": token, "code": totp(secret)})
+    assert r.status_code == 200, r.text
+    return {"email": email, "password": password, "secret": secret, "token": token}
+
+
+def staff_signin(server, staff, session=None):
+    """Signs a staff member in with the next step's code (the current one
+    was spent at enrolment); returns the requests.Session, .csrf set."""
+    s = session or requests.Session()
+    r = s.post(server.url("/api/v1/staff/signin"), timeout=10,
+               json={"email": staff["email"], "password": staff["password"],
+                     "code": totp(staff["secret"], time.time() + 30)})
+    assert r.status_code == 200, r.text
+    s.csrf = r.json()["csrf_token"]
+    s.staff_id = r.json()["id"]
+    s.headers["X-CSRF-Token"] = s.csrf
+    return s
+
+
+def staff_client(server, role):
+    """A requests.Session signed in as a new staff member of that role."""
+    return staff_signin(server, make_staff(server, role))
