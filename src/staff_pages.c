@@ -29,21 +29,36 @@ static bool tool_allowed(const char *role, const char *const *purposes)
 	return false;
 }
 
+bool staff_page_session(struct req *r, struct staff_session *s)
+{
+	if (staff_session_get(r, s))
+		return true;
+	page_redirect(r, "/staff/signin");
+	return false;
+}
+
+/* [{id, label}] of the purposes the role grants. */
+static json_t *role_purposes(const char *role)
+{
+	const struct policy *p = app.policy;
+	int ri = policy_role_index(p, role);
+	json_t *list = json_array();
+	for (size_t i = 0; ri >= 0 && i < p->roles[ri].npurposes; i++) {
+		const struct policy_purpose *pu = &p->purposes[p->roles[ri].purposes[i]];
+		json_array_append_new(list, json_pack("{s:s,s:s}", "id", pu->id, "label", pu->label));
+	}
+	return list;
+}
+
 void staff_home_page(struct req *r)
 {
 	struct staff_session s;
-	if (!staff_session_get(r, &s)) {
-		page_redirect(r, "/staff/signin");
+	if (!staff_page_session(r, &s))
 		return;
-	}
 	const struct policy *p = app.policy;
 	int ri = policy_role_index(p, s.role);
 	json_t *data = page_data(r, "Staff");
-	json_t *purposes = json_array(), *links = json_array();
-	for (size_t i = 0; ri >= 0 && i < p->roles[ri].npurposes; i++) {
-		const struct policy_purpose *pu = &p->purposes[p->roles[ri].purposes[i]];
-		json_array_append_new(purposes, json_pack("{s:s,s:s}", "id", pu->id, "label", pu->label));
-	}
+	json_t *purposes = role_purposes(s.role), *links = json_array();
 	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++)
 		if (tool_allowed(s.role, tools[i].purposes))
 			json_array_append_new(links, json_pack("{s:s,s:s}", "href", tools[i].href,
@@ -176,17 +191,10 @@ void staff_enrol_confirm_post(struct req *r)
 void staff_members_page(struct req *r)
 {
 	struct staff_session s;
-	if (!staff_session_get(r, &s)) {
-		page_redirect(r, "/staff/signin");
+	if (!staff_page_session(r, &s))
 		return;
-	}
 	const struct policy *p = app.policy;
-	int ri = policy_role_index(p, s.role);
-	json_t *purposes = json_array();
-	for (size_t i = 0; ri >= 0 && i < p->roles[ri].npurposes; i++) {
-		const struct policy_purpose *pu = &p->purposes[p->roles[ri].purposes[i]];
-		json_array_append_new(purposes, json_pack("{s:s,s:s}", "id", pu->id, "label", pu->label));
-	}
+	json_t *purposes = role_purposes(s.role);
 	json_t *record = NULL;
 	int status = 200;
 	if (!r->nerrors && req_param(r, "email") && req_param(r, "purpose")) {

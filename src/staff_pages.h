@@ -8,7 +8,14 @@
 #ifndef GLOVEBOX_STAFF_PAGES_H
 #define GLOVEBOX_STAFF_PAGES_H
 
+#include <stdbool.h>
+
 #include "http.h"
+
+struct staff_session;
+
+/* For staff pages: true with *s filled, or a redirect to the staff sign-in. */
+bool staff_page_session(struct req *r, struct staff_session *s);
 
 void staff_home_page(struct req *r);
 void staff_signin_page(struct req *r);
