@@ -246,3 +246,13 @@ bool page_call_api(struct req *r, void (*api)(struct req *r))
 	r->json_errors = false;
 	return r->status >= 200 && r->status < 300;
 }
+
+void page_api_error_page(struct req *r)
+{
+	const char *field, *message;
+	int status = r->status;
+	if (!page_api_error(r, &field, &message))
+		message = "Something went wrong.";
+	buf_reset(&r->body);
+	resp_error(r, status >= 400 ? status : 500, "error", message, NULL);
+}

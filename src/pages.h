@@ -30,6 +30,8 @@ bool page_api_error(struct req *r, const char **field, const char **message);
 json_t *page_form_values(struct req *r, json_t *data);
 /* Records a message for a form field (NULL: the whole form). */
 void page_add_error(struct req *r, const char *field, const char *message);
+/* After page_call_api failed: its JSON error as the HTML error page. */
+void page_api_error_page(struct req *r);
 /* 303 See Other to location, dropping any body. */
 void page_redirect(struct req *r, const char *location);
 

@@ -6,6 +6,7 @@
 
 #include "account_pages.h"
 #include "contact.h"
+#include "contact_staff.h"
 #include "members.h"
 #include "pages.h"
 #include "privacy.h"
@@ -133,6 +134,23 @@ static const struct param_spec staff_member_params[] = {
 	{0},
 };
 
+static const struct param_spec staff_messages_params[] = {
+	{"state", PARAM_QUERY, 8, valid_token},
+	{0},
+};
+
+static const struct param_spec staff_message_params[] = {
+	{"id", PARAM_PATH, 20, valid_uint},
+	{0},
+};
+
+static const struct param_spec staff_answer_params[] = {
+	{"id", PARAM_PATH, 20, valid_uint},
+	{"answer", PARAM_BODY | PARAM_REQUIRED, 10000, valid_text},
+	{"csrf_token", PARAM_BODY, 64, valid_token},
+	{0},
+};
+
 #define KiB 1024
 
 struct route routes[] = {
@@ -151,6 +169,18 @@ struct route routes[] = {
 	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, staff_confirm_params, NULL, 0},
 	{HTTP_GET, "/staff/members", staff_members_page, BODY_NONE, 0,
 	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, staff_member_page_params, NULL, 0},
+	{HTTP_GET, "/staff/messages", contact_staff_list_page, BODY_NONE, 0, ROUTE_PERSONAL,
+	 staff_messages_params, NULL, 0},
+	{HTTP_GET, "/staff/messages/:id", contact_staff_message_page, BODY_NONE, 0, ROUTE_PERSONAL,
+	 staff_message_params, NULL, 0},
+	{HTTP_POST, "/staff/messages/:id/answer", contact_staff_answer_post, BODY_FORM, 16 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, staff_answer_params, NULL, 0},
+	{HTTP_GET, "/api/v1/staff/messages", contact_staff_api_list, BODY_NONE, 0,
+	 ROUTE_API | ROUTE_PERSONAL, staff_messages_params, NULL, 0},
+	{HTTP_GET, "/api/v1/staff/messages/:id", contact_staff_api_get, BODY_NONE, 0,
+	 ROUTE_API | ROUTE_PERSONAL, staff_message_params, NULL, 0},
+	{HTTP_POST, "/api/v1/staff/messages/:id/answer", contact_staff_api_answer, BODY_JSON,
+	 16 * KiB, ROUTE_API | ROUTE_PERSONAL, staff_answer_params, NULL, 0},
 	{HTTP_POST, "/api/v1/staff/enrol", staff_api_enrol, BODY_JSON, 16 * KiB,
 	 ROUTE_API | ROUTE_PERSONAL, staff_enrol_params, NULL, 0},
 	{HTTP_POST, "/api/v1/staff/enrol/confirm", staff_api_enrol_confirm, BODY_JSON, 4 * KiB,

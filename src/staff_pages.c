@@ -19,6 +19,7 @@ static const struct {
 	const char *purposes[TOOL_PURPOSES];
 } tools[] = {
 	{"/staff/members", "Look up a member's account", {"account", "insider_account", "security"}},
+	{"/staff/messages", "Answer messages", {"answering_messages"}},
 };
 
 static bool tool_allowed(const char *role, const char *const *purposes)

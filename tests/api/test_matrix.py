@@ -65,6 +65,14 @@ ROUTES = {
     "GET /api/v1/staff/me": (STAFF, "/api/v1/staff/me", None),
     "GET /api/v1/staff/members": (STAFF, "/api/v1/staff/members?email={email}&purpose=account",
                                   None),
+    "GET /staff/messages": (STAFF, "/staff/messages", None),
+    "GET /staff/messages/:id": (STAFF, "/staff/messages/{message_id}", None),
+    "POST /staff/messages/:id/answer": (STAFF, "/staff/messages/{message_id}/answer",
+                                        {"form": {"answer": "Not from you."}}),
+    "GET /api/v1/staff/messages": (STAFF, "/api/v1/staff/messages", None),
+    "GET /api/v1/staff/messages/:id": (STAFF, "/api/v1/staff/messages/{message_id}", None),
+    "POST /api/v1/staff/messages/:id/answer": (STAFF, "/api/v1/staff/messages/{message_id}/answer",
+                                               {"json": {"answer": "Not from you."}}),
     "GET /api/v1/staff/members/:id": (STAFF, "/api/v1/staff/members/{member_id}?purpose=account",
                                       None),
 }
@@ -97,6 +105,13 @@ def member(server):
     sessions = s.get(server.url("/api/v1/me/sessions"), timeout=10).json()["sessions"]
     s.session_id = sessions[0]["id"]
     return s
+
+
+def contact_message(server):
+    r = server.post("/api/v1/contact", json={"email": "w@example.org", "topic": "t",
+                                             "message": "m"})
+    assert r.status_code == 201
+    return r.json()["id"]
 
 
 def call(session, server, key, fmt, csrf=None):
@@ -135,7 +150,7 @@ def still_intact(server, m):
 def test_anonymous_and_wrong_kind_of_session_reach_nothing(server):
     victim = member(server)
     fmt = {"session_id": victim.session_id, "member_id": victim.member_id,
-           "email": victim.person["email"]}
+           "email": victim.person["email"], "message_id": contact_message(server)}
     staff = staff_client(server, "admin")
     other_member = member(server)
     for key, (kind, path, _) in ROUTES.items():
@@ -155,7 +170,8 @@ def test_anonymous_and_wrong_kind_of_session_reach_nothing(server):
 
 def test_no_state_change_without_the_csrf_token(server):
     m = member(server)
-    fmt = {"session_id": m.session_id, "member_id": m.member_id, "email": m.person["email"]}
+    fmt = {"session_id": m.session_id, "member_id": m.member_id, "email": m.person["email"],
+           "message_id": contact_message(server)}
     for key, (kind, _, _) in ROUTES.items():
         method = key.split(" ", 1)[0]
         if kind != MEMBER or method == "GET":
@@ -176,7 +192,8 @@ def test_no_state_change_without_the_csrf_token(server):
 
 def test_member_a_cannot_read_or_change_member_b(server):
     a, b = member(server), member(server)
-    fmt = {"session_id": b.session_id, "member_id": b.member_id, "email": b.person["email"]}
+    fmt = {"session_id": b.session_id, "member_id": b.member_id, "email": b.person["email"],
+           "message_id": contact_message(server)}
     for key, (kind, _, _) in ROUTES.items():
         if kind != MEMBER or key in ("DELETE /api/v1/me", "POST /signout", "POST /api/v1/signout"):
             continue

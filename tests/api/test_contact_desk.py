@@ -1,0 +1,117 @@
+"""The support desk: staff whose role has the contact purpose list, open and
+answer messages; every opening is in the access log; the return address
+serves the answer only and is erased with the message once the profile's
+time after the answer has passed (NAM07, NAM15, INS03)."""
+import time
+import uuid
+
+import requests
+
+from conftest import contains_any, staff_client
+
+
+def message(server):
+    tag = uuid.uuid4().hex[:10]
+    m = {"email": f"writer-{tag}@example.org", "topic": f"Topic {tag}",
+         "message": f"My question {tag}, about the club run."}
+    r = server.post("/api/v1/contact", json=m)
+    assert r.status_code == 201, r.text
+    m["id"] = r.json()["id"]
+    return m
+
+
+def access_count(server):
+    return int(server.sql("SELECT COUNT(*) FROM access_log")[0][0])
+
+
+def test_nam07_support_opens_and_answers_a_message(server):
+    m = message(server)
+    support = staff_client(server, "support")
+    listed = support.get(server.url("/api/v1/staff/messages"), timeout=10)
+    assert listed.status_code == 200
+    assert m["id"] in [x["id"] for x in listed.json()["messages"]]
+    assert not contains_any([listed.content], [m["email"], m["topic"], m["message"]])
+    before = access_count(server)
+    r = support.get(server.url(f"/api/v1/staff/messages/{m['id']}"), timeout=10)
+    assert r.status_code == 200
+    got = r.json()
+    assert (got["email"], got["topic"], got["message"]) == (m["email"], m["topic"], m["message"])
+    assert got["answered_at"] is None and got["answer"] is None
+    assert access_count(server) == before + 1
+    row = server.sql(f"SELECT role, purpose, action FROM access_log ORDER BY seq DESC LIMIT 1")[0]
+    assert row == ["support", "answering_messages", "read"]
+    r = support.post(server.url(f"/api/v1/staff/messages/{m['id']}/answer"), timeout=10,
+                     json={"answer": "Thank you, the run starts at nine."})
+    assert r.status_code == 200, r.text
+    r = support.post(server.url(f"/api/v1/staff/messages/{m['id']}/answer"), timeout=10,
+                     json={"answer": "Twice"})
+    assert r.status_code == 409
+    got = support.get(server.url(f"/api/v1/staff/messages/{m['id']}"), timeout=10).json()
+    assert got["answer"] == "Thank you, the run starts at nine." and got["answered_at"]
+    open_ids = [x["id"] for x in support.get(server.url("/api/v1/staff/messages"),
+                                             timeout=10).json()["messages"]]
+    assert m["id"] not in open_ids
+    assert server.cli("audit", "verify").stdout.startswith("access log intact")
+
+
+def test_nam07_other_roles_and_anonymous_cannot_open_messages(server):
+    m = message(server)
+    for role in ("editor", "verifier", "admin"):
+        s = staff_client(server, role)
+        r = s.get(server.url(f"/api/v1/staff/messages/{m['id']}"), timeout=10)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "role_lacks_purpose"
+        assert s.get(server.url("/api/v1/staff/messages"), timeout=10).status_code == 403
+    assert server.get(f"/api/v1/staff/messages/{m['id']}").status_code == 401
+    support = staff_client(server, "support")
+    assert support.get(server.url("/api/v1/staff/messages/1"), timeout=10).status_code == 404
+    r = support.post(server.url(f"/api/v1/staff/messages/{m['id']}/answer"), timeout=10,
+                     json={"answer": "x", "cc": "someone@example.org"})
+    assert r.status_code == 400
+
+
+def test_nam15_answered_message_and_address_erased_after_retention(server, tmp_path):
+    m = message(server)
+    support = staff_client(server, "support")
+    support.post(server.url(f"/api/v1/staff/messages/{m['id']}/answer"), timeout=10,
+                 json={"answer": "Answered."})
+    subject = server.sql(f"SELECT subject_id FROM contact_messages WHERE id = {m['id']}")[0][0]
+    now = int(time.time())
+    server.cli("retention", "run", str(now + 29 * 86400))
+    assert support.get(server.url(f"/api/v1/staff/messages/{m['id']}"), timeout=10).status_code == 200
+    server.cli("retention", "run", str(now + 31 * 86400))
+    assert support.get(server.url(f"/api/v1/staff/messages/{m['id']}"), timeout=10).status_code == 404
+    assert server.sql(f"SELECT COUNT(*) FROM subject_keys WHERE subject_id = {subject}")[0][0] == "0"
+    blobs = list(server.raw_files().values()) + [server.dump(tmp_path)]
+    assert not contains_any(blobs, [m["email"], m["topic"], m["message"], "Answered."])
+
+
+def test_ins03_insiders_support_answers(make_server):
+    srv = make_server(profile="mini-insiders")
+    m = message(srv)
+    support = staff_client(srv, "support")
+    r = support.post(srv.url(f"/api/v1/staff/messages/{m['id']}/answer"), timeout=10,
+                     json={"answer": "Thanks, Insider."})
+    assert r.status_code == 200
+    marketing = staff_client(srv, "marketing")
+    assert marketing.get(srv.url(f"/api/v1/staff/messages/{m['id']}"), timeout=10).status_code == 403
+
+
+def test_support_desk_pages(server):
+    m = message(server)
+    support = staff_client(server, "support")
+    page = support.get(server.url("/staff/messages"), timeout=10)
+    assert page.status_code == 200 and f"/staff/messages/{m['id']}" in page.text
+    page = support.get(server.url(f"/staff/messages/{m['id']}"), timeout=10)
+    assert page.status_code == 200 and m["message"] in page.text
+    r = support.post(server.url(f"/staff/messages/{m['id']}/answer"), allow_redirects=False,
+                     data={"answer": "By the form.", "csrf_token": support.csrf}, timeout=10)
+    assert r.status_code == 303
+    page = support.get(server.url(f"/staff/messages/{m['id']}"), timeout=10)
+    assert "By the form." in page.text and "<textarea" not in page.text
+    r = support.post(server.url(f"/staff/messages/{m['id']}/answer"), allow_redirects=False,
+                     data={"answer": "Again", "csrf_token": support.csrf}, timeout=10)
+    assert r.status_code == 409 and "has been answered" in r.text
+    editor = staff_client(server, "editor")
+    assert editor.get(server.url("/staff/messages"), timeout=10).status_code == 403
+    assert requests.get(server.url("/staff/messages"), allow_redirects=False,
+                        timeout=10).status_code == 303
