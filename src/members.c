@@ -236,25 +236,9 @@ void members_api_signup(struct req *r)
 		not_eligible(r);
 		return;
 	}
-	const char *pw = req_param(r, "password");
-	const char *why = password_check(pw, strlen(pw));
-	if (why) {
-		char msg[128];
-		snprintf(msg, sizeof(msg), "password %s", why);
-		resp_error(r, 400, "invalid_field", msg, "password");
-		return;
-	}
 	char hash[CRYPTO_PWHASH_STR_MAX];
-	enum crypto_pw_rc prc = crypto_password_hash(pw, strlen(pw), hash);
-	if (prc == CRYPTO_PW_BUSY) {
-		resp_header(r, "Retry-After", "1");
-		resp_error(r, 503, "busy", "Too many sign-ups at once; try again in a second.", NULL);
+	if (!password_accept(r, hash))
 		return;
-	}
-	if (prc != CRYPTO_PW_OK) {
-		resp_error(r, 503, "busy", "The password could not be stored; try again.", NULL);
-		return;
-	}
 
 	const struct policy *p = app.policy;
 	const char *cats[MAX_CATEGORIES];

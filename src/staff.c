@@ -421,19 +421,8 @@ void staff_api_enrol(struct req *r)
 		account_release(&a);
 		return;
 	}
-	const char *pw = req_param(r, "password");
-	const char *why = password_check(pw, strlen(pw));
-	if (why) {
-		char msg[128];
-		snprintf(msg, sizeof(msg), "password %s", why);
-		resp_error(r, 400, "invalid_field", msg, "password");
-		account_release(&a);
-		return;
-	}
 	char hash[CRYPTO_PWHASH_STR_MAX];
-	enum crypto_pw_rc prc = crypto_password_hash(pw, strlen(pw), hash);
-	if (prc != CRYPTO_PW_OK) {
-		busy(r);
+	if (!password_accept(r, hash)) {
 		account_release(&a);
 		return;
 	}
