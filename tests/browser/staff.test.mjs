@@ -68,6 +68,12 @@ for (const javaScriptEnabled of [true, false]) {
     const secret = (await page.locator('#totp-secret').innerText()).trim();
     assert.match(secret, /^[A-Z2-7]{32}$/);
     await page.screenshot({ path: join(artifacts, `staff-enrol-${mode}.png`), fullPage: true });
+    // The QR code, as Chromium drew it, decodes (zbarimg) to the otpauth URI with this secret.
+    const qrPng = join(artifacts, `staff-qr-${mode}.png`);
+    await page.locator('#qr svg').screenshot({ path: qrPng });
+    const decoded = spawnSync('zbarimg', ['--quiet', '--raw', qrPng], { encoding: 'utf8' });
+    assert.equal(decoded.status, 0, decoded.stderr);
+    assert.match(decoded.stdout.trim(), new RegExp(`^otpauth://totp/.*[?&]secret=${secret}(&|$)`));
     await page.fill('#code', totp(secret));
     await page.click('button[type=submit]');
     await page.waitForURL('**/staff/signin?enrolled=1');
