@@ -168,12 +168,31 @@ static const struct {
 
 const char *policy_reason_code(enum decision_reason r)
 {
-	return r < DECISION_REASON_COUNT ? reasons[r].code : "unknown";
+	return (unsigned)r < DECISION_REASON_COUNT ? reasons[r].code : "unknown";
 }
 
 const char *policy_reason_message(enum decision_reason r)
 {
-	return r < DECISION_REASON_COUNT ? reasons[r].message : "Refused.";
+	return (unsigned)r < DECISION_REASON_COUNT ? reasons[r].message : "Refused.";
+}
+
+/*
+ * The table, in order (docs/profiles.md, "A use of data is allowed only
+ * when"): purpose and categories known; every category covered by the
+ * purpose; the subject covered; the actor entitled (a member reading their
+ * own data always is, NAM13); a pending new use refused until the member
+ * opts in (NAM10); then the member's choice under the purpose's basis.
+ * Vehicle identifiers (NAM06) get their own reason wherever they are refused,
+ * whatever their position in the request.
+ */
+static bool any_identifier(const struct policy *p, const int *cats, size_t n, bool uncovered_only,
+			   const struct policy_purpose *pu)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p->categories[cats[i]].identifier &&
+		    (!uncovered_only || !policy_purpose_covers(pu, cats[i])))
+			return true;
+	return false;
 }
 
 enum decision_reason policy_decide(const struct policy *p, const struct decision_input *in)
@@ -186,34 +205,39 @@ enum decision_reason policy_decide(const struct policy *p, const struct decision
 			return DENY_UNKNOWN_CATEGORY;
 	for (size_t i = 0; i < in->ncategories; i++)
 		if (!policy_purpose_covers(pu, in->categories[i]))
-			return p->categories[in->categories[i]].identifier ? DENY_IDENTIFIER_LOCK
-									    : DENY_CATEGORY_NOT_COVERED;
+			return any_identifier(p, in->categories, in->ncategories, true, pu)
+				       ? DENY_IDENTIFIER_LOCK
+				       : DENY_CATEGORY_NOT_COVERED;
 	if (!int_in(pu->subjects, pu->nsubjects, in->subject))
 		return DENY_SUBJECT_NOT_COVERED;
 	switch (in->actor) {
+	case ACTOR_SELF:
+		return DECISION_ALLOWED;
+	case ACTOR_SYSTEM:
+		break;
 	case ACTOR_STAFF:
 		if (in->role < 0 || (size_t)in->role >= p->nroles ||
 		    !int_in(p->roles[in->role].purposes, p->roles[in->role].npurposes, in->purpose))
 			return DENY_ROLE_LACKS_PURPOSE;
 		break;
 	case ACTOR_RECIPIENT: {
+		/* The loader refuses a profile that gives a recipient an
+		 * identifier; this holds even for a hand-built policy. */
+		if (any_identifier(p, in->categories, in->ncategories, false, pu))
+			return DENY_IDENTIFIER_LOCK;
 		if (in->recipient < 0 || (size_t)in->recipient >= p->nrecipients)
 			return DENY_RECIPIENT_NOT_ALLOWED;
 		const struct policy_recipient *r = &p->recipients[in->recipient];
 		if (!int_in(r->purposes, r->npurposes, in->purpose))
 			return DENY_RECIPIENT_NOT_ALLOWED;
-		for (size_t i = 0; i < in->ncategories; i++) {
-			if (p->categories[in->categories[i]].identifier)
-				return DENY_IDENTIFIER_LOCK;
+		for (size_t i = 0; i < in->ncategories; i++)
 			if (!int_in(r->fields, r->nfields, in->categories[i]))
 				return DENY_RECIPIENT_NOT_ALLOWED;
-		}
 		break;
 	}
-	case ACTOR_SELF:
-		return DECISION_ALLOWED;
-	case ACTOR_SYSTEM:
-		break;
+	default:
+		/* An actor this table does not know is entitled to nothing. */
+		return DENY_ROLE_LACKS_PURPOSE;
 	}
 	if (in->pending && in->consent != CONSENT_ON)
 		return DENY_PENDING_NOTICE;
@@ -237,15 +261,18 @@ struct lines {
 	size_t n, cap;
 };
 
+#define LINE_MAX_BYTES 4096
+
 static void add_line(struct lines *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void add_line(struct lines *l, const char *fmt, ...)
 {
 	struct buf b;
-	buf_init(&b, 4096);
+	buf_init(&b, LINE_MAX_BYTES);
 	va_list ap;
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	if (buf_vprintf(&b, fmt, ap) != 0)
+		buf_puts(&b, "(a change too long to show)");
 	va_end(ap);
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 16;
@@ -260,26 +287,37 @@ static bool str_eq(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-static void ids_of(const struct policy *p, const int *idx, size_t n, struct buf *out,
-		   bool purposes)
+enum ref_kind { REF_CATEGORY, REF_PURPOSE };
+
+static const char *ref_id(const struct policy *p, int idx, enum ref_kind k)
 {
-	for (size_t i = 0; i < n; i++)
-		buf_printf(out, "%s%s", i ? ", " : "",
-			   purposes ? p->purposes[idx[i]].id : p->categories[idx[i]].id);
-	if (n == 0)
-		buf_puts(out, "none");
+	return k == REF_PURPOSE ? p->purposes[idx].id : p->categories[idx].id;
 }
 
+/* "a, b, c" (or "none") in the profile's order, capped like a diff line. */
+static void ids_of(const struct policy *p, const int *idx, size_t n, enum ref_kind k,
+		   struct buf *out)
+{
+	buf_init(out, LINE_MAX_BYTES / 2);
+	for (size_t i = 0; i < n; i++)
+		if (buf_printf(out, "%s%s", i ? ", " : "", ref_id(p, idx[i], k)) != 0)
+			break;
+	if (n == 0)
+		buf_puts(out, "none");
+	buf_puts(out, "");   /* data is never NULL, even when nothing fitted */
+}
+
+/* The same set of ids, whatever the order (indexes differ between profiles). */
 static bool same_refs(const struct policy *a, const int *ia, size_t na, const struct policy *b,
-		      const int *ib, size_t nb, bool purposes)
+		      const int *ib, size_t nb, enum ref_kind k)
 {
 	if (na != nb)
 		return false;
 	for (size_t i = 0; i < na; i++) {
-		const char *x = purposes ? a->purposes[ia[i]].id : a->categories[ia[i]].id;
+		const char *x = ref_id(a, ia[i], k);
 		bool found = false;
-		for (size_t k = 0; k < nb && !found; k++)
-			found = strcmp(x, purposes ? b->purposes[ib[k]].id : b->categories[ib[k]].id) == 0;
+		for (size_t j = 0; j < nb && !found; j++)
+			found = strcmp(x, ref_id(b, ib[j], k)) == 0;
 		if (!found)
 			return false;
 	}
@@ -302,88 +340,201 @@ static bool same_retention(const struct policy *a, const struct policy_purpose *
 	return true;
 }
 
-char **policy_diff(const struct policy *o, const struct policy *n, size_t *count)
+static bool same_fields(const struct policy *a, const struct policy_collection *ca,
+			const struct policy *b, const struct policy_collection *cb)
 {
-	struct lines l = {0};
-	for (size_t i = 0; i < n->ncategories; i++)
-		if (policy_category_index(o, n->categories[i].id) < 0)
-			add_line(&l, "New kind of data collected: %s.", n->categories[i].label);
+	if (ca->nfields != cb->nfields)
+		return false;
+	for (size_t i = 0; i < ca->nfields; i++) {
+		const char *id = a->categories[ca->fields[i].category].id;
+		bool found = false;
+		for (size_t j = 0; j < cb->nfields && !found; j++)
+			found = strcmp(id, b->categories[cb->fields[j].category].id) == 0 &&
+				ca->fields[i].required == cb->fields[j].required;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static void diff_categories(const struct policy *o, const struct policy *n, struct lines *l)
+{
+	for (size_t i = 0; i < n->ncategories; i++) {
+		const struct policy_category *cn = &n->categories[i];
+		int oi = policy_category_index(o, cn->id);
+		if (oi < 0)
+			add_line(l, "New kind of data collected: %s.", cn->label);
+		else if (cn->identifier != o->categories[oi].identifier)
+			add_line(l, cn->identifier ? "%s is now treated as a vehicle identifier: "
+						     "used only for ownership verification."
+						   : "%s is no longer treated as a vehicle identifier.",
+				 cn->label);
+	}
 	for (size_t i = 0; i < o->ncategories; i++)
 		if (policy_category_index(n, o->categories[i].id) < 0)
-			add_line(&l, "No longer collected: %s.", o->categories[i].label);
+			add_line(l, "No longer collected: %s.", o->categories[i].label);
+}
+
+static void diff_purposes(const struct policy *o, const struct policy *n, struct lines *l)
+{
 	for (size_t i = 0; i < n->npurposes; i++) {
 		const struct policy_purpose *pn = &n->purposes[i];
 		int oi = policy_purpose_index(o, pn->id);
 		if (oi < 0) {
-			add_line(&l, "New purpose: %s (%s).", pn->label, policy_basis_name(pn->basis));
+			add_line(l, "New purpose: %s (%s).", pn->label, policy_basis_name(pn->basis));
 			continue;
 		}
 		const struct policy_purpose *po = &o->purposes[oi];
+		if (po->kind != pn->kind)
+			add_line(l, "%s is now a use of kind %s (was %s).", pn->label,
+				 policy_purpose_kind_name(pn->kind), policy_purpose_kind_name(po->kind));
 		if (po->basis != pn->basis)
-			add_line(&l, "%s: your choice changed from %s to %s.", pn->label,
+			add_line(l, "%s: your choice changed from %s to %s.", pn->label,
 				 policy_basis_name(po->basis), policy_basis_name(pn->basis));
-		if (!same_refs(o, po->categories, po->ncategories, n, pn->categories, pn->ncategories,
-			       false)) {
+		if (!same_refs(o, po->categories, po->ncategories, n, pn->categories,
+			       pn->ncategories, REF_CATEGORY)) {
 			struct buf b;
-			buf_init(&b, 4096);
-			ids_of(n, pn->categories, pn->ncategories, &b, false);
-			add_line(&l, "%s now uses: %s.", pn->label, b.data);
+			ids_of(n, pn->categories, pn->ncategories, REF_CATEGORY, &b);
+			add_line(l, "%s now uses: %s.", pn->label, b.data);
 			buf_release(&b);
 		}
 		if (!same_retention(o, po, n, pn))
-			add_line(&l, "%s: how long data is kept changed.", pn->label);
+			add_line(l, "%s: how long data is kept changed.", pn->label);
 	}
 	for (size_t i = 0; i < o->npurposes; i++)
 		if (policy_purpose_index(n, o->purposes[i].id) < 0)
-			add_line(&l, "Purpose withdrawn: %s.", o->purposes[i].label);
+			add_line(l, "Purpose withdrawn: %s.", o->purposes[i].label);
+}
+
+static void diff_recipients(const struct policy *o, const struct policy *n, struct lines *l)
+{
+	struct buf b;
 	for (size_t i = 0; i < n->nrecipients; i++) {
 		const struct policy_recipient *rn = &n->recipients[i];
 		int oi = policy_recipient_index(o, rn->id);
 		if (oi < 0) {
-			add_line(&l, "New recipient: %s (%s).", rn->name,
+			add_line(l, "New recipient: %s (%s).", rn->name,
 				 policy_recipient_kind_name(rn->kind));
 			continue;
 		}
 		const struct policy_recipient *ro = &o->recipients[oi];
-		if (!same_refs(o, ro->fields, ro->nfields, n, rn->fields, rn->nfields, false) ||
-		    !same_refs(o, ro->purposes, ro->npurposes, n, rn->purposes, rn->npurposes, true))
-			add_line(&l, "%s now receives different data or for different purposes.",
-				 rn->name);
+		if (ro->kind != rn->kind)
+			add_line(l, "%s is now a recipient of kind %s (was %s).", rn->name,
+				 policy_recipient_kind_name(rn->kind),
+				 policy_recipient_kind_name(ro->kind));
+		if (!same_refs(o, ro->fields, ro->nfields, n, rn->fields, rn->nfields, REF_CATEGORY)) {
+			ids_of(n, rn->fields, rn->nfields, REF_CATEGORY, &b);
+			add_line(l, "%s now receives: %s.", rn->name, b.data);
+			buf_release(&b);
+		}
+		if (!same_refs(o, ro->purposes, ro->npurposes, n, rn->purposes, rn->npurposes,
+			       REF_PURPOSE)) {
+			ids_of(n, rn->purposes, rn->npurposes, REF_PURPOSE, &b);
+			add_line(l, "%s now receives data for: %s.", rn->name, b.data);
+			buf_release(&b);
+		}
 	}
 	for (size_t i = 0; i < o->nrecipients; i++)
 		if (policy_recipient_index(n, o->recipients[i].id) < 0)
-			add_line(&l, "No longer a recipient: %s.", o->recipients[i].name);
-	for (size_t i = 0; i < n->ncollections; i++)
-		if (policy_collection_index(o, n->collections[i].id) < 0)
-			add_line(&l, "New form: %s.", n->collections[i].label);
+			add_line(l, "No longer a recipient: %s.", o->recipients[i].name);
+}
+
+static void diff_collections(const struct policy *o, const struct policy *n, struct lines *l)
+{
+	for (size_t i = 0; i < n->ncollections; i++) {
+		const struct policy_collection *cn = &n->collections[i];
+		int oi = policy_collection_index(o, cn->id);
+		if (oi < 0) {
+			add_line(l, "New form: %s.", cn->label);
+			continue;
+		}
+		const struct policy_collection *co = &o->collections[oi];
+		if (!str_eq(o->purposes[co->purpose].id, n->purposes[cn->purpose].id))
+			add_line(l, "Form %s now collects for: %s.", cn->label,
+				 n->purposes[cn->purpose].label);
+		if (!same_fields(o, co, n, cn))
+			add_line(l, "Form %s now asks for different information.", cn->label);
+	}
 	for (size_t i = 0; i < o->ncollections; i++)
 		if (policy_collection_index(n, o->collections[i].id) < 0)
-			add_line(&l, "Form withdrawn: %s.", o->collections[i].label);
+			add_line(l, "Form withdrawn: %s.", o->collections[i].label);
+}
+
+static void diff_roles(const struct policy *o, const struct policy *n, struct lines *l)
+{
 	for (size_t i = 0; i < n->nroles; i++) {
-		int oi = policy_role_index(o, n->roles[i].id);
-		if (oi < 0)
-			add_line(&l, "New staff role: %s.", n->roles[i].id);
-		else if (!same_refs(o, o->roles[oi].purposes, o->roles[oi].npurposes, n,
-				    n->roles[i].purposes, n->roles[i].npurposes, true))
-			add_line(&l, "Staff role %s now serves different purposes.", n->roles[i].id);
+		const struct policy_role *rn = &n->roles[i];
+		int oi = policy_role_index(o, rn->id);
+		if (oi < 0) {
+			add_line(l, "New staff role: %s.", rn->id);
+		} else if (!same_refs(o, o->roles[oi].purposes, o->roles[oi].npurposes, n,
+				      rn->purposes, rn->npurposes, REF_PURPOSE)) {
+			struct buf b;
+			ids_of(n, rn->purposes, rn->npurposes, REF_PURPOSE, &b);
+			add_line(l, "Staff role %s now serves: %s.", rn->id, b.data);
+			buf_release(&b);
+		}
 	}
 	for (size_t i = 0; i < o->nroles; i++)
 		if (policy_role_index(n, o->roles[i].id) < 0)
-			add_line(&l, "Staff role withdrawn: %s.", o->roles[i].id);
-	if (!str_eq(o->contact.email, n->contact.email) || !str_eq(o->contact.postal, n->contact.postal) ||
-	    !str_eq(o->contact.phone, n->contact.phone))
-		add_line(&l, "Our contact details changed.");
+			add_line(l, "Staff role withdrawn: %s.", o->roles[i].id);
+}
+
+static bool same_makes(const struct policy_settings *a, const struct policy_settings *b)
+{
+	if (a->naccepted_makes != b->naccepted_makes)
+		return false;
+	for (size_t i = 0; i < a->naccepted_makes; i++)
+		if (strcmp(a->accepted_makes[i], b->accepted_makes[i]) != 0)
+			return false;
+	return true;
+}
+
+static void diff_settings(const struct policy *o, const struct policy *n, struct lines *l)
+{
+	const struct policy_contact *co = &o->contact, *cn = &n->contact;
+	if (!str_eq(co->email, cn->email) || !str_eq(co->postal, cn->postal) ||
+	    !str_eq(co->phone, cn->phone))
+		add_line(l, "Our contact details changed.");
 	const struct policy_settings *so = &o->settings, *sn = &n->settings;
 	if (so->minimum_age != sn->minimum_age)
-		add_line(&l, "Minimum age changed from %d to %d.", so->minimum_age, sn->minimum_age);
+		add_line(l, "Minimum age changed from %d to %d.", so->minimum_age, sn->minimum_age);
 	if (so->aggregate_min_group != sn->aggregate_min_group)
-		add_line(&l, "Published figures now cover groups of at least %d people.",
+		add_line(l, "Published figures now cover groups of at least %d people.",
 			 sn->aggregate_min_group);
 	if (so->opt_out_window_days != sn->opt_out_window_days)
-		add_line(&l, "The time to opt out of a new use changed to %d days.",
+		add_line(l, "The time to opt out of a new use changed to %d days.",
 			 sn->opt_out_window_days);
 	if (so->reauth_minutes != sn->reauth_minutes)
-		add_line(&l, "We ask for your password again after %d minutes.", sn->reauth_minutes);
+		add_line(l, "We ask for your password again after %d minutes.", sn->reauth_minutes);
+	if (so->vin_strict != sn->vin_strict)
+		add_line(l, "Vehicle identification numbers are now checked %s.",
+			 sn->vin_strict ? "strictly (with the check digit)"
+					: "leniently (without the check digit)");
+	if (!same_makes(so, sn)) {
+		struct buf b;
+		buf_init(&b, LINE_MAX_BYTES / 2);
+		for (size_t i = 0; i < sn->naccepted_makes; i++)
+			if (buf_printf(&b, "%s%s", i ? ", " : "", sn->accepted_makes[i]) != 0)
+				break;
+		buf_puts(&b, "");
+		add_line(l, "Cars accepted in the garage: %s.", sn->naccepted_makes ? b.data : "any make");
+		buf_release(&b);
+	}
+}
+
+/* Order: categories, purposes, recipients, forms, staff roles, contact,
+ * settings; within each, additions and changes in the new profile's order,
+ * then removals in the old one's. */
+char **policy_diff(const struct policy *o, const struct policy *n, size_t *count)
+{
+	struct lines l = {0};
+	diff_categories(o, n, &l);
+	diff_purposes(o, n, &l);
+	diff_recipients(o, n, &l);
+	diff_collections(o, n, &l);
+	diff_roles(o, n, &l);
+	diff_settings(o, n, &l);
 	if (l.n == 0)
 		add_line(&l, "Wording only; no change in what is collected or how it is used.");
 	*count = l.n;
@@ -396,9 +547,10 @@ void policy_diff_free(char **lines, size_t n)
 }
 
 /*
- * A new use: a purpose new in new_p, or one that now uses a category it did
- * not use before. Opt-in purposes are left out: they never apply without
- * the member's yes, so no opt-out window is needed for them.
+ * A new use (NAM10): a purpose of new_p that old_p did not have (by id), or
+ * one that now uses a category (by id) it did not use before. Opt-in
+ * purposes are left out: they never apply without the member's yes, so no
+ * notice or opt-out window is needed for them.
  */
 size_t policy_new_uses(const struct policy *o, const struct policy *n, int *out, size_t max)
 {

@@ -1,15 +1,16 @@
 /*
  * policy_load: reading a profile from YAML (libyaml's document API) into
- * struct policy, and every check of docs/profiles.md. Problems are
- * collected as diagnostics with the line and column of the offending node;
- * loading goes on after a problem so one run reports as many as it can.
+ * struct policy, and every check of the profile language (docs/profiles.md).
+ * Problems are collected as diagnostics at the line and column of the
+ * offending node; loading goes on after a problem so that one run reports as
+ * many as it can. Input is bounded before libyaml builds its tree: at most
+ * 1 MiB of UTF-8 text, one document, 20,000 nodes.
  */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <yaml.h>
 
 #include "assets.h"
@@ -18,6 +19,7 @@
 
 #define MAX_SOURCE (1024 * 1024)
 #define MAX_NODES 20000
+#define MAX_ID 48
 
 struct loader {
 	yaml_document_t doc;
@@ -56,17 +58,17 @@ static const char *const recipient_kinds[RK_COUNT] = {
 
 const char *policy_purpose_kind_name(enum purpose_kind k)
 {
-	return k < PK_COUNT ? purpose_kinds[k] : "?";
+	return (unsigned)k < PK_COUNT ? purpose_kinds[k] : "?";
 }
 
 const char *policy_basis_name(enum basis b)
 {
-	return b < BASIS_COUNT ? bases[b] : "?";
+	return (unsigned)b < BASIS_COUNT ? bases[b] : "?";
 }
 
 const char *policy_recipient_kind_name(enum recipient_kind k)
 {
-	return k < RK_COUNT ? recipient_kinds[k] : "?";
+	return (unsigned)k < RK_COUNT ? recipient_kinds[k] : "?";
 }
 
 /* ---- diagnostics ---- */
@@ -81,12 +83,16 @@ static struct policy_pos pos_of(const yaml_node_t *n)
 	return p;
 }
 
-static void diag_at(struct loader *l, struct policy_pos pos, const char *fmt, ...)
+static struct policy_pos pos_of_mark(yaml_mark_t m)
+{
+	return (struct policy_pos){(int)m.line + 1, (int)m.column + 1};
+}
+
+static void diag_at(struct policy_diags *d, struct policy_pos pos, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void diag_at(struct loader *l, struct policy_pos pos, const char *fmt, ...)
+static void diag_at(struct policy_diags *d, struct policy_pos pos, const char *fmt, ...)
 {
-	struct policy_diags *d = l->diags;
 	if (d->count >= POLICY_MAX_DIAGS)
 		return;
 	struct policy_diag *e = &d->items[d->count++];
@@ -98,12 +104,23 @@ static void diag_at(struct loader *l, struct policy_pos pos, const char *fmt, ..
 	va_end(ap);
 }
 
-static int diag_cmp(const void *a, const void *b)
+#define DIAG(l, pos, ...) diag_at((l)->diags, (pos), __VA_ARGS__)
+
+/* Checks run section by section, so problems are found out of file order.
+ * A stable insertion sort (at most POLICY_MAX_DIAGS items) puts them in file
+ * order and keeps two problems at one place in the order they were found. */
+static void diags_sort(struct policy_diags *d)
 {
-	const struct policy_diag *x = a, *y = b;
-	if (x->line != y->line)
-		return x->line - y->line;
-	return x->col - y->col;
+	for (size_t i = 1; i < d->count; i++) {
+		struct policy_diag cur = d->items[i];
+		size_t k = i;
+		while (k > 0 && (d->items[k - 1].line > cur.line ||
+				 (d->items[k - 1].line == cur.line && d->items[k - 1].col > cur.col))) {
+			d->items[k] = d->items[k - 1];
+			k--;
+		}
+		d->items[k] = cur;
+	}
 }
 
 void policy_diags_print(const struct policy_diags *d, const char *file, FILE *out)
@@ -125,38 +142,56 @@ static const char *scalar(const yaml_node_t *n)
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
+/* For messages: a scalar's text, or "?" for a list or mapping. */
+static const char *shown(const yaml_node_t *n)
+{
+	const char *s = scalar(n);
+	return s ? s : "?";
+}
+
+#define LIST_LEN(n) \
+	((n) ? (size_t)((n)->data.sequence.items.top - (n)->data.sequence.items.start) : 0)
+#define EACH(l, list, it, item)                                                              \
+	for (yaml_node_item_t *it = (list) ? (list)->data.sequence.items.start : NULL;          \
+	     (list) && it < (list)->data.sequence.items.top; it++)                              \
+		for (yaml_node_t *item = node(l, *it); item; item = NULL)
+
 struct key_spec {
 	const char *name;
 	bool required;
 };
 
-/* Checks a mapping's keys against the allowed list; reports unknown and
- * missing keys. Returns false if n is not a mapping. */
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Checks a mapping's keys against the allowed list; reports unknown, repeated
+ * and missing keys (a missing one at the start of the entry). Returns false
+ * if n is not a mapping. */
 static bool check_keys(struct loader *l, yaml_node_t *n, const char *what,
 		       const struct key_spec *keys, size_t nkeys)
 {
 	if (!n || n->type != YAML_MAPPING_NODE) {
-		diag_at(l, pos_of(n), "%s must be a mapping", what);
+		DIAG(l, pos_of(n), "%s must be a mapping", what);
 		return false;
 	}
-	bool seen[32] = {false};
-	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+	bool seen[16] = {false};
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
 		yaml_node_t *k = node(l, pr->key);
 		const char *name = scalar(k);
 		size_t i = 0;
 		while (name && i < nkeys && strcmp(keys[i].name, name) != 0)
 			i++;
 		if (!name || i == nkeys) {
-			diag_at(l, pos_of(k), "unknown key '%.60s' in %s", name ? name : "?", what);
+			DIAG(l, pos_of(k), "unknown key '%.60s' in %s", shown(k), what);
 			continue;
 		}
 		if (seen[i])
-			diag_at(l, pos_of(k), "key '%s' appears twice in %s", name, what);
+			DIAG(l, pos_of(k), "key '%s' appears twice in %s", name, what);
 		seen[i] = true;
 	}
 	for (size_t i = 0; i < nkeys; i++)
 		if (keys[i].required && !seen[i])
-			diag_at(l, pos_of(n), "%s is missing required key '%s'", what, keys[i].name);
+			DIAG(l, pos_of(n), "%s is missing required key '%s'", what, keys[i].name);
 	return true;
 }
 
@@ -180,10 +215,20 @@ static char *get_str(struct loader *l, yaml_node_t *map, const char *key)
 		return NULL;
 	const char *s = scalar(n);
 	if (!s) {
-		diag_at(l, pos_of(n), "'%s' must be a string", key);
+		DIAG(l, pos_of(n), "'%s' must be a string", key);
 		return NULL;
 	}
 	return xstrdup(s);
+}
+
+/* A required text (label, name): present is checked by check_keys; an empty
+ * one would leave a blank heading on the privacy page. */
+static char *get_text(struct loader *l, yaml_node_t *map, const char *key)
+{
+	char *s = get_str(l, map, key);
+	if (s && !*s)
+		DIAG(l, pos_of(get(l, map, key)), "'%s' must not be empty", key);
+	return s;
 }
 
 static bool get_int(struct loader *l, yaml_node_t *map, const char *key, int min, int max,
@@ -194,9 +239,9 @@ static bool get_int(struct loader *l, yaml_node_t *map, const char *key, int min
 		return false;
 	const char *s = scalar(n);
 	char *end = NULL;
-	long v = s ? strtol(s, &end, 10) : 0;
-	if (!s || !*s || *end || v < min || v > max) {
-		diag_at(l, pos_of(n), "'%s' must be a whole number from %d to %d", key, min, max);
+	long v = s && isdigit((unsigned char)*s) ? strtol(s, &end, 10) : 0;
+	if (!end || *end || v < min || v > max) {
+		DIAG(l, pos_of(n), "'%s' must be a whole number from %d to %d", key, min, max);
 		return false;
 	}
 	*out = (int)v;
@@ -205,26 +250,30 @@ static bool get_int(struct loader *l, yaml_node_t *map, const char *key, int min
 
 static bool get_bool(struct loader *l, yaml_node_t *map, const char *key, bool *out)
 {
+	static const char *const yes[] = {"true", "True", "TRUE", "yes"};
+	static const char *const no[] = {"false", "False", "FALSE", "no"};
 	yaml_node_t *n = get(l, map, key);
 	if (!n)
 		return false;
 	const char *s = scalar(n);
-	if (s && (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0)) {
-		*out = true;
-		return true;
+	for (size_t i = 0; s && i < NKEYS(yes); i++) {
+		if (strcmp(s, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcmp(s, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
 	}
-	if (s && (strcmp(s, "false") == 0 || strcmp(s, "no") == 0)) {
-		*out = false;
-		return true;
-	}
-	diag_at(l, pos_of(n), "'%s' must be true or false", key);
+	DIAG(l, pos_of(n), "'%s' must be true or false", key);
 	return false;
 }
 
 static bool id_ok(const char *s)
 {
 	size_t n = strlen(s);
-	if (n == 0 || n > 48 || !(s[0] >= 'a' && s[0] <= 'z'))
+	if (n == 0 || n > MAX_ID || !(s[0] >= 'a' && s[0] <= 'z'))
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
@@ -232,44 +281,68 @@ static bool id_ok(const char *s)
 	return true;
 }
 
+/* A malformed id is reported but kept, so that the entries naming it are not
+ * reported again as naming an undeclared one. */
 static char *get_id(struct loader *l, yaml_node_t *map, const char *what)
 {
 	yaml_node_t *n = get(l, map, "id");
 	const char *s = scalar(n);
 	if (!n)
 		return NULL;
-	if (!s || !id_ok(s)) {
-		diag_at(l, pos_of(n), "%s id '%.60s' must be lower case letters, digits and '_', "
-				      "starting with a letter", what, s ? s : "?");
-		return NULL;
-	}
-	return xstrdup(s);
+	if (!s || !id_ok(s))
+		DIAG(l, pos_of(n), "%s id '%.60s' must be lower case letters, digits and '_', "
+				   "starting with a letter (at most %d)", what, shown(n), MAX_ID);
+	return s && *s ? xstrdup(s) : NULL;
 }
 
-/* A list of ids, resolved against names; unknown ones are reported with
- * "<owner> uses undeclared <what> 'x'". */
+/* The item of a list of ids that names id, for a diagnostic's position. */
+static yaml_node_t *ref_node(struct loader *l, yaml_node_t *list, const char *id)
+{
+	if (!list || list->type != YAML_SEQUENCE_NODE)
+		return list;
+	EACH(l, list, it, item) {
+		const char *s = scalar(item);
+		if (s && strcmp(s, id) == 0)
+			return item;
+	}
+	return list;
+}
+
+/*
+ * A list of ids under key, resolved against the profile. Unknown ones are
+ * reported as "<owner> <verb> undeclared <what> 'x'" and left out; an id
+ * listed twice is reported once. Returns the indexes (never NULL when the
+ * key is a list) and their count.
+ */
 static int *get_refs(struct loader *l, yaml_node_t *map, const char *key, const char *owner,
-		     const char *what, int (*resolve)(const struct policy *, const char *),
-		     size_t *count)
+		     const char *verb, const char *what,
+		     int (*resolve)(const struct policy *, const char *), size_t *count)
 {
 	*count = 0;
 	yaml_node_t *n = get(l, map, key);
 	if (!n)
 		return NULL;
 	if (n->type != YAML_SEQUENCE_NODE) {
-		diag_at(l, pos_of(n), "'%s' must be a list", key);
+		DIAG(l, pos_of(n), "'%s' must be a list", key);
 		return NULL;
 	}
-	size_t len = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-	int *out = xcalloc(len ? len : 1, sizeof(int));
-	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
-		yaml_node_t *item = node(l, *it);
+	int *out = xcalloc(LIST_LEN(n) + 1, sizeof(int));
+	EACH(l, n, it, item) {
 		const char *s = scalar(item);
-		int idx = s ? resolve(l->p, s) : -1;
+		if (!s) {
+			DIAG(l, pos_of(item), "'%s' must be a list of ids", key);
+			continue;
+		}
+		int idx = resolve(l->p, s);
 		if (idx < 0) {
-			diag_at(l, pos_of(item), "%s uses undeclared %s '%.60s'", owner, what,
-				s ? s : "?");
+			DIAG(l, pos_of(item), "%s %s undeclared %s '%.60s'", owner, verb, what, s);
+			continue;
+		}
+		bool again = false;
+		for (size_t i = 0; i < *count && !again; i++)
+			again = out[i] == idx;
+		if (again) {
+			DIAG(l, pos_of(item), "%s lists %s '%s' twice", owner, what, s);
 			continue;
 		}
 		out[(*count)++] = idx;
@@ -285,50 +358,74 @@ static int lookup_kind(const char *const *names, int n, const char *s)
 	return -1;
 }
 
-static void kinds_list(const char *const *names, int n, char *out, size_t size)
+/* "unknown purpose kind 'x' (allowed: a, b, ...)": as many allowed names as
+ * a diagnostic holds, and "..." rather than a name cut in two. */
+static void unknown_kind(struct loader *l, yaml_node_t *n, const char *what,
+			 const char *const *names, int count)
 {
+	char msg[sizeof(((struct policy_diag *)0)->message)];
+	static const char more[] = ", ...)";
 	size_t k = 0;
-	out[0] = '\0';
-	for (int i = 0; i < n && k < size; i++) {
-		int w = snprintf(out + k, size - k, "%s%s", i ? ", " : "", names[i]);
-		if (w < 0)
-			break;
-		k += (size_t)w;
+	int w = snprintf(msg, sizeof(msg), "unknown %s '%.40s' (allowed: ", what, shown(n));
+	if (w < 0 || (size_t)w >= sizeof(msg))
+		goto out;
+	k = (size_t)w;
+	for (int i = 0; i < count; i++) {
+		size_t need = strlen(names[i]) + (i ? 2 : 0);
+		size_t tail = i + 1 < count ? sizeof(more) : 2;
+		if (k + need + tail > sizeof(msg)) {
+			snprintf(msg + k, sizeof(msg) - k, "%s", i ? more : more + 2);
+			goto out;
+		}
+		k += (size_t)snprintf(msg + k, sizeof(msg) - k, "%s%s", i ? ", " : "", names[i]);
 	}
+	snprintf(msg + k, sizeof(msg) - k, ")");
+out:
+	DIAG(l, pos_of(n), "%s", msg);
 }
 
 /* ---- INS01: no selling or renting ---- */
 
-static bool word_at(const char *s, size_t i, size_t len)
+static bool is_word_char(char c)
 {
-	bool before = i == 0 || !isalpha((unsigned char)s[i - 1]);
-	bool after = !isalpha((unsigned char)s[i + len]);
-	return before && after;
+	return isalpha((unsigned char)c) || c == '\'';
 }
 
+/* True if a sentence [start, end) contains one of words as a whole word,
+ * case-insensitively. */
 static bool sentence_has(const char *start, const char *end, const char *const *words, size_t n)
 {
-	for (const char *p = start; p < end; p++)
+	for (const char *p = start; p < end; p++) {
+		if (p > start && is_word_char(p[-1]))
+			continue;
 		for (size_t w = 0; w < n; w++) {
 			size_t len = strlen(words[w]);
 			if ((size_t)(end - p) >= len && strncasecmp(p, words[w], len) == 0 &&
-			    word_at(start, (size_t)(p - start), len))
+			    (p + len == end || !is_word_char(p[len])))
 				return true;
 		}
+	}
 	return false;
 }
 
 /* True when a sentence of the text speaks of selling, renting, trading or
- * leasing and does not negate it ("We never sell or rent your data"). */
+ * leasing and does not negate it: "We never sell or rent your data" is a
+ * promise, "Sold to marketing partners" is a sale. A line break does not end
+ * a sentence: block scalars wrap prose anywhere. */
 static bool speaks_of_sale(const char *text)
 {
 	static const char *const sale[] = {
 		"sell", "sells", "selling", "sold", "sale", "rent", "rents", "renting", "rented",
-		"rental", "trade", "trades", "trading", "lease", "leases", "leasing", "monetise",
-		"monetize", "monetised", "monetized", "monetising", "monetizing",
+		"rental", "trade", "trades", "trading", "traded", "lease", "leases", "leasing",
+		"leased", "monetise", "monetize", "monetises", "monetizes", "monetised",
+		"monetized", "monetising", "monetizing",
 	};
+	/* The typographic apostrophe (U+2019) is listed too: profiles are often
+	 * pasted from word processors. */
 	static const char *const negations[] = {
 		"never", "not", "no", "don't", "do not", "will not", "won't", "nor", "neither",
+		"doesn't", "does not", "cannot", "can't",
+		"don\xe2\x80\x99t", "won\xe2\x80\x99t", "doesn\xe2\x80\x99t", "can\xe2\x80\x99t",
 	};
 	if (!text)
 		return false;
@@ -337,8 +434,8 @@ static bool speaks_of_sale(const char *text)
 		const char *e = s;
 		while (*e && *e != '.' && *e != '!' && *e != '?' && *e != ';')
 			e++;
-		if (sentence_has(s, e, sale, sizeof(sale) / sizeof(sale[0])) &&
-		    !sentence_has(s, e, negations, sizeof(negations) / sizeof(negations[0])))
+		if (sentence_has(s, e, sale, NKEYS(sale)) &&
+		    !sentence_has(s, e, negations, NKEYS(negations)))
 			return true;
 		s = *e ? e + 1 : e;
 	}
@@ -357,20 +454,29 @@ static int parse_retention(const char *s, struct policy_retention *r)
 		r->kind = RET_UNTIL_DONE;
 		return 0;
 	}
+	if (!isdigit((unsigned char)*s))
+		return -1;
 	char *end;
 	long n = strtol(s, &end, 10);
-	if (end == s || n < 0 || n > 100000)
+	if (n < 1 || n > 100000)
 		return -1;
 	int64_t unit;
 	switch (*end) {
-	case 'h': unit = 3600; break;
-	case 'd': unit = 86400; break;
-	case 'y': unit = 365 * 86400; break;
-	default: return -1;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	case 'y':
+		unit = 365 * 86400;
+		break;
+	default:
+		return -1;
 	}
 	end++;
 	r->kind = RET_DURATION;
-	r->seconds = n * unit;
+	r->seconds = (int64_t)n * unit;
 	if (*end == '\0')
 		return 0;
 	if (strcmp(end, " after_done") == 0) {
@@ -380,59 +486,63 @@ static int parse_retention(const char *s, struct policy_retention *r)
 	return -1;
 }
 
+/* YYYY-MM-DD, a real calendar date (2024-02-29 yes, 2025-02-29 no). */
 static bool date_ok(const char *s)
 {
-	struct tm tm = {0};
-	const char *end = strptime(s, "%Y-%m-%d", &tm);
-	if (!end || *end || strlen(s) != 10)
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
 		return false;
-	struct tm check = tm;
-	time_t t = timegm(&check);
-	struct tm back;
-	gmtime_r(&t, &back);
-	return back.tm_mday == tm.tm_mday && back.tm_mon == tm.tm_mon;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+			return false;
+	int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	int m = (s[5] - '0') * 10 + (s[6] - '0');
+	int d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1900 || m < 1 || m > 12 || d < 1)
+		return false;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return d <= days[m - 1] + (m == 2 && leap);
 }
 
 /* ---- sections ---- */
 
+/* A top-level list. A missing required one is reported by check_keys. */
 static yaml_node_t *get_list(struct loader *l, yaml_node_t *root, const char *key, bool required)
 {
 	yaml_node_t *n = get(l, root, key);
-	if (!n) {
-		if (required)
-			diag_at(l, pos_of(root), "the profile has no '%s'", key);
+	if (!n)
 		return NULL;
-	}
 	if (n->type != YAML_SEQUENCE_NODE) {
-		diag_at(l, pos_of(n), "'%s' must be a list", key);
+		DIAG(l, pos_of(n), "'%s' must be a list", key);
 		return NULL;
 	}
-	if (required && n->data.sequence.items.top == n->data.sequence.items.start)
-		diag_at(l, pos_of(n), "'%s' must not be empty", key);
+	if (required && LIST_LEN(n) == 0)
+		DIAG(l, pos_of(n), "'%s' must not be empty", key);
 	return n;
 }
 
-#define LIST_LEN(n) ((n) ? (size_t)((n)->data.sequence.items.top - (n)->data.sequence.items.start) : 0)
-#define EACH(l, list, it, item)                                                              \
-	for (yaml_node_item_t *it = (list) ? (list)->data.sequence.items.start : NULL;          \
-	     (list) && it < (list)->data.sequence.items.top; it++)                              \
-		for (yaml_node_t *item = node(l, *it); item; item = NULL)
-
-/* Reports a duplicate id within a list. */
+/* Reports entry k's id if an earlier entry of the list has it. ids and
+ * positions point into the first entry of an array of structs of size
+ * stride. */
 static void check_duplicate(struct loader *l, const char *what, char *const *ids,
-			    const struct policy_pos *positions, size_t stride, size_t n, size_t k)
+			    const struct policy_pos *positions, size_t stride, size_t k)
 {
+	const char *b = *(char *const *)((const char *)ids + k * stride);
 	for (size_t i = 0; i < k; i++) {
 		const char *a = *(char *const *)((const char *)ids + i * stride);
-		const char *b = *(char *const *)((const char *)ids + k * stride);
 		if (a && b && strcmp(a, b) == 0) {
-			const struct policy_pos *pk = (const void *)((const char *)positions + k * stride);
-			const struct policy_pos *pi = (const void *)((const char *)positions + i * stride);
-			diag_at(l, *pk, "duplicate %s id '%s' (first at line %d)", what, b, pi->line);
+			const struct policy_pos *pk =
+				(const void *)((const char *)positions + k * stride);
+			const struct policy_pos *pi =
+				(const void *)((const char *)positions + i * stride);
+			DIAG(l, *pk, "duplicate %s id '%s' (first at line %d)", what, b, pi->line);
 			return;
 		}
 	}
 }
+
+#define CHECK_DUPLICATE(l, what, arr, k) \
+	check_duplicate(l, what, &(arr)[0].id, &(arr)[0].pos, sizeof((arr)[0]), k)
 
 static void load_categories(struct loader *l, yaml_node_t *root)
 {
@@ -444,21 +554,16 @@ static void load_categories(struct loader *l, yaml_node_t *root)
 	EACH(l, list, it, item) {
 		struct policy_category *c = &p->categories[p->ncategories];
 		c->pos = pos_of(item);
-		if (!check_keys(l, item, "a category", keys, 4))
+		if (!check_keys(l, item, "a category", keys, NKEYS(keys)))
 			continue;
 		c->id = get_id(l, item, "category");
-		c->label = get_str(l, item, "label");
+		if (!c->id)
+			continue;
+		CHECK_DUPLICATE(l, "category", p->categories, p->ncategories);
+		p->ncategories++;
+		c->label = get_text(l, item, "label");
 		c->description = get_str(l, item, "description");
 		get_bool(l, item, "identifier", &c->identifier);
-		if (!c->id) {
-			free(c->label);
-			free(c->description);
-			memset(c, 0, sizeof(*c));
-			continue;
-		}
-		check_duplicate(l, "category", &p->categories[0].id, &p->categories[0].pos,
-				sizeof(*c), p->ncategories + 1, p->ncategories);
-		p->ncategories++;
 	}
 }
 
@@ -471,52 +576,55 @@ static void load_subjects(struct loader *l, yaml_node_t *root)
 	EACH(l, list, it, item) {
 		struct policy_subject *s = &p->subjects[p->nsubjects];
 		s->pos = pos_of(item);
-		if (!check_keys(l, item, "a subject", keys, 2))
+		if (!check_keys(l, item, "a subject", keys, NKEYS(keys)))
 			continue;
 		s->id = get_id(l, item, "subject");
-		s->description = get_str(l, item, "description");
-		if (!s->id) {
-			free(s->description);
-			memset(s, 0, sizeof(*s));
+		if (!s->id)
 			continue;
-		}
-		check_duplicate(l, "subject", &p->subjects[0].id, &p->subjects[0].pos, sizeof(*s),
-				p->nsubjects + 1, p->nsubjects);
+		CHECK_DUPLICATE(l, "subject", p->subjects, p->nsubjects);
 		p->nsubjects++;
+		s->description = get_str(l, item, "description");
 	}
 }
 
+/* The retention mapping must name exactly the purpose's categories. */
 static void load_retention(struct loader *l, yaml_node_t *item, struct policy_purpose *pu)
 {
 	yaml_node_t *r = get(l, item, "retention");
 	if (!r)
 		return;
 	if (r->type != YAML_MAPPING_NODE) {
-		diag_at(l, pos_of(r), "'retention' must map each category to how long it is kept");
+		DIAG(l, pos_of(r), "'retention' must map each category to how long it is kept");
 		return;
 	}
 	size_t n = (size_t)(r->data.mapping.pairs.top - r->data.mapping.pairs.start);
 	pu->retention = xcalloc(n + 1, sizeof(*pu->retention));
-	for (yaml_node_pair_t *pr = r->data.mapping.pairs.start; pr < r->data.mapping.pairs.top; pr++) {
+	for (yaml_node_pair_t *pr = r->data.mapping.pairs.start; pr < r->data.mapping.pairs.top;
+	     pr++) {
 		yaml_node_t *k = node(l, pr->key), *v = node(l, pr->value);
 		const char *cat = scalar(k), *val = scalar(v);
 		int ci = cat ? policy_category_index(l->p, cat) : -1;
 		if (ci < 0) {
-			diag_at(l, pos_of(k), "purpose '%s': retention names undeclared category '%.60s'",
-				pu->id, cat ? cat : "?");
+			DIAG(l, pos_of(k), "purpose '%s': retention names undeclared category '%.60s'",
+			     pu->id, shown(k));
 			continue;
 		}
 		if (!policy_purpose_covers(pu, ci)) {
-			diag_at(l, pos_of(k), "retention names category '%s' which purpose '%s' does not use",
-				cat, pu->id);
+			DIAG(l, pos_of(k), "retention names category '%s' which purpose '%s' does not use",
+			     cat, pu->id);
+			continue;
+		}
+		if (policy_retention_for(pu, ci)) {
+			DIAG(l, pos_of(k), "purpose '%s': retention names category '%s' twice", pu->id,
+			     cat);
 			continue;
 		}
 		struct policy_retention *ret = &pu->retention[pu->nretention];
-		memset(ret, 0, sizeof(*ret));
 		if (!val || parse_retention(val, ret) != 0) {
-			diag_at(l, pos_of(v), "bad retention '%.60s' (use account, until_done, or a "
-					      "duration such as 30d, 12h, 2y, optionally followed by after_done)",
-				val ? val : "?");
+			DIAG(l, pos_of(v), "bad retention '%.60s' (use account, until_done, or a "
+					   "duration such as 30d, 12h, 2y, optionally followed by "
+					   "after_done)", shown(v));
+			memset(ret, 0, sizeof(*ret));
 			ret->kind = RET_ACCOUNT;   /* reported once; not again as missing */
 		}
 		ret->category = ci;
@@ -525,8 +633,39 @@ static void load_retention(struct loader *l, yaml_node_t *item, struct policy_pu
 	}
 	for (size_t i = 0; i < pu->ncategories; i++)
 		if (!policy_retention_for(pu, pu->categories[i]))
-			diag_at(l, pos_of(r), "purpose '%s' has no retention for category '%s'", pu->id,
-				l->p->categories[pu->categories[i]].id);
+			DIAG(l, pos_of(r), "purpose '%s' has no retention for category '%s'", pu->id,
+			     l->p->categories[pu->categories[i]].id);
+}
+
+static void load_topics(struct loader *l, yaml_node_t *item, struct policy_purpose *pu)
+{
+	yaml_node_t *tn = get(l, item, "topics");
+	if (!tn)
+		return;
+	if (pu->kind != PK_COMMUNICATION && pu->kind != PK_COUNT)
+		DIAG(l, pos_of(tn), "only communication purposes have topics");
+	if (tn->type != YAML_SEQUENCE_NODE) {
+		DIAG(l, pos_of(tn), "'topics' must be a list");
+		return;
+	}
+	pu->topics = xcalloc(LIST_LEN(tn) + 1, sizeof(char *));
+	EACH(l, tn, tit, t) {
+		const char *s = scalar(t);
+		if (!s || !id_ok(s))
+			DIAG(l, pos_of(t), "topic '%.40s' must be an id", shown(t));
+		else
+			pu->topics[pu->ntopics++] = xstrdup(s);
+	}
+}
+
+/* INS01 on a label, name or description: reported at that text. */
+static void check_sale_words(struct loader *l, yaml_node_t *item, const char *key,
+			     const char *what, const char *id)
+{
+	yaml_node_t *n = get(l, item, key);
+	if (speaks_of_sale(scalar(n)))
+		DIAG(l, pos_of(n), "%s '%s': the %s speaks of selling or renting personal data "
+				   "(INS01)", what, id, key);
 }
 
 static void load_purposes(struct loader *l, yaml_node_t *root)
@@ -536,78 +675,66 @@ static void load_purposes(struct loader *l, yaml_node_t *root)
 		{"basis", true},    {"subjects", true},	  {"categories", true},	 {"retention", true},
 		{"topics", false},
 	};
-	char allowed[400];
+	char owner[80];
 	yaml_node_t *list = get_list(l, root, "purposes", true);
 	struct policy *p = l->p;
 	p->purposes = xcalloc(LIST_LEN(list) + 1, sizeof(*p->purposes));
 	EACH(l, list, it, item) {
 		struct policy_purpose *pu = &p->purposes[p->npurposes];
 		pu->pos = pos_of(item);
-		if (!check_keys(l, item, "a purpose", keys, 9))
+		if (!check_keys(l, item, "a purpose", keys, NKEYS(keys)))
 			continue;
 		pu->id = get_id(l, item, "purpose");
 		if (!pu->id)
 			continue;
-		check_duplicate(l, "purpose", &p->purposes[0].id, &p->purposes[0].pos, sizeof(*pu),
-				p->npurposes + 1, p->npurposes);
+		CHECK_DUPLICATE(l, "purpose", p->purposes, p->npurposes);
 		p->npurposes++;
-		pu->label = get_str(l, item, "label");
-		pu->description = get_str(l, item, "description");
+		pu->label = get_text(l, item, "label");
+		pu->description = get_text(l, item, "description");
+		check_sale_words(l, item, "label", "purpose", pu->id);
+		check_sale_words(l, item, "description", "purpose", pu->id);
+
 		yaml_node_t *kn = get(l, item, "kind"), *bn = get(l, item, "basis");
 		int kind = lookup_kind(purpose_kinds, PK_COUNT, scalar(kn));
-		if (kn && kind < 0) {
-			kinds_list(purpose_kinds, PK_COUNT, allowed, sizeof(allowed));
-			diag_at(l, pos_of(kn), "unknown purpose kind '%.40s' (allowed: %s)",
-				scalar(kn) ? scalar(kn) : "?", allowed);
-		}
-		pu->kind = kind < 0 ? PK_ACCOUNT : (enum purpose_kind)kind;
+		if (kn && kind < 0)
+			unknown_kind(l, kn, "purpose kind", purpose_kinds, PK_COUNT);
+		/* PK_COUNT marks an unknown or missing kind while the remaining
+		 * checks run, so that they do not report it again; such a profile
+		 * is never returned. */
+		pu->kind = kind < 0 ? PK_COUNT : (enum purpose_kind)kind;
 		int basis = lookup_kind(bases, BASIS_COUNT, scalar(bn));
 		if (bn && basis < 0)
-			diag_at(l, pos_of(bn), "unknown basis '%.40s' (allowed: required, opt_in, "
-					       "opt_out, notice)", scalar(bn) ? scalar(bn) : "?");
+			DIAG(l, pos_of(bn), "unknown basis '%.40s' (allowed: required, opt_in, "
+					    "opt_out, notice)", shown(bn));
 		pu->basis = basis < 0 ? BASIS_REQUIRED : (enum basis)basis;
-		if ((pu->kind == PK_COMMUNICATION || pu->kind == PK_AFFILIATE_OFFERS) && basis >= 0 &&
+		if (basis >= 0 && (pu->kind == PK_COMMUNICATION || pu->kind == PK_AFFILIATE_OFFERS) &&
 		    pu->basis != BASIS_OPT_IN && pu->basis != BASIS_OPT_OUT)
-			diag_at(l, pos_of(bn), "purpose '%s' of kind %s must be opt_in or opt_out: the "
-					       "member can always say no (ALL06, INS06)", pu->id,
-				purpose_kinds[pu->kind]);
-		if (speaks_of_sale(pu->label) || speaks_of_sale(pu->description))
-			diag_at(l, pu->pos, "purpose '%s': the description speaks of selling or renting "
-					    "personal data (INS01)", pu->id);
-		char owner[80];
+			DIAG(l, pos_of(bn), "purpose '%s' of kind %s must be opt_in or opt_out: the "
+					    "member can always say no (ALL06, INS06)", pu->id,
+			     purpose_kinds[pu->kind]);
+
 		snprintf(owner, sizeof(owner), "purpose '%s'", pu->id);
-		pu->subjects = get_refs(l, item, "subjects", owner, "subject", policy_subject_index,
-					&pu->nsubjects);
-		pu->categories = get_refs(l, item, "categories", owner, "category",
+		pu->subjects = get_refs(l, item, "subjects", owner, "uses", "subject",
+					policy_subject_index, &pu->nsubjects);
+		yaml_node_t *sn = get(l, item, "subjects");
+		if (sn && sn->type == YAML_SEQUENCE_NODE && LIST_LEN(sn) == 0)
+			DIAG(l, pos_of(sn), "purpose '%s' concerns no subject", pu->id);
+		pu->categories = get_refs(l, item, "categories", owner, "uses", "category",
 					  policy_category_index, &pu->ncategories);
 		yaml_node_t *cn = get(l, item, "categories");
-		if (cn && pu->ncategories == 0 && pu->kind != PK_AGGREGATE_STATISTICS &&
-		    pu->kind != PK_ADVERTISING && LIST_LEN(cn) == 0)
-			diag_at(l, pos_of(cn), "purpose '%s' uses no category", pu->id);
-		for (size_t i = 0; i < pu->ncategories; i++)
-			if (p->categories[pu->categories[i]].identifier && pu->kind != PK_VERIFICATION)
-				diag_at(l, pos_of(cn), "category '%s' is a vehicle identifier and may serve "
-						       "only verification purposes (NAM06)",
-					p->categories[pu->categories[i]].id);
-		load_retention(l, item, pu);
-		yaml_node_t *tn = get(l, item, "topics");
-		if (tn) {
-			if (pu->kind != PK_COMMUNICATION)
-				diag_at(l, pos_of(tn), "only communication purposes have topics");
-			if (tn->type != YAML_SEQUENCE_NODE) {
-				diag_at(l, pos_of(tn), "'topics' must be a list");
-			} else {
-				pu->topics = xcalloc(LIST_LEN(tn) + 1, sizeof(char *));
-				EACH(l, tn, tit, t) {
-					const char *s = scalar(t);
-					if (!s || !id_ok(s))
-						diag_at(l, pos_of(t), "topic '%.40s' must be an id",
-							s ? s : "?");
-					else
-						pu->topics[pu->ntopics++] = xstrdup(s);
-				}
-			}
+		if (cn && cn->type == YAML_SEQUENCE_NODE && LIST_LEN(cn) == 0 &&
+		    pu->kind != PK_COUNT && pu->kind != PK_AGGREGATE_STATISTICS &&
+		    pu->kind != PK_ADVERTISING)
+			DIAG(l, pos_of(cn), "purpose '%s' uses no category", pu->id);
+		for (size_t i = 0; i < pu->ncategories; i++) {
+			const struct policy_category *c = &p->categories[pu->categories[i]];
+			if (c->identifier && pu->kind != PK_COUNT && pu->kind != PK_VERIFICATION)
+				DIAG(l, pos_of(ref_node(l, cn, c->id)),
+				     "category '%s' is a vehicle identifier and may serve only "
+				     "verification purposes (NAM06)", c->id);
 		}
+		load_retention(l, item, pu);
+		load_topics(l, item, pu);
 	}
 }
 
@@ -627,81 +754,133 @@ static bool recipient_kind_allows(enum recipient_kind rk, enum purpose_kind pk)
 	return false;
 }
 
+static bool url_ok(const char *s)
+{
+	return (strncmp(s, "https://", 8) == 0 && s[8]) || (strncmp(s, "http://", 7) == 0 && s[7]);
+}
+
 static void load_recipients(struct loader *l, yaml_node_t *root)
 {
 	static const struct key_spec keys[] = {
-		{"id", true},	      {"name", true},	   {"description", false}, {"kind", true},
-		{"contract", false},  {"policy_url", false}, {"purposes", true},   {"fields", true},
+		{"id", true},	     {"name", true},	     {"description", false}, {"kind", true},
+		{"contract", false}, {"policy_url", false}, {"purposes", true},	     {"fields", true},
 	};
-	char allowed[200];
+	char owner[80];
 	yaml_node_t *list = get_list(l, root, "recipients", false);
 	struct policy *p = l->p;
 	p->recipients = xcalloc(LIST_LEN(list) + 1, sizeof(*p->recipients));
 	EACH(l, list, it, item) {
 		struct policy_recipient *r = &p->recipients[p->nrecipients];
 		r->pos = pos_of(item);
-		if (!check_keys(l, item, "a recipient", keys, 8))
+		if (!check_keys(l, item, "a recipient", keys, NKEYS(keys)))
 			continue;
 		r->id = get_id(l, item, "recipient");
 		if (!r->id)
 			continue;
-		check_duplicate(l, "recipient", &p->recipients[0].id, &p->recipients[0].pos,
-				sizeof(*r), p->nrecipients + 1, p->nrecipients);
+		CHECK_DUPLICATE(l, "recipient", p->recipients, p->nrecipients);
 		p->nrecipients++;
-		r->name = get_str(l, item, "name");
+		r->name = get_text(l, item, "name");
 		r->description = get_str(l, item, "description");
-		r->contract = get_str(l, item, "contract");
-		r->policy_url = get_str(l, item, "policy_url");
+		check_sale_words(l, item, "name", "recipient", r->id);
+		check_sale_words(l, item, "description", "recipient", r->id);
+
 		yaml_node_t *kn = get(l, item, "kind");
 		int kind = lookup_kind(recipient_kinds, RK_COUNT, scalar(kn));
-		if (kn && kind < 0) {
-			kinds_list(recipient_kinds, RK_COUNT, allowed, sizeof(allowed));
-			diag_at(l, pos_of(kn), "unknown recipient kind '%.40s' (allowed: %s)",
-				scalar(kn) ? scalar(kn) : "?", allowed);
-		}
-		r->kind = kind < 0 ? RK_SERVICE_PROVIDER : (enum recipient_kind)kind;
-		if (!r->contract || !*r->contract)
-			diag_at(l, r->pos, "recipient '%s' has no contract reference (INS02)", r->id);
-		if (r->policy_url && strncmp(r->policy_url, "https://", 8) != 0 &&
-		    strncmp(r->policy_url, "http://", 7) != 0)
-			diag_at(l, pos_of(get(l, item, "policy_url")),
-				"recipient '%s': policy_url must be an http(s) address", r->id);
-		if (kind >= 0 && r->kind != RK_SERVICE_PROVIDER && !r->policy_url)
-			diag_at(l, r->pos, "recipient '%s' of kind %s needs a policy_url (INS08)", r->id,
-				recipient_kinds[r->kind]);
-		if (speaks_of_sale(r->name) || speaks_of_sale(r->description))
-			diag_at(l, r->pos, "recipient '%s': the description speaks of selling or renting "
-					   "personal data (INS01)", r->id);
-		char owner[80];
+		if (kn && kind < 0)
+			unknown_kind(l, kn, "recipient kind", recipient_kinds, RK_COUNT);
+		r->kind = kind < 0 ? RK_COUNT : (enum recipient_kind)kind;   /* as PK_COUNT */
+
+		yaml_node_t *ctn = get(l, item, "contract");
+		r->contract = get_str(l, item, "contract");
+		if (!ctn || (r->contract && !*r->contract))
+			DIAG(l, ctn ? pos_of(ctn) : r->pos,
+			     "recipient '%s' has no contract reference (INS02)", r->id);
+		yaml_node_t *un = get(l, item, "policy_url");
+		r->policy_url = get_str(l, item, "policy_url");
+		if (r->policy_url && !url_ok(r->policy_url))
+			DIAG(l, pos_of(un), "recipient '%s': policy_url must be an http(s) address",
+			     r->id);
+		if ((r->kind == RK_AFFILIATE || r->kind == RK_DEALER) && !un)
+			DIAG(l, r->pos, "recipient '%s' of kind %s needs a policy_url (INS08)", r->id,
+			     recipient_kinds[r->kind]);
+
 		snprintf(owner, sizeof(owner), "recipient '%s'", r->id);
-		r->purposes = get_refs(l, item, "purposes", owner, "purpose", policy_purpose_index,
-				       &r->npurposes);
-		r->fields = get_refs(l, item, "fields", owner, "category", policy_category_index,
-				     &r->nfields);
+		r->purposes = get_refs(l, item, "purposes", owner, "names", "purpose",
+				       policy_purpose_index, &r->npurposes);
+		r->fields = get_refs(l, item, "fields", owner, "names", "category",
+				     policy_category_index, &r->nfields);
 		yaml_node_t *pn = get(l, item, "purposes"), *fn = get(l, item, "fields");
-		if (pn && LIST_LEN(pn) == 0)
-			diag_at(l, pos_of(pn), "recipient '%s' has no purpose", r->id);
+		if (pn && pn->type == YAML_SEQUENCE_NODE && LIST_LEN(pn) == 0)
+			DIAG(l, pos_of(pn), "recipient '%s' has no purpose", r->id);
 		for (size_t i = 0; i < r->npurposes; i++) {
 			const struct policy_purpose *pu = &p->purposes[r->purposes[i]];
-			if (kind >= 0 && !recipient_kind_allows(r->kind, pu->kind))
-				diag_at(l, pos_of(pn), "recipient '%s' of kind %s cannot receive data for "
-						       "purpose '%s' of kind %s", r->id,
-					recipient_kinds[r->kind], pu->id, purpose_kinds[pu->kind]);
+			if (r->kind != RK_COUNT && pu->kind != PK_COUNT &&
+			    !recipient_kind_allows(r->kind, pu->kind))
+				DIAG(l, pos_of(ref_node(l, pn, pu->id)),
+				     "recipient '%s' of kind %s cannot receive data for purpose '%s' "
+				     "of kind %s", r->id, recipient_kinds[r->kind], pu->id,
+				     purpose_kinds[pu->kind]);
 		}
 		for (size_t i = 0; i < r->nfields; i++) {
-			int c = r->fields[i];
-			if (p->categories[c].identifier) {
-				diag_at(l, pos_of(fn), "recipient '%s' may not receive vehicle identifier "
-						       "'%s' (NAM06)", r->id, p->categories[c].id);
+			const struct policy_category *c = &p->categories[r->fields[i]];
+			yaml_node_t *at = ref_node(l, fn, c->id);
+			if (c->identifier) {
+				DIAG(l, pos_of(at), "recipient '%s' may not receive vehicle identifier "
+						    "'%s' (NAM06)", r->id, c->id);
 				continue;
 			}
 			bool covered = false;
-			for (size_t k = 0; k < r->npurposes; k++)
-				covered |= policy_purpose_covers(&p->purposes[r->purposes[k]], c);
-			if (!covered)
-				diag_at(l, pos_of(fn), "recipient '%s' receives '%s' which none of its "
-						       "purposes covers", r->id, p->categories[c].id);
+			for (size_t k = 0; k < r->npurposes && !covered; k++)
+				covered = policy_purpose_covers(&p->purposes[r->purposes[k]],
+								r->fields[i]);
+			if (!covered && r->npurposes > 0)
+				DIAG(l, pos_of(at), "recipient '%s' receives '%s' which none of its "
+						    "purposes covers", r->id, c->id);
 		}
+	}
+}
+
+static void load_collection_fields(struct loader *l, yaml_node_t *item,
+				   struct policy_collection *cp)
+{
+	static const struct key_spec field_keys[] = {{"category", true}, {"required", false}};
+	struct policy *p = l->p;
+	const struct policy_purpose *pu = cp->purpose >= 0 ? &p->purposes[cp->purpose] : NULL;
+	yaml_node_t *fl = get(l, item, "fields");
+	if (!fl)
+		return;
+	if (fl->type != YAML_SEQUENCE_NODE || LIST_LEN(fl) == 0) {
+		DIAG(l, pos_of(fl), "'fields' must be a non-empty list");
+		return;
+	}
+	cp->fields = xcalloc(LIST_LEN(fl), sizeof(*cp->fields));
+	EACH(l, fl, fit, f) {
+		if (!check_keys(l, f, "a collection field", field_keys, NKEYS(field_keys)))
+			continue;
+		yaml_node_t *cn = get(l, f, "category");
+		const char *cat = scalar(cn);
+		if (!cn)
+			continue;   /* reported as a missing key */
+		int ci = cat ? policy_category_index(p, cat) : -1;
+		if (ci < 0) {
+			DIAG(l, pos_of(cn), "collection point '%s' uses undeclared category '%.60s'",
+			     cp->id, shown(cn));
+			continue;
+		}
+		bool again = false;
+		for (size_t i = 0; i < cp->nfields && !again; i++)
+			again = cp->fields[i].category == ci;
+		if (again) {
+			DIAG(l, pos_of(cn), "collection point '%s' lists category '%s' twice", cp->id,
+			     cat);
+			continue;
+		}
+		if (pu && !policy_purpose_covers(pu, ci))
+			DIAG(l, pos_of(cn), "collection point '%s' collects '%s' which purpose '%s' "
+					    "does not use", cp->id, cat, pu->id);
+		struct policy_field *pf = &cp->fields[cp->nfields++];
+		pf->category = ci;
+		get_bool(l, f, "required", &pf->required);
 	}
 }
 
@@ -709,58 +888,43 @@ static void load_collections(struct loader *l, yaml_node_t *root)
 {
 	static const struct key_spec keys[] = {
 		{"id", true}, {"label", true}, {"purpose", true}, {"subject", true}, {"fields", true}};
-	static const struct key_spec field_keys[] = {{"category", true}, {"required", false}};
 	yaml_node_t *list = get_list(l, root, "collection_points", false);
 	struct policy *p = l->p;
 	p->collections = xcalloc(LIST_LEN(list) + 1, sizeof(*p->collections));
 	EACH(l, list, it, item) {
 		struct policy_collection *cp = &p->collections[p->ncollections];
 		cp->pos = pos_of(item);
-		if (!check_keys(l, item, "a collection point", keys, 5))
+		cp->purpose = cp->subject = -1;
+		if (!check_keys(l, item, "a collection point", keys, NKEYS(keys)))
 			continue;
 		cp->id = get_id(l, item, "collection point");
 		if (!cp->id)
 			continue;
-		check_duplicate(l, "collection point", &p->collections[0].id, &p->collections[0].pos,
-				sizeof(*cp), p->ncollections + 1, p->ncollections);
+		CHECK_DUPLICATE(l, "collection point", p->collections, p->ncollections);
 		p->ncollections++;
-		cp->label = get_str(l, item, "label");
+		cp->label = get_text(l, item, "label");
 		yaml_node_t *pn = get(l, item, "purpose"), *sn = get(l, item, "subject");
 		cp->purpose = scalar(pn) ? policy_purpose_index(p, scalar(pn)) : -1;
 		cp->subject = scalar(sn) ? policy_subject_index(p, scalar(sn)) : -1;
 		if (pn && cp->purpose < 0)
-			diag_at(l, pos_of(pn), "collection point '%s' uses undeclared purpose '%.60s'",
-				cp->id, scalar(pn) ? scalar(pn) : "?");
+			DIAG(l, pos_of(pn), "collection point '%s' uses undeclared purpose '%.60s'",
+			     cp->id, shown(pn));
 		if (sn && cp->subject < 0)
-			diag_at(l, pos_of(sn), "collection point '%s' uses undeclared subject '%.60s'",
-				cp->id, scalar(sn) ? scalar(sn) : "?");
-		yaml_node_t *fl = get(l, item, "fields");
-		if (!fl)
-			continue;
-		if (fl->type != YAML_SEQUENCE_NODE || LIST_LEN(fl) == 0) {
-			diag_at(l, pos_of(fl), "'fields' must be a non-empty list");
-			continue;
+			DIAG(l, pos_of(sn), "collection point '%s' uses undeclared subject '%.60s'",
+			     cp->id, shown(sn));
+		/* A form about someone its purpose does not concern would collect
+		 * data that nothing may ever read. */
+		if (cp->purpose >= 0 && cp->subject >= 0) {
+			const struct policy_purpose *pu = &p->purposes[cp->purpose];
+			bool covered = false;
+			for (size_t i = 0; i < pu->nsubjects && !covered; i++)
+				covered = pu->subjects[i] == cp->subject;
+			if (!covered)
+				DIAG(l, pos_of(sn), "collection point '%s' collects data about '%s' "
+						    "whom purpose '%s' does not concern", cp->id,
+				     p->subjects[cp->subject].id, pu->id);
 		}
-		cp->fields = xcalloc(LIST_LEN(fl), sizeof(*cp->fields));
-		EACH(l, fl, fit, f) {
-			if (!check_keys(l, f, "a collection field", field_keys, 2))
-				continue;
-			yaml_node_t *cn = get(l, f, "category");
-			const char *cat = scalar(cn);
-			int ci = cat ? policy_category_index(p, cat) : -1;
-			if (ci < 0) {
-				diag_at(l, pos_of(cn), "collection point '%s' uses undeclared category "
-						       "'%.60s'", cp->id, cat ? cat : "?");
-				continue;
-			}
-			if (cp->purpose >= 0 && !policy_purpose_covers(&p->purposes[cp->purpose], ci))
-				diag_at(l, pos_of(cn), "collection point '%s' collects '%s' which purpose "
-						       "'%s' does not use", cp->id, cat,
-					p->purposes[cp->purpose].id);
-			struct policy_field *pf = &cp->fields[cp->nfields++];
-			pf->category = ci;
-			get_bool(l, f, "required", &pf->required);
-		}
+		load_collection_fields(l, item, cp);
 	}
 }
 
@@ -768,28 +932,70 @@ static void load_roles(struct loader *l, yaml_node_t *root)
 {
 	static const struct key_spec keys[] = {
 		{"id", true}, {"description", false}, {"purposes", true}};
+	char owner[80];
 	yaml_node_t *list = get_list(l, root, "staff_roles", false);
 	struct policy *p = l->p;
 	p->roles = xcalloc(LIST_LEN(list) + 1, sizeof(*p->roles));
 	EACH(l, list, it, item) {
 		struct policy_role *ro = &p->roles[p->nroles];
 		ro->pos = pos_of(item);
-		if (!check_keys(l, item, "a staff role", keys, 3))
+		if (!check_keys(l, item, "a staff role", keys, NKEYS(keys)))
 			continue;
 		ro->id = get_id(l, item, "staff role");
 		if (!ro->id)
 			continue;
-		check_duplicate(l, "staff role", &p->roles[0].id, &p->roles[0].pos, sizeof(*ro),
-				p->nroles + 1, p->nroles);
+		CHECK_DUPLICATE(l, "staff role", p->roles, p->nroles);
 		p->nroles++;
 		ro->description = get_str(l, item, "description");
-		char owner[80];
 		snprintf(owner, sizeof(owner), "staff role '%s'", ro->id);
-		ro->purposes = get_refs(l, item, "purposes", owner, "purpose", policy_purpose_index,
-					&ro->npurposes);
+		ro->purposes = get_refs(l, item, "purposes", owner, "uses", "purpose",
+					policy_purpose_index, &ro->npurposes);
 		yaml_node_t *pn = get(l, item, "purposes");
-		if (pn && LIST_LEN(pn) == 0)
-			diag_at(l, pos_of(pn), "staff role '%s' has no purpose", ro->id);
+		if (pn && pn->type == YAML_SEQUENCE_NODE && LIST_LEN(pn) == 0)
+			DIAG(l, pos_of(pn), "staff role '%s' has no purpose", ro->id);
+	}
+}
+
+static void load_settings(struct loader *l, yaml_node_t *root)
+{
+	static const struct key_spec keys[] = {
+		{"minimum_age", false},	   {"aggregate_min_group", false},
+		{"opt_out_window_days", false}, {"reauth_minutes", false},
+		{"vin_check", false},	   {"accepted_makes", false},
+	};
+	struct policy_settings *s = &l->p->settings;
+	s->minimum_age = 13;
+	s->aggregate_min_group = 10;
+	s->opt_out_window_days = 30;
+	s->reauth_minutes = 5;
+	s->vin_strict = true;
+	yaml_node_t *set = get(l, root, "settings");
+	if (!set || !check_keys(l, set, "settings", keys, NKEYS(keys)))
+		return;
+	get_int(l, set, "minimum_age", 0, 21, &s->minimum_age);
+	get_int(l, set, "aggregate_min_group", 2, 1000000, &s->aggregate_min_group);
+	get_int(l, set, "opt_out_window_days", 0, 365, &s->opt_out_window_days);
+	get_int(l, set, "reauth_minutes", 1, 1440, &s->reauth_minutes);
+	yaml_node_t *vc = get(l, set, "vin_check");
+	const char *v = scalar(vc);
+	if (v && strcmp(v, "strict") == 0)
+		s->vin_strict = true;
+	else if (v && strcmp(v, "lenient") == 0)
+		s->vin_strict = false;
+	else if (vc)
+		DIAG(l, pos_of(vc), "'vin_check' must be strict or lenient");
+	yaml_node_t *am = get(l, set, "accepted_makes");
+	if (am && am->type != YAML_SEQUENCE_NODE) {
+		DIAG(l, pos_of(am), "'accepted_makes' must be a list");
+		return;
+	}
+	s->accepted_makes = xcalloc(LIST_LEN(am) + 1, sizeof(char *));
+	EACH(l, am, mit, m) {
+		const char *make = scalar(m);
+		if (make && *make)
+			s->accepted_makes[s->naccepted_makes++] = xstrdup(make);
+		else
+			DIAG(l, pos_of(m), "'accepted_makes' must be a list of words");
 	}
 }
 
@@ -798,105 +1004,158 @@ static void load_header(struct loader *l, yaml_node_t *root)
 	static const struct key_spec site_keys[] = {{"name", true}, {"url", false}, {"summary", false}};
 	static const struct key_spec contact_keys[] = {
 		{"email", false}, {"postal", false}, {"phone", false}};
-	static const struct key_spec setting_keys[] = {
-		{"minimum_age", false},	    {"aggregate_min_group", false}, {"opt_out_window_days", false},
-		{"reauth_minutes", false},  {"vin_check", false},	    {"accepted_makes", false},
-	};
 	struct policy *p = l->p;
 	yaml_node_t *n = get(l, root, "profile");
 	const char *name = scalar(n);
-	bool ok = name && *name && (name[0] >= 'a' && name[0] <= 'z');
+	bool ok = name && name[0] >= 'a' && name[0] <= 'z';
 	for (const char *c = name; ok && *c; c++)
 		ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-';
 	if (n && !ok)
-		diag_at(l, pos_of(n), "'profile' must be lower case letters, digits and '-'");
+		DIAG(l, pos_of(n), "'profile' must be lower case letters, digits and '-', starting "
+				   "with a letter");
 	p->name = xstrdup(ok ? name : "");
 	get_int(l, root, "version", 1, 1000000, &p->version);
 	p->effective = get_str(l, root, "effective");
 	if (p->effective && !date_ok(p->effective))
-		diag_at(l, pos_of(get(l, root, "effective")), "'effective' must be a date YYYY-MM-DD");
+		DIAG(l, pos_of(get(l, root, "effective")), "'effective' must be a date YYYY-MM-DD");
 	yaml_node_t *site = get(l, root, "site");
-	if (site && check_keys(l, site, "site", site_keys, 3)) {
-		p->site_name = get_str(l, site, "name");
+	if (site && check_keys(l, site, "site", site_keys, NKEYS(site_keys))) {
+		p->site_name = get_text(l, site, "name");
 		p->site_url = get_str(l, site, "url");
 		p->summary = get_str(l, site, "summary");
+		if (p->site_url && !url_ok(p->site_url))
+			DIAG(l, pos_of(get(l, site, "url")), "'url' must be an http(s) address");
 	}
 	yaml_node_t *contact = get(l, root, "contact");
-	if (contact && check_keys(l, contact, "contact", contact_keys, 3)) {
+	if (contact && check_keys(l, contact, "contact", contact_keys, NKEYS(contact_keys))) {
 		p->contact.email = get_str(l, contact, "email");
 		p->contact.postal = get_str(l, contact, "postal");
 		p->contact.phone = get_str(l, contact, "phone");
-		if (!p->contact.email && !p->contact.postal)
-			diag_at(l, pos_of(contact), "contact needs an e-mail address or a postal address (NAM15)");
+		if (!(p->contact.email && *p->contact.email) &&
+		    !(p->contact.postal && *p->contact.postal))
+			DIAG(l, pos_of(contact),
+			     "contact needs an e-mail address or a postal address (NAM15)");
 	}
-	struct policy_settings *s = &p->settings;
-	s->minimum_age = 13;
-	s->aggregate_min_group = 10;
-	s->opt_out_window_days = 30;
-	s->reauth_minutes = 5;
-	s->vin_strict = true;
-	yaml_node_t *set = get(l, root, "settings");
-	if (set && check_keys(l, set, "settings", setting_keys, 6)) {
-		get_int(l, set, "minimum_age", 0, 21, &s->minimum_age);
-		get_int(l, set, "aggregate_min_group", 2, 1000000, &s->aggregate_min_group);
-		get_int(l, set, "opt_out_window_days", 0, 365, &s->opt_out_window_days);
-		get_int(l, set, "reauth_minutes", 1, 1440, &s->reauth_minutes);
-		yaml_node_t *vc = get(l, set, "vin_check");
-		if (vc) {
-			const char *v = scalar(vc);
-			if (v && strcmp(v, "strict") == 0)
-				s->vin_strict = true;
-			else if (v && strcmp(v, "lenient") == 0)
-				s->vin_strict = false;
-			else
-				diag_at(l, pos_of(vc), "'vin_check' must be strict or lenient");
-		}
-		yaml_node_t *am = get(l, set, "accepted_makes");
-		if (am && am->type != YAML_SEQUENCE_NODE) {
-			diag_at(l, pos_of(am), "'accepted_makes' must be a list");
-		} else if (am) {
-			s->accepted_makes = xcalloc(LIST_LEN(am) + 1, sizeof(char *));
-			EACH(l, am, mit, m) {
-				const char *v = scalar(m);
-				if (v)
-					s->accepted_makes[s->naccepted_makes++] = xstrdup(v);
+	load_settings(l, root);
+}
+
+/* ---- the whole file ---- */
+
+static void syntax_error(struct loader *l, const yaml_parser_t *parser, const char *text,
+			 size_t len)
+{
+	const char *problem = parser->problem ? parser->problem : "unreadable";
+	struct policy_pos pos = pos_of_mark(parser->problem_mark);
+	if (parser->error == YAML_READER_ERROR) {
+		/* The reader gives a byte offset, not a mark. */
+		pos = (struct policy_pos){1, 1};
+		for (size_t i = 0; i < parser->problem_offset && i < len; i++) {
+			if (text[i] == '\n') {
+				pos.line++;
+				pos.col = 1;
+			} else {
+				pos.col++;
 			}
 		}
+		DIAG(l, pos, "the profile is not UTF-8 text: %s", problem);
+	} else if (parser->context) {
+		DIAG(l, pos, "YAML syntax error: %s (%s at line %d)", problem, parser->context,
+		     (int)parser->context_mark.line + 1);
+	} else {
+		DIAG(l, pos, "YAML syntax error: %s", problem);
 	}
+}
+
+static void parser_open(yaml_parser_t *parser, const char *text, size_t len)
+{
+	yaml_parser_initialize(parser);
+	yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING);
+	yaml_parser_set_input_string(parser, (const unsigned char *)text, len);
+}
+
+/*
+ * A first pass over the events, before libyaml builds its tree: a syntax
+ * error, more than one document or more than MAX_NODES nodes stop here, so
+ * that the tree is only built for input of bounded size. An alias counts as
+ * a node: libyaml's tree shares the anchored node, and the checks walk it
+ * once per reference.
+ */
+static int prescan(struct loader *l, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	size_t nodes = 0, docs = 0;
+	int rc = -1;
+	parser_open(&parser, text, len);
+	for (;;) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			syntax_error(l, &parser, text, len);
+			goto out;
+		}
+		yaml_event_type_t type = ev.type;
+		struct policy_pos at = pos_of_mark(ev.start_mark);
+		yaml_event_delete(&ev);
+		switch (type) {
+		case YAML_SCALAR_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+		case YAML_ALIAS_EVENT:
+			if (++nodes > MAX_NODES) {
+				DIAG(l, at, "the profile has too many entries (at most %d)", MAX_NODES);
+				goto out;
+			}
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++docs > 1) {
+				DIAG(l, at, "the profile must be a single YAML document");
+				goto out;
+			}
+			break;
+		case YAML_STREAM_END_EVENT:
+			rc = 0;
+			goto out;
+		default:
+			break;
+		}
+	}
+out:
+	yaml_parser_delete(&parser);
+	return rc;
 }
 
 struct policy *policy_load(const char *text, size_t len, struct policy_diags *diags)
 {
 	static const struct key_spec top_keys[] = {
-		{"profile", true},	  {"version", true},	   {"effective", true},
-		{"site", true},		  {"contact", true},	   {"settings", false},
-		{"categories", true},	  {"subjects", true},	   {"purposes", true},
-		{"recipients", false},	  {"collection_points", false}, {"staff_roles", false},
+		{"profile", true},	{"version", true},	     {"effective", true},
+		{"site", true},		{"contact", true},	     {"settings", false},
+		{"categories", true},	{"subjects", true},	     {"purposes", true},
+		{"recipients", false},	{"collection_points", false}, {"staff_roles", false},
 	};
 	struct loader l = {.diags = diags};
+	bool have_doc = false;
 	diags->count = 0;
 	if (len > MAX_SOURCE) {
-		diag_at(&l, (struct policy_pos){1, 1}, "the profile is larger than 1 MiB");
-		return NULL;
+		DIAG(&l, ((struct policy_pos){1, 1}), "the profile is larger than 1 MiB");
+		goto out;
 	}
+	if (prescan(&l, text, len) != 0)
+		goto out;
 	yaml_parser_t parser;
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &l.doc)) {
-		diag_at(&l, (struct policy_pos){(int)parser.problem_mark.line + 1,
-						(int)parser.problem_mark.column + 1},
-			"YAML syntax error: %s", parser.problem ? parser.problem : "unreadable");
-		yaml_parser_delete(&parser);
-		return NULL;
-	}
+	parser_open(&parser, text, len);
+	have_doc = yaml_parser_load(&parser, &l.doc) != 0;
+	if (!have_doc)
+		syntax_error(&l, &parser, text, len);
 	yaml_parser_delete(&parser);
-	yaml_node_t *root = yaml_document_get_root_node(&l.doc);
+	if (!have_doc)
+		goto out;
 	l.p = xcalloc(1, sizeof(struct policy));
-	if (!root) {
-		diag_at(&l, (struct policy_pos){1, 1}, "the profile is empty");
-	} else if ((size_t)(l.doc.nodes.top - l.doc.nodes.start) > MAX_NODES) {
-		diag_at(&l, (struct policy_pos){1, 1}, "the profile has too many entries");
-	} else if (check_keys(&l, root, "the profile", top_keys, 12)) {
+	yaml_node_t *root = yaml_document_get_root_node(&l.doc);
+	if (!root || (root->type == YAML_SCALAR_NODE && !*scalar(root))) {
+		DIAG(&l, pos_of(root), "the profile is empty");
+	} else if (root->type != YAML_MAPPING_NODE) {
+		DIAG(&l, pos_of(root), "the profile must be a mapping");
+	} else {
+		check_keys(&l, root, "the profile", top_keys, NKEYS(top_keys));
 		load_header(&l, root);
 		load_categories(&l, root);
 		load_subjects(&l, root);
@@ -905,39 +1164,58 @@ struct policy *policy_load(const char *text, size_t len, struct policy_diags *di
 		load_collections(&l, root);
 		load_roles(&l, root);
 	}
-	yaml_document_delete(&l.doc);
-	qsort(diags->items, diags->count, sizeof(diags->items[0]), diag_cmp);
+out:
+	if (have_doc)
+		yaml_document_delete(&l.doc);
+	diags_sort(diags);
 	if (diags->count) {
 		policy_free(l.p);
 		return NULL;
 	}
-	l.p->source = xstrndup(text, len);
+	l.p->source = xmalloc(len + 1);
+	memcpy(l.p->source, text, len);
+	l.p->source[len] = '\0';
 	l.p->source_len = len;
 	return l.p;
 }
 
 struct policy *policy_load_file(const char *path, struct policy_diags *diags)
 {
-	struct loader l = {.diags = diags};
+	struct policy *p = NULL;
 	diags->count = 0;
 	FILE *fp = fopen(path, "rb");
 	if (!fp) {
-		diag_at(&l, (struct policy_pos){1, 1}, "cannot read the file");
+		diag_at(diags, (struct policy_pos){1, 1}, "cannot read the file");
 		return NULL;
 	}
+	/* One byte more than the limit, so that policy_load sees a file that is
+	 * too large as too large rather than cut short. */
 	char *text = xmalloc(MAX_SOURCE + 1);
 	size_t n = fread(text, 1, MAX_SOURCE + 1, fp);
+	if (ferror(fp)) {
+		diag_at(diags, (struct policy_pos){1, 1}, "cannot read the file");
+		goto out;
+	}
+	p = policy_load(text, n, diags);
+out:
 	fclose(fp);
-	struct policy *p = policy_load(text, n, diags);
 	free(text);
 	return p;
 }
 
+/* Returns NULL with no diagnostic when no profile of that name is bundled,
+ * so that the caller can say so in its own words. */
 struct policy *policy_load_bundled(const char *name, struct policy_diags *diags)
 {
+	static const char dir[] = "profiles/", ext[] = ".yaml";
 	char path[128];
 	diags->count = 0;
-	snprintf(path, sizeof(path), "profiles/%s.yaml", name);
+	size_t n = strlen(name);
+	if (n > sizeof(path) - sizeof(dir) - sizeof(ext))
+		return NULL;
+	memcpy(path, dir, sizeof(dir) - 1);
+	memcpy(path + sizeof(dir) - 1, name, n);
+	memcpy(path + sizeof(dir) - 1 + n, ext, sizeof(ext));
 	const struct asset *a = asset_find(path);
 	if (!a)
 		return NULL;
