@@ -17,57 +17,26 @@
 #include "members.h"
 #include "pages.h"
 #include "policy.h"
+#include "remember.h"
 #include "session.h"
 
-/* The API answer's error, if it is one. */
-static bool api_error(struct req *r, const char **field, const char **message)
+/* The form's "remember me" box (value 1) as the API's JSON true. */
+static void remember_from_form(struct req *r)
 {
-	json_error_t je;
-	json_t *doc = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je);
-	json_t *err = doc ? json_object_get(doc, "error") : NULL;
-	if (!err) {
-		json_decref(doc);
-		return false;
-	}
-	const char *f = json_string_value(json_object_get(err, "field"));
-	const char *m = json_string_value(json_object_get(err, "message"));
-	*field = f ? arena_strdup(r->arena, f) : NULL;
-	*message = arena_strdup(r->arena, m ? m : "Something went wrong.");
-	json_decref(doc);
-	return true;
+	const char *v = req_param(r, "remember");
+	req_param_set(r, "remember", v && strcmp(v, "1") == 0 ? "true" : "false");
 }
 
-static json_t *form_values(struct req *r, json_t *data)
+/* INS12: the box is there only when the profile has a purpose for it, and
+ * starts unticked. */
+static void remember_offer(json_t *data)
 {
-	json_t *errors = json_object(), *values = json_object();
-	for (size_t i = 0; i < r->nerrors; i++) {
-		json_object_set_new(errors, r->errors[i].field, json_string(r->errors[i].message));
-		json_object_set_new(values, r->errors[i].field, json_string(r->errors[i].value));
-	}
-	for (size_t i = 0; i < r->nparams; i++)
-		if (strcmp(r->params[i].name, "password") != 0)
-			json_object_set_new(values, r->params[i].name, json_string(r->params[i].value));
-	json_object_set_new(data, "errors", errors);
-	json_object_set_new(data, "values", values);
-	json_object_set_new(data, "has_errors", json_boolean(r->nerrors > 0));
-	return data;
-}
-
-static void add_error(struct req *r, const char *field, const char *message)
-{
-	if (r->nerrors >= HTTP_MAX_FIELD_ERRORS)
-		return;
-	struct http_field_error *e = &r->errors[r->nerrors++];
-	e->field = field ? field : "form";
-	e->code = "invalid_field";
-	e->message = message;
-	const char *v = field ? req_param(r, field) : NULL;
-	e->value = v && strcmp(e->field, "password") != 0 ? v : "";
+	json_object_set_new(data, "remember_offered", json_boolean(remember_purpose() != NULL));
 }
 
 static void signup_form(struct req *r, int status)
 {
-	json_t *data = form_values(r, page_data(r, "Join"));
+	json_t *data = page_form_values(r, page_data(r, "Join"));
 	json_t *choices = json_array();
 	const struct policy *p = app.policy;
 	int member = policy_subject_index(p, "member");
@@ -83,6 +52,7 @@ static void signup_form(struct req *r, int status)
 							 "opt_in", pu->basis == BASIS_OPT_IN));
 	}
 	json_object_set_new(data, "choices", choices);
+	remember_offer(data);
 	page_notice(data, "member_registration");
 	if (!json_object_get(data, "notice"))
 		page_notice(data, "insider_signup");
@@ -106,7 +76,7 @@ void account_signup_post(struct req *r)
 		 strtol(req_param(r, "birth_month"), NULL, 10),
 		 strtol(req_param(r, "birth_day"), NULL, 10));
 	if (valid_birth_date(dob, strlen(dob))) {
-		add_error(r, "birth_day", "Please give a real date of birth.");
+		page_add_error(r, "birth_day", "Please give a real date of birth.");
 		signup_form(r, 422);
 		return;
 	}
@@ -124,22 +94,21 @@ void account_signup_post(struct req *r)
 	if (out.len)
 		req_param_set(r, "opt_out", out.data);
 	buf_release(&out);
+	remember_from_form(r);
 	r->json_errors = true;
 	members_api_signup(r);
 	r->json_errors = false;
 	const char *field, *message;
 	if (r->status == 201) {
-		buf_reset(&r->body);
-		resp_header(r, "Location", "/me");
-		resp_body(r, 303, "text/plain; charset=utf-8", "", 0);
+		page_redirect(r, "/me");
 		return;
 	}
 	if (r->status == 403) {
 		page_render(r, 200, "not_eligible", page_data(r, "Join"));
 		return;
 	}
-	if (api_error(r, &field, &message) && r->status < 500) {
-		add_error(r, field, message);
+	if (page_api_error(r, &field, &message) && r->status < 500) {
+		page_add_error(r, field, message);
 		signup_form(r, 422);
 		return;
 	}
@@ -148,7 +117,14 @@ void account_signup_post(struct req *r)
 
 static void signin_form(struct req *r, int status)
 {
-	page_render(r, status, "signin", form_values(r, page_data(r, "Sign in")));
+	json_t *data = page_form_values(r, page_data(r, "Sign in"));
+	remember_offer(data);
+	json_t *values = json_object_get(data, "values");
+	json_t *known = status == 200 ? remember_prefill(r) : NULL;
+	if (known && json_object_get(known, "email"))
+		json_object_set(values, "email", json_object_get(known, "email"));
+	json_decref(known);
+	page_render(r, status, "signin", data);
 }
 
 void account_signin_page(struct req *r)
@@ -162,18 +138,17 @@ void account_signin_post(struct req *r)
 		signin_form(r, 422);
 		return;
 	}
+	remember_from_form(r);
 	r->json_errors = true;
 	members_api_signin(r);
 	r->json_errors = false;
 	const char *field, *message;
 	if (r->status == 200) {
-		buf_reset(&r->body);
-		resp_header(r, "Location", "/me");
-		resp_body(r, 303, "text/plain; charset=utf-8", "", 0);
+		page_redirect(r, "/me");
 		return;
 	}
-	if (api_error(r, &field, &message)) {
-		add_error(r, field ? field : "password", message);
+	if (page_api_error(r, &field, &message)) {
+		page_add_error(r, field ? field : "password", message);
 		signin_form(r, r->status == 429 ? 429 : 422);
 		return;
 	}
@@ -183,41 +158,6 @@ void account_signin_post(struct req *r)
 void account_signout_post(struct req *r)
 {
 	members_api_signout(r);    /* its errors are pages: no session, or no CSRF token */
-	if (r->status == 200) {
-		buf_reset(&r->body);
-		resp_header(r, "Location", "/");
-		resp_body(r, 303, "text/plain; charset=utf-8", "", 0);
-	}
-}
-
-/* The member's page: their record (after a recent password entry), their
- * choices, and the ways to download and sign out. */
-void account_me_page(struct req *r)
-{
-	struct session s;
-	if (!session_get(r, &s)) {
-		resp_header(r, "Location", "/signin");
-		resp_body(r, 303, "text/plain; charset=utf-8", "", 0);
-		return;
-	}
-	json_t *data = page_data(r, "Your data");
-	json_object_set_new(data, "csrf_token", json_string(s.csrf));
-	r->json_errors = true;
-	members_api_export(r);
-	r->json_errors = false;
-	json_error_t je;
-	json_t *doc = r->status == 200 ? json_loadb(r->body.data, r->body.len, 0, &je) : NULL;
-	json_object_set_new(data, "reauth", json_boolean(r->status == 403));
-	if (doc)
-		json_object_set_new(data, "export", doc);
-	r->nheaders = 0;
-	r->no_store = true;
-	page_render(r, 200, "me", data);
-}
-
-void account_reauth_post(struct req *r)
-{
-	members_api_reauth(r);
-	resp_header(r, "Location", "/me");
-	resp_body(r, 303, "text/plain; charset=utf-8", "", 0);
+	if (r->status == 200)
+		page_redirect(r, "/");
 }

@@ -11,7 +11,5 @@ void account_signup_post(struct req *r);
 void account_signin_page(struct req *r);
 void account_signin_post(struct req *r);
 void account_signout_post(struct req *r);
-void account_me_page(struct req *r);
-void account_reauth_post(struct req *r);
 
 #endif

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "pages.h"
 #include "policy.h"
+#include "remember.h"
 #include "store.h"
 
 #define CONTACT_POINT "contact"
@@ -99,6 +100,11 @@ static void form_page(struct req *r, int status)
 	json_object_set_new(data, "errors", errors);
 	json_object_set_new(data, "has_errors", json_boolean(r->nerrors > 0));
 	json_object_set_new(data, "values", values);
+	/* INS12: a remembered member finds their address filled in. */
+	json_t *known = status == 200 ? remember_prefill(r) : NULL;
+	if (known && json_object_get(known, "email"))
+		json_object_set(values, "email", json_object_get(known, "email"));
+	json_decref(known);
 	page_notice(data, CONTACT_POINT);
 	page_render(r, status, "contact", data);
 }
@@ -133,8 +139,7 @@ void contact_post(struct req *r)
 			   "Your message could not be stored; please try again.", NULL);
 		return;
 	}
-	resp_header(r, "Location", "/contact/thanks");
-	resp_body(r, 303, "text/plain; charset=utf-8", "", 0);
+	page_redirect(r, "/contact/thanks");
 }
 
 void contact_thanks(struct req *r)

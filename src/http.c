@@ -118,9 +118,15 @@ const char *req_param(const struct req *r, const char *name)
 
 void req_param_set(struct req *r, const char *name, const char *value)
 {
-	if (r->nparams >= HTTP_MAX_PARAMS)
-		return;
-	struct http_param *p = &r->params[r->nparams++];
+	struct http_param *p = NULL;
+	for (size_t i = 0; i < r->nparams && !p; i++)
+		if (strcmp(r->params[i].name, name) == 0)
+			p = &r->params[i];
+	if (!p) {
+		if (r->nparams >= HTTP_MAX_PARAMS)
+			return;
+		p = &r->params[r->nparams++];
+	}
 	p->name = arena_strdup(r->arena, name);
 	p->value = arena_strdup(r->arena, value);
 	p->len = strlen(value);

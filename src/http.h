@@ -88,7 +88,8 @@ struct req {
 /* Request accessors: only what the route declared reaches a handler through
  * req_param; headers and cookies are read by name. */
 const char *req_param(const struct req *r, const char *name);
-/* Adds a parameter a handler derived from declared ones (copied). */
+/* Sets a parameter a handler derived from declared ones (copied), replacing
+ * one of the same name. */
 void req_param_set(struct req *r, const char *name, const char *value);
 const char *req_header(const struct req *r, const char *name);
 const char *req_cookie(const struct req *r, const char *name);

@@ -17,6 +17,7 @@
 #include "password.h"
 #include "policy.h"
 #include "ratelimit.h"
+#include "remember.h"
 #include "session.h"
 #include "store.h"
 
@@ -220,6 +221,13 @@ static int record_signup_choices(struct store_conn *c, struct req *r, int64_t me
 	return 0;
 }
 
+/* INS12: only a ticked "remember me" (JSON true) remembers the device. */
+static bool wants_remember(const struct req *r)
+{
+	const char *v = req_param(r, "remember");
+	return v && strcmp(v, "true") == 0;
+}
+
 void members_api_signup(struct req *r)
 {
 	const struct policy_collection *cp = registration();
@@ -280,7 +288,8 @@ void members_api_signup(struct req *r)
 		goto out;
 	}
 	if (rc < 0 || record_signup_choices(c, r, member) != 0 ||
-	    session_create(c, r, member, csrf) != 0 || store_commit(c) != 0)
+	    session_create(c, r, member, csrf) != 0 ||
+	    (wants_remember(r) && remember_device(c, r, member) != 0) || store_commit(c) != 0)
 		goto fail;
 	resp_json(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)member, "csrf_token", csrf));
 	goto out;
@@ -387,7 +396,8 @@ void members_api_signin(struct req *r)
 	struct store_conn *c = store_acquire(app.store);
 	struct store_val id[] = {SV_INT(l.id)};
 	int ok = store_begin(c) == 0 && store_exec(c, SQL_SUCCEEDED, id, 1, NULL, NULL) >= 0 &&
-		 session_create(c, r, l.id, csrf) == 0 && store_commit(c) == 0;
+		 session_create(c, r, l.id, csrf) == 0 &&
+		 (!wants_remember(r) || remember_device(c, r, l.id) == 0) && store_commit(c) == 0;
 	store_release(c);
 	if (!ok) {
 		resp_error(r, 503, "store_unavailable", "Try again in a moment.", NULL);
@@ -404,10 +414,7 @@ static int login_hash_cb(void *ctx, const struct store_row *row)
 
 static bool signed_in(struct req *r, struct session *s)
 {
-	if (session_get(r, s))
-		return true;
-	resp_error(r, 401, "not_signed_in", "Sign in first.", NULL);
-	return false;
+	return session_require(r, s, false);
 }
 
 void members_api_signout(struct req *r)
@@ -712,6 +719,7 @@ void members_api_close(struct req *r)
 	struct store_val id[] = {SV_INT(s.member)};
 	struct store_conn *c = store_acquire(app.store);
 	bool ok = store_begin(c) == 0 && store_exec(c, SQL_SESSIONS_END, id, 1, NULL, NULL) >= 0 &&
+		  remember_forget_member(c, s.member) == 0 &&
 		  store_exec(c, SQL_MEMBER_DELETE, id, 1, NULL, NULL) == 1 &&
 		  broker_subject_erase(c, s.member) == 0 && store_commit(c) == 0;
 	if (!ok)

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "assets.h"
@@ -204,6 +205,16 @@ bool page_api_error(struct req *r, const char **field, const char **message)
 	return true;
 }
 
+const char *page_api_error_code(struct req *r)
+{
+	json_error_t je;
+	json_t *doc = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je);
+	const char *code = json_string_value(json_object_get(json_object_get(doc, "error"), "code"));
+	const char *out = code ? arena_strdup(r->arena, code) : NULL;
+	json_decref(doc);
+	return out;
+}
+
 json_t *page_form_values(struct req *r, json_t *data)
 {
 	json_t *errors = json_object(), *values = json_object();
@@ -255,4 +266,22 @@ void page_api_error_page(struct req *r)
 		message = "Something went wrong.";
 	buf_reset(&r->body);
 	resp_error(r, status >= 400 ? status : 500, "error", message, NULL);
+}
+
+void page_times(json_t *list, const char *key)
+{
+	char name[64], text[32];
+	snprintf(name, sizeof(name), "%s_text", key);
+	size_t i;
+	json_t *item;
+	json_array_foreach(list, i, item) {
+		json_t *v = json_object_get(item, key);
+		if (!json_is_integer(v))
+			continue;
+		time_t t = (time_t)json_integer_value(v);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(text, sizeof(text), "%Y-%m-%d %H:%M UTC", &tm);
+		json_object_set_new(item, name, json_string(text));
+	}
 }

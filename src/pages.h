@@ -26,6 +26,8 @@ void page_notice(json_t *data, const char *collection_id);
 bool page_call_api(struct req *r, void (*api)(struct req *r));
 /* The API answer's error, if it is one (copied into the request's arena). */
 bool page_api_error(struct req *r, const char **field, const char **message);
+/* The API answer's error code ("reauth_required"), or NULL. */
+const char *page_api_error_code(struct req *r);
 /* Adds "errors", "values" (never passwords or codes) and "has_errors" to data. */
 json_t *page_form_values(struct req *r, json_t *data);
 /* Records a message for a form field (NULL: the whole form). */
@@ -34,6 +36,10 @@ void page_add_error(struct req *r, const char *field, const char *message);
 void page_api_error_page(struct req *r);
 /* 303 See Other to location, dropping any body. */
 void page_redirect(struct req *r, const char *location);
+
+/* For each object in list, adds KEY_text: its Unix time KEY as
+ * "YYYY-MM-DD HH:MM UTC". */
+void page_times(json_t *list, const char *key);
 
 int pages_init(void);   /* ETags of static files; error page hook */
 

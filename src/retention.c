@@ -18,6 +18,7 @@
 #include "log.h"
 #include "policy.h"
 #include "ratelimit.h"
+#include "remember.h"
 #include "store.h"
 #include "ticker.h"
 
@@ -138,7 +139,12 @@ int64_t retention_run(int64_t now)
 		}
 		total += n;
 	}
-	return total;
+	int64_t devices = remember_purge(now);
+	if (devices < 0) {
+		log_error("retention: the pass over remembered devices failed");
+		return -1;
+	}
+	return total + devices;
 }
 
 int retention_parse_time(const char *s, int64_t *out)

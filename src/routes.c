@@ -7,6 +7,8 @@
 #include "account_pages.h"
 #include "contact.h"
 #include "contact_staff.h"
+#include "dashboard_pages.h"
+#include "remember.h"
 #include "members.h"
 #include "pages.h"
 #include "privacy.h"
@@ -35,6 +37,7 @@ static const struct param_spec signup_params[] = {
 	{"phone", PARAM_BODY, 40, valid_line},
 	{"opt_in", PARAM_BODY, 1000, valid_id_list},
 	{"opt_out", PARAM_BODY, 1000, valid_id_list},
+	{"remember", PARAM_BODY | PARAM_JSON_BOOL, 5, NULL},
 	{0},
 };
 
@@ -47,6 +50,19 @@ static const struct param_spec consent_params[] = {
 static const struct param_spec signin_params[] = {
 	{"email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
 	{"password", PARAM_BODY | PARAM_REQUIRED, 1024, valid_text},
+	{"remember", PARAM_BODY | PARAM_JSON_BOOL, 5, NULL},
+	{0},
+};
+
+static const struct param_spec signin_form_params[] = {
+	{"email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
+	{"password", PARAM_BODY | PARAM_REQUIRED, 1024, valid_text},
+	{"remember", PARAM_BODY, 5, valid_token},
+	{0},
+};
+
+static const struct param_spec device_id_params[] = {
+	{"id", PARAM_PATH, 24, valid_hex},
 	{0},
 };
 
@@ -73,6 +89,7 @@ static const struct param_spec signup_form_params[] = {
 	{"phone", PARAM_BODY, 40, valid_line},
 	{"opt_in", PARAM_BODY | PARAM_LIST, 1000, valid_id_list},
 	{"keep_on", PARAM_BODY | PARAM_LIST, 1000, valid_id_list},
+	{"remember", PARAM_BODY, 5, valid_token},
 	{0},
 };
 
@@ -151,6 +168,38 @@ static const struct param_spec staff_answer_params[] = {
 	{0},
 };
 
+static const struct param_spec me_page_params[] = {
+	{"done", PARAM_QUERY, 16, valid_token},
+	{0},
+};
+
+static const struct param_spec consent_form_params[] = {
+	{"csrf_token", PARAM_BODY, 64, valid_token},
+	{"purpose", PARAM_BODY | PARAM_REQUIRED, 48, valid_token},
+	{"on", PARAM_BODY | PARAM_REQUIRED, 1, valid_uint},
+	{0},
+};
+
+static const struct param_spec correct_form_params[] = {
+	{"csrf_token", PARAM_BODY, 64, valid_token},
+	{"name", PARAM_BODY, 200, valid_line},
+	{"postal_address", PARAM_BODY, 500, valid_text},
+	{"phone", PARAM_BODY, 40, valid_line},
+	{0},
+};
+
+static const struct param_spec id_form_params[] = {
+	{"csrf_token", PARAM_BODY, 64, valid_token},
+	{"id", PARAM_BODY, 24, valid_hex},
+	{0},
+};
+
+static const struct param_spec close_form_params[] = {
+	{"csrf_token", PARAM_BODY, 64, valid_token},
+	{"confirm", PARAM_BODY, 20, valid_line},
+	{0},
+};
+
 #define KiB 1024
 
 struct route routes[] = {
@@ -211,10 +260,21 @@ struct route routes[] = {
 	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, signup_form_params, NULL, 0},
 	{HTTP_GET, "/signin", account_signin_page, BODY_NONE, 0, 0, NULL, NULL, 0},
 	{HTTP_POST, "/signin", account_signin_post, BODY_FORM, 16 * KiB,
-	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, signin_params, NULL, 0},
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, signin_form_params, NULL, 0},
 	{HTTP_POST, "/signout", account_signout_post, BODY_FORM, 4 * KiB, ROUTE_PERSONAL,
 	 csrf_form_params, NULL, 0},
-	{HTTP_GET, "/me", account_me_page, BODY_NONE, 0, ROUTE_PERSONAL, NULL, NULL, 0},
+	{HTTP_GET, "/me", account_me_page, BODY_NONE, 0, ROUTE_PERSONAL, me_page_params, NULL, 0},
+	{HTTP_POST, "/me/consents", dashboard_consent_post, BODY_FORM, 4 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, consent_form_params, NULL, 0},
+	{HTTP_POST, "/me/correct", dashboard_correct_post, BODY_FORM, 16 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, correct_form_params, NULL, 0},
+	{HTTP_POST, "/me/sessions/end", dashboard_session_end_post, BODY_FORM, 4 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, id_form_params, NULL, 0},
+	{HTTP_POST, "/me/devices/forget", dashboard_device_forget_post, BODY_FORM, 4 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, id_form_params, NULL, 0},
+	{HTTP_GET, "/me/close", dashboard_close_page, BODY_NONE, 0, ROUTE_PERSONAL, NULL, NULL, 0},
+	{HTTP_POST, "/me/close", dashboard_close_post, BODY_FORM, 4 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, close_form_params, NULL, 0},
 	{HTTP_POST, "/me/reauth", account_reauth_post, BODY_FORM, 4 * KiB, ROUTE_PERSONAL,
 	 csrf_form_params, NULL, 0},
 	{HTTP_POST, "/api/v1/signup", members_api_signup, BODY_JSON, 16 * KiB,
@@ -239,6 +299,12 @@ struct route routes[] = {
 	 ROUTE_API | ROUTE_PERSONAL, NULL, NULL, 0},
 	{HTTP_DELETE, "/api/v1/me/sessions/:id", members_api_session_end, BODY_NONE, 0,
 	 ROUTE_API | ROUTE_PERSONAL, session_id_params, NULL, 0},
+	{HTTP_GET, "/api/v1/me/devices", remember_api_list, BODY_NONE, 0,
+	 ROUTE_API | ROUTE_PERSONAL, NULL, NULL, 0},
+	{HTTP_DELETE, "/api/v1/me/devices", remember_api_forget_all, BODY_NONE, 0,
+	 ROUTE_API | ROUTE_PERSONAL, NULL, NULL, 0},
+	{HTTP_DELETE, "/api/v1/me/devices/:id", remember_api_forget, BODY_NONE, 0,
+	 ROUTE_API | ROUTE_PERSONAL, device_id_params, NULL, 0},
 	{HTTP_GET, "/api/v1/me/export", members_api_export, BODY_NONE, 0, ROUTE_API | ROUTE_PERSONAL,
 	 NULL, NULL, 0},
 	{HTTP_POST, "/api/v1/contact", contact_api_create, BODY_JSON, 64 * KiB,

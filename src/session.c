@@ -245,3 +245,16 @@ int session_end_id(int64_t member, const char *want)
 	struct store_val key[] = {SV_BLOB(l.found, 32)};
 	return store_query(app.store, k->delete, key, 1, NULL, NULL) == 1 ? 0 : -1;
 }
+
+bool session_require(struct req *r, struct session *s, bool need_csrf)
+{
+	if (!session_get(r, s)) {
+		resp_error(r, 401, "not_signed_in", "Sign in first.", NULL);
+		return false;
+	}
+	if (need_csrf && !session_csrf_ok(r, s)) {
+		resp_error(r, 403, "csrf", "The request lacks this session's CSRF token.", NULL);
+		return false;
+	}
+	return true;
+}

@@ -54,6 +54,10 @@ void session_end(struct req *r);
 bool session_csrf_ok(const struct req *r, const struct session *s);
 const char *session_cookie_name(void);
 
+/* For member handlers: the request's session, and with need_csrf its CSRF
+ * token; otherwise answers 401 not_signed_in or 403 csrf and returns false. */
+bool session_require(struct req *r, struct session *s, bool need_csrf);
+
 /* The same for either kind of account (the functions above are SESSION_MEMBER). */
 int session_create_as(enum session_kind_id kind, struct store_conn *c, struct req *r,
 		      int64_t account, char csrf_out[CRYPTO_TOKEN_CHARS + 1]);

@@ -57,6 +57,15 @@ ROUTES = {
     "GET /api/v1/me/sessions": (MEMBER, "/api/v1/me/sessions", None),
     "DELETE /api/v1/me/sessions/:id": (MEMBER, "/api/v1/me/sessions/{session_id}", None),
     "GET /api/v1/me/export": (MEMBER, "/api/v1/me/export", None),
+    "GET /api/v1/me/devices": (MEMBER, "/api/v1/me/devices", None),
+    "DELETE /api/v1/me/devices": (MEMBER, "/api/v1/me/devices", None),
+    "DELETE /api/v1/me/devices/:id": (MEMBER, "/api/v1/me/devices/" + "ab" * 12, None),
+    "POST /me/consents": (MEMBER, "/me/consents", {"form": {"purpose": "member_news", "on": "1"}}),
+    "POST /me/correct": (MEMBER, "/me/correct", {"form": {"name": "Changed By Someone"}}),
+    "POST /me/sessions/end": (MEMBER, "/me/sessions/end", {"form": {"id": "{session_id}"}}),
+    "POST /me/devices/forget": (MEMBER, "/me/devices/forget", {"form": {"unused": "1"}}),
+    "GET /me/close": (MEMBER, "/me/close", None),
+    "POST /me/close": (MEMBER, "/me/close", {"form": {"confirm": "close"}}),
     # staff routes
     "GET /staff": (STAFF, "/staff", None),
     "POST /staff/signout": (STAFF, "/staff/signout", {"form": {"unused": "1"}}),
@@ -124,7 +133,7 @@ def call(session, server, key, fmt, csrf=None):
     if "form" in kw and csrf:
         kw["form"] = dict(kw["form"], csrf_token=csrf)
     if "form" in kw:
-        kw["data"] = kw.pop("form")
+        kw["data"] = {k: v.format(**fmt) for k, v in kw.pop("form").items()}
     return session.request(method, server.url(path.format(**fmt)), headers=headers,
                            allow_redirects=False, timeout=30, **kw)
 
@@ -195,7 +204,8 @@ def test_member_a_cannot_read_or_change_member_b(server):
     fmt = {"session_id": b.session_id, "member_id": b.member_id, "email": b.person["email"],
            "message_id": contact_message(server)}
     for key, (kind, _, _) in ROUTES.items():
-        if kind != MEMBER or key in ("DELETE /api/v1/me", "POST /signout", "POST /api/v1/signout"):
+        if kind != MEMBER or key in ("DELETE /api/v1/me", "POST /signout", "POST /api/v1/signout",
+                                     "POST /me/close"):
             continue
         r = call(a, server, key, fmt, csrf=a.csrf)
         assert b.person["email"] not in r.text and b.person["name"] not in r.text, key

@@ -115,7 +115,10 @@ def test_ins09_roles_grant_purposes(ins):
 
 def test_ins10_ins12_visits_and_remember_me_for_convenience_only(ins):
     p = purpose(ins, "visit_personalisation")
-    assert p["kind"] == "personalisation" and cats(p) == {"visits", "device_reference"}
+    # INS12: the remember-me reference, and the name and e-mail address it fills in.
+    assert p["kind"] == "personalisation"
+    assert cats(p) == {"visits", "device_reference", "name", "email"}
+    assert p["basis"] == "opt_out"
     users = [q["id"] for q in ins["purposes"] if "visits" in cats(q)]
     assert users == ["visit_personalisation"]
 
