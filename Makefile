@@ -85,8 +85,9 @@ asan:
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/libglovebox.a
 	@bench/run.sh
+	@bench/members.sh
 
 # The libFuzzer targets, five minutes each (make test runs them for 20 s).
 fuzz: all

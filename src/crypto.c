@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,10 +192,58 @@ static size_t datakey_ad(int64_t subject_id, unsigned char ad[16])
 	return 16;
 }
 
+/*
+ * Open data keys live in one guarded, locked block taken once. A
+ * sodium_malloc per key would cost mmap, mprotect and munmap on every
+ * request, and each munmap stops every core to flush its TLB: at load that
+ * was most of the time spent on GET /api/v1/me. When the pool is empty a
+ * key gets its own sodium_malloc as before.
+ */
+#define KEY_POOL_SLOTS 4096
+
+static struct data_key *key_pool;
+static unsigned key_free[KEY_POOL_SLOTS];
+static size_t key_free_n;
+static pthread_mutex_t key_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t key_pool_once = PTHREAD_ONCE_INIT;
+
+static void key_pool_init(void)
+{
+	key_pool = sodium_malloc(KEY_POOL_SLOTS * sizeof(*key_pool));
+	if (!key_pool)
+		return;
+	for (unsigned i = 0; i < KEY_POOL_SLOTS; i++)
+		key_free[i] = KEY_POOL_SLOTS - 1 - i;
+	key_free_n = KEY_POOL_SLOTS;
+}
+
+static struct data_key *datakey_alloc(void)
+{
+	struct data_key *d = NULL;
+	pthread_once(&key_pool_once, key_pool_init);
+	pthread_mutex_lock(&key_pool_lock);
+	if (key_pool && key_free_n)
+		d = &key_pool[key_free[--key_free_n]];
+	pthread_mutex_unlock(&key_pool_lock);
+	return d ? d : crypto_secret_alloc(sizeof(*d));
+}
+
+static void datakey_release(struct data_key *d)
+{
+	sodium_memzero(d, sizeof(*d));
+	if (key_pool && d >= key_pool && d < key_pool + KEY_POOL_SLOTS) {
+		pthread_mutex_lock(&key_pool_lock);
+		key_free[key_free_n++] = (unsigned)(d - key_pool);
+		pthread_mutex_unlock(&key_pool_lock);
+		return;
+	}
+	crypto_secret_free(d);
+}
+
 int crypto_datakey_new(const struct crypto_keys *k, int64_t subject_id, struct data_key **dk,
 		       unsigned char **sealed, size_t *sealed_len)
 {
-	struct data_key *d = crypto_secret_alloc(sizeof(*d));
+	struct data_key *d = datakey_alloc();
 	randombytes_buf(d->k, sizeof(d->k));
 	unsigned char ad[16];
 	size_t ad_len = datakey_ad(subject_id, ad);
@@ -208,12 +257,12 @@ int crypto_datakey_open(const struct crypto_keys *k, int64_t subject_id,
 {
 	if (sealed_len != NONCE + CRYPTO_KEY_BYTES + TAG)
 		return -1;
-	struct data_key *d = crypto_secret_alloc(sizeof(*d));
+	struct data_key *d = datakey_alloc();
 	unsigned char ad[16];
 	size_t ad_len = datakey_ad(subject_id, ad), n = 0;
 	if (aead_open(k->datakey, ad, ad_len, sealed, sealed_len, d->k, &n) != 0 ||
 	    n != CRYPTO_KEY_BYTES) {
-		crypto_secret_free(d);
+		datakey_release(d);
 		return -1;
 	}
 	*dk = d;
@@ -223,7 +272,7 @@ int crypto_datakey_open(const struct crypto_keys *k, int64_t subject_id,
 void crypto_datakey_free(struct data_key *dk)
 {
 	if (dk)
-		crypto_secret_free(dk);
+		datakey_release(dk);
 }
 
 /* table '\0' column '\0' row(8, big-endian) */

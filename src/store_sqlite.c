@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,8 +85,19 @@ static int journal_cb(void *ctx, int ncols, char **values, char **names)
 	return 0;
 }
 
+/* SQLite's memory statistics take one process-wide mutex on every
+ * allocation, which all HTTP threads then queue on; glovebox reads none. */
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+
+static void library_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_initialize();
+}
+
 static struct engine_conn *sqlite_open(const char *path, char *err, size_t errlen)
 {
+	pthread_once(&library_once, library_setup);
 	/* Created here, not by SQLite, so that the mode is 0600 from the start.
 	 * Only when missing: closing any descriptor of an open database would
 	 * drop the POSIX locks this process's other connections hold on it, and
