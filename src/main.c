@@ -16,6 +16,7 @@
 #include "retention.h"
 #include "server.h"
 #include "staff.h"
+#include "vin_cli.h"
 #include "store.h"
 #include "version.h"
 
@@ -196,29 +197,38 @@ static int cmd_keys(int argc, char **argv)
  * A command's own flags ("staff add EMAIL --role ROLE") are taken out of argv
  * before the configuration flags are read; own_flag() returns their values.
  */
-static const char *const own_flag_names[] = {"role"};
-#define NOWN (sizeof(own_flag_names) / sizeof(own_flag_names[0]))
+static const struct {
+	const char *name;
+	bool takes_value;
+} own_flags[] = {{"role", true}, {"lenient", false}};
+#define NOWN (sizeof(own_flags) / sizeof(own_flags[0]))
 static const char *own_flag_values[NOWN];
 
 static const char *own_flag(const char *name)
 {
 	for (size_t i = 0; i < NOWN; i++)
-		if (strcmp(own_flag_names[i], name) == 0)
+		if (strcmp(own_flags[i].name, name) == 0)
 			return own_flag_values[i];
 	return NULL;
 }
 
-/* Removes --NAME VALUE and --NAME=VALUE for the own flags; returns the new argc. */
+/* Removes --NAME VALUE and --NAME=VALUE (or --NAME, for a flag without a
+ * value: its value is then "") for the own flags; returns the new argc. */
 static int take_own_flags(int argc, char **argv)
 {
 	int n = 0;
 	for (int i = 0; i < argc; i++) {
 		bool taken = false;
 		for (size_t k = 0; k < NOWN && !taken && strncmp(argv[i], "--", 2) == 0; k++) {
-			size_t len = strlen(own_flag_names[k]);
-			if (strncmp(argv[i] + 2, own_flag_names[k], len) != 0)
+			size_t len = strlen(own_flags[k].name);
+			if (strncmp(argv[i] + 2, own_flags[k].name, len) != 0)
 				continue;
-			if (argv[i][2 + len] == '=') {
+			if (!own_flags[k].takes_value) {
+				if (argv[i][2 + len] == '\0') {
+					own_flag_values[k] = "";
+					taken = true;
+				}
+			} else if (argv[i][2 + len] == '=') {
 				own_flag_values[k] = argv[i] + 3 + len;
 				taken = true;
 			} else if (argv[i][2 + len] == '\0' && i + 1 < argc) {
@@ -281,6 +291,11 @@ static int cmd_staff(int argc, char **argv)
 	return 2;
 }
 
+static int cmd_vin(int argc, char **argv)
+{
+	return vin_cli(argc, argv, own_flag("lenient") != NULL, stdin, stdout);
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
@@ -311,6 +326,11 @@ static const struct command commands[] = {
 	 "    end its sessions, print a new token. remove EMAIL: delete it (its data key too).\n"
 	 "    list: the staff accounts.",
 	 1, 2, cmd_staff},
+	{"vin", "vin [--lenient] [VIN...]",
+	 "Check and decode VINs (or one per line of standard input): one JSON line each with\n"
+	 "    vin, valid, errors, warnings, manufacturer, make, country, model_year, plant.\n"
+	 "    Strict (check digit required) unless --lenient. Exit 3 if any is invalid.",
+	 0, 1 << 30, cmd_vin},
 	{"version", "version", "Print the version.", 0, 0, cmd_version},
 	{"help", "help [COMMAND]", "Show help for all commands or one.", 0, 1, cmd_help},
 };
@@ -370,7 +390,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	config_init(&app.cfg);
-	if (c->run == cmd_staff)
+	if (c->run == cmd_staff || c->run == cmd_vin)
 		argc = 2 + take_own_flags(argc - 2, argv + 2);
 	int nargs = 0;
 	bool help = false;

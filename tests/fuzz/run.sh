@@ -18,12 +18,14 @@ common="src/mem.c src/buf.c src/assets.c build/gen/assets_data.c"
 declare -A seeds=(
 	[profile]="profiles tests/profiles tests/profiles/broken"
 	[text]="templates tests/fuzz/corpus/text"
+	[vin]="tests/fuzz/corpus/vin"
 )
 declare -A sources=(
 	[profile]="src/policy.c src/policy_load.c"
 	[text]="src/validate.c src/tpl.c"
+	[vin]="src/vin.c src/vin_wmi.c src/vin_cli.c"
 )
-for name in profile text; do
+for name in profile text vin; do
 	bin="$out/fuzz_$name"
 	# shellcheck disable=SC2086
 	if ! clang $CFLAGS -o "$bin" "tests/fuzz/fuzz_$name.c" $common ${sources[$name]} $LIBS 2>"$out/$name.build.log"; then
