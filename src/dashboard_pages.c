@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "buf.h"
+#include "garage.h"
 #include "members.h"
 #include "pages.h"
 #include "policy.h"
@@ -72,6 +73,7 @@ static void me_render(struct req *r, int status)
 	}
 	json_t *data = page_form_values(r, page_data(r, "Your data"));
 	json_object_set_new(data, "csrf_token", json_string(s.csrf));
+	json_object_set_new(data, "garage", json_boolean(garage_offered()));
 	const char *done = req_param(r, "done");
 	for (size_t i = 0; done && i < sizeof(done_messages) / sizeof(done_messages[0]); i++)
 		if (strcmp(done, done_messages[i].done) == 0)

@@ -12,6 +12,7 @@
 #include "app.h"
 #include "broker.h"
 #include "crypto.h"
+#include "garage.h"
 #include "log.h"
 #include "mem.h"
 #include "password.h"
@@ -673,6 +674,8 @@ void members_api_export(struct req *r)
 	struct store_conn *c = store_acquire(app.store);
 	json_t *data = load_record(c, s.member);
 	json_t *consents = json_array(), *accesses = json_array();
+	json_t *vehicles = garage_of(c, s.member);
+	bool verified_owner = garage_verified_owner(c, s.member);
 	struct store_val id[] = {SV_INT(s.member)};
 	store_exec(c, SQL_CONSENTS, id, 1, consent_cb, consents);
 	store_exec(c, SQL_ACCESSES, id, 1, access_cb, accesses);
@@ -680,6 +683,7 @@ void members_api_export(struct req *r)
 	if (!data) {
 		json_decref(consents);
 		json_decref(accesses);
+		json_decref(vehicles);
 		resp_error(r, 404, "not_found", "No such account.", NULL);
 		return;
 	}
@@ -698,10 +702,11 @@ void members_api_export(struct req *r)
 	}
 	json_decref(data);
 	resp_header(r, "Content-Disposition", "attachment; filename=\"my-data.json\"");
-	resp_json(r, 200, json_pack("{s:I,s:s,s:i,s:o,s:o,s:o,s:o,s:[]}", "id", (json_int_t)s.member,
-				    "profile", p->name, "profile_version", p->version, "items", items,
-				    "consents", consents, "staff_accesses", accesses, "handovers",
-				    json_array(), "visits"));
+	resp_json(r, 200, json_pack("{s:I,s:s,s:i,s:o,s:o,s:o,s:o,s:[],s:o,s:b}", "id",
+				    (json_int_t)s.member, "profile", p->name, "profile_version",
+				    p->version, "items", items, "consents", consents, "staff_accesses",
+				    accesses, "handovers", json_array(), "visits", "vehicles", vehicles,
+				    "verified_owner", verified_owner));
 }
 
 /*
@@ -719,7 +724,7 @@ void members_api_close(struct req *r)
 	struct store_val id[] = {SV_INT(s.member)};
 	struct store_conn *c = store_acquire(app.store);
 	bool ok = store_begin(c) == 0 && store_exec(c, SQL_SESSIONS_END, id, 1, NULL, NULL) >= 0 &&
-		  remember_forget_member(c, s.member) == 0 &&
+		  remember_forget_member(c, s.member) == 0 && garage_forget_member(c, s.member) == 0 &&
 		  store_exec(c, SQL_MEMBER_DELETE, id, 1, NULL, NULL) == 1 &&
 		  broker_subject_erase(c, s.member) == 0 && store_commit(c) == 0;
 	if (!ok)

@@ -8,6 +8,8 @@
 #include "contact.h"
 #include "contact_staff.h"
 #include "dashboard_pages.h"
+#include "garage.h"
+#include "garage_pages.h"
 #include "remember.h"
 #include "members.h"
 #include "pages.h"
@@ -200,6 +202,52 @@ static const struct param_spec close_form_params[] = {
 	{0},
 };
 
+static const struct param_spec vehicle_params[] = {
+	{"vin", PARAM_BODY | PARAM_REQUIRED, 64, valid_vin_input},
+	{"serial_numbers", PARAM_BODY, 200, valid_line},
+	{"nickname", PARAM_BODY, 60, valid_line},
+	{"model", PARAM_BODY, 60, valid_line},
+	{"year", PARAM_BODY, 4, valid_year},
+	{"colour", PARAM_BODY, 40, valid_line},
+	{"public", PARAM_BODY | PARAM_JSON_BOOL, 5, NULL},
+	{0},
+};
+
+static const struct param_spec vehicle_id_params[] = {
+	{"id", PARAM_PATH, 20, valid_uint},
+	{0},
+};
+
+static const struct param_spec decide_params[] = {
+	{"id", PARAM_PATH, 20, valid_uint},
+	{"decision", PARAM_BODY | PARAM_REQUIRED, 6, valid_decision},
+	{"csrf_token", PARAM_BODY, 64, valid_token},
+	{0},
+};
+
+static const struct param_spec garage_page_params[] = {
+	{"done", PARAM_QUERY, 16, valid_token},
+	{0},
+};
+
+static const struct param_spec vehicle_form_params[] = {
+	{"csrf_token", PARAM_BODY, 64, valid_token},
+	{"vin", PARAM_BODY | PARAM_REQUIRED, 64, valid_vin_input},
+	{"serial_numbers", PARAM_BODY, 200, valid_line},
+	{"nickname", PARAM_BODY, 60, valid_line},
+	{"model", PARAM_BODY, 60, valid_line},
+	{"year", PARAM_BODY, 4, valid_year},
+	{"colour", PARAM_BODY, 40, valid_line},
+	{"public", PARAM_BODY, 1, valid_uint},
+	{0},
+};
+
+static const struct param_spec vehicle_remove_params[] = {
+	{"csrf_token", PARAM_BODY, 64, valid_token},
+	{"id", PARAM_BODY | PARAM_REQUIRED, 20, valid_uint},
+	{0},
+};
+
 #define KiB 1024
 
 struct route routes[] = {
@@ -272,6 +320,18 @@ struct route routes[] = {
 	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, id_form_params, NULL, 0},
 	{HTTP_POST, "/me/devices/forget", dashboard_device_forget_post, BODY_FORM, 4 * KiB,
 	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, id_form_params, NULL, 0},
+	{HTTP_GET, "/me/garage", garage_page, BODY_NONE, 0, ROUTE_PERSONAL, garage_page_params, NULL,
+	 0},
+	{HTTP_POST, "/me/garage", garage_add_post, BODY_FORM, 8 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, vehicle_form_params, NULL, 0},
+	{HTTP_POST, "/me/garage/remove", garage_remove_post, BODY_FORM, 4 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, vehicle_remove_params, NULL, 0},
+	{HTTP_GET, "/staff/reviews", garage_reviews_page, BODY_NONE, 0, ROUTE_PERSONAL, NULL, NULL,
+	 0},
+	{HTTP_GET, "/staff/reviews/:id", garage_review_page, BODY_NONE, 0, ROUTE_PERSONAL,
+	 vehicle_id_params, NULL, 0},
+	{HTTP_POST, "/staff/reviews/:id/decide", garage_decide_post, BODY_FORM, 4 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, decide_params, NULL, 0},
 	{HTTP_GET, "/me/close", dashboard_close_page, BODY_NONE, 0, ROUTE_PERSONAL, NULL, NULL, 0},
 	{HTTP_POST, "/me/close", dashboard_close_post, BODY_FORM, 4 * KiB,
 	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, close_form_params, NULL, 0},
@@ -305,6 +365,18 @@ struct route routes[] = {
 	 ROUTE_API | ROUTE_PERSONAL, NULL, NULL, 0},
 	{HTTP_DELETE, "/api/v1/me/devices/:id", remember_api_forget, BODY_NONE, 0,
 	 ROUTE_API | ROUTE_PERSONAL, device_id_params, NULL, 0},
+	{HTTP_GET, "/api/v1/me/vehicles", garage_api_list, BODY_NONE, 0, ROUTE_API | ROUTE_PERSONAL,
+	 NULL, NULL, 0},
+	{HTTP_POST, "/api/v1/me/vehicles", garage_api_add, BODY_JSON, 4 * KiB,
+	 ROUTE_API | ROUTE_PERSONAL, vehicle_params, NULL, 0},
+	{HTTP_DELETE, "/api/v1/me/vehicles/:id", garage_api_remove, BODY_NONE, 0,
+	 ROUTE_API | ROUTE_PERSONAL, vehicle_id_params, NULL, 0},
+	{HTTP_GET, "/api/v1/staff/reviews", garage_api_reviews, BODY_NONE, 0,
+	 ROUTE_API | ROUTE_PERSONAL, NULL, NULL, 0},
+	{HTTP_GET, "/api/v1/staff/reviews/:id", garage_api_review, BODY_NONE, 0,
+	 ROUTE_API | ROUTE_PERSONAL, vehicle_id_params, NULL, 0},
+	{HTTP_POST, "/api/v1/staff/reviews/:id", garage_api_decide, BODY_JSON, 4 * KiB,
+	 ROUTE_API | ROUTE_PERSONAL, decide_params, NULL, 0},
 	{HTTP_GET, "/api/v1/me/export", members_api_export, BODY_NONE, 0, ROUTE_API | ROUTE_PERSONAL,
 	 NULL, NULL, 0},
 	{HTTP_POST, "/api/v1/contact", contact_api_create, BODY_JSON, 64 * KiB,

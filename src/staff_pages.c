@@ -20,6 +20,7 @@ static const struct {
 } tools[] = {
 	{"/staff/members", "Look up a member's account", {"account", "insider_account", "security"}},
 	{"/staff/messages", "Answer messages", {"answering_messages"}},
+	{"/staff/reviews", "Check ownership claims", {"ownership_verification"}},
 };
 
 static bool tool_allowed(const char *role, const char *const *purposes)

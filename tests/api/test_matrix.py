@@ -65,6 +65,20 @@ ROUTES = {
     "POST /me/sessions/end": (MEMBER, "/me/sessions/end", {"form": {"id": "{session_id}"}}),
     "POST /me/devices/forget": (MEMBER, "/me/devices/forget", {"form": {"unused": "1"}}),
     "GET /me/close": (MEMBER, "/me/close", None),
+    "GET /me/garage": (MEMBER, "/me/garage", None),
+    "POST /me/garage": (MEMBER, "/me/garage", {"form": {"vin": "WMWRE33536TJ12345"}}),
+    "POST /me/garage/remove": (MEMBER, "/me/garage/remove", {"form": {"id": "{vehicle_id}"}}),
+    "GET /api/v1/me/vehicles": (MEMBER, "/api/v1/me/vehicles", None),
+    "POST /api/v1/me/vehicles": (MEMBER, "/api/v1/me/vehicles", {"json": {"vin": "WMWRE33536TJ12345"}}),
+    "DELETE /api/v1/me/vehicles/:id": (MEMBER, "/api/v1/me/vehicles/{vehicle_id}", None),
+    "GET /staff/reviews": (STAFF, "/staff/reviews", None),
+    "GET /staff/reviews/:id": (STAFF, "/staff/reviews/{vehicle_id}", None),
+    "POST /staff/reviews/:id/decide": (STAFF, "/staff/reviews/{vehicle_id}/decide",
+                                       {"form": {"decision": "verify"}}),
+    "GET /api/v1/staff/reviews": (STAFF, "/api/v1/staff/reviews", None),
+    "GET /api/v1/staff/reviews/:id": (STAFF, "/api/v1/staff/reviews/{vehicle_id}", None),
+    "POST /api/v1/staff/reviews/:id": (STAFF, "/api/v1/staff/reviews/{vehicle_id}",
+                                       {"json": {"decision": "verify"}}),
     "POST /me/close": (MEMBER, "/me/close", {"form": {"confirm": "close"}}),
     # staff routes
     "GET /staff": (STAFF, "/staff", None),
@@ -113,6 +127,11 @@ def member(server):
     s.person = p
     sessions = s.get(server.url("/api/v1/me/sessions"), timeout=10).json()["sessions"]
     s.session_id = sessions[0]["id"]
+    # A car whose claim waits for review: a row every garage route can name.
+    r = s.post(server.url("/api/v1/me/vehicles"), headers={"X-CSRF-Token": s.csrf}, timeout=10,
+               json={"vin": "WMWRE33536TJ12345"})
+    assert r.status_code == 201, r.text
+    s.vehicle_id = r.json()["id"]
     return s
 
 
@@ -154,12 +173,15 @@ def still_intact(server, m):
     consents = m.get(server.url("/api/v1/me/consents"), timeout=10).json()["consents"]
     news = [c for c in consents if c["purpose"] == "member_news"]
     assert news and news[0]["on"] is False
+    cars = m.get(server.url("/api/v1/me/vehicles"), timeout=10).json()["vehicles"]
+    assert [c["id"] for c in cars] == [m.vehicle_id]
 
 
 def test_anonymous_and_wrong_kind_of_session_reach_nothing(server):
     victim = member(server)
     fmt = {"session_id": victim.session_id, "member_id": victim.member_id,
-           "email": victim.person["email"], "message_id": contact_message(server)}
+           "email": victim.person["email"], "message_id": contact_message(server),
+           "vehicle_id": victim.vehicle_id}
     staff = staff_client(server, "admin")
     other_member = member(server)
     for key, (kind, path, _) in ROUTES.items():
@@ -180,7 +202,7 @@ def test_anonymous_and_wrong_kind_of_session_reach_nothing(server):
 def test_no_state_change_without_the_csrf_token(server):
     m = member(server)
     fmt = {"session_id": m.session_id, "member_id": m.member_id, "email": m.person["email"],
-           "message_id": contact_message(server)}
+           "message_id": contact_message(server), "vehicle_id": m.vehicle_id}
     for key, (kind, _, _) in ROUTES.items():
         method = key.split(" ", 1)[0]
         if kind != MEMBER or method == "GET":
@@ -202,7 +224,7 @@ def test_no_state_change_without_the_csrf_token(server):
 def test_member_a_cannot_read_or_change_member_b(server):
     a, b = member(server), member(server)
     fmt = {"session_id": b.session_id, "member_id": b.member_id, "email": b.person["email"],
-           "message_id": contact_message(server)}
+           "message_id": contact_message(server), "vehicle_id": b.vehicle_id}
     for key, (kind, _, _) in ROUTES.items():
         if kind != MEMBER or key in ("DELETE /api/v1/me", "POST /signout", "POST /api/v1/signout",
                                      "POST /me/close"):

@@ -1,7 +1,8 @@
 // Shared by the browser tests: start ./glovebox on a free port with a
 // temporary data directory, and launch Debian's Chromium through
 // playwright-core. Everything started here is stopped by stop().
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,29 +25,35 @@ function freePort() {
   });
 }
 
+// The binary under test: GLOVEBOX_BIN (relative to the checkout), else ./glovebox.
+export const binary = join(root, process.env.GLOVEBOX_BIN || 'glovebox');
+
 export async function startGlovebox(extra = []) {
   const port = await freePort();
   const data = mkdtempSync(join(tmpdir(), 'gb-browser-'));
-  const proc = spawn(join(root, 'glovebox'),
+  const proc = spawn(binary,
     ['serve', '--listen', `127.0.0.1:${port}`, '--data', data, '--log-file', join(data, 'log'), ...extra],
     { stdio: 'ignore' });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
+  let up = false;
+  for (let i = 0; i < 400 && !up && proc.exitCode === null; i++) {
     try {
-      const r = await fetch(base + '/healthz');
-      if (r.ok) break;
+      up = (await fetch(base + '/healthz')).ok;
     } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 50));
+    if (!up) await new Promise((r) => setTimeout(r, 50));
   }
-  return {
-    base,
-    data,
-    async stop() {
+  const stop = async () => {
+    if (proc.exitCode === null) {
       proc.kill('SIGTERM');
       await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
-      rmSync(data, { recursive: true, force: true });
-    },
+    }
+    rmSync(data, { recursive: true, force: true });
   };
+  if (!up) {
+    await stop();
+    throw new Error(`glovebox did not answer ${base}/healthz (exit ${proc.exitCode})`);
+  }
+  return { base, data, extra, stop };
 }
 
 export async function launch() {
@@ -55,4 +62,41 @@ export async function launch() {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+// Runs a glovebox command against a started server's data directory; its stdout.
+export function cli(server, ...args) {
+  const out = spawnSync(binary, [...args, '--data', server.data,
+    '--log-file', join(server.data, 'cli.log'), ...(server.extra ?? [])], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`glovebox ${args.join(' ')}: ${out.stderr}`);
+  return out.stdout;
+}
+
+// RFC 6238 (SHA-1, 30 s, 6 digits), written here independently of the server.
+export function totp(secret, at = Date.now() / 1000) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secret) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const off = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1e6).padStart(6, '0');
+}
+
+// A staff member of role, enrolled through the API; signs a browser page in.
+export async function staffSignIn(server, page, role, email) {
+  const token = cli(server, 'staff', 'add', email, '--role', role).match(/shown once\): (\S+)/)[1];
+  const post = (path, body) => fetch(server.base + path, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await post('/api/v1/staff/enrol', { token, password: 'quiet harbour lamp 42' });
+  const { totp_secret: secret } = await r.json();
+  await post('/api/v1/staff/enrol/confirm', { token, code: totp(secret) });
+  await page.goto(server.base + '/staff/signin');
+  await page.fill('#email', email);
+  await page.fill('#password', 'quiet harbour lamp 42');
+  await page.fill('#code', totp(secret, Date.now() / 1000 + 30));
+  await page.click('button[type=submit]');
+  await page.waitForURL(server.base + '/staff');
 }

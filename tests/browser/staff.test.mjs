@@ -5,12 +5,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
-import { startGlovebox, launch, artifacts, root } from './helpers.mjs';
+import { startGlovebox, launch, artifacts, cli as cliOf, totp } from './helpers.mjs';
 
 let server;
 let browser;
+const cli = (...args) => cliOf(server, ...args);
 
 before(async () => {
   server = await startGlovebox();
@@ -21,26 +21,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-function cli(...args) {
-  const out = spawnSync(join(root, 'glovebox'), [...args, '--data', server.data,
-    '--log-file', join(server.data, 'cli.log')], { encoding: 'utf8' });
-  assert.equal(out.status, 0, out.stderr);
-  return out.stdout;
-}
-
-// RFC 6238, written here independently of the server.
-function totp(secret, at = Date.now() / 1000) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of secret) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const off = mac[mac.length - 1] & 15;
-  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1e6).padStart(6, '0');
-}
 
 for (const javaScriptEnabled of [true, false]) {
   const mode = javaScriptEnabled ? 'js' : 'nojs';
