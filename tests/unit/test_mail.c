@@ -1,0 +1,142 @@
+/*
+ * Unit tests for mail_msg.c: header injection refused in every field a
+ * person types, RFC 2047 words for non-ASCII (no line over 76, no character
+ * split), quoted-printable bodies (line length, a lone dot, trailing space),
+ * and the multipart layout.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "crypto.h"
+#include "mail_msg.h"
+
+static struct mail base(void)
+{
+	struct mail m = {.from_name = "North American Motoring", .from_addr = "club@example.org",
+			 .to_name = "Ann Driver", .to_addr = "ann@example.org",
+			 .subject = "Re: club run", .text = "Hello Ann,\nsee you at nine.\n",
+			 .domain = "example.org"};
+	return m;
+}
+
+static const char *build(const struct mail *m, struct buf *out)
+{
+	char id[128];
+	return mail_build(m, out, id, sizeof(id));
+}
+
+static void assert_lines_at_most(const char *s, size_t n, size_t max)
+{
+	size_t col = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n') {
+			assert_true(i > 0 && s[i - 1] == '\r');   /* CRLF only */
+			col = 0;
+		} else if (s[i] != '\r') {
+			col++;
+			assert_true(col <= max);
+		}
+	}
+}
+
+static void test_injection_refused(void **state)
+{
+	struct buf out;
+	buf_init(&out, 0);
+	struct mail m = base();
+	m.subject = "Hi\r\nBcc: victim@example.org";
+	assert_non_null(build(&m, &out));
+	m = base();
+	m.to_name = "Ann\nBcc: x@example.org";
+	assert_non_null(build(&m, &out));
+	m = base();
+	m.from_name = "Club\r";
+	assert_non_null(build(&m, &out));
+	m = base();
+	m.to_addr = "ann@example.org>\r\nBcc: x@example.org";
+	assert_non_null(build(&m, &out));
+	m = base();
+	m.to_addr = "not an address";
+	assert_non_null(build(&m, &out));
+	m = base();
+	m.extra[0] = (struct mail_header){"List-Unsubscribe", "<https://x>\r\nBcc: y"};
+	m.nextra = 1;
+	assert_non_null(build(&m, &out));
+	m = base();
+	assert_null(build(&m, &out));
+	buf_putc(&out, '\0');
+	assert_null(strstr(out.data, "Bcc"));
+	assert_non_null(strstr(out.data, "To: \"Ann Driver\" <ann@example.org>\r\n"));
+	assert_non_null(strstr(out.data, "Subject: Re: club run\r\n"));
+	assert_non_null(strstr(out.data, "Message-ID: <"));
+	buf_release(&out);
+}
+
+static void test_encoded_words(void **state)
+{
+	struct buf out;
+	buf_init(&out, 0);
+	mail_encode_words(&out, "Grüße aus München");
+	buf_putc(&out, '\0');
+	assert_string_equal(out.data, "=?UTF-8?B?R3LDvMOfZSBhdXMgTcO8bmNoZW4=?=");
+	buf_reset(&out);
+	/* Long text folds into several words, each line within 76 characters. */
+	mail_encode_words(&out, "Überraschung für alle Mitglieder des Clubs: die große Ausfahrt im "
+				"Frühling führt über die Alpen nach Österreich und zurück");
+	assert_lines_at_most(out.data, out.len, 76);
+	buf_putc(&out, '\0');
+	assert_non_null(strstr(out.data, "?=\r\n =?UTF-8?B?"));
+	buf_release(&out);
+}
+
+static void test_quoted_printable(void **state)
+{
+	struct buf out;
+	buf_init(&out, 0);
+	mail_quoted_printable(&out, "a = b\n.\nend with space \n"
+				    "0123456789012345678901234567890123456789012345678901234567890123456789"
+				    "0123456789012345678901234567890123456789\nnaïve\n");
+	assert_lines_at_most(out.data, out.len, 76);
+	buf_putc(&out, '\0');
+	assert_non_null(strstr(out.data, "a =3D b\r\n"));
+	assert_non_null(strstr(out.data, "\r\n=2E\r\n"));        /* a lone dot */
+	assert_non_null(strstr(out.data, "space=20\r\n"));       /* trailing space kept */
+	assert_non_null(strstr(out.data, "=\r\n"));              /* soft break in the long line */
+	assert_non_null(strstr(out.data, "na=C3=AFve"));
+	buf_release(&out);
+}
+
+static void test_multipart(void **state)
+{
+	struct buf out;
+	buf_init(&out, 0);
+	struct mail m = base();
+	m.html = "<p>Hello Ann</p>";
+	m.subject = "Ausfahrt im Frühling";
+	assert_null(build(&m, &out));
+	assert_lines_at_most(out.data, out.len, 998);
+	buf_putc(&out, '\0');
+	assert_non_null(strstr(out.data, "Subject: =?UTF-8?B?"));
+	assert_non_null(strstr(out.data, "Content-Type: multipart/alternative; boundary=\""));
+	assert_non_null(strstr(out.data, "Content-Type: text/plain; charset=UTF-8"));
+	assert_non_null(strstr(out.data, "Content-Type: text/html; charset=UTF-8"));
+	assert_non_null(strstr(out.data, "--\r\n"));
+	buf_release(&out);
+}
+
+int main(void)
+{
+	crypto_init();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_injection_refused),
+		cmocka_unit_test(test_encoded_words),
+		cmocka_unit_test(test_quoted_printable),
+		cmocka_unit_test(test_multipart),
+	};
+	return cmocka_run_group_tests_name("mail", tests, NULL, NULL);
+}
