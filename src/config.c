@@ -42,6 +42,13 @@ static const struct directive directives[] = {
 	D("signin-per-minute", DT_LONG, signin_per_minute, "6", "sign-in attempts per client address and minute"),
 	D("signin-per-hour", DT_LONG, signin_per_hour, "30", "sign-in attempts per client address and hour"),
 	D("behind-tls", DT_BOOL, behind_tls, "false", "the site is served over HTTPS (Secure, __Host- cookies)"),
+	D("smtp-url", DT_STRING, smtp_url, "", "mail relay: smtp://HOST:PORT or smtps://...; empty: mail waits in the outbox"),
+	D("smtp-user", DT_STRING, smtp_user, "", "SMTP user name (empty: no authentication)"),
+	D("smtp-password", DT_STRING, smtp_password, "", "SMTP password (prefer GLOVEBOX_SMTP_PASSWORD)"),
+	D("mail-from", DT_STRING, mail_from, "noreply@glovebox.invalid", "the sender address of every message (set your own)"),
+	D("mail-max-attempts", DT_LONG, mail_max_attempts, "8", "delivery attempts before a message fails for good"),
+	D("mail-retry-seconds", DT_LONG, mail_retry_seconds, "30", "pause before the first retry; it doubles with each, up to an hour"),
+	D("mail-interval", DT_LONG, mail_interval, "1", "seconds between outbox passes (0: no delivery in this process)"),
 };
 
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))

@@ -29,6 +29,13 @@ struct config {
 	long signin_per_minute;  /* sign-in attempts per client address */
 	long signin_per_hour;
 	bool behind_tls;         /* served over TLS (directly or by a proxy) */
+	char *smtp_url;          /* empty: no delivery */
+	char *smtp_user;
+	char *smtp_password;
+	char *mail_from;
+	long mail_max_attempts;
+	long mail_retry_seconds; /* first retry pause, doubling */
+	long mail_interval;      /* seconds between outbox passes; 0: none */
 };
 
 /* Fills c with defaults. */

@@ -11,12 +11,15 @@
 #include "app.h"
 #include "broker.h"
 #include "buf.h"
+#include "crypto.h"
 #include "log.h"
+#include "mail_msg.h"
 #include "mem.h"
 #include "pages.h"
 #include "policy.h"
 #include "staff.h"
 #include "staff_pages.h"
+#include "outbox.h"
 #include "store.h"
 
 #define CONTACT_POINT "contact"
@@ -204,6 +207,56 @@ out:
 	message_release(&m);
 }
 
+/* Opens one sealed column of the message into a malloc'd string. */
+static char *column_text(const struct broker_grant *g, const struct message *m, size_t i)
+{
+	char *plain, *out = NULL;
+	size_t len;
+	if (m->col[i].p && broker_read(g, column_category[i], "contact_messages", columns[i], m->id,
+				       m->col[i].p, m->col[i].n, &plain, &len) == 0) {
+		out = xstrndup(plain, len);
+		broker_plain_free(plain, len);
+	}
+	return out;
+}
+
+/* Queues the answer to the return address (NAM07: used for nothing else). */
+static int queue_answer(struct store_conn *c, const struct broker_grant *g,
+			const struct message *m, const char *answer)
+{
+	char *to = column_text(g, m, 0), *topic = column_text(g, m, 1);
+	struct buf subject, text, msg;
+	char message_id[128];
+	int rc = -1;
+	buf_init(&subject, 0);
+	buf_init(&text, 0);
+	buf_init(&msg, 0);
+	buf_printf(&subject, "Re: %s", topic ? topic : "your message");
+	buf_printf(&text, "%s\n\n-- \n%s\n", answer, app.site_name ? app.site_name : "");
+	const char *at = strchr(app.cfg.mail_from, '@');
+	struct mail mail = {.from_name = app.site_name, .from_addr = app.cfg.mail_from,
+			    .to_addr = to, .subject = subject.data, .text = text.data,
+			    .domain = at ? at + 1 : "localhost"};
+	const char *why = to ? mail_build(&mail, &msg, message_id, sizeof(message_id))
+			     : "no return address";
+	if (why) {
+		log_warn("contact answer not queued: %s", why);
+	} else {
+		struct outbox_item item = {desk_purpose(), CAT_ADDRESS, CAT_MESSAGE, to,
+					   msg.data, msg.len, message_id};
+		rc = outbox_enqueue(c, g, &item);
+	}
+	if (to)
+		crypto_wipe(to, strlen(to));
+	free(to);
+	free(topic);
+	buf_release(&subject);
+	buf_release(&text);
+	crypto_wipe(msg.data, msg.len);
+	buf_release(&msg);
+	return rc;
+}
+
 /*
  * POST /api/v1/staff/messages/:id/answer {"answer"}: seals the answer with
  * the message and marks it answered, which starts the retention clock.
@@ -246,7 +299,8 @@ void contact_staff_api_answer(struct req *r)
 		resp_error(r, 409, "already_answered", "This message has been answered.", NULL);
 		goto rollback;
 	}
-	if (n != 1 || store_commit(c) != 0)
+	/* The answer leaves with the change, or not at all. */
+	if (n != 1 || queue_answer(c, g, &m, answer) != 0 || store_commit(c) != 0)
 		goto fail;
 	log_info("a contact message was answered");
 	resp_json(r, 200, json_pack("{s:I,s:I}", "id", (json_int_t)m.id, "answered_at",

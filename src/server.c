@@ -14,6 +14,7 @@
 #include "log.h"
 #include "pages.h"
 #include "privacy.h"
+#include "outbox.h"
 #include "retention.h"
 #include "route.h"
 #include "store.h"
@@ -64,6 +65,8 @@ int server_run(void)
 	log_buffering_start();
 	if (retention_start((unsigned)app.cfg.retention_interval) != 0)
 		log_warn("the retention pass could not be started");
+	if (outbox_start() != 0)
+		log_warn("mail delivery could not be started");
 	log_info("glovebox listening on http://%s (%u threads, store %s)", app.cfg.listen, threads,
 		 store_engine_of(app.store) == STORE_SQLITE ? "sqlite" : "postgres");
 	int sig = 0;
@@ -73,6 +76,7 @@ int server_run(void)
 out:
 	http_stop(http);
 	retention_stop();
+	outbox_stop();
 	log_buffering_stop();
 	if (app.tpl)
 		tpl_set_free(app.tpl);

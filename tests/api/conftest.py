@@ -407,3 +407,59 @@ def staff_signin(server, staff, session=None):
 def staff_client(server, role):
     """A requests.Session signed in as a new staff member of that role."""
     return staff_signin(server, make_staff(server, role))
+
+
+class SMTPSink:
+    """A real SMTP listener (aiosmtpd) on 127.0.0.1 that keeps what it
+    receives: .messages is a list of (mail_from, rcpt_tos, bytes). It can be
+    stopped and started again on the same port."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.messages = []
+        self.controller = None
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                sink.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
+                                      envelope.original_content or envelope.content))
+                return "250 OK"
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    def url(self):
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def wait(self, n, timeout=30):
+        """Waits until n messages have arrived; returns them."""
+        deadline = time.time() + timeout
+        while len(self.messages) < n and time.time() < deadline:
+            time.sleep(0.05)
+        return self.messages
+
+
+@pytest.fixture
+def smtp_sink():
+    s = SMTPSink().start()
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+def mail_flags(sink):
+    """The flags that send a server's mail to sink, quickly retried."""
+    return ["--smtp-url", sink.url(), "--mail-from", "club@example.org",
+            "--mail-interval", "1", "--mail-retry-seconds", "1"]

@@ -1,0 +1,250 @@
+/*
+ * outbox: queueing and delivery (see outbox.h).
+ */
+#include "outbox.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "broker.h"
+#include "crypto.h"
+#include "log.h"
+#include "mem.h"
+#include "smtp.h"
+#include "store.h"
+#include "ticker.h"
+
+#define CLAIM_BATCH 20
+#define STALE_CLAIM_SECONDS 300
+#define LAST_RETRY_SECONDS 3600
+
+static const char SQL_INSERT[] =
+	"INSERT INTO outbox (id, subject_id, purpose, address_category, content_category, recipient, "
+	"message, message_id, status, attempts, next_attempt_at, created_at) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, $9, $9)";
+static const char SQL_RECLAIM[] =
+	"UPDATE outbox SET status = 'queued', claimed_by = NULL WHERE status = 'sending' "
+	"AND claimed_at < $1";
+static const char SQL_CLAIM[] =
+	"UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_at = $2 WHERE id IN "
+	"(SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $2 "
+	"ORDER BY next_attempt_at LIMIT 20)";
+/* On PostgreSQL, processes claiming at once skip each other's rows. */
+static const char SQL_CLAIM_PG[] =
+	"UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_at = $2 WHERE id IN "
+	"(SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $2 "
+	"ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)";
+static const char SQL_CLAIMED[] =
+	"SELECT id, subject_id, purpose, address_category, content_category, recipient, message, "
+	"attempts FROM outbox WHERE claimed_by = $1 AND status = 'sending'";
+static const char SQL_DONE[] = "DELETE FROM outbox WHERE id = $1 AND claimed_by = $2";
+static const char SQL_LATER[] =
+	"UPDATE outbox SET status = 'queued', attempts = attempts + 1, next_attempt_at = $2, "
+	"claimed_by = NULL, last_error = $3 WHERE id = $1 AND claimed_by = $4";
+static const char SQL_COUNTER[] =
+	"INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) "
+	"DO UPDATE SET value = counters.value + 1";
+
+int outbox_enqueue(struct store_conn *c, const struct broker_grant *g, const struct outbox_item *m)
+{
+	int64_t id = crypto_random_id(), now = (int64_t)time(NULL);
+	unsigned char *to = NULL, *msg = NULL;
+	size_t to_len = 0, msg_len = 0;
+	int rc = -1;
+	if (broker_seal(g, m->address_category, "outbox", "recipient", id, m->to, strlen(m->to), &to,
+			&to_len) == 0 &&
+	    broker_seal(g, m->content_category, "outbox", "message", id, m->message, m->len, &msg,
+			&msg_len) == 0) {
+		struct store_val row[] = {SV_INT(id),
+					  SV_INT(broker_grant_subject(g)),
+					  SV_TEXT(m->purpose),
+					  SV_TEXT(m->address_category),
+					  SV_TEXT(m->content_category),
+					  SV_BLOB(to, to_len),
+					  SV_BLOB(msg, msg_len),
+					  SV_TEXT(m->message_id),
+					  SV_INT(now)};
+		rc = store_exec(c, SQL_INSERT, row, 9, NULL, NULL) < 0 ? -1 : 0;
+	}
+	free(to);
+	free(msg);
+	return rc;
+}
+
+/* ---- delivery ---- */
+
+struct due {
+	int64_t id, subject, attempts;
+	char purpose[64], address_category[64], content_category[64];
+	unsigned char *to, *msg;
+	size_t to_len, msg_len;
+};
+
+struct batch {
+	struct due items[CLAIM_BATCH];
+	size_t n;
+};
+
+static void text_copy(char *out, size_t n, const struct store_val *v)
+{
+	snprintf(out, n, "%s", v->type == STORE_TEXT ? (const char *)v->p : "");
+}
+
+static unsigned char *blob_copy(const struct store_val *v, size_t *n)
+{
+	*n = 0;
+	if (v->type != STORE_BLOB)
+		return NULL;
+	unsigned char *p = xmalloc(v->n ? v->n : 1);
+	memcpy(p, v->p, v->n);
+	*n = v->n;
+	return p;
+}
+
+static int due_cb(void *ctx, const struct store_row *row)
+{
+	struct batch *b = ctx;
+	if (b->n >= CLAIM_BATCH)
+		return 1;
+	struct due *d = &b->items[b->n++];
+	d->id = row->cols[0].i;
+	d->subject = row->cols[1].i;
+	text_copy(d->purpose, sizeof(d->purpose), &row->cols[2]);
+	text_copy(d->address_category, sizeof(d->address_category), &row->cols[3]);
+	text_copy(d->content_category, sizeof(d->content_category), &row->cols[4]);
+	d->to = blob_copy(&row->cols[5], &d->to_len);
+	d->msg = blob_copy(&row->cols[6], &d->msg_len);
+	d->attempts = row->cols[7].i;
+	return 0;
+}
+
+static void count(const char *name)
+{
+	struct store_val v[] = {SV_TEXT(name)};
+	store_query(app.store, SQL_COUNTER, v, 1, NULL, NULL);
+}
+
+static int64_t backoff(int64_t attempts)
+{
+	int64_t s = app.cfg.mail_retry_seconds > 0 ? app.cfg.mail_retry_seconds : 1;
+	for (int64_t i = 0; i < attempts && s < LAST_RETRY_SECONDS; i++)
+		s *= 2;
+	return s > LAST_RETRY_SECONDS ? LAST_RETRY_SECONDS : s;
+}
+
+static struct smtp *relay;     /* used by the delivery pass only, one at a time */
+
+/* Opens, sends and settles one claimed message. True when delivered. */
+static bool deliver(struct due *d, const char *claim)
+{
+	const char *cats[] = {d->address_category, d->content_category};
+	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
+	struct broker_use use = {&system, d->subject, d->purpose, cats, 2, "send"};
+	struct broker_grant *g = NULL;
+	enum decision_reason why;
+	char *to = NULL, *msg = NULL, err[160] = "";
+	size_t to_len = 0, msg_len = 0;
+	bool sent = false;
+	struct store_val done[] = {SV_INT(d->id), SV_TEXT(claim)};
+	struct store_conn *c = store_acquire(app.store);
+	bool opened = broker_open(c, &use, &g, &why) == 0 &&
+		      broker_read(g, d->address_category, "outbox", "recipient", d->id, d->to,
+				  d->to_len, &to, &to_len) == 0 &&
+		      broker_read(g, d->content_category, "outbox", "message", d->id, d->msg,
+				  d->msg_len, &msg, &msg_len) == 0;
+	store_release(c);
+	if (!opened) {
+		/* Erased since, or the purpose no longer allows it: never sent. */
+		store_query(app.store, SQL_DONE, done, 2, NULL, NULL);
+		count("mail_dropped");
+		log_info("outbox: a message was dropped: its recipient can no longer be reached");
+		goto out;
+	}
+	enum smtp_result r = smtp_send(relay, app.cfg.mail_from, to, msg, msg_len, err, sizeof(err));
+	if (r == SMTP_SENT) {
+		store_query(app.store, SQL_DONE, done, 2, NULL, NULL);
+		count("mail_sent");
+		sent = true;
+	} else if (r == SMTP_REFUSED || d->attempts + 1 >= app.cfg.mail_max_attempts) {
+		store_query(app.store, SQL_DONE, done, 2, NULL, NULL);
+		count(r == SMTP_REFUSED ? "mail_refused" : "mail_failed");
+		log_warn("outbox: a message failed for good: %s", err);
+	} else {
+		int64_t next = (int64_t)time(NULL) + backoff(d->attempts);
+		struct store_val later[] = {SV_INT(d->id), SV_INT(next), SV_TEXT(err), SV_TEXT(claim)};
+		store_query(app.store, SQL_LATER, later, 4, NULL, NULL);
+		log_info("outbox: delivery postponed: %s", err);
+	}
+out:
+	broker_grant_free(g);
+	if (to)
+		broker_plain_free(to, to_len);
+	if (msg)
+		broker_plain_free(msg, msg_len);
+	return sent;
+}
+
+int64_t outbox_pass(void)
+{
+	if (!*app.cfg.smtp_url)
+		return -1;
+	if (!relay)
+		relay = smtp_new(app.cfg.smtp_url, app.cfg.smtp_user, app.cfg.smtp_password);
+	if (!relay)
+		return -1;
+	int64_t now = (int64_t)time(NULL), sent = 0;
+	unsigned char rnd[12];
+	char claim[32];
+	crypto_random(rnd, sizeof(rnd));
+	crypto_hex(rnd, sizeof(rnd), claim);
+	struct store_val stale[] = {SV_INT(now - STALE_CLAIM_SECONDS)};
+	struct store_val take[] = {SV_TEXT(claim), SV_INT(now)};
+	struct store_val mine[] = {SV_TEXT(claim)};
+	const char *sql = store_engine_of(app.store) == STORE_POSTGRES ? SQL_CLAIM_PG : SQL_CLAIM;
+	struct batch b = {.n = 0};
+	if (store_query(app.store, SQL_RECLAIM, stale, 1, NULL, NULL) < 0 ||
+	    store_query(app.store, sql, take, 2, NULL, NULL) < 0 ||
+	    store_query(app.store, SQL_CLAIMED, mine, 1, due_cb, &b) < 0)
+		sent = -1;
+	for (size_t i = 0; i < b.n; i++) {
+		if (sent >= 0 && deliver(&b.items[i], claim))
+			sent++;
+		free(b.items[i].to);
+		free(b.items[i].msg);
+	}
+	return sent;
+}
+
+static struct ticker *worker;
+
+static void outbox_tick(void *arg)
+{
+	/* Until a pass finds nothing due, so a campaign does not wait a
+	 * whole interval between batches. */
+	int64_t n;
+	do
+		n = outbox_pass();
+	while (n > 0);
+}
+
+int outbox_start(void)
+{
+	if (!*app.cfg.smtp_url || app.cfg.mail_interval <= 0)
+		return 0;
+	if (smtp_global_init() != 0)
+		return -1;
+	worker = ticker_start((unsigned)app.cfg.mail_interval * 1000u, true, outbox_tick, NULL);
+	return worker ? 0 : -1;
+}
+
+void outbox_stop(void)
+{
+	ticker_stop(worker);
+	worker = NULL;
+	smtp_free(relay);
+	relay = NULL;
+}

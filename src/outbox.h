@@ -1,0 +1,45 @@
+/*
+ * outbox: mail waiting to leave, kept in the store so that every glovebox
+ * process sharing a database delivers it, each message once. A feature
+ * queues a message inside its own transaction (so a rolled-back change
+ * sends nothing); delivery passes in the server hand due messages to the
+ * relay (smtp.h), retry a relay that is down or says "later" with growing
+ * pauses, and give up after mail-max-attempts or at a permanent refusal.
+ * Sealing and opening go through the broker under the message's purpose:
+ * a message to someone erased since is dropped unread.
+ */
+#ifndef GLOVEBOX_OUTBOX_H
+#define GLOVEBOX_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store_conn;
+struct broker_grant;
+
+struct outbox_item {
+	const char *purpose;            /* the purpose the mail serves */
+	const char *address_category;   /* the category of the address (e.g. email) */
+	const char *content_category;   /* the category the message's content falls under */
+	const char *to;
+	const char *message;            /* RFC 5322, CRLF (mail_build) */
+	size_t len;
+	const char *message_id;
+};
+
+/* Queues a message to the grant's subject; the grant must cover both
+ * categories. Inside the caller's transaction. 0, or -1. */
+int outbox_enqueue(struct store_conn *c, const struct broker_grant *g,
+		   const struct outbox_item *m);
+
+/* One delivery pass: reclaims stale claims, claims due messages, sends
+ * them. The number delivered, or -1 (no relay configured, or the store
+ * failed). */
+int64_t outbox_pass(void);
+
+/* Delivery passes every mail-interval seconds in the server (when a relay
+ * is configured). */
+int outbox_start(void);
+void outbox_stop(void);
+
+#endif
