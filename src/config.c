@@ -42,6 +42,7 @@ static const struct directive directives[] = {
 	D("signin-per-minute", DT_LONG, signin_per_minute, "6", "sign-in attempts per client address and minute"),
 	D("signin-per-hour", DT_LONG, signin_per_hour, "30", "sign-in attempts per client address and hour"),
 	D("behind-tls", DT_BOOL, behind_tls, "false", "the site is served over HTTPS (Secure, __Host- cookies)"),
+	D("site-url", DT_STRING, site_url, "http://127.0.0.1:8080", "the site's address as members reach it, for links in mail"),
 	D("smtp-url", DT_STRING, smtp_url, "", "mail relay: smtp://HOST:PORT or smtps://...; empty: mail waits in the outbox"),
 	D("smtp-user", DT_STRING, smtp_user, "", "SMTP user name (empty: no authentication)"),
 	D("smtp-password", DT_STRING, smtp_password, "", "SMTP password (prefer GLOVEBOX_SMTP_PASSWORD)"),

@@ -29,6 +29,7 @@ struct config {
 	long signin_per_minute;  /* sign-in attempts per client address */
 	long signin_per_hour;
 	bool behind_tls;         /* served over TLS (directly or by a proxy) */
+	char *site_url;          /* links in mail: https://example.org */
 	char *smtp_url;          /* empty: no delivery */
 	char *smtp_user;
 	char *smtp_password;

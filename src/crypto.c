@@ -420,3 +420,14 @@ int crypto_equal(const void *a, const void *b, size_t n)
 {
 	return sodium_memcmp(a, b, n) == 0;
 }
+
+void crypto_base64url(const void *in, size_t n, char *out, size_t outlen)
+{
+	sodium_bin2base64(out, outlen, in, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+int crypto_unbase64url(const char *in, void *out, size_t max, size_t *n)
+{
+	return sodium_base642bin(out, max, in, strlen(in), NULL, n, NULL,
+				 sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}

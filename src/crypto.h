@@ -98,6 +98,10 @@ void *crypto_secret_alloc(size_t n);
 void crypto_secret_free(void *p);
 void crypto_wipe(void *p, size_t n);
 
+/* base64url without padding: encode n bytes into out (outlen >= 4n/3 + 2);
+ * decode at most max bytes, 0 or -1 for text that is not base64url. */
+void crypto_base64url(const void *in, size_t n, char *out, size_t outlen);
+int crypto_unbase64url(const char *in, void *out, size_t max, size_t *n);
 /* Hex encode n bytes into out (2n+1 bytes). */
 void crypto_hex(const void *in, size_t n, char *out);
 

@@ -15,6 +15,7 @@
 #include "privacy.h"
 #include "retention.h"
 #include "server.h"
+#include "campaign.h"
 #include "staff.h"
 #include "vin_cli.h"
 #include "store.h"
@@ -200,7 +201,7 @@ static int cmd_keys(int argc, char **argv)
 static const struct {
 	const char *name;
 	bool takes_value;
-} own_flags[] = {{"role", true}, {"lenient", false}};
+} own_flags[] = {{"role", true}, {"lenient", false}, {"purpose", true}, {"subject", true}};
 #define NOWN (sizeof(own_flags) / sizeof(own_flags[0]))
 static const char *own_flag_values[NOWN];
 
@@ -296,6 +297,19 @@ static int cmd_vin(int argc, char **argv)
 	return vin_cli(argc, argv, own_flag("lenient") != NULL, stdin, stdout);
 }
 
+static int cmd_mail(int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[0], "campaign") != 0) {
+		fprintf(stderr, "Usage: glovebox mail campaign --purpose PURPOSE --subject TEXT FILE\n");
+		return 2;
+	}
+	if (app_open(APP_MIGRATE | APP_PROFILE) != 0)
+		return 1;
+	int rc = campaign_cli(own_flag("purpose"), own_flag("subject"), argv[1], stdout);
+	app_close();
+	return rc;
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
@@ -326,6 +340,11 @@ static const struct command commands[] = {
 	 "    end its sessions, print a new token. remove EMAIL: delete it (its data key too).\n"
 	 "    list: the staff accounts.",
 	 1, 2, cmd_staff},
+	{"mail", "mail campaign --purpose P --subject S FILE",
+	 "Send the text in FILE (- for standard input) as news under purpose P to every member\n"
+	 "    with a confirmed address whom the profile and their choices allow; each message\n"
+	 "    has a one-click unsubscribe. Messages leave through the outbox.",
+	 2, 2, cmd_mail},
 	{"vin", "vin [--lenient] [VIN...]",
 	 "Check and decode VINs (or one per line of standard input): one JSON line each with\n"
 	 "    vin, valid, errors, warnings, manufacturer, make, country, model_year, plant.\n"
@@ -390,7 +409,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	config_init(&app.cfg);
-	if (c->run == cmd_staff || c->run == cmd_vin)
+	if (c->run == cmd_staff || c->run == cmd_vin || c->run == cmd_mail)
 		argc = 2 + take_own_flags(argc - 2, argv + 2);
 	int nargs = 0;
 	bool help = false;

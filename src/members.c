@@ -13,6 +13,8 @@
 #include "broker.h"
 #include "crypto.h"
 #include "garage.h"
+#include "mail_confirm.h"
+#include "outbox.h"
 #include "log.h"
 #include "mem.h"
 #include "password.h"
@@ -289,6 +291,7 @@ void members_api_signup(struct req *r)
 		goto out;
 	}
 	if (rc < 0 || record_signup_choices(c, r, member) != 0 ||
+	    confirm_queue(c, g, p->purposes[cp->purpose].id, member, req_param(r, "email")) != 0 ||
 	    session_create(c, r, member, csrf) != 0 ||
 	    (wants_remember(r) && remember_device(c, r, member) != 0) || store_commit(c) != 0)
 		goto fail;
@@ -725,6 +728,7 @@ void members_api_close(struct req *r)
 	struct store_conn *c = store_acquire(app.store);
 	bool ok = store_begin(c) == 0 && store_exec(c, SQL_SESSIONS_END, id, 1, NULL, NULL) >= 0 &&
 		  remember_forget_member(c, s.member) == 0 && garage_forget_member(c, s.member) == 0 &&
+		  confirm_forget_member(c, s.member) == 0 && outbox_forget_subject(c, s.member) == 0 &&
 		  store_exec(c, SQL_MEMBER_DELETE, id, 1, NULL, NULL) == 1 &&
 		  broker_subject_erase(c, s.member) == 0 && store_commit(c) == 0;
 	if (!ok)

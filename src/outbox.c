@@ -75,6 +75,13 @@ int outbox_enqueue(struct store_conn *c, const struct broker_grant *g, const str
 	return rc;
 }
 
+int outbox_forget_subject(struct store_conn *c, int64_t subject)
+{
+	struct store_val v[] = {SV_INT(subject)};
+	return store_exec(c, "DELETE FROM outbox WHERE subject_id = $1", v, 1, NULL, NULL) < 0 ? -1
+												  : 0;
+}
+
 /* ---- delivery ---- */
 
 struct due {

@@ -32,6 +32,10 @@ struct outbox_item {
 int outbox_enqueue(struct store_conn *c, const struct broker_grant *g,
 		   const struct outbox_item *m);
 
+/* Drops every waiting message to subject (closing the account), inside
+ * the caller's transaction. */
+int outbox_forget_subject(struct store_conn *c, int64_t subject);
+
 /* One delivery pass: reclaims stale claims, claims due messages, sends
  * them. The number delivered, or -1 (no relay configured, or the store
  * failed). */

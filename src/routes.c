@@ -9,6 +9,8 @@
 #include "contact_staff.h"
 #include "dashboard_pages.h"
 #include "garage.h"
+#include "campaign.h"
+#include "mail_confirm.h"
 #include "garage_pages.h"
 #include "remember.h"
 #include "members.h"
@@ -248,6 +250,29 @@ static const struct param_spec vehicle_remove_params[] = {
 	{0},
 };
 
+static const struct param_spec confirm_page_params[] = {
+	{"token", PARAM_QUERY, 64, valid_token},
+	{0},
+};
+
+static const struct param_spec confirm_params[] = {
+	{"token", PARAM_BODY | PARAM_REQUIRED, 64, valid_token},
+	{0},
+};
+
+static const struct param_spec unsubscribe_params[] = {
+	{"token", PARAM_QUERY | PARAM_REQUIRED, 64, valid_token},
+	{"List-Unsubscribe", PARAM_BODY, 16, valid_line},
+	{0},
+};
+
+static const struct param_spec campaign_params[] = {
+	{"purpose", PARAM_BODY | PARAM_REQUIRED, 48, valid_token},
+	{"subject", PARAM_BODY | PARAM_REQUIRED, 200, valid_line},
+	{"body", PARAM_BODY | PARAM_REQUIRED, 100000, valid_text},
+	{0},
+};
+
 #define KiB 1024
 
 struct route routes[] = {
@@ -303,6 +328,20 @@ struct route routes[] = {
 	{HTTP_GET, "/privacy", privacy_page, BODY_NONE, 0, 0, NULL, NULL, 0},
 	{HTTP_GET, "/privacy.json", privacy_json, BODY_NONE, 0, ROUTE_API, NULL, NULL, 0},
 	{HTTP_GET, "/privacy/v/:version", privacy_version_page, BODY_NONE, 0, 0, version_params, NULL, 0},
+	{HTTP_GET, "/unsubscribe", unsubscribe_page, BODY_NONE, 0, ROUTE_PERSONAL, unsubscribe_params,
+	 NULL, 0},
+	{HTTP_POST, "/unsubscribe", unsubscribe_post, BODY_FORM, 1 * KiB, ROUTE_PERSONAL,
+	 unsubscribe_params, NULL, 0},
+	{HTTP_POST, "/api/v1/staff/campaigns", campaign_api_send, BODY_JSON, 128 * KiB,
+	 ROUTE_API | ROUTE_PERSONAL, campaign_params, NULL, 0},
+	{HTTP_GET, "/api/v1/staff/campaigns", campaign_api_list, BODY_NONE, 0,
+	 ROUTE_API | ROUTE_PERSONAL, NULL, NULL, 0},
+	{HTTP_GET, "/confirm", confirm_page, BODY_NONE, 0, ROUTE_PERSONAL, confirm_page_params, NULL,
+	 0},
+	{HTTP_POST, "/confirm", confirm_post, BODY_FORM, 4 * KiB, ROUTE_FORM_ERRORS | ROUTE_PERSONAL,
+	 confirm_params, NULL, 0},
+	{HTTP_POST, "/api/v1/confirm", confirm_api, BODY_JSON, 4 * KiB, ROUTE_API | ROUTE_PERSONAL,
+	 confirm_params, NULL, 0},
 	{HTTP_GET, "/signup", account_signup_page, BODY_NONE, 0, 0, NULL, NULL, 0},
 	{HTTP_POST, "/signup", account_signup_post, BODY_FORM, 16 * KiB,
 	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, signup_form_params, NULL, 0},
