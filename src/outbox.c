@@ -19,7 +19,6 @@
 #include "ticker.h"
 
 #define CLAIM_BATCH 20
-#define STALE_CLAIM_SECONDS 300
 #define LAST_RETRY_SECONDS 3600
 
 static const char SQL_INSERT[] =
@@ -208,7 +207,7 @@ int64_t outbox_pass(void)
 	char claim[32];
 	crypto_random(rnd, sizeof(rnd));
 	crypto_hex(rnd, sizeof(rnd), claim);
-	struct store_val stale[] = {SV_INT(now - STALE_CLAIM_SECONDS)};
+	struct store_val stale[] = {SV_INT(now - app.cfg.mail_claim_timeout)};
 	struct store_val take[] = {SV_TEXT(claim), SV_INT(now)};
 	struct store_val mine[] = {SV_TEXT(claim)};
 	const char *sql = store_engine_of(app.store) == STORE_POSTGRES ? SQL_CLAIM_PG : SQL_CLAIM;

@@ -414,10 +414,11 @@ class SMTPSink:
     receives: .messages is a list of (mail_from, rcpt_tos, bytes). It can be
     stopped and started again on the same port."""
 
-    def __init__(self):
+    def __init__(self, delay=0.0):
         self.port = free_port()
         self.messages = []
         self.controller = None
+        self.delay = delay          # seconds each message takes to accept
 
     def start(self):
         from aiosmtpd.controller import Controller
@@ -426,6 +427,9 @@ class SMTPSink:
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
+                if sink.delay:
+                    import asyncio
+                    await asyncio.sleep(sink.delay)
                 sink.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
                                       envelope.original_content or envelope.content))
                 return "250 OK"
@@ -448,6 +452,18 @@ class SMTPSink:
         while len(self.messages) < n and time.time() < deadline:
             time.sleep(0.05)
         return self.messages
+
+
+def sharing(server, tmp, extra=None):
+    """A second glovebox process on the same database and master key as
+    server (not started); closing it leaves the database alone."""
+    s = Server(tmp, extra=["--master-key-file", os.path.join(server.data, "master.key"),
+                           *(extra or [])])
+    if s.dbname:
+        psql(PG_URL, f"DROP DATABASE IF EXISTS {s.dbname}")
+        s.dbname = None
+    s.db = server.db
+    return s
 
 
 @pytest.fixture
