@@ -23,6 +23,7 @@
 #include "pages.h"
 #include "policy.h"
 #include "staff.h"
+#include "staff_pages.h"
 #include "store.h"
 
 #define CAT_EMAIL "email"
@@ -366,4 +367,85 @@ void unsubscribe_post(struct req *r)
 	json_object_set_new(data, "label", json_string(app.policy->purposes[pi].label));
 	json_object_set_new(data, "done", json_true());
 	page_render(r, 200, "unsubscribe", data);
+}
+
+/* ---- the staff page ---- */
+
+/* The communication purposes the staff member's role has. */
+static json_t *role_news_purposes(const char *role)
+{
+	const struct policy *p = app.policy;
+	json_t *list = json_array();
+	for (size_t i = 0; i < p->npurposes; i++)
+		if (p->purposes[i].kind == PK_COMMUNICATION && staff_role_grants(role, p->purposes[i].id))
+			json_array_append_new(list, json_pack("{s:s,s:s}", "id", p->purposes[i].id,
+							      "label", p->purposes[i].label));
+	return list;
+}
+
+static void campaigns_render(struct req *r, const struct staff_session *s, int status,
+			     json_t *preview)
+{
+	json_t *data = page_form_values(r, page_data(r, "Campaigns"));
+	json_t *list = json_array();
+	store_query(app.store, SQL_LIST, NULL, 0, list_cb, list);
+	page_times(list, "created_at");
+	json_object_set_new(data, "campaigns", list);
+	json_object_set_new(data, "purposes", role_news_purposes(s->role));
+	json_object_set_new(data, "csrf_token", json_string(s->csrf));
+	const char *sent = req_param(r, "sent");
+	if (sent)
+		json_object_set_new(data, "sent", json_string(sent));
+	if (preview)
+		json_object_set_new(data, "preview", preview);
+	r->no_store = true;
+	page_render(r, status, "staff_campaigns", data);
+}
+
+void campaign_page(struct req *r)
+{
+	struct staff_session s;
+	if (staff_page_session(r, &s))
+		campaigns_render(r, &s, 200, NULL);
+}
+
+/* Preview (the message as members will get it, with a sample link) or send. */
+void campaign_post(struct req *r)
+{
+	struct staff_session s;
+	if (!staff_page_session(r, &s))
+		return;
+	if (r->nerrors) {
+		campaigns_render(r, &s, 422, NULL);
+		return;
+	}
+	const char *purpose = req_param(r, "purpose"), *action = req_param(r, "action");
+	int pi = policy_purpose_index(app.policy, purpose);
+	if (pi < 0 || !staff_role_grants(s.role, purpose)) {
+		page_add_error(r, "purpose", "Your role cannot send news for that purpose.");
+		campaigns_render(r, &s, 403, NULL);
+		return;
+	}
+	if (!action || strcmp(action, "send") != 0) {
+		struct buf text;
+		buf_init(&text, 0);
+		buf_puts(&text, req_param(r, "body"));
+		footer(&text, &app.policy->purposes[pi], "(a personal unsubscribe link)");
+		json_t *preview = json_pack("{s:s,s:s%}", "subject", req_param(r, "subject"), "text",
+					    text.data, text.len);
+		buf_release(&text);
+		campaigns_render(r, &s, 200, preview);
+		return;
+	}
+	int64_t id = 0, queued = 0;
+	const char *err = campaign_send(purpose, req_param(r, "subject"), req_param(r, "body"),
+					s.staff, &id, &queued);
+	if (err) {
+		page_add_error(r, "form", err);
+		campaigns_render(r, &s, 400, NULL);
+		return;
+	}
+	char to[64];
+	snprintf(to, sizeof(to), "/staff/campaigns?sent=%lld", (long long)queued);
+	page_redirect(r, to);
 }

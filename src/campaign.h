@@ -33,6 +33,8 @@ int campaign_cli(const char *purpose, const char *subject, const char *file, FIL
 
 void campaign_api_send(struct req *r);     /* POST /api/v1/staff/campaigns */
 void campaign_api_list(struct req *r);     /* GET /api/v1/staff/campaigns */
+void campaign_page(struct req *r);         /* GET /staff/campaigns */
+void campaign_post(struct req *r);         /* POST /staff/campaigns: preview or send */
 void unsubscribe_page(struct req *r);      /* GET /unsubscribe?token= */
 void unsubscribe_post(struct req *r);      /* POST /unsubscribe?token= (RFC 8058) */
 

@@ -273,6 +273,20 @@ static const struct param_spec campaign_params[] = {
 	{0},
 };
 
+static const struct param_spec campaign_page_params[] = {
+	{"sent", PARAM_QUERY, 9, valid_uint},
+	{0},
+};
+
+static const struct param_spec campaign_form_params[] = {
+	{"csrf_token", PARAM_BODY, 64, valid_token},
+	{"purpose", PARAM_BODY | PARAM_REQUIRED, 48, valid_token},
+	{"subject", PARAM_BODY | PARAM_REQUIRED, 200, valid_line},
+	{"body", PARAM_BODY | PARAM_REQUIRED, 100000, valid_text},
+	{"action", PARAM_BODY, 8, valid_token},
+	{0},
+};
+
 #define KiB 1024
 
 struct route routes[] = {
@@ -332,6 +346,10 @@ struct route routes[] = {
 	 NULL, 0},
 	{HTTP_POST, "/unsubscribe", unsubscribe_post, BODY_FORM, 1 * KiB, ROUTE_PERSONAL,
 	 unsubscribe_params, NULL, 0},
+	{HTTP_GET, "/staff/campaigns", campaign_page, BODY_NONE, 0, ROUTE_PERSONAL,
+	 campaign_page_params, NULL, 0},
+	{HTTP_POST, "/staff/campaigns", campaign_post, BODY_FORM, 128 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, campaign_form_params, NULL, 0},
 	{HTTP_POST, "/api/v1/staff/campaigns", campaign_api_send, BODY_JSON, 128 * KiB,
 	 ROUTE_API | ROUTE_PERSONAL, campaign_params, NULL, 0},
 	{HTTP_GET, "/api/v1/staff/campaigns", campaign_api_list, BODY_NONE, 0,

@@ -21,6 +21,7 @@ static const struct {
 	{"/staff/members", "Look up a member's account", {"account", "insider_account", "security"}},
 	{"/staff/messages", "Answer messages", {"answering_messages"}},
 	{"/staff/reviews", "Check ownership claims", {"ownership_verification"}},
+	{"/staff/campaigns", "Write and send news", {"member_news", "product_communications"}},
 };
 
 static bool tool_allowed(const char *role, const char *const *purposes)

@@ -3,7 +3,7 @@
 // playwright-core. Everything started here is stopped by stop().
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -31,10 +31,12 @@ export const binary = join(root, process.env.GLOVEBOX_BIN || 'glovebox');
 export async function startGlovebox(extra = []) {
   const port = await freePort();
   const data = mkdtempSync(join(tmpdir(), 'gb-browser-'));
+  const base = `http://127.0.0.1:${port}`;
+  // "{base}" in a flag stands for the server's own address (e.g. --site-url).
+  extra = extra.map((a) => a.replaceAll('{base}', base));
   const proc = spawn(binary,
     ['serve', '--listen', `127.0.0.1:${port}`, '--data', data, '--log-file', join(data, 'log'), ...extra],
     { stdio: 'ignore' });
-  const base = `http://127.0.0.1:${port}`;
   let up = false;
   for (let i = 0; i < 400 && !up && proc.exitCode === null; i++) {
     try {
@@ -99,4 +101,45 @@ export async function staffSignIn(server, page, role, email) {
   await page.fill('#code', totp(secret, Date.now() / 1000 + 30));
   await page.click('button[type=submit]');
   await page.waitForURL(server.base + '/staff');
+}
+
+// A real SMTP listener (Debian's aiosmtpd) writing what it receives to a
+// maildir; messages() reads them back as { to, subject, text } (text with
+// quoted-printable undone).
+export async function startMailSink() {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'gb-mail-'));
+  const proc = spawn('/usr/bin/python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`,
+    '-c', 'aiosmtpd.handlers.Mailbox', join(dir, 'box')], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 800));
+  const decode = (qp) => qp.replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages() {
+      const box = join(dir, 'box', 'new');
+      if (!existsSync(box)) return [];
+      return readdirSync(box).map((f) => {
+        const raw = readFileSync(join(box, f), 'latin1');
+        const [head, ...rest] = raw.split(/\r?\n\r?\n/);
+        const to = (head.match(/^To: .*<([^>]+)>/m) || [])[1];
+        const subject = (head.match(/^Subject: (.*)$/m) || [])[1];
+        return { to, subject, text: Buffer.from(decode(rest.join('\n\n')), 'latin1').toString('utf8') };
+      });
+    },
+    async waitFor(pred, timeout = 30000) {
+      const end = Date.now() + timeout;
+      while (Date.now() < end) {
+        const m = this.messages().find(pred);
+        if (m) return m;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('no such message arrived');
+    },
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
