@@ -23,3 +23,7 @@ CREATE TABLE campaigns (
 	sent_at BIGINT,
 	recipients BIGINT NOT NULL
 );
+
+-- An address the relay refused for good (5xx) gets no more member mail
+-- until the member changes it.
+ALTER TABLE members ADD COLUMN email_undeliverable_at BIGINT;

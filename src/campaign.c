@@ -35,7 +35,8 @@ static const char SQL_CAMPAIGN[] =
 	"INSERT INTO campaigns (id, purpose, subject, body, created_by, created_at, sent_at, "
 	"recipients) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)";
 static const char SQL_AUDIENCE[] =
-	"SELECT id, email FROM members WHERE email_confirmed_at IS NOT NULL ORDER BY id";
+	"SELECT id, email FROM members WHERE email_confirmed_at IS NOT NULL "
+	"AND email_undeliverable_at IS NULL ORDER BY id";
 static const char SQL_LIST[] =
 	"SELECT id, purpose, subject, created_at, recipients FROM campaigns ORDER BY created_at DESC "
 	"LIMIT 100";

@@ -44,6 +44,8 @@ static const char SQL_DONE[] = "DELETE FROM outbox WHERE id = $1 AND claimed_by 
 static const char SQL_LATER[] =
 	"UPDATE outbox SET status = 'queued', attempts = attempts + 1, next_attempt_at = $2, "
 	"claimed_by = NULL, last_error = $3 WHERE id = $1 AND claimed_by = $4";
+static const char SQL_BOUNCED[] =
+	"UPDATE members SET email_undeliverable_at = $2 WHERE id = $1";
 static const char SQL_COUNTER[] =
 	"INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) "
 	"DO UPDATE SET value = counters.value + 1";
@@ -179,6 +181,11 @@ static bool deliver(struct due *d, const char *claim)
 		store_query(app.store, SQL_DONE, done, 2, NULL, NULL);
 		count(r == SMTP_REFUSED ? "mail_refused" : "mail_failed");
 		log_warn("outbox: a message failed for good: %s", err);
+		/* A member's address refused for good gets no more member mail. */
+		if (r == SMTP_REFUSED && strcmp(d->address_category, "email") == 0) {
+			struct store_val bounced[] = {SV_INT(d->subject), SV_INT((int64_t)time(NULL))};
+			store_query(app.store, SQL_BOUNCED, bounced, 2, NULL, NULL);
+		}
 	} else {
 		int64_t next = (int64_t)time(NULL) + backoff(d->attempts);
 		struct store_val later[] = {SV_INT(d->id), SV_INT(next), SV_TEXT(err), SV_TEXT(claim)};

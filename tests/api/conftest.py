@@ -414,11 +414,12 @@ class SMTPSink:
     receives: .messages is a list of (mail_from, rcpt_tos, bytes). It can be
     stopped and started again on the same port."""
 
-    def __init__(self, delay=0.0):
+    def __init__(self, delay=0.0, refuse=()):
         self.port = free_port()
         self.messages = []
         self.controller = None
         self.delay = delay          # seconds each message takes to accept
+        self.refuse = set(refuse)   # addresses answered "550 no such user"
 
     def start(self):
         from aiosmtpd.controller import Controller
@@ -426,6 +427,12 @@ class SMTPSink:
         sink = self
 
         class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                if address in sink.refuse:
+                    return "550 5.1.1 no such user"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
             async def handle_DATA(self, server, session, envelope):
                 if sink.delay:
                     import asyncio

@@ -161,3 +161,24 @@ def test_ins05_product_news_to_insiders_unless_they_said_no(make_server, smtp_si
     assert r.status_code == 201 and r.json()["queued"] == 1
     got = received(smtp_sink, "New MINI")
     assert [to_of(m[2]) for m in got] == [stays.person["email"]]
+
+
+def test_hard_bounce_marks_the_address_undeliverable(make_server):
+    from conftest import SMTPSink
+    sink = SMTPSink()
+    srv = None
+    try:
+        sink.start()
+        srv = make_server(extra=mail_flags(sink))
+        good = join(srv, sink, opt_in="member_news")
+        bad = join(srv, sink, opt_in="member_news")
+        sink.refuse.add(bad.person["email"])
+        assert campaign(srv, "member_news", "Bounce 1") == 2
+        got = received(sink, "Bounce 1", settle=2)
+        assert [to_of(m[2]) for m in got] == [good.person["email"]]
+        undeliverable = srv.sql("SELECT COUNT(*) FROM members WHERE email_undeliverable_at IS NOT NULL")
+        assert undeliverable == [["1"]]
+        assert campaign(srv, "member_news", "Bounce 2") == 1
+        assert srv.sql("SELECT value FROM counters WHERE name = 'mail_refused'") == [["1"]]
+    finally:
+        sink.stop()
