@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "dkim.h"
 #include "totp.h"
 #include "log.h"
 #include "policy.h"
@@ -63,6 +64,10 @@ int app_open(unsigned flags)
 		fprintf(stderr, "glovebox: master key: %s\n", err);
 		return -1;
 	}
+	if (*app.cfg.dkim_key && !(app.dkim = dkim_key_load(app.cfg.dkim_key, err, sizeof(err)))) {
+		fprintf(stderr, "glovebox: dkim-key: %s\n", err);
+		return -1;
+	}
 	unsigned pool = app.cfg.db_pool ? (unsigned)app.cfg.db_pool
 					: (unsigned)(app.cfg.threads ? app.cfg.threads
 								     : sysconf(_SC_NPROCESSORS_ONLN)) + 2;
@@ -91,7 +96,9 @@ void app_close(void)
 		crypto_keys_free(app.keys);
 	if (app.policy)
 		policy_free(app.policy);
+	dkim_key_free(app.dkim);
 	app.store = NULL;
 	app.keys = NULL;
 	app.policy = NULL;
+	app.dkim = NULL;
 }

@@ -9,6 +9,7 @@
 #include "config.h"
 
 struct crypto_keys;
+struct dkim_key;
 struct policy;
 struct store;
 struct tpl_set;
@@ -19,6 +20,7 @@ struct app {
 	struct store *store;
 	struct tpl_set *tpl;
 	struct policy *policy;       /* the profile in force */
+	struct dkim_key *dkim;       /* DKIM signing key, or NULL */
 	const char *site_name;
 	const char *style_version;   /* short hash of style.css for cache busting */
 };

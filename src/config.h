@@ -34,6 +34,9 @@ struct config {
 	char *smtp_user;
 	char *smtp_password;
 	char *mail_from;
+	char *dkim_key;          /* path; empty: no signing */
+	char *dkim_selector;
+	char *dkim_domain;       /* empty: mail-from's domain */
 	long mail_max_attempts;
 	long mail_retry_seconds; /* first retry pause, doubling */
 	long mail_claim_timeout; /* a claim older than this was left by a dead process */

@@ -431,3 +431,35 @@ int crypto_unbase64url(const char *in, void *out, size_t max, size_t *n)
 	return sodium_base642bin(out, max, in, strlen(in), NULL, n, NULL,
 				 sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
+
+void crypto_sha256(const void *in, size_t n, unsigned char out[32])
+{
+	crypto_hash_sha256(out, in, n);
+}
+
+void crypto_ed25519_public(const unsigned char seed[32], unsigned char pk[32])
+{
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+	crypto_sign_seed_keypair(pk, sk, seed);
+	sodium_memzero(sk, sizeof(sk));
+}
+
+void crypto_ed25519_sign(const unsigned char seed[32], const void *msg, size_t n,
+			 unsigned char sig[64])
+{
+	unsigned char pk[32], sk[crypto_sign_SECRETKEYBYTES];
+	crypto_sign_seed_keypair(pk, sk, seed);
+	crypto_sign_detached(sig, NULL, msg, n, sk);
+	sodium_memzero(sk, sizeof(sk));
+}
+
+void crypto_base64(const void *in, size_t n, char *out, size_t outlen)
+{
+	sodium_bin2base64(out, outlen, in, n, sodium_base64_VARIANT_ORIGINAL);
+}
+
+int crypto_unbase64(const char *in, size_t len, void *out, size_t max, size_t *n)
+{
+	return sodium_base642bin(out, max, in, len, " \t\r\n", n, NULL,
+				 sodium_base64_VARIANT_ORIGINAL);
+}

@@ -102,6 +102,14 @@ void crypto_wipe(void *p, size_t n);
  * decode at most max bytes, 0 or -1 for text that is not base64url. */
 void crypto_base64url(const void *in, size_t n, char *out, size_t outlen);
 int crypto_unbase64url(const char *in, void *out, size_t max, size_t *n);
+/* Standard base64 (with padding); decoding skips white space. */
+void crypto_base64(const void *in, size_t n, char *out, size_t outlen);
+int crypto_unbase64(const char *in, size_t len, void *out, size_t max, size_t *n);
+/* SHA-256, and Ed25519 from a 32-byte seed (DKIM, RFC 8463). */
+void crypto_sha256(const void *in, size_t n, unsigned char out[32]);
+void crypto_ed25519_public(const unsigned char seed[32], unsigned char pk[32]);
+void crypto_ed25519_sign(const unsigned char seed[32], const void *msg, size_t n,
+			 unsigned char sig[64]);
 /* Hex encode n bytes into out (2n+1 bytes). */
 void crypto_hex(const void *in, size_t n, char *out);
 

@@ -16,6 +16,8 @@
 #include "retention.h"
 #include "server.h"
 #include "campaign.h"
+#include "crypto.h"
+#include "dkim.h"
 #include "staff.h"
 #include "vin_cli.h"
 #include "store.h"
@@ -310,6 +312,20 @@ static int cmd_mail(int argc, char **argv)
 	return rc;
 }
 
+static int cmd_dkim(int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[0], "keygen") != 0) {
+		fprintf(stderr, "Usage: glovebox dkim keygen FILE [--dkim-selector S --dkim-domain D]\n");
+		return 2;
+	}
+	if (crypto_init() != 0)
+		return 1;
+	const char *domain = app.cfg.dkim_domain, *at = strchr(app.cfg.mail_from, '@');
+	if (!*domain)
+		domain = at ? at + 1 : "example.org";
+	return dkim_keygen(argv[1], app.cfg.dkim_selector, domain, stdout);
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
@@ -345,6 +361,10 @@ static const struct command commands[] = {
 	 "    with a confirmed address whom the profile and their choices allow; each message\n"
 	 "    has a one-click unsubscribe. Messages leave through the outbox.",
 	 2, 2, cmd_mail},
+	{"dkim", "dkim keygen FILE",
+	 "Write a new Ed25519 DKIM key to FILE (0600, never overwriting) and print the DNS TXT\n"
+	 "    record to publish for --dkim-selector and --dkim-domain (or mail-from's domain).",
+	 2, 2, cmd_dkim},
 	{"vin", "vin [--lenient] [VIN...]",
 	 "Check and decode VINs (or one per line of standard input): one JSON line each with\n"
 	 "    vin, valid, errors, warnings, manufacturer, make, country, model_year, plant.\n"

@@ -11,7 +11,9 @@
 
 #include "app.h"
 #include "broker.h"
+#include "buf.h"
 #include "crypto.h"
+#include "dkim.h"
 #include "log.h"
 #include "mem.h"
 #include "smtp.h"
@@ -50,16 +52,34 @@ static const char SQL_COUNTER[] =
 	"INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) "
 	"DO UPDATE SET value = counters.value + 1";
 
+/* With a DKIM key configured, the message is signed as it is queued: a
+ * repeat after a crash carries the same signature and Message-ID. */
+static void sign(struct buf *b, const struct outbox_item *m)
+{
+	buf_append(b, m->message, m->len);
+	if (!app.dkim)
+		return;
+	const char *domain = app.cfg.dkim_domain;
+	const char *at = strchr(app.cfg.mail_from, '@');
+	if (!*domain)
+		domain = at ? at + 1 : "localhost";
+	if (dkim_sign(app.dkim, domain, app.cfg.dkim_selector, (int64_t)time(NULL), b) != 0)
+		log_warn("outbox: a message could not be signed; it goes unsigned");
+}
+
 int outbox_enqueue(struct store_conn *c, const struct broker_grant *g, const struct outbox_item *m)
 {
 	int64_t id = crypto_random_id(), now = (int64_t)time(NULL);
 	unsigned char *to = NULL, *msg = NULL;
 	size_t to_len = 0, msg_len = 0;
 	int rc = -1;
+	struct buf signed_msg;
+	buf_init(&signed_msg, 0);
+	sign(&signed_msg, m);
 	if (broker_seal(g, m->address_category, "outbox", "recipient", id, m->to, strlen(m->to), &to,
 			&to_len) == 0 &&
-	    broker_seal(g, m->content_category, "outbox", "message", id, m->message, m->len, &msg,
-			&msg_len) == 0) {
+	    broker_seal(g, m->content_category, "outbox", "message", id, signed_msg.data,
+			signed_msg.len, &msg, &msg_len) == 0) {
 		struct store_val row[] = {SV_INT(id),
 					  SV_INT(broker_grant_subject(g)),
 					  SV_TEXT(m->purpose),
@@ -73,6 +93,8 @@ int outbox_enqueue(struct store_conn *c, const struct broker_grant *g, const str
 	}
 	free(to);
 	free(msg);
+	crypto_wipe(signed_msg.data, signed_msg.len);
+	buf_release(&signed_msg);
 	return rc;
 }
 

@@ -115,3 +115,36 @@ def test_no_relay_configured_messages_wait(make_server):
     m = contact(srv)
     answer(srv, m, "Waits.")
     assert srv.sql("SELECT status FROM outbox") == [["queued"]]
+
+
+def test_dkim_ed25519_signature_verifies(make_server, smtp_sink, tmp_path):
+    """RFC 8463 signatures checked by an independent implementation
+    (Debian's python3-dkim with PyNaCl), the public key given as DNS would."""
+    import dkim
+    import subprocess
+    from conftest import BIN
+    key = str(tmp_path / "dkim.pem")
+    out = subprocess.run([BIN, "dkim", "keygen", key, "--dkim-domain", "example.org",
+                          "--dkim-selector", "club"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    record = out.stdout.split('IN TXT "')[1].split('"')[0]
+    assert record.startswith("v=DKIM1; k=ed25519; p=")
+    srv = make_server(extra=mail_flags(smtp_sink) + ["--dkim-key", key, "--dkim-selector", "club"])
+    m = contact(srv, topic="Signed Grüße")
+    answer(srv, m, "A signed answer.\n\nWith  two  spaces and a trailing one \n")
+    raw = smtp_sink.wait(1)[0][2]
+    assert raw.startswith(b"DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=example.org; s=club;")
+
+    def dns(name, timeout=5):
+        assert name == b"club._domainkey.example.org."
+        return record.encode()
+
+    assert dkim.verify(raw, dnsfunc=dns)
+    tampered = raw.replace(b"A signed answer.", b"A forged answer.")
+    assert not dkim.verify(tampered, dnsfunc=dns)
+    # A key file that is not one is refused at start.
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a key\n")
+    out = subprocess.run([BIN, "migrate", "--data", str(tmp_path / "d2"), "--dkim-key", str(bad)],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and "dkim-key" in out.stderr
