@@ -15,6 +15,7 @@
 #include "crypto.h"
 #include "dkim.h"
 #include "log.h"
+#include "notices.h"
 #include "mem.h"
 #include "smtp.h"
 #include "store.h"
@@ -261,6 +262,7 @@ static void outbox_tick(void *arg)
 	/* Until a pass finds nothing due, so a campaign does not wait a
 	 * whole interval between batches. */
 	int64_t n;
+	notices_pass();
 	do
 		n = outbox_pass();
 	while (n > 0);

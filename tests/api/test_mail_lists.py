@@ -182,3 +182,30 @@ def test_hard_bounce_marks_the_address_undeliverable(make_server):
         assert srv.sql("SELECT value FROM counters WHERE name = 'mail_refused'") == [["1"]]
     finally:
         sink.stop()
+
+
+def test_nam10_policy_change_notice_mailed_and_window_starts(make_server, smtp_sink, tmp_path):
+    from test_profiles import bundled_text, revision, write
+    srv = make_server(extra=mail_flags(smtp_sink))
+    m = join(srv, smtp_sink, confirm=False)
+    v2 = write(tmp_path, "v2.yaml", revision(bundled_text("north-american-motoring"), 2))
+    assert "version 2" in srv.cli("profile", "publish", v2).stdout
+    deadline = time.time() + 30
+    notice = None
+    while time.time() < deadline and notice is None:
+        for _, rcpts, raw in smtp_sink.messages:
+            msg = parse(raw)
+            if rcpts == [m.person["email"]] and "A change to how" in msg["Subject"]:
+                notice = msg
+        time.sleep(0.1)
+    assert notice is not None, "no notice arrived"
+    text = notice.get_body(("plain",)).get_content()
+    assert "Club surveys" in text and "days from this message" in text
+    assert "/privacy/v/2" in text
+    rows = srv.sql(f"SELECT notified_at FROM use_notices WHERE subject_id = {m.member_id}")
+    assert len(rows) == 1 and int(rows[0][0]) > 0
+    # One notice per member, however many passes run.
+    time.sleep(2)
+    notices = [1 for _, r, raw in smtp_sink.messages
+               if r == [m.person["email"]] and "A change to how" in parse(raw)["Subject"]]
+    assert len(notices) == 1
