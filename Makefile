@@ -89,6 +89,7 @@ bench:
 	@bench/run.sh
 	@bench/members.sh
 	@bench/vin.sh
+	@bench/mail.sh
 
 # The libFuzzer targets, five minutes each (make test runs them for 20 s).
 fuzz: all

@@ -53,6 +53,7 @@ static const struct directive directives[] = {
 	D("mail-max-attempts", DT_LONG, mail_max_attempts, "8", "delivery attempts before a message fails for good"),
 	D("mail-retry-seconds", DT_LONG, mail_retry_seconds, "30", "pause before the first retry; it doubles with each, up to an hour"),
 	D("mail-claim-timeout", DT_LONG, mail_claim_timeout, "300", "seconds after which a message claimed by a process that died is sent again"),
+	D("mail-workers", DT_LONG, mail_workers, "2", "delivery workers in this process, each with its own relay connection (1 to 16)"),
 	D("mail-interval", DT_LONG, mail_interval, "1", "seconds between outbox passes (0: no delivery in this process)"),
 };
 

@@ -40,6 +40,7 @@ struct config {
 	long mail_max_attempts;
 	long mail_retry_seconds; /* first retry pause, doubling */
 	long mail_claim_timeout; /* a claim older than this was left by a dead process */
+	long mail_workers;       /* delivery threads */
 	long mail_interval;      /* seconds between outbox passes; 0: none */
 };
 

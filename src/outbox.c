@@ -21,7 +21,7 @@
 #include "store.h"
 #include "ticker.h"
 
-#define CLAIM_BATCH 20
+#define CLAIM_BATCH 50
 #define LAST_RETRY_SECONDS 3600
 
 static const char SQL_INSERT[] =
@@ -34,24 +34,26 @@ static const char SQL_RECLAIM[] =
 static const char SQL_CLAIM[] =
 	"UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_at = $2 WHERE id IN "
 	"(SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $2 "
-	"ORDER BY next_attempt_at LIMIT 20)";
+	"ORDER BY next_attempt_at LIMIT 50)";
 /* On PostgreSQL, processes claiming at once skip each other's rows. */
 static const char SQL_CLAIM_PG[] =
 	"UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_at = $2 WHERE id IN "
 	"(SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $2 "
-	"ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)";
+	"ORDER BY next_attempt_at LIMIT 50 FOR UPDATE SKIP LOCKED)";
 static const char SQL_CLAIMED[] =
 	"SELECT id, subject_id, purpose, address_category, content_category, recipient, message, "
 	"attempts FROM outbox WHERE claimed_by = $1 AND status = 'sending'";
+static const char SQL_HEARTBEAT[] =
+	"UPDATE outbox SET claimed_at = $2 WHERE claimed_by = $1 AND status = 'sending'";
 static const char SQL_DONE[] = "DELETE FROM outbox WHERE id = $1 AND claimed_by = $2";
 static const char SQL_LATER[] =
 	"UPDATE outbox SET status = 'queued', attempts = attempts + 1, next_attempt_at = $2, "
 	"claimed_by = NULL, last_error = $3 WHERE id = $1 AND claimed_by = $4";
 static const char SQL_BOUNCED[] =
 	"UPDATE members SET email_undeliverable_at = $2 WHERE id = $1";
-static const char SQL_COUNTER[] =
-	"INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) "
-	"DO UPDATE SET value = counters.value + 1";
+static const char SQL_COUNTER_ADD[] =
+	"INSERT INTO counters (name, value) VALUES ($1, $2) ON CONFLICT (name) "
+	"DO UPDATE SET value = counters.value + excluded.value";
 
 /* With a DKIM key configured, the message is signed as it is queued: a
  * repeat after a crash carries the same signature and Message-ID. */
@@ -153,10 +155,31 @@ static int due_cb(void *ctx, const struct store_row *row)
 	return 0;
 }
 
-static void count(const char *name)
+/* What a pass did, written to the counters once at its end (a counter
+ * write per message would double the commits). */
+enum tally { SENT, DROPPED, REFUSED, FAILED, NTALLY };
+static const char *const tally_names[NTALLY] = {"mail_sent", "mail_dropped", "mail_refused",
+					       "mail_failed"};
+/* A delivery worker: its own thread (a ticker), relay connection and tally. */
+struct worker {
+	struct ticker *ticker;
+	struct smtp *relay;
+	int64_t tallies[NTALLY];
+};
+
+#define MAX_WORKERS 16
+static struct worker workers[MAX_WORKERS];
+static size_t nworkers;
+
+static void tallies_flush(struct worker *w)
 {
-	struct store_val v[] = {SV_TEXT(name)};
-	store_query(app.store, SQL_COUNTER, v, 1, NULL, NULL);
+	for (int t = 0; t < NTALLY; t++) {
+		if (!w->tallies[t])
+			continue;
+		struct store_val add[] = {SV_TEXT(tally_names[t]), SV_INT(w->tallies[t])};
+		store_query(app.store, SQL_COUNTER_ADD, add, 2, NULL, NULL);
+		w->tallies[t] = 0;
+	}
 }
 
 static int64_t backoff(int64_t attempts)
@@ -167,10 +190,9 @@ static int64_t backoff(int64_t attempts)
 	return s > LAST_RETRY_SECONDS ? LAST_RETRY_SECONDS : s;
 }
 
-static struct smtp *relay;     /* used by the delivery pass only, one at a time */
 
 /* Opens, sends and settles one claimed message. True when delivered. */
-static bool deliver(struct due *d, const char *claim)
+static bool deliver(struct worker *w, struct due *d, const char *claim)
 {
 	const char *cats[] = {d->address_category, d->content_category};
 	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
@@ -191,18 +213,18 @@ static bool deliver(struct due *d, const char *claim)
 	if (!opened) {
 		/* Erased since, or the purpose no longer allows it: never sent. */
 		store_query(app.store, SQL_DONE, done, 2, NULL, NULL);
-		count("mail_dropped");
+		w->tallies[DROPPED]++;
 		log_info("outbox: a message was dropped: its recipient can no longer be reached");
 		goto out;
 	}
-	enum smtp_result r = smtp_send(relay, app.cfg.mail_from, to, msg, msg_len, err, sizeof(err));
+	enum smtp_result r = smtp_send(w->relay, app.cfg.mail_from, to, msg, msg_len, err, sizeof(err));
 	if (r == SMTP_SENT) {
 		store_query(app.store, SQL_DONE, done, 2, NULL, NULL);
-		count("mail_sent");
+		w->tallies[SENT]++;
 		sent = true;
 	} else if (r == SMTP_REFUSED || d->attempts + 1 >= app.cfg.mail_max_attempts) {
 		store_query(app.store, SQL_DONE, done, 2, NULL, NULL);
-		count(r == SMTP_REFUSED ? "mail_refused" : "mail_failed");
+		w->tallies[r == SMTP_REFUSED ? REFUSED : FAILED]++;
 		log_warn("outbox: a message failed for good: %s", err);
 		/* A member's address refused for good gets no more member mail. */
 		if (r == SMTP_REFUSED && strcmp(d->address_category, "email") == 0) {
@@ -224,13 +246,13 @@ out:
 	return sent;
 }
 
-int64_t outbox_pass(void)
+static int64_t worker_pass(struct worker *w)
 {
 	if (!*app.cfg.smtp_url)
 		return -1;
-	if (!relay)
-		relay = smtp_new(app.cfg.smtp_url, app.cfg.smtp_user, app.cfg.smtp_password);
-	if (!relay)
+	if (!w->relay)
+		w->relay = smtp_new(app.cfg.smtp_url, app.cfg.smtp_user, app.cfg.smtp_password);
+	if (!w->relay)
 		return -1;
 	int64_t now = (int64_t)time(NULL), sent = 0;
 	unsigned char rnd[12];
@@ -246,25 +268,42 @@ int64_t outbox_pass(void)
 	    store_query(app.store, sql, take, 2, NULL, NULL) < 0 ||
 	    store_query(app.store, SQL_CLAIMED, mine, 1, due_cb, &b) < 0)
 		sent = -1;
+	struct timespec beat;
+	clock_gettime(CLOCK_MONOTONIC, &beat);
 	for (size_t i = 0; i < b.n; i++) {
-		if (sent >= 0 && deliver(&b.items[i], claim))
+		/* A live worker renews its claim every half second, so that only
+		 * the claims of a dead one grow older than mail-claim-timeout. */
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - beat.tv_sec) * 1000 + (t.tv_nsec - beat.tv_nsec) / 1000000 >= 500) {
+			struct store_val hb[] = {SV_TEXT(claim), SV_INT((int64_t)time(NULL))};
+			store_query(app.store, SQL_HEARTBEAT, hb, 2, NULL, NULL);
+			beat = t;
+		}
+		if (sent >= 0 && deliver(w, &b.items[i], claim))
 			sent++;
 		free(b.items[i].to);
 		free(b.items[i].msg);
 	}
+	tallies_flush(w);
 	return sent;
 }
 
-static struct ticker *worker;
+int64_t outbox_pass(void)
+{
+	return worker_pass(&workers[0]);
+}
 
 static void outbox_tick(void *arg)
 {
+	struct worker *w = arg;
 	/* Until a pass finds nothing due, so a campaign does not wait a
 	 * whole interval between batches. */
 	int64_t n;
-	notices_pass();
+	if (w == &workers[0])
+		notices_pass();
 	do
-		n = outbox_pass();
+		n = worker_pass(w);
 	while (n > 0);
 }
 
@@ -274,14 +313,24 @@ int outbox_start(void)
 		return 0;
 	if (smtp_global_init() != 0)
 		return -1;
-	worker = ticker_start((unsigned)app.cfg.mail_interval * 1000u, true, outbox_tick, NULL);
-	return worker ? 0 : -1;
+	nworkers = app.cfg.mail_workers < 1 ? 1 : (size_t)app.cfg.mail_workers;
+	if (nworkers > MAX_WORKERS)
+		nworkers = MAX_WORKERS;
+	for (size_t i = 0; i < nworkers; i++) {
+		workers[i].ticker = ticker_start((unsigned)app.cfg.mail_interval * 1000u, true,
+						 outbox_tick, &workers[i]);
+		if (!workers[i].ticker)
+			return -1;
+	}
+	return 0;
 }
 
 void outbox_stop(void)
 {
-	ticker_stop(worker);
-	worker = NULL;
-	smtp_free(relay);
-	relay = NULL;
+	for (size_t i = 0; i < nworkers; i++) {
+		ticker_stop(workers[i].ticker);
+		smtp_free(workers[i].relay);
+		workers[i] = (struct worker){0};
+	}
+	nworkers = 0;
 }

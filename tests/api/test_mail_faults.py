@@ -1,7 +1,8 @@
 """Mail under faults, on either engine: two glovebox processes delivering
 one campaign send each message once; a process killed with SIGKILL in the
 middle of a campaign, and another started, deliver every message, repeating
-at most the one that was in flight, with its Message-ID unchanged."""
+at most the one each worker had in flight (mail-workers is 2), with its
+Message-ID unchanged."""
 import email
 import email.policy
 import os
@@ -82,7 +83,7 @@ def test_kill9_mid_campaign_every_message_once_but_the_one_in_flight(make_server
     members_for_news(srv, 40)
     assert queue_campaign(srv, "Killed") == 40
     sink = SMTPSink(delay=0.08).start()
-    flags = mail_flags(sink) + ["--mail-claim-timeout", "2"]
+    flags = mail_flags(sink) + ["--mail-claim-timeout", "3"]
     try:
         first = sharing(srv, tmp_path_factory.mktemp("first"), flags)
         stopped.append(first)
@@ -101,7 +102,8 @@ def test_kill9_mid_campaign_every_message_once_but_the_one_in_flight(make_server
         ids = message_ids(sink, "Killed")
         assert len(set(ids)) == 40
         repeats = len(ids) - len(set(ids))
-        assert repeats <= 1, f"{repeats} messages went twice (one worker was killed)"
+        # At most the message each of the killed process's workers had in flight.
+        assert repeats <= 2, f"{repeats} messages went twice (two workers were killed)"
     finally:
         sink.stop()
     assert srv.sql("SELECT COUNT(*) FROM outbox") == [["0"]]
