@@ -33,20 +33,6 @@ static const struct {
 	{"reauth", "Thank you; your data is shown below."},
 };
 
-/* Calls an API handler and returns its JSON answer (NULL if it failed),
- * leaving the response empty for the page. */
-static json_t *api_json(struct req *r, void (*api)(struct req *r), int *status)
-{
-	bool ok = page_call_api(r, api);
-	if (status)
-		*status = r->status;
-	json_error_t je;
-	json_t *doc = ok ? json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je) : NULL;
-	buf_reset(&r->body);
-	r->nheaders = 0;
-	r->status = 0;
-	return doc;
-}
 
 /* Each item's purposes as the profile's labels, for people to read. */
 static void purpose_labels(json_t *items)
@@ -79,7 +65,7 @@ static void me_render(struct req *r, int status)
 		if (strcmp(done, done_messages[i].done) == 0)
 			json_object_set_new(data, "done", json_string(done_messages[i].message));
 	int export_status = 0;
-	json_t *export = api_json(r, members_api_export, &export_status);
+	json_t *export = page_api_json(r, members_api_export, &export_status);
 	json_object_set_new(data, "reauth", json_boolean(export_status == 403));
 	if (export) {
 		/* The correction form starts from the values held. */
@@ -93,18 +79,18 @@ static void me_render(struct req *r, int status)
 		purpose_labels(json_object_get(export, "items"));
 		json_object_set_new(data, "export", export);
 	}
-	json_t *consents = api_json(r, members_api_consents, NULL);
+	json_t *consents = page_api_json(r, members_api_consents, NULL);
 	if (consents)
 		json_object_set(data, "consents", json_object_get(consents, "consents"));
 	json_decref(consents);
-	json_t *sessions = api_json(r, members_api_sessions, NULL);
+	json_t *sessions = page_api_json(r, members_api_sessions, NULL);
 	if (sessions) {
 		page_times(json_object_get(sessions, "sessions"), "created_at");
 		page_times(json_object_get(sessions, "sessions"), "last_seen");
 		json_object_set(data, "sessions", json_object_get(sessions, "sessions"));
 	}
 	json_decref(sessions);
-	json_t *devices = api_json(r, remember_api_list, NULL);
+	json_t *devices = page_api_json(r, remember_api_list, NULL);
 	if (devices) {
 		page_times(json_object_get(devices, "devices"), "created_at");
 		page_times(json_object_get(devices, "devices"), "last_used");

@@ -23,18 +23,6 @@ static const struct {
 	{"rejected", "Not verified"},
 };
 
-/* Calls an API handler; its JSON answer, or NULL (the response is left empty). */
-static json_t *answer_of(struct req *r, void (*api)(struct req *r), int *status)
-{
-	bool ok = page_call_api(r, api);
-	*status = r->status;
-	json_error_t je;
-	json_t *doc = ok ? json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je) : NULL;
-	buf_reset(&r->body);
-	r->nheaders = 0;
-	r->status = 0;
-	return doc;
-}
 
 static void status_text(json_t *list)
 {
@@ -60,7 +48,7 @@ static void render(struct req *r, int status)
 		return;
 	}
 	int code;
-	json_t *cars = answer_of(r, garage_api_list, &code);
+	json_t *cars = page_api_json(r, garage_api_list, &code);
 	json_t *data = page_form_values(r, page_data(r, "Your garage"));
 	json_object_set_new(data, "csrf_token", json_string(s.csrf));
 	if (cars) {
@@ -144,7 +132,7 @@ void garage_reviews_page(struct req *r)
 	if (!staff_page_session(r, &s))
 		return;
 	int code;
-	json_t *list = answer_of(r, garage_api_reviews, &code);
+	json_t *list = page_api_json(r, garage_api_reviews, &code);
 	if (!list) {
 		resp_error(r, code ? code : 503, "error", "You cannot review ownership claims.", NULL);
 		return;
@@ -163,7 +151,7 @@ void garage_review_page(struct req *r)
 	if (!staff_page_session(r, &s))
 		return;
 	int code;
-	json_t *claim = answer_of(r, garage_api_review, &code);
+	json_t *claim = page_api_json(r, garage_api_review, &code);
 	if (!claim) {
 		resp_error(r, code ? code : 503, "error", "That claim cannot be shown.", NULL);
 		return;

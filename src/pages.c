@@ -285,3 +285,16 @@ void page_times(json_t *list, const char *key)
 		json_object_set_new(item, name, json_string(text));
 	}
 }
+
+json_t *page_api_json(struct req *r, void (*api)(struct req *r), int *status)
+{
+	bool ok = page_call_api(r, api);
+	if (status)
+		*status = r->status;
+	json_error_t je;
+	json_t *doc = ok ? json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je) : NULL;
+	buf_reset(&r->body);
+	r->nheaders = 0;
+	r->status = 0;
+	return doc;
+}

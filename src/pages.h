@@ -32,6 +32,9 @@ const char *page_api_error_code(struct req *r);
 json_t *page_form_values(struct req *r, json_t *data);
 /* Records a message for a form field (NULL: the whole form). */
 void page_add_error(struct req *r, const char *field, const char *message);
+/* Calls an API handler for a page that shows its answer: the JSON answer
+ * (NULL if it failed; *status says how), the response left empty. */
+json_t *page_api_json(struct req *r, void (*api)(struct req *r), int *status);
 /* After page_call_api failed: its JSON error as the HTML error page. */
 void page_api_error_page(struct req *r);
 /* 303 See Other to location, dropping any body. */

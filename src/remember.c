@@ -18,7 +18,6 @@
 
 #define CAT_DEVICE "device_reference"
 #define DEFAULT_SECONDS (365 * 86400)
-#define DEVICE_ID_BYTES 12
 
 static const char SQL_INSERT[] =
 	"INSERT INTO remembered_devices (token_hash, member_id, created_at, last_used, expires_at) "
@@ -150,35 +149,11 @@ int64_t remember_purge(int64_t now)
 
 /* ---- the member's list ---- */
 
-struct listing {
-	json_t *list;
-	unsigned char current[32];
-	bool have_current;
-	const char *want;            /* forget: the id looked for */
-	unsigned char found[32];
-	bool matched;
-};
-
-static int list_cb(void *ctx, const struct store_row *row)
+static json_t *device_row(const struct store_row *row, const char *id, bool current)
 {
-	struct listing *l = ctx;
-	if (row->cols[0].type != STORE_BLOB || row->cols[0].n != 32)
-		return 0;
-	char id[2 * DEVICE_ID_BYTES + 1];
-	crypto_hex(row->cols[0].p, DEVICE_ID_BYTES, id);
-	if (l->want) {
-		if (strcmp(l->want, id) == 0) {
-			memcpy(l->found, row->cols[0].p, 32);
-			l->matched = true;
-		}
-		return 0;
-	}
-	bool current = l->have_current && memcmp(l->current, row->cols[0].p, 32) == 0;
-	json_array_append_new(l->list, json_pack("{s:s,s:I,s:I,s:I,s:b}", "id", id, "created_at",
-						 (json_int_t)row->cols[1].i, "last_used",
-						 (json_int_t)row->cols[2].i, "expires_at",
-						 (json_int_t)row->cols[3].i, "this_device", current));
-	return 0;
+	return json_pack("{s:s,s:I,s:I,s:I,s:b}", "id", id, "created_at", (json_int_t)row->cols[1].i,
+			 "last_used", (json_int_t)row->cols[2].i, "expires_at",
+			 (json_int_t)row->cols[3].i, "this_device", current);
 }
 
 void remember_api_list(struct req *r)
@@ -186,14 +161,14 @@ void remember_api_list(struct req *r)
 	struct session s;
 	if (!session_require(r, &s, false))
 		return;
-	struct listing l = {.list = json_array()};
+	struct token_rows l = {.list = json_array(), .row_json = device_row};
 	const char *token = req_cookie(r, cookie_name());
 	if (token && strlen(token) == CRYPTO_TOKEN_CHARS) {
 		crypto_token_hash(app.keys, token, strlen(token), l.current);
 		l.have_current = true;
 	}
 	struct store_val id[] = {SV_INT(s.member)};
-	if (store_query(app.store, SQL_OF_MEMBER, id, 1, list_cb, &l) < 0) {
+	if (store_query(app.store, SQL_OF_MEMBER, id, 1, token_rows_cb, &l) < 0) {
 		json_decref(l.list);
 		resp_error(r, 503, "store_unavailable", "Try again in a moment.", NULL);
 		return;
@@ -208,9 +183,9 @@ void remember_api_forget(struct req *r)
 	struct session s;
 	if (!session_require(r, &s, true))
 		return;
-	struct listing l = {.want = r->path_params[0]};
+	struct token_rows l = {.want = r->path_params[0]};
 	struct store_val id[] = {SV_INT(s.member)};
-	if (store_query(app.store, SQL_OF_MEMBER, id, 1, list_cb, &l) < 0 || !l.matched) {
+	if (store_query(app.store, SQL_OF_MEMBER, id, 1, token_rows_cb, &l) < 0 || !l.matched) {
 		resp_error(r, 404, "not_found", "You have no remembered device with that id.", NULL);
 		return;
 	}

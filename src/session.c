@@ -194,24 +194,19 @@ bool session_csrf_ok(const struct req *r, const struct session *s)
 	       crypto_equal(sent, s->csrf, CRYPTO_TOKEN_CHARS);
 }
 
-#define SESSION_ID_BYTES 12
-
-struct listing {
-	json_t *list;
-	unsigned char current[32];
-	bool have_current;
-	const char *want;            /* session_end_id: the id looked for */
-	unsigned char found[32];
-	bool matched;
-};
-
-static int list_cb(void *ctx, const struct store_row *row)
+static json_t *session_row(const struct store_row *row, const char *id, bool current)
 {
-	struct listing *l = ctx;
+	return json_pack("{s:s,s:I,s:I,s:b}", "id", id, "created_at", (json_int_t)row->cols[1].i,
+			 "last_seen", (json_int_t)row->cols[2].i, "current", current);
+}
+
+int token_rows_cb(void *ctx, const struct store_row *row)
+{
+	struct token_rows *l = ctx;
 	if (row->cols[0].type != STORE_BLOB || row->cols[0].n != 32)
 		return 0;
-	char id[2 * SESSION_ID_BYTES + 1];
-	crypto_hex(row->cols[0].p, SESSION_ID_BYTES, id);
+	char id[2 * TOKEN_ID_BYTES + 1];
+	crypto_hex(row->cols[0].p, TOKEN_ID_BYTES, id);
 	if (l->want) {
 		if (strcmp(l->want, id) == 0) {
 			memcpy(l->found, row->cols[0].p, 32);
@@ -220,27 +215,25 @@ static int list_cb(void *ctx, const struct store_row *row)
 		return 0;
 	}
 	bool current = l->have_current && memcmp(l->current, row->cols[0].p, 32) == 0;
-	json_array_append_new(l->list, json_pack("{s:s,s:I,s:I,s:b}", "id", id, "created_at",
-						 (json_int_t)row->cols[1].i, "last_seen",
-						 (json_int_t)row->cols[2].i, "current", current));
+	json_array_append_new(l->list, l->row_json(row, id, current));
 	return 0;
 }
 
 json_t *session_list(const struct req *r, int64_t member)
 {
-	struct listing l = {.list = json_array()};
+	struct token_rows l = {.list = json_array(), .row_json = session_row};
 	l.have_current = token_hash_of(&kinds[SESSION_MEMBER], r, l.current);
 	struct store_val id[] = {SV_INT(member)};
-	store_query(app.store, kinds[SESSION_MEMBER].of_account, id, 1, list_cb, &l);
+	store_query(app.store, kinds[SESSION_MEMBER].of_account, id, 1, token_rows_cb, &l);
 	return l.list;
 }
 
 int session_end_id(int64_t member, const char *want)
 {
-	struct listing l = {.want = want};
+	struct token_rows l = {.want = want};
 	struct store_val id[] = {SV_INT(member)};
 	const struct session_kind *k = &kinds[SESSION_MEMBER];
-	if (store_query(app.store, k->of_account, id, 1, list_cb, &l) < 0 || !l.matched)
+	if (store_query(app.store, k->of_account, id, 1, token_rows_cb, &l) < 0 || !l.matched)
 		return -1;
 	struct store_val key[] = {SV_BLOB(l.found, 32)};
 	return store_query(app.store, k->delete, key, 1, NULL, NULL) == 1 ? 0 : -1;

@@ -54,6 +54,26 @@ void session_end(struct req *r);
 bool session_csrf_ok(const struct req *r, const struct session *s);
 const char *session_cookie_name(void);
 
+/*
+ * Rows kept by a token's keyed hash (sessions, remembered devices) are shown
+ * by a short id, a prefix of the hash in hex, never the token. A query whose
+ * first column is the hash fills a token_rows: with want set, the row whose
+ * id it is (found, matched); otherwise list gets row_json() of each row,
+ * current marking the one whose hash is current.
+ */
+#define TOKEN_ID_BYTES 12
+struct store_row;
+struct token_rows {
+	json_t *list;
+	unsigned char current[32];
+	bool have_current;
+	const char *want;
+	unsigned char found[32];
+	bool matched;
+	json_t *(*row_json)(const struct store_row *row, const char *id, bool current);
+};
+int token_rows_cb(void *ctx, const struct store_row *row);
+
 /* For member handlers: the request's session, and with need_csrf its CSRF
  * token; otherwise answers 401 not_signed_in or 403 csrf and returns false. */
 bool session_require(struct req *r, struct session *s, bool need_csrf);
