@@ -27,3 +27,16 @@ CREATE TABLE campaigns (
 -- An address the relay refused for good (5xx) gets no more member mail
 -- until the member changes it.
 ALTER TABLE members ADD COLUMN email_undeliverable_at BIGINT;
+
+-- A change of address waits for a confirmation from the new address; the
+-- new address is sealed under the member's key, and found by its blind
+-- index so that no other member can be given it.
+CREATE TABLE email_changes (
+	token_hash BYTEA PRIMARY KEY,
+	member_id BIGINT NOT NULL REFERENCES members(id),
+	new_email BYTEA NOT NULL,
+	new_index BYTEA NOT NULL,
+	created_at BIGINT NOT NULL,
+	expires_at BIGINT NOT NULL
+);
+CREATE INDEX email_changes_member ON email_changes (member_id);

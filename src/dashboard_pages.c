@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "account_changes.h"
 #include "app.h"
 #include "buf.h"
 #include "garage.h"
@@ -31,6 +32,8 @@ static const struct {
 	{"device", "That device is forgotten."},
 	{"devices", "Every device is forgotten."},
 	{"reauth", "Thank you; your data is shown below."},
+	{"password", "Your password is changed; every other place you were signed in is signed out."},
+	{"email", "We sent a message to the new address; the change happens when you confirm it there."},
 };
 
 
@@ -163,6 +166,24 @@ void dashboard_correct_post(struct req *r)
 		return;
 	}
 	after(r, page_call_api(r, members_api_correct), "corrected", "name");
+}
+
+void dashboard_password_post(struct req *r)
+{
+	if (r->nerrors) {
+		me_render(r, 422);
+		return;
+	}
+	after(r, page_call_api(r, members_api_password), "password", "new_password");
+}
+
+void dashboard_email_post(struct req *r)
+{
+	if (r->nerrors) {
+		me_render(r, 422);
+		return;
+	}
+	after(r, page_call_api(r, members_api_email), "email", "email");
 }
 
 void dashboard_session_end_post(struct req *r)

@@ -12,6 +12,8 @@ void account_reauth_post(struct req *r);
 void dashboard_consent_post(struct req *r);
 void dashboard_correct_post(struct req *r);
 void dashboard_session_end_post(struct req *r);
+void dashboard_password_post(struct req *r);
+void dashboard_email_post(struct req *r);
 void dashboard_device_forget_post(struct req *r);
 void dashboard_close_page(struct req *r);
 void dashboard_close_post(struct req *r);

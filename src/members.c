@@ -12,6 +12,7 @@
 #include "app.h"
 #include "broker.h"
 #include "crypto.h"
+#include "account_changes.h"
 #include "garage.h"
 #include "mail_confirm.h"
 #include "outbox.h"
@@ -729,6 +730,7 @@ void members_api_close(struct req *r)
 	bool ok = store_begin(c) == 0 && store_exec(c, SQL_SESSIONS_END, id, 1, NULL, NULL) >= 0 &&
 		  remember_forget_member(c, s.member) == 0 && garage_forget_member(c, s.member) == 0 &&
 		  confirm_forget_member(c, s.member) == 0 && outbox_forget_subject(c, s.member) == 0 &&
+		  email_changes_forget(c, s.member) == 0 &&
 		  store_exec(c, SQL_MEMBER_DELETE, id, 1, NULL, NULL) == 1 &&
 		  broker_subject_erase(c, s.member) == 0 && store_commit(c) == 0;
 	if (!ok)

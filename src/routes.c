@@ -4,6 +4,7 @@
  */
 #include "route.h"
 
+#include "account_changes.h"
 #include "account_pages.h"
 #include "contact.h"
 #include "contact_staff.h"
@@ -287,6 +288,28 @@ static const struct param_spec campaign_form_params[] = {
 	{0},
 };
 
+static const struct param_spec password_params[] = {
+	{"password", PARAM_BODY | PARAM_REQUIRED, 1024, valid_text},
+	{0},
+};
+
+static const struct param_spec password_form_params[] = {
+	{"csrf_token", PARAM_BODY, 64, valid_token},
+	{"password", PARAM_BODY | PARAM_REQUIRED, 1024, valid_text},
+	{0},
+};
+
+static const struct param_spec email_form_params[] = {
+	{"csrf_token", PARAM_BODY, 64, valid_token},
+	{"email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
+	{0},
+};
+
+static const struct param_spec email_params[] = {
+	{"email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
+	{0},
+};
+
 #define KiB 1024
 
 struct route routes[] = {
@@ -342,6 +365,14 @@ struct route routes[] = {
 	{HTTP_GET, "/privacy", privacy_page, BODY_NONE, 0, 0, NULL, NULL, 0},
 	{HTTP_GET, "/privacy.json", privacy_json, BODY_NONE, 0, ROUTE_API, NULL, NULL, 0},
 	{HTTP_GET, "/privacy/v/:version", privacy_version_page, BODY_NONE, 0, 0, version_params, NULL, 0},
+	{HTTP_POST, "/api/v1/me/password", members_api_password, BODY_JSON, 4 * KiB,
+	 ROUTE_API | ROUTE_PERSONAL, password_params, NULL, 0},
+	{HTTP_POST, "/api/v1/me/email", members_api_email, BODY_JSON, 4 * KiB,
+	 ROUTE_API | ROUTE_PERSONAL, email_params, NULL, 0},
+	{HTTP_GET, "/confirm-email", email_change_page, BODY_NONE, 0, ROUTE_PERSONAL,
+	 confirm_page_params, NULL, 0},
+	{HTTP_POST, "/confirm-email", email_change_post, BODY_FORM, 4 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, confirm_params, NULL, 0},
 	{HTTP_GET, "/unsubscribe", unsubscribe_page, BODY_NONE, 0, ROUTE_PERSONAL, unsubscribe_params,
 	 NULL, 0},
 	{HTTP_POST, "/unsubscribe", unsubscribe_post, BODY_FORM, 1 * KiB, ROUTE_PERSONAL,
@@ -373,6 +404,10 @@ struct route routes[] = {
 	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, consent_form_params, NULL, 0},
 	{HTTP_POST, "/me/correct", dashboard_correct_post, BODY_FORM, 16 * KiB,
 	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, correct_form_params, NULL, 0},
+	{HTTP_POST, "/me/password", dashboard_password_post, BODY_FORM, 4 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, password_form_params, NULL, 0},
+	{HTTP_POST, "/me/email", dashboard_email_post, BODY_FORM, 4 * KiB,
+	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, email_form_params, NULL, 0},
 	{HTTP_POST, "/me/sessions/end", dashboard_session_end_post, BODY_FORM, 4 * KiB,
 	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, id_form_params, NULL, 0},
 	{HTTP_POST, "/me/devices/forget", dashboard_device_forget_post, BODY_FORM, 4 * KiB,

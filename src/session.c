@@ -251,3 +251,15 @@ bool session_require(struct req *r, struct session *s, bool need_csrf)
 	}
 	return true;
 }
+
+int session_end_others(struct req *r, int64_t member)
+{
+	unsigned char hash[32];
+	if (!token_hash_of(&kinds[SESSION_MEMBER], r, hash))
+		return -1;
+	struct store_val v[] = {SV_INT(member), SV_BLOB(hash, 32)};
+	return store_query(app.store, "DELETE FROM sessions WHERE member_id = $1 AND token_hash <> $2",
+			   v, 2, NULL, NULL) < 0
+		       ? -1
+		       : 0;
+}

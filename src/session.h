@@ -48,6 +48,8 @@ bool session_recent(const struct session *s);
 json_t *session_list(const struct req *r, int64_t member);
 /* Ends one of the member's sessions by its id; 0, or -1 if none matched. */
 int session_end_id(int64_t member, const char *id);
+/* Ends every session of member but the request's own (after a password change). */
+int session_end_others(struct req *r, int64_t member);
 /* Ends the request's session and clears the cookie. */
 void session_end(struct req *r);
 /* True when the request carries the session's CSRF token. */

@@ -248,3 +248,19 @@ def test_all01_download_link_on_the_page(server):
     r = s.get(server.url("/api/v1/me/export"), timeout=10)
     assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
     assert p["email"] in r.text
+
+
+def test_password_and_address_changes_by_form(server):
+    p, s = member(server)
+    r = s.post(server.url("/me/password"), allow_redirects=False, timeout=30,
+               data={"password": "short", "csrf_token": s.csrf})
+    assert r.status_code == 400 and "password" in r.text
+    r = s.post(server.url("/me/password"), allow_redirects=False, timeout=30,
+               data={"password": "green mini on a long road", "csrf_token": s.csrf})
+    assert r.status_code == 303 and r.headers["Location"] == "/me?done=password"
+    r = s.post(server.url("/me/email"), allow_redirects=False, timeout=30,
+               data={"email": "moved-" + p["email"], "csrf_token": s.csrf})
+    assert r.status_code == 303 and r.headers["Location"] == "/me?done=email"
+    assert "the change happens when you confirm" in s.get(server.url("/me?done=email"), timeout=10).text
+    # Until confirmed, the address stays.
+    assert s.get(server.url("/api/v1/me"), timeout=10).json()["data"]["email"] == p["email"]

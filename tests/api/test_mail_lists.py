@@ -209,3 +209,68 @@ def test_nam10_policy_change_notice_mailed_and_window_starts(make_server, smtp_s
     notices = [1 for _, r, raw in smtp_sink.messages
                if r == [m.person["email"]] and "A change to how" in parse(raw)["Subject"]]
     assert len(notices) == 1
+
+
+def wait_mail(sink, address, subject_part, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for _, rcpts, raw in list(sink.messages):
+            msg = parse(raw)
+            if rcpts == [address] and subject_part in msg["Subject"]:
+                return msg
+        time.sleep(0.05)
+    raise AssertionError(f"no '{subject_part}' message for {address}")
+
+
+def test_password_change_notice_and_other_sessions_end(make_server, smtp_sink):
+    from test_members import PASSWORD
+    srv = make_server(extra=mail_flags(smtp_sink))
+    m = join(srv, smtp_sink)
+    other = requests.Session()
+    assert other.post(srv.url("/api/v1/signin"), timeout=30,
+                      json={"email": m.person["email"], "password": PASSWORD}).status_code == 200
+    r = m.post(srv.url("/api/v1/me/password"), json={"password": "password"}, timeout=30)
+    assert r.status_code == 400                      # the rule applies
+    r = m.post(srv.url("/api/v1/me/password"), json={"password": "green mini on a long road"},
+               timeout=30)
+    assert r.status_code == 200, r.text
+    notice = wait_mail(smtp_sink, m.person["email"], "password was changed")
+    assert "signed out" in notice.get_body(("plain",)).get_content()
+    assert other.get(srv.url("/api/v1/me/consents"), timeout=10).status_code == 401
+    assert m.get(srv.url("/api/v1/me/consents"), timeout=10).status_code == 200
+    r = requests.post(srv.url("/api/v1/signin"), timeout=30,
+                      json={"email": m.person["email"], "password": PASSWORD})
+    assert r.status_code == 401
+    r = requests.post(srv.url("/api/v1/signin"), timeout=30,
+                      json={"email": m.person["email"], "password": "green mini on a long road"})
+    assert r.status_code == 200
+
+
+def test_email_change_confirmed_from_the_new_address_and_told_to_the_old(make_server, smtp_sink):
+    from test_members import PASSWORD
+    srv = make_server(extra=mail_flags(smtp_sink))
+    m = join(srv, smtp_sink)
+    taken = join(srv, smtp_sink)
+    r = m.post(srv.url("/api/v1/me/email"), json={"email": taken.person["email"]}, timeout=10)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "email_taken"
+    new = "new-" + m.person["email"]
+    r = m.post(srv.url("/api/v1/me/email"), json={"email": new}, timeout=10)
+    assert r.status_code == 202, r.text
+    msg = wait_mail(smtp_sink, new, "confirm your new e-mail")
+    token = re.search(r"confirm-email\?token=([A-Za-z0-9_-]{43})",
+                      msg.get_body(("plain",)).get_content()).group(1)
+    # Nothing changes until the new address confirms, and a GET confirms nothing.
+    assert requests.get(srv.url(f"/confirm-email?token={token}"), timeout=10).status_code == 200
+    assert m.get(srv.url("/api/v1/me"), timeout=10).json()["data"]["email"] == m.person["email"]
+    r = requests.post(srv.url("/confirm-email"), data={"token": token}, timeout=10)
+    assert r.status_code == 200 and 'id="confirmed"' in r.text
+    assert m.get(srv.url("/api/v1/me"), timeout=10).json()["data"]["email"] == new
+    told = wait_mail(smtp_sink, m.person["email"], "address was changed")
+    text = told.get_body(("plain",)).get_content()
+    assert new not in text and "example.org" in text
+    assert requests.post(srv.url("/confirm-email"), data={"token": token}, timeout=10).status_code == 404
+    r = requests.post(srv.url("/api/v1/signin"), json={"email": new, "password": PASSWORD}, timeout=30)
+    assert r.status_code == 200
+    r = requests.post(srv.url("/api/v1/signin"), timeout=30,
+                      json={"email": m.person["email"], "password": PASSWORD})
+    assert r.status_code == 401
