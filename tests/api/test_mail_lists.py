@@ -161,6 +161,9 @@ def test_ins05_product_news_to_insiders_unless_they_said_no(make_server, smtp_si
     assert r.status_code == 201 and r.json()["queued"] == 1
     got = received(smtp_sink, "New MINI")
     assert [to_of(m[2]) for m in got] == [stays.person["email"]]
+    # ALL06: the footer carries the profile's postal address.
+    text = parse(got[0][2]).get_body(("plain",)).get_content()
+    assert "PO Box 1227, Westwood NJ 07675-1227" in text
 
 
 def test_hard_bounce_marks_the_address_undeliverable(make_server):
