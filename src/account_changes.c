@@ -17,7 +17,9 @@
 #include "buf.h"
 #include "crypto.h"
 #include "log.h"
+#include "mail_confirm.h"
 #include "mail_msg.h"
+#include "mem.h"
 #include "members.h"
 #include "outbox.h"
 #include "pages.h"
@@ -42,23 +44,11 @@ static const char SQL_EMAIL_SET[] =
 	"UPDATE members SET email = $2, email_index = $3, email_confirmed_at = $4, "
 	"email_undeliverable_at = NULL WHERE id = $1";
 
-/* The member's account purpose: the one their registration serves. */
-static const char *account_purpose(void)
-{
-	static const char *const points[] = {"member_registration", "insider_signup"};
-	for (size_t i = 0; i < 2; i++) {
-		int ci = policy_collection_index(app.policy, points[i]);
-		if (ci >= 0)
-			return app.policy->purposes[app.policy->collections[ci].purpose].id;
-	}
-	return "account";
-}
-
 static struct broker_grant *email_grant(struct store_conn *c, int64_t member)
 {
 	static const char *const cats[] = {"email"};
 	struct broker_actor self = {ACTOR_SELF, member, NULL, NULL};
-	struct broker_use use = {&self, member, account_purpose(), cats, 1, "write"};
+	struct broker_use use = {&self, member, members_account_purpose(), cats, 1, "write"};
 	struct broker_grant *g = NULL;
 	enum decision_reason why;
 	return broker_open(c, &use, &g, &why) == 0 ? g : NULL;
@@ -73,7 +63,7 @@ static int blob_cb(void *ctx, const struct store_row *row)
 {
 	struct blob *b = ctx;
 	if (row->cols[0].type == STORE_BLOB) {
-		b->p = malloc(row->cols[0].n);
+		b->p = xmalloc(row->cols[0].n);
 		memcpy(b->p, row->cols[0].p, row->cols[0].n);
 		b->n = row->cols[0].n;
 	}
@@ -89,7 +79,7 @@ static char *current_address(struct store_conn *c, const struct broker_grant *g,
 	struct store_val id[] = {SV_INT(member)};
 	if (store_exec(c, SQL_EMAIL_GET, id, 1, blob_cb, &b) >= 0 && b.p &&
 	    broker_read(g, "email", "members", "email", member, b.p, b.n, &plain, &len) == 0) {
-		out = strndup(plain, len);
+		out = xstrndup(plain, len);
 		broker_plain_free(plain, len);
 	}
 	free(b.p);
@@ -108,7 +98,7 @@ static int queue_mail(struct store_conn *c, const struct broker_grant *g, const 
 			 .subject = subject, .text = text, .domain = at ? at + 1 : NULL};
 	int rc = -1;
 	if (!mail_build(&m, &msg, message_id, sizeof(message_id))) {
-		struct outbox_item item = {account_purpose(), "email", "email", to, msg.data, msg.len,
+		struct outbox_item item = {members_account_purpose(), "email", "email", to, msg.data, msg.len,
 					   message_id};
 		rc = outbox_enqueue(c, g, &item);
 	}
@@ -239,7 +229,7 @@ static int change_cb(void *ctx, const struct store_row *row)
 	struct change *ch = ctx;
 	ch->member = row->cols[0].i;
 	if (row->cols[1].type == STORE_BLOB) {
-		ch->email.p = malloc(row->cols[1].n);
+		ch->email.p = xmalloc(row->cols[1].n);
 		memcpy(ch->email.p, row->cols[1].p, row->cols[1].n);
 		ch->email.n = row->cols[1].n;
 	}
@@ -312,28 +302,16 @@ out:
 
 void email_change_page(struct req *r)
 {
-	json_t *data = page_data(r, "Confirm your new address");
-	const char *token = req_param(r, "token");
-	json_object_set_new(data, "token", json_string(token ? token : ""));
-	json_object_set_new(data, "change", json_true());
-	r->no_store = true;
-	page_render(r, 200, "confirm", data);
+	confirm_button_page(r, true);
 }
 
 void email_change_post(struct req *r)
 {
 	int rc = r->nerrors ? 0 : confirm_change(req_param(r, "token"));
-	if (rc < 0) {
-		resp_error(r, 503, "store_unavailable", "Please try again.", NULL);
-		return;
-	}
-	if (rc == 2) {
+	if (rc == 2)
 		resp_error(r, 409, "email_taken", "Another account has that address now.", NULL);
-		return;
-	}
-	json_t *data = page_data(r, rc ? "Address changed" : "Link no longer valid");
-	json_object_set_new(data, "confirmed", json_boolean(rc == 1));
-	page_render(r, rc ? 200 : 404, "confirmed", data);
+	else
+		confirm_result_page(r, rc, "Address changed");
 }
 
 int email_changes_forget(struct store_conn *c, int64_t member)

@@ -108,25 +108,36 @@ out:
 	return rc;
 }
 
-void confirm_page(struct req *r)
+void confirm_button_page(struct req *r, bool change)
 {
-	json_t *data = page_data(r, "Confirm your address");
+	json_t *data = page_data(r, change ? "Confirm your new address" : "Confirm your address");
 	const char *token = req_param(r, "token");
 	json_object_set_new(data, "token", json_string(token ? token : ""));
+	json_object_set_new(data, "change", json_boolean(change));
 	r->no_store = true;
 	page_render(r, 200, "confirm", data);
 }
 
-void confirm_post(struct req *r)
+void confirm_result_page(struct req *r, int rc, const char *title)
 {
-	int rc = r->nerrors ? 0 : confirm_token(req_param(r, "token"));
 	if (rc < 0) {
 		resp_error(r, 503, "store_unavailable", "Please try again.", NULL);
 		return;
 	}
-	json_t *data = page_data(r, rc ? "Address confirmed" : "Link no longer valid");
+	json_t *data = page_data(r, rc ? title : "Link no longer valid");
 	json_object_set_new(data, "confirmed", json_boolean(rc == 1));
 	page_render(r, rc ? 200 : 404, "confirmed", data);
+}
+
+void confirm_page(struct req *r)
+{
+	confirm_button_page(r, false);
+}
+
+void confirm_post(struct req *r)
+{
+	confirm_result_page(r, r->nerrors ? 0 : confirm_token(req_param(r, "token")),
+			    "Address confirmed");
 }
 
 void confirm_api(struct req *r)

@@ -9,6 +9,7 @@
 #ifndef GLOVEBOX_MAIL_CONFIRM_H
 #define GLOVEBOX_MAIL_CONFIRM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "http.h"
@@ -24,6 +25,12 @@ int confirm_queue(struct store_conn *c, const struct broker_grant *g, const char
 		  int64_t member, const char *email);
 /* Deletes the member's pending confirmations (closing the account). */
 int confirm_forget_member(struct store_conn *c, int64_t member);
+
+/* The page a confirmation link opens: a button that confirms by POST
+ * (change: a new address rather than the first). */
+void confirm_button_page(struct req *r, bool change);
+/* The answer to the button: rc 1 confirmed, 0 unknown/used/expired, -1 failure. */
+void confirm_result_page(struct req *r, int rc, const char *title);
 
 void confirm_page(struct req *r);      /* GET /confirm?token= : the button */
 void confirm_post(struct req *r);      /* POST /confirm: token */

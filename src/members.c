@@ -79,6 +79,12 @@ static const struct policy_collection *registration(void)
 	return NULL;
 }
 
+const char *members_account_purpose(void)
+{
+	const struct policy_collection *cp = registration();
+	return cp ? app.policy->purposes[cp->purpose].id : NULL;
+}
+
 #define MAX_CATEGORIES 16
 
 /* The categories the registration point collects, at most max. */

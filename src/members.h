@@ -34,6 +34,9 @@ struct broker_actor;
 #include "crypto.h"
 #include "policy.h"
 #define MEMBER_EMAIL_DOMAIN "member-email"
+/* The purpose the member registration point serves (the member's own
+ * account: "account", "insider_account"), or NULL when the profile has none. */
+const char *members_account_purpose(void);
 /* The blind index of an e-mail address (lower-cased, without spaces) under domain. */
 void email_blind_index(const char *domain, const char *email, unsigned char out[CRYPTO_INDEX_BYTES]);
 /* Per client address sign-in limits; false after answering 429. */

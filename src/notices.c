@@ -15,6 +15,7 @@
 #include "log.h"
 #include "mail_msg.h"
 #include "mem.h"
+#include "members.h"
 #include "outbox.h"
 #include "policy.h"
 #include "store.h"
@@ -54,19 +55,6 @@ static int due_cb(void *ctx, const struct store_row *row)
 	d->email = xmalloc(d->len);
 	memcpy(d->email, row->cols[3].p, d->len);
 	return 0;
-}
-
-/* The member's own account purpose: the one their registration serves. */
-static const char *account_purpose(void)
-{
-	const struct policy *p = app.policy;
-	static const char *const points[] = {"member_registration", "insider_signup"};
-	for (size_t i = 0; i < 2; i++) {
-		int ci = policy_collection_index(p, points[i]);
-		if (ci >= 0)
-			return p->purposes[p->collections[ci].purpose].id;
-	}
-	return NULL;
 }
 
 static void notice_text(struct buf *t, const struct policy *p, const struct policy_purpose *pu,
@@ -163,7 +151,7 @@ int64_t notices_pass(void)
 	struct batch b = {.n = 0};
 	if (store_query(app.store, SQL_DUE, NULL, 0, due_cb, &b) < 0)
 		return -1;
-	const char *account = account_purpose();
+	const char *account = members_account_purpose();
 	int64_t queued = 0, loaded_version = 0;
 	struct policy *published = NULL;
 	for (size_t i = 0; i < b.n; i++) {
