@@ -138,15 +138,17 @@ static const struct param_spec staff_signin_page_params[] = {
 	{0},
 };
 
+/* The address is sent in the body, never in a URL (history, proxies). */
 static const struct param_spec staff_member_find_params[] = {
-	{"email", PARAM_QUERY | PARAM_REQUIRED, 254, valid_email},
-	{"purpose", PARAM_QUERY | PARAM_REQUIRED, 48, valid_token},
+	{"email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
+	{"purpose", PARAM_BODY | PARAM_REQUIRED, 48, valid_token},
 	{0},
 };
 
 static const struct param_spec staff_member_page_params[] = {
-	{"email", PARAM_QUERY, 254, valid_email},
-	{"purpose", PARAM_QUERY, 48, valid_token},
+	{"csrf_token", PARAM_BODY, 64, valid_token},
+	{"email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
+	{"purpose", PARAM_BODY | PARAM_REQUIRED, 48, valid_token},
 	{0},
 };
 
@@ -326,7 +328,8 @@ struct route routes[] = {
 	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, staff_enrol_params, NULL, 0},
 	{HTTP_POST, "/staff/enrol/confirm", staff_enrol_confirm_post, BODY_FORM, 4 * KiB,
 	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, staff_confirm_params, NULL, 0},
-	{HTTP_GET, "/staff/members", staff_members_page, BODY_NONE, 0,
+	{HTTP_GET, "/staff/members", staff_members_page, BODY_NONE, 0, ROUTE_PERSONAL, NULL, NULL, 0},
+	{HTTP_POST, "/staff/members", staff_members_post, BODY_FORM, 4 * KiB,
 	 ROUTE_FORM_ERRORS | ROUTE_PERSONAL, staff_member_page_params, NULL, 0},
 	{HTTP_GET, "/staff/messages", contact_staff_list_page, BODY_NONE, 0, ROUTE_PERSONAL,
 	 staff_messages_params, NULL, 0},
@@ -350,7 +353,7 @@ struct route routes[] = {
 	 ROUTE_API | ROUTE_PERSONAL, NULL, NULL, 0},
 	{HTTP_GET, "/api/v1/staff/me", staff_api_me, BODY_NONE, 0, ROUTE_API | ROUTE_PERSONAL, NULL,
 	 NULL, 0},
-	{HTTP_GET, "/api/v1/staff/members", staff_api_member_find, BODY_NONE, 0,
+	{HTTP_POST, "/api/v1/staff/members/find", staff_api_member_find, BODY_JSON, 4 * KiB,
 	 ROUTE_API | ROUTE_PERSONAL, staff_member_find_params, NULL, 0},
 	{HTTP_GET, "/api/v1/staff/members/:id", staff_api_member, BODY_NONE, 0,
 	 ROUTE_API | ROUTE_PERSONAL, staff_member_params, NULL, 0},

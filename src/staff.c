@@ -643,7 +643,7 @@ static void member_answer(struct req *r, const struct staff_session *s, int64_t 
 				    "data", data));
 }
 
-/* GET /api/v1/staff/members?email=&purpose=: finds a member by e-mail
+/* POST /api/v1/staff/members/find {email, purpose}: finds a member by e-mail
  * address (its blind index) and answers their record under the purpose. */
 void staff_api_member_find(struct req *r)
 {

@@ -190,49 +190,55 @@ void staff_enrol_confirm_post(struct req *r)
 	resp_error(r, 503, "store_unavailable", "Please try again.", NULL);
 }
 
-/* Looks a member up by e-mail address under one of the role's purposes. */
-void staff_members_page(struct req *r)
+/* The lookup form, and after a POST the record found under the purpose
+ * chosen (the address travels in the body, never in the URL). */
+static void members_render(struct req *r, const struct staff_session *s, int status,
+			   json_t *record)
 {
-	struct staff_session s;
-	if (!staff_page_session(r, &s))
-		return;
-	const struct policy *p = app.policy;
-	json_t *purposes = role_purposes(s.role);
-	json_t *record = NULL;
-	int status = 200;
-	if (!r->nerrors && req_param(r, "email") && req_param(r, "purpose")) {
-		if (page_call_api(r, staff_api_member_find)) {
-			json_error_t je;
-			json_t *answer = json_loadb(r->body.data, r->body.len, 0, &je);
-			json_t *fields = json_array();
-			const char *key;
-			json_t *value;
-			json_object_foreach(json_object_get(answer, "data"), key, value) {
-				int cat = policy_category_index(p, key);
-				json_array_append_new(fields, json_pack("{s:s,s:O}", "label",
-									cat >= 0 ? p->categories[cat].label
-										 : key,
-									"value", value));
-			}
-			record = json_pack("{s:O,s:o}", "id", json_object_get(answer, "id"), "fields",
-					   fields);
-			json_decref(answer);
-		} else {
-			status = r->status;
-			if (!api_failed(r, "email")) {
-				resp_error(r, 503, "store_unavailable", "Please try again.", NULL);
-				return;
-			}
-		}
-		buf_reset(&r->body);
-		r->nheaders = 0;
-	} else if (r->nerrors) {
-		status = 422;
-	}
 	json_t *data = page_form_values(r, page_data(r, "Member lookup"));
-	json_object_set_new(data, "purposes", purposes);
+	json_object_set_new(data, "purposes", role_purposes(s->role));
+	json_object_set_new(data, "csrf_token", json_string(s->csrf));
 	if (record)
 		json_object_set_new(data, "record", record);
 	r->no_store = true;
 	page_render(r, status, "staff_members", data);
+}
+
+void staff_members_page(struct req *r)
+{
+	struct staff_session s;
+	if (staff_page_session(r, &s))
+		members_render(r, &s, 200, NULL);
+}
+
+void staff_members_post(struct req *r)
+{
+	struct staff_session s;
+	if (!staff_page_session(r, &s))
+		return;
+	if (r->nerrors) {
+		members_render(r, &s, 422, NULL);
+		return;
+	}
+	int status = 200;
+	json_t *answer = page_api_json(r, staff_api_member_find, &status), *record = NULL;
+	if (answer) {
+		const struct policy *p = app.policy;
+		json_t *fields = json_array(), *value;
+		const char *key;
+		json_object_foreach(json_object_get(answer, "data"), key, value) {
+			int cat = policy_category_index(p, key);
+			json_array_append_new(fields, json_pack("{s:s,s:O}", "label",
+								cat >= 0 ? p->categories[cat].label : key,
+								"value", value));
+		}
+		record = json_pack("{s:O,s:o}", "id", json_object_get(answer, "id"), "fields", fields);
+		json_decref(answer);
+		status = 200;
+	} else {
+		page_add_error(r, "email", status == 404 ? "No member has that e-mail address."
+					 : status == 403 ? "Your role cannot use that purpose for this."
+							 : "Please try again.");
+	}
+	members_render(r, &s, status, record);
 }

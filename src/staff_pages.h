@@ -25,5 +25,6 @@ void staff_enrol_page(struct req *r);
 void staff_enrol_post(struct req *r);
 void staff_enrol_confirm_post(struct req *r);
 void staff_members_page(struct req *r);
+void staff_members_post(struct req *r);
 
 #endif

@@ -124,11 +124,11 @@ def test_nam06_other_roles_and_members_never_see_a_vin(server, tmp_path):
         r = s.get(server.url(f"/api/v1/staff/reviews/{claim}"), timeout=10)
         assert r.status_code == 403 and vin not in r.text
     admin = staff_client(server, "admin")
-    looked = admin.get(server.url("/api/v1/staff/members"), timeout=10,
-                       params={"email": owner.person["email"], "purpose": "account"})
+    looked = admin.post(server.url("/api/v1/staff/members/find"), timeout=10,
+                       json={"email": owner.person["email"], "purpose": "account"})
     assert looked.status_code == 200 and vin not in looked.text and serial not in looked.text
-    r = admin.get(server.url("/api/v1/staff/members"), timeout=10,
-                  params={"email": owner.person["email"], "purpose": "ownership_verification"})
+    r = admin.post(server.url("/api/v1/staff/members/find"), timeout=10,
+                  json={"email": owner.person["email"], "purpose": "ownership_verification"})
     assert r.status_code == 403
     # The owner's export holds the VIN and serial; another member's export does not.
     export = owner.get(server.url("/api/v1/me/export"), timeout=10).text

@@ -103,11 +103,13 @@ ROUTES = {
     # staff routes
     "GET /staff": (STAFF, "/staff", None),
     "POST /staff/signout": (STAFF, "/staff/signout", {"form": {"unused": "1"}}),
-    "GET /staff/members": (STAFF, "/staff/members?email={email}&purpose=account", None),
+    "GET /staff/members": (STAFF, "/staff/members", None),
+    "POST /staff/members": (STAFF, "/staff/members",
+                            {"form": {"email": "{email}", "purpose": "account"}}),
     "POST /api/v1/staff/signout": (STAFF, "/api/v1/staff/signout", None),
     "GET /api/v1/staff/me": (STAFF, "/api/v1/staff/me", None),
-    "GET /api/v1/staff/members": (STAFF, "/api/v1/staff/members?email={email}&purpose=account",
-                                  None),
+    "POST /api/v1/staff/members/find": (STAFF, "/api/v1/staff/members/find",
+                                        {"json": {"email": "{email}", "purpose": "account"}}),
     "GET /staff/messages": (STAFF, "/staff/messages", None),
     "GET /staff/messages/:id": (STAFF, "/staff/messages/{message_id}", None),
     "POST /staff/messages/:id/answer": (STAFF, "/staff/messages/{message_id}/answer",
@@ -173,6 +175,9 @@ def call(session, server, key, fmt, csrf=None):
         kw["form"] = dict(kw["form"], csrf_token=csrf)
     if "form" in kw:
         kw["data"] = {k: v.format(**fmt) for k, v in kw.pop("form").items()}
+    if "json" in kw:
+        kw["json"] = {k: v.format(**fmt) if isinstance(v, str) else v
+                      for k, v in kw["json"].items()}
     return session.request(method, server.url(path.format(**fmt)), headers=headers,
                            allow_redirects=False, timeout=30, **kw)
 

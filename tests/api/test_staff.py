@@ -102,8 +102,8 @@ def test_nam11_staff_access_is_logged_and_shown_to_the_member(server):
     member_id = r.json()["id"]
     member.headers["X-CSRF-Token"] = r.json()["csrf_token"]
     admin = staff_client(server, "admin")
-    r = admin.get(server.url("/api/v1/staff/members"), timeout=10,
-                  params={"email": p["email"], "purpose": "account"})
+    r = admin.post(server.url("/api/v1/staff/members/find"), timeout=10,
+                  json={"email": p["email"], "purpose": "account"})
     assert r.status_code == 200, r.text
     assert r.json()["id"] == member_id and r.json()["data"]["name"] == p["name"]
     r = admin.get(server.url(f"/api/v1/staff/members/{member_id}"), params={"purpose": "security"},
@@ -122,8 +122,8 @@ def test_ins09_role_reaches_only_its_purposes(server):
     r = signup(server, p, member)
     member_id = r.json()["id"]
     editor = staff_client(server, "editor")        # member_news only
-    r = editor.get(server.url("/api/v1/staff/members"), timeout=10,
-                   params={"email": p["email"], "purpose": "account"})
+    r = editor.post(server.url("/api/v1/staff/members/find"), timeout=10,
+                   json={"email": p["email"], "purpose": "account"})
     assert r.status_code == 403 and r.json()["error"]["code"] == "role_lacks_purpose"
     verifier = staff_client(server, "verifier")    # ownership_verification: no account fields
     r = verifier.get(server.url(f"/api/v1/staff/members/{member_id}"), timeout=10,
@@ -138,11 +138,11 @@ def test_ins09_role_reaches_only_its_purposes(server):
 
 def test_staff_lookup_validates_input(server):
     admin = staff_client(server, "admin")
-    r = admin.get(server.url("/api/v1/staff/members"), params={"email": "nope", "purpose": "account"},
+    r = admin.post(server.url("/api/v1/staff/members/find"), json={"email": "nope", "purpose": "account"},
                   timeout=10)
     assert r.status_code == 400 and r.json()["error"]["field"] == "email"
-    r = admin.get(server.url("/api/v1/staff/members"),
-                  params={"email": "nobody@example.org", "purpose": "account"}, timeout=10)
+    r = admin.post(server.url("/api/v1/staff/members/find"),
+                  json={"email": "nobody@example.org", "purpose": "account"}, timeout=10)
     assert r.status_code == 404
     r = admin.get(server.url("/api/v1/staff/members/123"), params={"purpose": "account"}, timeout=10)
     assert r.status_code == 404
@@ -186,3 +186,18 @@ def test_staff_remove_and_reset(server):
     assert staff["email"] not in server.cli("staff", "list").stdout
     out = server.cli("staff", "remove", staff["email"], check=False)
     assert out.returncode == 1
+
+
+def test_member_lookup_keeps_the_address_out_of_urls(server):
+    p = person()
+    signup(server, p, requests.Session())
+    admin = staff_client(server, "admin")
+    page = admin.get(server.url("/staff/members"), timeout=10).text
+    assert 'method="post" action="/staff/members"' in page
+    r = admin.post(server.url("/staff/members"), timeout=10,
+                   data={"email": p["email"], "purpose": "account", "csrf_token": admin.csrf})
+    assert r.status_code == 200 and p["name"] in r.text
+    assert p["email"] not in r.url
+    # An address in the query string is not a parameter of either lookup.
+    r = admin.get(server.url("/api/v1/staff/members/find"), params={"email": p["email"]}, timeout=10)
+    assert r.status_code in (400, 404, 405) and p["name"] not in r.text
