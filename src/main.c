@@ -29,6 +29,7 @@ struct command {
 	const char *help;
 	int min_args, max_args;
 	int (*run)(int argc, char **argv);
+	bool own_flags;             /* takes flags of its own (own_flag()), e.g. --role */
 };
 
 static int cmd_serve(int argc, char **argv)
@@ -329,49 +330,49 @@ static int cmd_dkim(int argc, char **argv)
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-	{"serve", "serve [OPTIONS]", "Serve the site and the API until SIGTERM.", 0, 0, cmd_serve},
+	{"serve", "serve [OPTIONS]", "Serve the site and the API until SIGTERM.", 0, 0, cmd_serve, false},
 	{"migrate", "migrate [OPTIONS]", "Apply database migrations and print the schema version.", 0,
-	 0, cmd_migrate},
+	 0, cmd_migrate, false},
 	{"backup", "backup FILE [OPTIONS]",
 	 "Write a consistent copy of the database to FILE (SQLite copy or pg_dump SQL). Personal\n"
 	 "    fields stay sealed in it; a member erased later cannot be read from it.",
-	 1, 1, cmd_backup},
+	 1, 1, cmd_backup, false},
 	{"profile", "profile check|publish FILE...",
 	 "check: check profiles, printing problems as FILE:LINE:COL: message.\n"
 	 "    publish: install a new version of the profile in force (NAM10, INS14).",
-	 2, 64, cmd_profile},
+	 2, 64, cmd_profile, false},
 	{"audit", "audit verify", "Walk the access log's hash chain; name the first broken entry.", 1, 1,
-	 cmd_audit},
+	 cmd_audit, false},
 	{"retention", "retention run [AT]",
 	 "Purge personal data whose retention has passed, judged at AT (Unix time or\n"
 	 "    YYYY-MM-DD; default now). Logs counts only.",
-	 1, 2, cmd_retention},
+	 1, 2, cmd_retention, false},
 	{"keys", "keys restore URL",
 	 "After restoring a backup into the database at URL (backups hold no data keys), copy\n"
 	 "    in the keys of everyone still live here; members erased since stay unreadable.",
-	 2, 2, cmd_keys},
+	 2, 2, cmd_keys, false},
 	{"staff", "staff add|reset|remove|list",
 	 "add EMAIL --role ROLE: create a staff account with a role of the profile and print\n"
 	 "    its one-time enrolment token. reset EMAIL: remove its password and second factor,\n"
 	 "    end its sessions, print a new token. remove EMAIL: delete it (its data key too).\n"
 	 "    list: the staff accounts.",
-	 1, 2, cmd_staff},
+	 1, 2, cmd_staff, true},
 	{"mail", "mail campaign --purpose P --subject S FILE",
 	 "Send the text in FILE (- for standard input) as news under purpose P to every member\n"
 	 "    with a confirmed address whom the profile and their choices allow; each message\n"
 	 "    has a one-click unsubscribe. Messages leave through the outbox.",
-	 2, 2, cmd_mail},
+	 2, 2, cmd_mail, true},
 	{"dkim", "dkim keygen FILE",
 	 "Write a new Ed25519 DKIM key to FILE (0600, never overwriting) and print the DNS TXT\n"
 	 "    record to publish for --dkim-selector and --dkim-domain (or mail-from's domain).",
-	 2, 2, cmd_dkim},
+	 2, 2, cmd_dkim, false},
 	{"vin", "vin [--lenient] [VIN...]",
 	 "Check and decode VINs (or one per line of standard input): one JSON line each with\n"
 	 "    vin, valid, errors, warnings, manufacturer, make, country, model_year, plant.\n"
 	 "    Strict (check digit required) unless --lenient. Exit 3 if any is invalid.",
-	 0, 1 << 30, cmd_vin},
-	{"version", "version", "Print the version.", 0, 0, cmd_version},
-	{"help", "help [COMMAND]", "Show help for all commands or one.", 0, 1, cmd_help},
+	 0, 1 << 30, cmd_vin, true},
+	{"version", "version", "Print the version.", 0, 0, cmd_version, false},
+	{"help", "help [COMMAND]", "Show help for all commands or one.", 0, 1, cmd_help, false},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -429,7 +430,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	config_init(&app.cfg);
-	if (c->run == cmd_staff || c->run == cmd_vin || c->run == cmd_mail)
+	if (c->own_flags)
 		argc = 2 + take_own_flags(argc - 2, argv + 2);
 	int nargs = 0;
 	bool help = false;

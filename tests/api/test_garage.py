@@ -165,3 +165,10 @@ def test_garage_absent_where_the_profile_has_none(make_server):
     srv = make_server(profile="mini-insiders")
     s = member(srv)
     assert s.get(srv.url("/api/v1/me/vehicles"), timeout=10).status_code == 404
+
+
+def test_nam01_garage_form_states_its_purpose(server):
+    s = member(server)
+    page = s.get(server.url("/me/garage"), timeout=10).text
+    assert 'id="purpose-notice"' in page and "Verifying that you own your car" in page
+    assert 'href="/privacy/v/1#purpose-ownership_verification"' in page
