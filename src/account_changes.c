@@ -90,21 +90,8 @@ static char *current_address(struct store_conn *c, const struct broker_grant *g,
 static int queue_mail(struct store_conn *c, const struct broker_grant *g, const char *to,
 		      const char *subject, const char *text)
 {
-	struct buf msg;
-	char message_id[128];
-	buf_init(&msg, 0);
-	const char *at = strchr(app.cfg.mail_from, '@');
-	struct mail m = {.from_name = app.site_name, .from_addr = app.cfg.mail_from, .to_addr = to,
-			 .subject = subject, .text = text, .domain = at ? at + 1 : NULL};
-	int rc = -1;
-	if (!mail_build(&m, &msg, message_id, sizeof(message_id))) {
-		struct outbox_item item = {members_account_purpose(), "email", "email", to, msg.data, msg.len,
-					   message_id};
-		rc = outbox_enqueue(c, g, &item);
-	}
-	crypto_wipe(msg.data, msg.len);
-	buf_release(&msg);
-	return rc;
+	return outbox_send_text(c, g, members_account_purpose(), "email", "email", to, subject, text,
+				NULL, 0);
 }
 
 static bool recent_session(struct req *r, struct session *s)

@@ -164,7 +164,7 @@ static bool queue_one(struct store_conn *c, const struct recipient *rc, const ch
 	struct broker_use use = {&system, rc->id, purpose, cats, 1, "send"};
 	struct broker_grant *g = NULL;
 	enum decision_reason why;
-	char *to = NULL, token[TOKEN_CHARS + 1], message_id[128];
+	char *to = NULL, token[TOKEN_CHARS + 1];
 	size_t to_len = 0;
 	bool ok = false;
 	if (broker_open(c, &use, &g, &why) != 0 ||
@@ -172,32 +172,22 @@ static bool queue_one(struct store_conn *c, const struct recipient *rc, const ch
 		    0)
 		goto out;
 	token_make(rc->id, purpose, token);
-	struct buf url, list, text, msg;
+	struct buf url, list, text;
 	buf_init(&url, 0);
 	buf_init(&list, 0);
 	buf_init(&text, 0);
-	buf_init(&msg, 0);
 	buf_printf(&url, "%s/unsubscribe?token=%s", app.cfg.site_url, token);
 	buf_printf(&list, "<%s>, <mailto:%s?subject=unsubscribe%%20%s>", url.data, app.cfg.mail_from,
 		   token);
 	buf_puts(&text, body);
 	footer(&text, pu, url.data);
-	const char *at = strchr(app.cfg.mail_from, '@');
-	struct mail m = {.from_name = app.site_name, .from_addr = app.cfg.mail_from, .to_addr = to,
-			 .subject = subject, .text = text.data, .domain = at ? at + 1 : NULL,
-			 .extra = {{"List-Unsubscribe", list.data},
-				   {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}},
-			 .nextra = 2};
-	if (!mail_build(&m, &msg, message_id, sizeof(message_id))) {
-		struct outbox_item item = {purpose, CAT_EMAIL, CAT_EMAIL, to, msg.data, msg.len,
-					   message_id};
-		ok = outbox_enqueue(c, g, &item) == 0;
-	}
-	crypto_wipe(msg.data, msg.len);
+	const struct mail_header extra[] = {{"List-Unsubscribe", list.data},
+					    {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}};
+	ok = outbox_send_text(c, g, purpose, CAT_EMAIL, CAT_EMAIL, to, subject, text.data, extra, 2) ==
+	     0;
 	buf_release(&url);
 	buf_release(&list);
 	buf_release(&text);
-	buf_release(&msg);
 out:
 	if (to)
 		broker_plain_free(to, to_len);

@@ -225,35 +225,19 @@ static int queue_answer(struct store_conn *c, const struct broker_grant *g,
 			const struct message *m, const char *answer)
 {
 	char *to = column_text(g, m, 0), *topic = column_text(g, m, 1);
-	struct buf subject, text, msg;
-	char message_id[128];
-	int rc = -1;
+	struct buf subject, text;
 	buf_init(&subject, 0);
 	buf_init(&text, 0);
-	buf_init(&msg, 0);
 	buf_printf(&subject, "Re: %s", topic ? topic : "your message");
 	buf_printf(&text, "%s\n\n-- \n%s\n", answer, app.site_name ? app.site_name : "");
-	const char *at = strchr(app.cfg.mail_from, '@');
-	struct mail mail = {.from_name = app.site_name, .from_addr = app.cfg.mail_from,
-			    .to_addr = to, .subject = subject.data, .text = text.data,
-			    .domain = at ? at + 1 : "localhost"};
-	const char *why = to ? mail_build(&mail, &msg, message_id, sizeof(message_id))
-			     : "no return address";
-	if (why) {
-		log_warn("contact answer not queued: %s", why);
-	} else {
-		struct outbox_item item = {desk_purpose(), CAT_ADDRESS, CAT_MESSAGE, to,
-					   msg.data, msg.len, message_id};
-		rc = outbox_enqueue(c, g, &item);
-	}
+	int rc = outbox_send_text(c, g, desk_purpose(), CAT_ADDRESS, CAT_MESSAGE, to, subject.data,
+				  text.data, NULL, 0);
 	if (to)
 		crypto_wipe(to, strlen(to));
 	free(to);
 	free(topic);
 	buf_release(&subject);
 	buf_release(&text);
-	crypto_wipe(msg.data, msg.len);
-	buf_release(&msg);
 	return rc;
 }
 

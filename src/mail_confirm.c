@@ -29,17 +29,16 @@ static const char SQL_FORGET[] = "DELETE FROM email_confirmations WHERE member_i
 int confirm_queue(struct store_conn *c, const struct broker_grant *g, const char *purpose,
 		  int64_t member, const char *email)
 {
-	char token[CRYPTO_TOKEN_CHARS + 1], message_id[128];
+	char token[CRYPTO_TOKEN_CHARS + 1];
 	unsigned char hash[32];
 	int64_t now = (int64_t)time(NULL);
 	crypto_token(token);
 	crypto_token_hash(app.keys, token, strlen(token), hash);
 	struct store_val row[] = {SV_BLOB(hash, 32), SV_INT(member), SV_INT(now),
 				  SV_INT(now + CONFIRM_SECONDS)};
-	struct buf subject, text, msg;
+	struct buf subject, text;
 	buf_init(&subject, 0);
 	buf_init(&text, 0);
-	buf_init(&msg, 0);
 	buf_printf(&subject, "Please confirm your e-mail address for %s", app.site_name);
 	buf_printf(&text,
 		   "Hello,\n\nsomeone (we hope you) joined %s with this address. To confirm it, "
@@ -47,24 +46,15 @@ int confirm_queue(struct store_conn *c, const struct broker_grant *g, const char
 		   "Until the address is confirmed we send it nothing else. If it was not you, "
 		   "ignore this message.\n\n-- \n%s\n",
 		   app.site_name, app.cfg.site_url, token, app.site_name);
-	const char *at = strchr(app.cfg.mail_from, '@');
-	struct mail m = {.from_name = app.site_name, .from_addr = app.cfg.mail_from, .to_addr = email,
-			 .subject = subject.data, .text = text.data, .domain = at ? at + 1 : NULL};
-	int rc = -1;
-	const char *why = mail_build(&m, &msg, message_id, sizeof(message_id));
-	if (why) {
-		log_warn("confirmation not queued: %s", why);
-	} else if (store_exec(c, SQL_INSERT, row, 4, NULL, NULL) >= 0) {
-		struct outbox_item item = {purpose, "email", "email", email, msg.data, msg.len,
-					   message_id};
-		rc = outbox_enqueue(c, g, &item);
-	}
+	int rc = store_exec(c, SQL_INSERT, row, 4, NULL, NULL) >= 0 &&
+			 outbox_send_text(c, g, purpose, "email", "email", email, subject.data,
+					  text.data, NULL, 0) == 0
+		 ? 0
+		 : -1;
 	crypto_wipe(token, sizeof(token));
 	crypto_wipe(text.data, text.len);
-	crypto_wipe(msg.data, msg.len);
 	buf_release(&subject);
 	buf_release(&text);
-	buf_release(&msg);
 	return rc;
 }
 

@@ -104,13 +104,12 @@ static bool queue_one(const char *account, const struct policy *p, const struct 
 	struct broker_use use = {&system, d->member, account, cats, 1, "send"};
 	struct broker_grant *g = NULL;
 	enum decision_reason why;
-	char *to = NULL, message_id[128];
+	char *to = NULL;
 	size_t to_len = 0;
 	bool ok = false;
-	struct buf subject, text, msg;
+	struct buf subject, text;
 	buf_init(&subject, 0);
 	buf_init(&text, 0);
-	buf_init(&msg, 0);
 	struct store_conn *c = store_acquire(app.store);
 	if (store_begin(c) != 0)
 		goto out;
@@ -122,13 +121,9 @@ static bool queue_one(const char *account, const struct policy *p, const struct 
 		goto rollback;
 	buf_printf(&subject, "A change to how %s uses your data", app.site_name);
 	notice_text(&text, p, &p->purposes[pi], d->version);
-	const char *at = strchr(app.cfg.mail_from, '@');
-	struct mail m = {.from_name = app.site_name, .from_addr = app.cfg.mail_from, .to_addr = to,
-			 .subject = subject.data, .text = text.data, .domain = at ? at + 1 : NULL};
-	if (mail_build(&m, &msg, message_id, sizeof(message_id)))
-		goto rollback;
-	struct outbox_item item = {account, "email", "email", to, msg.data, msg.len, message_id};
-	if (outbox_enqueue(c, g, &item) != 0 || store_commit(c) != 0)
+	if (outbox_send_text(c, g, account, "email", "email", to, subject.data, text.data, NULL, 0) !=
+		    0 ||
+	    store_commit(c) != 0)
 		goto rollback;
 	ok = true;
 	goto out;
@@ -139,10 +134,8 @@ out:
 	broker_grant_free(g);
 	if (to)
 		broker_plain_free(to, to_len);
-	crypto_wipe(msg.data, msg.len);
 	buf_release(&subject);
 	buf_release(&text);
-	buf_release(&msg);
 	return ok;
 }
 

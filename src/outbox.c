@@ -15,6 +15,7 @@
 #include "crypto.h"
 #include "dkim.h"
 #include "log.h"
+#include "mail_msg.h"
 #include "notices.h"
 #include "mem.h"
 #include "smtp.h"
@@ -98,6 +99,33 @@ int outbox_enqueue(struct store_conn *c, const struct broker_grant *g, const str
 	free(msg);
 	crypto_wipe(signed_msg.data, signed_msg.len);
 	buf_release(&signed_msg);
+	return rc;
+}
+
+int outbox_send_text(struct store_conn *c, const struct broker_grant *g, const char *purpose,
+		     const char *address_category, const char *content_category, const char *to,
+		     const char *subject, const char *text, const struct mail_header *extra,
+		     size_t nextra)
+{
+	const char *at = strchr(app.cfg.mail_from, '@');
+	struct mail m = {.from_name = app.site_name, .from_addr = app.cfg.mail_from, .to_addr = to,
+			 .subject = subject, .text = text, .domain = at ? at + 1 : NULL};
+	for (size_t i = 0; i < nextra && i < MAIL_MAX_HEADERS; i++)
+		m.extra[m.nextra++] = extra[i];
+	struct buf msg;
+	char message_id[128];
+	buf_init(&msg, 0);
+	int rc = -1;
+	const char *why = to ? mail_build(&m, &msg, message_id, sizeof(message_id)) : "no address";
+	if (why) {
+		log_warn("outbox: a message for %s was not queued: %s", purpose, why);
+	} else {
+		struct outbox_item item = {purpose,  address_category, content_category, to,
+					   msg.data, msg.len,		     message_id};
+		rc = outbox_enqueue(c, g, &item);
+	}
+	crypto_wipe(msg.data, msg.len);
+	buf_release(&msg);
 	return rc;
 }
 

@@ -32,6 +32,16 @@ struct outbox_item {
 int outbox_enqueue(struct store_conn *c, const struct broker_grant *g,
 		   const struct outbox_item *m);
 
+struct mail_header;
+
+/* A message from the site (site name, mail-from) to `to`: built
+ * (mail_build), signed when DKIM is configured, and queued as outbox_enqueue
+ * does. 0, or -1 (logged: why it could not be built, without the address). */
+int outbox_send_text(struct store_conn *c, const struct broker_grant *g, const char *purpose,
+		     const char *address_category, const char *content_category, const char *to,
+		     const char *subject, const char *text, const struct mail_header *extra,
+		     size_t nextra);
+
 /* Drops every waiting message to subject (closing the account), inside
  * the caller's transaction. */
 int outbox_forget_subject(struct store_conn *c, int64_t subject);
