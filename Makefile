@@ -15,7 +15,10 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN   := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
           -Wmissing-prototypes -Wno-unused-parameter -Wvla
 OPT    ?= -O2 -g
-CFLAGS += -std=c17 -D_GNU_SOURCE $(WARN) $(OPT) -pthread -Isrc -I$(BUILD)/gen $(PKG_CFLAGS)
+# Every folder of src/ is an include folder: a file includes "store.h", not
+# "data/store.h", and tools/check-layers.sh knows which folder is which layer.
+SRC_DIRS := src $(sort $(patsubst %/,%,$(dir $(wildcard src/*/*.c src/*/*.h))))
+CFLAGS += -std=c17 -D_GNU_SOURCE $(WARN) $(OPT) -pthread $(addprefix -I,$(SRC_DIRS)) -I$(BUILD)/gen $(PKG_CFLAGS)
 LDLIBS += $(PKG_LIBS) -lcrack -pthread -lm
 
 ifneq ($(SANITIZE),)
@@ -23,7 +26,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-SRCS    := $(sort $(wildcard src/*.c))
+SRCS    := $(sort $(wildcard src/*.c src/*/*.c))
 OBJS    := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS)) $(BUILD)/obj/assets_data.o
 LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 ASSETS  := $(sort $(wildcard migrations/*.sql templates/*.html static/* profiles/*.yaml))
@@ -39,7 +42,8 @@ all: $(BIN)
 $(BIN): $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -c -o $@ $<
 
 $(BUILD)/embed: tools/embed.c | $(BUILD)/obj
@@ -60,7 +64,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libglovebox.a | $(BUILD)/tests
 $(BUILD)/obj $(BUILD)/gen $(BUILD)/tests:
 	mkdir -p $@
 
--include $(wildcard $(BUILD)/obj/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d)
 
 # Installs the Debian (and npm) packages that are missing; cheap when all are there.
 deps:
@@ -100,7 +104,7 @@ check-broker:
 	@tools/check-broker.sh
 
 format:
-	clang-format -i src/*.c src/*.h
+	clang-format -i src/*.c src/*.h src/*/*.c src/*/*.h
 
 clean:
 	rm -rf build build-asan glovebox glovebox-asan

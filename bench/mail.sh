@@ -25,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 
 # shellcheck disable=SC2046
-cc -std=c17 -D_GNU_SOURCE -O2 -Isrc -Ibuild/gen -o "$OUT/seed_members" bench/seed_members.c \
+cc -std=c17 -D_GNU_SOURCE -O2 $(for d in src src/*/; do printf -- "-I%s " "${d%/}"; done)-Ibuild/gen -o "$OUT/seed_members" bench/seed_members.c \
 	build/libglovebox.a $(pkg-config --libs $PKGS) -lcrack -pthread -lm
 cc -O2 -pthread -o "$OUT/smtp_sink" bench/smtp_sink.c
 read -r SINK_PORT GB_PORT <<<"$(/usr/bin/python3 -c 'import socket

@@ -75,7 +75,7 @@ parse() {
 mkdir -p "$OUT"
 PKGS="libmicrohttpd jansson sqlite3 libpq libsodium inih yaml-0.1 liboath libqrencode libcurl"
 # shellcheck disable=SC2046
-cc -std=c17 -D_GNU_SOURCE -O2 -Isrc -Ibuild/gen -o "$OUT/pwhash" bench/pwhash.c build/libglovebox.a \
+cc -std=c17 -D_GNU_SOURCE -O2 $(for d in src src/*/; do printf -- "-I%s " "${d%/}"; done)-Ibuild/gen -o "$OUT/pwhash" bench/pwhash.c build/libglovebox.a \
 	$(pkg-config --libs $PKGS) -lcrack -pthread -lm
 # shellcheck disable=SC2046
 cc -std=c17 -D_GNU_SOURCE -O2 -pthread $(pkg-config --cflags libmicrohttpd) -o "$OUT/bare_mhd" \

@@ -8,12 +8,12 @@ secs=${1:-20}
 out=build/fuzz
 mkdir -p "$out"
 PKGS="jansson sqlite3 libpq libsodium inih yaml-0.1 libmicrohttpd"
-CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc -Ibuild/gen $(pkg-config --cflags $PKGS)"
+CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(for d in src src/*/; do printf -- "-I%s " "${d%/}"; done)-Ibuild/gen $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lpthread -lm"
 passed=0
 failed=0
 # The library sources a target needs (no server, no store, no crypto).
-common="src/mem.c src/buf.c src/assets.c build/gen/assets_data.c"
+common="src/engine/mem.c src/engine/buf.c src/engine/assets.c build/gen/assets_data.c"
 # Seed inputs: the project's own profiles and templates, read where they live.
 declare -A seeds=(
 	[profile]="profiles tests/profiles tests/profiles/broken"
@@ -21,9 +21,9 @@ declare -A seeds=(
 	[vin]="tests/fuzz/corpus/vin"
 )
 declare -A sources=(
-	[profile]="src/policy.c src/policy_load.c"
-	[text]="src/validate.c src/tpl.c"
-	[vin]="src/vin.c src/vin_wmi.c src/vin_cli.c"
+	[profile]="src/data/policy.c src/data/policy_load.c"
+	[text]="src/engine/validate.c src/engine/tpl.c"
+	[vin]="src/garage/vin.c src/garage/vin_wmi.c src/garage/vin_cli.c"
 )
 for name in profile text vin; do
 	bin="$out/fuzz_$name"

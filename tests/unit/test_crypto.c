@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "../../src/crypto.c"
+#include "../../src/data/crypto.c"
 
 static char dir[64];
 

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "../../src/policy_load.c"
+#include "../../src/data/policy_load.c"
 
 #define BROKEN_DIR "tests/profiles/broken"
 #define GOOD_PATH "tests/profiles/good-minimal.yaml"

@@ -19,8 +19,8 @@
 #include <cmocka.h>
 
 /* Both included to reach their static functions. */
-#include "../../src/store.c"
-#include "../../src/store_sqlite.c"
+#include "../../src/data/store.c"
+#include "../../src/data/store_sqlite.c"
 
 static char dir[64];
 
