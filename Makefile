@@ -34,7 +34,7 @@ ASSETS  := $(sort $(wildcard migrations/*.sql templates/*.html static/* profiles
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps run test unit unit-bins asan bench fuzz clean format check-broker
+.PHONY: all deps run test unit unit-bins asan bench fuzz clean format check-broker check-layers
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -102,6 +102,11 @@ fuzz: all
 # Fails if a feature file reaches personal data without the broker (see docs/architecture.md).
 check-broker:
 	@tools/check-broker.sh
+
+# Fails if a file includes a header of a higher layer or modules include each other round a
+# loop (tools/layers.txt lists the layers).
+check-layers:
+	@tools/check-layers.sh
 
 format:
 	clang-format -i src/*.c src/*.h src/*/*.c src/*/*.h
