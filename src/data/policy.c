@@ -1,7 +1,8 @@
 /*
- * policy: the profile model's lookups, the broker's decision table, and
- * comparing two versions (see policy.h). Pure functions; loading and
- * checking live in policy_load.c.
+ * policy: the profile model's lookups, the names of its closed lists, the
+ * broker's decision table, and comparing two versions (see policy.h). Pure
+ * functions; loading and checking live in policy_load.c, which calls into
+ * this file and never the other way round.
  */
 #include "policy.h"
 
@@ -81,6 +82,51 @@ void policy_free(struct policy *p)
 	free(p->contact.phone);
 	free(p->source);
 	free(p);
+}
+
+/* The names a profile writes for the closed lists; policy_load.c matches against them. */
+static const char *const purpose_kinds[PK_COUNT] = {
+	[PK_ACCOUNT] = "account",
+	[PK_FULFILMENT] = "fulfilment",
+	[PK_COMMUNICATION] = "communication",
+	[PK_VERIFICATION] = "verification",
+	[PK_SUPPORT] = "support",
+	[PK_SECURITY] = "security",
+	[PK_AGGREGATE_STATISTICS] = "aggregate_statistics",
+	[PK_AFFILIATE_OFFERS] = "affiliate_offers",
+	[PK_SERVICE] = "service",
+	[PK_DEALER] = "dealer",
+	[PK_PERSONALISATION] = "personalisation",
+	[PK_ADVERTISING] = "advertising",
+	[PK_PUBLIC_CONTENT] = "public_content",
+};
+
+static const char *const bases[BASIS_COUNT] = {
+	[BASIS_REQUIRED] = "required",
+	[BASIS_OPT_IN] = "opt_in",
+	[BASIS_OPT_OUT] = "opt_out",
+	[BASIS_NOTICE] = "notice",
+};
+
+static const char *const recipient_kinds[RK_COUNT] = {
+	[RK_AFFILIATE] = "affiliate",
+	[RK_SERVICE_PROVIDER] = "service_provider",
+	[RK_DEALER] = "dealer",
+};
+
+const char *policy_purpose_kind_name(enum purpose_kind k)
+{
+	return (unsigned)k < PK_COUNT ? purpose_kinds[k] : "?";
+}
+
+const char *policy_basis_name(enum basis b)
+{
+	return (unsigned)b < BASIS_COUNT ? bases[b] : "?";
+}
+
+const char *policy_recipient_kind_name(enum recipient_kind k)
+{
+	return (unsigned)k < RK_COUNT ? recipient_kinds[k] : "?";
 }
 
 #define FIND(list, n, id)                                         \

@@ -5,6 +5,10 @@
  * profile text; no store, no crypto. docs/profiles.md is the language
  * reference for privacy officers.
  *
+ * policy_load.c holds the loading functions (policy_load*, and
+ * policy_diags_print for their diagnostics); policy.c holds the rest, the
+ * names of the closed lists among them, and never calls the loader.
+ *
  * Purposes and recipients are typed from closed lists. There is no kind for
  * selling, renting or trading personal data, so a profile cannot declare one
  * (INS01).
@@ -198,6 +202,7 @@ int policy_collection_index(const struct policy *p, const char *id);
 bool policy_purpose_covers(const struct policy_purpose *pu, int category);
 const struct policy_retention *policy_retention_for(const struct policy_purpose *pu, int category);
 
+/* The name a profile writes ("opt_in"), or "?" for a value out of range. */
 const char *policy_purpose_kind_name(enum purpose_kind k);
 const char *policy_basis_name(enum basis b);
 const char *policy_recipient_kind_name(enum recipient_kind k);

@@ -4,7 +4,8 @@
  * Problems are collected as diagnostics at the line and column of the
  * offending node; loading goes on after a problem so that one run reports as
  * many as it can. Input is bounded before libyaml builds its tree: at most
- * 1 MiB of UTF-8 text, one document, 20,000 nodes.
+ * 1 MiB of UTF-8 text, one document, 20,000 nodes. Builds on policy.c (its
+ * lookups, names and policy_free), which never calls in here.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -27,48 +28,21 @@ struct loader {
 	struct policy *p;
 };
 
-static const char *const purpose_kinds[PK_COUNT] = {
-	[PK_ACCOUNT] = "account",
-	[PK_FULFILMENT] = "fulfilment",
-	[PK_COMMUNICATION] = "communication",
-	[PK_VERIFICATION] = "verification",
-	[PK_SUPPORT] = "support",
-	[PK_SECURITY] = "security",
-	[PK_AGGREGATE_STATISTICS] = "aggregate_statistics",
-	[PK_AFFILIATE_OFFERS] = "affiliate_offers",
-	[PK_SERVICE] = "service",
-	[PK_DEALER] = "dealer",
-	[PK_PERSONALISATION] = "personalisation",
-	[PK_ADVERTISING] = "advertising",
-	[PK_PUBLIC_CONTENT] = "public_content",
-};
-
-static const char *const bases[BASIS_COUNT] = {
-	[BASIS_REQUIRED] = "required",
-	[BASIS_OPT_IN] = "opt_in",
-	[BASIS_OPT_OUT] = "opt_out",
-	[BASIS_NOTICE] = "notice",
-};
-
-static const char *const recipient_kinds[RK_COUNT] = {
-	[RK_AFFILIATE] = "affiliate",
-	[RK_SERVICE_PROVIDER] = "service_provider",
-	[RK_DEALER] = "dealer",
-};
-
-const char *policy_purpose_kind_name(enum purpose_kind k)
+/* The closed lists' names are policy.c's; loading matches and lists them by
+ * index. */
+static const char *purpose_kind_at(int i)
 {
-	return (unsigned)k < PK_COUNT ? purpose_kinds[k] : "?";
+	return policy_purpose_kind_name((enum purpose_kind)i);
 }
 
-const char *policy_basis_name(enum basis b)
+static const char *basis_at(int i)
 {
-	return (unsigned)b < BASIS_COUNT ? bases[b] : "?";
+	return policy_basis_name((enum basis)i);
 }
 
-const char *policy_recipient_kind_name(enum recipient_kind k)
+static const char *recipient_kind_at(int i)
 {
-	return (unsigned)k < RK_COUNT ? recipient_kinds[k] : "?";
+	return policy_recipient_kind_name((enum recipient_kind)i);
 }
 
 /* ---- diagnostics ---- */
@@ -350,10 +324,10 @@ static int *get_refs(struct loader *l, yaml_node_t *map, const char *key, const 
 	return out;
 }
 
-static int lookup_kind(const char *const *names, int n, const char *s)
+static int lookup_kind(const char *(*name)(int), int n, const char *s)
 {
 	for (int i = 0; s && i < n; i++)
-		if (strcmp(names[i], s) == 0)
+		if (strcmp(name(i), s) == 0)
 			return i;
 	return -1;
 }
@@ -361,7 +335,7 @@ static int lookup_kind(const char *const *names, int n, const char *s)
 /* "unknown purpose kind 'x' (allowed: a, b, ...)": as many allowed names as
  * a diagnostic holds, and "..." rather than a name cut in two. */
 static void unknown_kind(struct loader *l, yaml_node_t *n, const char *what,
-			 const char *const *names, int count)
+			 const char *(*name)(int), int count)
 {
 	char msg[sizeof(((struct policy_diag *)0)->message)];
 	static const char more[] = ", ...)";
@@ -371,13 +345,13 @@ static void unknown_kind(struct loader *l, yaml_node_t *n, const char *what,
 		goto out;
 	k = (size_t)w;
 	for (int i = 0; i < count; i++) {
-		size_t need = strlen(names[i]) + (i ? 2 : 0);
+		size_t need = strlen(name(i)) + (i ? 2 : 0);
 		size_t tail = i + 1 < count ? sizeof(more) : 2;
 		if (k + need + tail > sizeof(msg)) {
 			snprintf(msg + k, sizeof(msg) - k, "%s", i ? more : more + 2);
 			goto out;
 		}
-		k += (size_t)snprintf(msg + k, sizeof(msg) - k, "%s%s", i ? ", " : "", names[i]);
+		k += (size_t)snprintf(msg + k, sizeof(msg) - k, "%s%s", i ? ", " : "", name(i));
 	}
 	snprintf(msg + k, sizeof(msg) - k, ")");
 out:
@@ -695,14 +669,14 @@ static void load_purposes(struct loader *l, yaml_node_t *root)
 		check_sale_words(l, item, "description", "purpose", pu->id);
 
 		yaml_node_t *kn = get(l, item, "kind"), *bn = get(l, item, "basis");
-		int kind = lookup_kind(purpose_kinds, PK_COUNT, scalar(kn));
+		int kind = lookup_kind(purpose_kind_at, PK_COUNT, scalar(kn));
 		if (kn && kind < 0)
-			unknown_kind(l, kn, "purpose kind", purpose_kinds, PK_COUNT);
+			unknown_kind(l, kn, "purpose kind", purpose_kind_at, PK_COUNT);
 		/* PK_COUNT marks an unknown or missing kind while the remaining
 		 * checks run, so that they do not report it again; such a profile
 		 * is never returned. */
 		pu->kind = kind < 0 ? PK_COUNT : (enum purpose_kind)kind;
-		int basis = lookup_kind(bases, BASIS_COUNT, scalar(bn));
+		int basis = lookup_kind(basis_at, BASIS_COUNT, scalar(bn));
 		if (bn && basis < 0)
 			DIAG(l, pos_of(bn), "unknown basis '%.40s' (allowed: required, opt_in, "
 					    "opt_out, notice)", shown(bn));
@@ -711,7 +685,7 @@ static void load_purposes(struct loader *l, yaml_node_t *root)
 		    pu->basis != BASIS_OPT_IN && pu->basis != BASIS_OPT_OUT)
 			DIAG(l, pos_of(bn), "purpose '%s' of kind %s must be opt_in or opt_out: the "
 					    "member can always say no (ALL06, INS06)", pu->id,
-			     purpose_kinds[pu->kind]);
+			     policy_purpose_kind_name(pu->kind));
 
 		snprintf(owner, sizeof(owner), "purpose '%s'", pu->id);
 		pu->subjects = get_refs(l, item, "subjects", owner, "uses", "subject",
@@ -785,9 +759,9 @@ static void load_recipients(struct loader *l, yaml_node_t *root)
 		check_sale_words(l, item, "description", "recipient", r->id);
 
 		yaml_node_t *kn = get(l, item, "kind");
-		int kind = lookup_kind(recipient_kinds, RK_COUNT, scalar(kn));
+		int kind = lookup_kind(recipient_kind_at, RK_COUNT, scalar(kn));
 		if (kn && kind < 0)
-			unknown_kind(l, kn, "recipient kind", recipient_kinds, RK_COUNT);
+			unknown_kind(l, kn, "recipient kind", recipient_kind_at, RK_COUNT);
 		r->kind = kind < 0 ? RK_COUNT : (enum recipient_kind)kind;   /* as PK_COUNT */
 
 		yaml_node_t *ctn = get(l, item, "contract");
@@ -801,8 +775,8 @@ static void load_recipients(struct loader *l, yaml_node_t *root)
 			DIAG(l, pos_of(un), "recipient '%s': policy_url must be an http(s) address",
 			     r->id);
 		if ((r->kind == RK_AFFILIATE || r->kind == RK_DEALER) && !un)
-			DIAG(l, r->pos, "recipient '%s' of kind %s needs a policy_url (INS08)", r->id,
-			     recipient_kinds[r->kind]);
+			DIAG(l, r->pos, "recipient '%s' of kind %s needs a policy_url (INS08)",
+			     r->id, policy_recipient_kind_name(r->kind));
 
 		snprintf(owner, sizeof(owner), "recipient '%s'", r->id);
 		r->purposes = get_refs(l, item, "purposes", owner, "names", "purpose",
@@ -818,8 +792,8 @@ static void load_recipients(struct loader *l, yaml_node_t *root)
 			    !recipient_kind_allows(r->kind, pu->kind))
 				DIAG(l, pos_of(ref_node(l, pn, pu->id)),
 				     "recipient '%s' of kind %s cannot receive data for purpose '%s' "
-				     "of kind %s", r->id, recipient_kinds[r->kind], pu->id,
-				     purpose_kinds[pu->kind]);
+				     "of kind %s", r->id, policy_recipient_kind_name(r->kind),
+				     pu->id, policy_purpose_kind_name(pu->kind));
 		}
 		for (size_t i = 0; i < r->nfields; i++) {
 			const struct policy_category *c = &p->categories[r->fields[i]];
