@@ -55,7 +55,7 @@ $(BIN): $(OBJS)
 
 $(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -c -o $@ $<
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/embed: tools/embed.c | $(BUILD)/obj
 	$(CC) -std=c17 -O1 -Wall -Wextra -Werror -o $@ $<
@@ -64,7 +64,7 @@ $(BUILD)/gen/assets_data.c: $(BUILD)/embed $(ASSETS) | $(BUILD)/gen
 	$(BUILD)/embed $(ASSETS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/assets_data.o: $(BUILD)/gen/assets_data.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/libglovebox.a: $(LIBOBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -75,6 +75,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libglovebox.a | $(BUILD)/tests
 $(BUILD)/obj $(BUILD)/gen $(BUILD)/tests:
 	mkdir -p $@
 
+# Each object depends on the headers it includes (-MMD); -MP names each header
+# as a target too, so a header deleted or moved rebuilds the object instead of
+# stopping make with "No rule to make target".
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d)
 
 # Installs the Debian (and npm) packages that are missing; cheap when all are there.
