@@ -10,6 +10,7 @@
 #include "app.h"
 #include "config.h"
 #include "log.h"
+#include "mem.h"
 #include "broker.h"
 #include "policy.h"
 #include "privacy.h"
@@ -418,6 +419,7 @@ static int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	mem_init();
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;

@@ -11,8 +11,8 @@
 #   api-postgres  the store's unit tests and the black-box tests on a private
 #                 PostgreSQL cluster (tests/pg.sh)
 #   browser       Chromium through playwright-core (node --test)
-#   asan          `make asan`, then the unit and SQLite black-box tests again
-#                 under AddressSanitizer, LeakSanitizer and UBSan
+#   asan          `make asan` (clang), then the unit and SQLite black-box tests
+#                 again under AddressSanitizer, LeakSanitizer and UBSan
 #   fuzz          the libFuzzer targets, 20 s each
 set -u
 cd "$(dirname "$0")/.." || exit 2

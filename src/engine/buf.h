@@ -27,7 +27,7 @@ int buf_append(struct buf *b, const void *p, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* HTML-escapes & < > " ' and appends. */
 int buf_put_html(struct buf *b, const char *s, size_t n);
 /* Hands the data to the caller (free() it); the buffer is empty afterwards. */

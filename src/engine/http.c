@@ -698,6 +698,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 static void on_engine_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void on_engine_log(void *cls, const char *fmt, va_list ap)
 {
 	/* Engine messages can name a client address: kept at debug level. */
 	char line[512];

@@ -160,6 +160,9 @@ static void buffer_line(const char *line, size_t n)
 }
 
 static void emit(enum log_level level, bool request_line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void emit(enum log_level level, bool request_line, const char *fmt, va_list ap)
 {
 	char line[2048], ts[40];
 	stamp(ts, sizeof(ts));
@@ -191,6 +194,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	emit(level, false, fmt, ap);
 	va_end(ap);
 }
+
+static void emit_request(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void emit_request(const char *fmt, ...)
 {

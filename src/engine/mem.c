@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 static void oom(size_t n)
 {
 	fprintf(stderr, "glovebox: out of memory (%zu bytes)\n", n);
@@ -50,6 +52,11 @@ char *xstrndup(const char *s, size_t n)
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
+}
+
+void mem_init(void)
+{
+	json_set_alloc_funcs(xmalloc, free);
 }
 
 #define ARENA_CHUNK 8192

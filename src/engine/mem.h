@@ -14,6 +14,11 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
+/* Called first thing in main(): jansson then allocates through xmalloc, so
+ * running out of memory inside jansson aborts too, rather than coming back
+ * as a NULL that looks like bad input. Its blocks are still free()d. */
+void mem_init(void);
+
 /*
  * Arena: bump allocator in chunks. Memory lives until arena_free().
  * An arena has a byte cap (0 = unlimited); exceeding it aborts the process,

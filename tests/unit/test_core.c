@@ -228,6 +228,7 @@ static void test_config_precedence(void **state)
 
 int main(void)
 {
+	mem_init();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arena_alloc_aligned_and_zeroed),
 		cmocka_unit_test(test_buf_cap_refuses_without_truncating),

@@ -15,6 +15,7 @@
 
 #include "assets.h"
 #include "buf.h"
+#include "mem.h"
 #include "tpl.h"
 
 /* Compiles text as template "t", renders it over json and returns the output,
@@ -518,6 +519,7 @@ static void test_embedded_templates_compile(void **state)
 
 int main(void)
 {
+	mem_init();
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_escapes_all_five),
 	    cmocka_unit_test(test_raw_needs_ampersand),
