@@ -81,6 +81,9 @@ static const char SQL_LOG_ALL[] =
 	"SELECT seq, at, actor_kind, actor_id, role, recipient, subject_id, purpose, categories, "
 	"action, prev_hash, hash FROM access_log ORDER BY seq";
 
+/* The data keys, which backups never hold (ALL02). */
+const char *const broker_key_tables[] = {"subject_keys", NULL};
+
 static const char *const actor_names[] = {"self", "system", "staff", "recipient"};
 
 static int64_t now_seconds(void)

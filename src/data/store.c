@@ -358,16 +358,12 @@ int store_query(struct store *s, const char *sql, const struct store_val *params
 	return rc;
 }
 
-/* Tables whose rows no backup holds: the data keys (migration 004). A
- * backup keeps only sealed fields, so erasing a member (deleting their key
- * in the live database) makes their data unreadable in every backup taken
- * before too (crypto-shredding, ALL02). */
-static const char *const backup_skip[] = {"subject_keys", NULL};
-
-int store_backup(struct store *s, const char *path, char *err, size_t errlen)
+int store_backup(struct store *s, const char *path, const char *const *skip, char *err,
+		 size_t errlen)
 {
+	static const char *const none[] = {NULL};
 	struct store_conn *c = store_acquire(s);
-	int rc = s->ops->backup(c->ec, s->target, path, backup_skip, err, errlen);
+	int rc = s->ops->backup(c->ec, s->target, path, skip ? skip : none, err, errlen);
 	store_release(c);
 	return rc;
 }

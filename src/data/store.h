@@ -91,7 +91,11 @@ int store_query(struct store *s, const char *sql, const struct store_val *params
 		size_t nparams, store_row_fn fn, void *ctx);
 
 /* A consistent copy: SQLite's online backup API to a new file at path
- * (mode 0600), or pg_dump (plain SQL) for PostgreSQL. */
-int store_backup(struct store *s, const char *path, char *err, size_t errlen);
+ * (mode 0600), or pg_dump (plain SQL) for PostgreSQL. The tables named in
+ * skip (NULL-terminated; NULL for none) keep their definition in the copy
+ * but none of their rows; a name not in the schema is passed over. The
+ * caller names them: the store knows no other module's tables. */
+int store_backup(struct store *s, const char *path, const char *const *skip, char *err,
+		 size_t errlen);
 
 #endif

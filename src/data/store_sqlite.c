@@ -388,7 +388,8 @@ static int empty_tables(sqlite3 *db, const char *const *skip)
 			continue;
 		if (step != SQLITE_ROW)
 			goto out;
-		/* A quoted identifier: the name comes from store.c's table. */
+		/* A quoted identifier: the name comes from the caller's list in
+		 * the code (broker_key_tables), never from input. */
 		char *del = sqlite3_mprintf("DELETE FROM \"%w\"", skip[i]);
 		int drc = sqlite3_exec(db, del, NULL, NULL, NULL);
 		sqlite3_free(del);
