@@ -10,6 +10,15 @@
  * engines accept: BIGINT, TEXT, BYTEA (SQLite stores it as a blob),
  * INSERT ... ON CONFLICT, RETURNING.
  *
+ * Row locks are written in PostgreSQL's form, and only at the end of a
+ * SELECT or of a sub-select: FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE or
+ * FOR KEY SHARE, perhaps followed by SKIP LOCKED or NOWAIT, with nothing
+ * after it but blanks and the ')' or ';' that closes it. SQLite has no row
+ * locks, and needs none (BEGIN IMMEDIATE has already made the transaction
+ * its only writer), so its engine cuts such a clause out, outside quotes
+ * and comments, in any case. A clause of another shape ("FOR UPDATE OF t")
+ * is left in, and SQLite refuses the statement.
+ *
  * Features do not call this for personal data: they go through the broker.
  */
 #ifndef GLOVEBOX_STORE_H

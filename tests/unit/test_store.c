@@ -127,7 +127,49 @@ static void test_placeholders(void **state)
 	    {"", ""},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *s = rewrite_placeholders(cases[i][0]);
+		char *s = rewrite_sql(cases[i][0]);
+		assert_string_equal(s, cases[i][1]);
+		free(s);
+	}
+}
+
+/* PostgreSQL's row-locking clauses are cut out for SQLite; nothing else is. */
+static void test_row_locks(void **state)
+{
+	static const char *const cases[][2] = {
+	    /* At the end of the statement, in any case, with any blanks. */
+	    {"SELECT seq FROM h WHERE id = 1 FOR UPDATE", "SELECT seq FROM h WHERE id = 1 "},
+	    {"SELECT seq FROM h WHERE id = $1 for\n\tupdate ", "SELECT seq FROM h WHERE id = ?1  "},
+	    {"SELECT a FROM t FOR SHARE;", "SELECT a FROM t ;"},
+	    {"SELECT a FROM t FOR NO KEY UPDATE NOWAIT", "SELECT a FROM t "},
+	    {"SELECT a FROM t For Key Share", "SELECT a FROM t "},
+	    /* Before the parenthesis that closes a sub-select, with SKIP LOCKED. */
+	    {"UPDATE o SET s = $1 WHERE id IN (SELECT id FROM o WHERE s = 'q' "
+	     "ORDER BY at LIMIT 50 FOR UPDATE SKIP LOCKED)",
+	     "UPDATE o SET s = ?1 WHERE id IN (SELECT id FROM o WHERE s = 'q' "
+	     "ORDER BY at LIMIT 50 )"},
+	    {"SELECT (SELECT a FROM t LIMIT 1 FOR SHARE), b FROM u FOR UPDATE",
+	     "SELECT (SELECT a FROM t LIMIT 1 ), b FROM u "},
+	    /* Quoted text and comments are left alone. */
+	    {"SELECT 'FOR UPDATE' FROM t", "SELECT 'FOR UPDATE' FROM t"},
+	    {"SELECT a FROM t WHERE b = 'x FOR UPDATE'", "SELECT a FROM t WHERE b = 'x FOR UPDATE'"},
+	    {"SELECT \"FOR UPDATE\" FROM t", "SELECT \"FOR UPDATE\" FROM t"},
+	    {"SELECT a FROM t /* FOR UPDATE */", "SELECT a FROM t /* FOR UPDATE */"},
+	    {"SELECT a FROM t -- FOR UPDATE", "SELECT a FROM t -- FOR UPDATE"},
+	    /* Whole words only. */
+	    {"SELECT a FROM t WHERE xFOR UPDATE", "SELECT a FROM t WHERE xFOR UPDATE"},
+	    {"SELECT a FROM t FOR UPDATED", "SELECT a FROM t FOR UPDATED"},
+	    {"SELECT a FROM t FOR UPDATE SKIP LOCKEDX", "SELECT a FROM t FOR UPDATE SKIP LOCKEDX"},
+	    {"SELECT a FROM t FORUPDATE", "SELECT a FROM t FORUPDATE"},
+	    /* Not at the end of a statement or sub-select: left for SQLite to refuse. */
+	    {"SELECT a FROM t FOR UPDATE OF t", "SELECT a FROM t FOR UPDATE OF t"},
+	    {"SELECT a FROM t FOR UPDATE LIMIT 1", "SELECT a FROM t FOR UPDATE LIMIT 1"},
+	    {"CREATE TRIGGER g AFTER UPDATE ON t FOR EACH ROW BEGIN SELECT 1; END",
+	     "CREATE TRIGGER g AFTER UPDATE ON t FOR EACH ROW BEGIN SELECT 1; END"},
+	    {"FOR UPDATE", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = rewrite_sql(cases[i][0]);
 		assert_string_equal(s, cases[i][1]);
 		free(s);
 	}
@@ -506,6 +548,27 @@ static void transactions(struct store *s)
 	assert_int_equal(get(s, 21, &g), 0);
 }
 
+/* One SQL text with row locks runs on both engines (SQLite without them). */
+static void row_locks_run(struct store *s)
+{
+	struct got g;
+	struct store_conn *c = store_acquire(s);
+	assert_int_equal(store_begin(c), 0);
+	struct store_val id[] = {SV_INT(7)};
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(
+	    store_exec(c, "SELECT kind FROM scratch WHERE id = $1 FOR UPDATE", id, 1, collect, &g),
+	    1);
+	struct store_val set[] = {SV_INT(6), SV_INT(7)};
+	assert_int_equal(store_exec(c,
+				    "UPDATE scratch SET n = $1 WHERE id IN (SELECT id FROM scratch "
+				    "WHERE id >= $2 ORDER BY id LIMIT 2 FOR UPDATE SKIP LOCKED)",
+				    set, 2, NULL, NULL),
+			 2);
+	assert_int_equal(store_commit(c), 0);
+	store_release(c);
+}
+
 /* A migration that fails half-way leaves nothing behind: DDL is
  * transactional on both engines. */
 static void failed_migration_undone(struct store *s)
@@ -536,6 +599,7 @@ static void engine_suite(struct store *s)
 	results_alike(s);
 	errors_alike(s);
 	transactions(s);
+	row_locks_run(s);
 	failed_migration_undone(s);
 }
 
@@ -870,6 +934,7 @@ int main(void)
 	    cmocka_unit_test(test_urls),
 	    cmocka_unit_test(test_url_redaction),
 	    cmocka_unit_test(test_placeholders),
+	    cmocka_unit_test(test_row_locks),
 	    cmocka_unit_test(test_statement_split),
 	    cmocka_unit_test(test_migration_list),
 	    cmocka_unit_test(test_statement_cache),
