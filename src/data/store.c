@@ -368,6 +368,15 @@ int store_backup(struct store *s, const char *path, const char *const *skip, cha
 	return rc;
 }
 
+int store_scrub(struct store *s, const char *const *tables)
+{
+	static const char *const none[] = {NULL};
+	struct store_conn *c = store_acquire(s); /* released ones hold no transaction */
+	int rc = s->ops->scrub(c->ec, tables ? tables : none);
+	store_release(c);
+	return rc;
+}
+
 /* ---- migrations ---- */
 
 #define MIGRATION_DIR	  "migrations/"

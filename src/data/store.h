@@ -107,4 +107,25 @@ int store_query(struct store *s, const char *sql, const struct store_val *params
 int store_backup(struct store *s, const char *path, const char *const *skip, char *err,
 		 size_t errlen);
 
+/*
+ * After personal rows were deleted (or overwritten) and committed: has the
+ * engine clear what its files still hold of them. Takes a connection of its
+ * own from the pool, so call it with none of yours in a transaction.
+ *
+ * SQLite: secure_delete has zeroed the deleted cells in the database pages,
+ * but the write-ahead log still holds the pages as they were; a TRUNCATE
+ * checkpoint copies the new pages back and empties the log. It waits about
+ * 2 s for other connections' writes and reads to end, then gives up (-1,
+ * logged). tables is ignored.
+ *
+ * PostgreSQL: VACUUM on each table named in tables (NULL-terminated), which
+ * makes the space of dead row versions reusable but does not overwrite it,
+ * and cannot remove versions a running transaction may still see; old WAL
+ * segments keep the data until they are recycled. docs/operations.md
+ * ("Erasure") says what remains and what an operator should do.
+ *
+ * 0, or -1 (logged, without values) if the engine could not do its part.
+ */
+int store_scrub(struct store *s, const char *const *tables);
+
 #endif

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -28,6 +29,8 @@
 
 #define BUSY_TIMEOUT_MS 10000
 #define COLS_ON_STACK	16
+#define SCRUB_WAIT_MS	2000  /* how long store_scrub waits for the log to be free */
+#define SCRUB_PAUSE_US	10000 /* between its tries */
 
 struct engine_conn {
 	sqlite3 *db;
@@ -540,6 +543,47 @@ out:
 	return rc;
 }
 
+static int64_t elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)(now.tv_sec - since->tv_sec) * 1000 +
+	       (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/*
+ * A TRUNCATE checkpoint: the newest page images (deleted cells zeroed by
+ * secure_delete) go back into the database file, and the write-ahead log,
+ * whose older frames still hold the rows as they were, is cut to zero
+ * bytes. It needs the writer gone and every reader on the newest snapshot;
+ * those are mostly this process's other pool connections, each busy for
+ * milliseconds, so it is tried again every 10 ms for up to 2 s rather than
+ * through the busy handler, which would wait up to 10 s.
+ */
+static int sqlite_scrub(struct engine_conn *c, const char *const *tables)
+{
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	sqlite3_busy_timeout(c->db, 0);
+	int rc;
+	for (;;) {
+		rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY || elapsed_ms(&start) >= SCRUB_WAIT_MS)
+			break;
+		usleep(SCRUB_PAUSE_US);
+	}
+	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_OK)
+		return 0;
+	if ((rc & 0xff) == SQLITE_BUSY)
+		log_warn("sqlite: the write-ahead log was still in use after %d ms; it keeps "
+			 "erased rows until a later checkpoint",
+			 SCRUB_WAIT_MS);
+	else
+		log_error("sqlite: checkpoint failed: %s", sqlite3_errmsg(c->db));
+	return -1;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.engine = STORE_SQLITE,
 	.open = sqlite_open,
@@ -552,6 +596,7 @@ const struct store_ops store_sqlite_ops = {
 	.in_transaction = sqlite_in_transaction,
 	.exec = sqlite_exec,
 	.backup = sqlite_backup,
+	.scrub = sqlite_scrub,
 	.lock_migrations = NULL,
 	.unlock_migrations = NULL,
 };

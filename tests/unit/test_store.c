@@ -6,6 +6,8 @@
  * temporary directory and, when GLOVEBOX_TEST_PG_URL names a PostgreSQL
  * database, on a fresh database created next to it.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -37,7 +41,7 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static bool file_contains(const char *path, const char *needle)
+static bool file_holds(const char *path, const void *needle, size_t len)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -49,8 +53,32 @@ static bool file_contains(const char *path, const char *needle)
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_append(&b, chunk, n);
 	fclose(f);
-	bool found = b.len && memmem(b.data, b.len, needle, strlen(needle)) != NULL;
+	bool found = b.len && memmem(b.data, b.len, needle, len) != NULL;
 	buf_release(&b);
+	return found;
+}
+
+static bool file_contains(const char *path, const char *needle)
+{
+	return file_holds(path, needle, strlen(needle));
+}
+
+/* Whether any file in directory path holds the bytes; *files counts them. */
+static bool dir_holds(const char *path, const void *needle, size_t len, int *files)
+{
+	DIR *d = opendir(path);
+	assert_non_null(d);
+	bool found = false;
+	*files = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		if (e->d_name[0] == '.')
+			continue;
+		char file[512];
+		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+		(*files)++;
+		found = found || file_holds(file, needle, len);
+	}
+	closedir(d);
 	return found;
 }
 
@@ -152,7 +180,8 @@ static void test_row_locks(void **state)
 	     "SELECT (SELECT a FROM t LIMIT 1 ), b FROM u "},
 	    /* Quoted text and comments are left alone. */
 	    {"SELECT 'FOR UPDATE' FROM t", "SELECT 'FOR UPDATE' FROM t"},
-	    {"SELECT a FROM t WHERE b = 'x FOR UPDATE'", "SELECT a FROM t WHERE b = 'x FOR UPDATE'"},
+	    {"SELECT a FROM t WHERE b = 'x FOR UPDATE'",
+	     "SELECT a FROM t WHERE b = 'x FOR UPDATE'"},
 	    {"SELECT \"FOR UPDATE\" FROM t", "SELECT \"FOR UPDATE\" FROM t"},
 	    {"SELECT a FROM t /* FOR UPDATE */", "SELECT a FROM t /* FOR UPDATE */"},
 	    {"SELECT a FROM t -- FOR UPDATE", "SELECT a FROM t -- FOR UPDATE"},
@@ -749,6 +778,59 @@ static void test_sqlite_backup(void **state)
 	store_close(s);
 }
 
+/*
+ * Nothing of an erased row is left in any file of the database's directory
+ * once store_scrub has run: secure_delete zeroes it in the database pages,
+ * the checkpoint empties the write-ahead log that still held it.
+ */
+static void test_sqlite_scrub(void **state)
+{
+	char sub[96], url[160], err[256];
+	snprintf(sub, sizeof(sub), "%s/scrub", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(url, sizeof(url), "sqlite:%s/scrub.db", sub);
+	struct store *s;
+	assert_int_equal(store_open(url, 2, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_query(s, "CREATE TABLE secrets (id BIGINT PRIMARY KEY, v BYTEA)",
+				     NULL, 0, NULL, NULL),
+			 0);
+	unsigned char blob[32];
+	assert_int_equal(getrandom(blob, sizeof(blob), 0), (ssize_t)sizeof(blob));
+	struct store_val row[] = {SV_INT(1), SV_BLOB(blob, sizeof(blob))};
+	assert_int_equal(
+	    store_query(s, "INSERT INTO secrets (id, v) VALUES ($1, $2)", row, 2, NULL, NULL), 1);
+	struct store_val id[] = {SV_INT(1)};
+	assert_int_equal(store_query(s, "DELETE FROM secrets WHERE id = $1", id, 1, NULL, NULL), 1);
+	/* Deleted and committed, and still there: the test can fail. */
+	int files;
+	assert_true(dir_holds(sub, blob, sizeof(blob), &files));
+
+	/* Another connection's open transaction holds the log: about 2 s of
+	 * tries, then -1. */
+	struct store_conn *c = store_acquire(s);
+	assert_int_equal(store_begin(c), 0);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(store_scrub(s, NULL), -1);
+	int64_t waited = elapsed_ms(&t0);
+	assert_true(waited >= SCRUB_WAIT_MS && waited < SCRUB_WAIT_MS + 1000);
+	assert_int_equal(store_rollback(c), 0);
+	store_release(c);
+	assert_true(dir_holds(sub, blob, sizeof(blob), &files));
+
+	static const char *const tables[] = {"secrets", NULL}; /* ignored on SQLite */
+	assert_int_equal(store_scrub(s, tables), 0);
+	assert_false(dir_holds(sub, blob, sizeof(blob), &files));
+	assert_true(files >= 2); /* the database and its -shm at least */
+	char wal[160];
+	snprintf(wal, sizeof(wal), "%s/scrub.db-wal", sub);
+	struct stat st;
+	assert_true(stat(wal, &st) == 0 ? st.st_size == 0 : errno == ENOENT);
+	/* The store works on after it. */
+	assert_int_equal(store_query(s, "SELECT id FROM secrets", NULL, 0, NULL, NULL), 0);
+	store_close(s);
+}
+
 struct holder {
 	struct store *s;
 	_Atomic int done;
@@ -912,6 +994,46 @@ static void test_pg_backup(void **state)
 	pg_db_drop(base, &db);
 }
 
+/* VACUUM runs on each table named, quoted as an identifier, outside any
+ * transaction; a table that does not exist fails the call. */
+static void test_pg_scrub(void **state)
+{
+	const char *base = pg_url();
+	if (!base)
+		skip();
+	struct pg_db db;
+	pg_db_create(base, "scrub", &db);
+	char err[256];
+	struct store *s;
+	assert_int_equal(store_open(db.url, 2, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_query(s, "CREATE TABLE secrets (id BIGINT PRIMARY KEY, v BYTEA)",
+				     NULL, 0, NULL, NULL),
+			 0);
+	assert_int_equal(
+	    store_query(s, "CREATE TABLE \"Odd \"\"name\" (id BIGINT)", NULL, 0, NULL, NULL), 0);
+	unsigned char blob[32];
+	assert_int_equal(getrandom(blob, sizeof(blob), 0), (ssize_t)sizeof(blob));
+	struct store_val row[] = {SV_INT(1), SV_BLOB(blob, sizeof(blob))};
+	assert_int_equal(
+	    store_query(s, "INSERT INTO secrets (id, v) VALUES ($1, $2)", row, 2, NULL, NULL), 1);
+	assert_int_equal(store_query(s, "DELETE FROM secrets", NULL, 0, NULL, NULL), 1);
+	static const char *const tables[] = {"secrets", "Odd \"name", NULL};
+	assert_int_equal(store_scrub(s, tables), 0);
+	int64_t vacuumed = 0;
+	assert_int_equal(
+	    store_query(s,
+			"SELECT COUNT(*) FROM pg_stat_user_tables WHERE "
+			"relname IN ('secrets', 'Odd \"name') AND last_vacuum IS NOT NULL",
+			NULL, 0, int_cb, &vacuumed),
+	    1);
+	assert_int_equal(vacuumed, 2);
+	static const char *const missing[] = {"no_such_table", "secrets", NULL};
+	assert_int_equal(store_scrub(s, missing), -1);
+	assert_int_equal(store_scrub(s, NULL), 0);
+	store_close(s);
+	pg_db_drop(base, &db);
+}
+
 static void test_pg_bad_url(void **state)
 {
 	char err[256];
@@ -942,12 +1064,14 @@ int main(void)
 	    cmocka_unit_test(test_sqlite_engine),
 	    cmocka_unit_test(test_sqlite_concurrent_migrations),
 	    cmocka_unit_test(test_sqlite_backup),
+	    cmocka_unit_test(test_sqlite_scrub),
 	    cmocka_unit_test(test_pool_waits),
 	    cmocka_unit_test(test_pg_bad_url),
 	    cmocka_unit_test(test_pg_engine),
 	    cmocka_unit_test(test_pg_reconnect),
 	    cmocka_unit_test(test_pg_concurrent_migrations),
 	    cmocka_unit_test(test_pg_backup),
+	    cmocka_unit_test(test_pg_scrub),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
