@@ -271,6 +271,11 @@ enum store_engine store_engine_of(const struct store *s)
 	return s->ops->engine;
 }
 
+enum store_engine store_conn_engine(const struct store_conn *c)
+{
+	return c->store->ops->engine;
+}
+
 struct store_conn *store_acquire(struct store *s)
 {
 	struct store_conn *c = NULL;

@@ -69,6 +69,8 @@ struct store_conn;
 int store_open(const char *url, unsigned pool_size, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
 enum store_engine store_engine_of(const struct store *s);
+/* The engine of the store c belongs to, for code that holds only a connection. */
+enum store_engine store_conn_engine(const struct store_conn *c);
 
 /* Applies the embedded migrations (migrations/NNN_name.sql, in number
  * order) not yet recorded in schema_migrations, each in its own

@@ -702,6 +702,9 @@ static void test_sqlite_file(void **state)
 	struct store *s;
 	assert_int_equal(store_open(url, 2, &s, err, sizeof(err)), 0);
 	assert_int_equal(store_engine_of(s), STORE_SQLITE);
+	struct store_conn *c = store_acquire(s);
+	assert_int_equal(store_conn_engine(c), STORE_SQLITE);
+	store_release(c);
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -920,6 +923,9 @@ static void test_pg_engine(void **state)
 	struct store *s;
 	assert_int_equal(store_open(db.url, 3, &s, err, sizeof(err)), 0);
 	assert_int_equal(store_engine_of(s), STORE_POSTGRES);
+	struct store_conn *c = store_acquire(s);
+	assert_int_equal(store_conn_engine(c), STORE_POSTGRES);
+	store_release(c);
 	engine_suite(s);
 	store_close(s);
 	pg_db_drop(base, &db);
