@@ -204,6 +204,29 @@ static void test_row_locks(void **state)
 	}
 }
 
+/* Built with -DSTORE_NPARAMS_POINTER, this file must not compile: the
+ * macro refuses a pointer (checked by hand with gcc and clang). */
+static size_t nparams_of_pointer(const struct store_val *params)
+{
+#ifdef STORE_NPARAMS_POINTER
+	return STORE_NPARAMS(params);
+#else
+	return 0;
+#endif
+}
+
+static void test_nparams(void **state)
+{
+	struct store_val three[] = {SV_INT(1), SV_NULL, SV_TEXT("x")};
+	const struct store_val one[] = {SV_BLOB("", 0)};
+	_Static_assert(STORE_NPARAMS(three) == 3, "a constant expression");
+	assert_int_equal(STORE_NPARAMS(three), 3);
+	assert_int_equal(STORE_NPARAMS(one), 1);
+	char text[40];
+	assert_int_equal(STORE_NPARAMS(text), 40);
+	assert_int_equal(nparams_of_pointer(three), 0);
+}
+
 static void test_statement_split(void **state)
 {
 	const char *text = "-- A comment; with a semicolon;\n"
@@ -1063,6 +1086,7 @@ int main(void)
 	    cmocka_unit_test(test_url_redaction),
 	    cmocka_unit_test(test_placeholders),
 	    cmocka_unit_test(test_row_locks),
+	    cmocka_unit_test(test_nparams),
 	    cmocka_unit_test(test_statement_split),
 	    cmocka_unit_test(test_migration_list),
 	    cmocka_unit_test(test_statement_cache),
