@@ -1,8 +1,9 @@
 /*
- * Unit tests for the store: URL parsing and redaction, placeholder
- * rewriting, migration splitting, the statement cache, and one suite of
- * engine tests (migrations, values of every type, NULLs, conflicts,
- * transactions, backups, concurrent migration runs) run on SQLite in a
+ * Unit tests for the store: URL parsing and redaction, the rewriting of
+ * placeholders and row locks for SQLite, STORE_NPARAMS, migration
+ * splitting, the statement cache, and one suite of engine tests
+ * (migrations, values of every type, NULLs, conflicts, transactions, row
+ * locks, backups, scrubbing, concurrent migration runs) run on SQLite in a
  * temporary directory and, when GLOVEBOX_TEST_PG_URL names a PostgreSQL
  * database, on a fresh database created next to it.
  */
