@@ -52,7 +52,7 @@ static int cmd_backup(int argc, char **argv)
 	char err[256];
 	if (app_open(0) != 0)
 		return 1;
-	int rc = store_backup(app.store, argv[0], err, sizeof(err));
+	int rc = store_backup(app.store, argv[0], broker_key_tables, err, sizeof(err));
 	if (rc != 0)
 		fprintf(stderr, "glovebox: backup failed: %s\n", err);
 	else

@@ -71,8 +71,8 @@ static const char SQL_PENDING[] =
 	"AND u.version = n.version AND u.notified_at IS NOT NULL AND u.notified_at <= $4)";
 static const char SQL_HEAD_INIT[] =
 	"INSERT INTO access_log_head (id, seq, hash) VALUES (1, 0, $1) ON CONFLICT (id) DO NOTHING";
-static const char SQL_HEAD_GET_PG[] = "SELECT seq, hash FROM access_log_head WHERE id = 1 FOR UPDATE";
-static const char SQL_HEAD_GET[] = "SELECT seq, hash FROM access_log_head WHERE id = 1";
+/* Locked, so that two transactions appending at once take turns on the head. */
+static const char SQL_HEAD_GET[] = "SELECT seq, hash FROM access_log_head WHERE id = 1 FOR UPDATE";
 static const char SQL_HEAD_SET[] = "UPDATE access_log_head SET seq = $1, hash = $2 WHERE id = 1";
 static const char SQL_LOG_INSERT[] =
 	"INSERT INTO access_log (seq, at, actor_kind, actor_id, role, recipient, subject_id, purpose, "
@@ -80,6 +80,9 @@ static const char SQL_LOG_INSERT[] =
 static const char SQL_LOG_ALL[] =
 	"SELECT seq, at, actor_kind, actor_id, role, recipient, subject_id, purpose, categories, "
 	"action, prev_hash, hash FROM access_log ORDER BY seq";
+
+/* The data keys, which backups never hold (ALL02). */
+const char *const broker_key_tables[] = {"subject_keys", NULL};
 
 static const char *const actor_names[] = {"self", "system", "staff", "recipient"};
 
@@ -200,8 +203,7 @@ static int audit_append(struct store_conn *c, const struct broker_use *u, const 
 	int rc = -1;
 	if (store_exec(c, SQL_HEAD_INIT, init, 1, NULL, NULL) < 0)
 		goto out;
-	const char *get = store_engine_of(app.store) == STORE_POSTGRES ? SQL_HEAD_GET_PG : SQL_HEAD_GET;
-	if (store_exec(c, get, NULL, 0, head_cb, &h) != 1)
+	if (store_exec(c, SQL_HEAD_GET, NULL, 0, head_cb, &h) != 1)
 		goto out;
 	int64_t seq = h.seq + 1, at = now_seconds();
 	const char *kind = actor_names[a->kind];

@@ -76,6 +76,11 @@ void broker_grant_free(struct broker_grant *g);
 /* Destroys the subject's data key (crypto-shredding, ALL02). */
 int broker_subject_erase(struct store_conn *c, int64_t subject);
 
+/* The tables of the data keys, NULL-terminated: backups never hold their
+ * rows, so erasing a subject's key in the live database makes their data
+ * unreadable in every backup taken before too (ALL02). For store_backup. */
+extern const char *const broker_key_tables[];
+
 /* After a backup is restored into `into` (backups hold no keys), copies the
  * data keys of the subjects that are still live in `live` and not erased in
  * `into`. Erased subjects stay unreadable. The number copied, or -1. */

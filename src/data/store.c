@@ -271,6 +271,11 @@ enum store_engine store_engine_of(const struct store *s)
 	return s->ops->engine;
 }
 
+enum store_engine store_conn_engine(const struct store_conn *c)
+{
+	return c->store->ops->engine;
+}
+
 struct store_conn *store_acquire(struct store *s)
 {
 	struct store_conn *c = NULL;
@@ -358,16 +363,21 @@ int store_query(struct store *s, const char *sql, const struct store_val *params
 	return rc;
 }
 
-/* Tables whose rows no backup holds: the data keys (migration 004). A
- * backup keeps only sealed fields, so erasing a member (deleting their key
- * in the live database) makes their data unreadable in every backup taken
- * before too (crypto-shredding, ALL02). */
-static const char *const backup_skip[] = {"subject_keys", NULL};
-
-int store_backup(struct store *s, const char *path, char *err, size_t errlen)
+int store_backup(struct store *s, const char *path, const char *const *skip, char *err,
+		 size_t errlen)
 {
+	static const char *const none[] = {NULL};
 	struct store_conn *c = store_acquire(s);
-	int rc = s->ops->backup(c->ec, s->target, path, backup_skip, err, errlen);
+	int rc = s->ops->backup(c->ec, s->target, path, skip ? skip : none, err, errlen);
+	store_release(c);
+	return rc;
+}
+
+int store_scrub(struct store *s, const char *const *tables)
+{
+	static const char *const none[] = {NULL};
+	struct store_conn *c = store_acquire(s); /* released ones hold no transaction */
+	int rc = s->ops->scrub(c->ec, tables ? tables : none);
 	store_release(c);
 	return rc;
 }

@@ -10,6 +10,15 @@
  * engines accept: BIGINT, TEXT, BYTEA (SQLite stores it as a blob),
  * INSERT ... ON CONFLICT, RETURNING.
  *
+ * Row locks are written in PostgreSQL's form, and only at the end of a
+ * SELECT or of a sub-select: FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE or
+ * FOR KEY SHARE, perhaps followed by SKIP LOCKED or NOWAIT, with nothing
+ * after it but blanks and the ')' or ';' that closes it. SQLite has no row
+ * locks, and needs none (BEGIN IMMEDIATE has already made the transaction
+ * its only writer), so its engine cuts such a clause out, outside quotes
+ * and comments, in any case. A clause of another shape ("FOR UPDATE OF t")
+ * is left in, and SQLite refuses the statement.
+ *
  * Features do not call this for personal data: they go through the broker.
  */
 #ifndef GLOVEBOX_STORE_H
@@ -37,6 +46,20 @@ struct store_val {
 #define SV_TEXTN(s, len) ((struct store_val){STORE_TEXT, 0, (s), (len)})
 #define SV_BLOB(b, len) ((struct store_val){STORE_BLOB, 0, (b), (len)})
 
+/*
+ * The number of elements of a parameter array, for store_exec's nparams, so
+ * that no call site counts them by hand. a must be an array: a pointer
+ * (an array passed into a function) would give a wrong count, so it does not
+ * compile. A constant expression.
+ */
+#define STORE_NPARAMS(a)                                                                           \
+	(sizeof(a) / sizeof((a)[0]) +                                                              \
+	 0 * sizeof(struct {                                                                       \
+		 _Static_assert(!__builtin_types_compatible_p(__typeof__(a), __typeof__(&(a)[0])), \
+				"STORE_NPARAMS needs an array, not a pointer");                    \
+		 int array;                                                                        \
+	 }))
+
 /* One result row; the values are valid only during the callback. A TEXT
  * value is NUL-terminated. */
 struct store_row {
@@ -60,6 +83,8 @@ struct store_conn;
 int store_open(const char *url, unsigned pool_size, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
 enum store_engine store_engine_of(const struct store *s);
+/* The engine of the store c belongs to, for code that holds only a connection. */
+enum store_engine store_conn_engine(const struct store_conn *c);
 
 /* Applies the embedded migrations (migrations/NNN_name.sql, in number
  * order) not yet recorded in schema_migrations, each in its own
@@ -91,7 +116,32 @@ int store_query(struct store *s, const char *sql, const struct store_val *params
 		size_t nparams, store_row_fn fn, void *ctx);
 
 /* A consistent copy: SQLite's online backup API to a new file at path
- * (mode 0600), or pg_dump (plain SQL) for PostgreSQL. */
-int store_backup(struct store *s, const char *path, char *err, size_t errlen);
+ * (mode 0600), or pg_dump (plain SQL) for PostgreSQL. The tables named in
+ * skip (NULL-terminated; NULL for none) keep their definition in the copy
+ * but none of their rows; a name not in the schema is passed over. The
+ * caller names them: the store knows no other module's tables. */
+int store_backup(struct store *s, const char *path, const char *const *skip, char *err,
+		 size_t errlen);
+
+/*
+ * After personal rows were deleted (or overwritten) and committed: has the
+ * engine clear what its files still hold of them. Takes a connection of its
+ * own from the pool, so call it with none of yours in a transaction.
+ *
+ * SQLite: secure_delete has zeroed the deleted cells in the database pages,
+ * but the write-ahead log still holds the pages as they were; a TRUNCATE
+ * checkpoint copies the new pages back and empties the log. It waits about
+ * 2 s for other connections' writes and reads to end, then gives up (-1,
+ * logged). tables is ignored.
+ *
+ * PostgreSQL: VACUUM on each table named in tables (NULL-terminated), which
+ * makes the space of dead row versions reusable but does not overwrite it,
+ * and cannot remove versions a running transaction may still see; old WAL
+ * segments keep the data until they are recycled. docs/operations.md
+ * ("Erasure") says what remains and what an operator should do.
+ *
+ * 0, or -1 (logged, without values) if the engine could not do its part.
+ */
+int store_scrub(struct store *s, const char *const *tables);
 
 #endif

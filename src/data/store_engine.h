@@ -42,6 +42,9 @@ struct store_ops {
 	 * over. */
 	int (*backup)(struct engine_conn *c, const char *target, const char *path,
 		      const char *const *skip, char *err, size_t errlen);
+	/* store_scrub's contract, on a connection outside any transaction;
+	 * tables is NULL-terminated. */
+	int (*scrub)(struct engine_conn *c, const char *const *tables);
 	/* Serialise migration runs between processes, for the engines whose
 	 * write lock does not (NULL: the lock taken by begin is enough). */
 	int (*lock_migrations)(struct engine_conn *c);

@@ -582,6 +582,37 @@ static int pg_backup(struct engine_conn *c, const char *url, const char *path,
 	return rc;
 }
 
+/*
+ * VACUUM, table by table: it removes the dead row versions a delete or an
+ * update left, and their index entries, so that their space is reused. It
+ * cannot run in a transaction, nor take its table as a parameter; the names
+ * come from the caller's code, quoted as identifiers.
+ */
+static int pg_scrub(struct engine_conn *c, const char *const *tables)
+{
+	int rc = 0;
+	for (size_t i = 0; tables[i]; i++) {
+		char *name = PQescapeIdentifier(c->pg, tables[i], strlen(tables[i]));
+		if (!name) {
+			log_error("postgres: cannot quote a table name for VACUUM");
+			rc = -1;
+			continue;
+		}
+		struct buf sql;
+		buf_init(&sql, 0);
+		buf_printf(&sql, "VACUUM %s", name);
+		PQfreemem(name);
+		PGresult *r = PQexec(c->pg, sql.data);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			result_code(c, r, sql.data);
+			rc = -1;
+		}
+		PQclear(r);
+		buf_release(&sql);
+	}
+	return rc;
+}
+
 const struct store_ops store_pg_ops = {
 	.engine = STORE_POSTGRES,
 	.open = pg_open,
@@ -594,6 +625,7 @@ const struct store_ops store_pg_ops = {
 	.in_transaction = pg_in_transaction,
 	.exec = pg_exec,
 	.backup = pg_backup,
+	.scrub = pg_scrub,
 	.lock_migrations = pg_lock_migrations,
 	.unlock_migrations = pg_unlock_migrations,
 };

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -28,6 +29,8 @@
 
 #define BUSY_TIMEOUT_MS 10000
 #define COLS_ON_STACK	16
+#define SCRUB_WAIT_MS	2000  /* how long store_scrub waits for the log to be free */
+#define SCRUB_PAUSE_US	10000 /* between its tries */
 
 struct engine_conn {
 	sqlite3 *db;
@@ -35,17 +38,97 @@ struct engine_conn {
 	bool failed;		   /* a statement failed in the open transaction */
 };
 
-/*
- * $N placeholders become ?N, which SQLite binds by number, so one SQL text
- * serves both engines. Quoted text ('literal', "name") and comments are
- * copied as they are; a doubled quote inside them closes and reopens, which
- * comes to the same.
- */
-static char *rewrite_placeholders(const char *sql)
+static bool is_blank(char ch)
 {
-	size_t n = strlen(sql);
-	char *out = xstrndup(sql, n);
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+/* A character that continues a word: SQL's identifier characters, and any
+ * byte of a UTF-8 sequence (both engines take those in identifiers). */
+static bool is_word(char ch)
+{
+	unsigned char u = (unsigned char)ch;
+	return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+	       u == '_' || u == '$' || u >= 0x80;
+}
+
+/* The length of phrase (upper case, words separated by one space) at p,
+ * in any case and with any blanks between its words; 0 if p does not
+ * start with it as whole words. */
+static size_t phrase_at(const char *p, const char *phrase)
+{
+	size_t i = 0;
+	for (const char *w = phrase; *w; w++) {
+		if (*w == ' ') {
+			if (!is_blank(p[i]))
+				return 0;
+			while (is_blank(p[i]))
+				i++;
+		} else if (p[i] != *w && p[i] != *w - 'A' + 'a') {
+			return 0;
+		} else {
+			i++;
+		}
+	}
+	return is_word(p[i]) ? 0 : i;
+}
+
+/* PostgreSQL's row-locking clauses: a strength, then how to wait. */
+static const char *const lock_strengths[] = {"FOR UPDATE", "FOR NO KEY UPDATE", "FOR SHARE",
+					     "FOR KEY SHARE"};
+static const char *const lock_waits[] = {"SKIP LOCKED", "NOWAIT"};
+
+static size_t phrase_of(const char *p, const char *const *phrases, size_t n)
+{
 	for (size_t i = 0; i < n; i++) {
+		size_t len = phrase_at(p, phrases[i]);
+		if (len)
+			return len;
+	}
+	return 0;
+}
+
+/*
+ * The length of the row-locking clause at p ("FOR UPDATE", "FOR SHARE
+ * SKIP LOCKED", ...), or 0. Only one that ends its statement or sub-select
+ * (nothing but blanks before the end, a ')' or a ';') counts: any other
+ * shape, such as "FOR UPDATE OF t", is left for SQLite to refuse.
+ */
+static size_t row_lock_at(const char *p)
+{
+	size_t len =
+	    phrase_of(p, lock_strengths, sizeof(lock_strengths) / sizeof(lock_strengths[0]));
+	if (!len)
+		return 0;
+	size_t gap = 0;
+	while (is_blank(p[len + gap]))
+		gap++;
+	if (gap) {
+		size_t wait = phrase_of(p + len + gap, lock_waits,
+					sizeof(lock_waits) / sizeof(lock_waits[0]));
+		if (wait)
+			len += gap + wait;
+	}
+	size_t after = len;
+	while (is_blank(p[after]))
+		after++;
+	return p[after] == '\0' || p[after] == ')' || p[after] == ';' ? len : 0;
+}
+
+/*
+ * The text SQLite is given for one SQL text serving both engines: $N
+ * placeholders become ?N, which SQLite binds by number, and PostgreSQL's
+ * row-locking clauses are cut out, blanks around them kept. SQLite has no
+ * row locks and needs none: BEGIN IMMEDIATE has made the transaction the
+ * only writer already. Quoted text ('literal', "name") and comments are
+ * copied as they are; a doubled quote inside them closes and reopens,
+ * which comes to the same. Allocated.
+ */
+static char *rewrite_sql(const char *sql)
+{
+	size_t n = strlen(sql), o = 0;
+	char *out = xmalloc(n + 1);
+	for (size_t i = 0; i < n;) {
 		const char *end = NULL;
 		if (sql[i] == '\'' || sql[i] == '"') {
 			end = strchr(sql + i + 1, sql[i]);
@@ -56,12 +139,23 @@ static char *rewrite_placeholders(const char *sql)
 			if (end)
 				end++;
 		} else {
-			if (sql[i] == '$' && sql[i + 1] >= '0' && sql[i + 1] <= '9')
-				out[i] = '?';
+			size_t cut = i == 0 || !is_word(sql[i - 1]) ? row_lock_at(sql + i) : 0;
+			if (cut) {
+				i += cut;
+				continue;
+			}
+			bool digit = sql[i + 1] >= '0' && sql[i + 1] <= '9';
+			out[o++] = sql[i] == '$' && digit ? '?' : sql[i];
+			i++;
 			continue;
 		}
-		i = end ? (size_t)(end - sql) : n;
+		/* Up to and with the closing quote or comment mark, or to the end. */
+		size_t stop = end ? (size_t)(end - sql) + 1 : n;
+		memcpy(out + o, sql + i, stop - i);
+		o += stop - i;
+		i = stop;
 	}
+	out[o] = '\0';
 	return out;
 }
 
@@ -184,7 +278,7 @@ static int prepare(struct engine_conn *c, const char *sql, bool once, sqlite3_st
 		*cached = true;
 		return 0;
 	}
-	char *text = rewrite_placeholders(sql);
+	char *text = rewrite_sql(sql);
 	const char *tail = NULL;
 	sqlite3_stmt *stmt = NULL;
 	int rc =
@@ -388,7 +482,8 @@ static int empty_tables(sqlite3 *db, const char *const *skip)
 			continue;
 		if (step != SQLITE_ROW)
 			goto out;
-		/* A quoted identifier: the name comes from store.c's table. */
+		/* A quoted identifier: the name comes from the caller's list in
+		 * the code (broker_key_tables), never from input. */
 		char *del = sqlite3_mprintf("DELETE FROM \"%w\"", skip[i]);
 		int drc = sqlite3_exec(db, del, NULL, NULL, NULL);
 		sqlite3_free(del);
@@ -448,6 +543,47 @@ out:
 	return rc;
 }
 
+static int64_t elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)(now.tv_sec - since->tv_sec) * 1000 +
+	       (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/*
+ * A TRUNCATE checkpoint: the newest page images (deleted cells zeroed by
+ * secure_delete) go back into the database file, and the write-ahead log,
+ * whose older frames still hold the rows as they were, is cut to zero
+ * bytes. It needs the writer gone and every reader on the newest snapshot;
+ * those are mostly this process's other pool connections, each busy for
+ * milliseconds, so it is tried again every 10 ms for up to 2 s rather than
+ * through the busy handler, which would wait up to 10 s.
+ */
+static int sqlite_scrub(struct engine_conn *c, const char *const *tables)
+{
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	sqlite3_busy_timeout(c->db, 0);
+	int rc;
+	for (;;) {
+		rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY || elapsed_ms(&start) >= SCRUB_WAIT_MS)
+			break;
+		usleep(SCRUB_PAUSE_US);
+	}
+	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_OK)
+		return 0;
+	if ((rc & 0xff) == SQLITE_BUSY)
+		log_warn("sqlite: the write-ahead log was still in use after %d ms; it keeps "
+			 "erased rows until a later checkpoint",
+			 SCRUB_WAIT_MS);
+	else
+		log_error("sqlite: checkpoint failed: %s", sqlite3_errmsg(c->db));
+	return -1;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.engine = STORE_SQLITE,
 	.open = sqlite_open,
@@ -460,6 +596,7 @@ const struct store_ops store_sqlite_ops = {
 	.in_transaction = sqlite_in_transaction,
 	.exec = sqlite_exec,
 	.backup = sqlite_backup,
+	.scrub = sqlite_scrub,
 	.lock_migrations = NULL,
 	.unlock_migrations = NULL,
 };

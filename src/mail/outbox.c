@@ -32,12 +32,9 @@ static const char SQL_INSERT[] =
 static const char SQL_RECLAIM[] =
 	"UPDATE outbox SET status = 'queued', claimed_by = NULL WHERE status = 'sending' "
 	"AND claimed_at < $1";
+/* Processes claiming at once skip each other's rows (on SQLite, whose
+ * engine drops the clause, its one writer at a time does the same). */
 static const char SQL_CLAIM[] =
-	"UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_at = $2 WHERE id IN "
-	"(SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $2 "
-	"ORDER BY next_attempt_at LIMIT 50)";
-/* On PostgreSQL, processes claiming at once skip each other's rows. */
-static const char SQL_CLAIM_PG[] =
 	"UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_at = $2 WHERE id IN "
 	"(SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $2 "
 	"ORDER BY next_attempt_at LIMIT 50 FOR UPDATE SKIP LOCKED)";
@@ -290,10 +287,9 @@ static int64_t worker_pass(struct worker *w)
 	struct store_val stale[] = {SV_INT(now - app.cfg.mail_claim_timeout)};
 	struct store_val take[] = {SV_TEXT(claim), SV_INT(now)};
 	struct store_val mine[] = {SV_TEXT(claim)};
-	const char *sql = store_engine_of(app.store) == STORE_POSTGRES ? SQL_CLAIM_PG : SQL_CLAIM;
 	struct batch b = {.n = 0};
 	if (store_query(app.store, SQL_RECLAIM, stale, 1, NULL, NULL) < 0 ||
-	    store_query(app.store, sql, take, 2, NULL, NULL) < 0 ||
+	    store_query(app.store, SQL_CLAIM, take, 2, NULL, NULL) < 0 ||
 	    store_query(app.store, SQL_CLAIMED, mine, 1, due_cb, &b) < 0)
 		sent = -1;
 	struct timespec beat;

@@ -1,11 +1,14 @@
 /*
- * Unit tests for the store: URL parsing and redaction, placeholder
- * rewriting, migration splitting, the statement cache, and one suite of
- * engine tests (migrations, values of every type, NULLs, conflicts,
- * transactions, backups, concurrent migration runs) run on SQLite in a
+ * Unit tests for the store: URL parsing and redaction, the rewriting of
+ * placeholders and row locks for SQLite, STORE_NPARAMS, migration
+ * splitting, the statement cache, and one suite of engine tests
+ * (migrations, values of every type, NULLs, conflicts, transactions, row
+ * locks, backups, scrubbing, concurrent migration runs) run on SQLite in a
  * temporary directory and, when GLOVEBOX_TEST_PG_URL names a PostgreSQL
  * database, on a fresh database created next to it.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -37,7 +42,7 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static bool file_contains(const char *path, const char *needle)
+static bool file_holds(const char *path, const void *needle, size_t len)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -49,8 +54,32 @@ static bool file_contains(const char *path, const char *needle)
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_append(&b, chunk, n);
 	fclose(f);
-	bool found = b.len && memmem(b.data, b.len, needle, strlen(needle)) != NULL;
+	bool found = b.len && memmem(b.data, b.len, needle, len) != NULL;
 	buf_release(&b);
+	return found;
+}
+
+static bool file_contains(const char *path, const char *needle)
+{
+	return file_holds(path, needle, strlen(needle));
+}
+
+/* Whether any file in directory path holds the bytes; *files counts them. */
+static bool dir_holds(const char *path, const void *needle, size_t len, int *files)
+{
+	DIR *d = opendir(path);
+	assert_non_null(d);
+	bool found = false;
+	*files = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		if (e->d_name[0] == '.')
+			continue;
+		char file[512];
+		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+		(*files)++;
+		found = found || file_holds(file, needle, len);
+	}
+	closedir(d);
 	return found;
 }
 
@@ -127,10 +156,76 @@ static void test_placeholders(void **state)
 	    {"", ""},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *s = rewrite_placeholders(cases[i][0]);
+		char *s = rewrite_sql(cases[i][0]);
 		assert_string_equal(s, cases[i][1]);
 		free(s);
 	}
+}
+
+/* PostgreSQL's row-locking clauses are cut out for SQLite; nothing else is. */
+static void test_row_locks(void **state)
+{
+	static const char *const cases[][2] = {
+	    /* At the end of the statement, in any case, with any blanks. */
+	    {"SELECT seq FROM h WHERE id = 1 FOR UPDATE", "SELECT seq FROM h WHERE id = 1 "},
+	    {"SELECT seq FROM h WHERE id = $1 for\n\tupdate ", "SELECT seq FROM h WHERE id = ?1  "},
+	    {"SELECT a FROM t FOR SHARE;", "SELECT a FROM t ;"},
+	    {"SELECT a FROM t FOR NO KEY UPDATE NOWAIT", "SELECT a FROM t "},
+	    {"SELECT a FROM t For Key Share", "SELECT a FROM t "},
+	    /* Before the parenthesis that closes a sub-select, with SKIP LOCKED. */
+	    {"UPDATE o SET s = $1 WHERE id IN (SELECT id FROM o WHERE s = 'q' "
+	     "ORDER BY at LIMIT 50 FOR UPDATE SKIP LOCKED)",
+	     "UPDATE o SET s = ?1 WHERE id IN (SELECT id FROM o WHERE s = 'q' "
+	     "ORDER BY at LIMIT 50 )"},
+	    {"SELECT (SELECT a FROM t LIMIT 1 FOR SHARE), b FROM u FOR UPDATE",
+	     "SELECT (SELECT a FROM t LIMIT 1 ), b FROM u "},
+	    /* Quoted text and comments are left alone. */
+	    {"SELECT 'FOR UPDATE' FROM t", "SELECT 'FOR UPDATE' FROM t"},
+	    {"SELECT a FROM t WHERE b = 'x FOR UPDATE'",
+	     "SELECT a FROM t WHERE b = 'x FOR UPDATE'"},
+	    {"SELECT \"FOR UPDATE\" FROM t", "SELECT \"FOR UPDATE\" FROM t"},
+	    {"SELECT a FROM t /* FOR UPDATE */", "SELECT a FROM t /* FOR UPDATE */"},
+	    {"SELECT a FROM t -- FOR UPDATE", "SELECT a FROM t -- FOR UPDATE"},
+	    /* Whole words only. */
+	    {"SELECT a FROM t WHERE xFOR UPDATE", "SELECT a FROM t WHERE xFOR UPDATE"},
+	    {"SELECT a FROM t FOR UPDATED", "SELECT a FROM t FOR UPDATED"},
+	    {"SELECT a FROM t FOR UPDATE SKIP LOCKEDX", "SELECT a FROM t FOR UPDATE SKIP LOCKEDX"},
+	    {"SELECT a FROM t FORUPDATE", "SELECT a FROM t FORUPDATE"},
+	    /* Not at the end of a statement or sub-select: left for SQLite to refuse. */
+	    {"SELECT a FROM t FOR UPDATE OF t", "SELECT a FROM t FOR UPDATE OF t"},
+	    {"SELECT a FROM t FOR UPDATE LIMIT 1", "SELECT a FROM t FOR UPDATE LIMIT 1"},
+	    {"CREATE TRIGGER g AFTER UPDATE ON t FOR EACH ROW BEGIN SELECT 1; END",
+	     "CREATE TRIGGER g AFTER UPDATE ON t FOR EACH ROW BEGIN SELECT 1; END"},
+	    {"FOR UPDATE", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = rewrite_sql(cases[i][0]);
+		assert_string_equal(s, cases[i][1]);
+		free(s);
+	}
+}
+
+/* Built with -DSTORE_NPARAMS_POINTER, this file must not compile: the
+ * macro refuses a pointer (checked by hand with gcc and clang). */
+static size_t nparams_of_pointer(const struct store_val *params)
+{
+#ifdef STORE_NPARAMS_POINTER
+	return STORE_NPARAMS(params);
+#else
+	return 0;
+#endif
+}
+
+static void test_nparams(void **state)
+{
+	struct store_val three[] = {SV_INT(1), SV_NULL, SV_TEXT("x")};
+	const struct store_val one[] = {SV_BLOB("", 0)};
+	_Static_assert(STORE_NPARAMS(three) == 3, "a constant expression");
+	assert_int_equal(STORE_NPARAMS(three), 3);
+	assert_int_equal(STORE_NPARAMS(one), 1);
+	char text[40];
+	assert_int_equal(STORE_NPARAMS(text), 40);
+	assert_int_equal(nparams_of_pointer(three), 0);
 }
 
 static void test_statement_split(void **state)
@@ -506,6 +601,27 @@ static void transactions(struct store *s)
 	assert_int_equal(get(s, 21, &g), 0);
 }
 
+/* One SQL text with row locks runs on both engines (SQLite without them). */
+static void row_locks_run(struct store *s)
+{
+	struct got g;
+	struct store_conn *c = store_acquire(s);
+	assert_int_equal(store_begin(c), 0);
+	struct store_val id[] = {SV_INT(7)};
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(
+	    store_exec(c, "SELECT kind FROM scratch WHERE id = $1 FOR UPDATE", id, 1, collect, &g),
+	    1);
+	struct store_val set[] = {SV_INT(6), SV_INT(7)};
+	assert_int_equal(store_exec(c,
+				    "UPDATE scratch SET n = $1 WHERE id IN (SELECT id FROM scratch "
+				    "WHERE id >= $2 ORDER BY id LIMIT 2 FOR UPDATE SKIP LOCKED)",
+				    set, 2, NULL, NULL),
+			 2);
+	assert_int_equal(store_commit(c), 0);
+	store_release(c);
+}
+
 /* A migration that fails half-way leaves nothing behind: DDL is
  * transactional on both engines. */
 static void failed_migration_undone(struct store *s)
@@ -536,6 +652,7 @@ static void engine_suite(struct store *s)
 	results_alike(s);
 	errors_alike(s);
 	transactions(s);
+	row_locks_run(s);
 	failed_migration_undone(s);
 }
 
@@ -577,7 +694,11 @@ static void concurrent_migrations(const char *url)
 		store_close(runs[i].s);
 }
 
-/* The data keys stay out of backups (ALL02); the rest is there. */
+/* The data keys stay out of backups (ALL02); the rest is there. The store
+ * knows no module's tables: its caller names them, as main.c does with
+ * broker_key_tables. */
+static const char *const backup_skip[] = {"subject_keys", "no_such_table", NULL};
+
 static void seed_backup_rows(struct store *s)
 {
 	struct store_val subj[] = {SV_INT(1), SV_TEXT("member"), SV_INT(1)};
@@ -605,6 +726,9 @@ static void test_sqlite_file(void **state)
 	struct store *s;
 	assert_int_equal(store_open(url, 2, &s, err, sizeof(err)), 0);
 	assert_int_equal(store_engine_of(s), STORE_SQLITE);
+	struct store_conn *c = store_acquire(s);
+	assert_int_equal(store_conn_engine(c), STORE_SQLITE);
+	store_release(c);
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -651,13 +775,18 @@ static void test_sqlite_backup(void **state)
 	int applied;
 	assert_int_equal(store_migrate(s, &applied, err, sizeof(err)), 0);
 	seed_backup_rows(s);
-	assert_int_equal(store_backup(s, copy, err, sizeof(err)), 0);
+	assert_int_equal(store_backup(s, copy, backup_skip, err, sizeof(err)), 0);
 	/* Never over an existing file, never into a missing directory. */
-	assert_int_equal(store_backup(s, copy, err, sizeof(err)), -1);
+	assert_int_equal(store_backup(s, copy, backup_skip, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "cannot create"));
 	char bad[160];
 	snprintf(bad, sizeof(bad), "%s/missing/copy.db", dir);
-	assert_int_equal(store_backup(s, bad, err, sizeof(err)), -1);
+	assert_int_equal(store_backup(s, bad, backup_skip, err, sizeof(err)), -1);
+	/* Without a list nothing is left out: the list is what keeps the keys out. */
+	char whole[128];
+	snprintf(whole, sizeof(whole), "%s/whole.db", dir);
+	assert_int_equal(store_backup(s, whole, NULL, err, sizeof(err)), 0);
+	assert_true(file_contains(whole, "KEYBYTES-do-not-back-up"));
 	store_close(s);
 
 	struct stat st;
@@ -673,6 +802,59 @@ static void test_sqlite_backup(void **state)
 			 0);
 	assert_int_equal(store_migrate(s, &applied, err, sizeof(err)), 0);
 	assert_int_equal(applied, 0);
+	store_close(s);
+}
+
+/*
+ * Nothing of an erased row is left in any file of the database's directory
+ * once store_scrub has run: secure_delete zeroes it in the database pages,
+ * the checkpoint empties the write-ahead log that still held it.
+ */
+static void test_sqlite_scrub(void **state)
+{
+	char sub[96], url[160], err[256];
+	snprintf(sub, sizeof(sub), "%s/scrub", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(url, sizeof(url), "sqlite:%s/scrub.db", sub);
+	struct store *s;
+	assert_int_equal(store_open(url, 2, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_query(s, "CREATE TABLE secrets (id BIGINT PRIMARY KEY, v BYTEA)",
+				     NULL, 0, NULL, NULL),
+			 0);
+	unsigned char blob[32];
+	assert_int_equal(getrandom(blob, sizeof(blob), 0), (ssize_t)sizeof(blob));
+	struct store_val row[] = {SV_INT(1), SV_BLOB(blob, sizeof(blob))};
+	assert_int_equal(
+	    store_query(s, "INSERT INTO secrets (id, v) VALUES ($1, $2)", row, 2, NULL, NULL), 1);
+	struct store_val id[] = {SV_INT(1)};
+	assert_int_equal(store_query(s, "DELETE FROM secrets WHERE id = $1", id, 1, NULL, NULL), 1);
+	/* Deleted and committed, and still there: the test can fail. */
+	int files;
+	assert_true(dir_holds(sub, blob, sizeof(blob), &files));
+
+	/* Another connection's open transaction holds the log: about 2 s of
+	 * tries, then -1. */
+	struct store_conn *c = store_acquire(s);
+	assert_int_equal(store_begin(c), 0);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(store_scrub(s, NULL), -1);
+	int64_t waited = elapsed_ms(&t0);
+	assert_true(waited >= SCRUB_WAIT_MS && waited < SCRUB_WAIT_MS + 1000);
+	assert_int_equal(store_rollback(c), 0);
+	store_release(c);
+	assert_true(dir_holds(sub, blob, sizeof(blob), &files));
+
+	static const char *const tables[] = {"secrets", NULL}; /* ignored on SQLite */
+	assert_int_equal(store_scrub(s, tables), 0);
+	assert_false(dir_holds(sub, blob, sizeof(blob), &files));
+	assert_true(files >= 2); /* the database and its -shm at least */
+	char wal[160];
+	snprintf(wal, sizeof(wal), "%s/scrub.db-wal", sub);
+	struct stat st;
+	assert_true(stat(wal, &st) == 0 ? st.st_size == 0 : errno == ENOENT);
+	/* The store works on after it. */
+	assert_int_equal(store_query(s, "SELECT id FROM secrets", NULL, 0, NULL, NULL), 0);
 	store_close(s);
 }
 
@@ -765,6 +947,9 @@ static void test_pg_engine(void **state)
 	struct store *s;
 	assert_int_equal(store_open(db.url, 3, &s, err, sizeof(err)), 0);
 	assert_int_equal(store_engine_of(s), STORE_POSTGRES);
+	struct store_conn *c = store_acquire(s);
+	assert_int_equal(store_conn_engine(c), STORE_POSTGRES);
+	store_release(c);
 	engine_suite(s);
 	store_close(s);
 	pg_db_drop(base, &db);
@@ -826,8 +1011,8 @@ static void test_pg_backup(void **state)
 	assert_int_equal(store_migrate(s, &applied, err, sizeof(err)), 0);
 	seed_backup_rows(s);
 	snprintf(path, sizeof(path), "%s/dump.sql", dir);
-	assert_int_equal(store_backup(s, path, err, sizeof(err)), 0);
-	assert_int_equal(store_backup(s, path, err, sizeof(err)), -1);
+	assert_int_equal(store_backup(s, path, backup_skip, err, sizeof(err)), 0);
+	assert_int_equal(store_backup(s, path, backup_skip, err, sizeof(err)), -1);
 	store_close(s);
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
@@ -836,6 +1021,46 @@ static void test_pg_backup(void **state)
 	assert_true(file_contains(path, "COPY public.subjects "));
 	assert_false(file_contains(path, "COPY public.subject_keys "));
 	assert_false(file_contains(path, "4b4559425954")); /* "KEYBYT" in hex */
+	pg_db_drop(base, &db);
+}
+
+/* VACUUM runs on each table named, quoted as an identifier, outside any
+ * transaction; a table that does not exist fails the call. */
+static void test_pg_scrub(void **state)
+{
+	const char *base = pg_url();
+	if (!base)
+		skip();
+	struct pg_db db;
+	pg_db_create(base, "scrub", &db);
+	char err[256];
+	struct store *s;
+	assert_int_equal(store_open(db.url, 2, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_query(s, "CREATE TABLE secrets (id BIGINT PRIMARY KEY, v BYTEA)",
+				     NULL, 0, NULL, NULL),
+			 0);
+	assert_int_equal(
+	    store_query(s, "CREATE TABLE \"Odd \"\"name\" (id BIGINT)", NULL, 0, NULL, NULL), 0);
+	unsigned char blob[32];
+	assert_int_equal(getrandom(blob, sizeof(blob), 0), (ssize_t)sizeof(blob));
+	struct store_val row[] = {SV_INT(1), SV_BLOB(blob, sizeof(blob))};
+	assert_int_equal(
+	    store_query(s, "INSERT INTO secrets (id, v) VALUES ($1, $2)", row, 2, NULL, NULL), 1);
+	assert_int_equal(store_query(s, "DELETE FROM secrets", NULL, 0, NULL, NULL), 1);
+	static const char *const tables[] = {"secrets", "Odd \"name", NULL};
+	assert_int_equal(store_scrub(s, tables), 0);
+	int64_t vacuumed = 0;
+	assert_int_equal(
+	    store_query(s,
+			"SELECT COUNT(*) FROM pg_stat_user_tables WHERE "
+			"relname IN ('secrets', 'Odd \"name') AND last_vacuum IS NOT NULL",
+			NULL, 0, int_cb, &vacuumed),
+	    1);
+	assert_int_equal(vacuumed, 2);
+	static const char *const missing[] = {"no_such_table", "secrets", NULL};
+	assert_int_equal(store_scrub(s, missing), -1);
+	assert_int_equal(store_scrub(s, NULL), 0);
+	store_close(s);
 	pg_db_drop(base, &db);
 }
 
@@ -861,6 +1086,8 @@ int main(void)
 	    cmocka_unit_test(test_urls),
 	    cmocka_unit_test(test_url_redaction),
 	    cmocka_unit_test(test_placeholders),
+	    cmocka_unit_test(test_row_locks),
+	    cmocka_unit_test(test_nparams),
 	    cmocka_unit_test(test_statement_split),
 	    cmocka_unit_test(test_migration_list),
 	    cmocka_unit_test(test_statement_cache),
@@ -868,12 +1095,14 @@ int main(void)
 	    cmocka_unit_test(test_sqlite_engine),
 	    cmocka_unit_test(test_sqlite_concurrent_migrations),
 	    cmocka_unit_test(test_sqlite_backup),
+	    cmocka_unit_test(test_sqlite_scrub),
 	    cmocka_unit_test(test_pool_waits),
 	    cmocka_unit_test(test_pg_bad_url),
 	    cmocka_unit_test(test_pg_engine),
 	    cmocka_unit_test(test_pg_reconnect),
 	    cmocka_unit_test(test_pg_concurrent_migrations),
 	    cmocka_unit_test(test_pg_backup),
+	    cmocka_unit_test(test_pg_scrub),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
