@@ -12,7 +12,7 @@
 #include "crypto.h"
 #include "http.h"
 #include "log.h"
-#include "pages.h"
+#include "page.h"
 #include "privacy.h"
 #include "outbox.h"
 #include "retention.h"

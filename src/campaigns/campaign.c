@@ -20,7 +20,7 @@
 #include "mail_msg.h"
 #include "mem.h"
 #include "outbox.h"
-#include "pages.h"
+#include "page.h"
 #include "policy.h"
 #include "staff.h"
 #include "staff_pages.h"

@@ -15,7 +15,7 @@
 #include "broker.h"
 #include "crypto.h"
 #include "log.h"
-#include "pages.h"
+#include "page.h"
 #include "policy.h"
 #include "remember.h"
 #include "store.h"

@@ -15,7 +15,7 @@
 #include "log.h"
 #include "mail_msg.h"
 #include "mem.h"
-#include "pages.h"
+#include "page.h"
 #include "policy.h"
 #include "staff.h"
 #include "staff_pages.h"

@@ -25,6 +25,7 @@ struct broker_grant {
 	int categories[BROKER_MAX_CATEGORIES];
 	size_t ncategories;
 	bool staff;                  /* a staff account's own record: staff categories only */
+	bool everything;             /* the subject's own access to all of it (the export) */
 };
 
 #define STAFF_KIND "staff"
@@ -41,11 +42,11 @@ static const char SQL_SUBJECT_GET[] =
 	"SELECT s.kind, k.sealed_key, s.profile_version FROM subjects s "
 	"LEFT JOIN subject_keys k ON k.subject_id = s.id WHERE s.id = $1";
 static const char SQL_SUBJECT_INSERT[] =
-	"INSERT INTO subjects (id, kind, created_at, profile_version) VALUES ($1, $2, $3, $4)";
+	"INSERT INTO subjects (id, kind, created_at, profile_version, owner_id) "
+	"VALUES ($1, $2, $3, $4, $5)";
+static const char SQL_HAS_KEY[] = "SELECT COUNT(*) FROM subject_keys WHERE subject_id = $1";
 static const char SQL_KEY_INSERT[] =
 	"INSERT INTO subject_keys (subject_id, sealed_key) VALUES ($1, $2)";
-static const char SQL_KEY_DELETE[] = "DELETE FROM subject_keys WHERE subject_id = $1";
-static const char SQL_SUBJECT_ERASE[] = "UPDATE subjects SET erased_at = $2 WHERE id = $1";
 static const char SQL_KEYS_LIVE[] =
 	"SELECT k.subject_id, k.sealed_key FROM subject_keys k JOIN subjects s ON s.id = k.subject_id "
 	"WHERE s.erased_at IS NULL";
@@ -315,7 +316,7 @@ out:
 }
 
 /* Creates a subject of kind with a fresh data key; returns the opened key. */
-static int subject_insert(struct store_conn *c, const char *kind, int64_t *subject,
+static int subject_insert(struct store_conn *c, const char *kind, int64_t owner, int64_t *subject,
 			  struct data_key **dk)
 {
 	int64_t id = crypto_random_id();
@@ -324,9 +325,10 @@ static int subject_insert(struct store_conn *c, const char *kind, int64_t *subje
 	if (crypto_datakey_new(app.keys, id, dk, &sealed, &sealed_len) != 0)
 		return -1;
 	struct store_val row[] = {SV_INT(id), SV_TEXT(kind), SV_INT(now_seconds()),
-				  SV_INT(app.policy->version)};
+				  SV_INT(app.policy ? app.policy->version : 0),
+				  owner ? SV_INT(owner) : SV_NULL};
 	struct store_val key[] = {SV_INT(id), SV_BLOB(sealed, sealed_len)};
-	int rc = store_exec(c, SQL_SUBJECT_INSERT, row, 4, NULL, NULL);
+	int rc = store_exec(c, SQL_SUBJECT_INSERT, row, 5, NULL, NULL);
 	if (rc >= 0)
 		rc = store_exec(c, SQL_KEY_INSERT, key, 2, NULL, NULL);
 	free(sealed);
@@ -343,7 +345,7 @@ int broker_staff_new(struct store_conn *c, int64_t *staff, struct broker_grant *
 {
 	struct data_key *dk;
 	*grant = NULL;
-	if (subject_insert(c, STAFF_KIND, staff, &dk) != 0)
+	if (subject_insert(c, STAFF_KIND, 0, staff, &dk) != 0)
 		return -1;
 	*grant = grant_new(*staff, dk, NULL, 0);
 	(*grant)->staff = true;
@@ -373,8 +375,8 @@ out:
 }
 
 int broker_subject_new(struct store_conn *c, const char *kind, const char *purpose,
-		       const char *const *categories, size_t ncategories, int64_t *subject,
-		       struct broker_grant **grant, enum decision_reason *reason)
+		       const char *const *categories, size_t ncategories, int64_t owner,
+		       int64_t *subject, struct broker_grant **grant, enum decision_reason *reason)
 {
 	const struct policy *p = app.policy;
 	int cats[BROKER_MAX_CATEGORIES];
@@ -397,14 +399,45 @@ int broker_subject_new(struct store_conn *c, const char *kind, const char *purpo
 	if (*reason != DECISION_ALLOWED)
 		return -1;
 	struct data_key *dk;
-	if (subject_insert(c, kind, subject, &dk) != 0)
+	if (subject_insert(c, kind, owner, subject, &dk) != 0)
 		return -1;
 	*grant = grant_new(*subject, dk, cats, ncategories);
 	return 0;
 }
 
+int broker_open_access(struct store_conn *c, int64_t subject, struct broker_grant **grant)
+{
+	struct subject_row s = {0};
+	struct data_key *dk;
+	struct store_val id[] = {SV_INT(subject)};
+	int rc = -1;
+	*grant = NULL;
+	if (store_exec(c, SQL_SUBJECT_GET, id, 1, subject_row_cb, &s) < 0 || !s.found ||
+	    !s.sealed_key)
+		goto out;
+	if (crypto_datakey_open(app.keys, subject, s.sealed_key, s.sealed_len, &dk) != 0) {
+		log_error("data key of a subject does not open");
+		goto out;
+	}
+	*grant = grant_new(subject, dk, NULL, 0);
+	(*grant)->everything = true;
+	rc = 0;
+out:
+	free(s.sealed_key);
+	return rc;
+}
+
+bool broker_subject_has_key(struct store_conn *c, int64_t subject)
+{
+	int64_t n = 0;
+	struct store_val id[] = {SV_INT(subject)};
+	return store_exec(c, SQL_HAS_KEY, id, 1, int_cb, &n) >= 0 && n > 0;
+}
+
 static bool grant_covers(const struct broker_grant *g, const char *category)
 {
+	if (g->everything)
+		return true;
 	if (g->staff)
 		return strcmp(category, BROKER_STAFF_EMAIL) == 0 ||
 		       strcmp(category, BROKER_STAFF_TOTP) == 0;
@@ -453,16 +486,6 @@ void broker_grant_free(struct broker_grant *g)
 		return;
 	crypto_datakey_free(g->dk);
 	free(g);
-}
-
-int broker_subject_erase(struct store_conn *c, int64_t subject)
-{
-	struct store_val id[] = {SV_INT(subject)};
-	struct store_val p[] = {SV_INT(subject), SV_INT(now_seconds())};
-	if (store_exec(c, SQL_KEY_DELETE, id, 1, NULL, NULL) < 0 ||
-	    store_exec(c, SQL_SUBJECT_ERASE, p, 2, NULL, NULL) < 0)
-		return -1;
-	return 0;
 }
 
 struct key_copy {

@@ -17,6 +17,7 @@
 #ifndef GLOVEBOX_BROKER_H
 #define GLOVEBOX_BROKER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,10 +54,26 @@ int broker_open(struct store_conn *c, const struct broker_use *u, struct broker_
  * Creates a data subject of kind (a subject id of the profile) with a fresh
  * data key, inside the caller's transaction, and returns a grant for the
  * collection's purpose and categories (the collection point's own fields).
+ * owner, when not 0, is the subject the new one belongs to (a message a
+ * member wrote while signed in): erasing the owner erases it too.
  */
 int broker_subject_new(struct store_conn *c, const char *kind, const char *purpose,
-		       const char *const *categories, size_t ncategories, int64_t *subject,
-		       struct broker_grant **grant, enum decision_reason *reason);
+		       const char *const *categories, size_t ncategories, int64_t owner,
+		       int64_t *subject, struct broker_grant **grant, enum decision_reason *reason);
+
+/*
+ * The data subject's own access to everything held about them (the right
+ * of access: their export, ALL01, NAM13): a grant that opens every category
+ * of the subject. Only the record layer's export asks for it, on behalf of
+ * the signed-in subject; it is not logged (nobody else looked). -1 when the
+ * subject has no data key (erased).
+ */
+int broker_open_access(struct store_conn *c, int64_t subject, struct broker_grant **grant);
+
+/* True when the subject still has its data key: a subject without one
+ * (erased, or restored from a backup after its erasure) is unusable, and
+ * signing in as it never succeeds. */
+bool broker_subject_has_key(struct store_conn *c, int64_t subject);
 
 /* Seals value for category into (table, column, row). The category must be
  * one the grant covers. *ct is malloc'd. */
@@ -73,9 +90,6 @@ void broker_plain_free(char *plain, size_t len);
 int64_t broker_grant_subject(const struct broker_grant *g);
 void broker_grant_free(struct broker_grant *g);
 
-/* Destroys the subject's data key (crypto-shredding, ALL02). */
-int broker_subject_erase(struct store_conn *c, int64_t subject);
-
 /* The tables of the data keys, NULL-terminated: backups never hold their
  * rows, so erasing a subject's key in the live database makes their data
  * unreadable in every backup taken before too (ALL02). For store_backup. */
@@ -83,7 +97,9 @@ extern const char *const broker_key_tables[];
 
 /* After a backup is restored into `into` (backups hold no keys), copies the
  * data keys of the subjects that are still live in `live` and not erased in
- * `into`. Erased subjects stay unreadable. The number copied, or -1. */
+ * `into`. Erased subjects stay unreadable (record_keys_restore then removes
+ * their rows). The number copied, or -1. Erasing a subject's rows and its
+ * key is the record layer's (record_erase_subject). */
 struct store;
 int64_t broker_keys_restore(struct store *live, struct store *into);
 

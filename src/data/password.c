@@ -9,17 +9,22 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http.h"
 #include "validate.h"
 
 static pthread_mutex_t crack_lock = PTHREAD_MUTEX_INITIALIZER;
 
 const char *password_check(const char *pw, size_t len)
 {
+	static char too_short[64], too_long[64];
+	if (!too_short[0]) {
+		snprintf(too_short, sizeof(too_short), "must have at least %d characters",
+			 PASSWORD_MIN);
+		snprintf(too_long, sizeof(too_long), "must have at most %d characters", PASSWORD_MAX);
+	}
 	if (len < PASSWORD_MIN)
-		return "must have at least 8 characters";
+		return too_short;
 	if (len > PASSWORD_MAX)
-		return "must have at most 128 characters";
+		return too_long;
 	if (!utf8_valid(pw, len) || memchr(pw, '\0', len))
 		return "must be text";
 	pthread_mutex_lock(&crack_lock);
@@ -28,21 +33,26 @@ const char *password_check(const char *pw, size_t len)
 	return why ? "is too common or too easy to guess; choose another" : NULL;
 }
 
-bool password_accept(struct req *r, char out[CRYPTO_PWHASH_STR_MAX])
+int password_accept(const char *pw, char out[CRYPTO_PWHASH_STR_MAX], struct failure *f)
 {
-	const char *pw = req_param(r, "password");
 	const char *why = password_check(pw, strlen(pw));
-	if (why) {
-		char msg[128];
-		snprintf(msg, sizeof(msg), "password %s", why);
-		resp_error(r, 400, "invalid_field", msg, "password");
-		return false;
+	if (why)
+		return fail_msg(f, ERR_WEAK_PASSWORD, "password %s", why);
+	if (crypto_password_hash(pw, strlen(pw), out) != CRYPTO_PW_OK)
+		return fail(f, ERR_BUSY);
+	return 0;
+}
+
+int password_verify(const char *hash, const char *pw, enum err wrong, struct failure *f)
+{
+	switch (crypto_password_verify(hash, pw, strlen(pw))) {
+	case CRYPTO_PW_OK:
+		return 0;
+	case CRYPTO_PW_BUSY:
+		return fail(f, ERR_BUSY);
+	case CRYPTO_PW_MISMATCH:
+	case CRYPTO_PW_ERROR:
+		break;
 	}
-	if (crypto_password_hash(pw, strlen(pw), out) != CRYPTO_PW_OK) {
-		resp_header(r, "Retry-After", "1");
-		resp_error(r, 503, "busy", "Too many password checks at once; try again in a second.",
-			   NULL);
-		return false;
-	}
-	return true;
+	return fail(f, wrong);
 }

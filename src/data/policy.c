@@ -188,6 +188,37 @@ const struct policy_retention *policy_retention_for(const struct policy_purpose 
 	return NULL;
 }
 
+const char *policy_collection_purpose(const struct policy *p, const char *collection)
+{
+	int ci = policy_collection_index(p, collection);
+	return ci < 0 ? NULL : p->purposes[p->collections[ci].purpose].id;
+}
+
+const char *policy_category_purpose(const struct policy *p, const char *category)
+{
+	int cat = policy_category_index(p, category);
+	for (size_t i = 0; cat >= 0 && i < p->npurposes; i++)
+		if (policy_purpose_covers(&p->purposes[i], cat))
+			return p->purposes[i].id;
+	return NULL;
+}
+
+bool policy_role_grants(const struct policy *p, const char *role, const char *purpose)
+{
+	int ri = policy_role_index(p, role), pi = policy_purpose_index(p, purpose);
+	return ri >= 0 && pi >= 0 && int_in(p->roles[ri].purposes, p->roles[ri].npurposes, pi);
+}
+
+bool policy_role_grants_kind(const struct policy *p, const char *role, const char *kind)
+{
+	int ri = policy_role_index(p, role);
+	for (size_t i = 0; ri >= 0 && i < p->roles[ri].npurposes; i++)
+		if (strcmp(policy_purpose_kind_name(p->purposes[p->roles[ri].purposes[i]].kind), kind) ==
+		    0)
+			return true;
+	return false;
+}
+
 /* ---- decisions ---- */
 
 static const struct {

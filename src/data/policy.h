@@ -201,6 +201,14 @@ int policy_role_index(const struct policy *p, const char *id);
 int policy_collection_index(const struct policy *p, const char *id);
 bool policy_purpose_covers(const struct policy_purpose *pu, int category);
 const struct policy_retention *policy_retention_for(const struct policy_purpose *pu, int category);
+/* The purpose a collection point serves ("contact" -> "answering_messages"), or NULL
+ * when the profile has no such point. */
+const char *policy_collection_purpose(const struct policy *p, const char *collection);
+/* The first purpose that uses a category, or NULL. */
+const char *policy_category_purpose(const struct policy *p, const char *category);
+/* Whether a staff role grants a purpose; or some purpose of a kind ("communication"). */
+bool policy_role_grants(const struct policy *p, const char *role, const char *purpose);
+bool policy_role_grants_kind(const struct policy *p, const char *role, const char *kind);
 
 /* The name a profile writes ("opt_in"), or "?" for a value out of range. */
 const char *policy_purpose_kind_name(enum purpose_kind k);

@@ -1,9 +1,11 @@
 /*
- * retention: the purge pass (see retention.h). Each kind of record that
- * holds personal data has a target here: which collection point's purpose
- * governs it, the category whose retention decides, and how to find and
- * purge expired records. Purging erases the record's data subject
- * (crypto-shredding its data key) and deletes the row.
+ * retention: the purge pass (see retention.h) over the targets the record
+ * layer declares (records.c): a table whose rows carry their own expiry is
+ * cut at that time; a table whose retention the profile sets (a collection
+ * point's purpose and a category) is cut by the profile's rule, counted
+ * from collection or from completion. Purging deletes the row or erases its
+ * data subject (crypto-shredding its data key), and afterwards nothing of
+ * it is left in the database's files (record_scrub).
  */
 #include "retention.h"
 
@@ -14,41 +16,59 @@
 #include <time.h>
 
 #include "app.h"
-#include "broker.h"
+#include "buf.h"
 #include "log.h"
 #include "policy.h"
 #include "ratelimit.h"
-#include "remember.h"
+#include "record.h"
 #include "store.h"
 #include "ticker.h"
 
-struct retention_target {
-	const char *name;            /* for the log: counts only */
-	const char *collection;      /* collection point whose purpose governs */
-	const char *category;        /* the category whose retention decides */
-	const char *sql_done_before; /* rows done at or before $1: id, subject_id */
-	const char *sql_created_before;
-	const char *sql_done;        /* rows done at all (retention until_done) */
-	const char *sql_delete;      /* $1 = id */
-};
-
-static const struct retention_target targets[] = {
-	{
-		"contact_messages",
-		"contact",
-		"contact_return_address",
-		"SELECT id, subject_id FROM contact_messages WHERE answered_at IS NOT NULL "
-		"AND answered_at <= $1",
-		"SELECT id, subject_id FROM contact_messages WHERE created_at <= $1",
-		"SELECT id, subject_id FROM contact_messages WHERE answered_at IS NOT NULL",
-		"DELETE FROM contact_messages WHERE id = $1",
-	},
-};
-
 #define MAX_BATCH 500
 
+/* Which rows of a target are due: a WHERE clause over declared columns
+ * with $1 the cut-off, or false when nothing of the target expires under
+ * the profile in force. */
+static bool due_clause(const struct record_table *t, int64_t now, struct buf *where,
+		       int64_t *cutoff)
+{
+	const struct record_retention *ret = &t->retention;
+	*cutoff = now;
+	if (ret->expiry == EXPIRE_AT_COLUMN) {
+		buf_printf(where, "%s <= $1", ret->expires_column);
+		return true;
+	}
+	if (ret->expiry != EXPIRE_BY_PROFILE)
+		return false;
+	const struct policy *p = app.policy;
+	int ci = policy_collection_index(p, ret->collection);
+	int cat = policy_category_index(p, ret->category);
+	if (ci < 0 || cat < 0)
+		return false;   /* the profile does not collect it */
+	const struct policy_retention *r =
+		policy_retention_for(&p->purposes[p->collections[ci].purpose], cat);
+	if (!r)
+		return false;
+	switch (r->kind) {
+	case RET_ACCOUNT:
+		return false;
+	case RET_UNTIL_DONE:
+		buf_printf(where, "%s IS NOT NULL AND $1 >= 0", ret->done_column);
+		return true;
+	case RET_DURATION:
+		*cutoff = now - r->seconds;
+		if (r->after_done)
+			buf_printf(where, "%s IS NOT NULL AND %s <= $1", ret->done_column,
+				   ret->done_column);
+		else
+			buf_printf(where, "%s <= $1", ret->created_column);
+		return true;
+	}
+	return false;
+}
+
 struct victims {
-	int64_t id[MAX_BATCH], subject[MAX_BATCH];
+	int64_t subject[MAX_BATCH];
 	size_t n;
 };
 
@@ -57,94 +77,87 @@ static int victim_cb(void *ctx, const struct store_row *row)
 	struct victims *v = ctx;
 	if (v->n >= MAX_BATCH)
 		return 1;
-	v->id[v->n] = row->cols[0].i;
-	v->subject[v->n] = row->cols[1].i;
-	v->n++;
+	v->subject[v->n++] = row->cols[0].i;
 	return 0;
 }
 
-/* Picks the statement and cut-off for a target under the profile, or
- * NULL when its data is kept as long as the account (or the profile does
- * not collect it). */
-static const char *rule_for(const struct retention_target *t, int64_t now, int64_t *cutoff)
+/* Erases the subjects of due rows, a batch per transaction. */
+static int64_t purge_subjects(const struct record_table *t, const char *where, int64_t cutoff)
 {
-	const struct policy *p = app.policy;
-	int ci = policy_collection_index(p, t->collection);
-	int cat = policy_category_index(p, t->category);
-	if (ci < 0 || cat < 0)
-		return NULL;
-	const struct policy_retention *r =
-		policy_retention_for(&p->purposes[p->collections[ci].purpose], cat);
-	if (!r)
-		return NULL;
-	*cutoff = now;
-	switch (r->kind) {
-	case RET_ACCOUNT:
-		return NULL;
-	case RET_UNTIL_DONE:
-		return t->sql_done;
-	case RET_DURATION:
-		*cutoff = now - r->seconds;
-		return r->after_done ? t->sql_done_before : t->sql_created_before;
-	}
-	return NULL;
-}
-
-static int64_t purge_target(const struct retention_target *t, int64_t now)
-{
-	int64_t cutoff, total = 0;
-	const char *sql = rule_for(t, now, &cutoff);
-	if (!sql)
-		return 0;
+	struct buf sql;
+	int64_t total = 0;
+	buf_init(&sql, 0);
+	buf_printf(&sql, "SELECT DISTINCT %s FROM %s WHERE %s", t->subject_column, t->table, where);
 	for (;;) {
 		struct victims v = {.n = 0};
 		struct store_val p[] = {SV_INT(cutoff)};
-		if (store_query(app.store, sql, p, 1, victim_cb, &v) < 0)
-			return -1;
+		if (store_query(app.store, sql.data, p, STORE_NPARAMS(p), victim_cb, &v) < 0) {
+			total = -1;
+			break;
+		}
 		if (v.n == 0)
 			break;
 		struct store_conn *c = store_acquire(app.store);
 		int rc = store_begin(c);
-		for (size_t i = 0; rc == 0 && i < v.n; i++) {
-			struct store_val id[] = {SV_INT(v.id[i])};
-			if (store_exec(c, t->sql_delete, id, 1, NULL, NULL) < 0 ||
-			    broker_subject_erase(c, v.subject[i]) != 0)
-				rc = -1;
-		}
+		for (size_t i = 0; rc == 0 && i < v.n; i++)
+			rc = record_erase_subject(c, v.subject[i]);
 		if (rc == 0)
 			rc = store_commit(c);
 		else
 			store_rollback(c);
 		store_release(c);
-		if (rc != 0)
-			return -1;
+		if (rc != 0) {
+			total = -1;
+			break;
+		}
 		total += (int64_t)v.n;
 		if (v.n < MAX_BATCH)
 			break;
 	}
-	if (total)
-		log_info("retention: purged %lld %s record(s) (category %s)", (long long)total, t->name,
-			 t->category);
+	buf_release(&sql);
 	return total;
+}
+
+static int64_t purge_rows(const struct record_table *t, const char *where, int64_t cutoff)
+{
+	struct buf sql;
+	buf_init(&sql, 0);
+	buf_printf(&sql, "DELETE FROM %s WHERE %s", t->table, where);
+	struct store_val p[] = {SV_INT(cutoff)};
+	int n = store_query(app.store, sql.data, p, STORE_NPARAMS(p), NULL, NULL);
+	buf_release(&sql);
+	return n < 0 ? -1 : n;
+}
+
+static int64_t purge_target(const struct record_table *t, int64_t now)
+{
+	struct buf where;
+	int64_t cutoff, n = 0;
+	buf_init(&where, 0);
+	if (due_clause(t, now, &where, &cutoff))
+		n = t->retention.purge == PURGE_SUBJECT ? purge_subjects(t, where.data, cutoff)
+							 : purge_rows(t, where.data, cutoff);
+	buf_release(&where);
+	if (n > 0)
+		log_info("retention: purged %lld %s %s", (long long)n, t->table,
+			 t->retention.purge == PURGE_SUBJECT ? "subject(s)" : "row(s)");
+	return n;
 }
 
 int64_t retention_run(int64_t now)
 {
 	int64_t total = 0;
-	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
-		int64_t n = purge_target(&targets[i], now);
+	for (size_t i = 0; i < record_tables_count; i++) {
+		int64_t n = purge_target(&record_tables[i], now);
 		if (n < 0) {
-			log_error("retention: the pass over %s failed", targets[i].name);
+			log_error("retention: the pass over %s failed", record_tables[i].table);
 			return -1;
 		}
 		total += n;
 	}
-	int64_t devices = remember_purge(now);
-	if (devices < 0) {
-		log_error("retention: the pass over remembered devices failed");
-		return -1;
-	}
-	return total + devices;
+	if (total > 0)
+		record_scrub();
+	return total;
 }
 
 int retention_parse_time(const char *s, int64_t *out)

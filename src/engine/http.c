@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "err.h"
 #include "log.h"
 #include "mem.h"
 #include "metrics.h"
@@ -52,6 +53,7 @@ struct http_server {
 };
 
 static http_error_page_fn error_page;
+static http_gate_fn gate;
 static _Atomic uint64_t next_request_id;
 static int unmatched_slot = -1;
 static bool send_hsts;
@@ -70,13 +72,6 @@ static const struct http_kv security_headers[] = {
 	{"Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"},
 };
 
-static const struct {
-	const char *name;
-	enum http_method m;
-} methods[] = {
-	{"GET", HTTP_GET},   {"HEAD", HTTP_HEAD},	{"POST", HTTP_POST},
-	{"PUT", HTTP_PUT},   {"PATCH", HTTP_PATCH}, {"DELETE", HTTP_DELETE},
-};
 
 uint64_t http_now_us(void)
 {
@@ -85,25 +80,14 @@ uint64_t http_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-const char *http_method_name(enum http_method m)
-{
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (methods[i].m == m)
-			return methods[i].name;
-	return "OTHER";
-}
-
-static enum http_method method_parse(const char *s)
-{
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (strcmp(methods[i].name, s) == 0)
-			return methods[i].m;
-	return HTTP_OTHER;
-}
-
 void http_set_error_page(http_error_page_fn fn)
 {
 	error_page = fn;
+}
+
+void http_set_gate(http_gate_fn fn)
+{
+	gate = fn;
 }
 
 /* ---- request accessors ---- */
@@ -209,8 +193,6 @@ void resp_json(struct req *r, int status, json_t *body)
 
 static bool wants_json(const struct req *r)
 {
-	if (r->json_errors)
-		return true;
 	if (r->route)
 		return (r->route->flags & ROUTE_API) != 0;
 	return r->path && strncmp(r->path, "/api/", 5) == 0;
@@ -227,6 +209,17 @@ void resp_error(struct req *r, int status, const char *code, const char *message
 	json_t *err = json_pack("{s:{s:s,s:s,s:s?}}", "error", "code", code, "message", message,
 				"field", field);
 	resp_json(r, status, err);
+}
+
+void resp_failure(struct req *r, const struct failure *f)
+{
+	int64_t wait = failure_retry_after(f);
+	if (wait > 0) {
+		char text[24];
+		snprintf(text, sizeof(text), "%lld", (long long)wait);
+		resp_header(r, "Retry-After", text);
+	}
+	resp_error(r, failure_status(f), failure_code(f), failure_message(f), failure_field(f));
 }
 
 /* ---- limits ---- */
@@ -259,7 +252,9 @@ static enum MHD_Result queue_now(struct conn_state *cs)
 	struct MHD_Response *resp;
 	if (r->status == 0) {
 		log_error("handler set no response (route %s)", r->route ? r->route->name : "-");
-		resp_error(r, 500, "internal", "The server could not answer this request.", NULL);
+		struct failure f;
+		fail(&f, ERR_INTERNAL);
+		resp_failure(r, &f);
 	}
 	if (r->static_body) {
 		resp = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body,
@@ -316,10 +311,16 @@ static enum MHD_Result send_response(struct conn_state *cs)
 	return queue_now(cs);
 }
 
-static enum MHD_Result fail(struct conn_state *cs, int status, const char *code,
-			    const char *message, const char *field)
+/* Answers an error of the table, with a message of its own when not NULL. */
+static enum MHD_Result refuse(struct conn_state *cs, enum err e, const char *message,
+			      const char *field)
 {
-	resp_error(&cs->req, status, code, message, field);
+	struct failure f;
+	fail(&f, e);
+	if (message)
+		snprintf(f.message, sizeof(f.message), "%s", message);
+	f.field = field;
+	resp_failure(&cs->req, &f);
 	return send_response(cs);
 }
 
@@ -327,32 +328,53 @@ static enum MHD_Result fail(struct conn_state *cs, int status, const char *code,
 
 /* Records a failed parameter: the route either handles it (re-shows its
  * form) or the request is answered 400 at once. -1 means answered. */
-static int param_reject(struct conn_state *cs, const struct param_spec *spec, const char *code,
+static int param_reject(struct conn_state *cs, const struct param_spec *spec, enum err error,
 			const char *why, const char *value, size_t len)
 {
 	struct req *r = &cs->req;
 	const char *msg = arena_printf(r->arena, "%s %s", spec->name, why);
 	if (!(r->route->flags & ROUTE_FORM_ERRORS)) {
-		fail(cs, 400, code, msg, spec->name);
+		refuse(cs, error, msg, spec->name);
 		return -1;
 	}
 	if (r->nerrors < HTTP_MAX_FIELD_ERRORS) {
 		struct http_field_error *e = &r->errors[r->nerrors++];
 		e->field = spec->name;
-		e->code = code;
+		e->code = err_row(error)->code;
 		e->message = msg;
 		e->value = value && len <= spec->max_len ? arena_strndup(r->arena, value, len) : "";
 	}
 	return 0;
 }
 
+/* A form's checkbox for a JSON boolean: "1" or "on" (ticked) is "true",
+ * "0" or empty is "false", as the API would have it. NULL if neither. */
+static const char *form_boolean(const char *value, size_t len)
+{
+	static const struct {
+		const char *text, *as;
+	} forms[] = {{"true", "true"}, {"1", "true"},  {"on", "true"},
+		     {"false", "false"}, {"0", "false"}, {"", "false"}};
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		if (strlen(forms[i].text) == len && memcmp(forms[i].text, value, len) == 0)
+			return forms[i].as;
+	return NULL;
+}
+
 static int param_add(struct conn_state *cs, const struct param_spec *spec, const char *value,
 		     size_t len)
 {
 	struct req *r = &cs->req;
+	if ((spec->flags & PARAM_JSON_BOOL) && r->route->body != BODY_JSON) {
+		value = form_boolean(value, len);
+		if (!value)
+			return param_reject(cs, spec, ERR_INVALID_FIELD, "must be ticked or not", "",
+					    0);
+		len = strlen(value);
+	}
 	const char *why = route_check_param(spec, value, len);
 	if (why)
-		return param_reject(cs, spec, "invalid_field", why, value, len);
+		return param_reject(cs, spec, ERR_INVALID_FIELD, why, value, len);
 	if (r->nparams >= HTTP_MAX_PARAMS)
 		return 0;
 	struct http_param *p = &r->params[r->nparams++];
@@ -362,12 +384,9 @@ static int param_add(struct conn_state *cs, const struct param_spec *spec, const
 	return 0;
 }
 
-static int collect_query(struct conn_state *cs)
+static int collect_query_list(struct conn_state *cs, const struct param_spec *list)
 {
-	const struct route *rt = cs->req.route;
-	if (!rt->params)
-		return 0;
-	for (const struct param_spec *p = rt->params; p->name; p++) {
+	for (const struct param_spec *p = list; p && p->name; p++) {
 		if (!(p->flags & PARAM_QUERY))
 			continue;
 		const char *v;
@@ -379,6 +398,19 @@ static int collect_query(struct conn_state *cs)
 		if (param_add(cs, p, v, len) != 0)
 			return -1;
 	}
+	return 0;
+}
+
+/* The parameter lists of a route: its own, then the form's additions. */
+#define ROUTE_LISTS(rt) {(rt)->params, (rt)->extra}
+#define NLISTS 2
+
+static int collect_query(struct conn_state *cs)
+{
+	const struct param_spec *lists[NLISTS] = ROUTE_LISTS(cs->req.route);
+	for (size_t k = 0; k < NLISTS; k++)
+		if (collect_query_list(cs, lists[k]) != 0)
+			return -1;
 	return 0;
 }
 
@@ -419,7 +451,7 @@ static int collect_form(struct conn_state *cs)
 	for (size_t i = 0; i < cs->nfields; i++) {
 		struct form_field *f = &cs->fields[i];
 		if (f->too_long) {
-			if (param_reject(cs, f->spec, "invalid_field", "is too long", NULL, 0) != 0)
+			if (param_reject(cs, f->spec, ERR_INVALID_FIELD, "is too long", NULL, 0) != 0)
 				return -1;
 			continue;
 		}
@@ -436,12 +468,12 @@ static int collect_json(struct conn_state *cs)
 	json_t *root = json_loadb(cs->upload.data ? cs->upload.data : "", cs->upload.len,
 				  JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		fail(cs, 400, "bad_json", "The request body is not valid JSON.", NULL);
+		refuse(cs, ERR_BAD_JSON, NULL, NULL);
 		return -1;
 	}
 	int rc = -1;
 	if (!json_is_object(root)) {
-		fail(cs, 400, "bad_json", "The request body must be a JSON object.", NULL);
+		refuse(cs, ERR_NOT_OBJECT, NULL, NULL);
 		goto out;
 	}
 	const char *key;
@@ -451,7 +483,7 @@ static int collect_json(struct conn_state *cs)
 		if (!spec || !(spec->flags & PARAM_BODY)) {
 			/* The key is echoed only when it is short, declared-looking
 			 * text; it never holds a submitted value. */
-			fail(cs, 400, "unknown_field", "The request has a field this call does not take.",
+			refuse(cs, ERR_UNKNOWN_FIELD, NULL,
 			     arena_strndup(r->arena, key, strnlen(key, 64)));
 			goto out;
 		}
@@ -472,7 +504,7 @@ static int collect_json(struct conn_state *cs)
 			len = json_string_length(v);
 		} else {
 			const char *msg = arena_printf(r->arena, "%s has the wrong type", spec->name);
-			fail(cs, 400, "invalid_field", msg, spec->name);
+			refuse(cs, ERR_INVALID_FIELD, msg, spec->name);
 			goto out;
 		}
 		if (param_add(cs, spec, text, len) != 0)
@@ -484,21 +516,27 @@ out:
 	return rc;
 }
 
-static int check_required(struct conn_state *cs)
+static int check_required_list(struct conn_state *cs, const struct param_spec *list)
 {
-	const struct route *rt = cs->req.route;
-	if (!rt->params)
-		return 0;
-	for (const struct param_spec *p = rt->params; p->name; p++) {
+	for (const struct param_spec *p = list; p && p->name; p++) {
 		if (!(p->flags & PARAM_REQUIRED) || req_param(&cs->req, p->name))
 			continue;
 		bool rejected = false;
 		for (size_t i = 0; i < cs->req.nerrors; i++)
 			if (strcmp(cs->req.errors[i].field, p->name) == 0)
 				rejected = true;
-		if (!rejected && param_reject(cs, p, "missing_field", "is required", NULL, 0) != 0)
+		if (!rejected && param_reject(cs, p, ERR_MISSING_FIELD, "is required", NULL, 0) != 0)
 			return -1;
 	}
+	return 0;
+}
+
+static int check_required(struct conn_state *cs)
+{
+	const struct param_spec *lists[NLISTS] = ROUTE_LISTS(cs->req.route);
+	for (size_t k = 0; k < NLISTS; k++)
+		if (check_required_list(cs, lists[k]) != 0)
+			return -1;
 	return 0;
 }
 
@@ -516,7 +554,7 @@ static int check_path(struct conn_state *cs)
 		const struct param_spec *spec = p && p->name ? p++ : &fallback;
 		const char *v = r->path_params[i];
 		if (route_check_param(spec, v, strlen(v))) {
-			fail(cs, 404, "not_found", "There is nothing at this address.", NULL);
+			refuse(cs, ERR_NOT_FOUND, NULL, NULL);
 			return -1;
 		}
 	}
@@ -534,6 +572,8 @@ static enum MHD_Result dispatch(struct conn_state *cs)
 	if (cs->req.route->body == BODY_JSON && cs->req.method != HTTP_GET &&
 	    cs->req.method != HTTP_HEAD && collect_json(cs) != 0)
 		return MHD_YES;
+	if (gate && !gate(&cs->req))
+		return send_response(cs);
 	if (check_required(cs) != 0)
 		return MHD_YES;
 	cs->req.route->handler(&cs->req);
@@ -550,26 +590,25 @@ static bool content_type_is(const char *ct, const char *want)
 static enum MHD_Result begin(struct conn_state *cs, const char *url, const char *method)
 {
 	struct req *r = &cs->req;
-	r->method = method_parse(method);
-	r->method_name = r->method == HTTP_OTHER ? "OTHER" : http_method_name(r->method);
+	r->method = route_method_parse(method);
+	r->method_name = route_method_name(r->method);
 	r->path = arena_strdup(r->arena, url);
 	if (cs->uri_len > HTTP_MAX_URI)
-		return fail(cs, 414, "uri_too_long", "The request URI is too long.", NULL);
+		return refuse(cs, ERR_URI_TOO_LONG, NULL, NULL);
 	struct header_tally t = {0, 0};
 	MHD_get_connection_values(cs->conn, MHD_HEADER_KIND, tally_header, &t);
 	if (t.count > HTTP_MAX_HEADERS || t.bytes > HTTP_MAX_HEADER_BYTES)
-		return fail(cs, 431, "headers_too_large", "The request headers are too large.", NULL);
+		return refuse(cs, ERR_HEADERS_TOO_LARGE, NULL, NULL);
 	unsigned allowed = 0;
 	enum route_match m = route_find(r->path, r->method, r->arena, &r->route, r->path_params,
 					&allowed);
 	if (m == ROUTE_NOT_FOUND)
-		return fail(cs, 404, "not_found", "There is nothing at this address.", NULL);
+		return refuse(cs, ERR_NOT_FOUND, NULL, NULL);
 	if (m == ROUTE_BAD_METHOD) {
 		char allow[64];
 		route_allow_header(allowed, allow, sizeof(allow));
 		resp_header(r, "Allow", allow);
-		return fail(cs, 405, "method_not_allowed", "This address does not take that method.",
-			    NULL);
+		return refuse(cs, ERR_METHOD_NOT_ALLOWED, NULL, NULL);
 	}
 	if (r->route->flags & ROUTE_PERSONAL)
 		r->no_store = true;
@@ -585,23 +624,22 @@ static enum MHD_Result begin(struct conn_state *cs, const char *url, const char 
 		char *end;
 		unsigned long long n = strtoull(cl, &end, 10);
 		if (*end || n > r->route->body_max)
-			return fail(cs, 413, "body_too_large", "The request body is too large.", NULL);
+			return refuse(cs, ERR_BODY_TOO_LARGE, NULL, NULL);
 	}
 	const char *ct = MHD_lookup_connection_value(cs->conn, MHD_HEADER_KIND, "Content-Type");
 	if (r->route->body == BODY_JSON) {
 		if (!content_type_is(ct, "application/json"))
-			return fail(cs, 415, "unsupported_media_type",
-				    "The request body must be application/json.", NULL);
+			return refuse(cs, ERR_UNSUPPORTED_MEDIA_TYPE,
+				      "The request body must be application/json.", NULL);
 		buf_init(&cs->upload, r->route->body_max);
 		return MHD_YES;
 	}
 	if (!content_type_is(ct, "application/x-www-form-urlencoded") &&
 	    !content_type_is(ct, "multipart/form-data"))
-		return fail(cs, 415, "unsupported_media_type", "The request body must be a form.",
-			    NULL);
+		return refuse(cs, ERR_UNSUPPORTED_MEDIA_TYPE, "The request body must be a form.", NULL);
 	cs->pp = MHD_create_post_processor(cs->conn, 16 * 1024, form_iterator, cs);
 	if (!cs->pp)
-		return fail(cs, 400, "bad_form", "The form data could not be read.", NULL);
+		return refuse(cs, ERR_BAD_FORM, NULL, NULL);
 	return MHD_YES;
 }
 
@@ -651,9 +689,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (cs->too_large)
-		return fail(cs, 413, "body_too_large", "The request body is too large.", NULL);
+		return refuse(cs, ERR_BODY_TOO_LARGE, NULL, NULL);
 	if (cs->bad_form)
-		return fail(cs, 400, "bad_form", "The form data could not be read.", NULL);
+		return refuse(cs, ERR_BAD_FORM, NULL, NULL);
 	return dispatch(cs);
 }
 

@@ -16,27 +16,16 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "route.h"
 
 #define HTTP_MAX_URI 2048
 #define HTTP_MAX_HEADER_BYTES (16 * 1024)
 #define HTTP_MAX_HEADERS 64
 #define HTTP_MAX_RESP_HEADERS 16
 #define HTTP_MAX_PARAMS 32
-#define HTTP_MAX_PATH_PARAMS 4
 #define HTTP_ARENA_CAP (8u * 1024 * 1024)
 
-enum http_method {
-	HTTP_GET = 1 << 0,
-	HTTP_HEAD = 1 << 1,
-	HTTP_POST = 1 << 2,
-	HTTP_PUT = 1 << 3,
-	HTTP_PATCH = 1 << 4,
-	HTTP_DELETE = 1 << 5,
-	HTTP_OTHER = 1 << 6,
-};
-
-struct route;
-struct arena;
+struct session;
 
 struct http_param {
 	const char *name;
@@ -80,7 +69,9 @@ struct req {
 	struct http_kv headers[HTTP_MAX_RESP_HEADERS];
 	size_t nheaders;
 	bool no_store;                    /* personal data: Cache-Control: no-store */
-	bool json_errors;                 /* a page calling an API handler reads its errors */
+	/* The caller's session, found by the gate on member and staff routes
+	 * (session.h); NULL on routes anyone may call. */
+	const struct session *session;
 
 	void *engine;                     /* http.c's own connection state */
 };
@@ -105,6 +96,10 @@ void resp_json(struct req *r, int status, json_t *body);    /* takes ownership o
  * error page otherwise. field may be NULL. */
 void resp_error(struct req *r, int status, const char *code, const char *message,
 		const char *field);
+/* The same for an error of the table (err.h), with Retry-After when its row
+ * (or the failure) says so. */
+struct failure;
+void resp_failure(struct req *r, const struct failure *f);
 
 /* Server lifecycle. */
 struct http_server;
@@ -122,7 +117,13 @@ void http_stop(struct http_server *s);
 typedef void (*http_error_page_fn)(struct req *r, int status, const char *message);
 void http_set_error_page(http_error_page_fn fn);
 
-const char *http_method_name(enum http_method m);
+/* Decides whether the caller may use the route (its access declaration):
+ * true to go on to the handler, false when it has answered. Installed by
+ * the server (gate.h), run after the parameters are read and before any
+ * handler. */
+typedef bool (*http_gate_fn)(struct req *r);
+void http_set_gate(http_gate_fn fn);
+
 uint64_t http_now_us(void);
 
 #endif

@@ -70,14 +70,35 @@ enum route_match route_find(const char *path, enum http_method method, struct ar
 	return methods ? ROUTE_BAD_METHOD : ROUTE_NOT_FOUND;
 }
 
+/* Every form carries the session's CSRF token as a field (the gate reads it). */
+static const struct param_spec csrf_field = {"csrf_token", PARAM_BODY, 64, valid_token};
+
 const struct param_spec *route_param(const struct route *rt, const char *name)
 {
-	if (!rt->params || !name)
+	if (!name)
 		return NULL;
-	for (const struct param_spec *p = rt->params; p->name; p++)
-		if (strcmp(p->name, name) == 0)
-			return p;
+	const struct param_spec *lists[] = {rt->params, rt->extra};
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++)
+		for (const struct param_spec *p = lists[k]; p && p->name; p++)
+			if (strcmp(p->name, name) == 0)
+				return p;
+	if (rt->body == BODY_FORM && strcmp(name, csrf_field.name) == 0)
+		return &csrf_field;
 	return NULL;
+}
+
+void route_params_each(const struct route *rt, void (*fn)(const struct param_spec *p, void *ctx),
+		       void *ctx)
+{
+	const struct param_spec *lists[] = {rt->params, rt->extra};
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++)
+		for (const struct param_spec *p = lists[k]; p && p->name; p++)
+			fn(p, ctx);
+}
+
+int route_changes_state(enum http_method m)
+{
+	return m != HTTP_GET && m != HTTP_HEAD;
 }
 
 const char *route_check_param(const struct param_spec *p, const char *value, size_t len)
@@ -89,19 +110,58 @@ const char *route_check_param(const struct param_spec *p, const char *value, siz
 	return valid_line(value, len);
 }
 
+static const struct {
+	unsigned bit;
+	const char *name;
+} method_names[] = {{HTTP_GET, "GET"}, {HTTP_HEAD, "HEAD"},	{HTTP_POST, "POST"},
+		    {HTTP_PUT, "PUT"}, {HTTP_PATCH, "PATCH"}, {HTTP_DELETE, "DELETE"}};
+
+const char *route_method_name(enum http_method m)
+{
+	for (size_t i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++)
+		if (method_names[i].bit == (unsigned)m)
+			return method_names[i].name;
+	return "OTHER";
+}
+
+enum http_method route_method_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++)
+		if (strcmp(method_names[i].name, name) == 0)
+			return (enum http_method)method_names[i].bit;
+	return HTTP_OTHER;
+}
+
+const char *route_access_name(enum route_access a)
+{
+	static const char *const names[] = {
+		[ACCESS_ANYONE] = "anyone",
+		[ACCESS_MEMBER] = "member",
+		[ACCESS_MEMBER_RECENT] = "member_recent",
+		[ACCESS_STAFF] = "staff",
+	};
+	return names[a];
+}
+
+const char *route_purpose_name(enum route_purpose p)
+{
+	static const char *const names[] = {
+		[PURPOSE_ANY_ROLE] = "any_role",
+		[PURPOSE_OF_COLLECTION] = "of_collection",
+		[PURPOSE_OF_KIND] = "of_kind",
+		[PURPOSE_IN_PARAM] = "in_param",
+	};
+	return names[p];
+}
+
 void route_allow_header(unsigned methods, char *out, size_t n)
 {
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} names[] = {{HTTP_GET, "GET"},	    {HTTP_HEAD, "HEAD"},   {HTTP_POST, "POST"},
-		     {HTTP_PUT, "PUT"},	    {HTTP_PATCH, "PATCH"}, {HTTP_DELETE, "DELETE"}};
 	size_t k = 0;
 	out[0] = '\0';
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(methods & names[i].bit))
+	for (size_t i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++) {
+		if (!(methods & method_names[i].bit))
 			continue;
-		int w = snprintf(out + k, n - k, "%s%s", k ? ", " : "", names[i].name);
+		int w = snprintf(out + k, n - k, "%s%s", k ? ", " : "", method_names[i].name);
 		if (w < 0 || (size_t)w >= n - k)
 			return;
 		k += (size_t)w;

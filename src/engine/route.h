@@ -1,16 +1,31 @@
 /*
  * route: the route table and parameter declarations. Each route names its
  * methods, its path pattern (":name" segments capture), its body kind and
- * size limit, and the parameters it accepts with a validator each.
- * Undeclared parameters never reach a handler: query and form fields that
- * are not declared are dropped; an undeclared JSON member is refused.
+ * size limit, the parameters it accepts with a validator each, and who may
+ * call it. Undeclared parameters never reach a handler: query and form
+ * fields that are not declared are dropped; an undeclared JSON member is
+ * refused. Who may call a route is checked once, by the gate the server
+ * installs (http_set_gate), before the handler runs.
  */
 #ifndef GLOVEBOX_ROUTE_H
 #define GLOVEBOX_ROUTE_H
 
 #include <stddef.h>
 
-#include "http.h"
+#define HTTP_MAX_PATH_PARAMS 4
+
+enum http_method {
+	HTTP_GET = 1 << 0,
+	HTTP_HEAD = 1 << 1,
+	HTTP_POST = 1 << 2,
+	HTTP_PUT = 1 << 3,
+	HTTP_PATCH = 1 << 4,
+	HTTP_DELETE = 1 << 5,
+	HTTP_OTHER = 1 << 6,
+};
+
+struct req;
+struct arena;
 
 /* A validator returns NULL when the value is acceptable, else a short
  * message for the user ("is not a valid e-mail address"). */
@@ -41,6 +56,23 @@ enum route_flags {
 	ROUTE_FORM_ERRORS = 1 << 2, /* the handler gets r->errors and re-shows its form */
 };
 
+/* Who may call a route. A state-changing request (any method but GET and
+ * HEAD) on a member or staff route also needs the session's CSRF token. */
+enum route_access {
+	ACCESS_ANYONE = 0,          /* no session needed */
+	ACCESS_MEMBER,              /* a member's session */
+	ACCESS_MEMBER_RECENT,       /* ... with a password entered within the profile's window (NAM14) */
+	ACCESS_STAFF,               /* a staff session whose role grants the route's purpose */
+};
+
+/* For ACCESS_STAFF: which purpose the role must grant. */
+enum route_purpose {
+	PURPOSE_ANY_ROLE = 0,       /* none in particular: any staff member */
+	PURPOSE_OF_COLLECTION,      /* the purpose the profile's collection point `purpose` serves */
+	PURPOSE_OF_KIND,            /* some purpose of the kind named `purpose` ("communication") */
+	PURPOSE_IN_PARAM,           /* the purpose the request names in its parameter `purpose` */
+};
+
 typedef void (*route_handler_fn)(struct req *r);
 
 struct route {
@@ -50,7 +82,14 @@ struct route {
 	enum body_kind body;
 	size_t body_max;
 	unsigned flags;
-	const struct param_spec *params;   /* ends with {0} */
+	/* The parameters, each list ending with {0}: a list shared with the
+	 * route's twin (a form and the API call it stands for declare their
+	 * common fields once), and what only this route takes. */
+	const struct param_spec *params;
+	const struct param_spec *extra;
+	enum route_access access;
+	enum route_purpose purpose_from;
+	const char *purpose;        /* a collection point, a purpose kind or a parameter */
 	const char *name;           /* for logs and metrics; default: pattern */
 	int metrics_slot;
 };
@@ -67,7 +106,15 @@ enum route_match { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD };
 enum route_match route_find(const char *path, enum http_method method, struct arena *arena,
 			    const struct route **out, const char **captures, unsigned *allowed);
 
+/* The declaration of parameter name on the route, or NULL. A form body's
+ * csrf_token is declared on every form route. */
 const struct param_spec *route_param(const struct route *rt, const char *name);
+/* Calls fn for each declared parameter of the route (both lists). */
+void route_params_each(const struct route *rt, void (*fn)(const struct param_spec *p, void *ctx),
+		       void *ctx);
+
+/* True for a method that changes state (anything but GET and HEAD). */
+int route_changes_state(enum http_method m);
 
 /* Checks one value against its declaration; NULL if fine, else the message. */
 const char *route_check_param(const struct param_spec *p, const char *value, size_t len);
@@ -77,5 +124,9 @@ void route_init(void);
 
 /* "GET, HEAD, POST" for an Allow header. */
 void route_allow_header(unsigned methods, char *out, size_t n);
+const char *route_method_name(enum http_method m);     /* "OTHER" for an unknown one */
+enum http_method route_method_parse(const char *name);  /* HTTP_OTHER for an unknown one */
+const char *route_access_name(enum route_access a);
+const char *route_purpose_name(enum route_purpose p);
 
 #endif

@@ -9,7 +9,7 @@
 #include "app.h"
 #include "buf.h"
 #include "garage.h"
-#include "pages.h"
+#include "page.h"
 #include "policy.h"
 #include "session.h"
 #include "staff.h"

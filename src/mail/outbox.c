@@ -16,8 +16,8 @@
 #include "dkim.h"
 #include "log.h"
 #include "mail_msg.h"
-#include "notices.h"
 #include "mem.h"
+#include "record.h"
 #include "smtp.h"
 #include "store.h"
 #include "ticker.h"
@@ -25,10 +25,6 @@
 #define CLAIM_BATCH 50
 #define LAST_RETRY_SECONDS 3600
 
-static const char SQL_INSERT[] =
-	"INSERT INTO outbox (id, subject_id, purpose, address_category, content_category, recipient, "
-	"message, message_id, status, attempts, next_attempt_at, created_at) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, $9, $9)";
 static const char SQL_RECLAIM[] =
 	"UPDATE outbox SET status = 'queued', claimed_by = NULL WHERE status = 'sending' "
 	"AND claimed_at < $1";
@@ -39,8 +35,8 @@ static const char SQL_CLAIM[] =
 	"(SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $2 "
 	"ORDER BY next_attempt_at LIMIT 50 FOR UPDATE SKIP LOCKED)";
 static const char SQL_CLAIMED[] =
-	"SELECT id, subject_id, purpose, address_category, content_category, recipient, message, "
-	"attempts FROM outbox WHERE claimed_by = $1 AND status = 'sending'";
+	"SELECT id, subject_id, purpose, address_category, content_category, attempts FROM outbox "
+	"WHERE claimed_by = $1 AND status = 'sending'";
 static const char SQL_HEARTBEAT[] =
 	"UPDATE outbox SET claimed_at = $2 WHERE claimed_by = $1 AND status = 'sending'";
 static const char SQL_DONE[] = "DELETE FROM outbox WHERE id = $1 AND claimed_by = $2";
@@ -71,29 +67,22 @@ static void sign(struct buf *b, const struct outbox_item *m)
 int outbox_enqueue(struct store_conn *c, const struct broker_grant *g, const struct outbox_item *m)
 {
 	int64_t id = crypto_random_id(), now = (int64_t)time(NULL);
-	unsigned char *to = NULL, *msg = NULL;
-	size_t to_len = 0, msg_len = 0;
-	int rc = -1;
 	struct buf signed_msg;
 	buf_init(&signed_msg, 0);
 	sign(&signed_msg, m);
-	if (broker_seal(g, m->address_category, "outbox", "recipient", id, m->to, strlen(m->to), &to,
-			&to_len) == 0 &&
-	    broker_seal(g, m->content_category, "outbox", "message", id, signed_msg.data,
-			signed_msg.len, &msg, &msg_len) == 0) {
-		struct store_val row[] = {SV_INT(id),
-					  SV_INT(broker_grant_subject(g)),
-					  SV_TEXT(m->purpose),
-					  SV_TEXT(m->address_category),
-					  SV_TEXT(m->content_category),
-					  SV_BLOB(to, to_len),
-					  SV_BLOB(msg, msg_len),
-					  SV_TEXT(m->message_id),
-					  SV_INT(now)};
-		rc = store_exec(c, SQL_INSERT, row, 9, NULL, NULL) < 0 ? -1 : 0;
-	}
-	free(to);
-	free(msg);
+	const struct record_field row[] = {
+		{"purpose", SV_TEXT(m->purpose)},
+		{"address_category", SV_TEXT(m->address_category)},
+		{"content_category", SV_TEXT(m->content_category)},
+		{"recipient", SV_TEXT(m->to)},
+		{"message", SV_TEXTN(signed_msg.data, signed_msg.len)},
+		{"message_id", SV_TEXT(m->message_id)},
+		{"status", SV_TEXT("queued")},
+		{"attempts", SV_INT(0)},
+		{"next_attempt_at", SV_INT(now)},
+		{"created_at", SV_INT(now)},
+	};
+	int rc = record_insert(c, g, "outbox", id, row, STORE_NPARAMS(row)) < 0 ? -1 : 0;
 	crypto_wipe(signed_msg.data, signed_msg.len);
 	buf_release(&signed_msg);
 	return rc;
@@ -126,20 +115,11 @@ int outbox_send_text(struct store_conn *c, const struct broker_grant *g, const c
 	return rc;
 }
 
-int outbox_forget_subject(struct store_conn *c, int64_t subject)
-{
-	struct store_val v[] = {SV_INT(subject)};
-	return store_exec(c, "DELETE FROM outbox WHERE subject_id = $1", v, 1, NULL, NULL) < 0 ? -1
-												  : 0;
-}
-
 /* ---- delivery ---- */
 
 struct due {
 	int64_t id, subject, attempts;
 	char purpose[64], address_category[64], content_category[64];
-	unsigned char *to, *msg;
-	size_t to_len, msg_len;
 };
 
 struct batch {
@@ -150,17 +130,6 @@ struct batch {
 static void text_copy(char *out, size_t n, const struct store_val *v)
 {
 	snprintf(out, n, "%s", v->type == STORE_TEXT ? (const char *)v->p : "");
-}
-
-static unsigned char *blob_copy(const struct store_val *v, size_t *n)
-{
-	*n = 0;
-	if (v->type != STORE_BLOB)
-		return NULL;
-	unsigned char *p = xmalloc(v->n ? v->n : 1);
-	memcpy(p, v->p, v->n);
-	*n = v->n;
-	return p;
 }
 
 static int due_cb(void *ctx, const struct store_row *row)
@@ -174,9 +143,7 @@ static int due_cb(void *ctx, const struct store_row *row)
 	text_copy(d->purpose, sizeof(d->purpose), &row->cols[2]);
 	text_copy(d->address_category, sizeof(d->address_category), &row->cols[3]);
 	text_copy(d->content_category, sizeof(d->content_category), &row->cols[4]);
-	d->to = blob_copy(&row->cols[5], &d->to_len);
-	d->msg = blob_copy(&row->cols[6], &d->msg_len);
-	d->attempts = row->cols[7].i;
+	d->attempts = row->cols[5].i;
 	return 0;
 }
 
@@ -222,19 +189,20 @@ static bool deliver(struct worker *w, struct due *d, const char *claim)
 	const char *cats[] = {d->address_category, d->content_category};
 	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
 	struct broker_use use = {&system, d->subject, d->purpose, cats, 2, "send"};
+	static const char *const columns[] = {"recipient", "message"};
 	struct broker_grant *g = NULL;
 	enum decision_reason why;
-	char *to = NULL, *msg = NULL, err[160] = "";
-	size_t to_len = 0, msg_len = 0;
+	struct record_text opened_values[2] = {{0}};
+	char err[160] = "";
 	bool sent = false;
 	struct store_val done[] = {SV_INT(d->id), SV_TEXT(claim)};
 	struct store_conn *c = store_acquire(app.store);
 	bool opened = broker_open(c, &use, &g, &why) == 0 &&
-		      broker_read(g, d->address_category, "outbox", "recipient", d->id, d->to,
-				  d->to_len, &to, &to_len) == 0 &&
-		      broker_read(g, d->content_category, "outbox", "message", d->id, d->msg,
-				  d->msg_len, &msg, &msg_len) == 0;
+		      record_read(c, g, "outbox", d->id, columns, 2, opened_values) == 1 &&
+		      opened_values[0].p && opened_values[1].p;
 	store_release(c);
+	const char *to = opened_values[0].p, *msg = opened_values[1].p;
+	size_t msg_len = opened_values[1].n;
 	if (!opened) {
 		/* Erased since, or the purpose no longer allows it: never sent. */
 		store_query(app.store, SQL_DONE, done, 2, NULL, NULL);
@@ -264,10 +232,7 @@ static bool deliver(struct worker *w, struct due *d, const char *claim)
 	}
 out:
 	broker_grant_free(g);
-	if (to)
-		broker_plain_free(to, to_len);
-	if (msg)
-		broker_plain_free(msg, msg_len);
+	record_texts_release(opened_values, 2);
 	return sent;
 }
 
@@ -306,8 +271,6 @@ static int64_t worker_pass(struct worker *w)
 		}
 		if (sent >= 0 && deliver(w, &b.items[i], claim))
 			sent++;
-		free(b.items[i].to);
-		free(b.items[i].msg);
 	}
 	tallies_flush(w);
 	return sent;
@@ -324,8 +287,6 @@ static void outbox_tick(void *arg)
 	/* Until a pass finds nothing due, so a campaign does not wait a
 	 * whole interval between batches. */
 	int64_t n;
-	if (w == &workers[0])
-		notices_pass();
 	do
 		n = worker_pass(w);
 	while (n > 0);

@@ -42,10 +42,6 @@ int outbox_send_text(struct store_conn *c, const struct broker_grant *g, const c
 		     const char *subject, const char *text, const struct mail_header *extra,
 		     size_t nextra);
 
-/* Drops every waiting message to subject (closing the account), inside
- * the caller's transaction. */
-int outbox_forget_subject(struct store_conn *c, int64_t subject);
-
 /* One delivery pass: reclaims stale claims, claims due messages, sends
  * them. The number delivered, or -1 (no relay configured, or the store
  * failed). */

@@ -1,55 +1,139 @@
 /*
- * members: sign-up with the neutral age screen (NAM12), sign-in with
- * throttling, sign-out, and the member's own record (/api/v1/me). Every
- * personal field goes through the broker under the purpose of the profile's
- * registration collection point.
+ * members: the member's account, from sign-up to closing, as domain logic
+ * that knows nothing of HTTP (members_api.c and members_page.c are its JSON
+ * and HTML adapters).
+ *
+ *   sign-up with the neutral age screen (NAM12): someone under the
+ *   profile's minimum age is told, neutrally, that we cannot register them,
+ *   and nothing they typed is kept; one anonymous counter moves;
+ *   sign-in with a per-address limit and a per-account lock;
+ *   the member's record, read and corrected (NAM13) through the broker
+ *   under the purpose of the profile's registration point;
+ *   the choices (the consent ledger), the export (ALL01) and closing the
+ *   account (ALL02), both derived from the record layer's declaration.
+ *
+ * Every function returns 0, or -1 with *f (err.h) saying why.
  */
 #ifndef GLOVEBOX_MEMBERS_H
 #define GLOVEBOX_MEMBERS_H
 
-#include "http.h"
-
-void members_api_signup(struct req *r);
-void members_api_signin(struct req *r);
-void members_api_signout(struct req *r);
-void members_api_me(struct req *r);
-void members_api_reauth(struct req *r);
-void members_api_correct(struct req *r);
-void members_api_export(struct req *r);
-void members_api_close(struct req *r);
-void members_api_consents(struct req *r);
-void members_api_sessions(struct req *r);
-void members_api_session_end(struct req *r);
-void members_api_consent_set(struct req *r);
-
-/* A comma-separated list of ids ("member_news,club_surveys"). */
-const char *valid_id_list(const char *s, size_t len);
-
-/* What staff sign-in shares with members' (staff.c). */
-struct store_conn;
-struct broker_actor;
 #include <stdbool.h>
 #include <stdint.h>
+
 #include <jansson.h>
-#include "crypto.h"
+
+#include "err.h"
 #include "policy.h"
-#define MEMBER_EMAIL_DOMAIN "member-email"
+#include "remember.h"
+#include "session.h"
+
+struct store_conn;
+struct broker_actor;
+
 /* The purpose the member registration point serves (the member's own
  * account: "account", "insider_account"), or NULL when the profile has none. */
 const char *members_account_purpose(void);
-/* The blind index of an e-mail address (lower-cased, without spaces) under domain. */
-void email_blind_index(const char *domain, const char *email, unsigned char out[CRYPTO_INDEX_BYTES]);
-/* Per client address sign-in limits; false after answering 429. */
-bool signin_address_allowed(struct req *r);
+
+struct members_signup {
+	const char *name, *email, *password, *date_of_birth, *postal_address, *phone;
+	const char *opt_in;          /* opt-in purposes ticked: "member_news,club_surveys" */
+	const char *opt_out;         /* opt-out purposes unticked */
+	bool gpc;                    /* the browser sent Sec-GPC: 1 (INS06) */
+	bool remember;               /* "remember me on this device" ticked (INS12) */
+};
+
+/* What a sign-up or a sign-in started: the account, its session and, when
+ * asked for, the remembered device. */
+struct members_started {
+	int64_t member;
+	struct session_tokens session;
+	struct remember_cookie device;
+};
+
+/* ERR_NO_REGISTRATION, ERR_NOT_ELIGIBLE (under the minimum age: nothing
+ * kept), ERR_WEAK_PASSWORD, ERR_BUSY, ERR_EMAIL_TAKEN, ERR_STORE. */
+int members_signup(const struct members_signup *in, struct members_started *out,
+		   struct failure *f);
+
+struct members_signin {
+	const char *email, *password;
+	const char *client;          /* the client's address, for its own limit (never stored) */
+	bool remember;
+};
+/* ERR_TOO_MANY_FROM_HERE, ERR_ACCOUNT_LOCKED (with Retry-After),
+ * ERR_BAD_CREDENTIALS (an unknown address and a wrong password alike),
+ * ERR_BUSY, ERR_STORE. */
+int members_signin(const struct members_signin *in, struct members_started *out,
+		   struct failure *f);
+
+/* The per-address sign-in limit (members' and staff's): 0, or -1 with
+ * ERR_TOO_MANY_FROM_HERE and the wait. */
+int members_signin_address_allowed(const char *client, struct failure *f);
 /* How long an account stays locked after `failures` failures in a row. */
-int64_t signin_lock_seconds(int64_t failures);
-/* A member's record as {field: value}, opened through the broker by actor under purpose: only
- * the fields whose categories the purpose covers. NULL when there is no such member or the
- * broker refused (*reason, if given, says why). */
+int64_t members_lock_seconds(int64_t failures);
+
+/* Checks the member's password again (NAM14); the caller records the
+ * fresh entry on the session. ERR_WRONG_PASSWORD, ERR_BUSY, ERR_STORE. */
+int members_reauth(int64_t member, const char *password, struct failure *f);
+
+/*
+ * A member's record as {field: value}, opened through the broker by actor
+ * under purpose: only the fields whose categories the purpose covers. NULL
+ * when there is no such member or the broker refused (*reason, if given,
+ * says why; DECISION_ALLOWED when there was no such member).
+ */
 json_t *members_record(struct store_conn *c, int64_t member, const struct broker_actor *actor,
 		       const char *purpose, enum decision_reason *reason);
+/* The member's own record (ERR_NO_ACCOUNT). */
+int members_own_record(int64_t member, json_t **record, struct failure *f);
+
+/* Corrections (NAM13); NULL fields are left as they are, an empty one is
+ * cleared (the name cannot be). *changed: how many fields changed. */
+struct members_correction {
+	const char *name, *postal_address, *phone;
+};
+int members_correct(int64_t member, const struct members_correction *in, int *changed,
+		    struct failure *f);
+
+/* ALL01: everything held about the member, each item with its category and
+ * the purposes it serves, the choices made, every access by staff and
+ * every hand-over to a partner. */
+int members_export(int64_t member, json_t **doc, struct failure *f);
+
+/* ALL02: removes everything of the member (and of what they own) and
+ * destroys their data key; afterwards no byte of it is in the files. */
+int members_close(int64_t member, struct failure *f);
+
+/* Every purpose with a choice, whether it is on for the member now and how
+ * it was last chosen. */
+json_t *members_consents(int64_t member);
+/* Switches a purpose on or off (ERR_NO_CHOICE when it has no choice). */
+int members_consent_set(int64_t member, const char *purpose, bool on, struct failure *f);
+/* Whether a purpose is one a member chooses (opt-in or opt-out, for members). */
+bool members_choice(const struct policy_purpose *pu);
 
 /* "YYYY-MM-DD": NULL if a real date in the past, else a message. */
 const char *valid_birth_date(const char *s, size_t len);
+/* A comma-separated list of ids ("member_news,club_surveys"). */
+const char *valid_id_list(const char *s, size_t len);
+
+/* ---- changes of password and address, confirmations (members_change.c) ---- */
+
+/* A new password (NAM14 is the gate's): the other sessions end (keep: the
+ * hash of the asking session's token) and a notice goes to the address. */
+int members_password_change(int64_t member, const char *password, const unsigned char *keep,
+			    struct failure *f);
+/* Starts a change of address: nothing changes until it is confirmed from a
+ * message sent to the new address. ERR_EMAIL_TAKEN, ERR_EMAIL_UNCHANGED. */
+int members_email_change(int64_t member, const char *email, struct failure *f);
+/* Confirms a change of address from its link; the old address is told.
+ * ERR_BAD_LINK, ERR_EMAIL_TAKEN_SINCE. */
+int members_email_change_confirm(const char *token, struct failure *f);
+/* Confirms the address given at sign-up (double opt-in). ERR_BAD_LINK. */
+int members_email_confirm(const char *token, struct failure *f);
+/* Queues the sign-up confirmation inside the sign-up's transaction. */
+struct broker_grant;
+int members_confirmation_queue(struct store_conn *c, const struct broker_grant *g,
+			       int64_t member, const char *email);
 
 #endif

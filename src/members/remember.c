@@ -9,15 +9,14 @@
 
 #include "app.h"
 #include "broker.h"
-#include "crypto.h"
-#include "log.h"
 #include "members.h"
 #include "policy.h"
 #include "session.h"
 #include "store.h"
 
 #define CAT_DEVICE "device_reference"
-#define DEFAULT_SECONDS (365 * 86400)
+#define DEFAULT_SECONDS (365 * 86400)   /* when the profile sets no duration */
+#define TOUCH_SECONDS 3600              /* last_used is kept to the hour */
 
 static const char SQL_INSERT[] =
 	"INSERT INTO remembered_devices (token_hash, member_id, created_at, last_used, expires_at) "
@@ -30,16 +29,15 @@ static const char SQL_OF_MEMBER[] =
 	"WHERE member_id = $1 ORDER BY created_at";
 static const char SQL_DELETE[] = "DELETE FROM remembered_devices WHERE token_hash = $1";
 static const char SQL_DELETE_MEMBER[] = "DELETE FROM remembered_devices WHERE member_id = $1";
-static const char SQL_PURGE[] = "DELETE FROM remembered_devices WHERE expires_at <= $1";
 
 const char *remember_purpose(void)
 {
-	const struct policy *p = app.policy;
-	int cat = policy_category_index(p, CAT_DEVICE);
-	for (size_t i = 0; cat >= 0 && i < p->npurposes; i++)
-		if (policy_purpose_covers(&p->purposes[i], cat))
-			return p->purposes[i].id;
-	return NULL;
+	return policy_category_purpose(app.policy, CAT_DEVICE);
+}
+
+const char *remember_cookie_name(void)
+{
+	return app.cfg.behind_tls ? "__Host-gb_remember" : "gb_remember";
 }
 
 /* How long a reference lives: the profile's retention for it. */
@@ -54,34 +52,23 @@ static int64_t lifetime(void)
 	return r && r->kind == RET_DURATION && r->seconds > 0 ? r->seconds : DEFAULT_SECONDS;
 }
 
-static const char *cookie_name(void)
+int remember_device(struct store_conn *c, int64_t member, struct remember_cookie *out)
 {
-	return app.cfg.behind_tls ? "__Host-gb_remember" : "gb_remember";
-}
-
-static void set_cookie(struct req *r, const char *value, int64_t max_age)
-{
-	char cookie[256];
-	snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%lld%s",
-		 cookie_name(), value, (long long)max_age, app.cfg.behind_tls ? "; Secure" : "");
-	resp_header(r, "Set-Cookie", cookie);
-}
-
-int remember_device(struct store_conn *c, struct req *r, int64_t member)
-{
+	*out = (struct remember_cookie){"", 0};
 	if (!remember_purpose())
 		return 0;            /* the profile offers none: the choice is ignored */
-	char token[CRYPTO_TOKEN_CHARS + 1];
-	unsigned char hash[32];
+	unsigned char hash[TOKEN_HASH_BYTES];
 	int64_t now = (int64_t)time(NULL), life = lifetime();
-	crypto_token(token);
-	crypto_token_hash(app.keys, token, strlen(token), hash);
-	struct store_val row[] = {SV_BLOB(hash, 32), SV_INT(member), SV_INT(now), SV_INT(now + life)};
-	int rc = store_exec(c, SQL_INSERT, row, 4, NULL, NULL) < 0 ? -1 : 0;
-	if (rc == 0)
-		set_cookie(r, token, life);
-	crypto_wipe(token, sizeof(token));
-	return rc;
+	token_new(out->token, hash);
+	struct store_val row[] = {SV_BLOB(hash, sizeof(hash)), SV_INT(member), SV_INT(now),
+				  SV_INT(now + life)};
+	if (store_exec(c, SQL_INSERT, row, STORE_NPARAMS(row), NULL, NULL) < 0) {
+		crypto_wipe(out->token, sizeof(out->token));
+		out->token[0] = '\0';
+		return -1;
+	}
+	out->max_age = life;
+	return 0;
 }
 
 struct found {
@@ -98,22 +85,20 @@ static int found_cb(void *ctx, const struct store_row *row)
 	return 0;
 }
 
-json_t *remember_prefill(struct req *r)
+json_t *remember_prefill(const char *token)
 {
 	const char *purpose = remember_purpose();
-	const char *token = req_cookie(r, cookie_name());
-	if (!purpose || !token || strlen(token) != CRYPTO_TOKEN_CHARS)
+	unsigned char hash[TOKEN_HASH_BYTES];
+	if (!purpose || !token_hash(token, hash))
 		return NULL;
-	unsigned char hash[32];
 	int64_t now = (int64_t)time(NULL);
-	crypto_token_hash(app.keys, token, strlen(token), hash);
 	struct found f = {0};
-	struct store_val key[] = {SV_BLOB(hash, 32), SV_INT(now)};
-	if (store_query(app.store, SQL_GET, key, 2, found_cb, &f) < 0 || !f.ok)
+	struct store_val key[] = {SV_BLOB(hash, sizeof(hash)), SV_INT(now)};
+	if (store_query(app.store, SQL_GET, key, STORE_NPARAMS(key), found_cb, &f) < 0 || !f.ok)
 		return NULL;
-	if (now - f.last_used >= 3600) {
-		struct store_val touch[] = {SV_BLOB(hash, 32), SV_INT(now)};
-		store_query(app.store, SQL_TOUCH, touch, 2, NULL, NULL);
+	if (now - f.last_used >= TOUCH_SECONDS) {
+		struct store_val touch[] = {SV_BLOB(hash, sizeof(hash)), SV_INT(now)};
+		store_query(app.store, SQL_TOUCH, touch, STORE_NPARAMS(touch), NULL, NULL);
 	}
 	/* glovebox itself uses the name and address for this purpose, so the
 	 * member's choice for it is checked (an opt-out stops it at once). */
@@ -125,7 +110,7 @@ json_t *remember_prefill(struct req *r)
 		return NULL;
 	json_t *out = json_object();
 	static const char *const keep[] = {"name", "email"};
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
 		json_t *v = json_object_get(record, keep[i]);
 		if (v)
 			json_object_set(out, keep[i], v);
@@ -134,21 +119,6 @@ json_t *remember_prefill(struct req *r)
 	return out;
 }
 
-int remember_forget_member(struct store_conn *c, int64_t member)
-{
-	struct store_val id[] = {SV_INT(member)};
-	return store_exec(c, SQL_DELETE_MEMBER, id, 1, NULL, NULL) < 0 ? -1 : 0;
-}
-
-int64_t remember_purge(int64_t now)
-{
-	struct store_val v[] = {SV_INT(now)};
-	int n = store_query(app.store, SQL_PURGE, v, 1, NULL, NULL);
-	return n < 0 ? -1 : n;
-}
-
-/* ---- the member's list ---- */
-
 static json_t *device_row(const struct store_row *row, const char *id, bool current)
 {
 	return json_pack("{s:s,s:I,s:I,s:I,s:b}", "id", id, "created_at", (json_int_t)row->cols[1].i,
@@ -156,58 +126,38 @@ static json_t *device_row(const struct store_row *row, const char *id, bool curr
 			 (json_int_t)row->cols[3].i, "this_device", current);
 }
 
-void remember_api_list(struct req *r)
+json_t *remember_devices(int64_t member, const char *current_token)
 {
-	struct session s;
-	if (!session_require(r, &s, false))
-		return;
 	struct token_rows l = {.list = json_array(), .row_json = device_row};
-	const char *token = req_cookie(r, cookie_name());
-	if (token && strlen(token) == CRYPTO_TOKEN_CHARS) {
-		crypto_token_hash(app.keys, token, strlen(token), l.current);
-		l.have_current = true;
-	}
-	struct store_val id[] = {SV_INT(s.member)};
-	if (store_query(app.store, SQL_OF_MEMBER, id, 1, token_rows_cb, &l) < 0) {
+	l.have_current = token_hash(current_token, l.current);
+	struct store_val id[] = {SV_INT(member)};
+	if (store_query(app.store, SQL_OF_MEMBER, id, STORE_NPARAMS(id), token_rows_cb, &l) < 0) {
 		json_decref(l.list);
-		resp_error(r, 503, "store_unavailable", "Try again in a moment.", NULL);
-		return;
+		return NULL;
 	}
-	const char *purpose = remember_purpose();
-	json_t *o = json_pack("{s:o,s:b}", "devices", l.list, "offered", purpose != NULL);
-	resp_json(r, 200, o);
+	return l.list;
 }
 
-void remember_api_forget(struct req *r)
+int remember_forget(int64_t member, const char *id, struct failure *f)
 {
-	struct session s;
-	if (!session_require(r, &s, true))
-		return;
-	struct token_rows l = {.want = r->path_params[0]};
-	struct store_val id[] = {SV_INT(s.member)};
-	if (store_query(app.store, SQL_OF_MEMBER, id, 1, token_rows_cb, &l) < 0 || !l.matched) {
-		resp_error(r, 404, "not_found", "You have no remembered device with that id.", NULL);
-		return;
-	}
-	struct store_val key[] = {SV_BLOB(l.found, 32)};
-	if (store_query(app.store, SQL_DELETE, key, 1, NULL, NULL) != 1) {
-		resp_error(r, 503, "store_unavailable", "Try again in a moment.", NULL);
-		return;
-	}
-	resp_json(r, 200, json_pack("{s:b}", "forgotten", 1));
+	struct token_rows l = {.want = id};
+	struct store_val who[] = {SV_INT(member)};
+	if (store_query(app.store, SQL_OF_MEMBER, who, STORE_NPARAMS(who), token_rows_cb, &l) < 0)
+		return fail(f, ERR_STORE);
+	if (!l.matched)
+		return fail(f, ERR_NO_DEVICE);
+	struct store_val key[] = {SV_BLOB(l.found, TOKEN_HASH_BYTES)};
+	return store_query(app.store, SQL_DELETE, key, STORE_NPARAMS(key), NULL, NULL) == 1
+		       ? 0
+		       : fail(f, ERR_STORE);
 }
 
-void remember_api_forget_all(struct req *r)
+int remember_forget_all(int64_t member, int *forgotten, struct failure *f)
 {
-	struct session s;
-	if (!session_require(r, &s, true))
-		return;
-	struct store_val id[] = {SV_INT(s.member)};
-	int n = store_query(app.store, SQL_DELETE_MEMBER, id, 1, NULL, NULL);
-	if (n < 0) {
-		resp_error(r, 503, "store_unavailable", "Try again in a moment.", NULL);
-		return;
-	}
-	set_cookie(r, "", 0);
-	resp_json(r, 200, json_pack("{s:i}", "forgotten", n));
+	struct store_val who[] = {SV_INT(member)};
+	int n = store_query(app.store, SQL_DELETE_MEMBER, who, STORE_NPARAMS(who), NULL, NULL);
+	if (n < 0)
+		return fail(f, ERR_STORE);
+	*forgotten = n;
+	return 0;
 }

@@ -6,8 +6,10 @@
  * through the broker under the profile's purpose for it (the one covering
  * the device_reference category), so a member who opts out of that purpose
  * gets nothing filled in. The member lists and forgets devices on /me;
- * closing the account forgets them all. A profile without such a purpose
- * offers no remember-me at all.
+ * closing the account forgets them all (the record layer's erasure), and
+ * the retention pass drops a reference once the profile's time for it has
+ * passed (its expires_at). A profile without such a purpose offers no
+ * remember-me at all.
  */
 #ifndef GLOVEBOX_REMEMBER_H
 #define GLOVEBOX_REMEMBER_H
@@ -17,26 +19,31 @@
 
 #include <jansson.h>
 
-#include "http.h"
+#include "err.h"
+#include "token.h"
 
 struct store_conn;
 
+/* A device just remembered: the cookie's value ("" when none) and life. */
+struct remember_cookie {
+	char token[TOKEN_CHARS + 1];
+	int64_t max_age;
+};
+
 /* The purpose remembered devices serve, or NULL when the profile has none. */
 const char *remember_purpose(void);
-/* Remembers the request's device for member, inside the caller's
- * transaction, and sets the cookie. 0, or -1. */
-int remember_device(struct store_conn *c, struct req *r, int64_t member);
-/* {"name", "email"} of the member remembered on this device, or NULL (no
- * cookie, unknown or expired reference, or the broker refused). */
-json_t *remember_prefill(struct req *r);
-/* Forgets every device of member, inside the caller's transaction. */
-int remember_forget_member(struct store_conn *c, int64_t member);
-/* Deletes references whose retention has passed; the number, or -1. */
-int64_t remember_purge(int64_t now);
-
-/* API: GET /api/v1/me/devices, DELETE /api/v1/me/devices[/:id] */
-void remember_api_list(struct req *r);
-void remember_api_forget(struct req *r);
-void remember_api_forget_all(struct req *r);
+/* The cookie's name. */
+const char *remember_cookie_name(void);
+/* Remembers a device for member inside the caller's transaction (nothing,
+ * with an empty token, when the profile offers none). 0, or -1. */
+int remember_device(struct store_conn *c, int64_t member, struct remember_cookie *out);
+/* {"name", "email"} of the member remembered by this cookie value, or NULL
+ * (no such reference, expired, or the broker refused). */
+json_t *remember_prefill(const char *token);
+/* The member's devices: [{id, created_at, last_used, expires_at, this_device}]. */
+json_t *remember_devices(int64_t member, const char *current_token);
+/* Forgets one device by its id (ERR_NO_DEVICE), or all of them. */
+int remember_forget(int64_t member, const char *id, struct failure *f);
+int remember_forget_all(int64_t member, int *forgotten, struct failure *f);
 
 #endif

@@ -12,7 +12,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "mem.h"
-#include "pages.h"
+#include "page.h"
 #include "policy.h"
 #include "store.h"
 

@@ -7,7 +7,7 @@
 
 #include "app.h"
 #include "buf.h"
-#include "pages.h"
+#include "page.h"
 #include "policy.h"
 #include "staff.h"
 #include "totp.h"

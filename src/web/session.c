@@ -13,17 +13,20 @@
 #include "policy.h"
 #include "store.h"
 
+/* Touching once a minute is enough for idle limits of many minutes. */
+#define TOUCH_SECONDS 60
+
 /*
  * Members and staff have sessions of the same shape in tables of their own
  * (a staff session is never a member's), with their own cookie and limits.
  */
-struct session_kind {
+struct session_kind_def {
 	const char *cookie, *cookie_tls, *same_site;
 	int64_t idle, max;
-	const char *insert, *get, *touch, *reauth, *of_account, *delete;
+	const char *insert, *get, *touch, *reauth, *of_account, *delete, *delete_others;
 };
 
-static const struct session_kind kinds[] = {
+static const struct session_kind_def kinds[] = {
 	[SESSION_MEMBER] = {
 		"gb_session", "__Host-gb_session", "Lax", SESSION_IDLE_SECONDS, SESSION_MAX_SECONDS,
 		"INSERT INTO sessions (token_hash, member_id, created_at, last_seen, auth_at, csrf) "
@@ -34,33 +37,30 @@ static const struct session_kind kinds[] = {
 		"SELECT token_hash, created_at, last_seen FROM sessions WHERE member_id = $1 "
 		"ORDER BY created_at",
 		"DELETE FROM sessions WHERE token_hash = $1",
+		"DELETE FROM sessions WHERE member_id = $1 AND token_hash <> $2",
 	},
 	[SESSION_STAFF] = {
 		"gb_staff", "__Host-gb_staff", "Strict", STAFF_SESSION_IDLE_SECONDS,
 		STAFF_SESSION_MAX_SECONDS,
 		"INSERT INTO staff_sessions (token_hash, staff_id, created_at, last_seen, auth_at, csrf) "
 		"VALUES ($1, $2, $3, $4, $5, $6)",
-		"SELECT staff_id, created_at, last_seen, auth_at, csrf FROM staff_sessions "
-		"WHERE token_hash = $1",
+		"SELECT s.staff_id, s.created_at, s.last_seen, s.auth_at, s.csrf, a.role "
+		"FROM staff_sessions s JOIN staff a ON a.id = s.staff_id WHERE s.token_hash = $1",
 		"UPDATE staff_sessions SET last_seen = $2 WHERE token_hash = $1",
 		"UPDATE staff_sessions SET auth_at = $2 WHERE token_hash = $1",
 		"SELECT token_hash, created_at, last_seen FROM staff_sessions WHERE staff_id = $1 "
 		"ORDER BY created_at",
 		"DELETE FROM staff_sessions WHERE token_hash = $1",
+		"DELETE FROM staff_sessions WHERE staff_id = $1 AND token_hash <> $2",
 	},
 };
 
-static const char *cookie_name(const struct session_kind *k)
+static const char *cookie_name(const struct session_kind_def *k)
 {
 	return app.cfg.behind_tls ? k->cookie_tls : k->cookie;
 }
 
-const char *session_cookie_name(void)
-{
-	return cookie_name(&kinds[SESSION_MEMBER]);
-}
-
-static void set_cookie(const struct session_kind *k, struct req *r, const char *value,
+static void set_cookie(const struct session_kind_def *k, struct req *r, const char *value,
 		       long max_age)
 {
 	char cookie[256];
@@ -69,88 +69,97 @@ static void set_cookie(const struct session_kind *k, struct req *r, const char *
 	resp_header(r, "Set-Cookie", cookie);
 }
 
-int session_create_as(enum session_kind_id kind, struct store_conn *c, struct req *r,
-		      int64_t account, char csrf_out[CRYPTO_TOKEN_CHARS + 1])
+int session_open(struct store_conn *c, enum session_kind kind, int64_t account,
+		 struct session_tokens *out)
 {
-	const struct session_kind *k = &kinds[kind];
-	char token[CRYPTO_TOKEN_CHARS + 1];
-	unsigned char hash[32];
+	const struct session_kind_def *k = &kinds[kind];
+	unsigned char hash[TOKEN_HASH_BYTES], unused[TOKEN_HASH_BYTES];
 	int64_t now = (int64_t)time(NULL);
-	crypto_token(token);
-	crypto_token(csrf_out);
-	crypto_token_hash(app.keys, token, strlen(token), hash);
-	struct store_val row[] = {SV_BLOB(hash, 32), SV_INT(account), SV_INT(now),
-				  SV_INT(now),	      SV_INT(now),     SV_TEXT(csrf_out)};
-	if (store_exec(c, k->insert, row, 6, NULL, NULL) < 0)
-		return -1;
-	set_cookie(k, r, token, (long)k->max);
-	crypto_wipe(token, sizeof(token));
-	return 0;
+	token_new(out->token, hash);
+	token_new(out->csrf, unused);
+	struct store_val row[] = {SV_BLOB(hash, sizeof(hash)), SV_INT(account), SV_INT(now),
+				  SV_INT(now),			SV_INT(now),	 SV_TEXT(out->csrf)};
+	return store_exec(c, k->insert, row, STORE_NPARAMS(row), NULL, NULL) < 0 ? -1 : 0;
+}
+
+void session_cookie_set(struct req *r, enum session_kind kind, const char *token)
+{
+	set_cookie(&kinds[kind], r, token, (long)kinds[kind].max);
 }
 
 struct found {
 	bool ok;
-	int64_t member, created, last_seen, auth_at;
-	char csrf[CRYPTO_TOKEN_CHARS + 1];
+	int64_t account, created, last_seen, auth_at;
+	char csrf[TOKEN_CHARS + 1];
+	char role[SESSION_ROLE_MAX];
 };
+
+static void text_copy(char *out, size_t n, const struct store_val *v)
+{
+	snprintf(out, n, "%s", v->type == STORE_TEXT ? (const char *)v->p : "");
+}
 
 static int found_cb(void *ctx, const struct store_row *row)
 {
 	struct found *f = ctx;
 	f->ok = true;
-	f->member = row->cols[0].i;
+	f->account = row->cols[0].i;
 	f->created = row->cols[1].i;
 	f->last_seen = row->cols[2].i;
 	f->auth_at = row->cols[3].i;
-	snprintf(f->csrf, sizeof(f->csrf), "%s",
-		 row->cols[4].type == STORE_TEXT ? (const char *)row->cols[4].p : "");
+	text_copy(f->csrf, sizeof(f->csrf), &row->cols[4]);
+	if (row->ncols > 5)
+		text_copy(f->role, sizeof(f->role), &row->cols[5]);
 	return 0;
 }
 
-static bool token_hash_of(const struct session_kind *k, const struct req *r,
-			  unsigned char hash[32])
+bool session_request_hash(const struct req *r, enum session_kind kind,
+			  unsigned char hash[TOKEN_HASH_BYTES])
 {
-	const char *token = req_cookie(r, cookie_name(k));
-	if (!token || strlen(token) != CRYPTO_TOKEN_CHARS)
-		return false;
-	crypto_token_hash(app.keys, token, strlen(token), hash);
-	return true;
+	return token_hash(req_cookie(r, cookie_name(&kinds[kind])), hash);
 }
 
-bool session_get_as(enum session_kind_id kind, struct req *r, struct session *out)
+bool session_of_request(struct req *r, enum session_kind kind, struct session *out)
 {
-	const struct session_kind *k = &kinds[kind];
-	unsigned char hash[32];
-	if (!token_hash_of(k, r, hash))
+	const struct session_kind_def *k = &kinds[kind];
+	unsigned char hash[TOKEN_HASH_BYTES];
+	if (!session_request_hash(r, kind, hash))
 		return false;
 	struct found f = {0};
-	struct store_val key[] = {SV_BLOB(hash, 32)};
-	if (store_query(app.store, k->get, key, 1, found_cb, &f) < 0 || !f.ok)
+	struct store_val key[] = {SV_BLOB(hash, sizeof(hash))};
+	if (store_query(app.store, k->get, key, STORE_NPARAMS(key), found_cb, &f) < 0 || !f.ok)
 		return false;
 	int64_t now = (int64_t)time(NULL);
 	if (now - f.last_seen > k->idle || now - f.created > k->max) {
-		store_query(app.store, k->delete, key, 1, NULL, NULL);
+		store_query(app.store, k->delete, key, STORE_NPARAMS(key), NULL, NULL);
 		return false;
 	}
-	/* Touching once a minute is enough for idle limits of many minutes. */
-	if (now - f.last_seen >= 60) {
-		struct store_val touch[] = {SV_BLOB(hash, 32), SV_INT(now)};
-		store_query(app.store, k->touch, touch, 2, NULL, NULL);
+	/* A staff role the profile in force no longer has grants nothing. */
+	if (kind == SESSION_STAFF && policy_role_index(app.policy, f.role) < 0)
+		return false;
+	if (now - f.last_seen >= TOUCH_SECONDS) {
+		struct store_val touch[] = {SV_BLOB(hash, sizeof(hash)), SV_INT(now)};
+		store_query(app.store, k->touch, touch, STORE_NPARAMS(touch), NULL, NULL);
 	}
-	out->member = f.member;
-	out->auth_at = f.auth_at;
+	*out = (struct session){.kind = kind, .account = f.account, .auth_at = f.auth_at};
 	memcpy(out->csrf, f.csrf, sizeof(out->csrf));
+	memcpy(out->role, f.role, sizeof(out->role));
 	return true;
 }
 
-int session_reauth(struct req *r)
+const struct session *session_current(const struct req *r)
 {
-	const struct session_kind *k = &kinds[SESSION_MEMBER];
-	unsigned char hash[32];
-	if (!token_hash_of(k, r, hash))
+	return r->session;
+}
+
+int session_reauth(struct req *r, enum session_kind kind)
+{
+	unsigned char hash[TOKEN_HASH_BYTES];
+	if (!session_request_hash(r, kind, hash))
 		return -1;
-	struct store_val v[] = {SV_BLOB(hash, 32), SV_INT(time(NULL))};
-	return store_query(app.store, k->reauth, v, 2, NULL, NULL) == 1 ? 0 : -1;
+	struct store_val v[] = {SV_BLOB(hash, sizeof(hash)), SV_INT(time(NULL))};
+	return store_query(app.store, kinds[kind].reauth, v, STORE_NPARAMS(v), NULL, NULL) == 1 ? 0
+												 : -1;
 }
 
 bool session_recent(const struct session *s)
@@ -158,31 +167,15 @@ bool session_recent(const struct session *s)
 	return (int64_t)time(NULL) - s->auth_at <= (int64_t)app.policy->settings.reauth_minutes * 60;
 }
 
-void session_end_as(enum session_kind_id kind, struct req *r)
+void session_end_request(struct req *r, enum session_kind kind)
 {
-	const struct session_kind *k = &kinds[kind];
-	unsigned char hash[32];
-	if (token_hash_of(k, r, hash)) {
-		struct store_val key[] = {SV_BLOB(hash, 32)};
-		store_query(app.store, k->delete, key, 1, NULL, NULL);
+	const struct session_kind_def *k = &kinds[kind];
+	unsigned char hash[TOKEN_HASH_BYTES];
+	if (session_request_hash(r, kind, hash)) {
+		struct store_val key[] = {SV_BLOB(hash, sizeof(hash))};
+		store_query(app.store, k->delete, key, STORE_NPARAMS(key), NULL, NULL);
 	}
 	set_cookie(k, r, "", 0);
-}
-
-int session_create(struct store_conn *c, struct req *r, int64_t member,
-		   char csrf_out[CRYPTO_TOKEN_CHARS + 1])
-{
-	return session_create_as(SESSION_MEMBER, c, r, member, csrf_out);
-}
-
-bool session_get(struct req *r, struct session *out)
-{
-	return session_get_as(SESSION_MEMBER, r, out);
-}
-
-void session_end(struct req *r)
-{
-	session_end_as(SESSION_MEMBER, r);
 }
 
 bool session_csrf_ok(const struct req *r, const struct session *s)
@@ -190,8 +183,8 @@ bool session_csrf_ok(const struct req *r, const struct session *s)
 	const char *sent = req_header(r, "X-CSRF-Token");
 	if (!sent)
 		sent = req_param(r, "csrf_token");     /* HTML forms send it as a field */
-	return sent && strlen(sent) == CRYPTO_TOKEN_CHARS && s->csrf[0] &&
-	       crypto_equal(sent, s->csrf, CRYPTO_TOKEN_CHARS);
+	return sent && strlen(sent) == TOKEN_CHARS && s->csrf[0] &&
+	       crypto_equal(sent, s->csrf, TOKEN_CHARS);
 }
 
 static json_t *session_row(const struct store_row *row, const char *id, bool current)
@@ -203,28 +196,32 @@ static json_t *session_row(const struct store_row *row, const char *id, bool cur
 int token_rows_cb(void *ctx, const struct store_row *row)
 {
 	struct token_rows *l = ctx;
-	if (row->cols[0].type != STORE_BLOB || row->cols[0].n != 32)
+	if (row->cols[0].type != STORE_BLOB || row->cols[0].n != TOKEN_HASH_BYTES)
 		return 0;
-	char id[2 * TOKEN_ID_BYTES + 1];
-	crypto_hex(row->cols[0].p, TOKEN_ID_BYTES, id);
+	char id[TOKEN_ID_CHARS + 1];
+	token_id(row->cols[0].p, id);
 	if (l->want) {
 		if (strcmp(l->want, id) == 0) {
-			memcpy(l->found, row->cols[0].p, 32);
+			memcpy(l->found, row->cols[0].p, TOKEN_HASH_BYTES);
 			l->matched = true;
 		}
 		return 0;
 	}
-	bool current = l->have_current && memcmp(l->current, row->cols[0].p, 32) == 0;
+	bool current = l->have_current && memcmp(l->current, row->cols[0].p, TOKEN_HASH_BYTES) == 0;
 	json_array_append_new(l->list, l->row_json(row, id, current));
 	return 0;
 }
 
-json_t *session_list(const struct req *r, int64_t member)
+json_t *session_list(int64_t member, const unsigned char *current)
 {
 	struct token_rows l = {.list = json_array(), .row_json = session_row};
-	l.have_current = token_hash_of(&kinds[SESSION_MEMBER], r, l.current);
+	if (current) {
+		memcpy(l.current, current, TOKEN_HASH_BYTES);
+		l.have_current = true;
+	}
 	struct store_val id[] = {SV_INT(member)};
-	store_query(app.store, kinds[SESSION_MEMBER].of_account, id, 1, token_rows_cb, &l);
+	store_query(app.store, kinds[SESSION_MEMBER].of_account, id, STORE_NPARAMS(id),
+		    token_rows_cb, &l);
 	return l.list;
 }
 
@@ -232,34 +229,20 @@ int session_end_id(int64_t member, const char *want)
 {
 	struct token_rows l = {.want = want};
 	struct store_val id[] = {SV_INT(member)};
-	const struct session_kind *k = &kinds[SESSION_MEMBER];
-	if (store_query(app.store, k->of_account, id, 1, token_rows_cb, &l) < 0 || !l.matched)
+	const struct session_kind_def *k = &kinds[SESSION_MEMBER];
+	if (store_query(app.store, k->of_account, id, STORE_NPARAMS(id), token_rows_cb, &l) < 0 ||
+	    !l.matched)
 		return -1;
-	struct store_val key[] = {SV_BLOB(l.found, 32)};
-	return store_query(app.store, k->delete, key, 1, NULL, NULL) == 1 ? 0 : -1;
+	struct store_val key[] = {SV_BLOB(l.found, TOKEN_HASH_BYTES)};
+	return store_query(app.store, k->delete, key, STORE_NPARAMS(key), NULL, NULL) == 1 ? 0 : -1;
 }
 
-bool session_require(struct req *r, struct session *s, bool need_csrf)
+int session_end_others(struct store_conn *c, int64_t member, const unsigned char *keep)
 {
-	if (!session_get(r, s)) {
-		resp_error(r, 401, "not_signed_in", "Sign in first.", NULL);
-		return false;
-	}
-	if (need_csrf && !session_csrf_ok(r, s)) {
-		resp_error(r, 403, "csrf", "The request lacks this session's CSRF token.", NULL);
-		return false;
-	}
-	return true;
-}
-
-int session_end_others(struct req *r, int64_t member)
-{
-	unsigned char hash[32];
-	if (!token_hash_of(&kinds[SESSION_MEMBER], r, hash))
-		return -1;
-	struct store_val v[] = {SV_INT(member), SV_BLOB(hash, 32)};
-	return store_query(app.store, "DELETE FROM sessions WHERE member_id = $1 AND token_hash <> $2",
-			   v, 2, NULL, NULL) < 0
+	static const unsigned char none[TOKEN_HASH_BYTES];
+	struct store_val v[] = {SV_INT(member), SV_BLOB(keep ? keep : none, TOKEN_HASH_BYTES)};
+	return store_exec(c, kinds[SESSION_MEMBER].delete_others, v, STORE_NPARAMS(v), NULL, NULL) <
+		       0
 		       ? -1
 		       : 0;
 }

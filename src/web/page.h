@@ -1,9 +1,11 @@
 /*
- * pages: rendering HTML pages (site frame, navigation, error pages) and the
- * handlers of the site's own pages: home, health, metrics, static files.
+ * page: rendering HTML pages (site frame, navigation, error pages, forms
+ * shown again with the message next to the field) and the handlers of the
+ * site's own pages: home, health, metrics, static files. A feature's page
+ * adapter calls its domain part and renders the result with these.
  */
-#ifndef GLOVEBOX_PAGES_H
-#define GLOVEBOX_PAGES_H
+#ifndef GLOVEBOX_PAGE_H
+#define GLOVEBOX_PAGE_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -21,22 +23,15 @@ void page_render(struct req *r, int status, const char *name, json_t *data);
  * collection point and a link to the privacy notice in force. */
 void page_notice(json_t *data, const char *collection_id);
 
-/* HTML forms that post to a page handler which calls the API handler: */
-/* Calls an API handler with JSON errors; true if it answered 2xx. */
-bool page_call_api(struct req *r, void (*api)(struct req *r));
-/* The API answer's error, if it is one (copied into the request's arena). */
-bool page_api_error(struct req *r, const char **field, const char **message);
-/* The API answer's error code ("reauth_required"), or NULL. */
-const char *page_api_error_code(struct req *r);
 /* Adds "errors", "values" (never passwords or codes) and "has_errors" to data. */
 json_t *page_form_values(struct req *r, json_t *data);
 /* Records a message for a form field (NULL: the whole form). */
 void page_add_error(struct req *r, const char *field, const char *message);
-/* Calls an API handler for a page that shows its answer: the JSON answer
- * (NULL if it failed; *status says how), the response left empty. */
-json_t *page_api_json(struct req *r, void (*api)(struct req *r), int *status);
-/* After page_call_api failed: its JSON error as the HTML error page. */
-void page_api_error_page(struct req *r);
+/* A domain failure shown on its form: the message next to its field (or
+ * default_field), Retry-After when it has one; the status to render the
+ * form with (its 4xx, or 503). */
+struct failure;
+int page_form_failure(struct req *r, const struct failure *f, const char *default_field);
 /* 303 See Other to location, dropping any body. */
 void page_redirect(struct req *r, const char *location);
 

@@ -2,7 +2,7 @@
  * pages: the site frame shared by every HTML page and the site's own
  * pages (home, /healthz, /metrics, /static/...).
  */
-#include "pages.h"
+#include "page.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "assets.h"
+#include "err.h"
 #include "log.h"
 #include "mem.h"
 #include "metrics.h"
@@ -186,34 +187,7 @@ void page_static(struct req *r)
 	resp_error(r, 404, "not_found", "There is nothing at this address.", NULL);
 }
 
-/* ---- forms that post to an API handler ---- */
-
-bool page_api_error(struct req *r, const char **field, const char **message)
-{
-	json_error_t je;
-	json_t *doc = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je);
-	json_t *err = doc ? json_object_get(doc, "error") : NULL;
-	if (!err) {
-		json_decref(doc);
-		return false;
-	}
-	const char *f = json_string_value(json_object_get(err, "field"));
-	const char *m = json_string_value(json_object_get(err, "message"));
-	*field = f ? arena_strdup(r->arena, f) : NULL;
-	*message = arena_strdup(r->arena, m ? m : "Something went wrong.");
-	json_decref(doc);
-	return true;
-}
-
-const char *page_api_error_code(struct req *r)
-{
-	json_error_t je;
-	json_t *doc = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je);
-	const char *code = json_string_value(json_object_get(json_object_get(doc, "error"), "code"));
-	const char *out = code ? arena_strdup(r->arena, code) : NULL;
-	json_decref(doc);
-	return out;
-}
+/* ---- forms ---- */
 
 json_t *page_form_values(struct req *r, json_t *data)
 {
@@ -243,29 +217,25 @@ void page_add_error(struct req *r, const char *field, const char *message)
 	e->value = v && strcmp(e->field, "password") != 0 ? v : "";
 }
 
+int page_form_failure(struct req *r, const struct failure *f, const char *default_field)
+{
+	const char *field = failure_field(f);
+	page_add_error(r, field ? field : default_field, failure_message(f));
+	int64_t wait = failure_retry_after(f);
+	if (wait > 0) {
+		char text[24];
+		snprintf(text, sizeof(text), "%lld", (long long)wait);
+		resp_header(r, "Retry-After", text);
+	}
+	int status = failure_status(f);
+	return status >= 400 && status < 500 ? status : 503;
+}
+
 void page_redirect(struct req *r, const char *location)
 {
 	buf_reset(&r->body);
 	resp_header(r, "Location", location);
 	resp_body(r, 303, "text/plain; charset=utf-8", "", 0);
-}
-
-bool page_call_api(struct req *r, void (*api)(struct req *r))
-{
-	r->json_errors = true;
-	api(r);
-	r->json_errors = false;
-	return r->status >= 200 && r->status < 300;
-}
-
-void page_api_error_page(struct req *r)
-{
-	const char *field, *message;
-	int status = r->status;
-	if (!page_api_error(r, &field, &message))
-		message = "Something went wrong.";
-	buf_reset(&r->body);
-	resp_error(r, status >= 400 ? status : 500, "error", message, NULL);
 }
 
 void page_times(json_t *list, const char *key)
@@ -286,15 +256,3 @@ void page_times(json_t *list, const char *key)
 	}
 }
 
-json_t *page_api_json(struct req *r, void (*api)(struct req *r), int *status)
-{
-	bool ok = page_call_api(r, api);
-	if (status)
-		*status = r->status;
-	json_error_t je;
-	json_t *doc = ok ? json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je) : NULL;
-	buf_reset(&r->body);
-	r->nheaders = 0;
-	r->status = 0;
-	return doc;
-}

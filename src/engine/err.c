@@ -1,0 +1,157 @@
+/*
+ * err: the error table (see err.h). A new error is a new row here and a
+ * line in docs/api.md.
+ */
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Seconds a client waits after a 503: the store may be restarting; a
+ * password slot frees within a second. */
+#define RETRY_STORE 5
+#define RETRY_BUSY 1
+
+static const struct err_row rows[ERR_COUNT] = {
+	[ERR_NONE] = {"ok", 200, "", NULL, 0},
+	[ERR_BAD_JSON] = {"bad_json", 400, "The request body is not valid JSON.", NULL, 0},
+	[ERR_NOT_OBJECT] = {"bad_json", 400, "The request body must be a JSON object.", NULL, 0},
+	[ERR_UNKNOWN_FIELD] = {"unknown_field", 400, "The request has a field this call does not take.",
+			       NULL, 0},
+	[ERR_MISSING_FIELD] = {"missing_field", 400, "A required field is missing.", NULL, 0},
+	[ERR_INVALID_FIELD] = {"invalid_field", 400, "A field is not valid.", NULL, 0},
+	[ERR_BAD_FORM] = {"bad_form", 400, "The form could not be read.", NULL, 0},
+	[ERR_NOT_FOUND] = {"not_found", 404, "There is nothing at this address.", NULL, 0},
+	[ERR_METHOD_NOT_ALLOWED] = {"method_not_allowed", 405,
+				    "This address does not take that method.", NULL, 0},
+	[ERR_BODY_TOO_LARGE] = {"body_too_large", 413, "The request body is too large.", NULL, 0},
+	[ERR_URI_TOO_LONG] = {"uri_too_long", 414, "The address is too long.", NULL, 0},
+	[ERR_UNSUPPORTED_MEDIA_TYPE] = {"unsupported_media_type", 415,
+					"The request body is not of a type this call takes.", NULL, 0},
+	[ERR_HEADERS_TOO_LARGE] = {"headers_too_large", 431, "The request headers are too large.",
+				   NULL, 0},
+	[ERR_INTERNAL] = {"internal", 500, "The server could not answer this request.", NULL, 0},
+	[ERR_STORE] = {"store_unavailable", 503,
+		       "The request could not be completed just now; nothing was changed. Try again "
+		       "in a moment.",
+		       NULL, RETRY_STORE},
+	[ERR_BUSY] = {"busy", 503, "Too many password checks at once; try again in a second.", NULL,
+		      RETRY_BUSY},
+	[ERR_NOT_SIGNED_IN] = {"not_signed_in", 401, "Sign in first.", NULL, 0},
+	[ERR_STAFF_NOT_SIGNED_IN] = {"not_signed_in", 401, "Staff sign-in needed.", NULL, 0},
+	[ERR_CSRF] = {"csrf", 403, "The request lacks this session's CSRF token.", NULL, 0},
+	[ERR_REAUTH] = {"reauth_required", 403, "Enter your password again to continue.", NULL, 0},
+	[ERR_ROLE] = {"role_lacks_purpose", 403,
+		      "Your role does not include that purpose (need to know).", NULL, 0},
+	[ERR_REFUSED] = {"refused", 403, "That use of personal data is not allowed.", NULL, 0},
+	[ERR_ERASED] = {"erased", 410, "That person's data has been erased.", NULL, 0},
+	[ERR_NO_REGISTRATION] = {"not_found", 404, "This site takes no registrations.", NULL, 0},
+	[ERR_NOT_ELIGIBLE] = {"not_eligible", 403,
+			      "Thank you for your interest. We cannot register you.", NULL, 0},
+	[ERR_EMAIL_TAKEN] = {"email_taken", 409,
+			     "An account with that e-mail address exists; sign in.", "email", 0},
+	[ERR_EMAIL_TAKEN_SINCE] = {"email_taken", 409, "Another account has that address now.",
+				   NULL, 0},
+	[ERR_EMAIL_UNCHANGED] = {"unchanged", 409, "That is your address already.", "email", 0},
+	[ERR_WEAK_PASSWORD] = {"invalid_field", 400, "That password cannot be used.", "password",
+			       0},
+	[ERR_BAD_CREDENTIALS] = {"bad_credentials", 401,
+				 "The e-mail address or the password is wrong.", NULL, 0},
+	[ERR_STAFF_BAD_CREDENTIALS] = {"bad_credentials", 401,
+				       "The e-mail address, the password or the code is wrong.",
+				       NULL, 0},
+	[ERR_WRONG_PASSWORD] = {"bad_credentials", 401, "That password is wrong.", "password", 0},
+	[ERR_TOO_MANY_FROM_HERE] = {"too_many_attempts", 429,
+				    "Too many sign-in attempts from here; wait and try again.", NULL,
+				    0},
+	[ERR_ACCOUNT_LOCKED] = {"too_many_attempts", 429,
+				"Too many failed attempts; wait and try again.", NULL, 0},
+	[ERR_NO_ACCOUNT] = {"not_found", 404, "No such account.", NULL, 0},
+	[ERR_NAME_EMPTY] = {"invalid_field", 400, "name cannot be empty", "name", 0},
+	[ERR_NO_CHOICE] = {"not_found", 404, "There is no choice for that purpose.", NULL, 0},
+	[ERR_NO_SESSION] = {"not_found", 404, "You have no session with that id.", NULL, 0},
+	[ERR_NO_DEVICE] = {"not_found", 404, "You have no remembered device with that id.", NULL, 0},
+	[ERR_BAD_LINK] = {"bad_token", 404, "That link is unknown, used or expired.", "token", 0},
+	[ERR_BAD_ENROL_TOKEN] = {"bad_token", 404, "That enrolment token is unknown or has expired.",
+				 "token", 0},
+	[ERR_ENROL_NOT_STARTED] = {"bad_token", 404,
+				   "That enrolment token is unknown, has expired, or has no "
+				   "password yet.",
+				   "token", 0},
+	[ERR_BAD_CODE] = {"bad_code", 400, "That code is not the one your authenticator shows now.",
+			  "code", 0},
+	[ERR_CODE_USED] = {"bad_code", 400, "That code was used already; wait for the next one.",
+			   "code", 0},
+	[ERR_NO_SUCH_MEMBER] = {"not_found", 404, "No member has that id.", NULL, 0},
+	[ERR_NO_MEMBER_WITH_EMAIL] = {"not_found", 404, "No member has that e-mail address.",
+				      "email", 0},
+	[ERR_NO_GARAGE] = {"not_found", 404, "This site has no garage.", NULL, 0},
+	[ERR_VIN] = {"invalid_vin", 400, "That is not a valid VIN.", "vin", 0},
+	[ERR_VEHICLE_EXISTS] = {"vehicle_exists", 409, "That car is in your garage already.", "vin",
+				0},
+	[ERR_GARAGE_FULL] = {"garage_full", 409, "Your garage is full.", NULL, 0},
+	[ERR_NO_SUCH_CAR] = {"not_found", 404, "There is no such car in your garage.", NULL, 0},
+	[ERR_NO_SUCH_CLAIM] = {"not_found", 404, "There is no such claim.", NULL, 0},
+	[ERR_NOT_IN_REVIEW] = {"not_in_review", 409, "That claim is not waiting for a decision.",
+			       NULL, 0},
+	[ERR_NO_CONTACT] = {"not_found", 404, "This site takes no messages through a form.", NULL,
+			    0},
+	[ERR_NO_SUCH_MESSAGE] = {"not_found", 404,
+				 "There is no message with that id (it may have been erased after "
+				 "its retention).",
+				 NULL, 0},
+	[ERR_ALREADY_ANSWERED] = {"already_answered", 409, "This message has been answered.",
+				  "answer", 0},
+	[ERR_INVALID_CAMPAIGN] = {"invalid_campaign", 400, "That campaign cannot be sent.", NULL, 0},
+	[ERR_BAD_UNSUBSCRIBE] = {"bad_token", 404, "That link is unknown or more than 60 days old.",
+				 NULL, 0},
+	[ERR_NO_SUCH_VERSION] = {"not_found", 404, "There is no published version with that number.",
+				 NULL, 0},
+};
+
+const struct err_row *err_row(enum err e)
+{
+	return &rows[e > ERR_NONE && e < ERR_COUNT ? e : ERR_INTERNAL];
+}
+
+int fail(struct failure *f, enum err e)
+{
+	*f = (struct failure){.err = e};
+	return -1;
+}
+
+int fail_msg(struct failure *f, enum err e, const char *fmt, ...)
+{
+	va_list ap;
+	*f = (struct failure){.err = e};
+	va_start(ap, fmt);
+	vsnprintf(f->message, sizeof(f->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int failure_status(const struct failure *f)
+{
+	return err_row(f->err)->status;
+}
+
+const char *failure_code(const struct failure *f)
+{
+	return f->code ? f->code : err_row(f->err)->code;
+}
+
+const char *failure_message(const struct failure *f)
+{
+	return f->message[0] ? f->message : err_row(f->err)->message;
+}
+
+const char *failure_field(const struct failure *f)
+{
+	return f->field ? f->field : err_row(f->err)->field;
+}
+
+int64_t failure_retry_after(const struct failure *f)
+{
+	return f->retry_after > 0 ? f->retry_after : err_row(f->err)->retry_after;
+}

@@ -1,0 +1,121 @@
+/*
+ * err: the one table of errors glovebox answers with. Every error a caller
+ * can see has a row here: its code (the "code" of the JSON error body), its
+ * HTTP status, the sentence shown to people, the field it is about, and
+ * whether the answer carries Retry-After (every 503 does, as docs/api.md
+ * promises). Feature code returns an enum err, or a struct failure when it
+ * needs to say more (a policy refusal's reason, a VIN's problem, how long a
+ * lock lasts); the JSON and HTML adapters turn it into the answer, so a
+ * feature's domain part knows nothing of HTTP.
+ */
+#ifndef GLOVEBOX_ERR_H
+#define GLOVEBOX_ERR_H
+
+#include <stdint.h>
+
+enum err {
+	ERR_NONE = 0,
+	/* the request itself (http.c) */
+	ERR_BAD_JSON,
+	ERR_NOT_OBJECT,
+	ERR_UNKNOWN_FIELD,
+	ERR_MISSING_FIELD,
+	ERR_INVALID_FIELD,
+	ERR_BAD_FORM,
+	ERR_NOT_FOUND,
+	ERR_METHOD_NOT_ALLOWED,
+	ERR_BODY_TOO_LARGE,
+	ERR_URI_TOO_LONG,
+	ERR_UNSUPPORTED_MEDIA_TYPE,
+	ERR_HEADERS_TOO_LARGE,
+	ERR_INTERNAL,
+	/* the server's state */
+	ERR_STORE,
+	ERR_BUSY,
+	/* who is asking (the gate) */
+	ERR_NOT_SIGNED_IN,
+	ERR_STAFF_NOT_SIGNED_IN,
+	ERR_CSRF,
+	ERR_REAUTH,
+	ERR_ROLE,
+	ERR_REFUSED,                 /* the broker said no: code and message from the reason */
+	ERR_ERASED,
+	/* accounts */
+	ERR_NO_REGISTRATION,
+	ERR_NOT_ELIGIBLE,
+	ERR_EMAIL_TAKEN,
+	ERR_EMAIL_TAKEN_SINCE,
+	ERR_EMAIL_UNCHANGED,
+	ERR_WEAK_PASSWORD,
+	ERR_BAD_CREDENTIALS,
+	ERR_STAFF_BAD_CREDENTIALS,
+	ERR_WRONG_PASSWORD,
+	ERR_TOO_MANY_FROM_HERE,
+	ERR_ACCOUNT_LOCKED,
+	ERR_NO_ACCOUNT,
+	ERR_NAME_EMPTY,
+	ERR_NO_CHOICE,
+	ERR_NO_SESSION,
+	ERR_NO_DEVICE,
+	ERR_BAD_LINK,
+	/* staff */
+	ERR_BAD_ENROL_TOKEN,
+	ERR_ENROL_NOT_STARTED,
+	ERR_BAD_CODE,
+	ERR_CODE_USED,
+	ERR_NO_SUCH_MEMBER,
+	ERR_NO_MEMBER_WITH_EMAIL,
+	/* garage */
+	ERR_NO_GARAGE,
+	ERR_VIN,                     /* code from the VIN check (vin_length, ...) */
+	ERR_VEHICLE_EXISTS,
+	ERR_GARAGE_FULL,
+	ERR_NO_SUCH_CAR,
+	ERR_NO_SUCH_CLAIM,
+	ERR_NOT_IN_REVIEW,
+	/* contact */
+	ERR_NO_CONTACT,
+	ERR_NO_SUCH_MESSAGE,
+	ERR_ALREADY_ANSWERED,
+	/* mail */
+	ERR_INVALID_CAMPAIGN,
+	ERR_BAD_UNSUBSCRIBE,
+	/* privacy */
+	ERR_NO_SUCH_VERSION,
+	ERR_COUNT
+};
+
+struct err_row {
+	const char *code;
+	int status;
+	const char *message;
+	const char *field;           /* the field the error is about, or NULL */
+	int retry_after;             /* seconds for Retry-After; 0: none */
+};
+
+const struct err_row *err_row(enum err e);
+
+/* What a domain function says went wrong: the row, and what it overrides. */
+#define FAILURE_MESSAGE_MAX 256
+struct failure {
+	enum err err;
+	const char *code;            /* instead of the row's (ERR_REFUSED, ERR_VIN), or NULL */
+	const char *field;           /* instead of the row's, or NULL */
+	char message[FAILURE_MESSAGE_MAX];   /* instead of the row's, when not empty */
+	int64_t retry_after;         /* instead of the row's, when > 0 */
+};
+
+/* Sets *f to e and returns -1, so a domain function can `return fail(f, ERR_X);`. */
+int fail(struct failure *f, enum err e);
+/* The same with a message of its own (printf-style). */
+int fail_msg(struct failure *f, enum err e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The answer's parts, with the overrides applied. */
+int failure_status(const struct failure *f);
+const char *failure_code(const struct failure *f);
+const char *failure_message(const struct failure *f);
+const char *failure_field(const struct failure *f);
+int64_t failure_retry_after(const struct failure *f);
+
+#endif
