@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "broker.h"
 #include "log.h"
 #include "policy.h"
 #include "store.h"
@@ -176,6 +177,14 @@ void session_end_request(struct req *r, enum session_kind kind)
 		store_query(app.store, k->delete, key, STORE_NPARAMS(key), NULL, NULL);
 	}
 	set_cookie(k, r, "", 0);
+}
+
+void session_actor(const struct session *s, struct broker_actor *a)
+{
+	if (s->kind == SESSION_STAFF)
+		*a = (struct broker_actor){ACTOR_STAFF, s->account, s->role, NULL};
+	else
+		*a = (struct broker_actor){ACTOR_SELF, s->account, NULL, NULL};
 }
 
 bool session_csrf_ok(const struct req *r, const struct session *s)

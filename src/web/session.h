@@ -62,6 +62,11 @@ bool session_of_request(struct req *r, enum session_kind kind, struct session *o
 /* The session the gate found for this request's route (member and staff
  * routes only; NULL on a route anyone may call). */
 const struct session *session_current(const struct req *r);
+/* The broker's actor for what this session's account does: the member
+ * themselves, or a staff member under their role (whose accesses to a
+ * member's data are logged for the member, NAM11). */
+struct broker_actor;
+void session_actor(const struct session *s, struct broker_actor *a);
 /* True when the request carries the session's CSRF token. */
 bool session_csrf_ok(const struct req *r, const struct session *s);
 /* True when the session's last password entry is within the profile's
