@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "boot.h"
 #include "broker.h"
 #include "config.h"
 #include "crypto.h"

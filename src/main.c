@@ -8,12 +8,15 @@
 #include <time.h>
 
 #include "app.h"
+#include "boot.h"
 #include "config.h"
 #include "log.h"
 #include "mem.h"
 #include "broker.h"
 #include "policy.h"
 #include "privacy.h"
+#include "record.h"
+#include "route.h"
 #include "retention.h"
 #include "server.h"
 #include "campaign.h"
@@ -185,9 +188,11 @@ static int cmd_keys(int argc, char **argv)
 	if (store_open(argv[1], 1, &into, err, sizeof(err)) != 0) {
 		fprintf(stderr, "glovebox: restored database: %s\n", err);
 	} else {
-		int64_t n = broker_keys_restore(app.store, into);
-		if (n >= 0) {
-			printf("%lld data key(s) restored; erased members stay unreadable\n", (long long)n);
+		int64_t copied = 0, removed = 0;
+		if (record_keys_restore(app.store, into, &copied, &removed) == 0) {
+			printf("%lld data key(s) restored; %lld subject(s) erased since the backup "
+			       "removed from it\n",
+			       (long long)copied, (long long)removed);
 			rc = 0;
 		} else {
 			fprintf(stderr, "glovebox: the keys could not be restored\n");
@@ -196,6 +201,44 @@ static int cmd_keys(int argc, char **argv)
 	}
 	app_close();
 	return rc;
+}
+
+/* The declaration of personal data (record.h), for operators and the schema test. */
+static int cmd_records(int argc, char **argv)
+{
+	json_t *doc = record_declaration();
+	json_dumpf(doc, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(doc);
+	return 0;
+}
+
+/* The route table: each address, its methods and who may call it. */
+static int cmd_routes(int argc, char **argv)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; i < routes_count; i++) {
+		const struct route *rt = &routes[i];
+		json_t *methods = json_array();
+		for (unsigned bit = HTTP_GET; bit < HTTP_OTHER; bit <<= 1)
+			if (rt->methods & bit)
+				json_array_append_new(methods,
+						      json_string(route_method_name((enum http_method)bit)));
+		json_t *o = json_pack("{s:o,s:s,s:s,s:b,s:b}", "methods", methods, "pattern",
+				      rt->pattern, "access", route_access_name(rt->access), "api",
+				      (rt->flags & ROUTE_API) != 0, "form", rt->body == BODY_FORM);
+		if (rt->access == ACCESS_STAFF) {
+			json_object_set_new(o, "purpose_from",
+					    json_string(route_purpose_name(rt->purpose_from)));
+			if (rt->purpose)
+				json_object_set_new(o, "purpose", json_string(rt->purpose));
+		}
+		json_array_append_new(list, o);
+	}
+	json_dumpf(list, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(list);
+	return 0;
 }
 
 /*
@@ -350,8 +393,16 @@ static const struct command commands[] = {
 	 1, 2, cmd_retention, false},
 	{"keys", "keys restore URL",
 	 "After restoring a backup into the database at URL (backups hold no data keys), copy\n"
-	 "    in the keys of everyone still live here; members erased since stay unreadable.",
+	 "    in the keys of everyone still live here, and remove from it everyone erased since\n"
+	 "    the backup was taken: nothing of them can be opened or used.",
 	 2, 2, cmd_keys, false},
+	{"records", "records",
+	 "Print the declaration of personal data: every table that holds a person's rows, every\n"
+	 "    sealed column with its category and blind index, and the retention rules (JSON).",
+	 0, 0, cmd_records, false},
+	{"routes", "routes",
+	 "Print every address the server answers, its methods and who may call it (JSON).", 0, 0,
+	 cmd_routes, false},
 	{"staff", "staff add|reset|remove|list",
 	 "add EMAIL --role ROLE: create a staff account with a role of the profile and print\n"
 	 "    its one-time enrolment token. reset EMAIL: remove its password and second factor,\n"

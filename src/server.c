@@ -9,9 +9,12 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "boot.h"
 #include "crypto.h"
+#include "gate.h"
 #include "http.h"
 #include "log.h"
+#include "notices.h"
 #include "page.h"
 #include "privacy.h"
 #include "outbox.h"
@@ -46,8 +49,9 @@ int server_run(void)
 		fprintf(stderr, "glovebox: templates: %s\n", err);
 		goto out;
 	}
-	pages_init();
+	page_init();
 	route_init();
+	http_set_gate(gate_pass);
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = app.cfg.threads ? (unsigned)app.cfg.threads : (unsigned)(cores > 0 ? cores : 1);
 	crypto_password_limit(app.cfg.password_hashes ? (unsigned)app.cfg.password_hashes : threads);
@@ -67,6 +71,9 @@ int server_run(void)
 		log_warn("the retention pass could not be started");
 	if (outbox_start() != 0)
 		log_warn("mail delivery could not be started");
+	/* Policy-change notices (NAM10) go out as mail: only with a relay. */
+	if (*app.cfg.smtp_url && notices_start((unsigned)app.cfg.mail_interval) != 0)
+		log_warn("policy-change notices could not be started");
 	log_info("glovebox listening on http://%s (%u threads, store %s)", app.cfg.listen, threads,
 		 store_engine_of(app.store) == STORE_SQLITE ? "sqlite" : "postgres");
 	int sig = 0;
@@ -76,6 +83,7 @@ int server_run(void)
 out:
 	http_stop(http);
 	retention_stop();
+	notices_stop();
 	outbox_stop();
 	log_buffering_stop();
 	if (app.tpl)

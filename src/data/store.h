@@ -6,7 +6,9 @@
  *
  * SQL is written once for both engines, with $1..$n placeholders (rewritten
  * to ?1..?n for SQLite). Every statement is prepared once per connection and
- * cached by its text; there is no string-built SQL. Use only SQL both
+ * cached by its text: a statement is a fixed text, written once or composed
+ * by the record layer from declared identifiers only, never from a value
+ * (values are always parameters). Use only SQL both
  * engines accept: BIGINT, TEXT, BYTEA (SQLite stores it as a blob),
  * INSERT ... ON CONFLICT, RETURNING.
  *
@@ -27,53 +29,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
-enum store_engine { STORE_SQLITE, STORE_POSTGRES };
-
-enum store_type { STORE_NULL, STORE_INT, STORE_TEXT, STORE_BLOB };
-
-struct store_val {
-	enum store_type type;
-	int64_t i;
-	const void *p;        /* TEXT (not necessarily NUL-terminated) or BLOB */
-	size_t n;
-};
-
-#define SV_NULL ((struct store_val){STORE_NULL, 0, NULL, 0})
-#define SV_INT(x) ((struct store_val){STORE_INT, (int64_t)(x), NULL, 0})
-#define SV_TEXT(s) ((struct store_val){STORE_TEXT, 0, (s), strlen(s)})
-#define SV_TEXTN(s, len) ((struct store_val){STORE_TEXT, 0, (s), (len)})
-#define SV_BLOB(b, len) ((struct store_val){STORE_BLOB, 0, (b), (len)})
-
-/*
- * The number of elements of a parameter array, for store_exec's nparams, so
- * that no call site counts them by hand. a must be an array: a pointer
- * (an array passed into a function) would give a wrong count, so it does not
- * compile. A constant expression.
- */
-#define STORE_NPARAMS(a)                                                                           \
-	(sizeof(a) / sizeof((a)[0]) +                                                              \
-	 0 * sizeof(struct {                                                                       \
-		 _Static_assert(!__builtin_types_compatible_p(__typeof__(a), __typeof__(&(a)[0])), \
-				"STORE_NPARAMS needs an array, not a pointer");                    \
-		 int array;                                                                        \
-	 }))
-
-/* One result row; the values are valid only during the callback. A TEXT
- * value is NUL-terminated. */
-struct store_row {
-	size_t ncols;
-	const struct store_val *cols;
-};
-
-/* Called once per row; returning non-zero stops the iteration. */
-typedef int (*store_row_fn)(void *ctx, const struct store_row *row);
-
-/* Return codes of store_exec beyond a row count (>= 0). */
-#define STORE_ERROR (-1)
-#define STORE_CONFLICT (-2)   /* unique or primary-key violation */
-#define STORE_BUSY (-3)       /* serialization failure / database locked after retries */
+#include "store_val.h"
 
 struct store;
 struct store_conn;

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "store.h"
+#include "store_val.h"
 
 /* One engine connection; each engine defines it. Used by one thread at a
  * time (the pool sees to that). */

@@ -9,7 +9,7 @@
 
 #include "app.h"
 #include "broker.h"
-#include "members.h"
+#include "record.h"
 #include "policy.h"
 #include "session.h"
 #include "store.h"
@@ -102,20 +102,25 @@ json_t *remember_prefill(const char *token)
 	}
 	/* glovebox itself uses the name and address for this purpose, so the
 	 * member's choice for it is checked (an opt-out stops it at once). */
+	static const char *const fields[] = {"name", "email"};
 	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
+	struct broker_use use = {&system, f.member, purpose, fields, 2, "read"};
+	struct broker_grant *g = NULL;
+	struct record_text values[2];
+	enum decision_reason why;
+	json_t *out = NULL;
 	struct store_conn *c = store_acquire(app.store);
-	json_t *record = members_record(c, f.member, &system, purpose, NULL);
-	store_release(c);
-	if (!record)
-		return NULL;
-	json_t *out = json_object();
-	static const char *const keep[] = {"name", "email"};
-	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
-		json_t *v = json_object_get(record, keep[i]);
-		if (v)
-			json_object_set(out, keep[i], v);
+	if (broker_open(c, &use, &g, &why) == 0 &&
+	    record_read(c, g, "members", f.member, fields, 2, values) == 1) {
+		out = json_object();
+		for (size_t i = 0; i < 2; i++)
+			if (values[i].p)
+				json_object_set_new(out, fields[i],
+						    json_stringn(values[i].p, values[i].n));
+		record_texts_release(values, 2);
 	}
-	json_decref(record);
+	store_release(c);
+	broker_grant_free(g);
 	return out;
 }
 

@@ -79,7 +79,7 @@ static void error_page(struct req *r, int status, const char *message)
 	page_render(r, status, "error", data);
 }
 
-int pages_init(void)
+int page_init(void)
 {
 	nstatic = 0;
 	for (size_t i = 0; i < assets_count && nstatic < MAX_STATIC; i++) {

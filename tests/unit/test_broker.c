@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "app.h"
+#include "boot.h"
 #include "broker.h"
 #include "crypto.h"
 #include "store.h"

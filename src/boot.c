@@ -1,7 +1,8 @@
 /*
- * app: building and tearing down the process-wide context of app.h.
+ * boot: building and tearing down the process-wide context of app.h for
+ * the server and the commands: configuration, profile, keys, store.
  */
-#include "app.h"
+#include "boot.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +18,6 @@
 #include "policy.h"
 #include "store.h"
 
-struct app app;
 
 /* A profile is a file when it looks like a path, else a bundled name. */
 static int load_profile(const char *name)

@@ -1,0 +1,21 @@
+/*
+ * boot: opening the process-wide context (app.h) for the server and the
+ * commands, and closing it: configuration, the profile, the master key,
+ * the DKIM key and the store.
+ */
+#ifndef GLOVEBOX_BOOT_H
+#define GLOVEBOX_BOOT_H
+
+#include "app.h"
+
+enum app_open_flags {
+	APP_MIGRATE = 1 << 0,        /* apply pending migrations */
+	APP_PROFILE = 1 << 1,        /* load and check the profile; refuse a bad one */
+};
+
+/* Opens keys and store (and what flags ask for) for commands that need
+ * them. Prints errors to stderr. 0 or -1. */
+int app_open(unsigned flags);
+void app_close(void);
+
+#endif
