@@ -1,142 +1,165 @@
-"""The route x actor matrix: every route in src/routes.c is classified here
-(a new route without a class fails the first test), then each class is
-tried by every kind of caller. Anonymous callers and the wrong kind of
-session reach no member or staff route; no state changes without the
-session's CSRF token; member A can neither read nor change anything of
-member B's."""
-import os
-import re
+"""The route x actor matrix. Who may call each route is declared once, in the
+route table (src/routes.c), and printed by `glovebox routes`; the classes
+here come from that declaration, and every route needs a row with a
+concrete path and body (a new route without one fails the first test).
+Each class is then tried by every kind of caller: anonymous callers and the
+wrong kind of session reach no member or staff route; no state changes
+without the session's CSRF token; a route that changes personal data
+refuses a password entered too long ago (NAM14); a staff route refuses a
+role without its purpose (INS09); member A can neither read nor change
+anything of member B's."""
+import json
+import subprocess
 
 import requests
 
-from conftest import ROOT, staff_client
+from conftest import BIN, child_env, staff_client
 from test_members import person, signup
 
 PUBLIC, MEMBER, STAFF = "public", "member", "staff"
+CLASS_OF_ACCESS = {"anyone": PUBLIC, "member": MEMBER, "member_recent": MEMBER, "staff": STAFF}
 
-# "METHOD pattern": (class, a concrete path, a body for the call)
-ROUTES = {
-    "GET /": (PUBLIC, "/", None),
-    "GET /healthz": (PUBLIC, "/healthz", None),
-    "GET /metrics": (PUBLIC, "/metrics", None),
-    "GET /static/:file": (PUBLIC, "/static/style.css", None),
-    "GET /contact": (PUBLIC, "/contact", None),
-    "POST /contact": (PUBLIC, None, None),
-    "GET /contact/thanks": (PUBLIC, "/contact/thanks", None),
-    "GET /privacy": (PUBLIC, "/privacy", None),
-    "GET /privacy.json": (PUBLIC, "/privacy.json", None),
-    "GET /privacy/v/:version": (PUBLIC, "/privacy/v/1", None),
-    "GET /signup": (PUBLIC, "/signup", None),
-    "POST /signup": (PUBLIC, None, None),
-    "GET /signin": (PUBLIC, "/signin", None),
-    "POST /signin": (PUBLIC, None, None),
-    "POST /api/v1/signup": (PUBLIC, None, None),
-    "POST /api/v1/signin": (PUBLIC, None, None),
-    "POST /api/v1/contact": (PUBLIC, None, None),
-    "GET /staff/signin": (PUBLIC, "/staff/signin", None),
-    "POST /staff/signin": (PUBLIC, None, None),
-    "GET /staff/enrol": (PUBLIC, "/staff/enrol", None),
-    "POST /staff/enrol": (PUBLIC, None, None),
-    "POST /staff/enrol/confirm": (PUBLIC, None, None),
-    "POST /api/v1/staff/enrol": (PUBLIC, None, None),
-    "POST /api/v1/staff/enrol/confirm": (PUBLIC, None, None),
-    "POST /api/v1/staff/signin": (PUBLIC, None, None),
-    "GET /confirm": (PUBLIC, None, None),
-    "GET /confirm-email": (PUBLIC, None, None),
-    "POST /confirm-email": (PUBLIC, None, None),
-    "POST /confirm": (PUBLIC, None, None),
-    "POST /api/v1/confirm": (PUBLIC, None, None),
-    "GET /unsubscribe": (PUBLIC, None, None),
-    "POST /unsubscribe": (PUBLIC, None, None),
+
+def declared():
+    """{"METHOD pattern": route} from `glovebox routes`."""
+    out = subprocess.run([BIN, "routes"], capture_output=True, text=True, timeout=30,
+                         env=child_env())
+    assert out.returncode == 0, out.stderr
+    return {f"{m} {r['pattern']}": r for r in json.loads(out.stdout) for m in r["methods"]}
+
+
+DECLARED = declared()
+
+# "METHOD pattern": (a concrete path, a body for the call). The class is
+# the route table's (CLASS_OF_ACCESS), not this file's.
+CALLS = {
+    "GET /": ("/", None),
+    "GET /healthz": ("/healthz", None),
+    "GET /metrics": ("/metrics", None),
+    "GET /static/:file": ("/static/style.css", None),
+    "GET /contact": ("/contact", None),
+    "POST /contact": (None, None),
+    "GET /contact/thanks": ("/contact/thanks", None),
+    "GET /privacy": ("/privacy", None),
+    "GET /privacy.json": ("/privacy.json", None),
+    "GET /privacy/v/:version": ("/privacy/v/1", None),
+    "GET /signup": ("/signup", None),
+    "POST /signup": (None, None),
+    "GET /signin": ("/signin", None),
+    "POST /signin": (None, None),
+    "POST /api/v1/signup": (None, None),
+    "POST /api/v1/signin": (None, None),
+    "POST /api/v1/contact": (None, None),
+    "GET /staff/signin": ("/staff/signin", None),
+    "POST /staff/signin": (None, None),
+    "GET /staff/enrol": ("/staff/enrol", None),
+    "POST /staff/enrol": (None, None),
+    "POST /staff/enrol/confirm": (None, None),
+    "POST /api/v1/staff/enrol": (None, None),
+    "POST /api/v1/staff/enrol/confirm": (None, None),
+    "POST /api/v1/staff/signin": (None, None),
+    "GET /confirm": (None, None),
+    "GET /confirm-email": (None, None),
+    "POST /confirm-email": (None, None),
+    "POST /confirm": (None, None),
+    "POST /api/v1/confirm": (None, None),
+    "GET /unsubscribe": (None, None),
+    "POST /unsubscribe": (None, None),
     # member routes
-    "POST /signout": (MEMBER, "/signout", {"form": {"unused": "1"}}),
-    "GET /me": (MEMBER, "/me", None),
-    "POST /me/reauth": (MEMBER, "/me/reauth", {"form": {"password": "blue cooper rides at dawn"}}),
-    "POST /api/v1/signout": (MEMBER, "/api/v1/signout", None),
-    "GET /api/v1/me": (MEMBER, "/api/v1/me", None),
-    "PATCH /api/v1/me": (MEMBER, "/api/v1/me", {"json": {"name": "Changed By Someone"}}),
-    "POST /api/v1/me/reauth": (MEMBER, "/api/v1/me/reauth",
+    "POST /signout": ("/signout", {"form": {"unused": "1"}}),
+    "GET /me": ("/me", None),
+    "POST /me/reauth": ("/me/reauth", {"form": {"password": "blue cooper rides at dawn"}}),
+    "POST /api/v1/signout": ("/api/v1/signout", None),
+    "GET /api/v1/me": ("/api/v1/me", None),
+    "PATCH /api/v1/me": ("/api/v1/me", {"json": {"name": "Changed By Someone"}}),
+    "POST /api/v1/me/reauth": ("/api/v1/me/reauth",
                                {"json": {"password": "blue cooper rides at dawn"}}),
-    "DELETE /api/v1/me": (MEMBER, "/api/v1/me", None),
-    "GET /api/v1/me/consents": (MEMBER, "/api/v1/me/consents", None),
-    "PUT /api/v1/me/consents/:purpose": (MEMBER, "/api/v1/me/consents/member_news",
+    "DELETE /api/v1/me": ("/api/v1/me", None),
+    "GET /api/v1/me/consents": ("/api/v1/me/consents", None),
+    "PUT /api/v1/me/consents/:purpose": ("/api/v1/me/consents/member_news",
                                          {"json": {"on": True}}),
-    "GET /api/v1/me/sessions": (MEMBER, "/api/v1/me/sessions", None),
-    "DELETE /api/v1/me/sessions/:id": (MEMBER, "/api/v1/me/sessions/{session_id}", None),
-    "GET /api/v1/me/export": (MEMBER, "/api/v1/me/export", None),
-    "GET /api/v1/me/devices": (MEMBER, "/api/v1/me/devices", None),
-    "POST /api/v1/me/password": (MEMBER, "/api/v1/me/password",
+    "GET /api/v1/me/sessions": ("/api/v1/me/sessions", None),
+    "DELETE /api/v1/me/sessions/:id": ("/api/v1/me/sessions/{session_id}", None),
+    "GET /api/v1/me/export": ("/api/v1/me/export", None),
+    "GET /api/v1/me/devices": ("/api/v1/me/devices", None),
+    "POST /api/v1/me/password": ("/api/v1/me/password",
                                  {"json": {"password": "green mini on a long road"}}),
-    "POST /api/v1/me/email": (MEMBER, "/api/v1/me/email", {"json": {"email": "moved@example.org"}}),
-    "DELETE /api/v1/me/devices": (MEMBER, "/api/v1/me/devices", None),
-    "DELETE /api/v1/me/devices/:id": (MEMBER, "/api/v1/me/devices/" + "ab" * 12, None),
-    "POST /me/password": (MEMBER, "/me/password", {"form": {"password": "green mini on a long road"}}),
-    "POST /me/email": (MEMBER, "/me/email", {"form": {"email": "moved2@example.org"}}),
-    "POST /me/consents": (MEMBER, "/me/consents", {"form": {"purpose": "member_news", "on": "1"}}),
-    "POST /me/correct": (MEMBER, "/me/correct", {"form": {"name": "Changed By Someone"}}),
-    "POST /me/sessions/end": (MEMBER, "/me/sessions/end", {"form": {"id": "{session_id}"}}),
-    "POST /me/devices/forget": (MEMBER, "/me/devices/forget", {"form": {"unused": "1"}}),
-    "GET /me/close": (MEMBER, "/me/close", None),
-    "GET /me/garage": (MEMBER, "/me/garage", None),
-    "POST /me/garage": (MEMBER, "/me/garage", {"form": {"vin": "WMWRE33536TJ12345"}}),
-    "POST /me/garage/remove": (MEMBER, "/me/garage/remove", {"form": {"id": "{vehicle_id}"}}),
-    "GET /api/v1/me/vehicles": (MEMBER, "/api/v1/me/vehicles", None),
-    "POST /api/v1/me/vehicles": (MEMBER, "/api/v1/me/vehicles", {"json": {"vin": "WMWRE33536TJ12345"}}),
-    "DELETE /api/v1/me/vehicles/:id": (MEMBER, "/api/v1/me/vehicles/{vehicle_id}", None),
-    "GET /staff/reviews": (STAFF, "/staff/reviews", None),
-    "GET /api/v1/staff/campaigns": (STAFF, "/api/v1/staff/campaigns", None),
-    "GET /staff/campaigns": (STAFF, "/staff/campaigns", None),
-    "POST /staff/campaigns": (STAFF, "/staff/campaigns",
+    "POST /api/v1/me/email": ("/api/v1/me/email", {"json": {"email": "moved@example.org"}}),
+    "DELETE /api/v1/me/devices": ("/api/v1/me/devices", None),
+    "DELETE /api/v1/me/devices/:id": ("/api/v1/me/devices/" + "ab" * 12, None),
+    "POST /me/password": ("/me/password", {"form": {"password": "green mini on a long road"}}),
+    "POST /me/email": ("/me/email", {"form": {"email": "moved2@example.org"}}),
+    "POST /me/consents": ("/me/consents", {"form": {"purpose": "member_news", "on": "1"}}),
+    "POST /me/correct": ("/me/correct", {"form": {"name": "Changed By Someone"}}),
+    "POST /me/sessions/end": ("/me/sessions/end", {"form": {"id": "{session_id}"}}),
+    "POST /me/devices/forget": ("/me/devices/forget", {"form": {"unused": "1"}}),
+    "GET /me/close": ("/me/close", None),
+    "GET /me/garage": ("/me/garage", None),
+    "POST /me/garage": ("/me/garage", {"form": {"vin": "WMWRE33536TJ12345"}}),
+    "POST /me/garage/remove": ("/me/garage/remove", {"form": {"id": "{vehicle_id}"}}),
+    "GET /api/v1/me/vehicles": ("/api/v1/me/vehicles", None),
+    "POST /api/v1/me/vehicles": ("/api/v1/me/vehicles", {"json": {"vin": "WMWRE33536TJ12345"}}),
+    "DELETE /api/v1/me/vehicles/:id": ("/api/v1/me/vehicles/{vehicle_id}", None),
+    "GET /staff/reviews": ("/staff/reviews", None),
+    "GET /api/v1/staff/campaigns": ("/api/v1/staff/campaigns", None),
+    "GET /staff/campaigns": ("/staff/campaigns", None),
+    "POST /staff/campaigns": ("/staff/campaigns",
                               {"form": {"purpose": "member_news", "subject": "s", "body": "b",
                                         "action": "send"}}),
-    "POST /api/v1/staff/campaigns": (STAFF, "/api/v1/staff/campaigns",
+    "POST /api/v1/staff/campaigns": ("/api/v1/staff/campaigns",
                                      {"json": {"purpose": "member_news", "subject": "s",
                                                "body": "b"}}),
-    "GET /staff/reviews/:id": (STAFF, "/staff/reviews/{vehicle_id}", None),
-    "POST /staff/reviews/:id/decide": (STAFF, "/staff/reviews/{vehicle_id}/decide",
+    "GET /staff/reviews/:id": ("/staff/reviews/{vehicle_id}", None),
+    "POST /staff/reviews/:id/decide": ("/staff/reviews/{vehicle_id}/decide",
                                        {"form": {"decision": "verify"}}),
-    "GET /api/v1/staff/reviews": (STAFF, "/api/v1/staff/reviews", None),
-    "GET /api/v1/staff/reviews/:id": (STAFF, "/api/v1/staff/reviews/{vehicle_id}", None),
-    "POST /api/v1/staff/reviews/:id": (STAFF, "/api/v1/staff/reviews/{vehicle_id}",
+    "GET /api/v1/staff/reviews": ("/api/v1/staff/reviews", None),
+    "GET /api/v1/staff/reviews/:id": ("/api/v1/staff/reviews/{vehicle_id}", None),
+    "POST /api/v1/staff/reviews/:id": ("/api/v1/staff/reviews/{vehicle_id}",
                                        {"json": {"decision": "verify"}}),
-    "POST /me/close": (MEMBER, "/me/close", {"form": {"confirm": "close"}}),
+    "POST /me/close": ("/me/close", {"form": {"confirm": "close"}}),
     # staff routes
-    "GET /staff": (STAFF, "/staff", None),
-    "POST /staff/signout": (STAFF, "/staff/signout", {"form": {"unused": "1"}}),
-    "GET /staff/members": (STAFF, "/staff/members", None),
-    "POST /staff/members": (STAFF, "/staff/members",
+    "GET /staff": ("/staff", None),
+    "POST /staff/signout": ("/staff/signout", {"form": {"unused": "1"}}),
+    "GET /staff/members": ("/staff/members", None),
+    "POST /staff/members": ("/staff/members",
                             {"form": {"email": "{email}", "purpose": "account"}}),
-    "POST /api/v1/staff/signout": (STAFF, "/api/v1/staff/signout", None),
-    "GET /api/v1/staff/me": (STAFF, "/api/v1/staff/me", None),
-    "POST /api/v1/staff/members/find": (STAFF, "/api/v1/staff/members/find",
+    "POST /api/v1/staff/signout": ("/api/v1/staff/signout", None),
+    "GET /api/v1/staff/me": ("/api/v1/staff/me", None),
+    "POST /api/v1/staff/members/find": ("/api/v1/staff/members/find",
                                         {"json": {"email": "{email}", "purpose": "account"}}),
-    "GET /staff/messages": (STAFF, "/staff/messages", None),
-    "GET /staff/messages/:id": (STAFF, "/staff/messages/{message_id}", None),
-    "POST /staff/messages/:id/answer": (STAFF, "/staff/messages/{message_id}/answer",
+    "GET /staff/messages": ("/staff/messages", None),
+    "GET /staff/messages/:id": ("/staff/messages/{message_id}", None),
+    "POST /staff/messages/:id/answer": ("/staff/messages/{message_id}/answer",
                                         {"form": {"answer": "Not from you."}}),
-    "GET /api/v1/staff/messages": (STAFF, "/api/v1/staff/messages", None),
-    "GET /api/v1/staff/messages/:id": (STAFF, "/api/v1/staff/messages/{message_id}", None),
-    "POST /api/v1/staff/messages/:id/answer": (STAFF, "/api/v1/staff/messages/{message_id}/answer",
+    "GET /api/v1/staff/messages": ("/api/v1/staff/messages", None),
+    "GET /api/v1/staff/messages/:id": ("/api/v1/staff/messages/{message_id}", None),
+    "POST /api/v1/staff/messages/:id/answer": ("/api/v1/staff/messages/{message_id}/answer",
                                                {"json": {"answer": "Not from you."}}),
-    "GET /api/v1/staff/members/:id": (STAFF, "/api/v1/staff/members/{member_id}?purpose=account",
+    "GET /api/v1/staff/members/:id": ("/api/v1/staff/members/{member_id}?purpose=account",
                                       None),
 }
 
-ROUTE_LINE = re.compile(r'\{HTTP_([A-Z]+), "([^"]+)"')
-
-
-def declared_routes():
-    with open(os.path.join(ROOT, "src", "routes.c")) as f:
-        return {f"{m} {p}" for m, p in ROUTE_LINE.findall(f.read())}
+# The matrix: each route's class from the declaration, with its call.
+ROUTES = {key: (CLASS_OF_ACCESS[DECLARED[key]["access"]], *CALLS[key])
+          for key in DECLARED if key in CALLS}
 
 
 def test_every_route_is_in_the_matrix():
-    declared = declared_routes()
-    assert len(declared) > 30
-    missing = sorted(declared - set(ROUTES))
-    assert not missing, "routes without a class in the matrix: " + ", ".join(missing)
-    gone = sorted(set(ROUTES) - declared)
+    assert len(DECLARED) > 30
+    missing = sorted(set(DECLARED) - set(CALLS))
+    assert not missing, "routes without a row in the matrix: " + ", ".join(missing)
+    gone = sorted(set(CALLS) - set(DECLARED))
     assert not gone, "matrix rows for routes that no longer exist: " + ", ".join(gone)
+    # Every route that changes a member's personal data needs a recent
+    # password (NAM14), and every staff route names its purpose or says any
+    # role will do.
+    for key in ("PATCH /api/v1/me", "DELETE /api/v1/me", "POST /api/v1/me/vehicles",
+                "DELETE /api/v1/me/vehicles/:id", "POST /me/garage", "POST /me/garage/remove",
+                "POST /me/correct", "POST /api/v1/me/email", "POST /api/v1/me/password"):
+        assert DECLARED[key]["access"] == "member_recent", key
+    for key, r in DECLARED.items():
+        if r["access"] == "staff":
+            assert r["purpose_from"] in ("any_role", "of_collection", "of_kind", "in_param"), key
 
 
 def member(server):
@@ -267,3 +290,49 @@ def test_member_a_cannot_read_or_change_member_b(server):
     assert a.delete(server.url("/api/v1/me"), headers={"X-CSRF-Token": a.csrf},
                     timeout=10).status_code == 200
     still_intact(server, b)
+
+
+def test_nam14_every_route_that_changes_personal_data_needs_a_recent_password(server):
+    m = member(server)
+    fmt = {"session_id": m.session_id, "member_id": m.member_id, "email": m.person["email"],
+           "message_id": contact_message(server), "vehicle_id": m.vehicle_id}
+    # The password was entered two hours ago: past any profile's window.
+    server.sql(f"UPDATE sessions SET auth_at = auth_at - 7200 WHERE member_id = {m.member_id}")
+    recent = [key for key, r in DECLARED.items() if r["access"] == "member_recent"]
+    assert len(recent) >= 10
+    for key in recent:
+        r = call(m, server, key, fmt, csrf=m.csrf)
+        if DECLARED[key]["api"]:
+            assert r.status_code == 403 and r.json()["error"]["code"] == "reauth_required", \
+                f"{key}: {r.status_code} {r.text[:200]}"
+        else:
+            assert r.status_code == 303 and r.headers["Location"].endswith("/me"), \
+                f"{key}: {r.status_code}"
+    server.sql(f"UPDATE sessions SET auth_at = auth_at + 7200 WHERE member_id = {m.member_id}")
+    still_intact(server, m)
+    me = m.get(server.url("/api/v1/me/export"), timeout=10).json()
+    assert any(i["record"] == "vehicles" for i in me["items"]), "the car is still there"
+    assert me["id"] == m.member_id
+
+
+def test_ins09_staff_routes_refuse_a_role_without_their_purpose(server):
+    m = member(server)
+    fmt = {"session_id": m.session_id, "member_id": m.member_id, "email": m.person["email"],
+           "message_id": contact_message(server), "vehicle_id": m.vehicle_id}
+    # support has the desk's purpose only; verifier has the garage's only.
+    support, verifier = staff_client(server, "support"), staff_client(server, "verifier")
+    checked = 0
+    for key, r in DECLARED.items():
+        if r["access"] != "staff" or r["purpose_from"] == "any_role":
+            continue
+        who = verifier if r.get("purpose") == "contact" else support
+        body = (ROUTES[key][2] or {})
+        if r["purpose_from"] == "in_param":
+            # The purpose the call names is one the role does not have.
+            assert "purpose" in json.dumps(body), key
+        resp = call(who, server, key, fmt, csrf=who.csrf)
+        assert resp.status_code == 403, f"{key} as the wrong role: {resp.status_code}"
+        assert m.person["email"] not in resp.text
+        checked += 1
+    assert checked >= 10
+    still_intact(server, m)
