@@ -45,7 +45,8 @@ ASSETS  := $(sort $(wildcard migrations/*.sql templates/*.html static/* profiles
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps run test unit unit-bins asan bench fuzz clean format check-broker check-layers
+.PHONY: all deps run test unit unit-bins asan bench fuzz clean format check-broker check-layers \
+	check-format checks
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -116,7 +117,10 @@ bench:
 fuzz: all
 	@tests/fuzz/run.sh 300
 
-# Fails if a feature file reaches personal data without the broker (see docs/architecture.md).
+# The checks tier of make test: personal data only through the record layer
+# (docs/architecture.md), layers only call down, the code formatted.
+checks: check-broker check-layers check-format
+
 check-broker:
 	@tools/check-broker.sh
 
@@ -125,8 +129,11 @@ check-broker:
 check-layers:
 	@tools/check-layers.sh
 
+check-format:
+	@tools/check-format.sh
+
 format:
-	clang-format -i src/*.c src/*.h src/*/*.c src/*/*.h
+	clang-format -i src/*.c src/*.h src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c bench/*.c
 
 clean:
 	rm -rf build build-asan glovebox glovebox-asan

@@ -9,8 +9,8 @@ BUILD_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlit
 	libsodium-dev libinih-dev libyaml-dev libcrack2-dev cracklib-runtime liboath-dev
 	libqrencode-dev libcurl4-openssl-dev"
 TEST_PKGS="libcmocka-dev python3-pytest python3-requests python3-aiosmtpd postgresql
-	postgresql-client sqlite3 chromium clang libclang-rt-14-dev zbar-tools python3-dkim
-	python3-nacl"
+	postgresql-client sqlite3 chromium clang libclang-rt-14-dev clang-format zbar-tools
+	python3-dkim python3-nacl"
 BENCH_PKGS="wrk nginx-light"
 
 tier=${1:-build}

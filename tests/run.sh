@@ -6,7 +6,10 @@
 #
 # TIERS="unit api-sqlite" tests/run.sh runs a subset. Tiers:
 #   unit          C unit tests (cmocka), build/tests/test_*
-#   broker        no code reaches personal data except through the broker
+#   checks        no code reaches personal data except through the record
+#                 layer (tools/check-broker.sh), layers only call down and
+#                 never in a loop (tools/check-layers.sh), the C files are
+#                 formatted as .clang-format says (tools/check-format.sh)
 #   api-sqlite    black-box tests (pytest) against ./glovebox on SQLite
 #   api-postgres  the store's unit tests and the black-box tests on a private
 #                 PostgreSQL cluster (tests/pg.sh)
@@ -17,7 +20,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 2
 PY=/usr/bin/python3
-TIERS=${TIERS:-"unit broker api-sqlite api-postgres browser asan fuzz"}
+TIERS=${TIERS:-"unit checks api-sqlite api-postgres browser asan fuzz"}
 logdir=build/test-logs
 mkdir -p "$logdir"
 # This run's own PostgreSQL cluster, whatever else runs beside it.
@@ -104,8 +107,18 @@ unit_tier() {
 	step unit tests/run-unit.sh "${bins[@]}"
 }
 
-broker_tier() {
-	step broker sh -c 'if tools/check-broker.sh; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; exit 1; fi'
+# Each check script is one test: it passes or it fails, saying where.
+checks_run() {
+	local pass=0 fail=0 check
+	for check in tools/check-broker.sh tools/check-layers.sh tools/check-format.sh; do
+		if "$check"; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+	done
+	echo "$pass passed, $fail failed"
+	[ "$fail" = 0 ]
+}
+
+checks_tier() {
+	step checks checks_run
 }
 
 api_postgres_tier() {
@@ -168,7 +181,7 @@ for tier in $TIERS; do
 	start=$SECONDS
 	case $tier in
 	unit) unit_tier ;;
-	broker) broker_tier ;;
+	checks) checks_tier ;;
 	api-sqlite) step api-sqlite pytest_api api-sqlite sqlite glovebox ;;
 	api-postgres) api_postgres_tier ;;
 	browser) step browser browser_run ;;
