@@ -152,6 +152,10 @@ void page_healthz(struct req *r)
 {
 	int version = store_schema_version(app.store);
 	if (version < 0) {
+		/* A probe's answer, in the shape probes read, with the table's wait. */
+		char wait[24];
+		snprintf(wait, sizeof(wait), "%d", err_row(ERR_STORE)->retry_after);
+		resp_header(r, "Retry-After", wait);
 		resp_json(r, 503, json_pack("{s:s}", "status", "store unavailable"));
 		return;
 	}
@@ -184,7 +188,9 @@ void page_static(struct req *r)
 		resp_static(r, 200, f->type, f->asset->data, f->asset->len);
 		return;
 	}
-	resp_error(r, 404, "not_found", "There is nothing at this address.", NULL);
+	struct failure f;
+	fail(&f, ERR_NOT_FOUND);
+	resp_failure(r, &f);
 }
 
 /* ---- forms ---- */
