@@ -1,5 +1,8 @@
 /*
  * garage: cars, their verification and the verifiers' reviews (garage.h).
+ * The SQL here names only the plain columns of vehicles (status, reason,
+ * times, the member); the sealed ones and the VIN's blind index are the
+ * record layer's.
  */
 #include "garage.h"
 
@@ -12,74 +15,76 @@
 #include "broker.h"
 #include "crypto.h"
 #include "log.h"
-#include "mem.h"
 #include "policy.h"
-#include "session.h"
-#include "staff.h"
+#include "record.h"
 #include "store.h"
 #include "vin.h"
 
+#define TABLE "vehicles"
 #define POINT "vehicle_registration"
 #define CAT_VIN "vin"
 #define CAT_SERIALS "serial_numbers"
 #define CAT_DETAILS "vehicle_details"
-#define INDEX_DOMAIN "vin"
-#define MAX_CARS 20
+/* The longest status or reason text the table holds, with room to spare. */
+#define WORD_MAX 32
+/* A VIN issue in words (vin_issue_message). */
+#define VIN_MESSAGE_MAX 160
 
-static const char SQL_INSERT[] =
-	"INSERT INTO vehicles (id, member_id, vin, vin_index, serial_numbers, details, shown, status, "
-	"reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-static const char SQL_CLAIMS[] =
-	"SELECT member_id, status FROM vehicles WHERE vin_index = $1 AND status <> 'rejected'";
+static const char STATUS_VERIFIED[] = "verified";
+static const char STATUS_REVIEW[] = "review";
+static const char STATUS_REJECTED[] = "rejected";
+
+static const char SQL_CLAIM_OF[] = "SELECT member_id, status FROM vehicles WHERE id = $1";
 static const char SQL_COUNT_OF[] = "SELECT COUNT(*) FROM vehicles WHERE member_id = $1";
 static const char SQL_OF_MEMBER[] =
-	"SELECT id, vin, serial_numbers, details, shown, status, reason, created_at, decided_at "
-	"FROM vehicles WHERE member_id = $1 ORDER BY created_at";
+	"SELECT id, shown, status, reason, created_at FROM vehicles WHERE member_id = $1 "
+	"ORDER BY created_at, id";
 static const char SQL_DELETE[] = "DELETE FROM vehicles WHERE id = $1 AND member_id = $2";
-static const char SQL_DELETE_MEMBER[] = "DELETE FROM vehicles WHERE member_id = $1";
 static const char SQL_VERIFIED[] =
 	"SELECT COUNT(*) FROM vehicles WHERE member_id = $1 AND status = 'verified'";
 static const char SQL_REVIEWS[] =
-	"SELECT id, reason, created_at FROM vehicles WHERE status = 'review' ORDER BY created_at "
-	"LIMIT 200";
+	"SELECT id, reason, created_at FROM vehicles WHERE status = 'review' "
+	"ORDER BY created_at, id LIMIT $1";
 static const char SQL_ONE[] =
-	"SELECT member_id, vin, serial_numbers, status, reason, created_at, vin_index "
-	"FROM vehicles WHERE id = $1";
-static const char SQL_OTHERS[] =
-	"SELECT id, status, created_at FROM vehicles WHERE vin_index = $1 AND id <> $2 "
-	"ORDER BY created_at";
+	"SELECT member_id, status, reason, created_at FROM vehicles WHERE id = $1";
+static const char SQL_ONE_FOR_DECISION[] =
+	"SELECT member_id, status, reason, created_at FROM vehicles WHERE id = $1 FOR UPDATE";
+static const char SQL_OTHER[] = "SELECT id, status, created_at FROM vehicles WHERE id = $1";
 static const char SQL_DECIDE[] =
 	"UPDATE vehicles SET status = $2, decided_at = $3, decided_by = $4 "
 	"WHERE id = $1 AND status = 'review'";
 
-/* ---- the profile's garage ---- */
+/* The details a member may show other members, sealed together as one
+ * JSON text (vehicle_details). */
+static const char *const detail_keys[] = {"nickname", "model", "year", "colour"};
+#define NDETAILS (sizeof(detail_keys) / sizeof(detail_keys[0]))
 
-static const struct policy_collection *point(void)
-{
-	int i = policy_collection_index(app.policy, POINT);
-	return i < 0 ? NULL : &app.policy->collections[i];
-}
+/* A verifier's decision and the status it gives the claim. */
+static const struct {
+	const char *decision;
+	const char *status;
+} decisions[] = {
+	{"verify", STATUS_VERIFIED},
+	{"reject", STATUS_REJECTED},
+};
+
+/* ---- the profile's garage ---- */
 
 bool garage_offered(void)
 {
-	return point() != NULL;
+	return policy_collection_index(app.policy, POINT) >= 0;
 }
 
+/* The purpose VINs and serial numbers are sealed for, and for nothing else. */
 static const char *verification_purpose(void)
 {
-	const struct policy_collection *cp = point();
-	return cp ? app.policy->purposes[cp->purpose].id : NULL;
+	return policy_collection_purpose(app.policy, POINT);
 }
 
-/* The purpose that covers the car's details (the member's account). */
+/* The purpose that covers the car's details (the member's account), or NULL. */
 static const char *details_purpose(void)
 {
-	const struct policy *p = app.policy;
-	int cat = policy_category_index(p, CAT_DETAILS);
-	for (size_t i = 0; cat >= 0 && i < p->npurposes; i++)
-		if (policy_purpose_covers(&p->purposes[i], cat))
-			return p->purposes[i].id;
-	return NULL;
+	return policy_category_purpose(app.policy, CAT_DETAILS);
 }
 
 static void vin_rules_of_profile(struct vin_rules *rules)
@@ -89,6 +94,12 @@ static void vin_rules_of_profile(struct vin_rules *rules)
 	rules->accepted_makes = s->naccepted_makes ? (const char *const *)s->accepted_makes : NULL;
 	rules->naccepted_makes = s->naccepted_makes;
 }
+
+/* ---- validators the routes declare ---- */
+
+#define YEAR_DIGITS 4
+#define FIRST_CAR_YEAR 1886       /* the Benz Patent-Motorwagen */
+#define LAST_YEAR_TAKEN 2100
 
 const char *valid_vin_input(const char *s, size_t len)
 {
@@ -102,37 +113,41 @@ const char *valid_year(const char *s, size_t len)
 {
 	if (len == 0)
 		return NULL;            /* left empty on the form */
+	if (len != YEAR_DIGITS)
+		return "must be a year such as 2006";
 	int y = 0;
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9' || len != 4)
+		if (s[i] < '0' || s[i] > '9')
 			return "must be a year such as 2006";
 		y = y * 10 + (s[i] - '0');
 	}
-	return y >= 1886 && y <= 2100 ? NULL : "must be a year such as 2006";
+	return y >= FIRST_CAR_YEAR && y <= LAST_YEAR_TAKEN ? NULL : "must be a year such as 2006";
+}
+
+static const char *status_of_decision(const char *s, size_t len)
+{
+	for (size_t i = 0; i < sizeof(decisions) / sizeof(decisions[0]); i++)
+		if (strlen(decisions[i].decision) == len && memcmp(s, decisions[i].decision, len) == 0)
+			return decisions[i].status;
+	return NULL;
 }
 
 const char *valid_decision(const char *s, size_t len)
 {
-	return (len == 6 && memcmp(s, "verify", 6) == 0) || (len == 6 && memcmp(s, "reject", 6) == 0)
-		       ? NULL
-		       : "must be verify or reject";
+	return status_of_decision(s, len) ? NULL : "must be verify or reject";
 }
 
-static bool offered(struct req *r)
+/* ---- shared pieces ---- */
+
+static bool given(const char *s)
 {
-	if (garage_offered())
-		return true;
-	resp_error(r, 404, "not_found", "This site has no garage.", NULL);
-	return false;
+	return s && *s;
 }
 
-/* ---- sealing ---- */
-
-struct sealed {
-	unsigned char *p;
-	size_t n;
-};
-
+static const char *text_of(const struct store_val *v)
+{
+	return v->type == STORE_TEXT ? (const char *)v->p : "";
+}
 
 static int count_cb(void *ctx, const struct store_row *row)
 {
@@ -140,52 +155,74 @@ static int count_cb(void *ctx, const struct store_row *row)
 	return 0;
 }
 
-/* Opens the member's key for a purpose and categories, as the member. */
-static struct broker_grant *open_as_self(struct store_conn *c, int64_t member, const char *purpose,
-					 const char *const *cats, size_t n, const char *action)
+/* A use the broker did not allow, as a failure: its reason when it refused,
+ * ERR_ERASED when the subject has no data key left, else the store's. */
+static int open_failure(struct store_conn *c, int64_t subject, enum decision_reason why,
+			struct failure *f)
+{
+	if (why != DECISION_ALLOWED) {
+		fail_msg(f, ERR_REFUSED, "%s", policy_reason_message(why));
+		f->code = policy_reason_code(why);
+		return -1;
+	}
+	return fail(f, broker_subject_has_key(c, subject) ? ERR_STORE : ERR_ERASED);
+}
+
+/* Opens the member's data for purpose and categories, as the member. */
+static int open_as_self(struct store_conn *c, int64_t member, const char *purpose,
+			const char *const *cats, size_t n, const char *action,
+			struct broker_grant **g, struct failure *f)
 {
 	struct broker_actor self = {ACTOR_SELF, member, NULL, NULL};
 	struct broker_use use = {&self, member, purpose, cats, n, action};
-	struct broker_grant *g = NULL;
 	enum decision_reason why;
-	return broker_open(c, &use, &g, &why) == 0 ? g : NULL;
+	if (broker_open(c, &use, g, &why) == 0)
+		return 0;
+	return open_failure(c, member, why, f);
 }
 
-/* The details as one JSON text: nickname, model, year, colour. */
-static char *details_json(struct req *r)
-{
-	static const char *const keys[] = {"nickname", "model", "year", "colour"};
-	json_t *o = json_object();
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *v = req_param(r, keys[i]);
-		if (v && *v)
-			json_object_set_new(o, keys[i], json_string(v));
-	}
-	char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	return text;
-}
+static const char *const identifier_cats[] = {CAT_VIN, CAT_SERIALS};
+static const char *const details_cats[] = {CAT_DETAILS};
+static const char *const identifier_columns[] = {"vin", "serial_numbers"};
+static const char *const details_columns[] = {"details"};
 
+/* ---- adding a car ---- */
+
+/* The live claims of one VIN (rejected ones count for nothing): the
+ * member's own and other members'. */
 struct claims {
-	int others, mine;
 	int64_t member;
+	int mine, others;
 };
 
-static int claims_cb(void *ctx, const struct store_row *row)
+static int claim_of_cb(void *ctx, const struct store_row *row)
 {
-	struct claims *c = ctx;
-	if (row->cols[0].i == c->member)
-		c->mine++;
+	struct claims *cl = ctx;
+	if (strcmp(text_of(&row->cols[1]), STATUS_REJECTED) == 0)
+		return 0;
+	if (row->cols[0].i == cl->member)
+		cl->mine++;
 	else
-		c->others++;
+		cl->others++;
 	return 0;
 }
 
-static void vin_refused(struct req *r, const struct vin_result *v)
+/* Finds the claims of a checked VIN through its blind index. */
+static int claims_of(struct store_conn *c, const char *vin, struct claims *cl)
 {
-	char msg[160];
-	vin_issue_message(&v->errors[0], v, msg, sizeof(msg));
-	resp_error(r, 400, vin_code_name(v->errors[0].code), msg, "vin");
+	int64_t rows[GARAGE_MAX_CLAIMS_OF_VIN];
+	int n = record_find(c, TABLE, "vin", vin, rows, GARAGE_MAX_CLAIMS_OF_VIN);
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct store_val key[] = {SV_INT(rows[i])};
+		if (store_exec(c, SQL_CLAIM_OF, key, STORE_NPARAMS(key), claim_of_cb, cl) < 0)
+			return -1;
+	}
+	/* More claims than were looked at: surely a duplicate. */
+	if (n == GARAGE_MAX_CLAIMS_OF_VIN && cl->others == 0)
+		cl->others = 1;
+	return 0;
 }
 
 /* Why a claim waits for a verifier, or "" when it is verified at once. */
@@ -201,387 +238,441 @@ static const char *doubt(const struct vin_result *v, const struct claims *cl)
 	return "";
 }
 
-void garage_api_add(struct req *r)
+/* The details given, as one JSON text (sorted keys), or NULL when none was
+ * given. Free with free(). */
+static char *details_json(const struct garage_car *in)
 {
-	struct session s;
-	if (!offered(r) || !session_require(r, &s, true))
-		return;
-	const char *input = req_param(r, "vin");
+	const char *values[NDETAILS] = {in->nickname, in->model, in->year, in->colour};
+	json_t *o = json_object();
+	for (size_t i = 0; i < NDETAILS; i++)
+		if (given(values[i]))
+			json_object_set_new(o, detail_keys[i], json_string(values[i]));
+	char *text = json_object_size(o) ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(o);
+	return text;
+}
+
+static int vin_refused(const struct vin_result *v, struct failure *f)
+{
+	char msg[VIN_MESSAGE_MAX];
+	vin_issue_message(&v->errors[0], v, msg, sizeof(msg));
+	fail_msg(f, ERR_VIN, "%s", msg);
+	f->code = vin_code_name(v->errors[0].code);
+	return -1;
+}
+
+int garage_add(int64_t member, const struct garage_car *in, struct garage_added *out,
+	       struct failure *f)
+{
+	*out = (struct garage_added){0, "", ""};
+	if (!garage_offered())
+		return fail(f, ERR_NO_GARAGE);
 	struct vin_rules rules;
 	struct vin_result v;
 	vin_rules_of_profile(&rules);
-	vin_check(input, strlen(input), &rules, &v);
-	if (!v.valid) {
-		vin_refused(r, &v);
-		return;
-	}
-	unsigned char index[CRYPTO_INDEX_BYTES];
-	crypto_blind_index(app.keys, INDEX_DOMAIN, v.vin, VIN_LEN, index);
-	static const char *const ids[] = {CAT_VIN, CAT_SERIALS};
-	static const char *const details[] = {CAT_DETAILS};
-	const char *serials = req_param(r, "serial_numbers");
-	char *dj = details_json(r);
-	struct sealed f[3] = {{0}};
+	vin_check(in->vin, strlen(in->vin), &rules, &v);
+	if (!v.valid)
+		return vin_refused(&v, f);
+	char *details = details_json(in);
+	const char *dpurpose = details_purpose();
 	struct broker_grant *g = NULL, *gd = NULL;
-	struct claims cl = {0, 0, s.member};
+	struct claims cl = {member, 0, 0};
 	int64_t id = crypto_random_id(), now = (int64_t)time(NULL), cars = 0;
-	const char *status = "verified", *reason = "";
+	int rc = -1;
+	struct store_val who[] = {SV_INT(member)};
 	struct store_conn *c = store_acquire(app.store);
-	struct store_val key[] = {SV_BLOB(index, sizeof(index))};
-	struct store_val who[] = {SV_INT(s.member)};
-	if (store_begin(c) != 0 || store_exec(c, SQL_CLAIMS, key, 1, claims_cb, &cl) < 0 ||
-	    store_exec(c, SQL_COUNT_OF, who, 1, count_cb, &cars) < 0)
-		goto fail;
+	if (store_begin(c) != 0 || claims_of(c, v.vin, &cl) != 0 ||
+	    store_exec(c, SQL_COUNT_OF, who, STORE_NPARAMS(who), count_cb, &cars) < 0) {
+		fail(f, ERR_STORE);
+		goto out;
+	}
 	if (cl.mine) {
-		store_rollback(c);
-		resp_error(r, 409, "vehicle_exists", "That car is in your garage already.", "vin");
+		fail(f, ERR_VEHICLE_EXISTS);
 		goto out;
 	}
-	if (cars >= MAX_CARS) {
-		store_rollback(c);
-		resp_error(r, 409, "garage_full", "A garage holds at most 20 cars.", NULL);
+	if (cars >= GARAGE_MAX_CARS) {
+		fail_msg(f, ERR_GARAGE_FULL, "A garage holds at most %d cars.", GARAGE_MAX_CARS);
 		goto out;
 	}
-	reason = doubt(&v, &cl);
-	if (*reason)
-		status = "review";
-	g = open_as_self(c, s.member, verification_purpose(), ids, 2, "write");
-	gd = details_purpose() ? open_as_self(c, s.member, details_purpose(), details, 1, "write")
-			       : NULL;
-	if (!g || broker_seal(g, CAT_VIN, "vehicles", "vin", id, v.vin, VIN_LEN, &f[0].p, &f[0].n) != 0)
-		goto fail;
-	if (serials && *serials &&
-	    broker_seal(g, CAT_SERIALS, "vehicles", "serial_numbers", id, serials, strlen(serials),
-			&f[1].p, &f[1].n) != 0)
-		goto fail;
-	if (gd && broker_seal(gd, CAT_DETAILS, "vehicles", "details", id, dj, strlen(dj), &f[2].p,
-			      &f[2].n) != 0)
-		goto fail;
-	const char *shown = req_param(r, "public");
-	struct store_val row[] = {SV_INT(id),
-				  SV_INT(s.member),
-				  SV_BLOB(f[0].p, f[0].n),
-				  SV_BLOB(index, sizeof(index)),
-				  f[1].p ? SV_BLOB(f[1].p, f[1].n) : SV_NULL,
-				  f[2].p ? SV_BLOB(f[2].p, f[2].n) : SV_NULL,
-				  SV_INT(shown && strcmp(shown, "true") == 0),
-				  SV_TEXT(status),
-				  SV_TEXT(reason),
-				  SV_INT(now)};
-	if (store_exec(c, SQL_INSERT, row, 10, NULL, NULL) < 0 || store_commit(c) != 0)
-		goto fail;
+	const char *reason = doubt(&v, &cl);
+	const char *status = *reason ? STATUS_REVIEW : STATUS_VERIFIED;
+	struct record_field row[] = {
+		{"vin", SV_TEXT(v.vin)},
+		{"serial_numbers", given(in->serial_numbers) ? SV_TEXT(in->serial_numbers) : SV_NULL},
+		{"shown", SV_INT(in->shown)},
+		{"status", SV_TEXT(status)},
+		{"reason", SV_TEXT(reason)},
+		{"created_at", SV_INT(now)},
+	};
+	if (open_as_self(c, member, verification_purpose(), identifier_cats,
+			 sizeof(identifier_cats) / sizeof(identifier_cats[0]), "write", &g, f) != 0)
+		goto out;
+	if (record_insert(c, g, TABLE, id, row, sizeof(row) / sizeof(row[0])) < 0) {
+		fail(f, ERR_STORE);
+		goto out;
+	}
+	/* The details are the member's account's, under its own purpose: a
+	 * second grant, and the same row. */
+	if (details && dpurpose) {
+		struct record_field more[] = {{"details", SV_TEXT(details)}};
+		if (open_as_self(c, member, dpurpose, details_cats, 1, "write", &gd, f) != 0)
+			goto out;
+		if (record_update(c, gd, TABLE, id, more, 1) != 1) {
+			fail(f, ERR_STORE);
+			goto out;
+		}
+	}
+	if (store_commit(c) != 0) {
+		fail(f, ERR_STORE);
+		goto out;
+	}
+	*out = (struct garage_added){id, status, reason};
 	log_info("a car was added to a garage: %s", status);
-	resp_json(r, 201, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "status", status,
-				    "reason", reason));
-	goto out;
-fail:
-	store_rollback(c);
-	resp_header(r, "Retry-After", "5");
-	resp_error(r, 503, "store_unavailable", "The car was not added; try again.", NULL);
+	rc = 0;
 out:
+	if (rc != 0)
+		store_rollback(c);
 	store_release(c);
 	broker_grant_free(g);
 	broker_grant_free(gd);
-	for (size_t i = 0; i < 3; i++)
-		free(f[i].p);
-	free(dj);
+	free(details);
+	return rc;
 }
 
 /* ---- the member's cars ---- */
 
-struct listing {
-	struct broker_grant *g, *gd;
-	json_t *cars;
-	bool failed;
-};
-
-static json_t *opened(const struct broker_grant *g, const char *cat, const char *column,
-		      int64_t id, const struct store_val *v)
-{
-	char *plain;
-	size_t len;
-	if (!g || v->type != STORE_BLOB ||
-	    broker_read(g, cat, "vehicles", column, id, v->p, v->n, &plain, &len) != 0)
-		return json_null();
-	json_t *s = json_stringn(plain, len);
-	broker_plain_free(plain, len);
-	return s ? s : json_null();
-}
-
 static int car_cb(void *ctx, const struct store_row *row)
 {
-	struct listing *l = ctx;
-	int64_t id = row->cols[0].i;
-	json_t *car = json_pack("{s:I,s:b,s:s,s:s,s:I}", "id", (json_int_t)id, "public",
-				row->cols[4].i != 0, "status", (const char *)row->cols[5].p, "reason",
-				(const char *)row->cols[6].p, "created_at", (json_int_t)row->cols[7].i);
-	json_object_set_new(car, "vin", opened(l->g, CAT_VIN, "vin", id, &row->cols[1]));
-	json_object_set_new(car, "serial_numbers",
-			    opened(l->g, CAT_SERIALS, "serial_numbers", id, &row->cols[2]));
-	json_t *details = opened(l->gd, CAT_DETAILS, "details", id, &row->cols[3]);
-	if (json_is_string(details)) {
+	json_array_append_new(ctx, json_pack("{s:I,s:b,s:s,s:s,s:I}", "id",
+					     (json_int_t)row->cols[0].i, "public",
+					     row->cols[1].i != 0, "status", text_of(&row->cols[2]),
+					     "reason", text_of(&row->cols[3]), "created_at",
+					     (json_int_t)row->cols[4].i));
+	return 0;
+}
+
+static json_t *text_json(const struct record_text *t)
+{
+	return t->p ? json_stringn(t->p, t->n) : json_null();
+}
+
+/* Adds a car's sealed values to it: the identifiers, and the details each
+ * under its own key (when the details' grant is there). */
+static int car_values(struct store_conn *c, const struct broker_grant *g,
+		      const struct broker_grant *gd, json_t *car)
+{
+	int64_t id = json_integer_value(json_object_get(car, "id"));
+	struct record_text ids[2], det[1];
+	if (record_read(c, g, TABLE, id, identifier_columns, 2, ids) != 1)
+		return -1;
+	json_object_set_new(car, "vin", text_json(&ids[0]));
+	json_object_set_new(car, "serial_numbers", text_json(&ids[1]));
+	record_texts_release(ids, 2);
+	if (!gd)
+		return 0;
+	if (record_read(c, gd, TABLE, id, details_columns, 1, det) != 1)
+		return -1;
+	if (det[0].p) {
 		json_error_t je;
-		json_t *d = json_loads(json_string_value(details), 0, &je);
+		json_t *d = json_loadb(det[0].p, det[0].n, 0, &je);
 		const char *k;
 		json_t *val;
 		json_object_foreach(d, k, val)
 			json_object_set(car, k, val);
 		json_decref(d);
 	}
-	json_decref(details);
-	json_array_append_new(l->cars, car);
+	record_texts_release(det, 1);
 	return 0;
 }
 
-json_t *garage_of(struct store_conn *c, int64_t member)
+int garage_list(int64_t member, json_t **cars, struct failure *f)
 {
-	json_t *cars = json_array();
+	*cars = NULL;
 	if (!garage_offered())
-		return cars;
-	static const char *const ids[] = {CAT_VIN, CAT_SERIALS};
-	static const char *const details[] = {CAT_DETAILS};
-	struct listing l = {NULL, NULL, cars, false};
-	l.g = open_as_self(c, member, verification_purpose(), ids, 2, "read");
-	if (details_purpose())
-		l.gd = open_as_self(c, member, details_purpose(), details, 1, "read");
+		return fail(f, ERR_NO_GARAGE);
+	const char *dpurpose = details_purpose();
+	json_t *list = json_array();
+	struct broker_grant *g = NULL, *gd = NULL;
 	struct store_val who[] = {SV_INT(member)};
-	store_exec(c, SQL_OF_MEMBER, who, 1, car_cb, &l);
-	broker_grant_free(l.g);
-	broker_grant_free(l.gd);
-	return cars;
+	int rc = -1;
+	struct store_conn *c = store_acquire(app.store);
+	if (store_exec(c, SQL_OF_MEMBER, who, STORE_NPARAMS(who), car_cb, list) < 0) {
+		fail(f, ERR_STORE);
+		goto out;
+	}
+	if (json_array_size(list) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (open_as_self(c, member, verification_purpose(), identifier_cats, 2, "read", &g, f) != 0)
+		goto out;
+	/* A member who withdrew the details' purpose (where the profile lets
+	 * them) still sees their cars, without the details. */
+	if (dpurpose) {
+		struct failure ignored;
+		if (open_as_self(c, member, dpurpose, details_cats, 1, "read", &gd, &ignored) != 0 &&
+		    ignored.err != ERR_REFUSED) {
+			*f = ignored;
+			goto out;
+		}
+	}
+	size_t i;
+	json_t *car;
+	json_array_foreach(list, i, car) {
+		if (car_values(c, g, gd, car) != 0) {
+			fail(f, ERR_STORE);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	store_release(c);
+	broker_grant_free(g);
+	broker_grant_free(gd);
+	if (rc == 0)
+		*cars = list;
+	else
+		json_decref(list);
+	return rc;
 }
 
-bool garage_verified_owner(struct store_conn *c, int64_t member)
+bool garage_verified_owner(int64_t member)
 {
 	int64_t n = 0;
 	struct store_val who[] = {SV_INT(member)};
-	return garage_offered() && store_exec(c, SQL_VERIFIED, who, 1, count_cb, &n) >= 0 && n > 0;
+	return garage_offered() &&
+	       store_query(app.store, SQL_VERIFIED, who, STORE_NPARAMS(who), count_cb, &n) >= 0 &&
+	       n > 0;
 }
 
-int garage_forget_member(struct store_conn *c, int64_t member)
+int garage_remove(int64_t member, int64_t car, struct failure *f)
 {
 	if (!garage_offered())
-		return 0;
-	struct store_val who[] = {SV_INT(member)};
-	return store_exec(c, SQL_DELETE_MEMBER, who, 1, NULL, NULL) < 0 ? -1 : 0;
-}
-
-void garage_api_list(struct req *r)
-{
-	struct session s;
-	if (!offered(r) || !session_require(r, &s, false))
-		return;
-	struct store_conn *c = store_acquire(app.store);
-	json_t *cars = garage_of(c, s.member);
-	bool badge = garage_verified_owner(c, s.member);
-	store_release(c);
-	resp_json(r, 200, json_pack("{s:o,s:b}", "vehicles", cars, "verified_owner", badge));
-}
-
-void garage_api_remove(struct req *r)
-{
-	struct session s;
-	if (!offered(r) || !session_require(r, &s, true))
-		return;
-	struct store_val v[] = {SV_INT(strtoll(r->path_params[0], NULL, 10)), SV_INT(s.member)};
-	int n = store_query(app.store, SQL_DELETE, v, 2, NULL, NULL);
-	if (n < 0) {
-		resp_error(r, 503, "store_unavailable", "Try again in a moment.", NULL);
-		return;
-	}
-	if (n == 0) {
-		resp_error(r, 404, "not_found", "There is no such car in your garage.", NULL);
-		return;
-	}
-	resp_json(r, 200, json_pack("{s:b}", "removed", 1));
+		return fail(f, ERR_NO_GARAGE);
+	struct store_val key[] = {SV_INT(car), SV_INT(member)};
+	int n = store_query(app.store, SQL_DELETE, key, STORE_NPARAMS(key), NULL, NULL);
+	if (n < 0)
+		return fail(f, ERR_STORE);
+	return n == 0 ? fail(f, ERR_NO_SUCH_CAR) : 0;
 }
 
 /* ---- verifiers ---- */
 
-static bool verifier(struct req *r, struct staff_session *s)
-{
-	return offered(r) && staff_require(r, verification_purpose(), s);
-}
-
 static int review_cb(void *ctx, const struct store_row *row)
 {
 	json_array_append_new(ctx, json_pack("{s:I,s:s,s:I}", "id", (json_int_t)row->cols[0].i,
-					     "reason", (const char *)row->cols[1].p, "created_at",
+					     "reason", text_of(&row->cols[1]), "created_at",
 					     (json_int_t)row->cols[2].i));
 	return 0;
 }
 
-/* The claims waiting for a decision, without any VIN (opening one is an
- * access, and is logged). */
-void garage_api_reviews(struct req *r)
+int garage_reviews(json_t **list, struct failure *f)
 {
-	struct staff_session s;
-	if (!verifier(r, &s))
-		return;
-	json_t *list = json_array();
-	if (store_query(app.store, SQL_REVIEWS, NULL, 0, review_cb, list) < 0) {
-		json_decref(list);
-		resp_error(r, 503, "store_unavailable", "Try again in a moment.", NULL);
-		return;
+	*list = NULL;
+	if (!garage_offered())
+		return fail(f, ERR_NO_GARAGE);
+	json_t *claims = json_array();
+	struct store_val limit[] = {SV_INT(GARAGE_REVIEWS_LISTED)};
+	if (store_query(app.store, SQL_REVIEWS, limit, STORE_NPARAMS(limit), review_cb, claims) <
+	    0) {
+		json_decref(claims);
+		return fail(f, ERR_STORE);
 	}
-	resp_json(r, 200, json_pack("{s:o}", "reviews", list));
+	*list = claims;
+	return 0;
 }
 
+/* A claim's plain columns. */
 struct claim {
 	bool found;
 	int64_t member, created_at;
-	char status[16], reason[32];
-	struct sealed vin, serials;
-	unsigned char index[CRYPTO_INDEX_BYTES];
+	char status[WORD_MAX], reason[WORD_MAX];
 };
-
-static void copy_blob(const struct store_val *v, struct sealed *out)
-{
-	if (v->type != STORE_BLOB)
-		return;
-	out->p = xmalloc(v->n);
-	memcpy(out->p, v->p, v->n);
-	out->n = v->n;
-}
 
 static int claim_cb(void *ctx, const struct store_row *row)
 {
-	struct claim *c = ctx;
-	c->found = true;
-	c->member = row->cols[0].i;
-	copy_blob(&row->cols[1], &c->vin);
-	copy_blob(&row->cols[2], &c->serials);
-	snprintf(c->status, sizeof(c->status), "%s", (const char *)row->cols[3].p);
-	snprintf(c->reason, sizeof(c->reason), "%s", (const char *)row->cols[4].p);
-	c->created_at = row->cols[5].i;
-	if (row->cols[6].type == STORE_BLOB && row->cols[6].n == CRYPTO_INDEX_BYTES)
-		memcpy(c->index, row->cols[6].p, CRYPTO_INDEX_BYTES);
+	struct claim *cl = ctx;
+	cl->found = true;
+	cl->member = row->cols[0].i;
+	snprintf(cl->status, sizeof(cl->status), "%s", text_of(&row->cols[1]));
+	snprintf(cl->reason, sizeof(cl->reason), "%s", text_of(&row->cols[2]));
+	cl->created_at = row->cols[3].i;
 	return 0;
 }
 
-static void claim_release(struct claim *c)
+/*
+ * Loads a claim (sql: SQL_ONE, or SQL_ONE_FOR_DECISION inside a
+ * transaction) and opens its member's identifiers as the verifier, for
+ * action; the broker refuses a role without the verification purpose and
+ * logs the access for the member to see.
+ */
+static int claim_open(struct store_conn *c, const char *sql, const struct broker_actor *verifier,
+		      int64_t id, const char *action, struct claim *cl, struct broker_grant **g,
+		      struct failure *f)
 {
-	free(c->vin.p);
-	free(c->serials.p);
+	*g = NULL;
+	if (!garage_offered())
+		return fail(f, ERR_NO_GARAGE);
+	struct store_val key[] = {SV_INT(id)};
+	if (store_exec(c, sql, key, STORE_NPARAMS(key), claim_cb, cl) < 0)
+		return fail(f, ERR_STORE);
+	if (!cl->found)
+		return fail(f, ERR_NO_SUCH_CLAIM);
+	struct broker_use use = {verifier, cl->member, verification_purpose(), identifier_cats, 2,
+				 action};
+	enum decision_reason why;
+	if (broker_open(c, &use, g, &why) != 0)
+		return open_failure(c, cl->member, why, f);
+	return 0;
 }
+
+/* The other claims of one VIN, oldest first. */
+struct other {
+	int64_t id, created_at;
+	char status[WORD_MAX];
+};
+
+struct others {
+	struct other list[GARAGE_MAX_CLAIMS_OF_VIN];
+	size_t n;
+};
 
 static int other_cb(void *ctx, const struct store_row *row)
 {
-	json_array_append_new(ctx, json_pack("{s:I,s:s,s:I}", "id", (json_int_t)row->cols[0].i,
-					     "status", (const char *)row->cols[1].p, "created_at",
-					     (json_int_t)row->cols[2].i));
+	struct others *o = ctx;
+	if (o->n >= GARAGE_MAX_CLAIMS_OF_VIN)
+		return 1;
+	struct other *x = &o->list[o->n++];
+	x->id = row->cols[0].i;
+	snprintf(x->status, sizeof(x->status), "%s", text_of(&row->cols[1]));
+	x->created_at = row->cols[2].i;
 	return 0;
 }
 
-/* Loads a claim and opens it as this verifier; the broker logs the access
- * under the verification purpose, for the member to see. */
-static struct broker_grant *open_claim(struct req *r, struct store_conn *c,
-				       const struct staff_session *s, struct claim *cl,
-				       const char *action)
+static int other_order(const void *a, const void *b)
 {
-	int64_t id = strtoll(r->path_params[0], NULL, 10);
-	struct store_val key[] = {SV_INT(id)};
-	if (store_exec(c, SQL_ONE, key, 1, claim_cb, cl) < 0) {
-		resp_error(r, 503, "store_unavailable", "Try again in a moment.", NULL);
-		return NULL;
-	}
-	if (!cl->found) {
-		resp_error(r, 404, "not_found", "There is no such claim.", NULL);
-		return NULL;
-	}
-	static const char *const ids[] = {CAT_VIN, CAT_SERIALS};
-	struct broker_actor actor;
-	staff_actor(s, &actor);
-	struct broker_use use = {&actor, cl->member, verification_purpose(), ids, 2, action};
-	struct broker_grant *g = NULL;
-	enum decision_reason why = DECISION_ALLOWED;
-	if (broker_open(c, &use, &g, &why) != 0) {
-		if (why == DECISION_ALLOWED)
-			resp_error(r, 410, "erased", "The member's data has been erased.", NULL);
-		else
-			resp_error(r, 403, policy_reason_code(why), policy_reason_message(why), NULL);
-		return NULL;
-	}
-	return g;
+	const struct other *x = a, *y = b;
+	if (x->created_at != y->created_at)
+		return x->created_at < y->created_at ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-void garage_api_review(struct req *r)
+static json_t *other_claims(struct store_conn *c, const char *vin, int64_t claim)
 {
-	struct staff_session s;
-	if (!verifier(r, &s))
-		return;
+	int64_t rows[GARAGE_MAX_CLAIMS_OF_VIN];
+	struct others o = {.n = 0};
+	int n = record_find(c, TABLE, "vin", vin, rows, GARAGE_MAX_CLAIMS_OF_VIN);
+	if (n < 0)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		struct store_val key[] = {SV_INT(rows[i])};
+		if (rows[i] != claim &&
+		    store_exec(c, SQL_OTHER, key, STORE_NPARAMS(key), other_cb, &o) < 0)
+			return NULL;
+	}
+	qsort(o.list, o.n, sizeof(o.list[0]), other_order);
+	json_t *list = json_array();
+	for (size_t i = 0; i < o.n; i++)
+		json_array_append_new(list, json_pack("{s:I,s:s,s:I}", "id", (json_int_t)o.list[i].id,
+						      "status", o.list[i].status, "created_at",
+						      (json_int_t)o.list[i].created_at));
+	return list;
+}
+
+int garage_review(const struct broker_actor *verifier, int64_t claim, json_t **out,
+		  struct failure *f)
+{
+	*out = NULL;
 	struct claim cl = {0};
+	struct broker_grant *g = NULL;
+	struct record_text ids[2] = {{NULL, 0}, {NULL, 0}};
+	json_t *o = NULL;
+	int rc = -1;
 	struct store_conn *c = store_acquire(app.store);
-	struct broker_grant *g = open_claim(r, c, &s, &cl, "read");
-	if (!g)
+	if (claim_open(c, SQL_ONE, verifier, claim, "read", &cl, &g, f) != 0)
 		goto out;
-	int64_t id = strtoll(r->path_params[0], NULL, 10);
-	struct store_val vin_val = SV_BLOB(cl.vin.p, cl.vin.n);
-	struct store_val serial_val = cl.serials.p ? SV_BLOB(cl.serials.p, cl.serials.n) : SV_NULL;
-	json_t *vin = opened(g, CAT_VIN, "vin", id, &vin_val);
-	json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:I,s:o,s:o}", "id", (json_int_t)id, "member",
-			      (json_int_t)cl.member, "status", cl.status, "reason", cl.reason,
-			      "created_at", (json_int_t)cl.created_at, "vin", vin, "serial_numbers",
-			      opened(g, CAT_SERIALS, "serial_numbers", id, &serial_val));
-	if (json_is_string(vin)) {
+	int found = record_read(c, g, TABLE, claim, identifier_columns, 2, ids);
+	if (found != 1) {
+		fail(f, found == 0 ? ERR_NO_SUCH_CLAIM : ERR_STORE);
+		goto out;
+	}
+	o = json_pack("{s:I,s:I,s:s,s:s,s:I,s:o,s:o}", "id", (json_int_t)claim, "member",
+		      (json_int_t)cl.member, "status", cl.status, "reason", cl.reason, "created_at",
+		      (json_int_t)cl.created_at, "vin", text_json(&ids[0]), "serial_numbers",
+		      text_json(&ids[1]));
+	if (ids[0].p) {
 		struct vin_rules rules;
 		struct vin_result v;
 		vin_rules_of_profile(&rules);
-		vin_check(json_string_value(vin), VIN_LEN, &rules, &v);
+		vin_check(ids[0].p, ids[0].n, &rules, &v);
 		json_object_set_new(o, "manufacturer",
 				    v.wmi ? json_string(v.wmi->manufacturer) : json_null());
 		json_object_set_new(o, "model_year",
 				    v.model_year ? json_integer(v.model_year) : json_null());
 		json_object_set_new(o, "country", v.country ? json_string(v.country) : json_null());
+		json_t *others = other_claims(c, ids[0].p, claim);
+		if (!others) {
+			fail(f, ERR_STORE);
+			goto out;
+		}
+		json_object_set_new(o, "other_claims", others);
+	} else {
+		json_object_set_new(o, "other_claims", json_array());
 	}
-	json_t *others = json_array();
-	struct store_val k[] = {SV_BLOB(cl.index, CRYPTO_INDEX_BYTES), SV_INT(id)};
-	store_exec(c, SQL_OTHERS, k, 2, other_cb, others);
-	json_object_set_new(o, "other_claims", others);
-	resp_json(r, 200, o);
+	*out = o;
+	o = NULL;
+	rc = 0;
 out:
 	store_release(c);
 	broker_grant_free(g);
-	claim_release(&cl);
+	record_texts_release(ids, 2);
+	json_decref(o);
+	return rc;
 }
 
-void garage_api_decide(struct req *r)
+int garage_decide(const struct broker_actor *verifier, int64_t claim, const char *decision,
+		  struct garage_decision *out, struct failure *f)
 {
-	struct staff_session s;
-	if (!verifier(r, &s))
-		return;
-	const char *decision = req_param(r, "decision");
-	const char *status = strcmp(decision, "verify") == 0 ? "verified" : "rejected";
+	*out = (struct garage_decision){0};
+	const char *status = decision ? status_of_decision(decision, strlen(decision)) : NULL;
+	if (!status) {
+		fail(f, ERR_INVALID_FIELD);
+		f->field = "decision";
+		return -1;
+	}
 	struct claim cl = {0};
 	struct broker_grant *g = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int rc = -1;
 	struct store_conn *c = store_acquire(app.store);
 	if (store_begin(c) != 0) {
-		resp_error(r, 503, "store_unavailable", "Try again in a moment.", NULL);
+		fail(f, ERR_STORE);
 		goto out;
 	}
-	g = open_claim(r, c, &s, &cl, decision);
-	if (!g) {
-		store_rollback(c);
+	/* The decision is an access too: logged, with the decision as the action. */
+	if (claim_open(c, SQL_ONE_FOR_DECISION, verifier, claim, decision, &cl, &g, f) != 0)
+		goto out;
+	if (strcmp(cl.status, STATUS_REVIEW) != 0) {
+		fail(f, ERR_NOT_IN_REVIEW);
 		goto out;
 	}
-	int64_t id = strtoll(r->path_params[0], NULL, 10), now = (int64_t)time(NULL);
-	struct store_val v[] = {SV_INT(id), SV_TEXT(status), SV_INT(now), SV_INT(s.staff)};
-	int n = store_exec(c, SQL_DECIDE, v, 4, NULL, NULL);
+	struct store_val v[] = {SV_INT(claim), SV_TEXT(status), SV_INT(now), SV_INT(verifier->id)};
+	int n = store_exec(c, SQL_DECIDE, v, STORE_NPARAMS(v), NULL, NULL);
 	if (n == 0) {
-		store_rollback(c);
-		resp_error(r, 409, "not_in_review", "That claim is not waiting for a decision.", NULL);
+		fail(f, ERR_NOT_IN_REVIEW);
 		goto out;
 	}
 	if (n != 1 || store_commit(c) != 0) {
-		store_rollback(c);
-		resp_error(r, 503, "store_unavailable", "The decision was not saved; try again.", NULL);
+		fail(f, ERR_STORE);
 		goto out;
 	}
+	*out = (struct garage_decision){claim, status, now, verifier->id};
 	log_info("a garage claim was decided: %s", status);
-	resp_json(r, 200, json_pack("{s:I,s:s,s:I,s:I}", "id", (json_int_t)id, "status", status,
-				    "decided_at", (json_int_t)now, "decided_by", (json_int_t)s.staff));
+	rc = 0;
 out:
+	if (rc != 0)
+		store_rollback(c);
 	store_release(c);
 	broker_grant_free(g);
-	claim_release(&cl);
+	return rc;
 }
