@@ -1,20 +1,23 @@
 /*
- * garage_pages: the garage in HTML, for browsers without JavaScript: the
+ * garage_page: the garage in HTML, for browsers without JavaScript: the
  * member's /me/garage (cars, the add form, the "verified owner" badge) and
- * the verifiers' /staff/reviews. Forms post to handlers that call the
- * garage API handlers and redirect back, or show the form again with the
- * message next to the field.
+ * the verifiers' /staff/reviews, a thin adapter over garage.h like
+ * garage_api.c. Each form's handler calls the domain and redirects back,
+ * or shows the form again with the message next to the field.
  */
-#ifndef GLOVEBOX_GARAGE_PAGES_H
-#define GLOVEBOX_GARAGE_PAGES_H
+#ifndef GLOVEBOX_GARAGE_PAGE_H
+#define GLOVEBOX_GARAGE_PAGE_H
 
 #include "http.h"
 
-void garage_page(struct req *r);
-void garage_add_post(struct req *r);
-void garage_remove_post(struct req *r);
-void garage_reviews_page(struct req *r);
-void garage_review_page(struct req *r);
-void garage_decide_post(struct req *r);
+/* Members: GET /me/garage, POST /me/garage, POST /me/garage/remove */
+void garage_page_show(struct req *r);
+void garage_page_add(struct req *r);
+void garage_page_remove(struct req *r);
+
+/* Verifiers: GET /staff/reviews[/:id], POST /staff/reviews/:id/decide */
+void garage_page_reviews(struct req *r);
+void garage_page_review(struct req *r);
+void garage_page_decide(struct req *r);
 
 #endif
