@@ -9,7 +9,7 @@ import uuid
 import requests
 
 from conftest import contains_any, staff_client
-from test_members import person, signup
+from test_members import PASSWORD, age_password_entry, person, signup
 
 # Real-looking MINI VINs with correct check digits (WMW = BMW AG, MINI).
 def mini_vin():
@@ -172,3 +172,55 @@ def test_nam01_garage_form_states_its_purpose(server):
     page = s.get(server.url("/me/garage"), timeout=10).text
     assert 'id="purpose-notice"' in page and "Verifying that you own your car" in page
     assert 'href="/privacy/v/1#purpose-ownership_verification"' in page
+
+
+def test_nam14_garage_changes_need_recent_password(server):
+    s = member(server)
+    car = add(server, s, mini_vin()).json()["id"]      # just signed up: the entry is recent
+    age_password_entry(server, s.member_id, 6 * 60)    # the window is 5 minutes
+    vin = mini_vin()
+    r = add(server, s, vin, nickname="Too late")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "reauth_required"
+    r = s.delete(server.url(f"/api/v1/me/vehicles/{car}"), timeout=10)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "reauth_required"
+    # The forms are held back the same way: to /me, where the password is asked for.
+    csrf = s.headers["X-CSRF-Token"]
+    for path, form in (("/me/garage", {"vin": vin}), ("/me/garage/remove", {"id": str(car)})):
+        r = s.post(server.url(path), data=dict(form, csrf_token=csrf), allow_redirects=False,
+                   timeout=10)
+        assert r.status_code == 303 and r.headers["Location"].endswith("/me"), path
+    # Nothing changed; the list itself needs no fresh password.
+    cars = s.get(server.url("/api/v1/me/vehicles"), timeout=10)
+    assert cars.status_code == 200 and [c["id"] for c in cars.json()["vehicles"]] == [car]
+    assert server.sql(f"SELECT COUNT(*) FROM vehicles WHERE member_id = {s.member_id}") == [["1"]]
+    # After the password again, both work.
+    r = s.post(server.url("/api/v1/me/reauth"), json={"password": PASSWORD}, timeout=30)
+    assert r.status_code == 200
+    r = add(server, s, vin)
+    assert r.status_code == 201, r.text
+    added = r.json()["id"]
+    assert s.delete(server.url(f"/api/v1/me/vehicles/{car}"), timeout=10).status_code == 200
+    cars = s.get(server.url("/api/v1/me/vehicles"), timeout=10).json()["vehicles"]
+    assert [c["id"] for c in cars] == [added]
+
+
+def test_nam06_full_garage_names_its_limit(server):
+    s = member(server)
+    for _ in range(20):
+        assert add(server, s, mini_vin()).status_code == 201
+    r = add(server, s, mini_vin())
+    assert r.status_code == 409 and r.json()["error"]["code"] == "garage_full"
+    assert "20" in r.json()["error"]["message"]
+
+
+def test_all01_export_items_carry_the_cars(server):
+    s = member(server)
+    vin = mini_vin()
+    car = add(server, s, vin, serial_numbers="SER-1", nickname="Bean").json()["id"]
+    export = s.get(server.url("/api/v1/me/export"), timeout=10).json()
+    assert "vehicles" not in export
+    mine = {(i["category"], i["field"]): i for i in export["items"] if i["record"] == "vehicles"}
+    assert mine[("vin", "vin")]["value"] == vin and mine[("vin", "vin")]["row"] == car
+    assert mine[("serial_numbers", "serial_numbers")]["value"] == "SER-1"
+    assert "Bean" in mine[("vehicle_details", "details")]["value"]
+    assert mine[("vin", "vin")]["purposes"] == ["ownership_verification"]
