@@ -20,9 +20,9 @@
 #include "store.h"
 #include "vin.h"
 
-#define TABLE "vehicles"
-#define POINT "vehicle_registration"
-#define CAT_VIN "vin"
+#define TABLE	    "vehicles"
+#define POINT	    "vehicle_registration"
+#define CAT_VIN	    "vin"
 #define CAT_SERIALS "serial_numbers"
 #define CAT_DETAILS "vehicle_details"
 /* The longest status or reason text the table holds, with room to spare. */
@@ -37,22 +37,22 @@ static const char STATUS_REJECTED[] = "rejected";
 static const char SQL_CLAIM_OF[] = "SELECT member_id, status FROM vehicles WHERE id = $1";
 static const char SQL_COUNT_OF[] = "SELECT COUNT(*) FROM vehicles WHERE member_id = $1";
 static const char SQL_OF_MEMBER[] =
-	"SELECT id, shown, status, reason, created_at FROM vehicles WHERE member_id = $1 "
-	"ORDER BY created_at, id";
+    "SELECT id, shown, status, reason, created_at FROM vehicles WHERE member_id = $1 "
+    "ORDER BY created_at, id";
 static const char SQL_DELETE[] = "DELETE FROM vehicles WHERE id = $1 AND member_id = $2";
 static const char SQL_VERIFIED[] =
-	"SELECT COUNT(*) FROM vehicles WHERE member_id = $1 AND status = 'verified'";
+    "SELECT COUNT(*) FROM vehicles WHERE member_id = $1 AND status = 'verified'";
 static const char SQL_REVIEWS[] =
-	"SELECT id, reason, created_at FROM vehicles WHERE status = 'review' "
-	"ORDER BY created_at, id LIMIT $1";
+    "SELECT id, reason, created_at FROM vehicles WHERE status = 'review' "
+    "ORDER BY created_at, id LIMIT $1";
 static const char SQL_ONE[] =
-	"SELECT member_id, status, reason, created_at FROM vehicles WHERE id = $1";
+    "SELECT member_id, status, reason, created_at FROM vehicles WHERE id = $1";
 static const char SQL_ONE_FOR_DECISION[] =
-	"SELECT member_id, status, reason, created_at FROM vehicles WHERE id = $1 FOR UPDATE";
+    "SELECT member_id, status, reason, created_at FROM vehicles WHERE id = $1 FOR UPDATE";
 static const char SQL_OTHER[] = "SELECT id, status, created_at FROM vehicles WHERE id = $1";
 static const char SQL_DECIDE[] =
-	"UPDATE vehicles SET status = $2, decided_at = $3, decided_by = $4 "
-	"WHERE id = $1 AND status = 'review'";
+    "UPDATE vehicles SET status = $2, decided_at = $3, decided_by = $4 "
+    "WHERE id = $1 AND status = 'review'";
 
 /* The details a member may show other members, sealed together as one
  * JSON text (vehicle_details). */
@@ -64,8 +64,8 @@ static const struct {
 	const char *decision;
 	const char *status;
 } decisions[] = {
-	{"verify", STATUS_VERIFIED},
-	{"reject", STATUS_REJECTED},
+    {"verify", STATUS_VERIFIED},
+    {"reject", STATUS_REJECTED},
 };
 
 /* ---- the profile's garage ---- */
@@ -97,8 +97,8 @@ static void vin_rules_of_profile(struct vin_rules *rules)
 
 /* ---- validators the routes declare ---- */
 
-#define YEAR_DIGITS 4
-#define FIRST_CAR_YEAR 1886       /* the Benz Patent-Motorwagen */
+#define YEAR_DIGITS	4
+#define FIRST_CAR_YEAR	1886 /* the Benz Patent-Motorwagen */
 #define LAST_YEAR_TAKEN 2100
 
 const char *valid_vin_input(const char *s, size_t len)
@@ -112,7 +112,7 @@ const char *valid_vin_input(const char *s, size_t len)
 const char *valid_year(const char *s, size_t len)
 {
 	if (len == 0)
-		return NULL;            /* left empty on the form */
+		return NULL; /* left empty on the form */
 	if (len != YEAR_DIGITS)
 		return "must be a year such as 2006";
 	int y = 0;
@@ -127,7 +127,8 @@ const char *valid_year(const char *s, size_t len)
 static const char *status_of_decision(const char *s, size_t len)
 {
 	for (size_t i = 0; i < sizeof(decisions) / sizeof(decisions[0]); i++)
-		if (strlen(decisions[i].decision) == len && memcmp(s, decisions[i].decision, len) == 0)
+		if (strlen(decisions[i].decision) == len &&
+		    memcmp(s, decisions[i].decision, len) == 0)
 			return decisions[i].status;
 	return NULL;
 }
@@ -297,12 +298,12 @@ int garage_add(int64_t member, const struct garage_car *in, struct garage_added 
 	const char *reason = doubt(&v, &cl);
 	const char *status = *reason ? STATUS_REVIEW : STATUS_VERIFIED;
 	struct record_field row[] = {
-		{"vin", SV_TEXT(v.vin)},
-		{"serial_numbers", given(in->serial_numbers) ? SV_TEXT(in->serial_numbers) : SV_NULL},
-		{"shown", SV_INT(in->shown)},
-		{"status", SV_TEXT(status)},
-		{"reason", SV_TEXT(reason)},
-		{"created_at", SV_INT(now)},
+	    {"vin", SV_TEXT(v.vin)},
+	    {"serial_numbers", given(in->serial_numbers) ? SV_TEXT(in->serial_numbers) : SV_NULL},
+	    {"shown", SV_INT(in->shown)},
+	    {"status", SV_TEXT(status)},
+	    {"reason", SV_TEXT(reason)},
+	    {"created_at", SV_INT(now)},
 	};
 	if (open_as_self(c, member, verification_purpose(), identifier_cats,
 			 sizeof(identifier_cats) / sizeof(identifier_cats[0]), "write", &g, f) != 0)
@@ -343,11 +344,10 @@ out:
 
 static int car_cb(void *ctx, const struct store_row *row)
 {
-	json_array_append_new(ctx, json_pack("{s:I,s:b,s:s,s:s,s:I}", "id",
-					     (json_int_t)row->cols[0].i, "public",
-					     row->cols[1].i != 0, "status", text_of(&row->cols[2]),
-					     "reason", text_of(&row->cols[3]), "created_at",
-					     (json_int_t)row->cols[4].i));
+	json_array_append_new(
+	    ctx, json_pack("{s:I,s:b,s:s,s:s,s:I}", "id", (json_int_t)row->cols[0].i, "public",
+			   row->cols[1].i != 0, "status", text_of(&row->cols[2]), "reason",
+			   text_of(&row->cols[3]), "created_at", (json_int_t)row->cols[4].i));
 	return 0;
 }
 
@@ -378,7 +378,9 @@ static int car_values(struct store_conn *c, const struct broker_grant *g,
 		const char *k;
 		json_t *val;
 		json_object_foreach(d, k, val)
+		{
 			json_object_set(car, k, val);
+		}
 		json_decref(d);
 	}
 	record_texts_release(det, 1);
@@ -410,15 +412,17 @@ int garage_list(int64_t member, json_t **cars, struct failure *f)
 	 * them) still sees their cars, without the details. */
 	if (dpurpose) {
 		struct failure ignored;
-		if (open_as_self(c, member, dpurpose, details_cats, 1, "read", &gd, &ignored) != 0 &&
-		    ignored.err != ERR_REFUSED) {
+		int opened =
+		    open_as_self(c, member, dpurpose, details_cats, 1, "read", &gd, &ignored);
+		if (opened != 0 && ignored.err != ERR_REFUSED) {
 			*f = ignored;
 			goto out;
 		}
 	}
 	size_t i;
 	json_t *car;
-	json_array_foreach(list, i, car) {
+	json_array_foreach(list, i, car)
+	{
 		if (car_values(c, g, gd, car) != 0) {
 			fail(f, ERR_STORE);
 			goto out;
@@ -518,8 +522,8 @@ static int claim_open(struct store_conn *c, const char *sql, const struct broker
 		return fail(f, ERR_STORE);
 	if (!cl->found)
 		return fail(f, ERR_NO_SUCH_CLAIM);
-	struct broker_use use = {verifier, cl->member, verification_purpose(), identifier_cats, 2,
-				 action};
+	struct broker_use use = {verifier,	  cl->member, verification_purpose(),
+				 identifier_cats, 2,	      action};
 	enum decision_reason why;
 	if (broker_open(c, &use, g, &why) != 0)
 		return open_failure(c, cl->member, why, f);
@@ -573,9 +577,10 @@ static json_t *other_claims(struct store_conn *c, const char *vin, int64_t claim
 	qsort(o.list, o.n, sizeof(o.list[0]), other_order);
 	json_t *list = json_array();
 	for (size_t i = 0; i < o.n; i++)
-		json_array_append_new(list, json_pack("{s:I,s:s,s:I}", "id", (json_int_t)o.list[i].id,
-						      "status", o.list[i].status, "created_at",
-						      (json_int_t)o.list[i].created_at));
+		json_array_append_new(list,
+				      json_pack("{s:I,s:s,s:I}", "id", (json_int_t)o.list[i].id,
+						"status", o.list[i].status, "created_at",
+						(json_int_t)o.list[i].created_at));
 	return list;
 }
 

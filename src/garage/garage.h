@@ -53,10 +53,10 @@ bool garage_verified_owner(int64_t member);
 
 /* A car as the member gives it. Empty or NULL texts are not given. */
 struct garage_car {
-	const char *vin;             /* as typed: normalised and checked here */
+	const char *vin; /* as typed: normalised and checked here */
 	const char *serial_numbers;
 	const char *nickname, *model, *year, *colour;
-	bool shown;                  /* other members may see the details */
+	bool shown; /* other members may see the details */
 };
 
 /* A car just added: its id, "verified" or "review", and why it waits

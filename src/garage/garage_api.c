@@ -21,13 +21,13 @@ void garage_api_car_input(const struct req *r, struct garage_car *in)
 {
 	const char *shown = req_param(r, "public");
 	*in = (struct garage_car){
-		.vin = req_param(r, "vin"),
-		.serial_numbers = req_param(r, "serial_numbers"),
-		.nickname = req_param(r, "nickname"),
-		.model = req_param(r, "model"),
-		.year = req_param(r, "year"),
-		.colour = req_param(r, "colour"),
-		.shown = shown && strcmp(shown, "true") == 0,
+	    .vin = req_param(r, "vin"),
+	    .serial_numbers = req_param(r, "serial_numbers"),
+	    .nickname = req_param(r, "nickname"),
+	    .model = req_param(r, "model"),
+	    .year = req_param(r, "year"),
+	    .colour = req_param(r, "colour"),
+	    .shown = shown && strcmp(shown, "true") == 0,
 	};
 	if (!in->vin)
 		in->vin = "";
@@ -54,8 +54,9 @@ void garage_api_list(struct req *r)
 		resp_failure(r, &f);
 		return;
 	}
-	resp_json(r, 200, json_pack("{s:o,s:b}", "vehicles", cars, "verified_owner",
-				    garage_verified_owner(member)));
+	resp_json(r, 200,
+		  json_pack("{s:o,s:b}", "vehicles", cars, "verified_owner",
+			    garage_verified_owner(member)));
 }
 
 void garage_api_add(struct req *r)
@@ -68,8 +69,9 @@ void garage_api_add(struct req *r)
 		resp_failure(r, &f);
 		return;
 	}
-	resp_json(r, 201, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)added.id, "status",
-				    added.status, "reason", added.reason));
+	resp_json(r, 201,
+		  json_pack("{s:I,s:s,s:s}", "id", (json_int_t)added.id, "status", added.status,
+			    "reason", added.reason));
 }
 
 void garage_api_remove(struct req *r)
@@ -119,7 +121,8 @@ void garage_api_decide(struct req *r)
 		resp_failure(r, &f);
 		return;
 	}
-	resp_json(r, 200, json_pack("{s:I,s:s,s:I,s:I}", "id", (json_int_t)d.id, "status", d.status,
-				    "decided_at", (json_int_t)d.decided_at, "decided_by",
-				    (json_int_t)d.decided_by));
+	resp_json(r, 200,
+		  json_pack("{s:I,s:s,s:I,s:I}", "id", (json_int_t)d.id, "status", d.status,
+			    "decided_at", (json_int_t)d.decided_at, "decided_by",
+			    (json_int_t)d.decided_by));
 }

@@ -21,6 +21,7 @@
 /* The project's headers come before cmocka's, whose fail() macro would
  * otherwise rewrite err.h's fail() declaration. */
 #include "app.h"
+#include "boot.h"
 #include "broker.h"
 #include "crypto.h"
 #include "garage.h"
@@ -74,13 +75,13 @@ static int64_t new_member(void)
 	char email[64];
 	snprintf(email, sizeof(email), "member%d@example.org", ++n);
 	struct record_field row[] = {
-		{"name", SV_TEXT("Ann Driver")},
-		{"email", SV_TEXT(email)},
-		{"date_of_birth", SV_TEXT("1970-02-01")},
-		{"password_hash", SV_TEXT("not a hash")},
-		{"created_at", SV_INT(time(NULL))},
-		{"failed_logins", SV_INT(0)},
-		{"locked_until", SV_INT(0)},
+	    {"name", SV_TEXT("Ann Driver")},
+	    {"email", SV_TEXT(email)},
+	    {"date_of_birth", SV_TEXT("1970-02-01")},
+	    {"password_hash", SV_TEXT("not a hash")},
+	    {"created_at", SV_INT(time(NULL))},
+	    {"failed_logins", SV_INT(0)},
+	    {"locked_until", SV_INT(0)},
 	};
 	int64_t member;
 	struct broker_grant *g;
@@ -161,9 +162,11 @@ static const char *status_of(int64_t member, int64_t car)
 	size_t i;
 	json_t *x;
 	json_array_foreach(cars, i, x)
+	{
 		if (json_integer_value(json_object_get(x, "id")) == car)
 			snprintf(status, sizeof(status), "%s",
 				 json_string_value(json_object_get(x, "status")));
+	}
 	json_decref(cars);
 	return status;
 }
@@ -182,7 +185,8 @@ static int plain_cb(void *ctx, const struct store_row *row)
 		if (row->cols[i].type != STORE_BLOB)
 			continue;
 		s->blobs++;
-		s->found |= memmem(row->cols[i].p, row->cols[i].n, s->text, strlen(s->text)) != NULL;
+		s->found |=
+		    memmem(row->cols[i].p, row->cols[i].n, s->text, strlen(s->text)) != NULL;
 	}
 	return 0;
 }
@@ -253,10 +257,10 @@ static void test_bad_vins_refused_with_the_check_code(void **state)
 	static const struct {
 		const char *vin, *code;
 	} cases[] = {
-		{"WMWRE335", "vin_length"},
-		{"WMWRE335I6TJ12345", "vin_character"},
-		{"WMWRE33546TJ12345", "vin_check_digit"},
-		{"1HGCM82633A004352", "vin_make_not_accepted"},   /* a Honda on a MINI site */
+	    {"WMWRE335", "vin_length"},
+	    {"WMWRE335I6TJ12345", "vin_character"},
+	    {"WMWRE33546TJ12345", "vin_check_digit"},
+	    {"1HGCM82633A004352", "vin_make_not_accepted"}, /* a Honda on a MINI site */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct failure f;
@@ -291,9 +295,9 @@ static void test_lenient_check_digit_waits(void **state)
 	char vin[VIN_LEN + 1];
 	make_vin(vin, "WMW", 424242, false);
 	struct failure f;
-	assert_int_equal(add_fails(m, vin, &f), ERR_VIN);          /* strict: refused */
+	assert_int_equal(add_fails(m, vin, &f), ERR_VIN); /* strict: refused */
 	assert_string_equal(failure_code(&f), "vin_check_digit");
-	app.policy->settings.vin_strict = false;                    /* lenient: to review */
+	app.policy->settings.vin_strict = false; /* lenient: to review */
 	struct garage_added out = add_ok(m, vin);
 	app.policy->settings.vin_strict = true;
 	assert_string_equal(out.status, "review");
@@ -308,10 +312,10 @@ static void test_unknown_manufacturer_waits(void **state)
 	make_vin(vin, "ZZZ", 515151, true);
 	assert_null(vin_wmi_find(vin));
 	struct failure f;
-	assert_int_equal(add_fails(m, vin, &f), ERR_VIN);          /* only MINI here */
+	assert_int_equal(add_fails(m, vin, &f), ERR_VIN); /* only MINI here */
 	assert_string_equal(failure_code(&f), "vin_make_not_accepted");
 	size_t makes = app.policy->settings.naccepted_makes;
-	app.policy->settings.naccepted_makes = 0;                   /* any make */
+	app.policy->settings.naccepted_makes = 0; /* any make */
 	struct garage_added out = add_ok(m, vin);
 	app.policy->settings.naccepted_makes = makes;
 	assert_string_equal(out.status, "review");
@@ -386,7 +390,8 @@ static bool listed(int64_t claim)
 	bool found = false;
 	size_t i;
 	json_t *x;
-	json_array_foreach(list, i, x) {
+	json_array_foreach(list, i, x)
+	{
 		found |= json_integer_value(json_object_get(x, "id")) == claim;
 		assert_null(json_object_get(x, "vin"));
 		assert_null(json_object_get(x, "serial_numbers"));
@@ -422,10 +427,10 @@ static void test_verifier_reviews_and_decides_once(void **state)
 	assert_int_equal(json_array_size(others), 1);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(others, 0), "id")),
 			 first);
-	assert_string_equal(
-		json_string_value(json_object_get(json_array_get(others, 0), "status")), "verified");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(others, 0), "status")),
+			    "verified");
 	json_decref(one);
-	assert_int_equal(accesses(b, "read"), 1);               /* the look is logged */
+	assert_int_equal(accesses(b, "read"), 1); /* the look is logged */
 
 	struct garage_decision d;
 	time_t before = time(NULL);
@@ -434,7 +439,7 @@ static void test_verifier_reviews_and_decides_once(void **state)
 	assert_string_equal(d.status, "verified");
 	assert_int_equal(d.decided_by, verifier.id);
 	assert_true(d.decided_at >= before && d.decided_at <= time(NULL));
-	assert_int_equal(accesses(b, "verify"), 1);             /* and so is the decision */
+	assert_int_equal(accesses(b, "verify"), 1); /* and so is the decision */
 	assert_string_equal(status_of(b, claim.id), "verified");
 	assert_true(garage_verified_owner(b));
 	assert_false(listed(claim.id));
@@ -522,8 +527,9 @@ static void test_erased_members_claim_is_gone(void **state)
 	store_release(c);
 	int64_t n = -1;
 	struct store_val owner[] = {SV_INT(a)};
-	assert_int_equal(store_query(app.store, "SELECT COUNT(*) FROM vehicles WHERE member_id = $1",
-				     owner, STORE_NPARAMS(owner), count_cb, &n),
+	assert_int_equal(store_query(app.store,
+				     "SELECT COUNT(*) FROM vehicles WHERE member_id = $1", owner,
+				     STORE_NPARAMS(owner), count_cb, &n),
 			 1);
 	assert_int_equal(n, 0);
 }
@@ -544,7 +550,8 @@ static void test_export_holds_the_cars_values(void **state)
 	int seen = 0;
 	size_t i;
 	json_t *item;
-	json_array_foreach(items, i, item) {
+	json_array_foreach(items, i, item)
+	{
 		const char *record = json_string_value(json_object_get(item, "record"));
 		const char *value = json_string_value(json_object_get(item, "value"));
 		if (!record || strcmp(record, "vehicles") != 0)
@@ -604,21 +611,21 @@ static void test_validators(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid_car_verified_at_once_with_its_values),
-		cmocka_unit_test(test_bad_vins_refused_with_the_check_code),
-		cmocka_unit_test(test_second_claim_of_the_same_vin_by_another_member_waits),
-		cmocka_unit_test(test_lenient_check_digit_waits),
-		cmocka_unit_test(test_unknown_manufacturer_waits),
-		cmocka_unit_test(test_own_vin_twice_refused),
-		cmocka_unit_test(test_full_garage),
-		cmocka_unit_test(test_remove_only_ones_own_car),
-		cmocka_unit_test(test_verifier_reviews_and_decides_once),
-		cmocka_unit_test(test_rejected_claim_is_no_longer_a_duplicate),
-		cmocka_unit_test(test_role_without_the_verification_purpose_refused),
-		cmocka_unit_test(test_erased_members_claim_is_gone),
-		cmocka_unit_test(test_export_holds_the_cars_values),
-		cmocka_unit_test(test_no_garage_in_a_profile_without_one),
-		cmocka_unit_test(test_validators),
+	    cmocka_unit_test(test_valid_car_verified_at_once_with_its_values),
+	    cmocka_unit_test(test_bad_vins_refused_with_the_check_code),
+	    cmocka_unit_test(test_second_claim_of_the_same_vin_by_another_member_waits),
+	    cmocka_unit_test(test_lenient_check_digit_waits),
+	    cmocka_unit_test(test_unknown_manufacturer_waits),
+	    cmocka_unit_test(test_own_vin_twice_refused),
+	    cmocka_unit_test(test_full_garage),
+	    cmocka_unit_test(test_remove_only_ones_own_car),
+	    cmocka_unit_test(test_verifier_reviews_and_decides_once),
+	    cmocka_unit_test(test_rejected_claim_is_no_longer_a_duplicate),
+	    cmocka_unit_test(test_role_without_the_verification_purpose_refused),
+	    cmocka_unit_test(test_erased_members_claim_is_gone),
+	    cmocka_unit_test(test_export_holds_the_cars_values),
+	    cmocka_unit_test(test_no_garage_in_a_profile_without_one),
+	    cmocka_unit_test(test_validators),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
