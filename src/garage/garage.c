@@ -182,9 +182,13 @@ static int open_as_self(struct store_conn *c, int64_t member, const char *purpos
 	return open_failure(c, member, why, f);
 }
 
-static const char *const identifier_cats[] = {CAT_VIN, CAT_SERIALS};
+/* The identifiers (sealed for verification alone) and the details (the
+ * account's), each as categories for the broker and columns for the record
+ * layer, in the same order. */
+#define NIDENTIFIERS 2
+static const char *const identifier_cats[NIDENTIFIERS] = {CAT_VIN, CAT_SERIALS};
+static const char *const identifier_columns[NIDENTIFIERS] = {"vin", "serial_numbers"};
 static const char *const details_cats[] = {CAT_DETAILS};
-static const char *const identifier_columns[] = {"vin", "serial_numbers"};
 static const char *const details_columns[] = {"details"};
 
 /* ---- adding a car ---- */
@@ -305,8 +309,8 @@ int garage_add(int64_t member, const struct garage_car *in, struct garage_added 
 	    {"reason", SV_TEXT(reason)},
 	    {"created_at", SV_INT(now)},
 	};
-	if (open_as_self(c, member, verification_purpose(), identifier_cats,
-			 sizeof(identifier_cats) / sizeof(identifier_cats[0]), "write", &g, f) != 0)
+	if (open_as_self(c, member, verification_purpose(), identifier_cats, NIDENTIFIERS, "write",
+			 &g, f) != 0)
 		goto out;
 	if (record_insert(c, g, TABLE, id, row, sizeof(row) / sizeof(row[0])) < 0) {
 		fail(f, ERR_STORE);
@@ -362,12 +366,12 @@ static int car_values(struct store_conn *c, const struct broker_grant *g,
 		      const struct broker_grant *gd, json_t *car)
 {
 	int64_t id = json_integer_value(json_object_get(car, "id"));
-	struct record_text ids[2], det[1];
-	if (record_read(c, g, TABLE, id, identifier_columns, 2, ids) != 1)
+	struct record_text ids[NIDENTIFIERS], det[1];
+	if (record_read(c, g, TABLE, id, identifier_columns, NIDENTIFIERS, ids) != 1)
 		return -1;
 	json_object_set_new(car, "vin", text_json(&ids[0]));
 	json_object_set_new(car, "serial_numbers", text_json(&ids[1]));
-	record_texts_release(ids, 2);
+	record_texts_release(ids, NIDENTIFIERS);
 	if (!gd)
 		return 0;
 	if (record_read(c, gd, TABLE, id, details_columns, 1, det) != 1)
@@ -406,7 +410,8 @@ int garage_list(int64_t member, json_t **cars, struct failure *f)
 		rc = 0;
 		goto out;
 	}
-	if (open_as_self(c, member, verification_purpose(), identifier_cats, 2, "read", &g, f) != 0)
+	if (open_as_self(c, member, verification_purpose(), identifier_cats, NIDENTIFIERS, "read",
+			 &g, f) != 0)
 		goto out;
 	/* A member who withdrew the details' purpose (where the profile lets
 	 * them) still sees their cars, without the details. */
@@ -522,8 +527,8 @@ static int claim_open(struct store_conn *c, const char *sql, const struct broker
 		return fail(f, ERR_STORE);
 	if (!cl->found)
 		return fail(f, ERR_NO_SUCH_CLAIM);
-	struct broker_use use = {verifier,	  cl->member, verification_purpose(),
-				 identifier_cats, 2,	      action};
+	struct broker_use use = {verifier,	  cl->member,	verification_purpose(),
+				 identifier_cats, NIDENTIFIERS, action};
 	enum decision_reason why;
 	if (broker_open(c, &use, g, &why) != 0)
 		return open_failure(c, cl->member, why, f);
@@ -590,13 +595,13 @@ int garage_review(const struct broker_actor *verifier, int64_t claim, json_t **o
 	*out = NULL;
 	struct claim cl = {0};
 	struct broker_grant *g = NULL;
-	struct record_text ids[2] = {{NULL, 0}, {NULL, 0}};
+	struct record_text ids[NIDENTIFIERS] = {{NULL, 0}, {NULL, 0}};
 	json_t *o = NULL;
 	int rc = -1;
 	struct store_conn *c = store_acquire(app.store);
 	if (claim_open(c, SQL_ONE, verifier, claim, "read", &cl, &g, f) != 0)
 		goto out;
-	int found = record_read(c, g, TABLE, claim, identifier_columns, 2, ids);
+	int found = record_read(c, g, TABLE, claim, identifier_columns, NIDENTIFIERS, ids);
 	if (found != 1) {
 		fail(f, found == 0 ? ERR_NO_SUCH_CLAIM : ERR_STORE);
 		goto out;
@@ -630,7 +635,7 @@ int garage_review(const struct broker_actor *verifier, int64_t claim, json_t **o
 out:
 	store_release(c);
 	broker_grant_free(g);
-	record_texts_release(ids, 2);
+	record_texts_release(ids, NIDENTIFIERS);
 	json_decref(o);
 	return rc;
 }
