@@ -18,7 +18,7 @@
 #include "store.h"
 
 #define CONTACT_POINT "contact"
-#define TABLE "contact_messages"
+#define TABLE	      "contact_messages"
 /* The categories records.c declares for the columns of contact_messages:
  * the return address, and everything else the message says. */
 #define CAT_ADDRESS "contact_return_address"
@@ -29,10 +29,10 @@ static const char *const categories[] = {CAT_ADDRESS, CAT_MESSAGE};
 
 /* The sealed column of each part, in the order of enum contact_part. */
 static const char *const part_columns[CONTACT_NPARTS] = {
-	[CONTACT_EMAIL] = "email",
-	[CONTACT_TOPIC] = "topic",
-	[CONTACT_BODY] = "body",
-	[CONTACT_ANSWER] = "answer",
+    [CONTACT_EMAIL] = "email",
+    [CONTACT_TOPIC] = "topic",
+    [CONTACT_BODY] = "body",
+    [CONTACT_ANSWER] = "answer",
 };
 
 /* What a reply needs: the first parts, the return address and the topic. */
@@ -42,14 +42,14 @@ static const char *const part_columns[CONTACT_NPARTS] = {
  * through the record layer. The lock keeps two answers from crossing on
  * PostgreSQL (SQLite's write transaction is the lock there). */
 static const char SQL_LIST_WAITING[] =
-	"SELECT id, created_at, answered_at FROM contact_messages WHERE answered_at IS NULL "
-	"ORDER BY created_at LIMIT $1";
+    "SELECT id, created_at, answered_at FROM contact_messages WHERE answered_at IS NULL "
+    "ORDER BY created_at LIMIT $1";
 static const char SQL_LIST_ALL[] =
-	"SELECT id, created_at, answered_at FROM contact_messages ORDER BY created_at DESC LIMIT $1";
+    "SELECT id, created_at, answered_at FROM contact_messages ORDER BY created_at DESC LIMIT $1";
 static const char SQL_STATE[] =
-	"SELECT subject_id, created_at, answered_at FROM contact_messages WHERE id = $1";
+    "SELECT subject_id, created_at, answered_at FROM contact_messages WHERE id = $1";
 static const char SQL_STATE_LOCKED[] =
-	"SELECT subject_id, created_at, answered_at FROM contact_messages WHERE id = $1 FOR UPDATE";
+    "SELECT subject_id, created_at, answered_at FROM contact_messages WHERE id = $1 FOR UPDATE";
 
 static const struct policy_collection *contact_point(void)
 {
@@ -86,10 +86,10 @@ int contact_create(const struct contact_new *in, int64_t *id, struct failure *f)
 	const struct policy *p = app.policy;
 	int64_t msg = crypto_random_id(), subject;
 	const struct record_field row[] = {
-		{"email", SV_TEXT(in->email)},
-		{"topic", SV_TEXT(in->topic)},
-		{"body", SV_TEXT(in->message)},
-		{"created_at", SV_INT(time(NULL))},
+	    {"email", SV_TEXT(in->email)},
+	    {"topic", SV_TEXT(in->topic)},
+	    {"body", SV_TEXT(in->message)},
+	    {"created_at", SV_INT(time(NULL))},
 	};
 	struct broker_grant *g = NULL;
 	enum decision_reason why = DECISION_ALLOWED;
@@ -131,9 +131,9 @@ static int list_cb(void *ctx, const struct store_row *row)
 {
 	json_t *o = json_pack("{s:I,s:I}", "id", (json_int_t)row->cols[0].i, "created_at",
 			      (json_int_t)row->cols[1].i);
-	json_object_set_new(o, "answered_at", row->cols[2].type == STORE_INT
-						      ? json_integer(row->cols[2].i)
-						      : json_null());
+	json_object_set_new(o, "answered_at",
+			    row->cols[2].type == STORE_INT ? json_integer(row->cols[2].i)
+							   : json_null());
 	json_array_append_new(ctx, o);
 	return 0;
 }
@@ -172,9 +172,9 @@ static int state_cb(void *ctx, const struct store_row *row)
 
 /* Reads the message's state (locked: for an answer) and opens its sender
  * as actor, with action for the access log. */
-static int sender_open(struct store_conn *c, int64_t id, bool lock, const struct broker_actor *actor,
-		       const char *action, struct state *s, struct broker_grant **g,
-		       struct failure *f)
+static int sender_open(struct store_conn *c, int64_t id, bool lock,
+		       const struct broker_actor *actor, const char *action, struct state *s,
+		       struct broker_grant **g, struct failure *f)
 {
 	struct store_val key[] = {SV_INT(id)};
 	*s = (struct state){0};
@@ -186,8 +186,8 @@ static int sender_open(struct store_conn *c, int64_t id, bool lock, const struct
 		return fail(f, ERR_NO_SUCH_MESSAGE);
 	if (lock && s->answered_at)
 		return fail(f, ERR_ALREADY_ANSWERED);
-	struct broker_use use = {actor, s->subject, contact_purpose(), categories, NCATEGORIES,
-				 action};
+	struct broker_use use = {actor,	     s->subject,  contact_purpose(),
+				 categories, NCATEGORIES, action};
 	enum decision_reason why;
 	if (broker_open(c, &use, g, &why) != 0)
 		return refused(c, s->subject, why, f);
@@ -208,7 +208,7 @@ int contact_open(int64_t id, const struct broker_actor *actor, struct contact_me
 		goto out;
 	int read = record_read(c, g, TABLE, id, part_columns, CONTACT_NPARTS, m->text);
 	if (read == 0) {
-		fail(f, ERR_NO_SUCH_MESSAGE);      /* erased after its retention just now */
+		fail(f, ERR_NO_SUCH_MESSAGE); /* erased after its retention just now */
 		goto out;
 	}
 	if (read < 0) {
@@ -242,8 +242,8 @@ static int answer_queue(struct store_conn *c, const struct broker_grant *g, int6
 	buf_init(&text, 0);
 	buf_printf(&subject, "Re: %s", t[CONTACT_TOPIC].p ? t[CONTACT_TOPIC].p : "your message");
 	buf_printf(&text, "%s\n\n-- \n%s\n", answer, app.site_name ? app.site_name : "");
-	int rc = outbox_send_text(c, g, contact_purpose(), CAT_ADDRESS, CAT_MESSAGE, t[CONTACT_EMAIL].p,
-				  subject.data, text.data, NULL, 0);
+	int rc = outbox_send_text(c, g, contact_purpose(), CAT_ADDRESS, CAT_MESSAGE,
+				  t[CONTACT_EMAIL].p, subject.data, text.data, NULL, 0);
 	crypto_wipe(subject.data, subject.len);
 	crypto_wipe(text.data, text.len);
 	buf_release(&subject);
@@ -259,9 +259,9 @@ int contact_answer(int64_t id, const struct broker_actor *actor, const char *ans
 		return fail(f, ERR_NO_CONTACT);
 	int64_t now = (int64_t)time(NULL);
 	const struct record_field row[] = {
-		{"answer", SV_TEXT(answer)},
-		{"answered_at", SV_INT(now)},
-		{"answered_by", SV_INT(actor->id)},
+	    {"answer", SV_TEXT(answer)},
+	    {"answered_at", SV_INT(now)},
+	    {"answered_by", SV_INT(actor->id)},
 	};
 	struct state s;
 	struct broker_grant *g = NULL;

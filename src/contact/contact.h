@@ -42,7 +42,7 @@ const char *contact_purpose(void);
 
 struct contact_new {
 	const char *email, *topic, *message;
-	int64_t owner;               /* the signed-in member who wrote it, or 0 */
+	int64_t owner; /* the signed-in member who wrote it, or 0 */
 };
 
 /* Stores one message under a new sender subject (owned by in->owner when
@@ -50,8 +50,8 @@ struct contact_new {
 int contact_create(const struct contact_new *in, int64_t *id, struct failure *f);
 
 enum contact_listing {
-	CONTACT_WAITING,             /* not answered yet, oldest first */
-	CONTACT_ALL,                 /* every message, newest first */
+	CONTACT_WAITING, /* not answered yet, oldest first */
+	CONTACT_ALL,	 /* every message, newest first */
 };
 
 /* The messages as [{id, created_at, answered_at}] (answered_at null while
@@ -64,8 +64,8 @@ enum contact_part { CONTACT_EMAIL, CONTACT_TOPIC, CONTACT_BODY, CONTACT_ANSWER, 
 
 struct contact_message {
 	int64_t id, created_at;
-	int64_t answered_at;         /* 0 while waiting */
-	struct record_text text[CONTACT_NPARTS];   /* .p NULL when empty (no answer yet) */
+	int64_t answered_at;			 /* 0 while waiting */
+	struct record_text text[CONTACT_NPARTS]; /* .p NULL when empty (no answer yet) */
 };
 
 /*

@@ -21,6 +21,7 @@
 /* The project's headers before cmocka's, whose fail() macro would
  * otherwise rewrite err.h's fail() and fail_msg(). */
 #include "app.h"
+#include "boot.h"
 #include "broker.h"
 #include "config.h"
 #include "contact.h"
@@ -32,9 +33,9 @@
 
 #include <cmocka.h>
 
-#define PROFILE "north-american-motoring"
+#define PROFILE		   "north-american-motoring"
 #define NO_CONTACT_PROFILE "tests/profiles/good-minimal.yaml"
-#define STAFF_ID 4242
+#define STAFF_ID	   4242
 
 static char dir[64];
 
@@ -157,8 +158,8 @@ static void test_message_stored_sealed_under_a_sender_of_its_own(void **state)
 	for (size_t i = 0; i < 3; i++) {
 		struct blob_find bf = {typed[i], false};
 		struct store_val id[] = {SV_INT(a)};
-		store_query(app.store, "SELECT * FROM contact_messages WHERE id = $1", id, 1, blob_cb,
-			    &bf);
+		store_query(app.store, "SELECT * FROM contact_messages WHERE id = $1", id, 1,
+			    blob_cb, &bf);
 		assert_false(bf.found);
 	}
 	/* The sender's own grant opens it again. */
@@ -213,7 +214,8 @@ static bool listed(json_t *list, int64_t id, bool *answered)
 {
 	size_t i;
 	json_t *o;
-	json_array_foreach(list, i, o) {
+	json_array_foreach(list, i, o)
+	{
 		if (json_integer_value(json_object_get(o, "id")) != id)
 			continue;
 		if (answered)
@@ -239,7 +241,8 @@ static void test_listing_shows_no_personal_value(void **state)
 	free(text);
 	size_t i;
 	json_t *o;
-	json_array_foreach(list, i, o) {
+	json_array_foreach(list, i, o)
+	{
 		assert_int_equal(json_object_size(o), 3);
 		assert_true(json_is_integer(json_object_get(o, "id")));
 		assert_true(json_is_integer(json_object_get(o, "created_at")));
@@ -349,8 +352,8 @@ static void test_answer_queued_to_the_return_address_only(void **state)
 	assert_int_equal(sql_int("SELECT COUNT(*) FROM outbox", 0), 1);
 	int64_t row = sql_int("SELECT id FROM outbox", 0);
 	assert_int_equal(sql_int("SELECT subject_id FROM outbox WHERE id = $1", row), sender_of(a));
-	assert_int_equal(sql_int("SELECT COUNT(*) FROM outbox WHERE subject_id = $1", sender_of(other)),
-			 0);
+	assert_int_equal(
+	    sql_int("SELECT COUNT(*) FROM outbox WHERE subject_id = $1", sender_of(other)), 0);
 	struct texts cats = {0};
 	struct store_val key[] = {SV_INT(row)};
 	assert_int_equal(store_query(app.store,
@@ -387,8 +390,8 @@ static void test_erased_sender_is_gone(void **state)
 	/* A sender without a data key: the state a restored backup leaves
 	 * before its keyless rows are removed. */
 	struct store_val who[] = {SV_INT(sender_of(a))};
-	assert_int_equal(store_query(app.store, "DELETE FROM subject_keys WHERE subject_id = $1", who,
-				     1, NULL, NULL),
+	assert_int_equal(store_query(app.store, "DELETE FROM subject_keys WHERE subject_id = $1",
+				     who, 1, NULL, NULL),
 			 1);
 	struct contact_message m;
 	struct failure f;
@@ -444,7 +447,8 @@ static void test_owned_message_erased_with_its_owner(void **state)
 	store_release(c);
 	assert_int_equal(sql_int("SELECT COUNT(*) FROM contact_messages WHERE id = $1", owned), 0);
 	assert_int_equal(sql_int("SELECT COUNT(*) FROM subjects WHERE id = $1", sender), 0);
-	assert_int_equal(sql_int("SELECT COUNT(*) FROM subject_keys WHERE subject_id = $1", sender), 0);
+	assert_int_equal(sql_int("SELECT COUNT(*) FROM subject_keys WHERE subject_id = $1", sender),
+			 0);
 	assert_int_equal(sql_int("SELECT COUNT(*) FROM contact_messages WHERE id = $1", kept), 1);
 	struct contact_message msg;
 	struct failure f;
@@ -459,19 +463,18 @@ int main(void)
 {
 	mem_init();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_message_stored_sealed_under_a_sender_of_its_own,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_contact_point_no_message, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_listing_shows_no_personal_value, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_opening_is_logged_and_refused_to_other_roles,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_answered_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_answer_queued_to_the_return_address_only, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_erased_sender_is_gone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_owned_message_erased_with_its_owner, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_message_stored_sealed_under_a_sender_of_its_own,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_contact_point_no_message, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_listing_shows_no_personal_value, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_opening_is_logged_and_refused_to_other_roles,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_answered_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_answer_queued_to_the_return_address_only, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_erased_sender_is_gone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_owned_message_erased_with_its_owner, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
