@@ -62,17 +62,21 @@ const char *contact_purpose(void)
 	return policy_collection_purpose(app.policy, CONTACT_POINT);
 }
 
-/* A refusal by the broker as a failure: a decision against the use (403
- * with the reason's code), or no decision because the sender's data key is
- * gone (410) or the store failed (503). */
+/* The broker's decision against a use: 403 with the reason's code. */
+static int refusal(enum decision_reason why, struct failure *f)
+{
+	fail_msg(f, ERR_REFUSED, "%s", policy_reason_message(why));
+	f->code = policy_reason_code(why);
+	return -1;
+}
+
+/* Why the broker did not open a sender: a decision against the use, or no
+ * decision because the sender's data key is gone (410) or the store failed. */
 static int refused(struct store_conn *c, int64_t subject, enum decision_reason why,
 		   struct failure *f)
 {
-	if (why != DECISION_ALLOWED) {
-		fail_msg(f, ERR_REFUSED, "%s", policy_reason_message(why));
-		f->code = policy_reason_code(why);
-		return -1;
-	}
+	if (why != DECISION_ALLOWED)
+		return refusal(why, f);
 	return fail(f, broker_subject_has_key(c, subject) ? ERR_STORE : ERR_ERASED);
 }
 
@@ -103,8 +107,7 @@ int contact_create(const struct contact_new *in, int64_t *id, struct failure *f)
 			       categories, NCATEGORIES, in->owner, &subject, &g, &why) != 0) {
 		if (why != DECISION_ALLOWED) {
 			log_warn("contact message refused: %s", policy_reason_code(why));
-			fail_msg(f, ERR_REFUSED, "%s", policy_reason_message(why));
-			f->code = policy_reason_code(why);
+			refusal(why, f);
 		} else {
 			fail(f, ERR_STORE);
 		}
