@@ -1,9 +1,6 @@
 /*
- * contact: the public contact form and its API (NAM07, NAM15, INS03).
- * Each message's sender is a data subject of its own (the profile's
- * collection point "contact" names the subject kind, the purpose and the
- * categories), so the return address can be erased on its own once the
- * retention after the answer has passed. Everything goes through the broker.
+ * contact: messages from the contact form and the desk that answers them
+ * (see contact.h).
  */
 #include "contact.h"
 
@@ -13,67 +10,113 @@
 
 #include "app.h"
 #include "broker.h"
+#include "buf.h"
 #include "crypto.h"
 #include "log.h"
-#include "page.h"
+#include "outbox.h"
 #include "policy.h"
-#include "remember.h"
 #include "store.h"
 
 #define CONTACT_POINT "contact"
+#define TABLE	      "contact_messages"
+/* The categories records.c declares for the columns of contact_messages:
+ * the return address, and everything else the message says. */
 #define CAT_ADDRESS "contact_return_address"
 #define CAT_MESSAGE "message"
 
-static const char SQL_CONTACT_INSERT[] =
-	"INSERT INTO contact_messages (id, subject_id, email, topic, body, created_at) "
-	"VALUES ($1, $2, $3, $4, $5, $6)";
+static const char *const categories[] = {CAT_ADDRESS, CAT_MESSAGE};
+#define NCATEGORIES (sizeof(categories) / sizeof(categories[0]))
 
-struct sealed {
-	unsigned char *ct;
-	size_t len;
+/* The sealed column of each part, in the order of enum contact_part. */
+static const char *const part_columns[CONTACT_NPARTS] = {
+    [CONTACT_EMAIL] = "email",
+    [CONTACT_TOPIC] = "topic",
+    [CONTACT_BODY] = "body",
+    [CONTACT_ANSWER] = "answer",
 };
 
-/* The profile's contact collection point, or NULL when the profile offers none. */
+/* What a reply needs: the first parts, the return address and the topic. */
+#define REPLY_PARTS (CONTACT_TOPIC + 1)
+
+/* The desk reads and writes only the plain columns; the sealed ones go
+ * through the record layer. The lock keeps two answers from crossing on
+ * PostgreSQL (SQLite's write transaction is the lock there). */
+static const char SQL_LIST_WAITING[] =
+    "SELECT id, created_at, answered_at FROM contact_messages WHERE answered_at IS NULL "
+    "ORDER BY created_at LIMIT $1";
+static const char SQL_LIST_ALL[] =
+    "SELECT id, created_at, answered_at FROM contact_messages ORDER BY created_at DESC LIMIT $1";
+static const char SQL_STATE[] =
+    "SELECT subject_id, created_at, answered_at FROM contact_messages WHERE id = $1";
+static const char SQL_STATE_LOCKED[] =
+    "SELECT subject_id, created_at, answered_at FROM contact_messages WHERE id = $1 FOR UPDATE";
+
 static const struct policy_collection *contact_point(void)
 {
 	int i = policy_collection_index(app.policy, CONTACT_POINT);
 	return i < 0 ? NULL : &app.policy->collections[i];
 }
 
-int contact_create(const char *email, const char *topic, const char *message, int64_t *id)
+const char *contact_purpose(void)
+{
+	return policy_collection_purpose(app.policy, CONTACT_POINT);
+}
+
+/* The broker's decision against a use: 403 with the reason's code. */
+static int refusal(enum decision_reason why, struct failure *f)
+{
+	fail_msg(f, ERR_REFUSED, "%s", policy_reason_message(why));
+	f->code = policy_reason_code(why);
+	return -1;
+}
+
+/* Why the broker did not open a sender: a decision against the use, or no
+ * decision because the sender's data key is gone (410) or the store failed. */
+static int refused(struct store_conn *c, int64_t subject, enum decision_reason why,
+		   struct failure *f)
+{
+	if (why != DECISION_ALLOWED)
+		return refusal(why, f);
+	return fail(f, broker_subject_has_key(c, subject) ? ERR_STORE : ERR_ERASED);
+}
+
+/* ---- the form ---- */
+
+int contact_create(const struct contact_new *in, int64_t *id, struct failure *f)
 {
 	const struct policy_collection *cp = contact_point();
 	if (!cp)
-		return -1;
+		return fail(f, ERR_NO_CONTACT);
 	const struct policy *p = app.policy;
-	static const char *const cats[] = {CAT_ADDRESS, CAT_MESSAGE};
-	struct sealed f[3] = {{0}};
+	int64_t msg = crypto_random_id(), subject;
+	const struct record_field row[] = {
+	    {"email", SV_TEXT(in->email)},
+	    {"topic", SV_TEXT(in->topic)},
+	    {"body", SV_TEXT(in->message)},
+	    {"created_at", SV_INT(time(NULL))},
+	};
 	struct broker_grant *g = NULL;
-	enum decision_reason why;
-	int64_t subject, msg = crypto_random_id();
+	enum decision_reason why = DECISION_ALLOWED;
 	int rc = -1;
 	struct store_conn *c = store_acquire(app.store);
-	if (store_begin(c) != 0)
+	if (store_begin(c) != 0) {
+		fail(f, ERR_STORE);
 		goto out;
-	if (broker_subject_new(c, p->subjects[cp->subject].id, p->purposes[cp->purpose].id, cats, 2,
-			       &subject, &g, &why) != 0) {
-		log_warn("contact message refused: %s", policy_reason_code(why));
+	}
+	if (broker_subject_new(c, p->subjects[cp->subject].id, p->purposes[cp->purpose].id,
+			       categories, NCATEGORIES, in->owner, &subject, &g, &why) != 0) {
+		if (why != DECISION_ALLOWED) {
+			log_warn("contact message refused: %s", policy_reason_code(why));
+			refusal(why, f);
+		} else {
+			fail(f, ERR_STORE);
+		}
 		goto rollback;
 	}
-	if (broker_seal(g, CAT_ADDRESS, "contact_messages", "email", msg, email, strlen(email),
-			&f[0].ct, &f[0].len) != 0 ||
-	    broker_seal(g, CAT_MESSAGE, "contact_messages", "topic", msg, topic, strlen(topic),
-			&f[1].ct, &f[1].len) != 0 ||
-	    broker_seal(g, CAT_MESSAGE, "contact_messages", "body", msg, message, strlen(message),
-			&f[2].ct, &f[2].len) != 0)
+	if (record_insert(c, g, TABLE, msg, row, STORE_NPARAMS(row)) < 0 || store_commit(c) != 0) {
+		fail(f, ERR_STORE);
 		goto rollback;
-	struct store_val row[] = {SV_INT(msg),		 SV_INT(subject),
-				  SV_BLOB(f[0].ct, f[0].len), SV_BLOB(f[1].ct, f[1].len),
-				  SV_BLOB(f[2].ct, f[2].len), SV_INT(time(NULL))};
-	if (store_exec(c, SQL_CONTACT_INSERT, row, 6, NULL, NULL) < 0)
-		goto rollback;
-	if (store_commit(c) != 0)
-		goto out;
+	}
 	*id = msg;
 	rc = 0;
 	goto out;
@@ -81,83 +124,172 @@ rollback:
 	store_rollback(c);
 out:
 	store_release(c);
-	for (size_t i = 0; i < 3; i++)
-		free(f[i].ct);
 	broker_grant_free(g);
 	return rc;
 }
 
-static void form_page(struct req *r, int status)
+/* ---- the desk ---- */
+
+static int list_cb(void *ctx, const struct store_row *row)
 {
-	json_t *data = page_data(r, "Contact us");
-	json_t *errors = json_object(), *values = json_object();
-	for (size_t i = 0; i < r->nerrors; i++) {
-		json_object_set_new(errors, r->errors[i].field, json_string(r->errors[i].message));
-		json_object_set_new(values, r->errors[i].field, json_string(r->errors[i].value));
+	json_t *o = json_pack("{s:I,s:I}", "id", (json_int_t)row->cols[0].i, "created_at",
+			      (json_int_t)row->cols[1].i);
+	json_object_set_new(o, "answered_at",
+			    row->cols[2].type == STORE_INT ? json_integer(row->cols[2].i)
+							   : json_null());
+	json_array_append_new(ctx, o);
+	return 0;
+}
+
+int contact_list(enum contact_listing which, json_t **list, struct failure *f)
+{
+	*list = NULL;
+	if (!contact_purpose())
+		return fail(f, ERR_NO_CONTACT);
+	json_t *l = json_array();
+	struct store_val limit[] = {SV_INT(CONTACT_LIST_MAX)};
+	if (store_query(app.store, which == CONTACT_ALL ? SQL_LIST_ALL : SQL_LIST_WAITING, limit,
+			STORE_NPARAMS(limit), list_cb, l) < 0) {
+		json_decref(l);
+		return fail(f, ERR_STORE);
 	}
-	for (size_t i = 0; i < r->nparams; i++)
-		json_object_set_new(values, r->params[i].name, json_string(r->params[i].value));
-	json_object_set_new(data, "errors", errors);
-	json_object_set_new(data, "has_errors", json_boolean(r->nerrors > 0));
-	json_object_set_new(data, "values", values);
-	/* INS12: a remembered member finds their address filled in. */
-	json_t *known = status == 200 ? remember_prefill(r) : NULL;
-	if (known && json_object_get(known, "email"))
-		json_object_set(values, "email", json_object_get(known, "email"));
-	json_decref(known);
-	page_notice(data, CONTACT_POINT);
-	page_render(r, status, "contact", data);
+	*list = l;
+	return 0;
 }
 
-static bool offered(struct req *r)
+/* What the plain columns say of a message. */
+struct state {
+	bool found;
+	int64_t subject, created_at, answered_at;
+};
+
+static int state_cb(void *ctx, const struct store_row *row)
 {
-	if (contact_point())
-		return true;
-	resp_error(r, 404, "not_found", "This site takes no messages through a form.", NULL);
-	return false;
+	struct state *s = ctx;
+	s->found = true;
+	s->subject = row->cols[0].i;
+	s->created_at = row->cols[1].i;
+	s->answered_at = row->cols[2].type == STORE_INT ? row->cols[2].i : 0;
+	return 0;
 }
 
-void contact_page(struct req *r)
+/* Reads the message's state (locked: for an answer) and opens its sender
+ * as actor, with action for the access log. */
+static int sender_open(struct store_conn *c, int64_t id, bool lock,
+		       const struct broker_actor *actor, const char *action, struct state *s,
+		       struct broker_grant **g, struct failure *f)
 {
-	if (offered(r))
-		form_page(r, 200);
+	struct store_val key[] = {SV_INT(id)};
+	*s = (struct state){0};
+	*g = NULL;
+	if (store_exec(c, lock ? SQL_STATE_LOCKED : SQL_STATE, key, STORE_NPARAMS(key), state_cb,
+		       s) < 0)
+		return fail(f, ERR_STORE);
+	if (!s->found)
+		return fail(f, ERR_NO_SUCH_MESSAGE);
+	if (lock && s->answered_at)
+		return fail(f, ERR_ALREADY_ANSWERED);
+	struct broker_use use = {actor,	     s->subject,  contact_purpose(),
+				 categories, NCATEGORIES, action};
+	enum decision_reason why;
+	if (broker_open(c, &use, g, &why) != 0)
+		return refused(c, s->subject, why, f);
+	return 0;
 }
 
-void contact_post(struct req *r)
+int contact_open(int64_t id, const struct broker_actor *actor, struct contact_message *m,
+		 struct failure *f)
 {
-	if (!offered(r))
-		return;
-	if (r->nerrors) {
-		form_page(r, 422);
-		return;
+	*m = (struct contact_message){.id = id};
+	if (!contact_purpose())
+		return fail(f, ERR_NO_CONTACT);
+	struct state s;
+	struct broker_grant *g = NULL;
+	int rc = -1;
+	struct store_conn *c = store_acquire(app.store);
+	if (sender_open(c, id, false, actor, "read", &s, &g, f) != 0)
+		goto out;
+	int read = record_read(c, g, TABLE, id, part_columns, CONTACT_NPARTS, m->text);
+	if (read == 0) {
+		fail(f, ERR_NO_SUCH_MESSAGE); /* erased after its retention just now */
+		goto out;
 	}
-	int64_t id;
-	if (contact_create(req_param(r, "email"), req_param(r, "topic"), req_param(r, "message"),
-			   &id) != 0) {
-		resp_header(r, "Retry-After", "5");
-		resp_error(r, 503, "store_unavailable",
-			   "Your message could not be stored; please try again.", NULL);
-		return;
+	if (read < 0) {
+		fail(f, broker_subject_has_key(c, s.subject) ? ERR_STORE : ERR_ERASED);
+		goto out;
 	}
-	page_redirect(r, "/contact/thanks");
+	m->created_at = s.created_at;
+	m->answered_at = s.answered_at;
+	rc = 0;
+out:
+	store_release(c);
+	broker_grant_free(g);
+	return rc;
 }
 
-void contact_thanks(struct req *r)
+void contact_message_release(struct contact_message *m)
 {
-	page_render(r, 200, "contact_thanks", page_data(r, "Thank you"));
+	record_texts_release(m->text, CONTACT_NPARTS);
 }
 
-void contact_api_create(struct req *r)
+/* Queues the answer to the return address (NAM07: it serves nothing else),
+ * inside the caller's transaction. */
+static int answer_queue(struct store_conn *c, const struct broker_grant *g, int64_t id,
+			const char *answer)
 {
-	if (!offered(r))
-		return;
-	int64_t id;
-	if (contact_create(req_param(r, "email"), req_param(r, "topic"), req_param(r, "message"),
-			   &id) != 0) {
-		resp_header(r, "Retry-After", "5");
-		resp_error(r, 503, "store_unavailable", "The message could not be stored; try again.",
-			   NULL);
-		return;
+	struct record_text t[REPLY_PARTS];
+	if (record_read(c, g, TABLE, id, part_columns, REPLY_PARTS, t) != 1)
+		return -1;
+	struct buf subject, text;
+	buf_init(&subject, 0);
+	buf_init(&text, 0);
+	buf_printf(&subject, "Re: %s", t[CONTACT_TOPIC].p ? t[CONTACT_TOPIC].p : "your message");
+	buf_printf(&text, "%s\n\n-- \n%s\n", answer, app.site_name ? app.site_name : "");
+	int rc = outbox_send_text(c, g, contact_purpose(), CAT_ADDRESS, CAT_MESSAGE,
+				  t[CONTACT_EMAIL].p, subject.data, text.data, NULL, 0);
+	crypto_wipe(subject.data, subject.len);
+	crypto_wipe(text.data, text.len);
+	buf_release(&subject);
+	buf_release(&text);
+	record_texts_release(t, REPLY_PARTS);
+	return rc;
+}
+
+int contact_answer(int64_t id, const struct broker_actor *actor, const char *answer,
+		   int64_t *answered_at, struct failure *f)
+{
+	if (!contact_purpose())
+		return fail(f, ERR_NO_CONTACT);
+	int64_t now = (int64_t)time(NULL);
+	const struct record_field row[] = {
+	    {"answer", SV_TEXT(answer)},
+	    {"answered_at", SV_INT(now)},
+	    {"answered_by", SV_INT(actor->id)},
+	};
+	struct state s;
+	struct broker_grant *g = NULL;
+	int rc = -1;
+	struct store_conn *c = store_acquire(app.store);
+	if (store_begin(c) != 0) {
+		fail(f, ERR_STORE);
+		goto out;
 	}
-	resp_json(r, 201, json_pack("{s:I}", "id", (json_int_t)id));
+	if (sender_open(c, id, true, actor, "write", &s, &g, f) != 0)
+		goto rollback;
+	/* The answer leaves with the change, or not at all. */
+	if (record_update(c, g, TABLE, id, row, STORE_NPARAMS(row)) != 1 ||
+	    answer_queue(c, g, id, answer) != 0 || store_commit(c) != 0) {
+		fail(f, ERR_STORE);
+		goto rollback;
+	}
+	log_info("a contact message was answered");
+	*answered_at = now;
+	rc = 0;
+	goto out;
+rollback:
+	store_rollback(c);
+out:
+	store_release(c);
+	broker_grant_free(g);
+	return rc;
 }

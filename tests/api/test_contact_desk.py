@@ -115,3 +115,59 @@ def test_support_desk_pages(server):
     assert editor.get(server.url("/staff/messages"), timeout=10).status_code == 403
     assert requests.get(server.url("/staff/messages"), allow_redirects=False,
                         timeout=10).status_code == 303
+
+
+def test_all02_contact_message_of_a_member_goes_with_the_account(server):
+    """A message written while signed in belongs to the member: it is in
+    their export and goes, sender subject and all, when they close the
+    account; one the same browser wrote signed out stays (issue 10)."""
+    tag = uuid.uuid4().hex[:10]
+    password = "blue cooper rides at dawn"
+    person = {"name": f"Writer {tag}", "email": f"member-writer-{tag}@example.org",
+              "password": password, "date_of_birth": "1980-05-17"}
+    browser = requests.Session()
+    r = browser.post(server.url("/api/v1/signup"), json=person, timeout=30)
+    assert r.status_code == 201, r.text
+    member, csrf = r.json()["id"], r.json()["csrf_token"]
+    mine = {"email": person["email"], "topic": f"Signed in {tag}",
+            "message": f"Written while signed in {tag}."}
+    r = browser.post(server.url("/api/v1/contact"), json=mine, timeout=10)
+    assert r.status_code == 201, r.text
+    mine["id"] = r.json()["id"]
+    sender = server.sql(f"SELECT subject_id FROM contact_messages WHERE id = {mine['id']}")[0][0]
+    assert server.sql(f"SELECT owner_id FROM subjects WHERE id = {sender}") == [[str(member)]]
+    export = browser.get(server.url("/api/v1/me/export"), timeout=10).json()
+    values = [i["value"] for i in export["items"] if i["record"] == "contact_messages"]
+    assert mine["message"] in values and mine["email"] in values
+    # Signed out, the same browser writes again: that message is nobody's.
+    r = browser.post(server.url("/api/v1/signout"), headers={"X-CSRF-Token": csrf}, timeout=10)
+    assert r.status_code == 200
+    theirs = {"email": person["email"], "topic": f"Signed out {tag}",
+              "message": f"Written while signed out {tag}."}
+    r = browser.post(server.url("/api/v1/contact"), json=theirs, timeout=10)
+    assert r.status_code == 201, r.text
+    theirs["id"] = r.json()["id"]
+    kept = server.sql(f"SELECT subject_id FROM contact_messages WHERE id = {theirs['id']}")[0][0]
+    assert server.sql(f"SELECT COUNT(*) FROM subjects WHERE id = {kept} AND owner_id IS NULL") \
+        == [["1"]]
+    # Closing the account takes the first message and its sender with it.
+    r = browser.post(server.url("/api/v1/signin"), timeout=30,
+                     json={"email": person["email"], "password": password})
+    assert r.status_code == 200, r.text
+    r = browser.delete(server.url("/api/v1/me"), headers={"X-CSRF-Token": r.json()["csrf_token"]},
+                       timeout=10)
+    assert r.status_code == 200, r.text
+    assert server.sql(f"SELECT COUNT(*) FROM contact_messages WHERE id = {mine['id']}") == [["0"]]
+    assert server.sql(f"SELECT COUNT(*) FROM subjects WHERE id = {sender}") == [["0"]]
+    assert server.sql(f"SELECT COUNT(*) FROM subject_keys WHERE subject_id = {sender}") == [["0"]]
+    assert server.sql(f"SELECT COUNT(*) FROM outbox WHERE subject_id = {sender}") == [["0"]]
+    support = staff_client(server, "support")
+    r = support.get(server.url(f"/api/v1/staff/messages/{mine['id']}"), timeout=10)
+    assert r.status_code == 404
+    listed = support.get(server.url("/api/v1/staff/messages?state=all"), timeout=10).json()
+    assert mine["id"] not in [x["id"] for x in listed["messages"]]
+    # The message written signed out stays, and still opens.
+    assert server.sql(f"SELECT COUNT(*) FROM subject_keys WHERE subject_id = {kept}") == [["1"]]
+    r = support.get(server.url(f"/api/v1/staff/messages/{theirs['id']}"), timeout=10)
+    assert r.status_code == 200
+    assert (r.json()["email"], r.json()["message"]) == (theirs["email"], theirs["message"])

@@ -202,6 +202,27 @@ def test_contact_form_page(server):
     assert r.status_code == 303
 
 
+def test_contact_form_of_a_signed_in_member_is_theirs(server):
+    """The form, like the API, gives a message written while signed in to the
+    member, so it goes with the account (issue 10); a visitor's is nobody's."""
+    tag = uuid.uuid4().hex[:10]
+    email = f"form-writer-{tag}@example.org"
+    browser = requests.Session()
+    r = browser.post(server.url("/api/v1/signup"), timeout=30,
+                     json={"name": f"Form {tag}", "email": email,
+                           "password": "blue cooper rides at dawn", "date_of_birth": "1980-05-17"})
+    assert r.status_code == 201, r.text
+    owned = ("SELECT COUNT(*) FROM contact_messages m JOIN subjects s ON s.id = m.subject_id "
+             f"WHERE s.owner_id = {r.json()['id']}")
+    form = {"email": email, "topic": f"Form {tag}", "message": "Written on the form."}
+    r = browser.post(server.url("/contact"), data=form, allow_redirects=False, timeout=10)
+    assert r.status_code == 303 and r.headers["Location"] == "/contact/thanks"
+    assert server.sql(owned) == [["1"]]
+    r = requests.post(server.url("/contact"), data=form, allow_redirects=False, timeout=10)
+    assert r.status_code == 303
+    assert server.sql(owned) == [["1"]]
+
+
 def metric(text, series):
     m = re.search(r"^" + re.escape(series) + r" (\S+)$", text, re.M)
     return float(m.group(1)) if m else 0.0
