@@ -167,7 +167,9 @@ def test_nam07_retention_erases_answered_messages_with_a_set_clock(server):
     assert "purged" in out.stdout
     assert server.sql(f"SELECT COUNT(*) FROM contact_messages WHERE id = {mid}") == [["0"]]
     # The sender's data key is gone too: nothing sealed under it can be read.
-    assert server.sql(f"SELECT erased_at > 0 FROM subjects WHERE id = {subject}") in ([["1"]], [["t"]])
+    # (Erasure now removes the subject itself, issue 10, not only its key.)
+    assert server.sql(f"SELECT COUNT(*) FROM subject_keys WHERE subject_id = {subject}") == [["0"]]
+    assert server.sql(f"SELECT COUNT(*) FROM subjects WHERE id = {subject}") == [["0"]]
     with open(server.log) as f:
         log = f.read()
     assert "keep-until" not in log
