@@ -233,7 +233,11 @@ int page_form_failure(struct req *r, const struct failure *f, const char *defaul
 		snprintf(text, sizeof(text), "%lld", (long long)wait);
 		resp_header(r, "Retry-After", text);
 	}
+	/* A form shown again is not a challenge to authenticate: a wrong
+	 * password on it is 422 like any field the form cannot take. */
 	int status = failure_status(f);
+	if (status == 401)
+		return 422;
 	return status >= 400 && status < 500 ? status : 503;
 }
 

@@ -29,7 +29,7 @@ json_t *page_form_values(struct req *r, json_t *data);
 void page_add_error(struct req *r, const char *field, const char *message);
 /* A domain failure shown on its form: the message next to its field (or
  * default_field), Retry-After when it has one; the status to render the
- * form with (its 4xx, or 503). */
+ * form with (its 4xx, but 422 for a wrong password, or 503). */
 struct failure;
 int page_form_failure(struct req *r, const struct failure *f, const char *default_field);
 /* 303 See Other to location, dropping any body. */
