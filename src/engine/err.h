@@ -65,6 +65,9 @@ enum err {
 	ERR_CODE_USED,
 	ERR_NO_SUCH_MEMBER,
 	ERR_NO_MEMBER_WITH_EMAIL,
+	ERR_NO_SUCH_ROLE,
+	ERR_STAFF_EXISTS,
+	ERR_NO_SUCH_STAFF,
 	/* garage */
 	ERR_NO_GARAGE,
 	ERR_VIN,                     /* code from the VIN check (vin_length, ...) */

@@ -1,60 +1,148 @@
 /*
- * staff: the operator's staff accounts. An account is created from the
- * command line with one role of the profile (`glovebox staff add EMAIL
- * --role ROLE`), which prints a one-time enrolment token; with it the staff
- * member chooses a password and enrols a TOTP second factor. Sign-in takes
- * all three (e-mail, password, code); staff sessions are shorter than
- * members'. A staff member reaches personal data only through the broker,
- * under a purpose of their role, and every such access is in the access log
- * the member sees on their dashboard (NAM11, INS09).
+ * staff: the operator's staff accounts, as domain logic that knows nothing
+ * of HTTP (staff_api.c and staff_page.c are its JSON and HTML adapters,
+ * staff_cli.c its command line).
+ *
+ * An account is created from the command line with one role of the
+ * profile (`glovebox staff add EMAIL --role ROLE`), which prints a one-time
+ * enrolment token; with it the staff member chooses a password and gets a
+ * new TOTP secret, shown once, which a code from their authenticator then
+ * confirms. Sign-in takes all three (e-mail, password, code); each code
+ * works once. Staff accounts are data subjects of kind "staff": their
+ * e-mail address and TOTP secret are sealed under a key of their own
+ * (record layer, `staff` table), and removing an account erases its rows
+ * and its key; its entries in the access log stay.
+ *
+ * A staff member reaches a member's data only through the broker, as
+ * ACTOR_STAFF with their role, under a purpose of that role, and every such
+ * access is in the access log the member sees (NAM11, INS09).
+ *
+ * Every function returns 0, or -1 with *f (err.h) saying why.
  */
 #ifndef GLOVEBOX_STAFF_H
 #define GLOVEBOX_STAFF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "crypto.h"
-#include "http.h"
+#include <jansson.h>
+
+#include "buf.h"
+#include "err.h"
+#include "session.h"
+#include "token.h"
+#include "totp.h"
 
 #define STAFF_ENROL_SECONDS (72 * 3600)   /* an enrolment token's life */
 
 struct broker_actor;
 
-struct staff_session {
+/* The route table's validator of a TOTP code: TOTP_DIGITS digits. */
+const char *valid_totp_code(const char *s, size_t len);
+
+/* ---- accounts (the command line's) ---- */
+
+/* A new enrolment token, shown once, for the account staff. */
+struct staff_token {
 	int64_t staff;
-	char role[64];
-	char csrf[CRYPTO_TOKEN_CHARS + 1];
+	char token[TOKEN_CHARS + 1];
 };
 
-/* The request's staff session (its own cookie), refreshed; false if none. */
-bool staff_session_get(struct req *r, struct staff_session *out);
-/* For handlers: true with *s filled when the request carries a staff session
- * whose role grants `purpose` (NULL: any role) and, for a state-changing
- * method, this session's CSRF token; otherwise it has answered 401 or 403
- * and returns false. */
-bool staff_require(struct req *r, const char *purpose, struct staff_session *s);
-/* True when the role of s grants purpose in the profile in force. */
-bool staff_role_grants(const char *role, const char *purpose);
-/* The broker actor (ACTOR_STAFF, id, role) for a staff session. */
-void staff_actor(const struct staff_session *s, struct broker_actor *a);
+/* Creates an account with a role of the profile and an enrolment token
+ * valid STAFF_ENROL_SECONDS. ERR_NO_SUCH_ROLE, ERR_INVALID_FIELD (not an
+ * e-mail address; field "email"), ERR_STAFF_EXISTS (the address, in any
+ * case, has an account), ERR_STORE. */
+int staff_add(const char *email, const char *role, struct staff_token *out, struct failure *f);
+/* Removes the password and the authenticator, ends the account's sessions
+ * and gives it a new enrolment token. ERR_NO_SUCH_STAFF, ERR_STORE. */
+int staff_reset(const char *email, struct staff_token *out, struct failure *f);
+/* Erases the account: its sessions, its row and its data key (ALL02 by the
+ * record layer's declaration); its entries in the access log stay.
+ * *staff: the account's id. ERR_NO_SUCH_STAFF, ERR_STORE. */
+int staff_remove(const char *email, int64_t *staff, struct failure *f);
+/* Every account, oldest first: [{id, role, enrolled, created_at, email}]
+ * (email null when it does not open). NULL when the store failed. */
+json_t *staff_list(void);
 
-/* Command line (glovebox staff ...); each prints to out and returns an exit code. */
+/* ---- enrolment ---- */
+
+/* What the first step of enrolment shows, once. Release with
+ * staff_enrolment_release(), which wipes it. */
+struct staff_enrolment {
+	char totp_secret[TOTP_BASE32_CHARS + 1];   /* base32, for typing in */
+	struct buf otpauth_uri;                    /* for the QR code */
+	char role[SESSION_ROLE_MAX];
+};
+void staff_enrolment_release(struct staff_enrolment *e);
+
+/* Step one: with a valid enrolment token, sets the password and makes a
+ * new TOTP secret (again before step two: a new one replaces it). The
+ * account is not usable until step two. ERR_BAD_ENROL_TOKEN (unknown,
+ * spent or expired), ERR_WEAK_PASSWORD, ERR_BUSY, ERR_STORE. */
+int staff_enrol(const char *token, const char *password, struct staff_enrolment *out,
+		struct failure *f);
+/* Step two: a code from the authenticator proves it holds the secret; the
+ * token is then spent. ERR_ENROL_NOT_STARTED, ERR_BAD_CODE, ERR_CODE_USED,
+ * ERR_STORE. */
+int staff_enrol_confirm(const char *token, const char *code, struct failure *f);
+
+/* ---- signing in ---- */
+
+struct staff_signin {
+	const char *email, *password, *code;
+	const char *client;          /* the client's address, for its own limit (never stored) */
+};
+
+/* What a sign-in started: the account, its role and its session. */
+struct staff_started {
+	int64_t staff;
+	char role[SESSION_ROLE_MAX];
+	struct session_tokens session;
+};
+
+/* ERR_TOO_MANY_FROM_HERE (the members' per-address limit),
+ * ERR_ACCOUNT_LOCKED (with Retry-After; the members' lock times),
+ * ERR_STAFF_BAD_CREDENTIALS (any part wrong, an unknown or unenrolled
+ * address at the same cost, a code used before), ERR_BUSY, ERR_STORE. */
+int staff_signin(const struct staff_signin *in, struct staff_started *out, struct failure *f);
+
+/* ---- the staff member's own view ---- */
+
+/* The role's description in the profile ("" when none). */
+const char *staff_role_description(const char *role);
+/* The purposes the role grants, in the role's order: [{id, label}]. */
+json_t *staff_role_purposes(const char *role);
+/* {id, role, role_description, purposes: [ids], csrf_token} of a staff session. */
+json_t *staff_me(const struct session *s);
+
+/* ---- a member's record, for staff ---- */
+
+/*
+ * A member's record under purpose, read as actor (ACTOR_STAFF with the
+ * role): the broker checks the role and the purpose and logs the access
+ * for the member (NAM11); *data is {field: value} of the fields whose
+ * categories the purpose covers. A purpose the role lacks is refused
+ * before anything is looked up (ERR_ROLE), so the lookup tells such a
+ * caller nothing, not even whether the member exists.
+ *
+ * staff_member_find looks the member up by e-mail address (its blind
+ * index, in the record layer) and sets *member. ERR_ROLE,
+ * ERR_NO_MEMBER_WITH_EMAIL / ERR_NO_SUCH_MEMBER, ERR_REFUSED (code and
+ * message from the broker's reason, field "purpose"), ERR_STORE.
+ */
+int staff_member_find(const struct broker_actor *actor, const char *email, const char *purpose,
+		      int64_t *member, json_t **data, struct failure *f);
+int staff_member_read(const struct broker_actor *actor, int64_t member, const char *purpose,
+		      json_t **data, struct failure *f);
+
+/* ---- command line (staff_cli.c), called from main.c ----
+ * Each prints what it did to out (errors to stderr) and returns the exit
+ * code: 0, 1 (it could not be done), 2 (bad arguments). */
 int staff_cli_add(const char *email, const char *role, FILE *out);
 int staff_cli_reset(const char *email, FILE *out);
 int staff_cli_remove(const char *email, FILE *out);
 int staff_cli_list(FILE *out);
-
-/* API: /api/v1/staff/... (docs/api.md) */
-void staff_api_enrol(struct req *r);
-void staff_api_enrol_confirm(struct req *r);
-void staff_api_signin(struct req *r);
-void staff_api_signout(struct req *r);
-void staff_api_me(struct req *r);
-void staff_api_member_find(struct req *r);
-void staff_api_member(struct req *r);
-
-const char *valid_totp_code(const char *s, size_t len);
 
 #endif
