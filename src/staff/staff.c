@@ -159,7 +159,8 @@ out:
 	return rc;
 }
 
-int staff_add(const char *email, const char *role, struct staff_token *out, struct failure *f)
+int staff_account_add(const char *email, const char *role, struct staff_token *out,
+		      struct failure *f)
 {
 	*out = (struct staff_token){0};
 	if (!role || policy_role_index(app.policy, role) < 0)
@@ -203,7 +204,7 @@ int staff_add(const char *email, const char *role, struct staff_token *out, stru
 	return rc;
 }
 
-int staff_reset(const char *email, struct staff_token *out, struct failure *f)
+int staff_account_reset(const char *email, struct staff_token *out, struct failure *f)
 {
 	*out = (struct staff_token){0};
 	struct account a;
@@ -242,7 +243,7 @@ int staff_reset(const char *email, struct staff_token *out, struct failure *f)
 	return ok ? 0 : fail(f, ERR_STORE);
 }
 
-int staff_remove(const char *email, int64_t *staff, struct failure *f)
+int staff_account_remove(const char *email, int64_t *staff, struct failure *f)
 {
 	struct account a;
 	struct store_conn *c = store_acquire(app.store);
@@ -276,7 +277,7 @@ static int list_cb(void *ctx, const struct store_row *row)
 	return 0;
 }
 
-json_t *staff_list(void)
+json_t *staff_account_list(void)
 {
 	json_t *list = json_array(), *item;
 	size_t i;
@@ -294,7 +295,8 @@ json_t *staff_list(void)
 		if (broker_staff_open(c, id, &g) == 0 &&
 		    record_read(c, g, TABLE, id, email_column, 1, email) == 1) {
 			if (email[0].p)
-				json_object_set_new(item, "email", json_stringn(email[0].p, email[0].n));
+				json_object_set_new(item, "email",
+						    json_stringn(email[0].p, email[0].n));
 			record_texts_release(email, 1);
 		}
 		broker_grant_free(g);
@@ -338,7 +340,8 @@ int staff_enrol(const char *token, const char *password, struct staff_enrolment 
 	struct store_conn *c = store_acquire(app.store);
 	bool ok = store_begin(c) == 0 && broker_staff_open(c, a.id, &g) == 0 &&
 		  record_update(c, g, TABLE, a.id, row, STORE_NPARAMS(row)) == 1 &&
-		  record_read(c, g, TABLE, a.id, email_column, 1, email) == 1 && store_commit(c) == 0;
+		  record_read(c, g, TABLE, a.id, email_column, 1, email) == 1 &&
+		  store_commit(c) == 0;
 	if (!ok)
 		store_rollback(c);
 	store_release(c);

@@ -54,17 +54,18 @@ struct staff_token {
  * valid STAFF_ENROL_SECONDS. ERR_NO_SUCH_ROLE, ERR_INVALID_FIELD (not an
  * e-mail address; field "email"), ERR_STAFF_EXISTS (the address, in any
  * case, has an account), ERR_STORE. */
-int staff_add(const char *email, const char *role, struct staff_token *out, struct failure *f);
+int staff_account_add(const char *email, const char *role, struct staff_token *out,
+		      struct failure *f);
 /* Removes the password and the authenticator, ends the account's sessions
  * and gives it a new enrolment token. ERR_NO_SUCH_STAFF, ERR_STORE. */
-int staff_reset(const char *email, struct staff_token *out, struct failure *f);
+int staff_account_reset(const char *email, struct staff_token *out, struct failure *f);
 /* Erases the account: its sessions, its row and its data key (ALL02 by the
  * record layer's declaration); its entries in the access log stay.
  * *staff: the account's id. ERR_NO_SUCH_STAFF, ERR_STORE. */
-int staff_remove(const char *email, int64_t *staff, struct failure *f);
+int staff_account_remove(const char *email, int64_t *staff, struct failure *f);
 /* Every account, oldest first: [{id, role, enrolled, created_at, email}]
  * (email null when it does not open). NULL when the store failed. */
-json_t *staff_list(void);
+json_t *staff_account_list(void);
 
 /* ---- enrolment ---- */
 

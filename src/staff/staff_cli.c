@@ -35,21 +35,24 @@ int staff_cli_add(const char *email, const char *role, FILE *out)
 {
 	struct staff_token t;
 	struct failure f;
-	if (staff_add(email, role, &t, &f) != 0) {
+	if (staff_account_add(email, role, &t, &f) != 0) {
 		switch (f.err) {
 		case ERR_NO_SUCH_ROLE:
-			fprintf(stderr, "glovebox: the profile '%s' has no staff role '%s'; its roles:",
+			fprintf(stderr,
+				"glovebox: the profile '%s' has no staff role '%s'; its roles:",
 				app.policy->name, role ? role : "");
 			for (size_t i = 0; i < app.policy->nroles; i++)
 				fprintf(stderr, " %s", app.policy->roles[i].id);
 			fprintf(stderr, "\n");
 			return EXIT_USAGE;
 		case ERR_INVALID_FIELD:
-			fprintf(stderr, "glovebox: '%s' is not an e-mail address\n", email ? email : "");
+			fprintf(stderr, "glovebox: '%s' is not an e-mail address\n",
+				email ? email : "");
 			return EXIT_USAGE;
 		case ERR_STAFF_EXISTS:
-			fprintf(stderr, "glovebox: a staff account with that e-mail address exists "
-					"(glovebox staff reset EMAIL gives it a new enrolment token)\n");
+			fprintf(stderr, "glovebox: a staff account with that e-mail address "
+					"exists (glovebox staff reset EMAIL gives it a new "
+					"enrolment token)\n");
 			return EXIT_FAILED;
 		default:
 			return store_failed("created");
@@ -75,7 +78,7 @@ int staff_cli_reset(const char *email, FILE *out)
 {
 	struct staff_token t;
 	struct failure f;
-	if (staff_reset(email, &t, &f) != 0)
+	if (staff_account_reset(email, &t, &f) != 0)
 		return f.err == ERR_NO_SUCH_STAFF ? no_such_account() : store_failed("reset");
 	fprintf(out,
 		"staff account %lld reset: password and authenticator removed, sessions ended.\n",
@@ -89,7 +92,7 @@ int staff_cli_remove(const char *email, FILE *out)
 {
 	int64_t id;
 	struct failure f;
-	if (staff_remove(email, &id, &f) != 0)
+	if (staff_account_remove(email, &id, &f) != 0)
 		return f.err == ERR_NO_SUCH_STAFF ? no_such_account() : store_failed("removed");
 	fprintf(out,
 		"staff account %lld removed; its data key is destroyed. Its entries in the access "
@@ -100,7 +103,7 @@ int staff_cli_remove(const char *email, FILE *out)
 
 int staff_cli_list(FILE *out)
 {
-	json_t *list = staff_list(), *item;
+	json_t *list = staff_account_list(), *item;
 	size_t i;
 	if (!list)
 		return EXIT_FAILED;
@@ -112,11 +115,11 @@ int staff_cli_list(FILE *out)
 		gmtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d", &tm);
 		const char *email = json_string_value(json_object_get(item, "email"));
+		bool enrolled = json_is_true(json_object_get(item, "enrolled"));
 		fprintf(out, "%-18lld %-16s %-10s %s  %s\n",
 			(long long)json_integer_value(json_object_get(item, "id")),
 			json_string_value(json_object_get(item, "role")),
-			json_is_true(json_object_get(item, "enrolled")) ? "enrolled" : "pending", when,
-			email ? email : "(unreadable)");
+			enrolled ? "enrolled" : "pending", when, email ? email : "(unreadable)");
 	}
 	json_decref(list);
 	return EXIT_DONE;

@@ -24,7 +24,9 @@ static const struct {
 	const char *href, *label;
 	const char *purposes[TOOL_PURPOSES];
 } tools[] = {
-	{"/staff/members", "Look up a member's account", {"account", "insider_account", "security"}},
+	{"/staff/members",
+	 "Look up a member's account",
+	 {"account", "insider_account", "security"}},
 	{"/staff/messages", "Answer messages", {"answering_messages"}},
 	{"/staff/reviews", "Check ownership claims", {"ownership_verification"}},
 	{"/staff/campaigns", "Write and send news", {"member_news", "product_communications"}},
@@ -196,8 +198,8 @@ static json_t *record_view(int64_t member, json_t *data)
 	const char *key;
 	json_object_foreach(data, key, value) {
 		int cat = policy_category_index(p, key);
-		json_array_append_new(fields, json_pack("{s:s,s:O}", "label",
-							cat >= 0 && p->categories[cat].label ? p->categories[cat].label : key,
+		const char *label = cat >= 0 ? p->categories[cat].label : NULL;
+		json_array_append_new(fields, json_pack("{s:s,s:O}", "label", label ? label : key,
 							"value", value));
 	}
 	return json_pack("{s:I,s:o}", "id", (json_int_t)member, "fields", fields);
@@ -216,8 +218,8 @@ void staff_page_members_post(struct req *r)
 	json_t *data;
 	struct failure f;
 	staff_api_actor(r, &actor);
-	if (staff_member_find(&actor, req_param(r, "email"), req_param(r, "purpose"), &member, &data,
-			      &f) != 0) {
+	const char *email = req_param(r, "email"), *purpose = req_param(r, "purpose");
+	if (staff_member_find(&actor, email, purpose, &member, &data, &f) != 0) {
 		int status = failure_status(&f);
 		if (status == 403)
 			page_add_error(r, "purpose", ROLE_LACKS_PURPOSE);
