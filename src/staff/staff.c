@@ -22,30 +22,30 @@
 #include "store.h"
 #include "validate.h"
 
-#define TABLE "staff"
+#define TABLE	      "staff"
 #define MEMBERS_TABLE "members"
-#define STR(x) #x
-#define XSTR(x) STR(x)
+#define STR(x)	      #x
+#define XSTR(x)	      STR(x)
 
 /* The plain columns of an account, read by id or by enrolment token. */
 #define ACCOUNT_COLUMNS                                                                            \
 	"id, role, password_hash, totp_confirmed, totp_last_step, failed_logins, locked_until"
 static const char SQL_BY_ID[] = "SELECT " ACCOUNT_COLUMNS " FROM staff WHERE id = $1";
 static const char SQL_BY_ENROL[] =
-	"SELECT " ACCOUNT_COLUMNS " FROM staff WHERE enrol_hash = $1 AND enrol_expires > $2";
+    "SELECT " ACCOUNT_COLUMNS " FROM staff WHERE enrol_hash = $1 AND enrol_expires > $2";
 /* A code's step is recorded only if it is later than the last one used, so
  * a code works once even when two requests race with it. */
 static const char SQL_ENROL_DONE[] =
-	"UPDATE staff SET totp_confirmed = $2, totp_last_step = $3, enrol_hash = NULL "
-	"WHERE id = $1 AND totp_last_step < $3";
+    "UPDATE staff SET totp_confirmed = $2, totp_last_step = $3, enrol_hash = NULL "
+    "WHERE id = $1 AND totp_last_step < $3";
 static const char SQL_STEP_USE[] =
-	"UPDATE staff SET totp_last_step = $2, failed_logins = 0, locked_until = 0 "
-	"WHERE id = $1 AND totp_last_step < $2";
+    "UPDATE staff SET totp_last_step = $2, failed_logins = 0, locked_until = 0 "
+    "WHERE id = $1 AND totp_last_step < $2";
 static const char SQL_FAILED[] =
-	"UPDATE staff SET failed_logins = failed_logins + 1, locked_until = $2 WHERE id = $1";
+    "UPDATE staff SET failed_logins = failed_logins + 1, locked_until = $2 WHERE id = $1";
 static const char SQL_SESSIONS_END[] = "DELETE FROM staff_sessions WHERE staff_id = $1";
 static const char SQL_LIST[] =
-	"SELECT id, role, totp_confirmed, created_at FROM staff ORDER BY created_at, id";
+    "SELECT id, role, totp_confirmed, created_at FROM staff ORDER BY created_at, id";
 
 static const char *const email_column[] = {"email"};
 static const char *const secret_column[] = {"totp_secret"};
@@ -58,7 +58,7 @@ static int64_t now_seconds(void)
 const char *valid_totp_code(const char *s, size_t len)
 {
 	static const char message[] = "must be the " XSTR(TOTP_DIGITS) " digits your authenticator "
-						"app shows";
+								       "app shows";
 	if (len != TOTP_DIGITS)
 		return message;
 	for (size_t i = 0; i < len; i++)
@@ -73,7 +73,7 @@ struct account {
 	bool found;
 	int64_t id, totp_confirmed, last_step, failures, locked_until;
 	char role[SESSION_ROLE_MAX];
-	char hash[CRYPTO_PWHASH_STR_MAX];   /* "" before enrolment */
+	char hash[CRYPTO_PWHASH_STR_MAX]; /* "" before enrolment */
 };
 
 static void text_copy(char *out, size_t n, const struct store_val *v)
@@ -174,15 +174,15 @@ int staff_account_add(const char *email, const char *role, struct staff_token *o
 	token_new(out->token, hash);
 	int64_t now = now_seconds();
 	struct record_field row[] = {
-		{"email", SV_TEXT(email)},
-		{"role", SV_TEXT(role)},
-		{"totp_confirmed", SV_INT(0)},
-		{"totp_last_step", SV_INT(0)},
-		{"enrol_hash", SV_BLOB(hash, sizeof(hash))},
-		{"enrol_expires", SV_INT(now + STAFF_ENROL_SECONDS)},
-		{"created_at", SV_INT(now)},
-		{"failed_logins", SV_INT(0)},
-		{"locked_until", SV_INT(0)},
+	    {"email", SV_TEXT(email)},
+	    {"role", SV_TEXT(role)},
+	    {"totp_confirmed", SV_INT(0)},
+	    {"totp_last_step", SV_INT(0)},
+	    {"enrol_hash", SV_BLOB(hash, sizeof(hash))},
+	    {"enrol_expires", SV_INT(now + STAFF_ENROL_SECONDS)},
+	    {"created_at", SV_INT(now)},
+	    {"failed_logins", SV_INT(0)},
+	    {"locked_until", SV_INT(0)},
 	};
 	struct broker_grant *g = NULL;
 	struct store_conn *c = store_acquire(app.store);
@@ -219,14 +219,14 @@ int staff_account_reset(const char *email, struct staff_token *out, struct failu
 	token_new(out->token, hash);
 	out->staff = a.id;
 	struct record_field row[] = {
-		{"password_hash", SV_NULL},
-		{"totp_secret", SV_NULL},
-		{"totp_confirmed", SV_INT(0)},
-		{"totp_last_step", SV_INT(0)},
-		{"enrol_hash", SV_BLOB(hash, sizeof(hash))},
-		{"enrol_expires", SV_INT(now_seconds() + STAFF_ENROL_SECONDS)},
-		{"failed_logins", SV_INT(0)},
-		{"locked_until", SV_INT(0)},
+	    {"password_hash", SV_NULL},
+	    {"totp_secret", SV_NULL},
+	    {"totp_confirmed", SV_INT(0)},
+	    {"totp_last_step", SV_INT(0)},
+	    {"enrol_hash", SV_BLOB(hash, sizeof(hash))},
+	    {"enrol_expires", SV_INT(now_seconds() + STAFF_ENROL_SECONDS)},
+	    {"failed_logins", SV_INT(0)},
+	    {"locked_until", SV_INT(0)},
 	};
 	struct store_val id[] = {SV_INT(a.id)};
 	struct broker_grant *g = NULL;
@@ -270,10 +270,10 @@ static int list_cb(void *ctx, const struct store_row *row)
 {
 	char role[SESSION_ROLE_MAX];
 	text_copy(role, sizeof(role), &row->cols[1]);
-	json_array_append_new(ctx, json_pack("{s:I,s:s,s:b,s:I,s:n}", "id",
-					     (json_int_t)row->cols[0].i, "role", role, "enrolled",
-					     row->cols[2].i > 0, "created_at",
-					     (json_int_t)row->cols[3].i, "email"));
+	json_array_append_new(ctx,
+			      json_pack("{s:I,s:s,s:b,s:I,s:n}", "id", (json_int_t)row->cols[0].i,
+					"role", role, "enrolled", row->cols[2].i > 0, "created_at",
+					(json_int_t)row->cols[3].i, "email"));
 	return 0;
 }
 
@@ -288,7 +288,8 @@ json_t *staff_account_list(void)
 		return NULL;
 	}
 	/* Each address opens with its own account's key. */
-	json_array_foreach(list, i, item) {
+	json_array_foreach(list, i, item)
+	{
 		int64_t id = json_integer_value(json_object_get(item, "id"));
 		struct broker_grant *g = NULL;
 		struct record_text email[1];
@@ -331,9 +332,9 @@ int staff_enrol(const char *token, const char *password, struct staff_enrolment 
 	unsigned char secret[TOTP_SECRET_BYTES];
 	crypto_random(secret, sizeof(secret));
 	struct record_field row[] = {
-		{"password_hash", SV_TEXT(hash)},
-		{"totp_secret", SV_TEXTN((const char *)secret, sizeof(secret))},
-		{"totp_confirmed", SV_INT(0)},
+	    {"password_hash", SV_TEXT(hash)},
+	    {"totp_secret", SV_TEXTN((const char *)secret, sizeof(secret))},
+	    {"totp_confirmed", SV_INT(0)},
 	};
 	struct broker_grant *g = NULL;
 	struct record_text email[1] = {{NULL, 0}};
@@ -418,8 +419,8 @@ int staff_signin(const struct staff_signin *in, struct staff_started *out, struc
 	int found = account_by_email(c, in->email, &a);
 	/* An account without its data key (restored from a backup after its
 	 * removal) opens nothing and is treated as unknown. */
-	bool usable = found == 1 && a.totp_confirmed > 0 && a.hash[0] &&
-		      broker_subject_has_key(c, a.id);
+	bool usable =
+	    found == 1 && a.totp_confirmed > 0 && a.hash[0] && broker_subject_has_key(c, a.id);
 	store_release(c);
 	if (found < 0)
 		return fail(f, ERR_STORE);
@@ -464,7 +465,7 @@ int staff_signin(const struct staff_signin *in, struct staff_started *out, struc
 		crypto_wipe(out, sizeof(*out));
 		if (used != 0)
 			return fail(f, ERR_STORE);
-		signin_failed(&a, now);    /* the code was used in the meantime */
+		signin_failed(&a, now); /* the code was used in the meantime */
 		return fail(f, ERR_STAFF_BAD_CREDENTIALS);
 	}
 	out->staff = a.id;
@@ -535,7 +536,7 @@ static int member_record(struct store_conn *c, const struct broker_actor *actor,
 	*data = members_record(c, member, actor, purpose, &reason);
 	if (*data)
 		return 0;
-	if (reason == DECISION_ALLOWED)    /* nothing decided: the store, or an erased key */
+	if (reason == DECISION_ALLOWED) /* nothing decided: the store, or an erased key */
 		return fail(f, broker_subject_has_key(c, member) ? ERR_STORE : none);
 	fail_msg(f, ERR_REFUSED, "%s", policy_reason_message(reason));
 	f->code = policy_reason_code(reason);
@@ -552,10 +553,10 @@ int staff_member_find(const struct broker_actor *actor, const char *email, const
 		return -1;
 	struct store_conn *c = store_acquire(app.store);
 	int found = record_find(c, MEMBERS_TABLE, "email", email, member, 1);
-	int rc = found < 0   ? fail(f, ERR_STORE)
-		 : found == 0 ? fail(f, ERR_NO_MEMBER_WITH_EMAIL)
-			      : member_record(c, actor, *member, purpose, ERR_NO_MEMBER_WITH_EMAIL,
-					      data, f);
+	int rc = found < 0 ? fail(f, ERR_STORE)
+		 : found == 0
+		     ? fail(f, ERR_NO_MEMBER_WITH_EMAIL)
+		     : member_record(c, actor, *member, purpose, ERR_NO_MEMBER_WITH_EMAIL, data, f);
 	store_release(c);
 	return rc;
 }

@@ -35,7 +35,7 @@
 #include "token.h"
 #include "totp.h"
 
-#define STAFF_ENROL_SECONDS (72 * 3600)   /* an enrolment token's life */
+#define STAFF_ENROL_SECONDS (72 * 3600) /* an enrolment token's life */
 
 struct broker_actor;
 
@@ -72,8 +72,8 @@ json_t *staff_account_list(void);
 /* What the first step of enrolment shows, once. Release with
  * staff_enrolment_release(), which wipes it. */
 struct staff_enrolment {
-	char totp_secret[TOTP_BASE32_CHARS + 1];   /* base32, for typing in */
-	struct buf otpauth_uri;                    /* for the QR code */
+	char totp_secret[TOTP_BASE32_CHARS + 1]; /* base32, for typing in */
+	struct buf otpauth_uri;			 /* for the QR code */
 	char role[SESSION_ROLE_MAX];
 };
 void staff_enrolment_release(struct staff_enrolment *e);
@@ -93,7 +93,7 @@ int staff_enrol_confirm(const char *token, const char *code, struct failure *f);
 
 struct staff_signin {
 	const char *email, *password, *code;
-	const char *client;          /* the client's address, for its own limit (never stored) */
+	const char *client; /* the client's address, for its own limit (never stored) */
 };
 
 /* What a sign-in started: the account, its role and its session. */

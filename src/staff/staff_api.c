@@ -30,8 +30,9 @@ void staff_api_enrol(struct req *r)
 		resp_failure(r, &f);
 		return;
 	}
-	resp_json(r, 200, json_pack("{s:s,s:s%,s:s}", "totp_secret", e.totp_secret, "otpauth_uri",
-				    e.otpauth_uri.data, e.otpauth_uri.len, "role", e.role));
+	resp_json(r, 200,
+		  json_pack("{s:s,s:s%,s:s}", "totp_secret", e.totp_secret, "otpauth_uri",
+			    e.otpauth_uri.data, e.otpauth_uri.len, "role", e.role));
 	staff_enrolment_release(&e);
 }
 
@@ -58,8 +59,9 @@ void staff_api_signin(struct req *r)
 		return;
 	}
 	session_cookie_set(r, SESSION_STAFF, s.session.token);
-	resp_json(r, 200, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)s.staff, "role", s.role,
-				    "csrf_token", s.session.csrf));
+	resp_json(r, 200,
+		  json_pack("{s:I,s:s,s:s}", "id", (json_int_t)s.staff, "role", s.role,
+			    "csrf_token", s.session.csrf));
 	crypto_wipe(&s, sizeof(s));
 }
 
@@ -83,8 +85,9 @@ static void member_answer(struct req *r, int rc, int64_t member, json_t *data,
 		resp_failure(r, f);
 		return;
 	}
-	resp_json(r, 200, json_pack("{s:I,s:s,s:o}", "id", (json_int_t)member, "purpose",
-				    req_param(r, "purpose"), "data", data));
+	resp_json(r, 200,
+		  json_pack("{s:I,s:s,s:o}", "id", (json_int_t)member, "purpose",
+			    req_param(r, "purpose"), "data", data));
 }
 
 /* POST /api/v1/staff/members/find {email, purpose}: the address travels in

@@ -13,9 +13,9 @@
 #include "policy.h"
 
 /* Exit codes of the staff commands. */
-#define EXIT_DONE 0
+#define EXIT_DONE   0
 #define EXIT_FAILED 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE  2
 
 #define SECONDS_PER_HOUR 3600
 
@@ -108,7 +108,8 @@ int staff_cli_list(FILE *out)
 	if (!list)
 		return EXIT_FAILED;
 	fprintf(out, "%-18s %-16s %-10s %-10s  %s\n", "id", "role", "state", "created", "e-mail");
-	json_array_foreach(list, i, item) {
+	json_array_foreach(list, i, item)
+	{
 		char when[32] = "";
 		time_t t = (time_t)json_integer_value(json_object_get(item, "created_at"));
 		struct tm tm;

@@ -53,18 +53,17 @@ bool totp_check(const unsigned char secret[TOTP_SECRET_BYTES], const char *code,
 		return false;
 	int64_t s = now / TOTP_STEP_SECONDS + pos;
 	if (s <= last_step)
-		return false;        /* this code, or a later one, was used already */
+		return false; /* this code, or a later one, was used already */
 	*step = s;
 	return true;
 }
 
-int totp_code(const unsigned char secret[TOTP_SECRET_BYTES], int64_t now,
-	      char out[TOTP_DIGITS + 1])
+int totp_code(const unsigned char secret[TOTP_SECRET_BYTES], int64_t now, char out[TOTP_DIGITS + 1])
 {
 	return oath_totp_generate((const char *)secret, TOTP_SECRET_BYTES, (time_t)now,
 				  TOTP_STEP_SECONDS, 0, TOTP_DIGITS, out) == OATH_OK
-		       ? 0
-		       : -1;
+		   ? 0
+		   : -1;
 }
 
 /* Percent-encodes the characters an otpauth label or parameter may not hold. */
@@ -72,8 +71,8 @@ static void uri_escape(struct buf *out, const char *s)
 {
 	static const char keep[] = "-._~@";
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    strchr(keep, *p))
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr(keep, *p))
 			buf_append(out, p, 1);
 		else
 			buf_printf(out, "%%%02X", *p);

@@ -13,10 +13,10 @@
 
 #include "buf.h"
 
-#define TOTP_SECRET_BYTES 20       /* 160 bits, RFC 4226's recommendation */
-#define TOTP_BASE32_CHARS 32       /* 20 bytes in base32, no padding */
+#define TOTP_SECRET_BYTES 20 /* 160 bits, RFC 4226's recommendation */
+#define TOTP_BASE32_CHARS 32 /* 20 bytes in base32, no padding */
 #define TOTP_STEP_SECONDS 30
-#define TOTP_DIGITS 6
+#define TOTP_DIGITS	  6
 
 int totp_init(void);
 
