@@ -201,3 +201,53 @@ def test_member_lookup_keeps_the_address_out_of_urls(server):
     # An address in the query string is not a parameter of either lookup.
     r = admin.get(server.url("/api/v1/staff/members/find"), params={"email": p["email"]}, timeout=10)
     assert r.status_code in (400, 404, 405) and p["name"] not in r.text
+
+
+def test_member_lookup_page_refuses_a_purpose_the_role_lacks(server):
+    """POST /staff/members lets any role in and says so itself when the role
+    lacks the purpose chosen (INS09): for a member who exists and for an
+    address nobody has alike, so the refusal tells nothing; nothing is logged."""
+    p = person()
+    member = requests.Session()
+    assert signup(server, p, member).status_code == 201
+    editor = staff_client(server, "editor")        # member_news only
+    for email in (p["email"], "nobody-" + uuid.uuid4().hex[:8] + "@example.org"):
+        r = editor.post(server.url("/staff/members"), timeout=10, allow_redirects=False,
+                        data={"email": email, "purpose": "account", "csrf_token": editor.csrf})
+        assert r.status_code == 403
+        assert "Your role cannot use that purpose for this." in r.text
+        assert p["name"] not in r.text
+    export = member.get(server.url("/api/v1/me/export"), timeout=10).json()
+    assert export["staff_accesses"] == []
+
+
+def test_staff_forms_show_the_failure_next_to_the_form(server):
+    staff = make_staff(server, "support")
+    wrong = "000000" if totp(staff["secret"], time.time() + 30) != "000000" else "111111"
+    r = server.post("/staff/signin", data={"email": staff["email"], "password": staff["password"],
+                                           "code": wrong})
+    assert r.status_code == 422 and "wrong" in r.text and 'id="signin-error"' in r.text
+    assert staff["password"] not in r.text
+    r = server.post("/staff/enrol", data={"token": "A" * 43, "password": "Quite-long-9x"})
+    assert r.status_code == 422 and "enrolment token is unknown" in r.text
+    r = server.post("/staff/enrol/confirm", data={"token": "A" * 43, "code": "123456"})
+    assert r.status_code == 422 and 'id="confirm-error"' in r.text
+
+
+def test_removed_staff_account_leaves_its_accesses_in_the_log(server):
+    p = person()
+    member = requests.Session()
+    assert signup(server, p, member).status_code == 201
+    staff = make_staff(server, "admin")
+    s = staff_signin(server, staff)
+    r = s.post(server.url("/api/v1/staff/members/find"), timeout=10,
+               json={"email": p["email"], "purpose": "account"})
+    assert r.status_code == 200
+    out = server.cli("staff", "remove", staff["email"])
+    assert "data key is destroyed" in out.stdout
+    assert s.get(server.url("/api/v1/staff/me"), timeout=10).status_code == 401
+    assert server.sql(f"SELECT COUNT(*) FROM subject_keys WHERE subject_id = {s.staff_id}") == [["0"]]
+    assert server.sql(f"SELECT COUNT(*) FROM staff WHERE id = {s.staff_id}") == [["0"]]
+    export = member.get(server.url("/api/v1/me/export"), timeout=10).json()
+    assert [(a["role"], a["purpose"]) for a in export["staff_accesses"]] == [("admin", "account")]
+    assert server.cli("audit", "verify").stdout.startswith("access log intact")
