@@ -328,8 +328,9 @@ def test_ins09_staff_routes_refuse_a_role_without_their_purpose(server):
         who = verifier if r.get("purpose") == "contact" else support
         body = (ROUTES[key][2] or {})
         if r["purpose_from"] == "in_param":
-            # The purpose the call names is one the role does not have.
-            assert "purpose" in json.dumps(body), key
+            # The purpose the call names (in its body or query) is one the
+            # role does not have.
+            assert "purpose" in json.dumps(body) + ROUTES[key][1], key
         resp = call(who, server, key, fmt, csrf=who.csrf)
         assert resp.status_code == 403, f"{key} as the wrong role: {resp.status_code}"
         assert m.person["email"] not in resp.text
