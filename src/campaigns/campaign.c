@@ -1,10 +1,11 @@
 /*
  * campaign: campaigns and one-click unsubscribe (see campaign.h).
  *
- * The unsubscribe token is not stored: it is the member's subject id, the
- * purpose and the day it was issued, sealed with a keyed hash (the token
- * sub-key), in base64url. Checking it needs no lookup and no table grows
- * with each campaign; it names no one to whoever reads it.
+ * The audience is read by id from the plain columns of members (a
+ * confirmed, deliverable address); each member's address is then opened
+ * through the record layer under a grant the broker gives glovebox itself
+ * for the campaign's purpose, so the broker's decision (consent, a pending
+ * notice) is the audience rule, and a member it refuses gets nothing.
  */
 #include "campaign.h"
 
@@ -20,89 +21,104 @@
 #include "mail_msg.h"
 #include "mem.h"
 #include "outbox.h"
-#include "page.h"
 #include "policy.h"
-#include "staff.h"
-#include "staff_pages.h"
+#include "record.h"
 #include "store.h"
+#include "token.h"
 
 #define CAT_EMAIL "email"
-#define BATCH 200
-#define TOKEN_BYTES 32                 /* subject 8, day 4, purpose 4, mac 16 */
-#define TOKEN_CHARS 43
+#define CAMPAIGN_BATCH 200            /* messages queued per transaction */
+#define AUDIENCE_FIRST 256            /* ids the audience list starts with room for */
+#define SECONDS_PER_DAY 86400
+
+/* Where each part of an unsubscribe token sits (campaign.h). */
+#define AT_SUBJECT 0
+#define AT_DAY (AT_SUBJECT + UNSUBSCRIBE_SUBJECT_BYTES)
+#define AT_PURPOSE (AT_DAY + UNSUBSCRIBE_DAY_BYTES)
+#define AT_MAC UNSUBSCRIBE_BODY_BYTES
+
+/*
+ * The label of the token's tag. The first version of this file copied 16
+ * bytes of "glovebox-unsubscribe:" in front of the token's body before
+ * hashing, so its tags were made over "glovebox-unsubsc" and the body; the
+ * label stays cut where it was, so that links already mailed keep working.
+ */
+static const char UNSUBSCRIBE_LABEL[] = "glovebox-unsubsc";
+/* The purpose's tag is a keyed hash of its id alone, with no label, as the
+ * first version made it. */
+static const char PURPOSE_LABEL[] = "";
 
 static const char SQL_CAMPAIGN[] =
 	"INSERT INTO campaigns (id, purpose, subject, body, created_by, created_at, sent_at, "
 	"recipients) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)";
 static const char SQL_AUDIENCE[] =
-	"SELECT id, email FROM members WHERE email_confirmed_at IS NOT NULL "
+	"SELECT id FROM members WHERE email_confirmed_at IS NOT NULL "
 	"AND email_undeliverable_at IS NULL ORDER BY id";
 static const char SQL_LIST[] =
 	"SELECT id, purpose, subject, created_at, recipients FROM campaigns ORDER BY created_at DESC "
-	"LIMIT 100";
+	"LIMIT $1";
+
+static const char *const email_category[] = {CAT_EMAIL};
+static const char *const email_column[] = {"email"};
 
 /* ---- tokens ---- */
 
-static void be_put(unsigned char *p, uint64_t v, int n)
+static void be_put(unsigned char *p, uint64_t v, size_t n)
 {
-	for (int i = n - 1; i >= 0; i--, v >>= 8)
+	for (size_t i = n; i-- > 0; v >>= 8)
 		p[i] = (unsigned char)(v & 0xff);
 }
 
-static uint64_t be_get(const unsigned char *p, int n)
+static uint64_t be_get(const unsigned char *p, size_t n)
 {
 	uint64_t v = 0;
-	for (int i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		v = v << 8 | p[i];
 	return v;
 }
 
-static void purpose_tag(const char *purpose, unsigned char out[4])
+static void purpose_tag(const char *purpose, unsigned char tag[UNSUBSCRIBE_PURPOSE_BYTES])
 {
-	unsigned char h[32];
-	crypto_token_hash(app.keys, purpose, strlen(purpose), h);
-	memcpy(out, h, 4);
+	token_tag(PURPOSE_LABEL, purpose, strlen(purpose), tag, UNSUBSCRIBE_PURPOSE_BYTES);
 }
 
-static void token_mac(const unsigned char body[16], unsigned char mac[16])
+static void token_mac(const unsigned char body[UNSUBSCRIBE_BODY_BYTES],
+		      unsigned char mac[UNSUBSCRIBE_MAC_BYTES])
 {
-	unsigned char in[32], h[32];
-	memcpy(in, "glovebox-unsubscribe:", 16);
-	memcpy(in + 16, body, 16);
-	crypto_token_hash(app.keys, (const char *)in, sizeof(in), h);
-	memcpy(mac, h, 16);
+	token_tag(UNSUBSCRIBE_LABEL, body, UNSUBSCRIBE_BODY_BYTES, mac, UNSUBSCRIBE_MAC_BYTES);
 }
 
-static void token_make(int64_t subject, const char *purpose, char out[TOKEN_CHARS + 1])
+void campaign_token(int64_t subject, const char *purpose, int64_t at,
+		    char out[UNSUBSCRIBE_TOKEN_CHARS + 1])
 {
-	unsigned char t[TOKEN_BYTES];
-	be_put(t, (uint64_t)subject, 8);
-	be_put(t + 8, (uint64_t)(time(NULL) / 86400), 4);
-	purpose_tag(purpose, t + 12);
-	token_mac(t, t + 16);
-	crypto_base64url(t, sizeof(t), out, TOKEN_CHARS + 1);
+	unsigned char t[UNSUBSCRIBE_TOKEN_BYTES];
+	be_put(t + AT_SUBJECT, (uint64_t)subject, UNSUBSCRIBE_SUBJECT_BYTES);
+	be_put(t + AT_DAY, (uint64_t)(at / SECONDS_PER_DAY), UNSUBSCRIBE_DAY_BYTES);
+	purpose_tag(purpose, t + AT_PURPOSE);
+	token_mac(t, t + AT_MAC);
+	crypto_base64url(t, sizeof(t), out, UNSUBSCRIBE_TOKEN_CHARS + 1);
 }
 
-/* The subject and purpose a token names, if it is genuine and not too old. */
-static bool token_open(const char *token, int64_t *subject, const char **purpose)
+bool campaign_token_open(const char *token, int64_t now, int64_t *subject, const char **purpose)
 {
-	unsigned char t[TOKEN_BYTES], mac[16];
+	unsigned char t[UNSUBSCRIBE_TOKEN_BYTES], mac[UNSUBSCRIBE_MAC_BYTES];
 	size_t n = 0;
-	if (!token || strlen(token) != TOKEN_CHARS ||
-	    crypto_unbase64url(token, t, sizeof(t), &n) != 0 || n != TOKEN_BYTES)
+	if (!token || strlen(token) != UNSUBSCRIBE_TOKEN_CHARS ||
+	    crypto_unbase64url(token, t, sizeof(t), &n) != 0 || n != sizeof(t))
 		return false;
 	token_mac(t, mac);
-	if (!crypto_equal(mac, t + 16, 16))
+	if (!crypto_equal(mac, t + AT_MAC, sizeof(mac)))
 		return false;
-	int64_t day = (int64_t)be_get(t + 8, 4), today = (int64_t)(time(NULL) / 86400);
+	int64_t day = (int64_t)be_get(t + AT_DAY, UNSUBSCRIBE_DAY_BYTES);
+	int64_t today = now / SECONDS_PER_DAY;
 	if (day > today || today - day > UNSUBSCRIBE_DAYS)
 		return false;
 	const struct policy *p = app.policy;
 	for (size_t i = 0; i < p->npurposes; i++) {
-		unsigned char tag[4];
+		unsigned char tag[UNSUBSCRIBE_PURPOSE_BYTES];
 		purpose_tag(p->purposes[i].id, tag);
-		if (memcmp(tag, t + 12, 4) == 0) {
-			*subject = (int64_t)be_get(t, 8);
+		if (memcmp(tag, t + AT_PURPOSE, sizeof(tag)) == 0) {
+			*subject = (int64_t)be_get(t + AT_SUBJECT, UNSUBSCRIBE_SUBJECT_BYTES);
 			*purpose = p->purposes[i].id;
 			return true;
 		}
@@ -110,33 +126,66 @@ static bool token_open(const char *token, int64_t *subject, const char **purpose
 	return false;
 }
 
-/* ---- sending ---- */
-
-struct recipient {
-	int64_t id;
-	unsigned char *email;
-	size_t len;
-};
-
-struct audience {
-	struct recipient *list;
-	size_t n, cap;
-};
-
-static int audience_cb(void *ctx, const struct store_row *row)
+static int bad_link(struct failure *f)
 {
-	struct audience *a = ctx;
-	if (row->cols[1].type != STORE_BLOB)
-		return 0;
-	if (a->n == a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 256;
-		a->list = xrealloc(a->list, a->cap * sizeof(*a->list));
+	return fail_msg(f, ERR_BAD_UNSUBSCRIBE, "That link is unknown or more than %d days old.",
+			UNSUBSCRIBE_DAYS);
+}
+
+static const char *purpose_label(const char *purpose)
+{
+	int pi = policy_purpose_index(app.policy, purpose);
+	return pi >= 0 && app.policy->purposes[pi].label ? app.policy->purposes[pi].label : purpose;
+}
+
+int campaign_unsubscribe_check(const char *token, const char **label, struct failure *f)
+{
+	int64_t subject;
+	const char *purpose;
+	if (!campaign_token_open(token, (int64_t)time(NULL), &subject, &purpose))
+		return bad_link(f);
+	*label = purpose_label(purpose);
+	return 0;
+}
+
+int campaign_unsubscribe(const char *token, const char **label, struct failure *f)
+{
+	int64_t subject;
+	const char *purpose;
+	if (!campaign_token_open(token, (int64_t)time(NULL), &subject, &purpose))
+		return bad_link(f);
+	struct store_conn *c = store_acquire(app.store);
+	int rc = broker_consent_set(c, subject, purpose, false, "link");
+	store_release(c);
+	if (rc != 0)
+		return fail(f, ERR_STORE);
+	*label = purpose_label(purpose);
+	return 0;
+}
+
+/* ---- what may be sent ---- */
+
+/* The purpose of a campaign that may be sent as asked, or -1 with *f. */
+static int campaign_check(const struct campaign *in, const struct policy_purpose **out,
+			  struct failure *f)
+{
+	const struct policy *p = app.policy;
+	if (in->role && !policy_role_grants(p, in->role, in->purpose)) {
+		fail(f, ERR_ROLE);
+		f->field = "purpose";
+		return -1;
 	}
-	struct recipient *r = &a->list[a->n++];
-	r->id = row->cols[0].i;
-	r->len = row->cols[1].n;
-	r->email = xmalloc(r->len);
-	memcpy(r->email, row->cols[1].p, r->len);
+	int pi = policy_purpose_index(p, in->purpose);
+	if (pi < 0)
+		return fail_msg(f, ERR_INVALID_CAMPAIGN, "the profile has no such purpose");
+	const struct policy_purpose *pu = &p->purposes[pi];
+	if (pu->kind != PK_COMMUNICATION ||
+	    !policy_purpose_covers(pu, policy_category_index(p, CAT_EMAIL)))
+		return fail_msg(f, ERR_INVALID_CAMPAIGN,
+				"that purpose is not one for sending news by e-mail");
+	if (!in->subject || !*in->subject || !in->body || !*in->body)
+		return fail_msg(f, ERR_INVALID_CAMPAIGN, "a campaign needs a subject and a text");
+	*out = pu;
 	return 0;
 }
 
@@ -144,8 +193,9 @@ static int audience_cb(void *ctx, const struct store_row *row)
 static void footer(struct buf *text, const struct policy_purpose *pu, const char *url)
 {
 	const struct policy_contact *ct = &app.policy->contact;
-	buf_printf(text, "\n\n-- \nYou receive this because you chose: %s.\n"
-			 "To stop it, open: %s\n%s",
+	buf_printf(text,
+		   "\n\n-- \nYou receive this because you chose: %s.\n"
+		   "To stop it, open: %s\n%s",
 		   pu->label, url, app.site_name);
 	if (ct->postal && *ct->postal)
 		buf_printf(text, ", %s", ct->postal);
@@ -154,24 +204,71 @@ static void footer(struct buf *text, const struct policy_purpose *pu, const char
 	buf_puts(text, "\n");
 }
 
-/* Builds and queues one member's message; false when the broker refuses
- * (no consent) or the message cannot be built. */
-static bool queue_one(struct store_conn *c, const struct recipient *rc, const char *purpose,
-		      const struct policy_purpose *pu, const char *subject, const char *body)
+int campaign_preview(const struct campaign *in, json_t **preview, struct failure *f)
 {
-	static const char *const cats[] = {CAT_EMAIL};
+	const struct policy_purpose *pu;
+	if (campaign_check(in, &pu, f) != 0)
+		return -1;
+	struct buf text;
+	buf_init(&text, 0);
+	buf_puts(&text, in->body);
+	footer(&text, pu, "(a personal unsubscribe link)");
+	*preview = json_pack("{s:s,s:s%}", "subject", in->subject, "text", text.data, text.len);
+	buf_release(&text);
+	return 0;
+}
+
+json_t *campaign_purposes(const char *role)
+{
+	const struct policy *p = app.policy;
+	json_t *list = json_array();
+	for (size_t i = 0; i < p->npurposes; i++) {
+		const struct policy_purpose *pu = &p->purposes[i];
+		if (pu->kind == PK_COMMUNICATION && policy_role_grants(p, role, pu->id))
+			json_array_append_new(list,
+					      json_pack("{s:s,s:s}", "id", pu->id, "label", pu->label));
+	}
+	return list;
+}
+
+/* ---- sending ---- */
+
+struct audience {
+	int64_t *ids;
+	size_t n, cap;
+};
+
+static int audience_cb(void *ctx, const struct store_row *row)
+{
+	struct audience *a = ctx;
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : AUDIENCE_FIRST;
+		a->ids = xrealloc(a->ids, a->cap * sizeof(*a->ids));
+	}
+	a->ids[a->n++] = row->cols[0].i;
+	return 0;
+}
+
+/*
+ * Builds and queues one member's message inside the caller's transaction:
+ * true when queued; false when the broker refuses the purpose for the member
+ * (no consent, a pending notice), the address does not open (an erased key)
+ * or the message cannot be built.
+ */
+static bool queue_one(struct store_conn *c, int64_t member, const struct campaign *in,
+		      const struct policy_purpose *pu)
+{
 	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
-	struct broker_use use = {&system, rc->id, purpose, cats, 1, "send"};
+	struct broker_use use = {&system, member, in->purpose, email_category, 1, "send"};
 	struct broker_grant *g = NULL;
 	enum decision_reason why;
-	char *to = NULL, token[TOKEN_CHARS + 1];
-	size_t to_len = 0;
+	struct record_text to = {0};
 	bool ok = false;
 	if (broker_open(c, &use, &g, &why) != 0 ||
-	    broker_read(g, CAT_EMAIL, "members", "email", rc->id, rc->email, rc->len, &to, &to_len) !=
-		    0)
+	    record_read(c, g, "members", member, email_column, 1, &to) != 1 || !to.p)
 		goto out;
-	token_make(rc->id, purpose, token);
+	char token[UNSUBSCRIBE_TOKEN_CHARS + 1];
+	campaign_token(member, in->purpose, (int64_t)time(NULL), token);
 	struct buf url, list, text;
 	buf_init(&url, 0);
 	buf_init(&list, 0);
@@ -179,122 +276,75 @@ static bool queue_one(struct store_conn *c, const struct recipient *rc, const ch
 	buf_printf(&url, "%s/unsubscribe?token=%s", app.cfg.site_url, token);
 	buf_printf(&list, "<%s>, <mailto:%s?subject=unsubscribe%%20%s>", url.data, app.cfg.mail_from,
 		   token);
-	buf_puts(&text, body);
+	buf_puts(&text, in->body);
 	footer(&text, pu, url.data);
 	const struct mail_header extra[] = {{"List-Unsubscribe", list.data},
 					    {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}};
-	ok = outbox_send_text(c, g, purpose, CAT_EMAIL, CAT_EMAIL, to, subject, text.data, extra, 2) ==
-	     0;
+	ok = outbox_send_text(c, g, in->purpose, CAT_EMAIL, CAT_EMAIL, to.p, in->subject, text.data,
+			      extra, sizeof(extra) / sizeof(extra[0])) == 0;
 	buf_release(&url);
 	buf_release(&list);
 	buf_release(&text);
 out:
-	if (to)
-		broker_plain_free(to, to_len);
+	record_texts_release(&to, 1);
 	broker_grant_free(g);
 	return ok;
 }
 
-const char *campaign_send(const char *purpose, const char *subject, const char *body,
-			  int64_t staff, int64_t *id, int64_t *queued)
+/* Queues the audience's messages, CAMPAIGN_BATCH per transaction. 0, or
+ * -1 when a batch could not be committed (the ones before it were). */
+static int queue_all(const struct audience *a, const struct campaign *in,
+		     const struct policy_purpose *pu, int64_t *queued)
 {
-	const struct policy *p = app.policy;
-	int pi = policy_purpose_index(p, purpose);
-	if (pi < 0)
-		return "the profile has no such purpose";
-	const struct policy_purpose *pu = &p->purposes[pi];
-	if (pu->kind != PK_COMMUNICATION || !policy_purpose_covers(pu, policy_category_index(p, CAT_EMAIL)))
-		return "that purpose is not one for sending news by e-mail";
-	if (!*subject || !*body)
-		return "a campaign needs a subject and a text";
-	struct audience a = {0};
-	if (store_query(app.store, SQL_AUDIENCE, NULL, 0, audience_cb, &a) < 0)
-		return "the store is not available";
-	const char *err = NULL;
 	*queued = 0;
-	for (size_t start = 0; start < a.n && !err; start += BATCH) {
+	for (size_t start = 0; start < a->n; start += CAMPAIGN_BATCH) {
 		struct store_conn *c = store_acquire(app.store);
 		int64_t in_batch = 0;
-		if (store_begin(c) != 0) {
-			err = "the store is not available";
-		} else {
-			for (size_t i = start; i < a.n && i < start + BATCH; i++)
-				in_batch += queue_one(c, &a.list[i], purpose, pu, subject, body);
-			if (store_commit(c) != 0)
-				err = "the store is not available";
-		}
-		if (err)
+		bool ok = store_begin(c) == 0;
+		for (size_t i = start; ok && i < a->n && i < start + CAMPAIGN_BATCH; i++)
+			in_batch += queue_one(c, a->ids[i], in, pu);
+		ok = ok && store_commit(c) == 0;
+		if (!ok)
 			store_rollback(c);
-		else
-			*queued += in_batch;
 		store_release(c);
+		if (!ok)
+			return -1;
+		*queued += in_batch;
 	}
-	for (size_t i = 0; i < a.n; i++)
-		free(a.list[i].email);
-	free(a.list);
-	*id = crypto_random_id();
-	struct store_val row[] = {SV_INT(*id),	    SV_TEXT(purpose),
-				  SV_TEXT(subject), SV_TEXT(body),
-				  staff ? SV_INT(staff) : SV_NULL, SV_INT(time(NULL)),
-				  SV_INT(*queued)};
-	if (!err && store_query(app.store, SQL_CAMPAIGN, row, 7, NULL, NULL) < 0)
-		err = "the campaign was queued but not recorded";
-	log_info("campaign for %s: %lld message(s) queued", purpose, (long long)*queued);
-	return err;
-}
-
-int campaign_cli(const char *purpose, const char *subject, const char *file, FILE *out)
-{
-	if (!purpose || !subject) {
-		fprintf(stderr, "Usage: glovebox mail campaign --purpose PURPOSE --subject TEXT FILE\n");
-		return 2;
-	}
-	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
-	if (!f) {
-		fprintf(stderr, "glovebox: cannot read %s\n", file);
-		return 1;
-	}
-	struct buf body;
-	buf_init(&body, 1 << 20);
-	char chunk[4096];
-	size_t n;
-	int rc = 0;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_append(&body, chunk, n) != 0)
-			rc = 1;
-	if (f != stdin)
-		fclose(f);
-	buf_putc(&body, '\0');
-	if (rc) {
-		fprintf(stderr, "glovebox: the text is longer than 1 MiB\n");
-		buf_release(&body);
-		return 1;
-	}
-	int64_t id = 0, queued = 0;
-	const char *err = campaign_send(purpose, subject, body.data, 0, &id, &queued);
-	buf_release(&body);
-	if (err) {
-		fprintf(stderr, "glovebox: %s\n", err);
-		return 1;
-	}
-	fprintf(out, "campaign %lld: %lld message(s) queued\n", (long long)id, (long long)queued);
 	return 0;
 }
 
-void campaign_api_send(struct req *r)
+int campaign_send(const struct campaign *in, int64_t *id, int64_t *queued, struct failure *f)
 {
-	struct staff_session s;
-	const char *purpose = req_param(r, "purpose");
-	if (!staff_require(r, purpose, &s))
-		return;
-	int64_t id = 0, queued = 0;
-	const char *err = campaign_send(purpose, req_param(r, "subject"), req_param(r, "body"),
-					s.staff, &id, &queued);
-	if (err) {
-		resp_error(r, 400, "invalid_campaign", err, NULL);
-		return;
+	const struct policy_purpose *pu;
+	*queued = 0;
+	if (campaign_check(in, &pu, f) != 0)
+		return -1;
+	struct audience a = {0};
+	if (store_query(app.store, SQL_AUDIENCE, NULL, 0, audience_cb, &a) < 0) {
+		free(a.ids);
+		return fail(f, ERR_STORE);
 	}
-	resp_json(r, 201, json_pack("{s:I,s:I}", "id", (json_int_t)id, "queued", (json_int_t)queued));
+	int rc = queue_all(&a, in, pu, queued);
+	free(a.ids);
+	log_info("campaign for %s: %lld message(s) queued", in->purpose, (long long)*queued);
+	if (rc != 0)
+		return *queued ? fail_msg(f, ERR_STORE,
+					  "The store failed after %lld message(s) were queued; the "
+					  "campaign is not recorded.",
+					  (long long)*queued)
+			       : fail(f, ERR_STORE);
+	*id = crypto_random_id();
+	struct store_val row[] = {SV_INT(*id),
+				  SV_TEXT(in->purpose),
+				  SV_TEXT(in->subject),
+				  SV_TEXT(in->body),
+				  in->staff ? SV_INT(in->staff) : SV_NULL,
+				  SV_INT(time(NULL)),
+				  SV_INT(*queued)};
+	if (store_query(app.store, SQL_CAMPAIGN, row, STORE_NPARAMS(row), NULL, NULL) < 0)
+		return fail_msg(f, ERR_STORE, "The campaign was queued but not recorded.");
+	return 0;
 }
 
 static int list_cb(void *ctx, const struct store_row *row)
@@ -308,135 +358,55 @@ static int list_cb(void *ctx, const struct store_row *row)
 	return 0;
 }
 
-void campaign_api_list(struct req *r)
+int campaign_list(json_t **list, struct failure *f)
 {
-	struct staff_session s;
-	if (!staff_require(r, NULL, &s))
-		return;
-	json_t *list = json_array();
-	store_query(app.store, SQL_LIST, NULL, 0, list_cb, list);
-	resp_json(r, 200, json_pack("{s:o}", "campaigns", list));
+	struct store_val limit[] = {SV_INT(CAMPAIGN_LIST_MAX)};
+	*list = json_array();
+	if (store_query(app.store, SQL_LIST, limit, STORE_NPARAMS(limit), list_cb, *list) < 0) {
+		json_decref(*list);
+		*list = NULL;
+		return fail(f, ERR_STORE);
+	}
+	return 0;
 }
 
-/* ---- unsubscribe ---- */
+/* ---- the command line ---- */
 
-void unsubscribe_page(struct req *r)
+int campaign_cli(const char *purpose, const char *subject, const char *file, FILE *out)
 {
-	int64_t subject;
-	const char *purpose;
-	bool valid = token_open(req_param(r, "token"), &subject, &purpose);
-	json_t *data = page_data(r, "Unsubscribe");
-	json_object_set_new(data, "valid", json_boolean(valid));
-	json_object_set_new(data, "token", json_string(valid ? req_param(r, "token") : ""));
-	if (valid) {
-		int pi = policy_purpose_index(app.policy, purpose);
-		json_object_set_new(data, "label", json_string(app.policy->purposes[pi].label));
+	if (!purpose || !subject) {
+		fprintf(stderr, "Usage: glovebox mail campaign --purpose PURPOSE --subject TEXT FILE\n");
+		return 2;
 	}
-	r->no_store = true;
-	page_render(r, valid ? 200 : 404, "unsubscribe", data);
-}
-
-/* RFC 8058: a POST with no cookies and no CSRF token; the token is the
- * proof. A withdrawal is in the ledger before the answer goes back. */
-void unsubscribe_post(struct req *r)
-{
-	int64_t subject;
-	const char *purpose;
-	if (!token_open(req_param(r, "token"), &subject, &purpose)) {
-		resp_error(r, 404, "bad_token", "That link is unknown or more than 60 days old.", NULL);
-		return;
+	FILE *in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	if (!in) {
+		fprintf(stderr, "glovebox: cannot read %s\n", file);
+		return 1;
 	}
-	struct store_conn *c = store_acquire(app.store);
-	int rc = broker_consent_set(c, subject, purpose, false, "link");
-	store_release(c);
-	if (rc != 0) {
-		resp_error(r, 503, "store_unavailable", "Please try again.", NULL);
-		return;
+	struct buf body;
+	buf_init(&body, CAMPAIGN_TEXT_MAX);
+	char chunk[4096];
+	size_t n;
+	bool too_long = false;
+	while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0)
+		if (buf_append(&body, chunk, n) != 0)
+			too_long = true;
+	if (in != stdin)
+		fclose(in);
+	if (too_long) {
+		fprintf(stderr, "glovebox: the text is longer than %d bytes\n", CAMPAIGN_TEXT_MAX);
+		buf_release(&body);
+		return 1;
 	}
-	json_t *data = page_data(r, "Unsubscribed");
-	int pi = policy_purpose_index(app.policy, purpose);
-	json_object_set_new(data, "label", json_string(app.policy->purposes[pi].label));
-	json_object_set_new(data, "done", json_true());
-	page_render(r, 200, "unsubscribe", data);
-}
-
-/* ---- the staff page ---- */
-
-/* The communication purposes the staff member's role has. */
-static json_t *role_news_purposes(const char *role)
-{
-	const struct policy *p = app.policy;
-	json_t *list = json_array();
-	for (size_t i = 0; i < p->npurposes; i++)
-		if (p->purposes[i].kind == PK_COMMUNICATION && staff_role_grants(role, p->purposes[i].id))
-			json_array_append_new(list, json_pack("{s:s,s:s}", "id", p->purposes[i].id,
-							      "label", p->purposes[i].label));
-	return list;
-}
-
-static void campaigns_render(struct req *r, const struct staff_session *s, int status,
-			     json_t *preview)
-{
-	json_t *data = page_form_values(r, page_data(r, "Campaigns"));
-	json_t *list = json_array();
-	store_query(app.store, SQL_LIST, NULL, 0, list_cb, list);
-	page_times(list, "created_at");
-	json_object_set_new(data, "campaigns", list);
-	json_object_set_new(data, "purposes", role_news_purposes(s->role));
-	json_object_set_new(data, "csrf_token", json_string(s->csrf));
-	const char *sent = req_param(r, "sent");
-	if (sent)
-		json_object_set_new(data, "sent", json_string(sent));
-	if (preview)
-		json_object_set_new(data, "preview", preview);
-	r->no_store = true;
-	page_render(r, status, "staff_campaigns", data);
-}
-
-void campaign_page(struct req *r)
-{
-	struct staff_session s;
-	if (staff_page_session(r, &s))
-		campaigns_render(r, &s, 200, NULL);
-}
-
-/* Preview (the message as members will get it, with a sample link) or send. */
-void campaign_post(struct req *r)
-{
-	struct staff_session s;
-	if (!staff_page_session(r, &s))
-		return;
-	if (r->nerrors) {
-		campaigns_render(r, &s, 422, NULL);
-		return;
-	}
-	const char *purpose = req_param(r, "purpose"), *action = req_param(r, "action");
-	int pi = policy_purpose_index(app.policy, purpose);
-	if (pi < 0 || !staff_role_grants(s.role, purpose)) {
-		page_add_error(r, "purpose", "Your role cannot send news for that purpose.");
-		campaigns_render(r, &s, 403, NULL);
-		return;
-	}
-	if (!action || strcmp(action, "send") != 0) {
-		struct buf text;
-		buf_init(&text, 0);
-		buf_puts(&text, req_param(r, "body"));
-		footer(&text, &app.policy->purposes[pi], "(a personal unsubscribe link)");
-		json_t *preview = json_pack("{s:s,s:s%}", "subject", req_param(r, "subject"), "text",
-					    text.data, text.len);
-		buf_release(&text);
-		campaigns_render(r, &s, 200, preview);
-		return;
-	}
+	struct campaign c = {purpose, subject, body.data ? body.data : "", NULL, 0};
 	int64_t id = 0, queued = 0;
-	const char *err = campaign_send(purpose, req_param(r, "subject"), req_param(r, "body"),
-					s.staff, &id, &queued);
-	if (err) {
-		page_add_error(r, "form", err);
-		campaigns_render(r, &s, 400, NULL);
-		return;
+	struct failure f;
+	int rc = campaign_send(&c, &id, &queued, &f);
+	buf_release(&body);
+	if (rc != 0) {
+		fprintf(stderr, "glovebox: %s\n", failure_message(&f));
+		return 1;
 	}
-	char to[64];
-	snprintf(to, sizeof(to), "/staff/campaigns?sent=%lld", (long long)queued);
-	page_redirect(r, to);
+	fprintf(out, "campaign %lld: %lld message(s) queued\n", (long long)id, (long long)queued);
+	return 0;
 }

@@ -1,41 +1,104 @@
 /*
  * campaign: news by e-mail under a communication purpose of the profile
  * (member news, NAM08; product and service communications, INS05), and the
- * one-click way out of it (ALL06).
+ * one-click way out of it (ALL06), as domain logic that knows nothing of
+ * HTTP (campaign_api.c and campaign_page.c are its JSON and HTML adapters;
+ * campaign_cli() is the command line's).
  *
  * The audience is computed when the campaign is sent: members whose address
- * is confirmed, and for whom the broker allows the purpose (the consent
- * ledger: an opt-in said yes, an opt-out did not say no, no pending notice).
- * Every message carries List-Unsubscribe (a link with an opaque token, and
- * mailto) and List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058);
- * a POST to the link, without cookies, switches the purpose off at once,
- * and since delivery asks the broker again, even messages already queued
- * to that member are dropped. A link works for 60 days. The footer carries
- * the profile's contact address.
+ * is confirmed and deliverable, and for whom the broker allows the purpose
+ * (the consent ledger: an opt-in said yes, an opt-out did not say no, no
+ * pending notice). Every message carries List-Unsubscribe (a link with an
+ * opaque token, and mailto) and List-Unsubscribe-Post:
+ * List-Unsubscribe=One-Click (RFC 8058); a POST to the link, without
+ * cookies, switches the purpose off at once, and since delivery asks the
+ * broker again, even messages already queued to that member are dropped.
+ * A link works for UNSUBSCRIBE_DAYS days. The footer carries the profile's
+ * contact address.
+ *
+ * Every function returns 0, or -1 with *f (err.h) saying why.
  */
 #ifndef GLOVEBOX_CAMPAIGN_H
 #define GLOVEBOX_CAMPAIGN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "http.h"
+#include <jansson.h>
 
+#include "err.h"
+
+/* How long an unsubscribe link works, in days from the day it was mailed. */
 #define UNSUBSCRIBE_DAYS 60
+/* The campaigns a listing shows, newest first. */
+#define CAMPAIGN_LIST_MAX 100
+/* The longest text the command line reads. */
+#define CAMPAIGN_TEXT_MAX (1 << 20)
 
-/* Creates and sends a campaign; *queued gets the audience size. NULL, or
- * what is wrong with it (unknown purpose, not a communication, ...). */
-const char *campaign_send(const char *purpose, const char *subject, const char *body,
-			  int64_t staff, int64_t *id, int64_t *queued);
+/*
+ * The unsubscribe token: the member's subject id, the day it was issued, a
+ * tag of the purpose and a keyed tag over those (token_tag), in base64url.
+ * Nothing is stored: checking it needs no lookup, no table grows with each
+ * campaign, and it names no one to whoever reads it.
+ */
+#define UNSUBSCRIBE_SUBJECT_BYTES 8
+#define UNSUBSCRIBE_DAY_BYTES 4
+#define UNSUBSCRIBE_PURPOSE_BYTES 4
+#define UNSUBSCRIBE_BODY_BYTES                                                                     \
+	(UNSUBSCRIBE_SUBJECT_BYTES + UNSUBSCRIBE_DAY_BYTES + UNSUBSCRIBE_PURPOSE_BYTES)
+#define UNSUBSCRIBE_MAC_BYTES 16
+#define UNSUBSCRIBE_TOKEN_BYTES (UNSUBSCRIBE_BODY_BYTES + UNSUBSCRIBE_MAC_BYTES)
+/* base64url without padding */
+#define UNSUBSCRIBE_TOKEN_CHARS ((UNSUBSCRIBE_TOKEN_BYTES * 4 + 2) / 3)
 
-/* glovebox mail campaign --purpose P --subject S FILE */
+/* A campaign to send (or preview). */
+struct campaign {
+	const char *purpose, *subject, *body;
+	/* The staff member's role, which must grant the purpose (ERR_ROLE);
+	 * NULL for the operator at the command line. */
+	const char *role;
+	int64_t staff;               /* the staff account, recorded with it; 0: the operator */
+};
+
+/*
+ * Sends a campaign: records it and queues one message to each member of the
+ * audience, in batches. *id gets the campaign, *queued the audience's size.
+ * ERR_ROLE (field "purpose"), ERR_INVALID_CAMPAIGN (no such purpose, not a
+ * communication by e-mail, no subject or text), ERR_STORE (with how many
+ * were queued when some were).
+ */
+int campaign_send(const struct campaign *in, int64_t *id, int64_t *queued, struct failure *f);
+
+/* The message as members will get it, with a sample link in the footer:
+ * {"subject", "text"}. The same refusals as campaign_send. */
+int campaign_preview(const struct campaign *in, json_t **preview, struct failure *f);
+
+/* The last CAMPAIGN_LIST_MAX campaigns, newest first: [{id, purpose,
+ * subject, created_at, recipients}]. ERR_STORE. */
+int campaign_list(json_t **list, struct failure *f);
+
+/* The communication purposes a role grants: [{id, label}]. */
+json_t *campaign_purposes(const char *role);
+
+/* ---- one-click unsubscribe (ALL06) ---- */
+
+/* The token for subject and purpose, issued at `at` (Unix time). */
+void campaign_token(int64_t subject, const char *purpose, int64_t at,
+		    char out[UNSUBSCRIBE_TOKEN_CHARS + 1]);
+/* The subject and the purpose (the profile's id) a token names, if it is
+ * genuine and at most UNSUBSCRIBE_DAYS old at `now`; false otherwise. */
+bool campaign_token_open(const char *token, int64_t now, int64_t *subject, const char **purpose);
+
+/* The label of the purpose a token would switch off (the page's question).
+ * ERR_BAD_UNSUBSCRIBE for a forged or expired token. */
+int campaign_unsubscribe_check(const char *token, const char **label, struct failure *f);
+/* Switches the purpose off in the ledger (via "link") before returning;
+ * *label as above. ERR_BAD_UNSUBSCRIBE, ERR_STORE. */
+int campaign_unsubscribe(const char *token, const char **label, struct failure *f);
+
+/* glovebox mail campaign --purpose P --subject S FILE ("-": standard input).
+ * The exit status: 0, 1 (refused or failed), 2 (usage). */
 int campaign_cli(const char *purpose, const char *subject, const char *file, FILE *out);
-
-void campaign_api_send(struct req *r);     /* POST /api/v1/staff/campaigns */
-void campaign_api_list(struct req *r);     /* GET /api/v1/staff/campaigns */
-void campaign_page(struct req *r);         /* GET /staff/campaigns */
-void campaign_post(struct req *r);         /* POST /staff/campaigns: preview or send */
-void unsubscribe_page(struct req *r);      /* GET /unsubscribe?token= */
-void unsubscribe_post(struct req *r);      /* POST /unsubscribe?token= (RFC 8058) */
 
 #endif

@@ -110,7 +110,7 @@ static const struct err_row rows[ERR_COUNT] = {
 	[ERR_ALREADY_ANSWERED] = {"already_answered", 409, "This message has been answered.",
 				  "answer", 0},
 	[ERR_INVALID_CAMPAIGN] = {"invalid_campaign", 400, "That campaign cannot be sent.", NULL, 0},
-	[ERR_BAD_UNSUBSCRIBE] = {"bad_token", 404, "That link is unknown or more than 60 days old.",
+	[ERR_BAD_UNSUBSCRIBE] = {"bad_token", 404, "That link is unknown or too old.",
 				 NULL, 0},
 	[ERR_NO_SUCH_VERSION] = {"not_found", 404, "There is no published version with that number.",
 				 NULL, 0},
