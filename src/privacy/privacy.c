@@ -1,20 +1,24 @@
 /*
- * privacy: the privacy page, /privacy.json, published versions and
- * publishing revisions (see privacy.h).
+ * privacy: the profile as JSON, published versions and publishing
+ * revisions (see privacy.h).
  */
 #include "privacy.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "app.h"
+#include "buf.h"
 #include "crypto.h"
 #include "log.h"
 #include "mem.h"
-#include "page.h"
 #include "policy.h"
 #include "store.h"
+
+#define SECONDS_PER_HOUR 3600
+#define SECONDS_PER_DAY (24 * SECONDS_PER_HOUR)
 
 static const char SQL_LATEST[] =
 	"SELECT version, name, source FROM profile_versions ORDER BY version DESC LIMIT 1";
@@ -43,6 +47,8 @@ static const char *const recipient_kind_texts[RK_COUNT] = {
 	[RK_DEALER] = "Dealer, with its own privacy policy",
 };
 
+/* A retention period in plain words: "30 days", "12 hours after the
+ * request is completed". */
 static json_t *retention_json(const struct policy_retention *r)
 {
 	if (!r)
@@ -55,15 +61,15 @@ static json_t *retention_json(const struct policy_retention *r)
 	case RET_DURATION:
 		break;
 	}
-	int64_t days = r->seconds / 86400, hours = r->seconds / 3600;
-	char text[96];
-	if (r->seconds % 86400 == 0)
-		snprintf(text, sizeof(text), "%lld day%s%s", (long long)days, days == 1 ? "" : "s",
-			 r->after_done ? " after the request is completed" : "");
-	else
-		snprintf(text, sizeof(text), "%lld hour%s%s", (long long)hours, hours == 1 ? "" : "s",
-			 r->after_done ? " after the request is completed" : "");
-	return json_string(text);
+	bool in_days = r->seconds % SECONDS_PER_DAY == 0;
+	long long n = (long long)(r->seconds / (in_days ? SECONDS_PER_DAY : SECONDS_PER_HOUR));
+	struct buf text;
+	buf_init(&text, 0);
+	buf_printf(&text, "%lld %s%s%s", n, in_days ? "day" : "hour", n == 1 ? "" : "s",
+		   r->after_done ? " after the request is completed" : "");
+	json_t *out = json_string(text.data);
+	buf_release(&text);
+	return out;
 }
 
 static json_t *ref_json(const char *id, const char *label)
@@ -232,6 +238,7 @@ int privacy_publish(struct store *s, const struct policy *p, FILE *err)
 	size_t nlines = 0;
 	char *changes = NULL;
 	struct store_conn *c = NULL;
+	int *uses = NULL;
 	int rc = -1;
 
 	if (store_query(s, SQL_LATEST, NULL, 0, version_cb, &latest) < 0) {
@@ -273,28 +280,32 @@ int privacy_publish(struct store *s, const struct policy *p, FILE *err)
 	}
 	int64_t now = (int64_t)time(NULL);
 	c = store_acquire(s);
-	if (store_begin(c) != 0)
+	if (store_begin(c) != 0) {
+		fprintf(err, "publishing failed in the database\n");
 		goto out;
+	}
 	struct store_val row[] = {SV_INT(p->version), SV_TEXT(p->name),	 SV_TEXT(p->effective),
 				  SV_TEXTN(p->source, p->source_len), SV_TEXT(changes), SV_INT(now)};
-	if (store_exec(c, SQL_VERSION_INSERT, row, 6, NULL, NULL) < 0)
+	if (store_exec(c, SQL_VERSION_INSERT, row, STORE_NPARAMS(row), NULL, NULL) < 0)
 		goto rollback;
 	if (old) {
-		int uses[64];
-		size_t nuses = policy_new_uses(old, p, uses, 64);
+		/* A purpose is a new use at most once: the profile's number of
+		 * purposes bounds them, however many a revision adds. */
+		uses = xcalloc(p->npurposes ? p->npurposes : 1, sizeof(*uses));
+		size_t nuses = policy_new_uses(old, p, uses, p->npurposes);
 		for (size_t i = 0; i < nuses; i++) {
 			const char *purpose = p->purposes[uses[i]].id;
 			struct store_val nu[] = {SV_INT(p->version), SV_TEXT(purpose)};
 			struct store_val due[] = {SV_TEXT(purpose), SV_INT(p->version), SV_INT(now)};
-			if (store_exec(c, SQL_NEW_USE_INSERT, nu, 2, NULL, NULL) < 0 ||
-			    store_exec(c, SQL_NOTICES_DUE, due, 3, NULL, NULL) < 0)
+			if (store_exec(c, SQL_NEW_USE_INSERT, nu, STORE_NPARAMS(nu), NULL, NULL) < 0 ||
+			    store_exec(c, SQL_NOTICES_DUE, due, STORE_NPARAMS(due), NULL, NULL) < 0)
 				goto rollback;
 			log_info("profile version %d adds purpose %s for data already held; "
 				 "notices due (NAM10)", p->version, purpose);
 		}
 	}
 	if (store_commit(c) != 0)
-		goto out;
+		goto rollback;
 	log_info("published profile %s version %d", p->name, p->version);
 	rc = 0;
 	goto out;
@@ -304,6 +315,7 @@ rollback:
 out:
 	if (c)
 		store_release(c);
+	free(uses);
 	free(changes);
 	policy_diff_free(lines, nlines);
 	policy_free(old);
@@ -311,71 +323,74 @@ out:
 	return rc;
 }
 
-/* ---- pages ---- */
+
+/* ---- reading published versions ---- */
 
 static int versions_cb(void *ctx, const struct store_row *row)
 {
-	json_t *a = ctx;
-	json_array_append_new(a, json_pack("{s:I,s:s,s:I}", "version", (json_int_t)row->cols[0].i,
-					   "effective", (const char *)row->cols[1].p, "published_at",
-					   (json_int_t)row->cols[2].i));
+	json_array_append_new(ctx, json_pack("{s:I,s:s,s:I}", "version", (json_int_t)row->cols[0].i,
+					     "effective", (const char *)row->cols[1].p,
+					     "published_at", (json_int_t)row->cols[2].i));
 	return 0;
 }
 
-static void render_profile(struct req *r, const struct policy *p, json_t *changes, bool archived)
+int privacy_versions(json_t **list, struct failure *f)
 {
-	json_t *data = page_data(r, "Privacy");
-	json_t *versions = json_array();
-	store_query(app.store, SQL_VERSIONS, NULL, 0, versions_cb, versions);
-	json_object_set_new(data, "profile", privacy_profile_json(p));
-	json_object_set_new(data, "versions", versions);
-	json_object_set_new(data, "changes", changes ? changes : json_array());
-	json_object_set_new(data, "archived", json_boolean(archived));
-	json_object_set_new(data, "current_version", json_integer(app.policy->version));
-	page_render(r, 200, "privacy", data);
+	*list = json_array();
+	if (store_query(app.store, SQL_VERSIONS, NULL, 0, versions_cb, *list) < 0) {
+		json_decref(*list);
+		*list = NULL;
+		return fail(f, ERR_STORE);
+	}
+	return 0;
 }
 
-static json_t *stored_changes(int64_t version, struct version_row *v)
+/* A published version's row and its list of changes. */
+static int version_read(int64_t version, struct version_row *v, json_t **changes,
+			struct failure *f)
 {
 	struct store_val id[] = {SV_INT(version)};
-	if (store_query(app.store, SQL_VERSION_GET, id, 1, version_cb, v) < 0 || !v->found)
-		return NULL;
+	if (store_query(app.store, SQL_VERSION_GET, id, STORE_NPARAMS(id), version_cb, v) < 0)
+		return fail(f, ERR_STORE);
+	if (!v->found)
+		return fail(f, ERR_NO_SUCH_VERSION);
 	json_error_t jerr;
-	return json_loads(v->changes ? v->changes : "[]", 0, &jerr);
+	*changes = json_loads(v->changes ? v->changes : "[]", 0, &jerr);
+	if (!json_is_array(*changes)) {
+		json_decref(*changes);
+		*changes = NULL;
+		log_error("published version %lld: its list of changes does not parse",
+			  (long long)version);
+		return fail_msg(f, ERR_INTERNAL, "That version can no longer be shown.");
+	}
+	return 0;
 }
 
-void privacy_page(struct req *r)
+int privacy_changes(int64_t version, json_t **changes, struct failure *f)
 {
 	struct version_row v = {0};
-	json_t *changes = stored_changes(app.policy->version, &v);
+	int rc = version_read(version, &v, changes, f);
 	version_row_release(&v);
-	render_profile(r, app.policy, changes, false);
+	return rc;
 }
 
-void privacy_json(struct req *r)
+int privacy_version(int64_t version, struct policy **profile, json_t **changes,
+		    struct failure *f)
 {
-	resp_json(r, 200, privacy_profile_json(app.policy));
-}
-
-void privacy_version_page(struct req *r)
-{
-	int64_t version = strtoll(r->path_params[0], NULL, 10);
 	struct version_row v = {0};
-	json_t *changes = stored_changes(version, &v);
-	if (!changes || !v.found) {
-		json_decref(changes);
+	*profile = NULL;
+	if (version_read(version, &v, changes, f) != 0) {
 		version_row_release(&v);
-		resp_error(r, 404, "not_found", "There is no published version with that number.", NULL);
-		return;
+		return -1;
 	}
 	struct policy_diags d = {0};
-	struct policy *p = policy_load(v.source, strlen(v.source), &d);
+	*profile = policy_load(v.source, strlen(v.source), &d);
 	version_row_release(&v);
-	if (!p) {
-		json_decref(changes);
-		resp_error(r, 500, "internal", "That version can no longer be shown.", NULL);
-		return;
+	if (!*profile) {
+		json_decref(*changes);
+		*changes = NULL;
+		log_error("published version %lld no longer loads", (long long)version);
+		return fail_msg(f, ERR_INTERNAL, "That version can no longer be shown.");
 	}
-	render_profile(r, p, changes, version != app.policy->version);
-	policy_free(p);
+	return 0;
 }

@@ -1,16 +1,21 @@
 /*
- * privacy: the privacy page and the machine-readable profile, rendered from
- * the profile in force (so text and behaviour cannot drift apart), every
- * published version at /privacy/v/N with what changed (INS14), and
- * publishing a revision with its NAM10 notices.
+ * privacy: the privacy notice as domain logic that knows nothing of HTTP
+ * (privacy_api.c serves /privacy.json, privacy_page.c renders /privacy and
+ * /privacy/v/N). The notice is rendered from the profile in force, so text
+ * and behaviour cannot drift apart; every published version stays
+ * published with what changed (INS14); publishing a revision records the
+ * uses it adds for data already held and a notice due to every member
+ * (NAM10; notices.h sends them).
  */
 #ifndef GLOVEBOX_PRIVACY_H
 #define GLOVEBOX_PRIVACY_H
 
-#include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 
-#include "http.h"
+#include <jansson.h>
+
+#include "err.h"
 
 struct policy;
 struct store;
@@ -28,12 +33,21 @@ json_t *privacy_profile_json(const struct policy *p);
  */
 int privacy_publish(struct store *s, const struct policy *p, FILE *err);
 
-/* Loads the latest published version from the store into *out (replacing
- * nothing if none). 0 or -1. */
+/* The latest published version into *version (0 if none). 0 or -1. */
 int privacy_latest_version(struct store *s, int *version);
 
-void privacy_page(struct req *r);
-void privacy_json(struct req *r);
-void privacy_version_page(struct req *r);
+/* Every published version, newest first: [{version, effective,
+ * published_at}]. ERR_STORE. */
+int privacy_versions(json_t **list, struct failure *f);
+
+/* What changed in a published version, one sentence each.
+ * ERR_NO_SUCH_VERSION, ERR_STORE, ERR_INTERNAL (the record is damaged). */
+int privacy_changes(int64_t version, json_t **changes, struct failure *f);
+
+/* A published version as it was (*profile: release with policy_free) and
+ * what changed in it. The same errors, and ERR_INTERNAL when its text no
+ * longer loads. */
+int privacy_version(int64_t version, struct policy **profile, json_t **changes,
+		    struct failure *f);
 
 #endif
