@@ -1,9 +1,14 @@
 /*
  * notices: policy-change notices by mail (see notices.h).
+ *
+ * The notices due are read by member id only; each member's address is
+ * opened through the record layer under the account's purpose, as glovebox
+ * itself, and the message is queued with the notice marked sent in one
+ * transaction, so two processes never send the same notice twice.
  */
 #include "notices.h"
 
-#include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,49 +16,50 @@
 #include "app.h"
 #include "broker.h"
 #include "buf.h"
-#include "crypto.h"
 #include "log.h"
-#include "mail_msg.h"
 #include "mem.h"
 #include "members.h"
 #include "outbox.h"
 #include "policy.h"
+#include "record.h"
 #include "store.h"
+#include "ticker.h"
 
-#define BATCH 200
+#define CAT_EMAIL "email"
 
+/* Members only (a notice is due for every member's subject), joined on the
+ * id alone. */
 static const char SQL_DUE[] =
-	"SELECT n.subject_id, n.purpose, n.version, m.email FROM use_notices n "
-	"JOIN members m ON m.id = n.subject_id WHERE n.notified_at IS NULL LIMIT 200";
+	"SELECT n.subject_id, n.purpose, n.version FROM use_notices n "
+	"JOIN members m ON m.id = n.subject_id WHERE n.notified_at IS NULL "
+	"ORDER BY n.version, n.subject_id LIMIT $1";
 static const char SQL_SOURCE[] = "SELECT source FROM profile_versions WHERE version = $1";
 static const char SQL_SENT[] =
 	"UPDATE use_notices SET notified_at = $4 WHERE subject_id = $1 AND purpose = $2 "
 	"AND version = $3 AND notified_at IS NULL";
 
+static const char *const email_category[] = {CAT_EMAIL};
+static const char *const email_column[] = {"email"};
+
 struct due {
 	int64_t member, version;
-	char purpose[64];
-	unsigned char *email;
-	size_t len;
+	char *purpose;
 };
 
 struct batch {
-	struct due items[BATCH];
+	struct due items[NOTICES_BATCH];
 	size_t n;
 };
 
 static int due_cb(void *ctx, const struct store_row *row)
 {
 	struct batch *b = ctx;
-	if (b->n >= BATCH || row->cols[3].type != STORE_BLOB)
+	if (b->n >= NOTICES_BATCH || row->cols[1].type != STORE_TEXT)
 		return 0;
 	struct due *d = &b->items[b->n++];
 	d->member = row->cols[0].i;
-	snprintf(d->purpose, sizeof(d->purpose), "%s", (const char *)row->cols[1].p);
+	d->purpose = xstrndup(row->cols[1].p, row->cols[1].n);
 	d->version = row->cols[2].i;
-	d->len = row->cols[3].n;
-	d->email = xmalloc(d->len);
-	memcpy(d->email, row->cols[3].p, d->len);
 	return 0;
 }
 
@@ -67,8 +73,9 @@ static void notice_text(struct buf *t, const struct policy *p, const struct poli
 	if (pu->basis == BASIS_OPT_IN)
 		buf_printf(t, "We will not do this unless you switch it on.");
 	else
-		buf_printf(t, "It starts %d days from this message, unless you switch it off "
-			      "before then; you can also switch it off at any time later.",
+		buf_printf(t,
+			   "It starts %d days from this message, unless you switch it off "
+			   "before then; you can also switch it off at any time later.",
 			   p->settings.opt_out_window_days);
 	buf_printf(t, "\n\nYour choices: %s/me\nWhat changed: %s/privacy/v/%lld\n\n-- \n%s\n",
 		   app.cfg.site_url, app.cfg.site_url, (long long)version, app.site_name);
@@ -89,7 +96,7 @@ static struct policy *version_policy(int64_t version)
 {
 	struct policy *p = NULL;
 	struct store_val v[] = {SV_INT(version)};
-	store_query(app.store, SQL_SOURCE, v, 1, source_cb, &p);
+	store_query(app.store, SQL_SOURCE, v, STORE_NPARAMS(v), source_cb, &p);
 	return p;
 }
 
@@ -99,41 +106,34 @@ static bool queue_one(const char *account, const struct policy *p, const struct 
 	int pi = p ? policy_purpose_index(p, d->purpose) : -1;
 	if (pi < 0 || !account)
 		return false;
-	static const char *const cats[] = {"email"};
 	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
-	struct broker_use use = {&system, d->member, account, cats, 1, "send"};
+	struct broker_use use = {&system, d->member, account, email_category, 1, "send"};
 	struct broker_grant *g = NULL;
 	enum decision_reason why;
-	char *to = NULL;
-	size_t to_len = 0;
+	struct record_text to = {0};
 	bool ok = false;
 	struct buf subject, text;
 	buf_init(&subject, 0);
 	buf_init(&text, 0);
-	struct store_conn *c = store_acquire(app.store);
-	if (store_begin(c) != 0)
-		goto out;
-	struct store_val sent[] = {SV_INT(d->member), SV_TEXT(d->purpose), SV_INT(d->version),
-				   SV_INT((int64_t)time(NULL))};
-	if (store_exec(c, SQL_SENT, sent, 4, NULL, NULL) != 1 ||    /* another process has it */
-	    broker_open(c, &use, &g, &why) != 0 ||
-	    broker_read(g, "email", "members", "email", d->member, d->email, d->len, &to, &to_len) != 0)
-		goto rollback;
 	buf_printf(&subject, "A change to how %s uses your data", app.site_name);
 	notice_text(&text, p, &p->purposes[pi], d->version);
-	if (outbox_send_text(c, g, account, "email", "email", to, subject.data, text.data, NULL, 0) !=
-		    0 ||
-	    store_commit(c) != 0)
-		goto rollback;
-	ok = true;
-	goto out;
-rollback:
-	store_rollback(c);
+	struct store_conn *c = store_acquire(app.store);
+	struct store_val sent[] = {SV_INT(d->member), SV_TEXT(d->purpose), SV_INT(d->version),
+				   SV_INT((int64_t)time(NULL))};
+	if (store_begin(c) != 0)
+		goto out;
+	ok = store_exec(c, SQL_SENT, sent, STORE_NPARAMS(sent), NULL, NULL) == 1 && /* else another process has it */
+	     broker_open(c, &use, &g, &why) == 0 &&
+	     record_read(c, g, "members", d->member, email_column, 1, &to) == 1 && to.p &&
+	     outbox_send_text(c, g, account, CAT_EMAIL, CAT_EMAIL, to.p, subject.data, text.data,
+			      NULL, 0) == 0 &&
+	     store_commit(c) == 0;
+	if (!ok)
+		store_rollback(c);
 out:
 	store_release(c);
 	broker_grant_free(g);
-	if (to)
-		broker_plain_free(to, to_len);
+	record_texts_release(&to, 1);
 	buf_release(&subject);
 	buf_release(&text);
 	return ok;
@@ -141,23 +141,52 @@ out:
 
 int64_t notices_pass(void)
 {
-	struct batch b = {.n = 0};
-	if (store_query(app.store, SQL_DUE, NULL, 0, due_cb, &b) < 0)
-		return -1;
+	struct batch *b = xcalloc(1, sizeof(*b));
+	struct store_val limit[] = {SV_INT(NOTICES_BATCH)};
+	int64_t queued = -1;
+	if (store_query(app.store, SQL_DUE, limit, STORE_NPARAMS(limit), due_cb, b) < 0)
+		goto out;
 	const char *account = members_account_purpose();
-	int64_t queued = 0, loaded_version = 0;
+	int64_t loaded_version = 0;
 	struct policy *published = NULL;
-	for (size_t i = 0; i < b.n; i++) {
-		if (b.items[i].version != loaded_version) {
+	queued = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->items[i].version != loaded_version) {
 			policy_free(published);
-			published = version_policy(b.items[i].version);
-			loaded_version = b.items[i].version;
+			published = version_policy(b->items[i].version);
+			loaded_version = b->items[i].version;
 		}
-		queued += queue_one(account, published, &b.items[i]);
-		free(b.items[i].email);
+		queued += queue_one(account, published, &b->items[i]);
 	}
 	policy_free(published);
 	if (queued)
 		log_info("policy-change notices queued: %lld (NAM10)", (long long)queued);
+out:
+	for (size_t i = 0; i < b->n; i++)
+		free(b->items[i].purpose);
+	free(b);
 	return queued;
+}
+
+/* ---- the timer ---- */
+
+static struct ticker *timer;
+
+static void notices_tick(void *arg)
+{
+	notices_pass();
+}
+
+int notices_start(unsigned interval_seconds)
+{
+	if (interval_seconds == 0)
+		return 0;
+	timer = ticker_start(interval_seconds * 1000u, true, notices_tick, NULL);
+	return timer ? 0 : -1;
+}
+
+void notices_stop(void)
+{
+	ticker_stop(timer);
+	timer = NULL;
 }
