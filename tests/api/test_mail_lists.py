@@ -166,6 +166,43 @@ def test_ins05_product_news_to_insiders_unless_they_said_no(make_server, smtp_si
     assert "PO Box 1227, Westwood NJ 07675-1227" in text
 
 
+def test_campaign_list_needs_a_communication_role(make_server):
+    srv = make_server(profile="mini-insiders")
+    # Support answers messages and helps with accounts: no communication purpose.
+    support = staff_client(srv, "support")
+    r = support.get(srv.url("/api/v1/staff/campaigns"), timeout=10)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "role_lacks_purpose"
+    assert support.get(srv.url("/staff/campaigns"), timeout=10).status_code == 403
+    marketing = staff_client(srv, "marketing")
+    r = marketing.get(srv.url("/api/v1/staff/campaigns"), timeout=10)
+    assert r.status_code == 200 and r.json()["campaigns"] == []
+    assert marketing.get(srv.url("/staff/campaigns"), timeout=10).status_code == 200
+
+
+def test_campaign_form_needs_the_csrf_token(make_server, smtp_sink):
+    srv = make_server(extra=mail_flags(smtp_sink))
+    m = join(srv, smtp_sink, opt_in="member_news")
+    editor = staff_client(srv, "editor")
+    form = {"purpose": "member_news", "subject": "Forged news", "body": "Hello.",
+            "action": "send"}
+    # A form posted from elsewhere carries the staff cookie but not the token.
+    r = editor.post(srv.url("/staff/campaigns"), data=form, headers={"X-CSRF-Token": None},
+                    allow_redirects=False, timeout=30)
+    assert r.status_code == 403
+    assert srv.sql("SELECT COUNT(*) FROM campaigns") == [["0"]]
+    assert srv.sql("SELECT COUNT(*) FROM outbox WHERE purpose = 'member_news'") == [["0"]]
+    assert received(smtp_sink, "Forged news") == []
+    # The page's own form carries it in a hidden field, and sends.
+    page = editor.get(srv.url("/staff/campaigns"), timeout=10)
+    assert f'name="csrf_token" value="{editor.csrf}"' in page.text
+    form["subject"] = "Real news"
+    r = editor.post(srv.url("/staff/campaigns"), data=dict(form, csrf_token=editor.csrf),
+                    headers={"X-CSRF-Token": None}, allow_redirects=False, timeout=30)
+    assert r.status_code == 303 and r.headers["Location"] == "/staff/campaigns?sent=1"
+    assert srv.sql("SELECT recipients FROM campaigns") == [["1"]]
+    assert [to_of(x[2]) for x in received(smtp_sink, "Real news")] == [m.person["email"]]
+
+
 def test_hard_bounce_marks_the_address_undeliverable(make_server):
     from conftest import SMTPSink
     sink = SMTPSink()
