@@ -26,16 +26,16 @@
 #include "store.h"
 #include "token.h"
 
-#define CAT_EMAIL "email"
-#define CAMPAIGN_BATCH 200            /* messages queued per transaction */
-#define AUDIENCE_FIRST 256            /* ids the audience list starts with room for */
+#define CAT_EMAIL	"email"
+#define CAMPAIGN_BATCH	200 /* messages queued per transaction */
+#define AUDIENCE_FIRST	256 /* ids the audience list starts with room for */
 #define SECONDS_PER_DAY 86400
 
 /* Where each part of an unsubscribe token sits (campaign.h). */
 #define AT_SUBJECT 0
-#define AT_DAY (AT_SUBJECT + UNSUBSCRIBE_SUBJECT_BYTES)
+#define AT_DAY	   (AT_SUBJECT + UNSUBSCRIBE_SUBJECT_BYTES)
 #define AT_PURPOSE (AT_DAY + UNSUBSCRIBE_DAY_BYTES)
-#define AT_MAC UNSUBSCRIBE_BODY_BYTES
+#define AT_MAC	   UNSUBSCRIBE_BODY_BYTES
 
 /*
  * The label of the token's tag. The first version of this file copied 16
@@ -49,14 +49,13 @@ static const char UNSUBSCRIBE_LABEL[] = "glovebox-unsubsc";
 static const char PURPOSE_LABEL[] = "";
 
 static const char SQL_CAMPAIGN[] =
-	"INSERT INTO campaigns (id, purpose, subject, body, created_by, created_at, sent_at, "
-	"recipients) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)";
-static const char SQL_AUDIENCE[] =
-	"SELECT id FROM members WHERE email_confirmed_at IS NOT NULL "
-	"AND email_undeliverable_at IS NULL ORDER BY id";
+    "INSERT INTO campaigns (id, purpose, subject, body, created_by, created_at, sent_at, "
+    "recipients) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)";
+static const char SQL_AUDIENCE[] = "SELECT id FROM members WHERE email_confirmed_at IS NOT NULL "
+				   "AND email_undeliverable_at IS NULL ORDER BY id";
 static const char SQL_LIST[] =
-	"SELECT id, purpose, subject, created_at, recipients FROM campaigns ORDER BY created_at DESC "
-	"LIMIT $1";
+    "SELECT id, purpose, subject, created_at, recipients FROM campaigns ORDER BY created_at DESC "
+    "LIMIT $1";
 
 static const char *const email_category[] = {CAT_EMAIL};
 static const char *const email_column[] = {"email"};
@@ -225,8 +224,8 @@ json_t *campaign_purposes(const char *role)
 	for (size_t i = 0; i < p->npurposes; i++) {
 		const struct policy_purpose *pu = &p->purposes[i];
 		if (pu->kind == PK_COMMUNICATION && policy_role_grants(p, role, pu->id))
-			json_array_append_new(list,
-					      json_pack("{s:s,s:s}", "id", pu->id, "label", pu->label));
+			json_array_append_new(
+			    list, json_pack("{s:s,s:s}", "id", pu->id, "label", pu->label));
 	}
 	return list;
 }
@@ -274,12 +273,13 @@ static bool queue_one(struct store_conn *c, int64_t member, const struct campaig
 	buf_init(&list, 0);
 	buf_init(&text, 0);
 	buf_printf(&url, "%s/unsubscribe?token=%s", app.cfg.site_url, token);
-	buf_printf(&list, "<%s>, <mailto:%s?subject=unsubscribe%%20%s>", url.data, app.cfg.mail_from,
-		   token);
+	buf_printf(&list, "<%s>, <mailto:%s?subject=unsubscribe%%20%s>", url.data,
+		   app.cfg.mail_from, token);
 	buf_puts(&text, in->body);
 	footer(&text, pu, url.data);
-	const struct mail_header extra[] = {{"List-Unsubscribe", list.data},
-					    {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}};
+	const struct mail_header extra[] = {
+	    {"List-Unsubscribe", list.data},
+	    {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}};
 	ok = outbox_send_text(c, g, in->purpose, CAT_EMAIL, CAT_EMAIL, to.p, in->subject, text.data,
 			      extra, sizeof(extra) / sizeof(extra[0])) == 0;
 	buf_release(&url);
@@ -349,12 +349,11 @@ int campaign_send(const struct campaign *in, int64_t *id, int64_t *queued, struc
 
 static int list_cb(void *ctx, const struct store_row *row)
 {
-	json_array_append_new(ctx, json_pack("{s:I,s:s,s:s,s:I,s:I}", "id",
-					     (json_int_t)row->cols[0].i, "purpose",
-					     (const char *)row->cols[1].p, "subject",
-					     (const char *)row->cols[2].p, "created_at",
-					     (json_int_t)row->cols[3].i, "recipients",
-					     (json_int_t)row->cols[4].i));
+	json_array_append_new(
+	    ctx, json_pack("{s:I,s:s,s:s,s:I,s:I}", "id", (json_int_t)row->cols[0].i, "purpose",
+			   (const char *)row->cols[1].p, "subject", (const char *)row->cols[2].p,
+			   "created_at", (json_int_t)row->cols[3].i, "recipients",
+			   (json_int_t)row->cols[4].i));
 	return 0;
 }
 
@@ -375,7 +374,8 @@ int campaign_list(json_t **list, struct failure *f)
 int campaign_cli(const char *purpose, const char *subject, const char *file, FILE *out)
 {
 	if (!purpose || !subject) {
-		fprintf(stderr, "Usage: glovebox mail campaign --purpose PURPOSE --subject TEXT FILE\n");
+		fprintf(stderr,
+			"Usage: glovebox mail campaign --purpose PURPOSE --subject TEXT FILE\n");
 		return 2;
 	}
 	FILE *in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");

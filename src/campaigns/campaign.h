@@ -43,11 +43,11 @@
  * campaign, and it names no one to whoever reads it.
  */
 #define UNSUBSCRIBE_SUBJECT_BYTES 8
-#define UNSUBSCRIBE_DAY_BYTES 4
+#define UNSUBSCRIBE_DAY_BYTES	  4
 #define UNSUBSCRIBE_PURPOSE_BYTES 4
 #define UNSUBSCRIBE_BODY_BYTES                                                                     \
 	(UNSUBSCRIBE_SUBJECT_BYTES + UNSUBSCRIBE_DAY_BYTES + UNSUBSCRIBE_PURPOSE_BYTES)
-#define UNSUBSCRIBE_MAC_BYTES 16
+#define UNSUBSCRIBE_MAC_BYTES	16
 #define UNSUBSCRIBE_TOKEN_BYTES (UNSUBSCRIBE_BODY_BYTES + UNSUBSCRIBE_MAC_BYTES)
 /* base64url without padding */
 #define UNSUBSCRIBE_TOKEN_CHARS ((UNSUBSCRIBE_TOKEN_BYTES * 4 + 2) / 3)
@@ -58,7 +58,7 @@ struct campaign {
 	/* The staff member's role, which must grant the purpose (ERR_ROLE);
 	 * NULL for the operator at the command line. */
 	const char *role;
-	int64_t staff;               /* the staff account, recorded with it; 0: the operator */
+	int64_t staff; /* the staff account, recorded with it; 0: the operator */
 };
 
 /*

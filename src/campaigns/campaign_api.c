@@ -11,15 +11,16 @@
 void campaign_api_send(struct req *r)
 {
 	const struct session *s = session_current(r);
-	struct campaign in = {req_param(r, "purpose"), req_param(r, "subject"), req_param(r, "body"),
-			      s->role, s->account};
+	struct campaign in = {req_param(r, "purpose"), req_param(r, "subject"),
+			      req_param(r, "body"), s->role, s->account};
 	int64_t id = 0, queued = 0;
 	struct failure f;
 	if (campaign_send(&in, &id, &queued, &f) != 0) {
 		resp_failure(r, &f);
 		return;
 	}
-	resp_json(r, 201, json_pack("{s:I,s:I}", "id", (json_int_t)id, "queued", (json_int_t)queued));
+	resp_json(r, 201,
+		  json_pack("{s:I,s:I}", "id", (json_int_t)id, "queued", (json_int_t)queued));
 }
 
 void campaign_api_list(struct req *r)

@@ -9,7 +9,7 @@
 
 #include "http.h"
 
-void campaign_api_send(struct req *r);     /* POST /api/v1/staff/campaigns */
-void campaign_api_list(struct req *r);     /* GET /api/v1/staff/campaigns */
+void campaign_api_send(struct req *r); /* POST /api/v1/staff/campaigns */
+void campaign_api_list(struct req *r); /* GET /api/v1/staff/campaigns */
 
 #endif

@@ -57,8 +57,8 @@ void campaign_page_post(struct req *r)
 		return;
 	}
 	const struct session *s = session_current(r);
-	struct campaign in = {req_param(r, "purpose"), req_param(r, "subject"), req_param(r, "body"),
-			      s->role, s->account};
+	struct campaign in = {req_param(r, "purpose"), req_param(r, "subject"),
+			      req_param(r, "body"), s->role, s->account};
 	const char *action = req_param(r, "action");
 	struct failure f;
 	if (!action || strcmp(action, "send") != 0) {

@@ -29,14 +29,13 @@
 
 /* Members only (a notice is due for every member's subject), joined on the
  * id alone. */
-static const char SQL_DUE[] =
-	"SELECT n.subject_id, n.purpose, n.version FROM use_notices n "
-	"JOIN members m ON m.id = n.subject_id WHERE n.notified_at IS NULL "
-	"ORDER BY n.version, n.subject_id LIMIT $1";
+static const char SQL_DUE[] = "SELECT n.subject_id, n.purpose, n.version FROM use_notices n "
+			      "JOIN members m ON m.id = n.subject_id WHERE n.notified_at IS NULL "
+			      "ORDER BY n.version, n.subject_id LIMIT $1";
 static const char SQL_SOURCE[] = "SELECT source FROM profile_versions WHERE version = $1";
 static const char SQL_SENT[] =
-	"UPDATE use_notices SET notified_at = $4 WHERE subject_id = $1 AND purpose = $2 "
-	"AND version = $3 AND notified_at IS NULL";
+    "UPDATE use_notices SET notified_at = $4 WHERE subject_id = $1 AND purpose = $2 "
+    "AND version = $3 AND notified_at IS NULL";
 
 static const char *const email_category[] = {CAT_EMAIL};
 static const char *const email_column[] = {"email"};
@@ -122,7 +121,8 @@ static bool queue_one(const char *account, const struct policy *p, const struct 
 				   SV_INT((int64_t)time(NULL))};
 	if (store_begin(c) != 0)
 		goto out;
-	ok = store_exec(c, SQL_SENT, sent, STORE_NPARAMS(sent), NULL, NULL) == 1 && /* else another process has it */
+	/* Marking it sent changes no row when another process has it. */
+	ok = store_exec(c, SQL_SENT, sent, STORE_NPARAMS(sent), NULL, NULL) == 1 &&
 	     broker_open(c, &use, &g, &why) == 0 &&
 	     record_read(c, g, "members", d->member, email_column, 1, &to) == 1 && to.p &&
 	     outbox_send_text(c, g, account, CAT_EMAIL, CAT_EMAIL, to.p, subject.data, text.data,

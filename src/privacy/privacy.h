@@ -47,7 +47,6 @@ int privacy_changes(int64_t version, json_t **changes, struct failure *f);
 /* A published version as it was (*profile: release with policy_free) and
  * what changed in it. The same errors, and ERR_INTERNAL when its text no
  * longer loads. */
-int privacy_version(int64_t version, struct policy **profile, json_t **changes,
-		    struct failure *f);
+int privacy_version(int64_t version, struct policy **profile, json_t **changes, struct failure *f);
 
 #endif

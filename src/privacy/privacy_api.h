@@ -7,6 +7,6 @@
 
 #include "http.h"
 
-void privacy_api_profile(struct req *r);   /* GET /privacy.json */
+void privacy_api_profile(struct req *r); /* GET /privacy.json */
 
 #endif

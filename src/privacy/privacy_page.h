@@ -6,7 +6,7 @@
 
 #include "http.h"
 
-void privacy_page_show(struct req *r);      /* GET /privacy: the version in force */
-void privacy_page_version(struct req *r);   /* GET /privacy/v/:version: any published one */
+void privacy_page_show(struct req *r);	  /* GET /privacy: the version in force */
+void privacy_page_version(struct req *r); /* GET /privacy/v/:version: any published one */
 
 #endif
