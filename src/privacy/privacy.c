@@ -11,7 +11,6 @@
 
 #include "app.h"
 #include "buf.h"
-#include "crypto.h"
 #include "log.h"
 #include "mem.h"
 #include "policy.h"
