@@ -127,7 +127,7 @@ bool campaign_token_open(const char *token, int64_t now, int64_t *subject, const
 
 static int bad_link(struct failure *f)
 {
-	return fail_msg(f, ERR_BAD_UNSUBSCRIBE, "That link is unknown or more than %d days old.",
+	return err_failf(f, ERR_BAD_UNSUBSCRIBE, "That link is unknown or more than %d days old.",
 			UNSUBSCRIBE_DAYS);
 }
 
@@ -157,7 +157,7 @@ int campaign_unsubscribe(const char *token, const char **label, struct failure *
 	int rc = broker_consent_set(c, subject, purpose, false, "link");
 	store_release(c);
 	if (rc != 0)
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	*label = purpose_label(purpose);
 	return 0;
 }
@@ -170,20 +170,20 @@ static int campaign_check(const struct campaign *in, const struct policy_purpose
 {
 	const struct policy *p = app.policy;
 	if (in->role && !policy_role_grants(p, in->role, in->purpose)) {
-		fail(f, ERR_ROLE);
+		err_fail(f, ERR_ROLE);
 		f->field = "purpose";
 		return -1;
 	}
 	int pi = policy_purpose_index(p, in->purpose);
 	if (pi < 0)
-		return fail_msg(f, ERR_INVALID_CAMPAIGN, "the profile has no such purpose");
+		return err_failf(f, ERR_INVALID_CAMPAIGN, "the profile has no such purpose");
 	const struct policy_purpose *pu = &p->purposes[pi];
 	if (pu->kind != PK_COMMUNICATION ||
 	    !policy_purpose_covers(pu, policy_category_index(p, CAT_EMAIL)))
-		return fail_msg(f, ERR_INVALID_CAMPAIGN,
+		return err_failf(f, ERR_INVALID_CAMPAIGN,
 				"that purpose is not one for sending news by e-mail");
 	if (!in->subject || !*in->subject || !in->body || !*in->body)
-		return fail_msg(f, ERR_INVALID_CAMPAIGN, "a campaign needs a subject and a text");
+		return err_failf(f, ERR_INVALID_CAMPAIGN, "a campaign needs a subject and a text");
 	*out = pu;
 	return 0;
 }
@@ -323,17 +323,17 @@ int campaign_send(const struct campaign *in, int64_t *id, int64_t *queued, struc
 	struct audience a = {0};
 	if (store_query(app.store, SQL_AUDIENCE, NULL, 0, audience_cb, &a) < 0) {
 		free(a.ids);
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	}
 	int rc = queue_all(&a, in, pu, queued);
 	free(a.ids);
 	log_info("campaign for %s: %lld message(s) queued", in->purpose, (long long)*queued);
 	if (rc != 0)
-		return *queued ? fail_msg(f, ERR_STORE,
+		return *queued ? err_failf(f, ERR_STORE,
 					  "The store failed after %lld message(s) were queued; the "
 					  "campaign is not recorded.",
 					  (long long)*queued)
-			       : fail(f, ERR_STORE);
+			       : err_fail(f, ERR_STORE);
 	*id = crypto_random_id();
 	struct store_val row[] = {SV_INT(*id),
 				  SV_TEXT(in->purpose),
@@ -343,7 +343,7 @@ int campaign_send(const struct campaign *in, int64_t *id, int64_t *queued, struc
 				  SV_INT(time(NULL)),
 				  SV_INT(*queued)};
 	if (store_query(app.store, SQL_CAMPAIGN, row, STORE_NPARAMS(row), NULL, NULL) < 0)
-		return fail_msg(f, ERR_STORE, "The campaign was queued but not recorded.");
+		return err_failf(f, ERR_STORE, "The campaign was queued but not recorded.");
 	return 0;
 }
 
@@ -364,7 +364,7 @@ int campaign_list(json_t **list, struct failure *f)
 	if (store_query(app.store, SQL_LIST, limit, STORE_NPARAMS(limit), list_cb, *list) < 0) {
 		json_decref(*list);
 		*list = NULL;
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	}
 	return 0;
 }

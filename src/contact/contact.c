@@ -65,7 +65,7 @@ const char *contact_purpose(void)
 /* The broker's decision against a use: 403 with the reason's code. */
 static int refusal(enum decision_reason why, struct failure *f)
 {
-	fail_msg(f, ERR_REFUSED, "%s", policy_reason_message(why));
+	err_failf(f, ERR_REFUSED, "%s", policy_reason_message(why));
 	f->code = policy_reason_code(why);
 	return -1;
 }
@@ -77,7 +77,7 @@ static int refused(struct store_conn *c, int64_t subject, enum decision_reason w
 {
 	if (why != DECISION_ALLOWED)
 		return refusal(why, f);
-	return fail(f, broker_subject_has_key(c, subject) ? ERR_STORE : ERR_ERASED);
+	return err_fail(f, broker_subject_has_key(c, subject) ? ERR_STORE : ERR_ERASED);
 }
 
 /* ---- the form ---- */
@@ -86,7 +86,7 @@ int contact_create(const struct contact_new *in, int64_t *id, struct failure *f)
 {
 	const struct policy_collection *cp = contact_point();
 	if (!cp)
-		return fail(f, ERR_NO_CONTACT);
+		return err_fail(f, ERR_NO_CONTACT);
 	const struct policy *p = app.policy;
 	int64_t msg = crypto_random_id(), subject;
 	const struct record_field row[] = {
@@ -100,7 +100,7 @@ int contact_create(const struct contact_new *in, int64_t *id, struct failure *f)
 	int rc = -1;
 	struct store_conn *c = store_acquire(app.store);
 	if (store_begin(c) != 0) {
-		fail(f, ERR_STORE);
+		err_fail(f, ERR_STORE);
 		goto out;
 	}
 	if (broker_subject_new(c, p->subjects[cp->subject].id, p->purposes[cp->purpose].id,
@@ -109,12 +109,12 @@ int contact_create(const struct contact_new *in, int64_t *id, struct failure *f)
 			log_warn("contact message refused: %s", policy_reason_code(why));
 			refusal(why, f);
 		} else {
-			fail(f, ERR_STORE);
+			err_fail(f, ERR_STORE);
 		}
 		goto rollback;
 	}
 	if (record_insert(c, g, TABLE, msg, row, STORE_NPARAMS(row)) < 0 || store_commit(c) != 0) {
-		fail(f, ERR_STORE);
+		err_fail(f, ERR_STORE);
 		goto rollback;
 	}
 	*id = msg;
@@ -145,13 +145,13 @@ int contact_list(enum contact_listing which, json_t **list, struct failure *f)
 {
 	*list = NULL;
 	if (!contact_purpose())
-		return fail(f, ERR_NO_CONTACT);
+		return err_fail(f, ERR_NO_CONTACT);
 	json_t *l = json_array();
 	struct store_val limit[] = {SV_INT(CONTACT_LIST_MAX)};
 	if (store_query(app.store, which == CONTACT_ALL ? SQL_LIST_ALL : SQL_LIST_WAITING, limit,
 			STORE_NPARAMS(limit), list_cb, l) < 0) {
 		json_decref(l);
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	}
 	*list = l;
 	return 0;
@@ -184,11 +184,11 @@ static int sender_open(struct store_conn *c, int64_t id, bool lock,
 	*g = NULL;
 	if (store_exec(c, lock ? SQL_STATE_LOCKED : SQL_STATE, key, STORE_NPARAMS(key), state_cb,
 		       s) < 0)
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	if (!s->found)
-		return fail(f, ERR_NO_SUCH_MESSAGE);
+		return err_fail(f, ERR_NO_SUCH_MESSAGE);
 	if (lock && s->answered_at)
-		return fail(f, ERR_ALREADY_ANSWERED);
+		return err_fail(f, ERR_ALREADY_ANSWERED);
 	struct broker_use use = {actor,	     s->subject,  contact_purpose(),
 				 categories, NCATEGORIES, action};
 	enum decision_reason why;
@@ -202,7 +202,7 @@ int contact_open(int64_t id, const struct broker_actor *actor, struct contact_me
 {
 	*m = (struct contact_message){.id = id};
 	if (!contact_purpose())
-		return fail(f, ERR_NO_CONTACT);
+		return err_fail(f, ERR_NO_CONTACT);
 	struct state s;
 	struct broker_grant *g = NULL;
 	int rc = -1;
@@ -211,11 +211,11 @@ int contact_open(int64_t id, const struct broker_actor *actor, struct contact_me
 		goto out;
 	int read = record_read(c, g, TABLE, id, part_columns, CONTACT_NPARTS, m->text);
 	if (read == 0) {
-		fail(f, ERR_NO_SUCH_MESSAGE); /* erased after its retention just now */
+		err_fail(f, ERR_NO_SUCH_MESSAGE); /* erased after its retention just now */
 		goto out;
 	}
 	if (read < 0) {
-		fail(f, broker_subject_has_key(c, s.subject) ? ERR_STORE : ERR_ERASED);
+		err_fail(f, broker_subject_has_key(c, s.subject) ? ERR_STORE : ERR_ERASED);
 		goto out;
 	}
 	m->created_at = s.created_at;
@@ -259,7 +259,7 @@ int contact_answer(int64_t id, const struct broker_actor *actor, const char *ans
 		   int64_t *answered_at, struct failure *f)
 {
 	if (!contact_purpose())
-		return fail(f, ERR_NO_CONTACT);
+		return err_fail(f, ERR_NO_CONTACT);
 	int64_t now = (int64_t)time(NULL);
 	const struct record_field row[] = {
 	    {"answer", SV_TEXT(answer)},
@@ -271,7 +271,7 @@ int contact_answer(int64_t id, const struct broker_actor *actor, const char *ans
 	int rc = -1;
 	struct store_conn *c = store_acquire(app.store);
 	if (store_begin(c) != 0) {
-		fail(f, ERR_STORE);
+		err_fail(f, ERR_STORE);
 		goto out;
 	}
 	if (sender_open(c, id, true, actor, "write", &s, &g, f) != 0)
@@ -279,7 +279,7 @@ int contact_answer(int64_t id, const struct broker_actor *actor, const char *ans
 	/* The answer leaves with the change, or not at all. */
 	if (record_update(c, g, TABLE, id, row, STORE_NPARAMS(row)) != 1 ||
 	    answer_queue(c, g, id, answer) != 0 || store_commit(c) != 0) {
-		fail(f, ERR_STORE);
+		err_fail(f, ERR_STORE);
 		goto rollback;
 	}
 	log_info("a contact message was answered");

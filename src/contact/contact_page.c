@@ -44,7 +44,7 @@ static bool offered(struct req *r)
 	struct failure f;
 	if (contact_purpose())
 		return true;
-	fail(&f, ERR_NO_CONTACT);
+	err_fail(&f, ERR_NO_CONTACT);
 	resp_failure(r, &f);
 	return false;
 }

@@ -37,9 +37,9 @@ int password_accept(const char *pw, char out[CRYPTO_PWHASH_STR_MAX], struct fail
 {
 	const char *why = password_check(pw, strlen(pw));
 	if (why)
-		return fail_msg(f, ERR_WEAK_PASSWORD, "password %s", why);
+		return err_failf(f, ERR_WEAK_PASSWORD, "password %s", why);
 	if (crypto_password_hash(pw, strlen(pw), out) != CRYPTO_PW_OK)
-		return fail(f, ERR_BUSY);
+		return err_fail(f, ERR_BUSY);
 	return 0;
 }
 
@@ -49,10 +49,10 @@ int password_verify(const char *hash, const char *pw, enum err wrong, struct fai
 	case CRYPTO_PW_OK:
 		return 0;
 	case CRYPTO_PW_BUSY:
-		return fail(f, ERR_BUSY);
+		return err_fail(f, ERR_BUSY);
 	case CRYPTO_PW_MISMATCH:
 	case CRYPTO_PW_ERROR:
 		break;
 	}
-	return fail(f, wrong);
+	return err_fail(f, wrong);
 }

@@ -121,13 +121,13 @@ const struct err_row *err_row(enum err e)
 	return &rows[e > ERR_NONE && e < ERR_COUNT ? e : ERR_INTERNAL];
 }
 
-int fail(struct failure *f, enum err e)
+int err_fail(struct failure *f, enum err e)
 {
 	*f = (struct failure){.err = e};
 	return -1;
 }
 
-int fail_msg(struct failure *f, enum err e, const char *fmt, ...)
+int err_failf(struct failure *f, enum err e, const char *fmt, ...)
 {
 	va_list ap;
 	*f = (struct failure){.err = e};

@@ -108,10 +108,10 @@ struct failure {
 	int64_t retry_after;         /* instead of the row's, when > 0 */
 };
 
-/* Sets *f to e and returns -1, so a domain function can `return fail(f, ERR_X);`. */
-int fail(struct failure *f, enum err e);
+/* Sets *f to e and returns -1, so a domain function can `return err_fail(f, ERR_X);`. */
+int err_fail(struct failure *f, enum err e);
 /* The same with a message of its own (printf-style). */
-int fail_msg(struct failure *f, enum err e, const char *fmt, ...)
+int err_failf(struct failure *f, enum err e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* The answer's parts, with the overrides applied. */

@@ -253,7 +253,7 @@ static enum MHD_Result queue_now(struct conn_state *cs)
 	if (r->status == 0) {
 		log_error("handler set no response (route %s)", r->route ? r->route->name : "-");
 		struct failure f;
-		fail(&f, ERR_INTERNAL);
+		err_fail(&f, ERR_INTERNAL);
 		resp_failure(r, &f);
 	}
 	if (r->static_body) {
@@ -316,7 +316,7 @@ static enum MHD_Result refuse(struct conn_state *cs, enum err e, const char *mes
 			      const char *field)
 {
 	struct failure f;
-	fail(&f, e);
+	err_fail(&f, e);
 	if (message)
 		snprintf(f.message, sizeof(f.message), "%s", message);
 	f.field = field;

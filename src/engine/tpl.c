@@ -62,10 +62,10 @@ struct tpl_src {
 	const char *text;
 };
 
-static int fail(char *err, size_t errlen, const char *label, int line, const char *fmt, ...)
+static int err_fail(char *err, size_t errlen, const char *label, int line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-static int fail(char *err, size_t errlen, const char *label, int line, const char *fmt, ...)
+static int err_fail(char *err, size_t errlen, const char *label, int line, const char *fmt, ...)
 {
 	if (!err || errlen == 0)
 		return -1;
@@ -202,11 +202,11 @@ static int compile(struct tpl *t, char *err, size_t errlen)
 
 		int tag_line = line;
 		if (tag[2] == '{')
-			return fail(err, errlen, t->label, tag_line,
+			return err_fail(err, errlen, t->label, tag_line,
 				    "'{{{' is not supported; use {{&name}} for raw output");
 		const char *close = strstr(tag + 2, "}}");
 		if (!close)
-			return fail(err, errlen, t->label, tag_line, "unclosed tag");
+			return err_fail(err, errlen, t->label, tag_line, "unclosed tag");
 		line += count_lines(tag, close);
 		p = close + 2;
 
@@ -244,18 +244,18 @@ static int compile(struct tpl *t, char *err, size_t errlen)
 			b--;
 		size_t len = (size_t)(b - a);
 		if (len == 0)
-			return fail(err, errlen, t->label, tag_line, "empty tag name");
+			return err_fail(err, errlen, t->label, tag_line, "empty tag name");
 		if (!name_ok(a, len))
-			return fail(err, errlen, t->label, tag_line, "bad tag name '%.*s'",
+			return err_fail(err, errlen, t->label, tag_line, "bad tag name '%.*s'",
 				    (int)len, a);
 
 		if (kind == N_END) {
 			if (depth == 0)
-				return fail(err, errlen, t->label, tag_line,
+				return err_fail(err, errlen, t->label, tag_line,
 					    "{{/%.*s}} closes no section", (int)len, a);
 			struct node *o = &t->nodes[open[depth - 1]];
 			if (o->len != len || memcmp(o->text, a, len) != 0)
-				return fail(err, errlen, t->label, tag_line,
+				return err_fail(err, errlen, t->label, tag_line,
 					    "{{/%.*s}} does not match {{%c%.*s}} of line %d",
 					    (int)len, a, o->kind == N_SECTION ? '#' : '^',
 					    (int)o->len, o->text, o->line);
@@ -271,14 +271,14 @@ static int compile(struct tpl *t, char *err, size_t errlen)
 			split_name(n);
 		if (kind == N_SECTION || kind == N_INVERTED) {
 			if (depth == TPL_MAX_DEPTH)
-				return fail(err, errlen, t->label, tag_line,
+				return err_fail(err, errlen, t->label, tag_line,
 					    "sections nest deeper than %d", TPL_MAX_DEPTH);
 			open[depth++] = t->nnodes - 1;
 		}
 	}
 	if (depth) {
 		const struct node *o = &t->nodes[open[depth - 1]];
-		return fail(err, errlen, t->label, o->line, "unclosed section {{%c%.*s}}",
+		return err_fail(err, errlen, t->label, o->line, "unclosed section {{%c%.*s}}",
 			    o->kind == N_SECTION ? '#' : '^', (int)o->len, o->text);
 	}
 	return 0;
@@ -307,11 +307,11 @@ static int set_build(struct tpl_set **out, const struct tpl_src *src, size_t n, 
 		t->label = xstrdup(src[i].label);
 		t->source = xstrdup(src[i].text);
 		if (t->namelen == 0) {
-			fail(err, errlen, t->label, 0, "empty template name");
+			err_fail(err, errlen, t->label, 0, "empty template name");
 			goto out;
 		}
 		if (other) {
-			fail(err, errlen, t->label, 0, "template name '%s' is already used by %s",
+			err_fail(err, errlen, t->label, 0, "template name '%s' is already used by %s",
 			     t->name, other->label);
 			goto out;
 		}
@@ -325,7 +325,7 @@ static int set_build(struct tpl_set **out, const struct tpl_src *src, size_t n, 
 		for (size_t k = 0; k < t->nnodes; k++) {
 			const struct node *nd = &t->nodes[k];
 			if (nd->kind == N_PARTIAL && !find(set, nd->text, nd->len)) {
-				fail(err, errlen, t->label, nd->line, "no template named '%.*s'",
+				err_fail(err, errlen, t->label, nd->line, "no template named '%.*s'",
 				     (int)nd->len, nd->text);
 				goto out;
 			}

@@ -162,11 +162,11 @@ static int open_failure(struct store_conn *c, int64_t subject, enum decision_rea
 			struct failure *f)
 {
 	if (why != DECISION_ALLOWED) {
-		fail_msg(f, ERR_REFUSED, "%s", policy_reason_message(why));
+		err_failf(f, ERR_REFUSED, "%s", policy_reason_message(why));
 		f->code = policy_reason_code(why);
 		return -1;
 	}
-	return fail(f, broker_subject_has_key(c, subject) ? ERR_STORE : ERR_ERASED);
+	return err_fail(f, broker_subject_has_key(c, subject) ? ERR_STORE : ERR_ERASED);
 }
 
 /* Opens the member's data for purpose and categories, as the member. */
@@ -261,7 +261,7 @@ static int vin_refused(const struct vin_result *v, struct failure *f)
 {
 	char msg[VIN_MESSAGE_MAX];
 	vin_issue_message(&v->errors[0], v, msg, sizeof(msg));
-	fail_msg(f, ERR_VIN, "%s", msg);
+	err_failf(f, ERR_VIN, "%s", msg);
 	f->code = vin_code_name(v->errors[0].code);
 	return -1;
 }
@@ -271,7 +271,7 @@ int garage_add(int64_t member, const struct garage_car *in, struct garage_added 
 {
 	*out = (struct garage_added){0, "", ""};
 	if (!garage_offered())
-		return fail(f, ERR_NO_GARAGE);
+		return err_fail(f, ERR_NO_GARAGE);
 	struct vin_rules rules;
 	struct vin_result v;
 	vin_rules_of_profile(&rules);
@@ -288,15 +288,15 @@ int garage_add(int64_t member, const struct garage_car *in, struct garage_added 
 	struct store_conn *c = store_acquire(app.store);
 	if (store_begin(c) != 0 || claims_of(c, v.vin, &cl) != 0 ||
 	    store_exec(c, SQL_COUNT_OF, who, STORE_NPARAMS(who), count_cb, &cars) < 0) {
-		fail(f, ERR_STORE);
+		err_fail(f, ERR_STORE);
 		goto out;
 	}
 	if (cl.mine) {
-		fail(f, ERR_VEHICLE_EXISTS);
+		err_fail(f, ERR_VEHICLE_EXISTS);
 		goto out;
 	}
 	if (cars >= GARAGE_MAX_CARS) {
-		fail_msg(f, ERR_GARAGE_FULL, "A garage holds at most %d cars.", GARAGE_MAX_CARS);
+		err_failf(f, ERR_GARAGE_FULL, "A garage holds at most %d cars.", GARAGE_MAX_CARS);
 		goto out;
 	}
 	const char *reason = doubt(&v, &cl);
@@ -313,7 +313,7 @@ int garage_add(int64_t member, const struct garage_car *in, struct garage_added 
 			 &g, f) != 0)
 		goto out;
 	if (record_insert(c, g, TABLE, id, row, sizeof(row) / sizeof(row[0])) < 0) {
-		fail(f, ERR_STORE);
+		err_fail(f, ERR_STORE);
 		goto out;
 	}
 	/* The details are the member's account's, under its own purpose: a
@@ -323,12 +323,12 @@ int garage_add(int64_t member, const struct garage_car *in, struct garage_added 
 		if (open_as_self(c, member, dpurpose, details_cats, 1, "write", &gd, f) != 0)
 			goto out;
 		if (record_update(c, gd, TABLE, id, more, 1) != 1) {
-			fail(f, ERR_STORE);
+			err_fail(f, ERR_STORE);
 			goto out;
 		}
 	}
 	if (store_commit(c) != 0) {
-		fail(f, ERR_STORE);
+		err_fail(f, ERR_STORE);
 		goto out;
 	}
 	*out = (struct garage_added){id, status, reason};
@@ -395,7 +395,7 @@ int garage_list(int64_t member, json_t **cars, struct failure *f)
 {
 	*cars = NULL;
 	if (!garage_offered())
-		return fail(f, ERR_NO_GARAGE);
+		return err_fail(f, ERR_NO_GARAGE);
 	const char *dpurpose = details_purpose();
 	json_t *list = json_array();
 	struct broker_grant *g = NULL, *gd = NULL;
@@ -403,7 +403,7 @@ int garage_list(int64_t member, json_t **cars, struct failure *f)
 	int rc = -1;
 	struct store_conn *c = store_acquire(app.store);
 	if (store_exec(c, SQL_OF_MEMBER, who, STORE_NPARAMS(who), car_cb, list) < 0) {
-		fail(f, ERR_STORE);
+		err_fail(f, ERR_STORE);
 		goto out;
 	}
 	if (json_array_size(list) == 0) {
@@ -429,7 +429,7 @@ int garage_list(int64_t member, json_t **cars, struct failure *f)
 	json_array_foreach(list, i, car)
 	{
 		if (car_values(c, g, gd, car) != 0) {
-			fail(f, ERR_STORE);
+			err_fail(f, ERR_STORE);
 			goto out;
 		}
 	}
@@ -457,12 +457,12 @@ bool garage_verified_owner(int64_t member)
 int garage_remove(int64_t member, int64_t car, struct failure *f)
 {
 	if (!garage_offered())
-		return fail(f, ERR_NO_GARAGE);
+		return err_fail(f, ERR_NO_GARAGE);
 	struct store_val key[] = {SV_INT(car), SV_INT(member)};
 	int n = store_query(app.store, SQL_DELETE, key, STORE_NPARAMS(key), NULL, NULL);
 	if (n < 0)
-		return fail(f, ERR_STORE);
-	return n == 0 ? fail(f, ERR_NO_SUCH_CAR) : 0;
+		return err_fail(f, ERR_STORE);
+	return n == 0 ? err_fail(f, ERR_NO_SUCH_CAR) : 0;
 }
 
 /* ---- verifiers ---- */
@@ -479,13 +479,13 @@ int garage_reviews(json_t **list, struct failure *f)
 {
 	*list = NULL;
 	if (!garage_offered())
-		return fail(f, ERR_NO_GARAGE);
+		return err_fail(f, ERR_NO_GARAGE);
 	json_t *claims = json_array();
 	struct store_val limit[] = {SV_INT(GARAGE_REVIEWS_LISTED)};
 	if (store_query(app.store, SQL_REVIEWS, limit, STORE_NPARAMS(limit), review_cb, claims) <
 	    0) {
 		json_decref(claims);
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	}
 	*list = claims;
 	return 0;
@@ -521,12 +521,12 @@ static int claim_open(struct store_conn *c, const char *sql, const struct broker
 {
 	*g = NULL;
 	if (!garage_offered())
-		return fail(f, ERR_NO_GARAGE);
+		return err_fail(f, ERR_NO_GARAGE);
 	struct store_val key[] = {SV_INT(id)};
 	if (store_exec(c, sql, key, STORE_NPARAMS(key), claim_cb, cl) < 0)
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	if (!cl->found)
-		return fail(f, ERR_NO_SUCH_CLAIM);
+		return err_fail(f, ERR_NO_SUCH_CLAIM);
 	struct broker_use use = {verifier,	  cl->member,	verification_purpose(),
 				 identifier_cats, NIDENTIFIERS, action};
 	enum decision_reason why;
@@ -603,7 +603,7 @@ int garage_review(const struct broker_actor *verifier, int64_t claim, json_t **o
 		goto out;
 	int found = record_read(c, g, TABLE, claim, identifier_columns, NIDENTIFIERS, ids);
 	if (found != 1) {
-		fail(f, found == 0 ? ERR_NO_SUCH_CLAIM : ERR_STORE);
+		err_fail(f, found == 0 ? ERR_NO_SUCH_CLAIM : ERR_STORE);
 		goto out;
 	}
 	o = json_pack("{s:I,s:I,s:s,s:s,s:I,s:o,s:o}", "id", (json_int_t)claim, "member",
@@ -622,7 +622,7 @@ int garage_review(const struct broker_actor *verifier, int64_t claim, json_t **o
 		json_object_set_new(o, "country", v.country ? json_string(v.country) : json_null());
 		json_t *others = other_claims(c, ids[0].p, claim);
 		if (!others) {
-			fail(f, ERR_STORE);
+			err_fail(f, ERR_STORE);
 			goto out;
 		}
 		json_object_set_new(o, "other_claims", others);
@@ -646,7 +646,7 @@ int garage_decide(const struct broker_actor *verifier, int64_t claim, const char
 	*out = (struct garage_decision){0};
 	const char *status = decision ? status_of_decision(decision, strlen(decision)) : NULL;
 	if (!status) {
-		fail(f, ERR_INVALID_FIELD);
+		err_fail(f, ERR_INVALID_FIELD);
 		f->field = "decision";
 		return -1;
 	}
@@ -656,24 +656,24 @@ int garage_decide(const struct broker_actor *verifier, int64_t claim, const char
 	int rc = -1;
 	struct store_conn *c = store_acquire(app.store);
 	if (store_begin(c) != 0) {
-		fail(f, ERR_STORE);
+		err_fail(f, ERR_STORE);
 		goto out;
 	}
 	/* The decision is an access too: logged, with the decision as the action. */
 	if (claim_open(c, SQL_ONE_FOR_DECISION, verifier, claim, decision, &cl, &g, f) != 0)
 		goto out;
 	if (strcmp(cl.status, STATUS_REVIEW) != 0) {
-		fail(f, ERR_NOT_IN_REVIEW);
+		err_fail(f, ERR_NOT_IN_REVIEW);
 		goto out;
 	}
 	struct store_val v[] = {SV_INT(claim), SV_TEXT(status), SV_INT(now), SV_INT(verifier->id)};
 	int n = store_exec(c, SQL_DECIDE, v, STORE_NPARAMS(v), NULL, NULL);
 	if (n == 0) {
-		fail(f, ERR_NOT_IN_REVIEW);
+		err_fail(f, ERR_NOT_IN_REVIEW);
 		goto out;
 	}
 	if (n != 1 || store_commit(c) != 0) {
-		fail(f, ERR_STORE);
+		err_fail(f, ERR_STORE);
 		goto out;
 	}
 	*out = (struct garage_decision){claim, status, now, verifier->id};

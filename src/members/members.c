@@ -193,7 +193,7 @@ static int not_eligible(struct failure *f)
 {
 	struct store_val name[] = {SV_TEXT("signup_below_minimum_age")};
 	store_query(app.store, SQL_COUNTER, name, STORE_NPARAMS(name), NULL, NULL);
-	return fail(f, ERR_NOT_ELIGIBLE);
+	return err_fail(f, ERR_NOT_ELIGIBLE);
 }
 
 int members_signup(const struct members_signup *in, struct members_started *out,
@@ -202,7 +202,7 @@ int members_signup(const struct members_signup *in, struct members_started *out,
 	const struct policy_collection *cp = registration();
 	const struct policy *p = app.policy;
 	if (!cp)
-		return fail(f, ERR_NO_REGISTRATION);
+		return err_fail(f, ERR_NO_REGISTRATION);
 	if (age_in_years(in->date_of_birth) < p->settings.minimum_age)
 		return not_eligible(f);
 	char hash[CRYPTO_PWHASH_STR_MAX];
@@ -229,12 +229,12 @@ int members_signup(const struct members_signup *in, struct members_started *out,
 	if (store_begin(c) != 0 ||
 	    broker_subject_new(c, p->subjects[cp->subject].id, p->purposes[cp->purpose].id, cats,
 			       ncats, 0, &out->member, &g, &reason) != 0) {
-		fail(f, ERR_STORE);
+		err_fail(f, ERR_STORE);
 		goto out;
 	}
 	int inserted = record_insert(c, g, TABLE, out->member, row, n);
 	if (inserted == STORE_CONFLICT) {
-		fail(f, ERR_EMAIL_TAKEN);
+		err_fail(f, ERR_EMAIL_TAKEN);
 		goto out;
 	}
 	if (inserted < 0 || record_signup_choices(c, in, out->member) != 0 ||
@@ -242,7 +242,7 @@ int members_signup(const struct members_signup *in, struct members_started *out,
 	    session_open(c, SESSION_MEMBER, out->member, &out->session) != 0 ||
 	    (in->remember && remember_device(c, out->member, &out->device) != 0) ||
 	    store_commit(c) != 0) {
-		fail(f, ERR_STORE);
+		err_fail(f, ERR_STORE);
 		goto out;
 	}
 	rc = 0;
@@ -275,7 +275,7 @@ int members_signin_address_allowed(const char *client, struct failure *f)
 	if (ratelimit_hit("signin-minute", client, app.cfg.signin_per_minute, 60, &wait) &&
 	    ratelimit_hit("signin-hour", client, app.cfg.signin_per_hour, 3600, &wait))
 		return 0;
-	fail(f, ERR_TOO_MANY_FROM_HERE);
+	err_fail(f, ERR_TOO_MANY_FROM_HERE);
 	f->retry_after = wait;
 	return -1;
 }
@@ -323,14 +323,14 @@ int members_signin(const struct members_signin *in, struct members_started *out,
 	if (found < 0 || (found == 1 && store_exec(c, SQL_BY_ID, key, STORE_NPARAMS(key), login_cb,
 						    &l) < 0)) {
 		store_release(c);
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	}
 	if (l.found && !broker_subject_has_key(c, id))
 		l.found = false;
 	store_release(c);
 	int64_t now = (int64_t)time(NULL);
 	if (l.found && l.locked_until > now) {
-		fail(f, ERR_ACCOUNT_LOCKED);
+		err_fail(f, ERR_ACCOUNT_LOCKED);
 		f->retry_after = l.locked_until - now;
 		return -1;
 	}
@@ -338,7 +338,7 @@ int members_signin(const struct members_signin *in, struct members_started *out,
 				 f);
 	crypto_wipe(l.hash, sizeof(l.hash));
 	if (rc == 0 && !l.found)
-		rc = fail(f, ERR_BAD_CREDENTIALS);
+		rc = err_fail(f, ERR_BAD_CREDENTIALS);
 	if (rc != 0) {
 		if (l.found && f->err == ERR_BAD_CREDENTIALS) {
 			struct store_val v[] = {SV_INT(id),
@@ -356,7 +356,7 @@ int members_signin(const struct members_signin *in, struct members_started *out,
 	if (!ok)
 		store_rollback(c);
 	store_release(c);
-	return ok ? 0 : fail(f, ERR_STORE);
+	return ok ? 0 : err_fail(f, ERR_STORE);
 }
 
 static int hash_cb(void *ctx, const struct store_row *row)
@@ -370,7 +370,7 @@ int members_reauth(int64_t member, const char *password, struct failure *f)
 	char hash[CRYPTO_PWHASH_STR_MAX] = "";
 	struct store_val id[] = {SV_INT(member)};
 	if (store_query(app.store, SQL_BY_ID, id, STORE_NPARAMS(id), hash_cb, hash) != 1)
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	int rc = password_verify(hash, password, ERR_WRONG_PASSWORD, f);
 	crypto_wipe(hash, sizeof(hash));
 	return rc;
@@ -427,7 +427,7 @@ int members_own_record(int64_t member, json_t **record, struct failure *f)
 	struct store_conn *c = store_acquire(app.store);
 	*record = members_record(c, member, &self, members_account_purpose(), NULL);
 	store_release(c);
-	return *record ? 0 : fail(f, ERR_NO_ACCOUNT);
+	return *record ? 0 : err_fail(f, ERR_NO_ACCOUNT);
 }
 
 /* What a member corrects here; a new e-mail address needs a confirmed change
@@ -445,7 +445,7 @@ int members_correct(int64_t member, const struct members_correction *in, int *ch
 		if (!values[i])
 			continue;
 		if (!*values[i] && strcmp(correctable[i], "name") == 0)
-			return fail(f, ERR_NAME_EMPTY);
+			return err_fail(f, ERR_NAME_EMPTY);
 		row[n++] = (struct record_field){correctable[i],
 						 *values[i] ? SV_TEXT(values[i]) : SV_NULL};
 	}
@@ -465,7 +465,7 @@ int members_correct(int64_t member, const struct members_correction *in, int *ch
 		store_rollback(c);
 	store_release(c);
 	broker_grant_free(g);
-	return ok ? 0 : fail(f, ERR_STORE);
+	return ok ? 0 : err_fail(f, ERR_STORE);
 }
 
 /* ---- the export and closing ---- */
@@ -514,7 +514,7 @@ int members_export(int64_t member, json_t **doc, struct failure *f)
 		json_decref(consents);
 		json_decref(accesses);
 		*doc = NULL;
-		return fail(f, items ? ERR_STORE : ERR_NO_ACCOUNT);
+		return err_fail(f, items ? ERR_STORE : ERR_NO_ACCOUNT);
 	}
 	*doc = json_pack("{s:I,s:s,s:i,s:o,s:o,s:o,s:[],s:[]}", "id", (json_int_t)member, "profile",
 			 p->name, "profile_version", p->version, "items", items, "consents",
@@ -530,7 +530,7 @@ int members_close(int64_t member, struct failure *f)
 		store_rollback(c);
 	store_release(c);
 	if (!ok)
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	record_scrub();
 	log_info("an account was closed and its data key destroyed");
 	return 0;
@@ -564,9 +564,9 @@ int members_consent_set(int64_t member, const char *purpose, bool on, struct fai
 	const struct policy *p = app.policy;
 	int pi = policy_purpose_index(p, purpose);
 	if (pi < 0 || !members_choice(&p->purposes[pi]))
-		return fail(f, ERR_NO_CHOICE);
+		return err_fail(f, ERR_NO_CHOICE);
 	struct store_conn *c = store_acquire(app.store);
 	int rc = broker_consent_set(c, member, p->purposes[pi].id, on, "api");
 	store_release(c);
-	return rc == 0 ? 0 : fail(f, ERR_STORE);
+	return rc == 0 ? 0 : err_fail(f, ERR_STORE);
 }

@@ -84,7 +84,7 @@ void members_api_signup(struct req *r)
 	struct members_started s;
 	struct failure f;
 	if (members_api_age_screened(r)) {
-		fail(&f, ERR_NOT_ELIGIBLE);
+		err_fail(&f, ERR_NOT_ELIGIBLE);
 		resp_failure(r, &f);
 		return;
 	}
@@ -248,7 +248,7 @@ void members_api_session_end(struct req *r)
 {
 	struct failure f;
 	if (session_end_id(member_of(r), r->path_params[0]) != 0) {
-		fail(&f, ERR_NO_SESSION);
+		err_fail(&f, ERR_NO_SESSION);
 		resp_failure(r, &f);
 		return;
 	}
@@ -260,7 +260,7 @@ void members_api_devices(struct req *r)
 	json_t *list = remember_devices(member_of(r), req_cookie(r, remember_cookie_name()));
 	struct failure f;
 	if (!list) {
-		fail(&f, ERR_STORE);
+		err_fail(&f, ERR_STORE);
 		resp_failure(r, &f);
 		return;
 	}

@@ -104,7 +104,7 @@ int members_password_change(int64_t member, const char *password, const unsigned
 	buf_release(&text);
 	crypto_wipe(hash, sizeof(hash));
 	if (!ok)
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	log_info("a member changed their password");
 	return 0;
 }
@@ -119,8 +119,8 @@ int members_email_change(int64_t member, const char *email, struct failure *f)
 	if (found != 0) {
 		store_release(c);
 		if (found < 0)
-			return fail(f, ERR_STORE);
-		return fail(f, holder == member ? ERR_EMAIL_UNCHANGED : ERR_EMAIL_TAKEN);
+			return err_fail(f, ERR_STORE);
+		return err_fail(f, holder == member ? ERR_EMAIL_UNCHANGED : ERR_EMAIL_TAKEN);
 	}
 	char token[TOKEN_CHARS + 1];
 	unsigned char hash[TOKEN_HASH_BYTES];
@@ -155,7 +155,7 @@ int members_email_change(int64_t member, const char *email, struct failure *f)
 	crypto_wipe(token, sizeof(token));
 	crypto_wipe(text.data, text.len);
 	buf_release(&text);
-	return ok ? 0 : fail(f, ERR_STORE);
+	return ok ? 0 : err_fail(f, ERR_STORE);
 }
 
 int members_email_change_confirm(const char *token, struct failure *f)
@@ -163,19 +163,19 @@ int members_email_change_confirm(const char *token, struct failure *f)
 	unsigned char hash[TOKEN_HASH_BYTES];
 	int64_t now = (int64_t)time(NULL), member = 0, holder = 0;
 	if (!token_hash(token, hash))
-		return fail(f, ERR_BAD_LINK);
+		return err_fail(f, ERR_BAD_LINK);
 	struct broker_grant *g = NULL;
 	struct record_text old = {0}, fresh = {0};
 	struct buf text;
 	buf_init(&text, 0);
-	int rc = fail(f, ERR_STORE);
+	int rc = err_fail(f, ERR_STORE);
 	struct store_val key[] = {SV_BLOB(hash, sizeof(hash)), SV_INT(now)};
 	struct store_conn *c = store_acquire(app.store);
 	if (store_begin(c) != 0 ||
 	    store_exec(c, SQL_CHANGE_FIND, key, STORE_NPARAMS(key), id_cb, &member) < 0)
 		goto out;
 	if (!member) {
-		fail(f, ERR_BAD_LINK);
+		err_fail(f, ERR_BAD_LINK);
 		goto out;
 	}
 	if (!(g = email_grant(c, member)) ||
@@ -186,7 +186,7 @@ int members_email_change_confirm(const char *token, struct failure *f)
 	if (found < 0)
 		goto out;
 	if (found > 0) {
-		fail(f, ERR_EMAIL_TAKEN_SINCE);
+		err_fail(f, ERR_EMAIL_TAKEN_SINCE);
 		goto out;
 	}
 	const char *at = strchr(fresh.p, '@');
@@ -253,16 +253,16 @@ int members_email_confirm(const char *token, struct failure *f)
 	unsigned char hash[TOKEN_HASH_BYTES];
 	int64_t now = (int64_t)time(NULL), member = 0;
 	if (!token_hash(token, hash))
-		return fail(f, ERR_BAD_LINK);
+		return err_fail(f, ERR_BAD_LINK);
 	struct store_val key[] = {SV_BLOB(hash, sizeof(hash)), SV_INT(now)};
 	struct store_val used[] = {SV_BLOB(hash, sizeof(hash))};
 	struct store_conn *c = store_acquire(app.store);
-	int rc = fail(f, ERR_STORE);
+	int rc = err_fail(f, ERR_STORE);
 	if (store_begin(c) != 0 ||
 	    store_exec(c, SQL_CONFIRMATION_FIND, key, STORE_NPARAMS(key), id_cb, &member) < 0)
 		goto out;
 	if (!member) {
-		fail(f, ERR_BAD_LINK);
+		err_fail(f, ERR_BAD_LINK);
 		goto out;
 	}
 	struct store_val v[] = {SV_INT(member), SV_INT(now)};

@@ -208,7 +208,7 @@ void members_page_confirm(struct req *r)
 void members_page_confirm_post(struct req *r)
 {
 	struct failure f;
-	int rc = r->nerrors ? fail(&f, ERR_BAD_LINK) : members_email_confirm(req_param(r, "token"), &f);
+	int rc = r->nerrors ? err_fail(&f, ERR_BAD_LINK) : members_email_confirm(req_param(r, "token"), &f);
 	confirm_result(r, rc, &f, "Address confirmed");
 }
 
@@ -220,7 +220,7 @@ void members_page_email_confirm(struct req *r)
 void members_page_email_confirm_post(struct req *r)
 {
 	struct failure f;
-	int rc = r->nerrors ? fail(&f, ERR_BAD_LINK)
+	int rc = r->nerrors ? err_fail(&f, ERR_BAD_LINK)
 			    : members_email_change_confirm(req_param(r, "token"), &f);
 	confirm_result(r, rc, &f, "Address changed");
 }
@@ -417,7 +417,7 @@ void members_page_session_end(struct req *r)
 		return;
 	}
 	const char *id = req_param(r, "id");
-	int rc = id && session_end_id(session_of(r)->account, id) == 0 ? 0 : fail(&f, ERR_NO_SESSION);
+	int rc = id && session_end_id(session_of(r)->account, id) == 0 ? 0 : err_fail(&f, ERR_NO_SESSION);
 	after(r, rc, &f, "session", "sessions");
 }
 

@@ -148,13 +148,13 @@ int remember_forget(int64_t member, const char *id, struct failure *f)
 	struct token_rows l = {.want = id};
 	struct store_val who[] = {SV_INT(member)};
 	if (store_query(app.store, SQL_OF_MEMBER, who, STORE_NPARAMS(who), token_rows_cb, &l) < 0)
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	if (!l.matched)
-		return fail(f, ERR_NO_DEVICE);
+		return err_fail(f, ERR_NO_DEVICE);
 	struct store_val key[] = {SV_BLOB(l.found, TOKEN_HASH_BYTES)};
 	return store_query(app.store, SQL_DELETE, key, STORE_NPARAMS(key), NULL, NULL) == 1
 		       ? 0
-		       : fail(f, ERR_STORE);
+		       : err_fail(f, ERR_STORE);
 }
 
 int remember_forget_all(int64_t member, int *forgotten, struct failure *f)
@@ -162,7 +162,7 @@ int remember_forget_all(int64_t member, int *forgotten, struct failure *f)
 	struct store_val who[] = {SV_INT(member)};
 	int n = store_query(app.store, SQL_DELETE_MEMBER, who, STORE_NPARAMS(who), NULL, NULL);
 	if (n < 0)
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	*forgotten = n;
 	return 0;
 }

@@ -350,7 +350,7 @@ int privacy_versions(json_t **list, struct failure *f)
 	if (store_query(app.store, SQL_VERSIONS, NULL, 0, versions_cb, *list) < 0) {
 		json_decref(*list);
 		*list = NULL;
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	}
 	return 0;
 }
@@ -360,9 +360,9 @@ static int version_read(int64_t version, struct version_row *v, json_t **changes
 {
 	struct store_val id[] = {SV_INT(version)};
 	if (store_query(app.store, SQL_VERSION_GET, id, STORE_NPARAMS(id), version_cb, v) < 0)
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	if (!v->found)
-		return fail(f, ERR_NO_SUCH_VERSION);
+		return err_fail(f, ERR_NO_SUCH_VERSION);
 	json_error_t jerr;
 	*changes = json_loads(v->changes ? v->changes : "[]", 0, &jerr);
 	if (!json_is_array(*changes)) {
@@ -370,7 +370,7 @@ static int version_read(int64_t version, struct version_row *v, json_t **changes
 		*changes = NULL;
 		log_error("published version %lld: its list of changes does not parse",
 			  (long long)version);
-		return fail_msg(f, ERR_INTERNAL, "That version can no longer be shown.");
+		return err_failf(f, ERR_INTERNAL, "That version can no longer be shown.");
 	}
 	return 0;
 }
@@ -398,7 +398,7 @@ int privacy_version(int64_t version, struct policy **profile, json_t **changes, 
 		json_decref(*changes);
 		*changes = NULL;
 		log_error("published version %lld no longer loads", (long long)version);
-		return fail_msg(f, ERR_INTERNAL, "That version can no longer be shown.");
+		return err_failf(f, ERR_INTERNAL, "That version can no longer be shown.");
 	}
 	return 0;
 }

@@ -164,9 +164,9 @@ int staff_account_add(const char *email, const char *role, struct staff_token *o
 {
 	*out = (struct staff_token){0};
 	if (!role || policy_role_index(app.policy, role) < 0)
-		return fail(f, ERR_NO_SUCH_ROLE);
+		return err_fail(f, ERR_NO_SUCH_ROLE);
 	if (!email || valid_email(email, strlen(email))) {
-		fail_msg(f, ERR_INVALID_FIELD, "That is not an e-mail address.");
+		err_failf(f, ERR_INVALID_FIELD, "That is not an e-mail address.");
 		f->field = "email";
 		return -1;
 	}
@@ -190,9 +190,9 @@ int staff_account_add(const char *email, const char *role, struct staff_token *o
 	if (store_begin(c) == 0 && broker_staff_new(c, &out->staff, &g) == 0)
 		inserted = record_insert(c, g, TABLE, out->staff, row, STORE_NPARAMS(row));
 	if (inserted == STORE_CONFLICT)
-		fail(f, ERR_STAFF_EXISTS);
+		err_fail(f, ERR_STAFF_EXISTS);
 	else if (inserted < 0 || store_commit(c) != 0)
-		fail(f, ERR_STORE);
+		err_fail(f, ERR_STORE);
 	else
 		rc = 0;
 	if (rc != 0) {
@@ -213,7 +213,7 @@ int staff_account_reset(const char *email, struct staff_token *out, struct failu
 	account_release(&a);
 	if (found != 1) {
 		store_release(c);
-		return fail(f, found < 0 ? ERR_STORE : ERR_NO_SUCH_STAFF);
+		return err_fail(f, found < 0 ? ERR_STORE : ERR_NO_SUCH_STAFF);
 	}
 	unsigned char hash[TOKEN_HASH_BYTES];
 	token_new(out->token, hash);
@@ -240,7 +240,7 @@ int staff_account_reset(const char *email, struct staff_token *out, struct failu
 	}
 	store_release(c);
 	broker_grant_free(g);
-	return ok ? 0 : fail(f, ERR_STORE);
+	return ok ? 0 : err_fail(f, ERR_STORE);
 }
 
 int staff_account_remove(const char *email, int64_t *staff, struct failure *f)
@@ -252,14 +252,14 @@ int staff_account_remove(const char *email, int64_t *staff, struct failure *f)
 	*staff = 0;
 	if (found != 1) {
 		store_release(c);
-		return fail(f, found < 0 ? ERR_STORE : ERR_NO_SUCH_STAFF);
+		return err_fail(f, found < 0 ? ERR_STORE : ERR_NO_SUCH_STAFF);
 	}
 	bool ok = store_begin(c) == 0 && record_erase_subject(c, a.id) == 0 && store_commit(c) == 0;
 	if (!ok)
 		store_rollback(c);
 	store_release(c);
 	if (!ok)
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	record_scrub();
 	*staff = a.id;
 	log_info("a staff account was removed and its data key destroyed");
@@ -325,7 +325,7 @@ int staff_enrol(const char *token, const char *password, struct staff_enrolment 
 	int found = account_by_token(token, &a);
 	account_release(&a);
 	if (found != 1)
-		return fail(f, found < 0 ? ERR_STORE : ERR_BAD_ENROL_TOKEN);
+		return err_fail(f, found < 0 ? ERR_STORE : ERR_BAD_ENROL_TOKEN);
 	char hash[CRYPTO_PWHASH_STR_MAX];
 	if (password_accept(password, hash, f) != 0)
 		return -1;
@@ -356,7 +356,7 @@ int staff_enrol(const char *token, const char *password, struct staff_enrolment 
 	}
 	record_texts_release(email, 1);
 	crypto_wipe(secret, sizeof(secret));
-	return ok ? 0 : fail(f, ERR_STORE);
+	return ok ? 0 : err_fail(f, ERR_STORE);
 }
 
 int staff_enrol_confirm(const char *token, const char *code, struct failure *f)
@@ -368,22 +368,22 @@ int staff_enrol_confirm(const char *token, const char *code, struct failure *f)
 	bool started = found == 1 && a.hash[0];
 	account_release(&a);
 	if (found < 0)
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	if (!started)
-		return fail(f, ERR_ENROL_NOT_STARTED);
+		return err_fail(f, ERR_ENROL_NOT_STARTED);
 	struct store_conn *c = store_acquire(app.store);
 	int opened = secret_open(c, a.id, secret);
 	store_release(c);
 	if (opened != 1)
-		return fail(f, opened < 0 ? ERR_STORE : ERR_ENROL_NOT_STARTED);
+		return err_fail(f, opened < 0 ? ERR_STORE : ERR_ENROL_NOT_STARTED);
 	bool good = totp_check(secret, code, now, a.last_step, &step);
 	crypto_wipe(secret, sizeof(secret));
 	if (!good)
-		return fail(f, ERR_BAD_CODE);
+		return err_fail(f, ERR_BAD_CODE);
 	struct store_val v[] = {SV_INT(a.id), SV_INT(now), SV_INT(step)};
 	int done = store_query(app.store, SQL_ENROL_DONE, v, STORE_NPARAMS(v), NULL, NULL);
 	if (done != 1)
-		return fail(f, done < 0 ? ERR_STORE : ERR_CODE_USED);
+		return err_fail(f, done < 0 ? ERR_STORE : ERR_CODE_USED);
 	log_info("a staff account enrolled its second factor");
 	return 0;
 }
@@ -423,10 +423,10 @@ int staff_signin(const struct staff_signin *in, struct staff_started *out, struc
 	    found == 1 && a.totp_confirmed > 0 && a.hash[0] && broker_subject_has_key(c, a.id);
 	store_release(c);
 	if (found < 0)
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	if (usable && a.locked_until > now) {
 		account_release(&a);
-		fail(f, ERR_ACCOUNT_LOCKED);
+		err_fail(f, ERR_ACCOUNT_LOCKED);
 		f->retry_after = a.locked_until - now;
 		return -1;
 	}
@@ -442,14 +442,14 @@ int staff_signin(const struct staff_signin *in, struct staff_started *out, struc
 		int opened = secret_open(c, a.id, secret);
 		store_release(c);
 		if (opened < 0)
-			return fail(f, ERR_STORE);
+			return err_fail(f, ERR_STORE);
 		good = opened == 1 && totp_check(secret, in->code, now, a.last_step, &step);
 		crypto_wipe(secret, sizeof(secret));
 	}
 	if (!good) {
 		if (usable)
 			signin_failed(&a, now);
-		return fail(f, ERR_STAFF_BAD_CREDENTIALS);
+		return err_fail(f, ERR_STAFF_BAD_CREDENTIALS);
 	}
 	/* The step is recorded with the session, so a code works once. */
 	struct store_val use[] = {SV_INT(a.id), SV_INT(step)};
@@ -464,9 +464,9 @@ int staff_signin(const struct staff_signin *in, struct staff_started *out, struc
 	if (!ok) {
 		crypto_wipe(out, sizeof(*out));
 		if (used != 0)
-			return fail(f, ERR_STORE);
+			return err_fail(f, ERR_STORE);
 		signin_failed(&a, now); /* the code was used in the meantime */
-		return fail(f, ERR_STAFF_BAD_CREDENTIALS);
+		return err_fail(f, ERR_STAFF_BAD_CREDENTIALS);
 	}
 	out->staff = a.id;
 	snprintf(out->role, sizeof(out->role), "%s", a.role);
@@ -520,7 +520,7 @@ static int role_allows(const struct broker_actor *actor, const char *purpose, st
 	if (actor->kind == ACTOR_STAFF && actor->role && purpose &&
 	    policy_role_grants(app.policy, actor->role, purpose))
 		return 0;
-	return fail(f, ERR_ROLE);
+	return err_fail(f, ERR_ROLE);
 }
 
 /* Reads the record of a member known to exist; the broker decides and logs. */
@@ -529,16 +529,16 @@ static int member_record(struct store_conn *c, const struct broker_actor *actor,
 {
 	int64_t subject = record_subject_of(c, MEMBERS_TABLE, member);
 	if (subject < 0)
-		return fail(f, ERR_STORE);
+		return err_fail(f, ERR_STORE);
 	if (subject != member)
-		return fail(f, none);
+		return err_fail(f, none);
 	enum decision_reason reason = DECISION_ALLOWED;
 	*data = members_record(c, member, actor, purpose, &reason);
 	if (*data)
 		return 0;
 	if (reason == DECISION_ALLOWED) /* nothing decided: the store, or an erased key */
-		return fail(f, broker_subject_has_key(c, member) ? ERR_STORE : none);
-	fail_msg(f, ERR_REFUSED, "%s", policy_reason_message(reason));
+		return err_fail(f, broker_subject_has_key(c, member) ? ERR_STORE : none);
+	err_failf(f, ERR_REFUSED, "%s", policy_reason_message(reason));
 	f->code = policy_reason_code(reason);
 	f->field = "purpose";
 	return -1;
@@ -553,9 +553,9 @@ int staff_member_find(const struct broker_actor *actor, const char *email, const
 		return -1;
 	struct store_conn *c = store_acquire(app.store);
 	int found = record_find(c, MEMBERS_TABLE, "email", email, member, 1);
-	int rc = found < 0 ? fail(f, ERR_STORE)
+	int rc = found < 0 ? err_fail(f, ERR_STORE)
 		 : found == 0
-		     ? fail(f, ERR_NO_MEMBER_WITH_EMAIL)
+		     ? err_fail(f, ERR_NO_MEMBER_WITH_EMAIL)
 		     : member_record(c, actor, *member, purpose, ERR_NO_MEMBER_WITH_EMAIL, data, f);
 	store_release(c);
 	return rc;

@@ -25,7 +25,7 @@ static bool refuse(struct req *r, enum err e)
 		return false;
 	}
 	struct failure f;
-	fail(&f, e);
+	err_fail(&f, e);
 	resp_failure(r, &f);
 	return false;
 }

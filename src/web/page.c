@@ -189,7 +189,7 @@ void page_static(struct req *r)
 		return;
 	}
 	struct failure f;
-	fail(&f, ERR_NOT_FOUND);
+	err_fail(&f, ERR_NOT_FOUND);
 	resp_failure(r, &f);
 }
 

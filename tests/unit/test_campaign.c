@@ -18,8 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The project's headers come before cmocka.h, whose fail() and fail_msg()
- * macros would otherwise rewrite err.h's functions of those names. */
 #include "app.h"
 #include "boot.h"
 #include "broker.h"

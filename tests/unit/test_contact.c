@@ -18,8 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The project's headers before cmocka's, whose fail() macro would
- * otherwise rewrite err.h's fail() and fail_msg(). */
 #include "app.h"
 #include "boot.h"
 #include "broker.h"

@@ -18,8 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The project's headers come before cmocka's, whose fail() macro would
- * otherwise rewrite err.h's fail() declaration. */
 #include "app.h"
 #include "boot.h"
 #include "broker.h"

@@ -7,6 +7,7 @@
  * change of address waits for its confirmation. No HTTP: the domain takes
  * none.
  */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -332,7 +333,23 @@ static bool waiting_link(int64_t member, const char *path, char token[TOKEN_CHAR
 	static const char *const message[] = {"message"};
 	struct record_text t = {0};
 	if (last.v > 0 && record_read(c, g, "outbox", last.v, message, 1, &t) == 1 && t.p) {
-		const char *at = strstr(t.p, path);
+		/* The text part is quoted-printable: undo it first. */
+		char *plain = malloc(t.n + 1);
+		size_t k = 0;
+		for (size_t i = 0; i < t.n; i++) {
+			if (t.p[i] == '=' && i + 2 < t.n && t.p[i + 1] == '\r' && t.p[i + 2] == '\n') {
+				i += 2;
+			} else if (t.p[i] == '=' && i + 2 < t.n && isxdigit((unsigned char)t.p[i + 1]) &&
+				   isxdigit((unsigned char)t.p[i + 2])) {
+				char hex[3] = {t.p[i + 1], t.p[i + 2], 0};
+				plain[k++] = (char)strtol(hex, NULL, 16);
+				i += 2;
+			} else {
+				plain[k++] = t.p[i];
+			}
+		}
+		plain[k] = '\0';
+		const char *at = strstr(plain, path);
 		if (at) {
 			at += strlen(path);
 			size_t n = 0;
@@ -341,6 +358,7 @@ static bool waiting_link(int64_t member, const char *path, char token[TOKEN_CHAR
 			token[n] = '\0';
 			found = n == TOKEN_CHARS;
 		}
+		free(plain);
 	}
 	record_texts_release(&t, 1);
 	broker_grant_free(g);
@@ -358,7 +376,7 @@ static void test_change_of_address_waits_for_its_confirmation(void **state)
 	assert_int_equal(f.err, ERR_EMAIL_TAKEN);
 	assert_int_equal(members_email_change(id, p.email, &f), -1);
 	assert_int_equal(f.err, ERR_EMAIL_UNCHANGED);
-	char fresh[96], token[TOKEN_CHARS + 1];
+	char fresh[128], token[TOKEN_CHARS + 1];
 	snprintf(fresh, sizeof(fresh), "moved-%s", p.email);
 	assert_int_equal(members_email_change(id, fresh, &f), 0);
 	json_t *record;

@@ -33,7 +33,6 @@
 #include "store.h"
 #include "totp.h"
 
-/* After err.h: cmocka defines fail() and fail_msg() as macros of its own. */
 #include <cmocka.h>
 
 #define CLIENT	   "192.0.2.7"
