@@ -10,18 +10,22 @@
 
 #include "app.h"
 #include "broker.h"
+#include "buf.h"
 #include "log.h"
 #include "mem.h"
+#include "outbox.h"
 #include "password.h"
 #include "ratelimit.h"
 #include "record.h"
 #include "store.h"
+#include "token.h"
 
 #define TABLE "members"
 #define MAX_FAILURES 10             /* failures in a row before the account locks */
 #define FIRST_LOCK_SECONDS 30
 #define LONGEST_LOCK_SECONDS 900
 #define MAX_CATEGORIES 16           /* categories of one collection point */
+#define CONFIRM_SECONDS (7 * 86400)  /* a sign-up confirmation link's life */
 
 static const char SQL_BY_ID[] =
 	"SELECT password_hash, failed_logins, locked_until FROM members WHERE id = $1";
@@ -32,6 +36,9 @@ static const char SQL_SUCCEEDED[] =
 static const char SQL_COUNTER[] =
 	"INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) "
 	"DO UPDATE SET value = counters.value + 1";
+static const char SQL_CONFIRMATION_INSERT[] =
+	"INSERT INTO email_confirmations (token_hash, member_id, created_at, expires_at) "
+	"VALUES ($1, $2, $3, $4)";
 static const char SQL_CONSENTS[] =
 	"SELECT purpose, state, profile_version, changed_at, via FROM consents WHERE subject_id = $1 "
 	"ORDER BY purpose";
@@ -183,6 +190,41 @@ static int record_signup_choices(struct store_conn *c, const struct members_sign
 
 /* ---- sign-up ---- */
 
+/* The message that asks the new member to confirm the address (double
+ * opt-in; members_email_confirm takes the link back), queued in the
+ * sign-up's transaction. */
+static int confirmation_queue(struct store_conn *c, const struct broker_grant *g, int64_t member,
+			      const char *email)
+{
+	char token[TOKEN_CHARS + 1];
+	unsigned char hash[TOKEN_HASH_BYTES];
+	int64_t now = (int64_t)time(NULL);
+	token_new(token, hash);
+	struct store_val row[] = {SV_BLOB(hash, sizeof(hash)), SV_INT(member), SV_INT(now),
+				  SV_INT(now + CONFIRM_SECONDS)};
+	struct buf subject, text;
+	buf_init(&subject, 0);
+	buf_init(&text, 0);
+	buf_printf(&subject, "Please confirm your e-mail address for %s", app.site_name);
+	buf_printf(&text,
+		   "Hello,\n\nsomeone (we hope you) joined %s with this address. To confirm it, "
+		   "open this page and press the button there:\n\n%s/confirm?token=%s\n\n"
+		   "Until the address is confirmed we send it nothing else. If it was not you, "
+		   "ignore this message.\n\n-- \n%s\n",
+		   app.site_name, app.cfg.site_url, token, app.site_name);
+	int rc = store_exec(c, SQL_CONFIRMATION_INSERT, row, STORE_NPARAMS(row), NULL, NULL) >= 0 &&
+			 outbox_send_text(c, g, members_account_purpose(), "email", "email", email,
+					  subject.data, text.data, NULL, 0) == 0
+		 ? 0
+		 : -1;
+	crypto_wipe(token, sizeof(token));
+	crypto_wipe(text.data, text.len);
+	buf_release(&subject);
+	buf_release(&text);
+	return rc;
+}
+
+
 /*
  * NAM12: someone under the minimum age is told, neutrally, that we cannot
  * register them. Nothing they typed is kept or logged; one anonymous
@@ -238,7 +280,7 @@ int members_signup(const struct members_signup *in, struct members_started *out,
 		goto out;
 	}
 	if (inserted < 0 || record_signup_choices(c, in, out->member) != 0 ||
-	    members_confirmation_queue(c, g, out->member, in->email) != 0 ||
+	    confirmation_queue(c, g, out->member, in->email) != 0 ||
 	    session_open(c, SESSION_MEMBER, out->member, &out->session) != 0 ||
 	    (in->remember && remember_device(c, out->member, &out->device) != 0) ||
 	    store_commit(c) != 0) {

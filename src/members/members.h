@@ -131,9 +131,5 @@ int members_email_change(int64_t member, const char *email, struct failure *f);
 int members_email_change_confirm(const char *token, struct failure *f);
 /* Confirms the address given at sign-up (double opt-in). ERR_BAD_LINK. */
 int members_email_confirm(const char *token, struct failure *f);
-/* Queues the sign-up confirmation inside the sign-up's transaction. */
-struct broker_grant;
-int members_confirmation_queue(struct store_conn *c, const struct broker_grant *g,
-			       int64_t member, const char *email);
 
 #endif

@@ -25,13 +25,9 @@
 #include "store.h"
 #include "token.h"
 
-#define CONFIRM_SECONDS (7 * 86400)  /* a sign-up confirmation link's life */
 #define CHANGE_SECONDS (2 * 86400)   /* a change of address link's life */
 
 static const char SQL_PASSWORD_SET[] = "UPDATE members SET password_hash = $2 WHERE id = $1";
-static const char SQL_CONFIRMATION_INSERT[] =
-	"INSERT INTO email_confirmations (token_hash, member_id, created_at, expires_at) "
-	"VALUES ($1, $2, $3, $4)";
 static const char SQL_CONFIRMATION_FIND[] =
 	"SELECT member_id FROM email_confirmations WHERE token_hash = $1 AND expires_at > $2";
 static const char SQL_CONFIRMATION_USED[] = "DELETE FROM email_confirmations WHERE token_hash = $1";
@@ -217,36 +213,6 @@ out:
 }
 
 /* ---- confirming the address given at sign-up ---- */
-
-int members_confirmation_queue(struct store_conn *c, const struct broker_grant *g,
-			       int64_t member, const char *email)
-{
-	char token[TOKEN_CHARS + 1];
-	unsigned char hash[TOKEN_HASH_BYTES];
-	int64_t now = (int64_t)time(NULL);
-	token_new(token, hash);
-	struct store_val row[] = {SV_BLOB(hash, sizeof(hash)), SV_INT(member), SV_INT(now),
-				  SV_INT(now + CONFIRM_SECONDS)};
-	struct buf subject, text;
-	buf_init(&subject, 0);
-	buf_init(&text, 0);
-	buf_printf(&subject, "Please confirm your e-mail address for %s", app.site_name);
-	buf_printf(&text,
-		   "Hello,\n\nsomeone (we hope you) joined %s with this address. To confirm it, "
-		   "open this page and press the button there:\n\n%s/confirm?token=%s\n\n"
-		   "Until the address is confirmed we send it nothing else. If it was not you, "
-		   "ignore this message.\n\n-- \n%s\n",
-		   app.site_name, app.cfg.site_url, token, app.site_name);
-	int rc = store_exec(c, SQL_CONFIRMATION_INSERT, row, STORE_NPARAMS(row), NULL, NULL) >= 0 &&
-			 queue_mail(c, g, email, subject.data, text.data) == 0
-		 ? 0
-		 : -1;
-	crypto_wipe(token, sizeof(token));
-	crypto_wipe(text.data, text.len);
-	buf_release(&subject);
-	buf_release(&text);
-	return rc;
-}
 
 int members_email_confirm(const char *token, struct failure *f)
 {
