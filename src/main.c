@@ -26,6 +26,7 @@
 #include "vin_cli.h"
 #include "store.h"
 #include "version.h"
+#include "text.h"
 
 struct command {
 	const char *name;
@@ -267,7 +268,7 @@ static int take_own_flags(int argc, char **argv)
 	int n = 0;
 	for (int i = 0; i < argc; i++) {
 		bool taken = false;
-		for (size_t k = 0; k < NOWN && !taken && strncmp(argv[i], "--", 2) == 0; k++) {
+		for (size_t k = 0; k < NOWN && !taken && text_after(argv[i], "--"); k++) {
 			size_t len = strlen(own_flags[k].name);
 			if (strncmp(argv[i] + 2, own_flags[k].name, len) != 0)
 				continue;

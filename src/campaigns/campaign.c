@@ -258,13 +258,13 @@ static bool queue_one(struct store_conn *c, int64_t member, const struct campaig
 		      const struct policy_purpose *pu)
 {
 	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
-	struct broker_use use = {&system, member, in->purpose, email_category, 1, "send"};
+	struct broker_use use = {&system, member, in->purpose, email_category, ARRAY_LEN(email_category), "send"};
 	struct broker_grant *g = NULL;
 	enum decision_reason why;
 	struct record_text to = {0};
 	bool ok = false;
 	if (broker_open(c, &use, &g, &why) != 0 ||
-	    record_read(c, g, "members", member, email_column, 1, &to) != 1 || !to.p)
+	    record_read(c, g, "members", member, email_column, ARRAY_LEN(email_column), &to) != 1 || !to.p)
 		goto out;
 	char token[UNSUBSCRIBE_TOKEN_CHARS + 1];
 	campaign_token(member, in->purpose, (int64_t)time(NULL), token);

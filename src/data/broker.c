@@ -123,7 +123,7 @@ enum consent_state broker_consent_get(struct store_conn *c, int64_t subject, con
 {
 	char state[16] = "";
 	struct store_val p[] = {SV_INT(subject), SV_TEXT(purpose)};
-	if (store_exec(c, SQL_CONSENT_GET, p, 2, text_cb, state) <= 0)
+	if (store_exec(c, SQL_CONSENT_GET, p, STORE_NPARAMS(p), text_cb, state) <= 0)
 		return CONSENT_UNSET;
 	return strcmp(state, "on") == 0 ? CONSENT_ON : CONSENT_OFF;
 }
@@ -137,8 +137,8 @@ int broker_consent_set(struct store_conn *c, int64_t subject, const char *purpos
 				  SV_INT(version), SV_INT(now),	    SV_TEXT(via)};
 	struct store_val ev[] = {SV_INT(crypto_random_id()), SV_INT(subject), SV_TEXT(purpose),
 				 SV_TEXT(state), SV_INT(version), SV_INT(now), SV_TEXT(via)};
-	if (store_exec(c, SQL_CONSENT_UPSERT, cur, 6, NULL, NULL) < 0 ||
-	    store_exec(c, SQL_CONSENT_EVENT, ev, 7, NULL, NULL) < 0)
+	if (store_exec(c, SQL_CONSENT_UPSERT, cur, STORE_NPARAMS(cur), NULL, NULL) < 0 ||
+	    store_exec(c, SQL_CONSENT_EVENT, ev, STORE_NPARAMS(ev), NULL, NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -150,7 +150,7 @@ static bool use_pending(struct store_conn *c, int64_t subject, int64_t subject_v
 	int64_t count = 0;
 	struct store_val p[] = {SV_TEXT(purpose), SV_INT(subject_version), SV_INT(subject),
 				SV_INT(now_seconds() - window)};
-	if (store_exec(c, SQL_PENDING, p, 4, int_cb, &count) < 0)
+	if (store_exec(c, SQL_PENDING, p, STORE_NPARAMS(p), int_cb, &count) < 0)
 		return true;     /* when in doubt, the new use does not apply */
 	return count > 0;
 }
@@ -202,7 +202,7 @@ static int audit_append(struct store_conn *c, const struct broker_use *u, const 
 	if (own_tx && store_begin(c) != 0)
 		return -1;
 	int rc = -1;
-	if (store_exec(c, SQL_HEAD_INIT, init, 1, NULL, NULL) < 0)
+	if (store_exec(c, SQL_HEAD_INIT, init, STORE_NPARAMS(init), NULL, NULL) < 0)
 		goto out;
 	if (store_exec(c, SQL_HEAD_GET, NULL, 0, head_cb, &h) != 1)
 		goto out;
@@ -220,8 +220,8 @@ static int audit_append(struct store_conn *c, const struct broker_use *u, const 
 				  SV_INT(u->subject), SV_TEXT(u->purpose), SV_TEXT(categories),
 				  SV_TEXT(u->action), SV_BLOB(h.hash, 32), SV_BLOB(hash, 32)};
 	struct store_val head[] = {SV_INT(seq), SV_BLOB(hash, 32)};
-	if (store_exec(c, SQL_LOG_INSERT, row, 12, NULL, NULL) < 0 ||
-	    store_exec(c, SQL_HEAD_SET, head, 2, NULL, NULL) < 0)
+	if (store_exec(c, SQL_LOG_INSERT, row, STORE_NPARAMS(row), NULL, NULL) < 0 ||
+	    store_exec(c, SQL_HEAD_SET, head, STORE_NPARAMS(head), NULL, NULL) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -274,7 +274,7 @@ int broker_open(struct store_conn *c, const struct broker_use *u, struct broker_
 		goto out;
 	}
 	struct store_val id[] = {SV_INT(u->subject)};
-	if (store_exec(c, SQL_SUBJECT_GET, id, 1, subject_row_cb, &s) < 0 || !s.found ||
+	if (store_exec(c, SQL_SUBJECT_GET, id, STORE_NPARAMS(id), subject_row_cb, &s) < 0 || !s.found ||
 	    !s.sealed_key)
 		goto out;       /* no such subject, or erased: nothing to open */
 	struct decision_input in = {
@@ -328,9 +328,9 @@ static int subject_insert(struct store_conn *c, const char *kind, int64_t owner,
 				  SV_INT(app.policy ? app.policy->version : 0),
 				  owner ? SV_INT(owner) : SV_NULL};
 	struct store_val key[] = {SV_INT(id), SV_BLOB(sealed, sealed_len)};
-	int rc = store_exec(c, SQL_SUBJECT_INSERT, row, 5, NULL, NULL);
+	int rc = store_exec(c, SQL_SUBJECT_INSERT, row, STORE_NPARAMS(row), NULL, NULL);
 	if (rc >= 0)
-		rc = store_exec(c, SQL_KEY_INSERT, key, 2, NULL, NULL);
+		rc = store_exec(c, SQL_KEY_INSERT, key, STORE_NPARAMS(key), NULL, NULL);
 	free(sealed);
 	if (rc < 0) {
 		crypto_datakey_free(*dk);
@@ -359,7 +359,7 @@ int broker_staff_open(struct store_conn *c, int64_t staff, struct broker_grant *
 	struct store_val id[] = {SV_INT(staff)};
 	*grant = NULL;
 	int rc = -1;
-	if (store_exec(c, SQL_SUBJECT_GET, id, 1, subject_row_cb, &s) < 0 || !s.found ||
+	if (store_exec(c, SQL_SUBJECT_GET, id, STORE_NPARAMS(id), subject_row_cb, &s) < 0 || !s.found ||
 	    !s.sealed_key || strcmp(s.kind, STAFF_KIND) != 0)
 		goto out;
 	if (crypto_datakey_open(app.keys, staff, s.sealed_key, s.sealed_len, &dk) != 0) {
@@ -412,7 +412,7 @@ int broker_open_access(struct store_conn *c, int64_t subject, struct broker_gran
 	struct store_val id[] = {SV_INT(subject)};
 	int rc = -1;
 	*grant = NULL;
-	if (store_exec(c, SQL_SUBJECT_GET, id, 1, subject_row_cb, &s) < 0 || !s.found ||
+	if (store_exec(c, SQL_SUBJECT_GET, id, STORE_NPARAMS(id), subject_row_cb, &s) < 0 || !s.found ||
 	    !s.sealed_key)
 		goto out;
 	if (crypto_datakey_open(app.keys, subject, s.sealed_key, s.sealed_len, &dk) != 0) {
@@ -431,7 +431,7 @@ bool broker_subject_has_key(struct store_conn *c, int64_t subject)
 {
 	int64_t n = 0;
 	struct store_val id[] = {SV_INT(subject)};
-	return store_exec(c, SQL_HAS_KEY, id, 1, int_cb, &n) >= 0 && n > 0;
+	return store_exec(c, SQL_HAS_KEY, id, STORE_NPARAMS(id), int_cb, &n) >= 0 && n > 0;
 }
 
 static bool grant_covers(const struct broker_grant *g, const char *category)
@@ -498,7 +498,7 @@ static int key_copy_cb(void *ctx, const struct store_row *row)
 {
 	struct key_copy *k = ctx;
 	struct store_val v[] = {SV_INT(row->cols[0].i), SV_BLOB(row->cols[1].p, row->cols[1].n)};
-	int rc = store_exec(k->into, SQL_KEY_RESTORE, v, 2, NULL, NULL);
+	int rc = store_exec(k->into, SQL_KEY_RESTORE, v, STORE_NPARAMS(v), NULL, NULL);
 	if (rc < 0) {
 		k->failed = 1;
 		return 1;

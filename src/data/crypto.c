@@ -187,7 +187,7 @@ static int aead_open(const unsigned char *key, const unsigned char *ad, size_t a
 
 static size_t datakey_ad(int64_t subject_id, unsigned char ad[16])
 {
-	memcpy(ad, "datakey", 8);   /* includes the NUL */
+	memcpy(ad, "datakey", sizeof("datakey"));   /* the NUL too: 8 bytes, then the id */
 	be64(subject_id, ad + 8);
 	return 16;
 }

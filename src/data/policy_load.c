@@ -17,6 +17,7 @@
 #include "assets.h"
 #include "mem.h"
 #include "policy.h"
+#include "text.h"
 
 #define MAX_SOURCE (1024 * 1024)
 #define MAX_NODES 20000
@@ -730,7 +731,10 @@ static bool recipient_kind_allows(enum recipient_kind rk, enum purpose_kind pk)
 
 static bool url_ok(const char *s)
 {
-	return (strncmp(s, "https://", 8) == 0 && s[8]) || (strncmp(s, "http://", 7) == 0 && s[7]);
+	const char *rest = text_after(s, "https://");
+	if (!rest)
+		rest = text_after(s, "http://");
+	return rest && *rest;
 }
 
 static void load_recipients(struct loader *l, yaml_node_t *root)

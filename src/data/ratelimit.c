@@ -36,7 +36,7 @@ bool ratelimit_hit(const char *scope, const char *key, int64_t limit, int64_t wi
 	crypto_wipe(text, sizeof(text));
 	int64_t hits = 0;
 	struct store_val v[] = {SV_BLOB(bucket, sizeof(bucket)), SV_INT(end)};
-	if (store_query(app.store, SQL_HIT, v, 2, hits_cb, &hits) < 0) {
+	if (store_query(app.store, SQL_HIT, v, STORE_NPARAMS(v), hits_cb, &hits) < 0) {
 		log_warn("rate limit %s: the store did not answer", scope);
 		return true;
 	}
@@ -47,5 +47,5 @@ bool ratelimit_hit(const char *scope, const char *key, int64_t limit, int64_t wi
 int ratelimit_purge(int64_t now)
 {
 	struct store_val v[] = {SV_INT(now)};
-	return store_query(app.store, SQL_PURGE, v, 1, NULL, NULL) < 0 ? -1 : 0;
+	return store_query(app.store, SQL_PURGE, v, STORE_NPARAMS(v), NULL, NULL) < 0 ? -1 : 0;
 }

@@ -269,7 +269,7 @@ int record_update(struct store_conn *c, const struct broker_grant *g, const char
 		put_ident(&q, t->row_column);
 		buf_puts(&q, " = $1");
 		struct store_val key[] = {SV_INT(row)};
-		int found = store_exec(c, q.data, key, 1, text_cb, category);
+		int found = store_exec(c, q.data, key, STORE_NPARAMS(key), text_cb, category);
 		buf_release(&q);
 		if (found != 1)
 			goto out;
@@ -373,7 +373,7 @@ int record_read(struct store_conn *c, const struct broker_grant *g, const char *
 	put_ident(&sql, t->row_column);
 	buf_puts(&sql, " = $1");
 	struct store_val key[] = {SV_INT(row)};
-	if (store_exec(c, sql.data, key, 1, read_cb, &r) < 0)
+	if (store_exec(c, sql.data, key, STORE_NPARAMS(key), read_cb, &r) < 0)
 		goto out;
 	if (r.rows == 0) {
 		rc = 0;
@@ -438,7 +438,7 @@ int record_find(struct store_conn *c, const char *table, const char *column, con
 	buf_puts(&sql, " = $1");
 	struct id_list l = {rows, 0, max};
 	struct store_val key[] = {SV_BLOB(idx, sizeof(idx))};
-	int rc = store_exec(c, sql.data, key, 1, ids_cb, &l);
+	int rc = store_exec(c, sql.data, key, STORE_NPARAMS(key), ids_cb, &l);
 	buf_release(&sql);
 	return rc < 0 ? -1 : (int)l.n;
 }
@@ -460,7 +460,7 @@ int64_t record_subject_of(struct store_conn *c, const char *table, int64_t row)
 	int64_t subject = 0;
 	struct id_list l = {&subject, 0, 1};
 	struct store_val key[] = {SV_INT(row)};
-	int rc = store_exec(c, sql.data, key, 1, ids_cb, &l);
+	int rc = store_exec(c, sql.data, key, STORE_NPARAMS(key), ids_cb, &l);
 	buf_release(&sql);
 	return rc < 0 ? -1 : subject;
 }
@@ -476,7 +476,7 @@ static int erase(struct store_conn *c, int64_t subject, int depth)
 	int64_t *owned = xmalloc(RECORD_MAX_OWNED * sizeof(*owned));
 	struct id_list l = {owned, 0, RECORD_MAX_OWNED};
 	struct store_val who[] = {SV_INT(subject)};
-	int rc = store_exec(c, SQL_OWNED, who, 1, ids_cb, &l) < 0 ? -1 : 0;
+	int rc = store_exec(c, SQL_OWNED, who, STORE_NPARAMS(who), ids_cb, &l) < 0 ? -1 : 0;
 	for (size_t i = 0; rc == 0 && i < l.n; i++)
 		rc = erase(c, owned[i], depth + 1);
 	free(owned);
@@ -491,7 +491,7 @@ static int erase(struct store_conn *c, int64_t subject, int depth)
 		buf_puts(&sql, " WHERE ");
 		put_ident(&sql, t->subject_column);
 		buf_puts(&sql, " = $1");
-		if (store_exec(c, sql.data, who, 1, NULL, NULL) < 0)
+		if (store_exec(c, sql.data, who, STORE_NPARAMS(who), NULL, NULL) < 0)
 			rc = -1;
 		buf_release(&sql);
 	}
@@ -534,7 +534,7 @@ static void subjects_of(struct store_conn *c, int64_t subject, int depth, struct
 	int64_t owned[RECORD_MAX_OWNED];
 	struct id_list l = {owned, 0, RECORD_MAX_OWNED};
 	struct store_val who[] = {SV_INT(subject)};
-	if (store_exec(c, SQL_OWNED, who, 1, ids_cb, &l) < 0)
+	if (store_exec(c, SQL_OWNED, who, STORE_NPARAMS(who), ids_cb, &l) < 0)
 		return;
 	for (size_t i = 0; i < l.n; i++)
 		subjects_of(c, owned[i], depth + 1, out);
@@ -632,7 +632,7 @@ static int export_table(struct store_conn *c, const struct record_table *t, int6
 	buf_puts(&sql, " = $1 ORDER BY ");
 	put_ident(&sql, t->row_column);
 	struct store_val who[] = {SV_INT(subject)};
-	int rc = store_exec(c, sql.data, who, 1, export_cb, &x);
+	int rc = store_exec(c, sql.data, who, STORE_NPARAMS(who), export_cb, &x);
 	buf_release(&sql);
 	if (x.failed)
 		log_warn("record: a value of %s did not open for its subject's export", t->table);

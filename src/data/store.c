@@ -19,6 +19,7 @@
 #include "mem.h"
 #include "metrics.h"
 #include "store_engine.h"
+#include "text.h"
 
 struct store_conn {
 	struct store *store;
@@ -116,8 +117,8 @@ static void url_redact(const char *url, char *out, size_t outlen)
 		buf_append(&b, p, (size_t)(query - p));
 		for (const char *q = query; *q;) {
 			size_t plen = 1 + strcspn(q + 1, "&#");
-			if (strncmp(q + 1, "password=", 9) == 0) {
-				buf_append(&b, q, 10);
+			if (text_after(q + 1, "password=")) {
+				buf_append(&b, q, 1 + LITERAL_LEN("password="));
 				buf_puts(&b, "***");
 			} else {
 				buf_append(&b, q, plen);
@@ -569,7 +570,7 @@ int store_migrate(struct store *s, int *applied, char *err, size_t errlen)
 		}
 		bool already = false;
 		struct store_val v[] = {SV_INT(list[i].version)};
-		if (store_exec(c, SQL_MIGRATION_APPLIED, v, 1, found_cb, &already) < 0) {
+		if (store_exec(c, SQL_MIGRATION_APPLIED, v, STORE_NPARAMS(v), found_cb, &already) < 0) {
 			snprintf(err, errlen, "cannot read schema_migrations");
 			goto out;
 		}
@@ -581,7 +582,7 @@ int store_migrate(struct store *s, int *applied, char *err, size_t errlen)
 			goto out;
 		struct store_val rec[] = {SV_INT(list[i].version), SV_TEXT(list[i].name),
 					  SV_INT(time(NULL))};
-		if (store_exec(c, SQL_MIGRATION_RECORD, rec, 3, NULL, NULL) < 0 ||
+		if (store_exec(c, SQL_MIGRATION_RECORD, rec, STORE_NPARAMS(rec), NULL, NULL) < 0 ||
 		    store_commit(c) != 0) {
 			snprintf(err, errlen, "migration %s: cannot record it", list[i].name);
 			goto out;

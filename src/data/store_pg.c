@@ -23,6 +23,7 @@
 #include "log.h"
 #include "mem.h"
 #include "store_engine.h"
+#include "text.h"
 
 #define ON_STACK   16
 #define MAX_PARAMS 65535 /* the protocol's limit */
@@ -154,7 +155,7 @@ static int result_code(struct engine_conn *c, const PGresult *r, const char *sql
 		return STORE_BUSY;
 	}
 	char msg[256];
-	if (state && strncmp(state, "22", 2) == 0)
+	if (state && text_after(state, "22"))
 		snprintf(msg, sizeof(msg), "invalid data");
 	else if (r && PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY))
 		first_line(PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY), msg, sizeof(msg));
@@ -542,7 +543,7 @@ static int pg_backup(struct engine_conn *c, const char *url, const char *path,
 		argv[a++] = option("exclude-table-data", skip[i]);
 	char **env = xcalloc(nenv + 2, sizeof(*env)), *password = NULL;
 	for (size_t i = 0; i < nenv; i++)
-		if (strncmp(environ[i], "PGPASSWORD=", 11) != 0)
+		if (!text_after(environ[i], "PGPASSWORD="))
 			env[k++] = environ[i];
 	const char *pass = PQpass(c->pg);
 	if (pass && *pass) {

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "mem.h"
+
 enum store_engine { STORE_SQLITE, STORE_POSTGRES };
 
 enum store_type { STORE_NULL, STORE_INT, STORE_TEXT, STORE_BLOB };
@@ -27,19 +29,10 @@ struct store_val {
 #define SV_TEXTN(s, len) ((struct store_val){STORE_TEXT, 0, (s), (len)})
 #define SV_BLOB(b, len) ((struct store_val){STORE_BLOB, 0, (b), (len)})
 
-/*
- * The number of elements of a parameter array, for store_exec's nparams, so
- * that no call site counts them by hand. a must be an array: a pointer
- * (an array passed into a function) would give a wrong count, so it does not
- * compile. A constant expression.
- */
-#define STORE_NPARAMS(a)                                                                           \
-	(sizeof(a) / sizeof((a)[0]) +                                                              \
-	 0 * sizeof(struct {                                                                       \
-		 _Static_assert(!__builtin_types_compatible_p(__typeof__(a), __typeof__(&(a)[0])), \
-				"STORE_NPARAMS needs an array, not a pointer");                    \
-		 int array;                                                                        \
-	 }))
+/* The number of elements of a parameter array, for store_exec's nparams, so
+ * that no call site counts them by hand (mem.h's ARRAY_LEN: a pointer does
+ * not compile). */
+#define STORE_NPARAMS(a) ARRAY_LEN(a)
 
 /* One result row; the values are valid only during the callback. A TEXT
  * value is NUL-terminated. */

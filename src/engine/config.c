@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "text.h"
 
 enum directive_type { DT_STRING, DT_LONG, DT_BOOL };
 
@@ -192,8 +193,8 @@ int config_load(struct config *c, int argc, char **argv, int *nargs, bool *help,
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
 			file = argv[i + 1];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
-			file = argv[i] + 9;
+		else if (text_after(argv[i], "--config="))
+			file = text_after(argv[i], "--config=");
 	}
 	if (file && *file) {
 		directive_set(c, &directives[0], file);
@@ -229,7 +230,7 @@ int config_load(struct config *c, int argc, char **argv, int *nargs, bool *help,
 				argv[(*nargs)++] = argv[k];
 			return 0;
 		}
-		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+		if (!text_after(a, "--") || !*text_after(a, "--")) {
 			/* *nargs <= i always holds, so this never overwrites an unread slot. */
 			argv[(*nargs)++] = argv[i];
 			i++;

@@ -25,6 +25,7 @@
 #include "mem.h"
 #include "metrics.h"
 #include "route.h"
+#include "text.h"
 
 struct form_field {
 	const struct param_spec *spec;
@@ -195,7 +196,7 @@ static bool wants_json(const struct req *r)
 {
 	if (r->route)
 		return (r->route->flags & ROUTE_API) != 0;
-	return r->path && strncmp(r->path, "/api/", 5) == 0;
+	return r->path && text_after(r->path, "/api/");
 }
 
 void resp_error(struct req *r, int status, const char *code, const char *message,

@@ -8,6 +8,19 @@
 
 #include <stddef.h>
 
+/*
+ * The number of elements of an array, so that no call site counts them by
+ * hand. a must be an array: a pointer (an array passed into a function)
+ * would give a wrong count, so it does not compile. A constant expression.
+ */
+#define ARRAY_LEN(a)                                                                               \
+	(sizeof(a) / sizeof((a)[0]) +                                                              \
+	 0 * sizeof(struct {                                                                       \
+		 _Static_assert(!__builtin_types_compatible_p(__typeof__(a), __typeof__(&(a)[0])), \
+				"ARRAY_LEN needs an array, not a pointer");                        \
+		 int array;                                                                        \
+	 }))
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);

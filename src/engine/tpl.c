@@ -458,9 +458,9 @@ static int emit_value(struct buf *out, const json_t *v, bool raw)
 		n = snprintf(num, sizeof(num), "%g", json_real_value(v));
 		return buf_append(out, num, (size_t)n);
 	case JSON_TRUE:
-		return buf_append(out, "true", 4);
+		return buf_puts(out, "true");
 	case JSON_FALSE:
-		return buf_append(out, "false", 5);
+		return buf_puts(out, "false");
 	default:
 		return 0;
 	}

@@ -374,7 +374,7 @@ static int car_values(struct store_conn *c, const struct broker_grant *g,
 	record_texts_release(ids, NIDENTIFIERS);
 	if (!gd)
 		return 0;
-	if (record_read(c, gd, TABLE, id, details_columns, 1, det) != 1)
+	if (record_read(c, gd, TABLE, id, details_columns, ARRAY_LEN(details_columns), det) != 1)
 		return -1;
 	if (det[0].p) {
 		json_error_t je;

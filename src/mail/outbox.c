@@ -169,7 +169,7 @@ static void tallies_flush(struct worker *w)
 		if (!w->tallies[t])
 			continue;
 		struct store_val add[] = {SV_TEXT(tally_names[t]), SV_INT(w->tallies[t])};
-		store_query(app.store, SQL_COUNTER_ADD, add, 2, NULL, NULL);
+		store_query(app.store, SQL_COUNTER_ADD, add, STORE_NPARAMS(add), NULL, NULL);
 		w->tallies[t] = 0;
 	}
 }
@@ -188,7 +188,7 @@ static bool deliver(struct worker *w, struct due *d, const char *claim)
 {
 	const char *cats[] = {d->address_category, d->content_category};
 	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
-	struct broker_use use = {&system, d->subject, d->purpose, cats, 2, "send"};
+	struct broker_use use = {&system, d->subject, d->purpose, cats, ARRAY_LEN(cats), "send"};
 	static const char *const columns[] = {"recipient", "message"};
 	struct broker_grant *g = NULL;
 	enum decision_reason why;
@@ -198,36 +198,36 @@ static bool deliver(struct worker *w, struct due *d, const char *claim)
 	struct store_val done[] = {SV_INT(d->id), SV_TEXT(claim)};
 	struct store_conn *c = store_acquire(app.store);
 	bool opened = broker_open(c, &use, &g, &why) == 0 &&
-		      record_read(c, g, "outbox", d->id, columns, 2, opened_values) == 1 &&
+		      record_read(c, g, "outbox", d->id, columns, ARRAY_LEN(columns), opened_values) == 1 &&
 		      opened_values[0].p && opened_values[1].p;
 	store_release(c);
 	const char *to = opened_values[0].p, *msg = opened_values[1].p;
 	size_t msg_len = opened_values[1].n;
 	if (!opened) {
 		/* Erased since, or the purpose no longer allows it: never sent. */
-		store_query(app.store, SQL_DONE, done, 2, NULL, NULL);
+		store_query(app.store, SQL_DONE, done, STORE_NPARAMS(done), NULL, NULL);
 		w->tallies[DROPPED]++;
 		log_info("outbox: a message was dropped: its recipient can no longer be reached");
 		goto out;
 	}
 	enum smtp_result r = smtp_send(w->relay, app.cfg.mail_from, to, msg, msg_len, err, sizeof(err));
 	if (r == SMTP_SENT) {
-		store_query(app.store, SQL_DONE, done, 2, NULL, NULL);
+		store_query(app.store, SQL_DONE, done, STORE_NPARAMS(done), NULL, NULL);
 		w->tallies[SENT]++;
 		sent = true;
 	} else if (r == SMTP_REFUSED || d->attempts + 1 >= app.cfg.mail_max_attempts) {
-		store_query(app.store, SQL_DONE, done, 2, NULL, NULL);
+		store_query(app.store, SQL_DONE, done, STORE_NPARAMS(done), NULL, NULL);
 		w->tallies[r == SMTP_REFUSED ? REFUSED : FAILED]++;
 		log_warn("outbox: a message failed for good: %s", err);
 		/* A member's address refused for good gets no more member mail. */
 		if (r == SMTP_REFUSED && strcmp(d->address_category, "email") == 0) {
 			struct store_val bounced[] = {SV_INT(d->subject), SV_INT((int64_t)time(NULL))};
-			store_query(app.store, SQL_BOUNCED, bounced, 2, NULL, NULL);
+			store_query(app.store, SQL_BOUNCED, bounced, STORE_NPARAMS(bounced), NULL, NULL);
 		}
 	} else {
 		int64_t next = (int64_t)time(NULL) + backoff(d->attempts);
 		struct store_val later[] = {SV_INT(d->id), SV_INT(next), SV_TEXT(err), SV_TEXT(claim)};
-		store_query(app.store, SQL_LATER, later, 4, NULL, NULL);
+		store_query(app.store, SQL_LATER, later, STORE_NPARAMS(later), NULL, NULL);
 		log_info("outbox: delivery postponed: %s", err);
 	}
 out:
@@ -253,9 +253,9 @@ static int64_t worker_pass(struct worker *w)
 	struct store_val take[] = {SV_TEXT(claim), SV_INT(now)};
 	struct store_val mine[] = {SV_TEXT(claim)};
 	struct batch b = {.n = 0};
-	if (store_query(app.store, SQL_RECLAIM, stale, 1, NULL, NULL) < 0 ||
-	    store_query(app.store, SQL_CLAIM, take, 2, NULL, NULL) < 0 ||
-	    store_query(app.store, SQL_CLAIMED, mine, 1, due_cb, &b) < 0)
+	if (store_query(app.store, SQL_RECLAIM, stale, STORE_NPARAMS(stale), NULL, NULL) < 0 ||
+	    store_query(app.store, SQL_CLAIM, take, STORE_NPARAMS(take), NULL, NULL) < 0 ||
+	    store_query(app.store, SQL_CLAIMED, mine, STORE_NPARAMS(mine), due_cb, &b) < 0)
 		sent = -1;
 	struct timespec beat;
 	clock_gettime(CLOCK_MONOTONIC, &beat);
@@ -266,7 +266,7 @@ static int64_t worker_pass(struct worker *w)
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if ((t.tv_sec - beat.tv_sec) * 1000 + (t.tv_nsec - beat.tv_nsec) / 1000000 >= 500) {
 			struct store_val hb[] = {SV_TEXT(claim), SV_INT((int64_t)time(NULL))};
-			store_query(app.store, SQL_HEARTBEAT, hb, 2, NULL, NULL);
+			store_query(app.store, SQL_HEARTBEAT, hb, STORE_NPARAMS(hb), NULL, NULL);
 			beat = t;
 		}
 		if (sent >= 0 && deliver(w, &b.items[i], claim))

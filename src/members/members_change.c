@@ -47,7 +47,8 @@ static const char *const new_email_column[] = {"new_email"};
 static struct broker_grant *email_grant(struct store_conn *c, int64_t member)
 {
 	struct broker_actor self = {ACTOR_SELF, member, NULL, NULL};
-	struct broker_use use = {&self, member, members_account_purpose(), email_only, 1, "write"};
+	struct broker_use use = {&self,	    member,		   members_account_purpose(),
+				 email_only, ARRAY_LEN(email_only), "write"};
 	struct broker_grant *g = NULL;
 	enum decision_reason why;
 	return broker_open(c, &use, &g, &why) == 0 ? g : NULL;
@@ -89,7 +90,7 @@ int members_password_change(int64_t member, const char *password, const unsigned
 	bool ok = store_begin(c) == 0 &&
 		  store_exec(c, SQL_PASSWORD_SET, v, STORE_NPARAMS(v), NULL, NULL) == 1 &&
 		  session_end_others(c, member, keep) == 0 && (g = email_grant(c, member)) &&
-		  record_read(c, g, "members", member, email_column, 1, &to) == 1 && to.p &&
+		  record_read(c, g, "members", member, email_column, ARRAY_LEN(email_column), &to) == 1 && to.p &&
 		  queue_mail(c, g, to.p, "Your password was changed", text.data) == 0 &&
 		  store_commit(c) == 0;
 	if (!ok)
@@ -175,8 +176,8 @@ int members_email_change_confirm(const char *token, struct failure *f)
 		goto out;
 	}
 	if (!(g = email_grant(c, member)) ||
-	    record_read(c, g, "email_changes", member, new_email_column, 1, &fresh) != 1 ||
-	    !fresh.p || record_read(c, g, "members", member, email_column, 1, &old) != 1 || !old.p)
+	    record_read(c, g, "email_changes", member, new_email_column, ARRAY_LEN(new_email_column), &fresh) != 1 ||
+	    !fresh.p || record_read(c, g, "members", member, email_column, ARRAY_LEN(email_column), &old) != 1 || !old.p)
 		goto out;
 	int found = record_find(c, "members", "email", fresh.p, &holder, 1);
 	if (found < 0)

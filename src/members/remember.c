@@ -104,20 +104,20 @@ json_t *remember_prefill(const char *token)
 	 * member's choice for it is checked (an opt-out stops it at once). */
 	static const char *const fields[] = {"name", "email"};
 	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
-	struct broker_use use = {&system, f.member, purpose, fields, 2, "read"};
+	struct broker_use use = {&system, f.member, purpose, fields, ARRAY_LEN(fields), "read"};
 	struct broker_grant *g = NULL;
-	struct record_text values[2];
+	struct record_text values[ARRAY_LEN(fields)];
 	enum decision_reason why;
 	json_t *out = NULL;
 	struct store_conn *c = store_acquire(app.store);
 	if (broker_open(c, &use, &g, &why) == 0 &&
-	    record_read(c, g, "members", f.member, fields, 2, values) == 1) {
+	    record_read(c, g, "members", f.member, fields, ARRAY_LEN(fields), values) == 1) {
 		out = json_object();
-		for (size_t i = 0; i < 2; i++)
+		for (size_t i = 0; i < ARRAY_LEN(fields); i++)
 			if (values[i].p)
 				json_object_set_new(out, fields[i],
 						    json_stringn(values[i].p, values[i].n));
-		record_texts_release(values, 2);
+		record_texts_release(values, ARRAY_LEN(values));
 	}
 	store_release(c);
 	broker_grant_free(g);

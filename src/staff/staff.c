@@ -143,7 +143,7 @@ static int secret_open(struct store_conn *c, int64_t id, unsigned char out[TOTP_
 	int rc = -1;
 	if (broker_staff_open(c, id, &g) != 0)
 		goto out;
-	if (record_read(c, g, TABLE, id, secret_column, 1, t) != 1)
+	if (record_read(c, g, TABLE, id, secret_column, ARRAY_LEN(secret_column), t) != 1)
 		goto out;
 	rc = 0;
 	if (t[0].p && t[0].n == TOTP_SECRET_BYTES) {
@@ -294,7 +294,7 @@ json_t *staff_account_list(void)
 		struct broker_grant *g = NULL;
 		struct record_text email[1];
 		if (broker_staff_open(c, id, &g) == 0 &&
-		    record_read(c, g, TABLE, id, email_column, 1, email) == 1) {
+		    record_read(c, g, TABLE, id, email_column, ARRAY_LEN(email_column), email) == 1) {
 			if (email[0].p)
 				json_object_set_new(item, "email",
 						    json_stringn(email[0].p, email[0].n));
@@ -341,7 +341,7 @@ int staff_enrol(const char *token, const char *password, struct staff_enrolment 
 	struct store_conn *c = store_acquire(app.store);
 	bool ok = store_begin(c) == 0 && broker_staff_open(c, a.id, &g) == 0 &&
 		  record_update(c, g, TABLE, a.id, row, STORE_NPARAMS(row)) == 1 &&
-		  record_read(c, g, TABLE, a.id, email_column, 1, email) == 1 &&
+		  record_read(c, g, TABLE, a.id, email_column, ARRAY_LEN(email_column), email) == 1 &&
 		  store_commit(c) == 0;
 	if (!ok)
 		store_rollback(c);

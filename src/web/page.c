@@ -17,6 +17,7 @@
 #include "policy.h"
 #include "store.h"
 #include "tpl.h"
+#include "text.h"
 
 /* The navigation. Later features add their entries here. */
 static const struct {
@@ -35,6 +36,7 @@ struct static_file {
 };
 
 #define MAX_STATIC 32
+#define STATIC_DIR "static/"   /* the embedded static files' folder */
 static struct static_file static_files[MAX_STATIC];
 static size_t nstatic;
 
@@ -83,7 +85,7 @@ int page_init(void)
 {
 	nstatic = 0;
 	for (size_t i = 0; i < assets_count && nstatic < MAX_STATIC; i++) {
-		if (strncmp(assets[i].name, "static/", 7) != 0)
+		if (!text_after(assets[i].name, STATIC_DIR))
 			continue;
 		struct static_file *f = &static_files[nstatic++];
 		f->asset = &assets[i];
@@ -176,7 +178,7 @@ void page_static(struct req *r)
 	const char *name = r->path_params[0];
 	for (size_t i = 0; i < nstatic; i++) {
 		const struct static_file *f = &static_files[i];
-		if (strcmp(f->asset->name + 7, name) != 0)
+		if (strcmp(text_after(f->asset->name, STATIC_DIR), name) != 0)
 			continue;
 		resp_header(r, "ETag", f->etag);
 		resp_header(r, "Cache-Control", "public, max-age=31536000, immutable");
