@@ -25,7 +25,7 @@ int main(void)
 	if (crypto_init() != 0)
 		return 1;
 	crypto_password_limit(1);
-	if (crypto_password_hash(pw, sizeof(pw) - 1, out) != CRYPTO_PW_OK)   /* warm-up */
+	if (crypto_password_hash(pw, sizeof(pw) - 1, out) != CRYPTO_PW_OK) /* warm-up */
 		return 1;
 	double start = now_ms();
 	for (int i = 0; i < ROUNDS; i++)

@@ -18,9 +18,10 @@
 #include "members.h"
 #include "store.h"
 
-static const char SQL_MEMBER[] =
-	"INSERT INTO members (id, email_index, name, email, date_of_birth, password_hash, created_at, "
-	"failed_logins, locked_until, email_confirmed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, $7)";
+static const char SQL_MEMBER[] = "INSERT INTO members (id, email_index, name, email, "
+				 "date_of_birth, password_hash, created_at, "
+				 "failed_logins, locked_until, email_confirmed_at) VALUES ($1, $2, "
+				 "$3, $4, $5, $6, $7, 0, 0, $7)";
 
 int main(int argc, char **argv)
 {
@@ -52,8 +53,8 @@ int main(int argc, char **argv)
 		if (broker_subject_new(c, "member", purpose, cats, 3, &id, &g, &why) != 0)
 			return 1;
 		for (int k = 0; k < 3; k++)
-			if (broker_seal(g, cats[k], "members", cats[k], id, vals[k], strlen(vals[k]),
-					&ct[k], &len[k]) != 0)
+			if (broker_seal(g, cats[k], "members", cats[k], id, vals[k],
+					strlen(vals[k]), &ct[k], &len[k]) != 0)
 				return 1;
 		email_blind_index(MEMBER_EMAIL_DOMAIN, email, index);
 		struct store_val row[] = {SV_INT(id),

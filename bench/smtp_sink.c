@@ -79,7 +79,7 @@ static void *serve(void *arg)
 		memmove(buf, buf + start, have - start);
 		have -= start;
 		if (have == sizeof(buf))
-			have = 0;        /* an over-long line: drop it */
+			have = 0; /* an over-long line: drop it */
 	}
 	close(fd);
 	return NULL;
@@ -92,7 +92,8 @@ int main(int argc, char **argv)
 	count_file = argv[2];
 	int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[1])),
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((unsigned short)atoi(argv[1])),
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	if (bind(s, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(s, 64) != 0)
 		return 1;

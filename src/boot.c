@@ -18,7 +18,6 @@
 #include "policy.h"
 #include "store.h"
 
-
 /* A profile is a file when it looks like a path, else a bundled name. */
 static int load_profile(const char *name)
 {
@@ -29,9 +28,12 @@ static int load_profile(const char *name)
 		if (d.count)
 			policy_diags_print(&d, name, stderr);
 		else
-			fprintf(stderr, "glovebox: no profile named '%s' (bundled: "
-					"north-american-motoring, mini-insiders)\n", name);
-		fprintf(stderr, "glovebox: refusing to start with a profile that fails its check\n");
+			fprintf(stderr,
+				"glovebox: no profile named '%s' (bundled: "
+				"north-american-motoring, mini-insiders)\n",
+				name);
+		fprintf(stderr,
+			"glovebox: refusing to start with a profile that fails its check\n");
 		return -1;
 	}
 	app.site_name = app.policy->site_name;
@@ -68,9 +70,11 @@ int app_open(unsigned flags)
 		fprintf(stderr, "glovebox: dkim-key: %s\n", err);
 		return -1;
 	}
-	unsigned pool = app.cfg.db_pool ? (unsigned)app.cfg.db_pool
-					: (unsigned)(app.cfg.threads ? app.cfg.threads
-								     : sysconf(_SC_NPROCESSORS_ONLN)) + 2;
+	unsigned pool = app.cfg.db_pool
+				? (unsigned)app.cfg.db_pool
+				: (unsigned)(app.cfg.threads ? app.cfg.threads
+							     : sysconf(_SC_NPROCESSORS_ONLN)) +
+					  2;
 	if (store_open(app.cfg.database, pool, &app.store, err, sizeof(err)) != 0) {
 		fprintf(stderr, "glovebox: database: %s\n", err);
 		return -1;

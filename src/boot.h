@@ -9,8 +9,8 @@
 #include "app.h"
 
 enum app_open_flags {
-	APP_MIGRATE = 1 << 0,        /* apply pending migrations */
-	APP_PROFILE = 1 << 1,        /* load and check the profile; refuse a bad one */
+	APP_MIGRATE = 1 << 0, /* apply pending migrations */
+	APP_PROFILE = 1 << 1, /* load and check the profile; refuse a bad one */
 };
 
 /* Opens keys and store (and what flags ask for) for commands that need

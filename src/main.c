@@ -34,7 +34,7 @@ struct command {
 	const char *help;
 	int min_args, max_args;
 	int (*run)(int argc, char **argv);
-	bool own_flags;             /* takes flags of its own (own_flag()), e.g. --role */
+	bool own_flags; /* takes flags of its own (own_flag()), e.g. --role */
 };
 
 static int cmd_serve(int argc, char **argv)
@@ -82,8 +82,8 @@ static int profile_check(int argc, char **argv)
 			rc = 1;
 			continue;
 		}
-		printf("%s: ok (profile %s, version %d, effective %s)\n", argv[i], p->name, p->version,
-		       p->effective);
+		printf("%s: ok (profile %s, version %d, effective %s)\n", argv[i], p->name,
+		       p->version, p->effective);
 		policy_free(p);
 	}
 	return rc;
@@ -223,8 +223,8 @@ static int cmd_routes(int argc, char **argv)
 		json_t *methods = json_array();
 		for (unsigned bit = HTTP_GET; bit < HTTP_OTHER; bit <<= 1)
 			if (rt->methods & bit)
-				json_array_append_new(methods,
-						      json_string(route_method_name((enum http_method)bit)));
+				json_array_append_new(methods, json_string(route_method_name(
+								       (enum http_method)bit)));
 		json_t *o = json_pack("{s:o,s:s,s:s,s:b,s:b}", "methods", methods, "pattern",
 				      rt->pattern, "access", route_access_name(rt->access), "api",
 				      (rt->flags & ROUTE_API) != 0, "form", rt->body == BODY_FORM);
@@ -348,7 +348,8 @@ static int cmd_vin(int argc, char **argv)
 static int cmd_mail(int argc, char **argv)
 {
 	if (argc != 2 || strcmp(argv[0], "campaign") != 0) {
-		fprintf(stderr, "Usage: glovebox mail campaign --purpose PURPOSE --subject TEXT FILE\n");
+		fprintf(stderr,
+			"Usage: glovebox mail campaign --purpose PURPOSE --subject TEXT FILE\n");
 		return 2;
 	}
 	if (app_open(APP_MIGRATE | APP_PROFILE) != 0)
@@ -361,7 +362,8 @@ static int cmd_mail(int argc, char **argv)
 static int cmd_dkim(int argc, char **argv)
 {
 	if (argc != 2 || strcmp(argv[0], "keygen") != 0) {
-		fprintf(stderr, "Usage: glovebox dkim keygen FILE [--dkim-selector S --dkim-domain D]\n");
+		fprintf(stderr,
+			"Usage: glovebox dkim keygen FILE [--dkim-selector S --dkim-domain D]\n");
 		return 2;
 	}
 	if (crypto_init() != 0)
@@ -375,9 +377,10 @@ static int cmd_dkim(int argc, char **argv)
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-	{"serve", "serve [OPTIONS]", "Serve the site and the API until SIGTERM.", 0, 0, cmd_serve, false},
-	{"migrate", "migrate [OPTIONS]", "Apply database migrations and print the schema version.", 0,
-	 0, cmd_migrate, false},
+	{"serve", "serve [OPTIONS]", "Serve the site and the API until SIGTERM.", 0, 0, cmd_serve,
+	 false},
+	{"migrate", "migrate [OPTIONS]", "Apply database migrations and print the schema version.",
+	 0, 0, cmd_migrate, false},
 	{"backup", "backup FILE [OPTIONS]",
 	 "Write a consistent copy of the database to FILE (SQLite copy or pg_dump SQL). Personal\n"
 	 "    fields stay sealed in it; a member erased later cannot be read from it.",
@@ -386,8 +389,8 @@ static const struct command commands[] = {
 	 "check: check profiles, printing problems as FILE:LINE:COL: message.\n"
 	 "    publish: install a new version of the profile in force (NAM10, INS14).",
 	 2, 64, cmd_profile, false},
-	{"audit", "audit verify", "Walk the access log's hash chain; name the first broken entry.", 1, 1,
-	 cmd_audit, false},
+	{"audit", "audit verify", "Walk the access log's hash chain; name the first broken entry.",
+	 1, 1, cmd_audit, false},
 	{"retention", "retention run [AT]",
 	 "Purge personal data whose retention has passed, judged at AT (Unix time or\n"
 	 "    YYYY-MM-DD; default now). Logs counts only.",
@@ -440,8 +443,9 @@ static const struct command *command_find(const char *name)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "glovebox %s: the privacy-profile driven back end of a car community.\n\n"
-		     "Usage: glovebox COMMAND [ARGS] [OPTIONS]\n\nCommands:\n",
+	fprintf(out,
+		"glovebox %s: the privacy-profile driven back end of a car community.\n\n"
+		"Usage: glovebox COMMAND [ARGS] [OPTIONS]\n\nCommands:\n",
 		GLOVEBOX_VERSION);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-24s %s\n", commands[i].synopsis, commands[i].help);

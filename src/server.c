@@ -53,8 +53,10 @@ int server_run(void)
 	route_init();
 	http_set_gate(gate_pass);
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned threads = app.cfg.threads ? (unsigned)app.cfg.threads : (unsigned)(cores > 0 ? cores : 1);
-	crypto_password_limit(app.cfg.password_hashes ? (unsigned)app.cfg.password_hashes : threads);
+	unsigned threads =
+		app.cfg.threads ? (unsigned)app.cfg.threads : (unsigned)(cores > 0 ? cores : 1);
+	crypto_password_limit(app.cfg.password_hashes ? (unsigned)app.cfg.password_hashes
+						      : threads);
 	struct http_options o = {
 		.listen = app.cfg.listen,
 		.threads = threads,

@@ -49,13 +49,13 @@ static const char UNSUBSCRIBE_LABEL[] = "glovebox-unsubsc";
 static const char PURPOSE_LABEL[] = "";
 
 static const char SQL_CAMPAIGN[] =
-    "INSERT INTO campaigns (id, purpose, subject, body, created_by, created_at, sent_at, "
-    "recipients) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)";
+	"INSERT INTO campaigns (id, purpose, subject, body, created_by, created_at, sent_at, "
+	"recipients) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)";
 static const char SQL_AUDIENCE[] = "SELECT id FROM members WHERE email_confirmed_at IS NOT NULL "
 				   "AND email_undeliverable_at IS NULL ORDER BY id";
-static const char SQL_LIST[] =
-    "SELECT id, purpose, subject, created_at, recipients FROM campaigns ORDER BY created_at DESC "
-    "LIMIT $1";
+static const char SQL_LIST[] = "SELECT id, purpose, subject, created_at, recipients FROM campaigns "
+			       "ORDER BY created_at DESC "
+			       "LIMIT $1";
 
 static const char *const email_category[] = {CAT_EMAIL};
 static const char *const email_column[] = {"email"};
@@ -128,7 +128,7 @@ bool campaign_token_open(const char *token, int64_t now, int64_t *subject, const
 static int bad_link(struct failure *f)
 {
 	return err_failf(f, ERR_BAD_UNSUBSCRIBE, "That link is unknown or more than %d days old.",
-			UNSUBSCRIBE_DAYS);
+			 UNSUBSCRIBE_DAYS);
 }
 
 static const char *purpose_label(const char *purpose)
@@ -181,7 +181,7 @@ static int campaign_check(const struct campaign *in, const struct policy_purpose
 	if (pu->kind != PK_COMMUNICATION ||
 	    !policy_purpose_covers(pu, policy_category_index(p, CAT_EMAIL)))
 		return err_failf(f, ERR_INVALID_CAMPAIGN,
-				"that purpose is not one for sending news by e-mail");
+				 "that purpose is not one for sending news by e-mail");
 	if (!in->subject || !*in->subject || !in->body || !*in->body)
 		return err_failf(f, ERR_INVALID_CAMPAIGN, "a campaign needs a subject and a text");
 	*out = pu;
@@ -225,7 +225,7 @@ json_t *campaign_purposes(const char *role)
 		const struct policy_purpose *pu = &p->purposes[i];
 		if (pu->kind == PK_COMMUNICATION && policy_role_grants(p, role, pu->id))
 			json_array_append_new(
-			    list, json_pack("{s:s,s:s}", "id", pu->id, "label", pu->label));
+				list, json_pack("{s:s,s:s}", "id", pu->id, "label", pu->label));
 	}
 	return list;
 }
@@ -258,13 +258,15 @@ static bool queue_one(struct store_conn *c, int64_t member, const struct campaig
 		      const struct policy_purpose *pu)
 {
 	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
-	struct broker_use use = {&system, member, in->purpose, email_category, ARRAY_LEN(email_category), "send"};
+	struct broker_use use = {
+		&system, member, in->purpose, email_category, ARRAY_LEN(email_category), "send"};
 	struct broker_grant *g = NULL;
 	enum decision_reason why;
 	struct record_text to = {0};
 	bool ok = false;
 	if (broker_open(c, &use, &g, &why) != 0 ||
-	    record_read(c, g, "members", member, email_column, ARRAY_LEN(email_column), &to) != 1 || !to.p)
+	    record_read(c, g, "members", member, email_column, ARRAY_LEN(email_column), &to) != 1 ||
+	    !to.p)
 		goto out;
 	char token[UNSUBSCRIBE_TOKEN_CHARS + 1];
 	campaign_token(member, in->purpose, (int64_t)time(NULL), token);
@@ -278,8 +280,8 @@ static bool queue_one(struct store_conn *c, int64_t member, const struct campaig
 	buf_puts(&text, in->body);
 	footer(&text, pu, url.data);
 	const struct mail_header extra[] = {
-	    {"List-Unsubscribe", list.data},
-	    {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}};
+		{"List-Unsubscribe", list.data},
+		{"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}};
 	ok = outbox_send_text(c, g, in->purpose, CAT_EMAIL, CAT_EMAIL, to.p, in->subject, text.data,
 			      extra, sizeof(extra) / sizeof(extra[0])) == 0;
 	buf_release(&url);
@@ -329,10 +331,11 @@ int campaign_send(const struct campaign *in, int64_t *id, int64_t *queued, struc
 	free(a.ids);
 	log_info("campaign for %s: %lld message(s) queued", in->purpose, (long long)*queued);
 	if (rc != 0)
-		return *queued ? err_failf(f, ERR_STORE,
-					  "The store failed after %lld message(s) were queued; the "
-					  "campaign is not recorded.",
-					  (long long)*queued)
+		return *queued ? err_failf(
+					 f, ERR_STORE,
+					 "The store failed after %lld message(s) were queued; the "
+					 "campaign is not recorded.",
+					 (long long)*queued)
 			       : err_fail(f, ERR_STORE);
 	*id = crypto_random_id();
 	struct store_val row[] = {SV_INT(*id),
@@ -349,11 +352,12 @@ int campaign_send(const struct campaign *in, int64_t *id, int64_t *queued, struc
 
 static int list_cb(void *ctx, const struct store_row *row)
 {
-	json_array_append_new(
-	    ctx, json_pack("{s:I,s:s,s:s,s:I,s:I}", "id", (json_int_t)row->cols[0].i, "purpose",
-			   (const char *)row->cols[1].p, "subject", (const char *)row->cols[2].p,
-			   "created_at", (json_int_t)row->cols[3].i, "recipients",
-			   (json_int_t)row->cols[4].i));
+	json_array_append_new(ctx,
+			      json_pack("{s:I,s:s,s:s,s:I,s:I}", "id", (json_int_t)row->cols[0].i,
+					"purpose", (const char *)row->cols[1].p, "subject",
+					(const char *)row->cols[2].p, "created_at",
+					(json_int_t)row->cols[3].i, "recipients",
+					(json_int_t)row->cols[4].i));
 	return 0;
 }
 

@@ -29,10 +29,10 @@ static const char *const categories[] = {CAT_ADDRESS, CAT_MESSAGE};
 
 /* The sealed column of each part, in the order of enum contact_part. */
 static const char *const part_columns[CONTACT_NPARTS] = {
-    [CONTACT_EMAIL] = "email",
-    [CONTACT_TOPIC] = "topic",
-    [CONTACT_BODY] = "body",
-    [CONTACT_ANSWER] = "answer",
+	[CONTACT_EMAIL] = "email",
+	[CONTACT_TOPIC] = "topic",
+	[CONTACT_BODY] = "body",
+	[CONTACT_ANSWER] = "answer",
 };
 
 /* What a reply needs: the first parts, the return address and the topic. */
@@ -42,14 +42,14 @@ static const char *const part_columns[CONTACT_NPARTS] = {
  * through the record layer. The lock keeps two answers from crossing on
  * PostgreSQL (SQLite's write transaction is the lock there). */
 static const char SQL_LIST_WAITING[] =
-    "SELECT id, created_at, answered_at FROM contact_messages WHERE answered_at IS NULL "
-    "ORDER BY created_at LIMIT $1";
-static const char SQL_LIST_ALL[] =
-    "SELECT id, created_at, answered_at FROM contact_messages ORDER BY created_at DESC LIMIT $1";
+	"SELECT id, created_at, answered_at FROM contact_messages WHERE answered_at IS NULL "
+	"ORDER BY created_at LIMIT $1";
+static const char SQL_LIST_ALL[] = "SELECT id, created_at, answered_at FROM contact_messages ORDER "
+				   "BY created_at DESC LIMIT $1";
 static const char SQL_STATE[] =
-    "SELECT subject_id, created_at, answered_at FROM contact_messages WHERE id = $1";
+	"SELECT subject_id, created_at, answered_at FROM contact_messages WHERE id = $1";
 static const char SQL_STATE_LOCKED[] =
-    "SELECT subject_id, created_at, answered_at FROM contact_messages WHERE id = $1 FOR UPDATE";
+	"SELECT subject_id, created_at, answered_at FROM contact_messages WHERE id = $1 FOR UPDATE";
 
 static const struct policy_collection *contact_point(void)
 {
@@ -90,10 +90,10 @@ int contact_create(const struct contact_new *in, int64_t *id, struct failure *f)
 	const struct policy *p = app.policy;
 	int64_t msg = crypto_random_id(), subject;
 	const struct record_field row[] = {
-	    {"email", SV_TEXT(in->email)},
-	    {"topic", SV_TEXT(in->topic)},
-	    {"body", SV_TEXT(in->message)},
-	    {"created_at", SV_INT(time(NULL))},
+		{"email", SV_TEXT(in->email)},
+		{"topic", SV_TEXT(in->topic)},
+		{"body", SV_TEXT(in->message)},
+		{"created_at", SV_INT(time(NULL))},
 	};
 	struct broker_grant *g = NULL;
 	enum decision_reason why = DECISION_ALLOWED;
@@ -262,9 +262,9 @@ int contact_answer(int64_t id, const struct broker_actor *actor, const char *ans
 		return err_fail(f, ERR_NO_CONTACT);
 	int64_t now = (int64_t)time(NULL);
 	const struct record_field row[] = {
-	    {"answer", SV_TEXT(answer)},
-	    {"answered_at", SV_INT(now)},
-	    {"answered_by", SV_INT(actor->id)},
+		{"answer", SV_TEXT(answer)},
+		{"answered_at", SV_INT(now)},
+		{"answered_by", SV_INT(actor->id)},
 	};
 	struct state s;
 	struct broker_grant *g = NULL;

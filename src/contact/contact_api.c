@@ -12,20 +12,20 @@
 
 /* The JSON name of each part of a message. */
 static const char *const part_names[CONTACT_NPARTS] = {
-    [CONTACT_EMAIL] = "email",
-    [CONTACT_TOPIC] = "topic",
-    [CONTACT_BODY] = "message",
-    [CONTACT_ANSWER] = "answer",
+	[CONTACT_EMAIL] = "email",
+	[CONTACT_TOPIC] = "topic",
+	[CONTACT_BODY] = "message",
+	[CONTACT_ANSWER] = "answer",
 };
 
 void contact_api_new(struct req *r, struct contact_new *in)
 {
 	struct session s;
 	*in = (struct contact_new){
-	    .email = req_param(r, "email"),
-	    .topic = req_param(r, "topic"),
-	    .message = req_param(r, "message"),
-	    .owner = session_of_request(r, SESSION_MEMBER, &s) ? s.account : 0,
+		.email = req_param(r, "email"),
+		.topic = req_param(r, "topic"),
+		.message = req_param(r, "message"),
+		.owner = session_of_request(r, SESSION_MEMBER, &s) ? s.account : 0,
 	};
 }
 

@@ -29,7 +29,7 @@ static void form_page(struct req *r, int status)
 {
 	json_t *data = page_form_values(r, page_data(r, "Contact us"));
 	json_t *known =
-	    status == 200 ? remember_prefill(req_cookie(r, remember_cookie_name())) : NULL;
+		status == 200 ? remember_prefill(req_cookie(r, remember_cookie_name())) : NULL;
 	if (known && json_object_get(known, "email"))
 		json_object_set(json_object_get(data, "values"), "email",
 				json_object_get(known, "email"));

@@ -24,8 +24,8 @@ struct broker_grant {
 	struct data_key *dk;
 	int categories[BROKER_MAX_CATEGORIES];
 	size_t ncategories;
-	bool staff;                  /* a staff account's own record: staff categories only */
-	bool everything;             /* the subject's own access to all of it (the export) */
+	bool staff;	 /* a staff account's own record: staff categories only */
+	bool everything; /* the subject's own access to all of it (the export) */
 };
 
 #define STAFF_KIND "staff"
@@ -47,9 +47,9 @@ static const char SQL_SUBJECT_INSERT[] =
 static const char SQL_HAS_KEY[] = "SELECT COUNT(*) FROM subject_keys WHERE subject_id = $1";
 static const char SQL_KEY_INSERT[] =
 	"INSERT INTO subject_keys (subject_id, sealed_key) VALUES ($1, $2)";
-static const char SQL_KEYS_LIVE[] =
-	"SELECT k.subject_id, k.sealed_key FROM subject_keys k JOIN subjects s ON s.id = k.subject_id "
-	"WHERE s.erased_at IS NULL";
+static const char SQL_KEYS_LIVE[] = "SELECT k.subject_id, k.sealed_key FROM subject_keys k JOIN "
+				    "subjects s ON s.id = k.subject_id "
+				    "WHERE s.erased_at IS NULL";
 static const char SQL_KEY_RESTORE[] =
 	"INSERT INTO subject_keys (subject_id, sealed_key) SELECT $1, $2 WHERE EXISTS "
 	"(SELECT 1 FROM subjects WHERE id = $1 AND erased_at IS NULL) "
@@ -61,9 +61,9 @@ static const char SQL_CONSENT_UPSERT[] =
 	"VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (subject_id, purpose) DO UPDATE SET "
 	"state = excluded.state, profile_version = excluded.profile_version, "
 	"changed_at = excluded.changed_at, via = excluded.via";
-static const char SQL_CONSENT_EVENT[] =
-	"INSERT INTO consent_events (id, subject_id, purpose, state, profile_version, changed_at, via) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7)";
+static const char SQL_CONSENT_EVENT[] = "INSERT INTO consent_events (id, subject_id, purpose, "
+					"state, profile_version, changed_at, via) "
+					"VALUES ($1, $2, $3, $4, $5, $6, $7)";
 /* A purpose added after the subject's data was collected, whose notice has
  * not gone out at least the opt-out window ago. */
 static const char SQL_PENDING[] =
@@ -75,9 +75,10 @@ static const char SQL_HEAD_INIT[] =
 /* Locked, so that two transactions appending at once take turns on the head. */
 static const char SQL_HEAD_GET[] = "SELECT seq, hash FROM access_log_head WHERE id = 1 FOR UPDATE";
 static const char SQL_HEAD_SET[] = "UPDATE access_log_head SET seq = $1, hash = $2 WHERE id = 1";
-static const char SQL_LOG_INSERT[] =
-	"INSERT INTO access_log (seq, at, actor_kind, actor_id, role, recipient, subject_id, purpose, "
-	"categories, action, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+static const char SQL_LOG_INSERT[] = "INSERT INTO access_log (seq, at, actor_kind, actor_id, role, "
+				     "recipient, subject_id, purpose, "
+				     "categories, action, prev_hash, hash) VALUES ($1, $2, $3, $4, "
+				     "$5, $6, $7, $8, $9, $10, $11, $12)";
 static const char SQL_LOG_ALL[] =
 	"SELECT seq, at, actor_kind, actor_id, role, recipient, subject_id, purpose, categories, "
 	"action, prev_hash, hash FROM access_log ORDER BY seq";
@@ -115,7 +116,8 @@ static int int_cb(void *ctx, const struct store_row *row)
 static int text_cb(void *ctx, const struct store_row *row)
 {
 	char *out = ctx;
-	snprintf(out, 16, "%s", row->cols[0].type == STORE_TEXT ? (const char *)row->cols[0].p : "");
+	snprintf(out, 16, "%s",
+		 row->cols[0].type == STORE_TEXT ? (const char *)row->cols[0].p : "");
 	return 0;
 }
 
@@ -134,9 +136,14 @@ int broker_consent_set(struct store_conn *c, int64_t subject, const char *purpos
 	int64_t now = now_seconds(), version = app.policy->version;
 	const char *state = on ? "on" : "off";
 	struct store_val cur[] = {SV_INT(subject), SV_TEXT(purpose), SV_TEXT(state),
-				  SV_INT(version), SV_INT(now),	    SV_TEXT(via)};
-	struct store_val ev[] = {SV_INT(crypto_random_id()), SV_INT(subject), SV_TEXT(purpose),
-				 SV_TEXT(state), SV_INT(version), SV_INT(now), SV_TEXT(via)};
+				  SV_INT(version), SV_INT(now),	     SV_TEXT(via)};
+	struct store_val ev[] = {SV_INT(crypto_random_id()),
+				 SV_INT(subject),
+				 SV_TEXT(purpose),
+				 SV_TEXT(state),
+				 SV_INT(version),
+				 SV_INT(now),
+				 SV_TEXT(via)};
 	if (store_exec(c, SQL_CONSENT_UPSERT, cur, STORE_NPARAMS(cur), NULL, NULL) < 0 ||
 	    store_exec(c, SQL_CONSENT_EVENT, ev, STORE_NPARAMS(ev), NULL, NULL) < 0)
 		return -1;
@@ -151,7 +158,7 @@ static bool use_pending(struct store_conn *c, int64_t subject, int64_t subject_v
 	struct store_val p[] = {SV_TEXT(purpose), SV_INT(subject_version), SV_INT(subject),
 				SV_INT(now_seconds() - window)};
 	if (store_exec(c, SQL_PENDING, p, STORE_NPARAMS(p), int_cb, &count) < 0)
-		return true;     /* when in doubt, the new use does not apply */
+		return true; /* when in doubt, the new use does not apply */
 	return count > 0;
 }
 
@@ -215,8 +222,8 @@ static int audit_append(struct store_conn *c, const struct broker_use *u, const 
 			categories, u->action, h.hash, 32);
 	audit_hash(&b, hash);
 	buf_release(&b);
-	struct store_val row[] = {SV_INT(seq),	     SV_INT(at),	 SV_TEXT(kind),
-				  SV_INT(a->id),     SV_TEXT(role),	 SV_TEXT(recipient),
+	struct store_val row[] = {SV_INT(seq),	      SV_INT(at),	   SV_TEXT(kind),
+				  SV_INT(a->id),      SV_TEXT(role),	   SV_TEXT(recipient),
 				  SV_INT(u->subject), SV_TEXT(u->purpose), SV_TEXT(categories),
 				  SV_TEXT(u->action), SV_BLOB(h.hash, 32), SV_BLOB(hash, 32)};
 	struct store_val head[] = {SV_INT(seq), SV_BLOB(hash, 32)};
@@ -274,9 +281,9 @@ int broker_open(struct store_conn *c, const struct broker_use *u, struct broker_
 		goto out;
 	}
 	struct store_val id[] = {SV_INT(u->subject)};
-	if (store_exec(c, SQL_SUBJECT_GET, id, STORE_NPARAMS(id), subject_row_cb, &s) < 0 || !s.found ||
-	    !s.sealed_key)
-		goto out;       /* no such subject, or erased: nothing to open */
+	if (store_exec(c, SQL_SUBJECT_GET, id, STORE_NPARAMS(id), subject_row_cb, &s) < 0 ||
+	    !s.found || !s.sealed_key)
+		goto out; /* no such subject, or erased: nothing to open */
 	struct decision_input in = {
 		.purpose = policy_purpose_index(p, u->purpose),
 		.categories = cats,
@@ -284,7 +291,8 @@ int broker_open(struct store_conn *c, const struct broker_use *u, struct broker_
 		.subject = policy_subject_index(p, s.kind),
 		.actor = u->actor->kind,
 		.role = u->actor->role ? policy_role_index(p, u->actor->role) : -1,
-		.recipient = u->actor->recipient ? policy_recipient_index(p, u->actor->recipient) : -1,
+		.recipient =
+			u->actor->recipient ? policy_recipient_index(p, u->actor->recipient) : -1,
 	};
 	/* The subject's own reads and writes never depend on their choices
 	 * (policy_decide allows them before looking), so those lookups are
@@ -359,8 +367,8 @@ int broker_staff_open(struct store_conn *c, int64_t staff, struct broker_grant *
 	struct store_val id[] = {SV_INT(staff)};
 	*grant = NULL;
 	int rc = -1;
-	if (store_exec(c, SQL_SUBJECT_GET, id, STORE_NPARAMS(id), subject_row_cb, &s) < 0 || !s.found ||
-	    !s.sealed_key || strcmp(s.kind, STAFF_KIND) != 0)
+	if (store_exec(c, SQL_SUBJECT_GET, id, STORE_NPARAMS(id), subject_row_cb, &s) < 0 ||
+	    !s.found || !s.sealed_key || strcmp(s.kind, STAFF_KIND) != 0)
 		goto out;
 	if (crypto_datakey_open(app.keys, staff, s.sealed_key, s.sealed_len, &dk) != 0) {
 		log_error("data key of a staff account does not open");
@@ -412,8 +420,8 @@ int broker_open_access(struct store_conn *c, int64_t subject, struct broker_gran
 	struct store_val id[] = {SV_INT(subject)};
 	int rc = -1;
 	*grant = NULL;
-	if (store_exec(c, SQL_SUBJECT_GET, id, STORE_NPARAMS(id), subject_row_cb, &s) < 0 || !s.found ||
-	    !s.sealed_key)
+	if (store_exec(c, SQL_SUBJECT_GET, id, STORE_NPARAMS(id), subject_row_cb, &s) < 0 ||
+	    !s.found || !s.sealed_key)
 		goto out;
 	if (crypto_datakey_open(app.keys, subject, s.sealed_key, s.sealed_len, &dk) != 0) {
 		log_error("data key of a subject does not open");

@@ -28,9 +28,9 @@ struct broker_grant;
 
 struct broker_actor {
 	enum actor_kind kind;
-	int64_t id;                  /* SELF: the subject; STAFF: the staff account; else 0 */
-	const char *role;            /* STAFF: role id */
-	const char *recipient;       /* RECIPIENT: recipient id */
+	int64_t id;	       /* SELF: the subject; STAFF: the staff account; else 0 */
+	const char *role;      /* STAFF: role id */
+	const char *recipient; /* RECIPIENT: recipient id */
 };
 
 struct broker_use {
@@ -39,7 +39,7 @@ struct broker_use {
 	const char *purpose;
 	const char *const *categories;
 	size_t ncategories;
-	const char *action;          /* "read", "write", "disclose", "erase": for the access log */
+	const char *action; /* "read", "write", "disclose", "erase": for the access log */
 };
 
 /*
@@ -112,7 +112,7 @@ int64_t broker_keys_restore(struct store *live, struct store *into);
  * never opens a member's data; no profile decision is involved.
  */
 #define BROKER_STAFF_EMAIL "staff_email"
-#define BROKER_STAFF_TOTP "staff_totp_secret"
+#define BROKER_STAFF_TOTP  "staff_totp_secret"
 int broker_staff_new(struct store_conn *c, int64_t *staff, struct broker_grant **grant);
 int broker_staff_open(struct store_conn *c, int64_t staff, struct broker_grant **grant);
 

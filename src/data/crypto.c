@@ -33,7 +33,7 @@ struct data_key {
 };
 
 #define NONCE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
-#define TAG crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define TAG   crypto_aead_xchacha20poly1305_ietf_ABYTES
 
 static atomic_uint pw_slots_max = 0;
 static atomic_uint pw_slots_used = 0;
@@ -113,25 +113,27 @@ static int read_key_file(const char *path, unsigned char *master, char *err, siz
 	return 0;
 }
 
-int crypto_keys_load(const char *path, const char *env_value, struct crypto_keys **out,
-		     char *err, size_t errlen)
+int crypto_keys_load(const char *path, const char *env_value, struct crypto_keys **out, char *err,
+		     size_t errlen)
 {
 	unsigned char *master = crypto_secret_alloc(CRYPTO_KEY_BYTES);
 	int rc = -1;
 	if (env_value && *env_value) {
 		size_t len = 0;
 		if (strlen(env_value) != 2 * CRYPTO_KEY_BYTES ||
-		    sodium_hex2bin(master, CRYPTO_KEY_BYTES, env_value, strlen(env_value), NULL, &len,
-				   NULL) != 0 ||
+		    sodium_hex2bin(master, CRYPTO_KEY_BYTES, env_value, strlen(env_value), NULL,
+				   &len, NULL) != 0 ||
 		    len != CRYPTO_KEY_BYTES) {
-			snprintf(err, errlen, "GLOVEBOX_MASTER_KEY must be 64 hexadecimal characters");
+			snprintf(err, errlen,
+				 "GLOVEBOX_MASTER_KEY must be 64 hexadecimal characters");
 			goto out;
 		}
 	} else if (read_key_file(path, master, err, errlen) != 0) {
 		goto out;
 	}
 	struct crypto_keys *k = crypto_secret_alloc(sizeof(*k));
-	crypto_kdf_derive_from_key(k->datakey, sizeof(k->datakey), SUBKEY_DATAKEY, KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(k->datakey, sizeof(k->datakey), SUBKEY_DATAKEY, KDF_CONTEXT,
+				   master);
 	crypto_kdf_derive_from_key(k->index, sizeof(k->index), SUBKEY_INDEX, KDF_CONTEXT, master);
 	crypto_kdf_derive_from_key(k->token, sizeof(k->token), SUBKEY_TOKEN, KDF_CONTEXT, master);
 	sodium_mprotect_readonly(k);
@@ -187,7 +189,7 @@ static int aead_open(const unsigned char *key, const unsigned char *ad, size_t a
 
 static size_t datakey_ad(int64_t subject_id, unsigned char ad[16])
 {
-	memcpy(ad, "datakey", sizeof("datakey"));   /* the NUL too: 8 bytes, then the id */
+	memcpy(ad, "datakey", sizeof("datakey")); /* the NUL too: 8 bytes, then the id */
 	be64(subject_id, ad + 8);
 	return 16;
 }

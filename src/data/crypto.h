@@ -18,16 +18,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CRYPTO_KEY_BYTES 32
-#define CRYPTO_INDEX_BYTES 32          /* blind index size */
-#define CRYPTO_TOKEN_CHARS 43          /* 256-bit token, base64url, no padding */
+#define CRYPTO_KEY_BYTES      32
+#define CRYPTO_INDEX_BYTES    32 /* blind index size */
+#define CRYPTO_TOKEN_CHARS    43 /* 256-bit token, base64url, no padding */
 #define CRYPTO_PWHASH_STR_MAX 128
 
 /* Argon2id parameters: OWASP's minimum is m=19 MiB, t=2, p=1. */
 #define CRYPTO_PWHASH_MEMLIMIT (19u * 1024 * 1024)
 #define CRYPTO_PWHASH_OPSLIMIT 2u
 
-int crypto_init(void);                 /* sodium_init(); -1 if unusable */
+int crypto_init(void); /* sodium_init(); -1 if unusable */
 
 struct crypto_keys;
 
@@ -38,8 +38,8 @@ struct crypto_keys;
  * A file of the wrong size or with group/other permission bits is refused.
  * On error returns -1 and writes a message (no secret) into err.
  */
-int crypto_keys_load(const char *path, const char *env_value, struct crypto_keys **out,
-		     char *err, size_t errlen);
+int crypto_keys_load(const char *path, const char *env_value, struct crypto_keys **out, char *err,
+		     size_t errlen);
 void crypto_keys_free(struct crypto_keys *k);
 
 struct data_key;
@@ -79,19 +79,19 @@ void crypto_blind_index(const struct crypto_keys *k, const char *domain, const v
  * returns CRYPTO_PW_BUSY at once and the caller answers 503 + Retry-After.
  */
 enum crypto_pw_rc { CRYPTO_PW_OK = 0, CRYPTO_PW_MISMATCH, CRYPTO_PW_BUSY, CRYPTO_PW_ERROR };
-void crypto_password_limit(unsigned max_concurrent);     /* default: number of cores */
+void crypto_password_limit(unsigned max_concurrent); /* default: number of cores */
 enum crypto_pw_rc crypto_password_hash(const char *pw, size_t len, char out[CRYPTO_PWHASH_STR_MAX]);
 enum crypto_pw_rc crypto_password_verify(const char *hash, const char *pw, size_t len);
 
 /* Randomness */
 void crypto_random(void *out, size_t n);
-int64_t crypto_random_id(void);        /* uniform in [1, 2^53): row ids, exact in JSON */
+int64_t crypto_random_id(void); /* uniform in [1, 2^53): row ids, exact in JSON */
 /* A 256-bit random token, base64url without padding, NUL-terminated. */
 void crypto_token(char out[CRYPTO_TOKEN_CHARS + 1]);
 /* What is stored for a token: keyed BLAKE2b-256 under the token sub-key. */
 void crypto_token_hash(const struct crypto_keys *k, const char *token, size_t len,
 		       unsigned char out[32]);
-int crypto_equal(const void *a, const void *b, size_t n);  /* constant time; 1 if equal */
+int crypto_equal(const void *a, const void *b, size_t n); /* constant time; 1 if equal */
 
 /* Secret memory (sodium_malloc: guarded, locked, wiped on free). Aborts on OOM. */
 void *crypto_secret_alloc(size_t n);

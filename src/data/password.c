@@ -19,7 +19,8 @@ const char *password_check(const char *pw, size_t len)
 	if (!too_short[0]) {
 		snprintf(too_short, sizeof(too_short), "must have at least %d characters",
 			 PASSWORD_MIN);
-		snprintf(too_long, sizeof(too_long), "must have at most %d characters", PASSWORD_MAX);
+		snprintf(too_long, sizeof(too_long), "must have at most %d characters",
+			 PASSWORD_MAX);
 	}
 	if (len < PASSWORD_MIN)
 		return too_short;

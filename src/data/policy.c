@@ -129,12 +129,12 @@ const char *policy_recipient_kind_name(enum recipient_kind k)
 	return (unsigned)k < RK_COUNT ? recipient_kinds[k] : "?";
 }
 
-#define FIND(list, n, id)                                         \
-	do {                                                      \
-		for (size_t i_ = 0; id && i_ < (n); i_++)         \
-			if ((list)[i_].id && strcmp((list)[i_].id, id) == 0) \
-				return (int)i_;                   \
-		return -1;                                        \
+#define FIND(list, n, id)                                                                          \
+	do {                                                                                       \
+		for (size_t i_ = 0; id && i_ < (n); i_++)                                          \
+			if ((list)[i_].id && strcmp((list)[i_].id, id) == 0)                       \
+				return (int)i_;                                                    \
+		return -1;                                                                         \
 	} while (0)
 
 int policy_category_index(const struct policy *p, const char *id)
@@ -213,8 +213,8 @@ bool policy_role_grants_kind(const struct policy *p, const char *role, const cha
 {
 	int ri = policy_role_index(p, role);
 	for (size_t i = 0; ri >= 0 && i < p->roles[ri].npurposes; i++)
-		if (strcmp(policy_purpose_kind_name(p->purposes[p->roles[ri].purposes[i]].kind), kind) ==
-		    0)
+		if (strcmp(policy_purpose_kind_name(p->purposes[p->roles[ri].purposes[i]].kind),
+			   kind) == 0)
 			return true;
 	return false;
 }
@@ -226,19 +226,22 @@ static const struct {
 } reasons[DECISION_REASON_COUNT] = {
 	[DECISION_ALLOWED] = {"allowed", "The use is allowed."},
 	[DENY_UNKNOWN_PURPOSE] = {"unknown_purpose", "The profile declares no such purpose."},
-	[DENY_UNKNOWN_CATEGORY] = {"unknown_category", "The profile declares no such data category."},
+	[DENY_UNKNOWN_CATEGORY] = {"unknown_category",
+				   "The profile declares no such data category."},
 	[DENY_CATEGORY_NOT_COVERED] = {"category_not_covered",
 				       "That purpose does not use this kind of data."},
 	[DENY_SUBJECT_NOT_COVERED] = {"subject_not_covered",
 				      "That purpose does not apply to this person."},
 	[DENY_ROLE_LACKS_PURPOSE] = {"role_lacks_purpose",
 				     "Your staff role does not include that purpose."},
-	[DENY_RECIPIENT_NOT_ALLOWED] = {"recipient_not_allowed",
-					"That recipient may not receive this data for that purpose."},
+	[DENY_RECIPIENT_NOT_ALLOWED] =
+		{"recipient_not_allowed",
+		 "That recipient may not receive this data for that purpose."},
 	[DENY_NO_CONSENT] = {"no_consent", "The member has not agreed to that use."},
 	[DENY_OPTED_OUT] = {"opted_out", "The member has switched that use off."},
-	[DENY_PENDING_NOTICE] = {"pending_notice",
-				 "That use is new and its opt-out period has not passed for this member."},
+	[DENY_PENDING_NOTICE] =
+		{"pending_notice",
+		 "That use is new and its opt-out period has not passed for this member."},
 	[DENY_IDENTIFIER_LOCK] = {"identifier_lock",
 				  "Vehicle identifiers serve ownership verification only."},
 };
@@ -381,7 +384,7 @@ static void ids_of(const struct policy *p, const int *idx, size_t n, enum ref_ki
 			break;
 	if (n == 0)
 		buf_puts(out, "none");
-	buf_puts(out, "");   /* data is never NULL, even when nothing fitted */
+	buf_puts(out, ""); /* data is never NULL, even when nothing fitted */
 }
 
 /* The same set of ids, whatever the order (indexes differ between profiles). */
@@ -442,9 +445,11 @@ static void diff_categories(const struct policy *o, const struct policy *n, stru
 		if (oi < 0)
 			add_line(l, "New kind of data collected: %s.", cn->label);
 		else if (cn->identifier != o->categories[oi].identifier)
-			add_line(l, cn->identifier ? "%s is now treated as a vehicle identifier: "
-						     "used only for ownership verification."
-						   : "%s is no longer treated as a vehicle identifier.",
+			add_line(l,
+				 cn->identifier
+					 ? "%s is now treated as a vehicle identifier: "
+					   "used only for ownership verification."
+					 : "%s is no longer treated as a vehicle identifier.",
 				 cn->label);
 	}
 	for (size_t i = 0; i < o->ncategories; i++)
@@ -458,13 +463,15 @@ static void diff_purposes(const struct policy *o, const struct policy *n, struct
 		const struct policy_purpose *pn = &n->purposes[i];
 		int oi = policy_purpose_index(o, pn->id);
 		if (oi < 0) {
-			add_line(l, "New purpose: %s (%s).", pn->label, policy_basis_name(pn->basis));
+			add_line(l, "New purpose: %s (%s).", pn->label,
+				 policy_basis_name(pn->basis));
 			continue;
 		}
 		const struct policy_purpose *po = &o->purposes[oi];
 		if (po->kind != pn->kind)
 			add_line(l, "%s is now a use of kind %s (was %s).", pn->label,
-				 policy_purpose_kind_name(pn->kind), policy_purpose_kind_name(po->kind));
+				 policy_purpose_kind_name(pn->kind),
+				 policy_purpose_kind_name(po->kind));
 		if (po->basis != pn->basis)
 			add_line(l, "%s: your choice changed from %s to %s.", pn->label,
 				 policy_basis_name(po->basis), policy_basis_name(pn->basis));
@@ -499,7 +506,8 @@ static void diff_recipients(const struct policy *o, const struct policy *n, stru
 			add_line(l, "%s is now a recipient of kind %s (was %s).", rn->name,
 				 policy_recipient_kind_name(rn->kind),
 				 policy_recipient_kind_name(ro->kind));
-		if (!same_refs(o, ro->fields, ro->nfields, n, rn->fields, rn->nfields, REF_CATEGORY)) {
+		if (!same_refs(o, ro->fields, ro->nfields, n, rn->fields, rn->nfields,
+			       REF_CATEGORY)) {
 			ids_of(n, rn->fields, rn->nfields, REF_CATEGORY, &b);
 			add_line(l, "%s now receives: %s.", rn->name, b.data);
 			buf_release(&b);
@@ -595,7 +603,8 @@ static void diff_settings(const struct policy *o, const struct policy *n, struct
 			if (buf_printf(&b, "%s%s", i ? ", " : "", sn->accepted_makes[i]) != 0)
 				break;
 		buf_puts(&b, "");
-		add_line(l, "Cars accepted in the garage: %s.", sn->naccepted_makes ? b.data : "any make");
+		add_line(l, "Cars accepted in the garage: %s.",
+			 sn->naccepted_makes ? b.data : "any make");
 		buf_release(&b);
 	}
 }

@@ -22,19 +22,19 @@
 #include <stdio.h>
 
 enum purpose_kind {
-	PK_ACCOUNT,                /* running the member's account itself */
-	PK_FULFILMENT,             /* completing a request or order (NAM04) */
-	PK_COMMUNICATION,          /* mail to members: news, products (NAM08, INS05) */
-	PK_VERIFICATION,           /* ownership verification (NAM06) */
-	PK_SUPPORT,                /* answering a message (NAM07) */
-	PK_SECURITY,               /* protecting accounts and the site */
-	PK_AGGREGATE_STATISTICS,   /* counts over groups (NAM09) */
-	PK_AFFILIATE_OFFERS,       /* offers from named group affiliates (INS06) */
-	PK_SERVICE,                /* a contracted service provider's service (INS07) */
-	PK_DEALER,                 /* hand-over to a dealer (INS08) */
-	PK_PERSONALISATION,        /* making visits more convenient (INS10, INS12) */
-	PK_ADVERTISING,            /* anonymous third-party ad tags (INS11) */
-	PK_PUBLIC_CONTENT,         /* content the member submits for publication (INS13) */
+	PK_ACCOUNT,		 /* running the member's account itself */
+	PK_FULFILMENT,		 /* completing a request or order (NAM04) */
+	PK_COMMUNICATION,	 /* mail to members: news, products (NAM08, INS05) */
+	PK_VERIFICATION,	 /* ownership verification (NAM06) */
+	PK_SUPPORT,		 /* answering a message (NAM07) */
+	PK_SECURITY,		 /* protecting accounts and the site */
+	PK_AGGREGATE_STATISTICS, /* counts over groups (NAM09) */
+	PK_AFFILIATE_OFFERS,	 /* offers from named group affiliates (INS06) */
+	PK_SERVICE,		 /* a contracted service provider's service (INS07) */
+	PK_DEALER,		 /* hand-over to a dealer (INS08) */
+	PK_PERSONALISATION,	 /* making visits more convenient (INS10, INS12) */
+	PK_ADVERTISING,		 /* anonymous third-party ad tags (INS11) */
+	PK_PUBLIC_CONTENT,	 /* content the member submits for publication (INS13) */
 	PK_COUNT
 };
 
@@ -43,28 +43,28 @@ enum basis { BASIS_REQUIRED, BASIS_OPT_IN, BASIS_OPT_OUT, BASIS_NOTICE, BASIS_CO
 enum recipient_kind { RK_AFFILIATE, RK_SERVICE_PROVIDER, RK_DEALER, RK_COUNT };
 
 enum retention_kind {
-	RET_DURATION,              /* seconds after collection (or after the request is done) */
-	RET_ACCOUNT,               /* as long as the account exists */
-	RET_UNTIL_DONE,            /* until the request is completed or failed for good */
+	RET_DURATION,	/* seconds after collection (or after the request is done) */
+	RET_ACCOUNT,	/* as long as the account exists */
+	RET_UNTIL_DONE, /* until the request is completed or failed for good */
 };
 
 struct policy_pos {
-	int line, col;             /* 1-based, in the YAML file */
+	int line, col; /* 1-based, in the YAML file */
 };
 
 struct policy_category {
 	char *id;
-	char *label;               /* short human name: "E-mail address" */
+	char *label; /* short human name: "E-mail address" */
 	char *description;
-	bool identifier;           /* vehicle identifiers and serials: NAM06 lock */
+	bool identifier; /* vehicle identifiers and serials: NAM06 lock */
 	struct policy_pos pos;
 };
 
 struct policy_retention {
-	int category;              /* index into categories */
+	int category; /* index into categories */
 	enum retention_kind kind;
-	int64_t seconds;           /* RET_DURATION */
-	bool after_done;           /* the period counts from completion, not collection */
+	int64_t seconds; /* RET_DURATION */
+	bool after_done; /* the period counts from completion, not collection */
 	struct policy_pos pos;
 };
 
@@ -74,13 +74,13 @@ struct policy_purpose {
 	char *description;
 	enum purpose_kind kind;
 	enum basis basis;
-	int *subjects;             /* indexes into subjects */
+	int *subjects; /* indexes into subjects */
 	size_t nsubjects;
-	int *categories;           /* indexes into categories */
+	int *categories; /* indexes into categories */
 	size_t ncategories;
 	struct policy_retention *retention;
 	size_t nretention;
-	char **topics;             /* mail topics (communication purposes) */
+	char **topics; /* mail topics (communication purposes) */
 	size_t ntopics;
 	struct policy_pos pos;
 };
@@ -96,11 +96,11 @@ struct policy_recipient {
 	char *name;
 	char *description;
 	enum recipient_kind kind;
-	char *contract;            /* contract reference (INS02) */
-	char *policy_url;          /* the recipient's own policy (INS08) */
+	char *contract;	  /* contract reference (INS02) */
+	char *policy_url; /* the recipient's own policy (INS08) */
 	int *purposes;
 	size_t npurposes;
-	int *fields;               /* categories it may receive */
+	int *fields; /* categories it may receive */
 	size_t nfields;
 	struct policy_pos pos;
 };
@@ -111,7 +111,7 @@ struct policy_field {
 };
 
 struct policy_collection {
-	char *id;                  /* form id: "member_registration" */
+	char *id; /* form id: "member_registration" */
 	char *label;
 	int purpose;
 	int subject;
@@ -133,22 +133,22 @@ struct policy_contact {
 };
 
 struct policy_settings {
-	int minimum_age;           /* 13 */
-	int aggregate_min_group;   /* smallest group in a published figure */
-	int opt_out_window_days;   /* NAM10 */
-	int reauth_minutes;        /* NAM14 */
-	bool vin_strict;           /* check digit required */
+	int minimum_age;	 /* 13 */
+	int aggregate_min_group; /* smallest group in a published figure */
+	int opt_out_window_days; /* NAM10 */
+	int reauth_minutes;	 /* NAM14 */
+	bool vin_strict;	 /* check digit required */
 	char **accepted_makes;
 	size_t naccepted_makes;
 };
 
 struct policy {
-	char *name;                /* profile id: "north-american-motoring" */
+	char *name; /* profile id: "north-american-motoring" */
 	int version;
-	char *effective;           /* YYYY-MM-DD */
+	char *effective; /* YYYY-MM-DD */
 	char *site_name;
 	char *site_url;
-	char *summary;             /* a paragraph shown at the top of the privacy page */
+	char *summary; /* a paragraph shown at the top of the privacy page */
 	struct policy_contact contact;
 	struct policy_settings settings;
 	struct policy_category *categories;
@@ -163,7 +163,7 @@ struct policy {
 	size_t ncollections;
 	struct policy_role *roles;
 	size_t nroles;
-	char *source;              /* the YAML text it was loaded from */
+	char *source; /* the YAML text it was loaded from */
 	size_t source_len;
 };
 
@@ -193,7 +193,7 @@ void policy_free(struct policy *p);
 /* Prints each diagnostic as "FILE:LINE:COL: message\n". */
 void policy_diags_print(const struct policy_diags *d, const char *file, FILE *out);
 
-int policy_category_index(const struct policy *p, const char *id);   /* -1 if none */
+int policy_category_index(const struct policy *p, const char *id); /* -1 if none */
 int policy_purpose_index(const struct policy *p, const char *id);
 int policy_subject_index(const struct policy *p, const char *id);
 int policy_recipient_index(const struct policy *p, const char *id);
@@ -218,44 +218,44 @@ const char *policy_recipient_kind_name(enum recipient_kind k);
 /* ---- the decision the broker asks for ---- */
 
 enum actor_kind {
-	ACTOR_SELF,                /* the data subject, signed in */
-	ACTOR_SYSTEM,              /* glovebox itself: mail workers, retention, checks */
-	ACTOR_STAFF,               /* a staff member acting under one of their role's purposes */
-	ACTOR_RECIPIENT,           /* a hand-over to a partner */
+	ACTOR_SELF,	 /* the data subject, signed in */
+	ACTOR_SYSTEM,	 /* glovebox itself: mail workers, retention, checks */
+	ACTOR_STAFF,	 /* a staff member acting under one of their role's purposes */
+	ACTOR_RECIPIENT, /* a hand-over to a partner */
 };
 
 enum consent_state { CONSENT_UNSET, CONSENT_ON, CONSENT_OFF };
 
 struct decision_input {
-	int purpose;               /* index; -1 = unknown purpose */
-	const int *categories;     /* indexes; -1 entries = unknown category */
+	int purpose;	       /* index; -1 = unknown purpose */
+	const int *categories; /* indexes; -1 entries = unknown category */
 	size_t ncategories;
-	int subject;               /* subject kind index */
+	int subject; /* subject kind index */
 	enum actor_kind actor;
-	int role;                  /* ACTOR_STAFF: role index */
-	int recipient;             /* ACTOR_RECIPIENT: recipient index */
-	enum consent_state consent;   /* the subject's choice for this purpose */
-	bool pending;              /* NAM10: purpose new for this subject's data and not yet in effect */
+	int role;		    /* ACTOR_STAFF: role index */
+	int recipient;		    /* ACTOR_RECIPIENT: recipient index */
+	enum consent_state consent; /* the subject's choice for this purpose */
+	bool pending; /* NAM10: purpose new for this subject's data and not yet in effect */
 };
 
 enum decision_reason {
 	DECISION_ALLOWED,
 	DENY_UNKNOWN_PURPOSE,
 	DENY_UNKNOWN_CATEGORY,
-	DENY_CATEGORY_NOT_COVERED,     /* the purpose does not use that category */
+	DENY_CATEGORY_NOT_COVERED, /* the purpose does not use that category */
 	DENY_SUBJECT_NOT_COVERED,
-	DENY_ROLE_LACKS_PURPOSE,       /* need-to-know (INS09) */
-	DENY_RECIPIENT_NOT_ALLOWED,    /* recipient does not take this purpose or field */
-	DENY_NO_CONSENT,               /* opt-in not given */
-	DENY_OPTED_OUT,                /* opt-out or withdrawn */
-	DENY_PENDING_NOTICE,           /* NAM10 */
-	DENY_IDENTIFIER_LOCK,          /* NAM06: identifiers only for verification */
+	DENY_ROLE_LACKS_PURPOSE,    /* need-to-know (INS09) */
+	DENY_RECIPIENT_NOT_ALLOWED, /* recipient does not take this purpose or field */
+	DENY_NO_CONSENT,	    /* opt-in not given */
+	DENY_OPTED_OUT,		    /* opt-out or withdrawn */
+	DENY_PENDING_NOTICE,	    /* NAM10 */
+	DENY_IDENTIFIER_LOCK,	    /* NAM06: identifiers only for verification */
 	DECISION_REASON_COUNT
 };
 
 enum decision_reason policy_decide(const struct policy *p, const struct decision_input *in);
-const char *policy_reason_code(enum decision_reason r);     /* "no_consent" */
-const char *policy_reason_message(enum decision_reason r);  /* a sentence */
+const char *policy_reason_code(enum decision_reason r);	   /* "no_consent" */
+const char *policy_reason_message(enum decision_reason r); /* a sentence */
 
 /* ---- revisions (INS14, NAM10) ---- */
 

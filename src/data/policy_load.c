@@ -20,8 +20,8 @@
 #include "text.h"
 
 #define MAX_SOURCE (1024 * 1024)
-#define MAX_NODES 20000
-#define MAX_ID 48
+#define MAX_NODES  20000
+#define MAX_ID	   48
 
 struct loader {
 	yaml_document_t doc;
@@ -89,8 +89,9 @@ static void diags_sort(struct policy_diags *d)
 	for (size_t i = 1; i < d->count; i++) {
 		struct policy_diag cur = d->items[i];
 		size_t k = i;
-		while (k > 0 && (d->items[k - 1].line > cur.line ||
-				 (d->items[k - 1].line == cur.line && d->items[k - 1].col > cur.col))) {
+		while (k > 0 &&
+		       (d->items[k - 1].line > cur.line ||
+			(d->items[k - 1].line == cur.line && d->items[k - 1].col > cur.col))) {
 			d->items[k] = d->items[k - 1];
 			k--;
 		}
@@ -124,11 +125,11 @@ static const char *shown(const yaml_node_t *n)
 	return s ? s : "?";
 }
 
-#define LIST_LEN(n) \
+#define LIST_LEN(n)                                                                                \
 	((n) ? (size_t)((n)->data.sequence.items.top - (n)->data.sequence.items.start) : 0)
-#define EACH(l, list, it, item)                                                              \
-	for (yaml_node_item_t *it = (list) ? (list)->data.sequence.items.start : NULL;          \
-	     (list) && it < (list)->data.sequence.items.top; it++)                              \
+#define EACH(l, list, it, item)                                                                    \
+	for (yaml_node_item_t *it = (list) ? (list)->data.sequence.items.start : NULL;             \
+	     (list) && it < (list)->data.sequence.items.top; it++)                                 \
 		for (yaml_node_t *item = node(l, *it); item; item = NULL)
 
 struct key_spec {
@@ -206,8 +207,7 @@ static char *get_text(struct loader *l, yaml_node_t *map, const char *key)
 	return s;
 }
 
-static bool get_int(struct loader *l, yaml_node_t *map, const char *key, int min, int max,
-		    int *out)
+static bool get_int(struct loader *l, yaml_node_t *map, const char *key, int min, int max, int *out)
 {
 	yaml_node_t *n = get(l, map, key);
 	if (!n)
@@ -265,8 +265,10 @@ static char *get_id(struct loader *l, yaml_node_t *map, const char *what)
 	if (!n)
 		return NULL;
 	if (!s || !id_ok(s))
-		DIAG(l, pos_of(n), "%s id '%.60s' must be lower case letters, digits and '_', "
-				   "starting with a letter (at most %d)", what, shown(n), MAX_ID);
+		DIAG(l, pos_of(n),
+		     "%s id '%.60s' must be lower case letters, digits and '_', "
+		     "starting with a letter (at most %d)",
+		     what, shown(n), MAX_ID);
 	return s && *s ? xstrdup(s) : NULL;
 }
 
@@ -275,7 +277,8 @@ static yaml_node_t *ref_node(struct loader *l, yaml_node_t *list, const char *id
 {
 	if (!list || list->type != YAML_SEQUENCE_NODE)
 		return list;
-	EACH(l, list, it, item) {
+	EACH(l, list, it, item)
+	{
 		const char *s = scalar(item);
 		if (s && strcmp(s, id) == 0)
 			return item;
@@ -302,7 +305,8 @@ static int *get_refs(struct loader *l, yaml_node_t *map, const char *key, const 
 		return NULL;
 	}
 	int *out = xcalloc(LIST_LEN(n) + 1, sizeof(int));
-	EACH(l, n, it, item) {
+	EACH(l, n, it, item)
+	{
 		const char *s = scalar(item);
 		if (!s) {
 			DIAG(l, pos_of(item), "'%s' must be a list of ids", key);
@@ -390,17 +394,32 @@ static bool sentence_has(const char *start, const char *end, const char *const *
 static bool speaks_of_sale(const char *text)
 {
 	static const char *const sale[] = {
-		"sell", "sells", "selling", "sold", "sale", "rent", "rents", "renting", "rented",
-		"rental", "trade", "trades", "trading", "traded", "lease", "leases", "leasing",
-		"leased", "monetise", "monetize", "monetises", "monetizes", "monetised",
-		"monetized", "monetising", "monetizing",
+		"sell",	      "sells",	    "selling",	 "sold",      "sale",	   "rent",
+		"rents",      "renting",    "rented",	 "rental",    "trade",	   "trades",
+		"trading",    "traded",	    "lease",	 "leases",    "leasing",   "leased",
+		"monetise",   "monetize",   "monetises", "monetizes", "monetised", "monetized",
+		"monetising", "monetizing",
 	};
 	/* The typographic apostrophe (U+2019) is listed too: profiles are often
 	 * pasted from word processors. */
 	static const char *const negations[] = {
-		"never", "not", "no", "don't", "do not", "will not", "won't", "nor", "neither",
-		"doesn't", "does not", "cannot", "can't",
-		"don\xe2\x80\x99t", "won\xe2\x80\x99t", "doesn\xe2\x80\x99t", "can\xe2\x80\x99t",
+		"never",
+		"not",
+		"no",
+		"don't",
+		"do not",
+		"will not",
+		"won't",
+		"nor",
+		"neither",
+		"doesn't",
+		"does not",
+		"cannot",
+		"can't",
+		"don\xe2\x80\x99t",
+		"won\xe2\x80\x99t",
+		"doesn\xe2\x80\x99t",
+		"can\xe2\x80\x99t",
 	};
 	if (!text)
 		return false;
@@ -516,7 +535,7 @@ static void check_duplicate(struct loader *l, const char *what, char *const *ids
 	}
 }
 
-#define CHECK_DUPLICATE(l, what, arr, k) \
+#define CHECK_DUPLICATE(l, what, arr, k)                                                           \
 	check_duplicate(l, what, &(arr)[0].id, &(arr)[0].pos, sizeof((arr)[0]), k)
 
 static void load_categories(struct loader *l, yaml_node_t *root)
@@ -526,7 +545,8 @@ static void load_categories(struct loader *l, yaml_node_t *root)
 	yaml_node_t *list = get_list(l, root, "categories", true);
 	struct policy *p = l->p;
 	p->categories = xcalloc(LIST_LEN(list) + 1, sizeof(*p->categories));
-	EACH(l, list, it, item) {
+	EACH(l, list, it, item)
+	{
 		struct policy_category *c = &p->categories[p->ncategories];
 		c->pos = pos_of(item);
 		if (!check_keys(l, item, "a category", keys, NKEYS(keys)))
@@ -548,7 +568,8 @@ static void load_subjects(struct loader *l, yaml_node_t *root)
 	yaml_node_t *list = get_list(l, root, "subjects", true);
 	struct policy *p = l->p;
 	p->subjects = xcalloc(LIST_LEN(list) + 1, sizeof(*p->subjects));
-	EACH(l, list, it, item) {
+	EACH(l, list, it, item)
+	{
 		struct policy_subject *s = &p->subjects[p->nsubjects];
 		s->pos = pos_of(item);
 		if (!check_keys(l, item, "a subject", keys, NKEYS(keys)))
@@ -580,27 +601,31 @@ static void load_retention(struct loader *l, yaml_node_t *item, struct policy_pu
 		const char *cat = scalar(k), *val = scalar(v);
 		int ci = cat ? policy_category_index(l->p, cat) : -1;
 		if (ci < 0) {
-			DIAG(l, pos_of(k), "purpose '%s': retention names undeclared category '%.60s'",
-			     pu->id, shown(k));
+			DIAG(l, pos_of(k),
+			     "purpose '%s': retention names undeclared category '%.60s'", pu->id,
+			     shown(k));
 			continue;
 		}
 		if (!policy_purpose_covers(pu, ci)) {
-			DIAG(l, pos_of(k), "retention names category '%s' which purpose '%s' does not use",
-			     cat, pu->id);
+			DIAG(l, pos_of(k),
+			     "retention names category '%s' which purpose '%s' does not use", cat,
+			     pu->id);
 			continue;
 		}
 		if (policy_retention_for(pu, ci)) {
-			DIAG(l, pos_of(k), "purpose '%s': retention names category '%s' twice", pu->id,
-			     cat);
+			DIAG(l, pos_of(k), "purpose '%s': retention names category '%s' twice",
+			     pu->id, cat);
 			continue;
 		}
 		struct policy_retention *ret = &pu->retention[pu->nretention];
 		if (!val || parse_retention(val, ret) != 0) {
-			DIAG(l, pos_of(v), "bad retention '%.60s' (use account, until_done, or a "
-					   "duration such as 30d, 12h, 2y, optionally followed by "
-					   "after_done)", shown(v));
+			DIAG(l, pos_of(v),
+			     "bad retention '%.60s' (use account, until_done, or a "
+			     "duration such as 30d, 12h, 2y, optionally followed by "
+			     "after_done)",
+			     shown(v));
 			memset(ret, 0, sizeof(*ret));
-			ret->kind = RET_ACCOUNT;   /* reported once; not again as missing */
+			ret->kind = RET_ACCOUNT; /* reported once; not again as missing */
 		}
 		ret->category = ci;
 		ret->pos = pos_of(k);
@@ -608,8 +633,8 @@ static void load_retention(struct loader *l, yaml_node_t *item, struct policy_pu
 	}
 	for (size_t i = 0; i < pu->ncategories; i++)
 		if (!policy_retention_for(pu, pu->categories[i]))
-			DIAG(l, pos_of(r), "purpose '%s' has no retention for category '%s'", pu->id,
-			     l->p->categories[pu->categories[i]].id);
+			DIAG(l, pos_of(r), "purpose '%s' has no retention for category '%s'",
+			     pu->id, l->p->categories[pu->categories[i]].id);
 }
 
 static void load_topics(struct loader *l, yaml_node_t *item, struct policy_purpose *pu)
@@ -624,7 +649,8 @@ static void load_topics(struct loader *l, yaml_node_t *item, struct policy_purpo
 		return;
 	}
 	pu->topics = xcalloc(LIST_LEN(tn) + 1, sizeof(char *));
-	EACH(l, tn, tit, t) {
+	EACH(l, tn, tit, t)
+	{
 		const char *s = scalar(t);
 		if (!s || !id_ok(s))
 			DIAG(l, pos_of(t), "topic '%.40s' must be an id", shown(t));
@@ -634,27 +660,30 @@ static void load_topics(struct loader *l, yaml_node_t *item, struct policy_purpo
 }
 
 /* INS01 on a label, name or description: reported at that text. */
-static void check_sale_words(struct loader *l, yaml_node_t *item, const char *key,
-			     const char *what, const char *id)
+static void check_sale_words(struct loader *l, yaml_node_t *item, const char *key, const char *what,
+			     const char *id)
 {
 	yaml_node_t *n = get(l, item, key);
 	if (speaks_of_sale(scalar(n)))
-		DIAG(l, pos_of(n), "%s '%s': the %s speaks of selling or renting personal data "
-				   "(INS01)", what, id, key);
+		DIAG(l, pos_of(n),
+		     "%s '%s': the %s speaks of selling or renting personal data "
+		     "(INS01)",
+		     what, id, key);
 }
 
 static void load_purposes(struct loader *l, yaml_node_t *root)
 {
 	static const struct key_spec keys[] = {
-		{"id", true},	    {"label", true},	  {"description", true}, {"kind", true},
-		{"basis", true},    {"subjects", true},	  {"categories", true},	 {"retention", true},
-		{"topics", false},
+		{"id", true},	      {"label", true},	   {"description", true},
+		{"kind", true},	      {"basis", true},	   {"subjects", true},
+		{"categories", true}, {"retention", true}, {"topics", false},
 	};
 	char owner[80];
 	yaml_node_t *list = get_list(l, root, "purposes", true);
 	struct policy *p = l->p;
 	p->purposes = xcalloc(LIST_LEN(list) + 1, sizeof(*p->purposes));
-	EACH(l, list, it, item) {
+	EACH(l, list, it, item)
+	{
 		struct policy_purpose *pu = &p->purposes[p->npurposes];
 		pu->pos = pos_of(item);
 		if (!check_keys(l, item, "a purpose", keys, NKEYS(keys)))
@@ -679,14 +708,18 @@ static void load_purposes(struct loader *l, yaml_node_t *root)
 		pu->kind = kind < 0 ? PK_COUNT : (enum purpose_kind)kind;
 		int basis = lookup_kind(basis_at, BASIS_COUNT, scalar(bn));
 		if (bn && basis < 0)
-			DIAG(l, pos_of(bn), "unknown basis '%.40s' (allowed: required, opt_in, "
-					    "opt_out, notice)", shown(bn));
+			DIAG(l, pos_of(bn),
+			     "unknown basis '%.40s' (allowed: required, opt_in, "
+			     "opt_out, notice)",
+			     shown(bn));
 		pu->basis = basis < 0 ? BASIS_REQUIRED : (enum basis)basis;
-		if (basis >= 0 && (pu->kind == PK_COMMUNICATION || pu->kind == PK_AFFILIATE_OFFERS) &&
+		if (basis >= 0 &&
+		    (pu->kind == PK_COMMUNICATION || pu->kind == PK_AFFILIATE_OFFERS) &&
 		    pu->basis != BASIS_OPT_IN && pu->basis != BASIS_OPT_OUT)
-			DIAG(l, pos_of(bn), "purpose '%s' of kind %s must be opt_in or opt_out: the "
-					    "member can always say no (ALL06, INS06)", pu->id,
-			     policy_purpose_kind_name(pu->kind));
+			DIAG(l, pos_of(bn),
+			     "purpose '%s' of kind %s must be opt_in or opt_out: the "
+			     "member can always say no (ALL06, INS06)",
+			     pu->id, policy_purpose_kind_name(pu->kind));
 
 		snprintf(owner, sizeof(owner), "purpose '%s'", pu->id);
 		pu->subjects = get_refs(l, item, "subjects", owner, "uses", "subject",
@@ -706,7 +739,8 @@ static void load_purposes(struct loader *l, yaml_node_t *root)
 			if (c->identifier && pu->kind != PK_COUNT && pu->kind != PK_VERIFICATION)
 				DIAG(l, pos_of(ref_node(l, cn, c->id)),
 				     "category '%s' is a vehicle identifier and may serve only "
-				     "verification purposes (NAM06)", c->id);
+				     "verification purposes (NAM06)",
+				     c->id);
 		}
 		load_retention(l, item, pu);
 		load_topics(l, item, pu);
@@ -740,14 +774,16 @@ static bool url_ok(const char *s)
 static void load_recipients(struct loader *l, yaml_node_t *root)
 {
 	static const struct key_spec keys[] = {
-		{"id", true},	     {"name", true},	     {"description", false}, {"kind", true},
-		{"contract", false}, {"policy_url", false}, {"purposes", true},	     {"fields", true},
+		{"id", true},	    {"name", true},	 {"description", false},
+		{"kind", true},	    {"contract", false}, {"policy_url", false},
+		{"purposes", true}, {"fields", true},
 	};
 	char owner[80];
 	yaml_node_t *list = get_list(l, root, "recipients", false);
 	struct policy *p = l->p;
 	p->recipients = xcalloc(LIST_LEN(list) + 1, sizeof(*p->recipients));
-	EACH(l, list, it, item) {
+	EACH(l, list, it, item)
+	{
 		struct policy_recipient *r = &p->recipients[p->nrecipients];
 		r->pos = pos_of(item);
 		if (!check_keys(l, item, "a recipient", keys, NKEYS(keys)))
@@ -766,7 +802,7 @@ static void load_recipients(struct loader *l, yaml_node_t *root)
 		int kind = lookup_kind(recipient_kind_at, RK_COUNT, scalar(kn));
 		if (kn && kind < 0)
 			unknown_kind(l, kn, "recipient kind", recipient_kind_at, RK_COUNT);
-		r->kind = kind < 0 ? RK_COUNT : (enum recipient_kind)kind;   /* as PK_COUNT */
+		r->kind = kind < 0 ? RK_COUNT : (enum recipient_kind)kind; /* as PK_COUNT */
 
 		yaml_node_t *ctn = get(l, item, "contract");
 		r->contract = get_str(l, item, "contract");
@@ -795,16 +831,20 @@ static void load_recipients(struct loader *l, yaml_node_t *root)
 			if (r->kind != RK_COUNT && pu->kind != PK_COUNT &&
 			    !recipient_kind_allows(r->kind, pu->kind))
 				DIAG(l, pos_of(ref_node(l, pn, pu->id)),
-				     "recipient '%s' of kind %s cannot receive data for purpose '%s' "
-				     "of kind %s", r->id, policy_recipient_kind_name(r->kind),
-				     pu->id, policy_purpose_kind_name(pu->kind));
+				     "recipient '%s' of kind %s cannot receive data for purpose "
+				     "'%s' "
+				     "of kind %s",
+				     r->id, policy_recipient_kind_name(r->kind), pu->id,
+				     policy_purpose_kind_name(pu->kind));
 		}
 		for (size_t i = 0; i < r->nfields; i++) {
 			const struct policy_category *c = &p->categories[r->fields[i]];
 			yaml_node_t *at = ref_node(l, fn, c->id);
 			if (c->identifier) {
-				DIAG(l, pos_of(at), "recipient '%s' may not receive vehicle identifier "
-						    "'%s' (NAM06)", r->id, c->id);
+				DIAG(l, pos_of(at),
+				     "recipient '%s' may not receive vehicle identifier "
+				     "'%s' (NAM06)",
+				     r->id, c->id);
 				continue;
 			}
 			bool covered = false;
@@ -812,8 +852,10 @@ static void load_recipients(struct loader *l, yaml_node_t *root)
 				covered = policy_purpose_covers(&p->purposes[r->purposes[k]],
 								r->fields[i]);
 			if (!covered && r->npurposes > 0)
-				DIAG(l, pos_of(at), "recipient '%s' receives '%s' which none of its "
-						    "purposes covers", r->id, c->id);
+				DIAG(l, pos_of(at),
+				     "recipient '%s' receives '%s' which none of its "
+				     "purposes covers",
+				     r->id, c->id);
 		}
 	}
 }
@@ -832,30 +874,34 @@ static void load_collection_fields(struct loader *l, yaml_node_t *item,
 		return;
 	}
 	cp->fields = xcalloc(LIST_LEN(fl), sizeof(*cp->fields));
-	EACH(l, fl, fit, f) {
+	EACH(l, fl, fit, f)
+	{
 		if (!check_keys(l, f, "a collection field", field_keys, NKEYS(field_keys)))
 			continue;
 		yaml_node_t *cn = get(l, f, "category");
 		const char *cat = scalar(cn);
 		if (!cn)
-			continue;   /* reported as a missing key */
+			continue; /* reported as a missing key */
 		int ci = cat ? policy_category_index(p, cat) : -1;
 		if (ci < 0) {
-			DIAG(l, pos_of(cn), "collection point '%s' uses undeclared category '%.60s'",
-			     cp->id, shown(cn));
+			DIAG(l, pos_of(cn),
+			     "collection point '%s' uses undeclared category '%.60s'", cp->id,
+			     shown(cn));
 			continue;
 		}
 		bool again = false;
 		for (size_t i = 0; i < cp->nfields && !again; i++)
 			again = cp->fields[i].category == ci;
 		if (again) {
-			DIAG(l, pos_of(cn), "collection point '%s' lists category '%s' twice", cp->id,
-			     cat);
+			DIAG(l, pos_of(cn), "collection point '%s' lists category '%s' twice",
+			     cp->id, cat);
 			continue;
 		}
 		if (pu && !policy_purpose_covers(pu, ci))
-			DIAG(l, pos_of(cn), "collection point '%s' collects '%s' which purpose '%s' "
-					    "does not use", cp->id, cat, pu->id);
+			DIAG(l, pos_of(cn),
+			     "collection point '%s' collects '%s' which purpose '%s' "
+			     "does not use",
+			     cp->id, cat, pu->id);
 		struct policy_field *pf = &cp->fields[cp->nfields++];
 		pf->category = ci;
 		get_bool(l, f, "required", &pf->required);
@@ -864,12 +910,16 @@ static void load_collection_fields(struct loader *l, yaml_node_t *item,
 
 static void load_collections(struct loader *l, yaml_node_t *root)
 {
-	static const struct key_spec keys[] = {
-		{"id", true}, {"label", true}, {"purpose", true}, {"subject", true}, {"fields", true}};
+	static const struct key_spec keys[] = {{"id", true},
+					       {"label", true},
+					       {"purpose", true},
+					       {"subject", true},
+					       {"fields", true}};
 	yaml_node_t *list = get_list(l, root, "collection_points", false);
 	struct policy *p = l->p;
 	p->collections = xcalloc(LIST_LEN(list) + 1, sizeof(*p->collections));
-	EACH(l, list, it, item) {
+	EACH(l, list, it, item)
+	{
 		struct policy_collection *cp = &p->collections[p->ncollections];
 		cp->pos = pos_of(item);
 		cp->purpose = cp->subject = -1;
@@ -898,9 +948,10 @@ static void load_collections(struct loader *l, yaml_node_t *root)
 			for (size_t i = 0; i < pu->nsubjects && !covered; i++)
 				covered = pu->subjects[i] == cp->subject;
 			if (!covered)
-				DIAG(l, pos_of(sn), "collection point '%s' collects data about '%s' "
-						    "whom purpose '%s' does not concern", cp->id,
-				     p->subjects[cp->subject].id, pu->id);
+				DIAG(l, pos_of(sn),
+				     "collection point '%s' collects data about '%s' "
+				     "whom purpose '%s' does not concern",
+				     cp->id, p->subjects[cp->subject].id, pu->id);
 		}
 		load_collection_fields(l, item, cp);
 	}
@@ -914,7 +965,8 @@ static void load_roles(struct loader *l, yaml_node_t *root)
 	yaml_node_t *list = get_list(l, root, "staff_roles", false);
 	struct policy *p = l->p;
 	p->roles = xcalloc(LIST_LEN(list) + 1, sizeof(*p->roles));
-	EACH(l, list, it, item) {
+	EACH(l, list, it, item)
+	{
 		struct policy_role *ro = &p->roles[p->nroles];
 		ro->pos = pos_of(item);
 		if (!check_keys(l, item, "a staff role", keys, NKEYS(keys)))
@@ -937,9 +989,9 @@ static void load_roles(struct loader *l, yaml_node_t *root)
 static void load_settings(struct loader *l, yaml_node_t *root)
 {
 	static const struct key_spec keys[] = {
-		{"minimum_age", false},	   {"aggregate_min_group", false},
+		{"minimum_age", false},		{"aggregate_min_group", false},
 		{"opt_out_window_days", false}, {"reauth_minutes", false},
-		{"vin_check", false},	   {"accepted_makes", false},
+		{"vin_check", false},		{"accepted_makes", false},
 	};
 	struct policy_settings *s = &l->p->settings;
 	s->minimum_age = 13;
@@ -968,7 +1020,8 @@ static void load_settings(struct loader *l, yaml_node_t *root)
 		return;
 	}
 	s->accepted_makes = xcalloc(LIST_LEN(am) + 1, sizeof(char *));
-	EACH(l, am, mit, m) {
+	EACH(l, am, mit, m)
+	{
 		const char *make = scalar(m);
 		if (make && *make)
 			s->accepted_makes[s->naccepted_makes++] = xstrdup(make);
@@ -979,7 +1032,8 @@ static void load_settings(struct loader *l, yaml_node_t *root)
 
 static void load_header(struct loader *l, yaml_node_t *root)
 {
-	static const struct key_spec site_keys[] = {{"name", true}, {"url", false}, {"summary", false}};
+	static const struct key_spec site_keys[] = {
+		{"name", true}, {"url", false}, {"summary", false}};
 	static const struct key_spec contact_keys[] = {
 		{"email", false}, {"postal", false}, {"phone", false}};
 	struct policy *p = l->p;
@@ -989,8 +1043,9 @@ static void load_header(struct loader *l, yaml_node_t *root)
 	for (const char *c = name; ok && *c; c++)
 		ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-';
 	if (n && !ok)
-		DIAG(l, pos_of(n), "'profile' must be lower case letters, digits and '-', starting "
-				   "with a letter");
+		DIAG(l, pos_of(n),
+		     "'profile' must be lower case letters, digits and '-', starting "
+		     "with a letter");
 	p->name = xstrdup(ok ? name : "");
 	get_int(l, root, "version", 1, 1000000, &p->version);
 	p->effective = get_str(l, root, "effective");
@@ -1079,7 +1134,8 @@ static int prescan(struct loader *l, const char *text, size_t len)
 		case YAML_MAPPING_START_EVENT:
 		case YAML_ALIAS_EVENT:
 			if (++nodes > MAX_NODES) {
-				DIAG(l, at, "the profile has too many entries (at most %d)", MAX_NODES);
+				DIAG(l, at, "the profile has too many entries (at most %d)",
+				     MAX_NODES);
 				goto out;
 			}
 			break;
@@ -1104,10 +1160,18 @@ out:
 struct policy *policy_load(const char *text, size_t len, struct policy_diags *diags)
 {
 	static const struct key_spec top_keys[] = {
-		{"profile", true},	{"version", true},	     {"effective", true},
-		{"site", true},		{"contact", true},	     {"settings", false},
-		{"categories", true},	{"subjects", true},	     {"purposes", true},
-		{"recipients", false},	{"collection_points", false}, {"staff_roles", false},
+		{"profile", true},
+		{"version", true},
+		{"effective", true},
+		{"site", true},
+		{"contact", true},
+		{"settings", false},
+		{"categories", true},
+		{"subjects", true},
+		{"purposes", true},
+		{"recipients", false},
+		{"collection_points", false},
+		{"staff_roles", false},
 	};
 	struct loader l = {.diags = diags};
 	bool have_doc = false;

@@ -29,8 +29,8 @@ bool ratelimit_hit(const char *scope, const char *key, int64_t limit, int64_t wi
 	int64_t now = (int64_t)time(NULL), window = now / window_seconds;
 	int64_t end = (window + 1) * window_seconds;
 	char text[256];
-	int n = snprintf(text, sizeof(text), "%s|%s|%lld|%lld", scope, key, (long long)window_seconds,
-			 (long long)window);
+	int n = snprintf(text, sizeof(text), "%s|%s|%lld|%lld", scope, key,
+			 (long long)window_seconds, (long long)window);
 	unsigned char bucket[CRYPTO_INDEX_BYTES];
 	crypto_blind_index(app.keys, "rate-limit", text, (size_t)(n > 0 ? n : 0), bucket);
 	crypto_wipe(text, sizeof(text));

@@ -156,7 +156,8 @@ static int add_field(struct write *w, const char **names, const struct broker_gr
 	if (w->n + 2 > RECORD_MAX_COLUMNS)
 		return -1;
 	if (col && col->hold == HOLD_INDEX) {
-		log_error("record: %s.%s is an index; the record layer fills it in", table, f->column);
+		log_error("record: %s.%s is an index; the record layer fills it in", table,
+			  f->column);
 		return -1;
 	}
 	if (!is_sealed(col)) {
@@ -177,7 +178,8 @@ static int add_field(struct write *w, const char **names, const struct broker_gr
 	unsigned char *ct;
 	size_t ct_len;
 	if (!category || !g ||
-	    broker_seal(g, category, table, f->column, row, f->value.p, f->value.n, &ct, &ct_len) != 0)
+	    broker_seal(g, category, table, f->column, row, f->value.p, f->value.n, &ct, &ct_len) !=
+		    0)
 		return -1;
 	w->sealed[w->nsealed++] = ct;
 	w->vals[w->n++] = SV_BLOB(ct, ct_len);
@@ -207,7 +209,8 @@ int record_insert(struct store_conn *c, const struct broker_grant *g, const char
 		names[w.n] = t->row_column;
 		w.vals[w.n++] = SV_INT(row);
 	}
-	if (t->subject_column && (!t->row_column || strcmp(t->subject_column, t->row_column) != 0)) {
+	if (t->subject_column &&
+	    (!t->row_column || strcmp(t->subject_column, t->row_column) != 0)) {
 		names[w.n] = t->subject_column;
 		w.vals[w.n++] = SV_INT(g ? broker_grant_subject(g) : row);
 	}
@@ -234,7 +237,8 @@ out:
 static int text_cb(void *ctx, const struct store_row *row)
 {
 	char *out = ctx;
-	snprintf(out, 64, "%s", row->cols[0].type == STORE_TEXT ? (const char *)row->cols[0].p : "");
+	snprintf(out, 64, "%s",
+		 row->cols[0].type == STORE_TEXT ? (const char *)row->cols[0].p : "");
 	return 0;
 }
 
@@ -302,8 +306,8 @@ out:
 
 struct read_row {
 	size_t rows;
-	size_t n;                        /* the sealed columns asked for */
-	size_t ncats;                    /* then the category columns */
+	size_t n;     /* the sealed columns asked for */
+	size_t ncats; /* then the category columns */
 	struct {
 		unsigned char *p;
 		size_t n;
@@ -386,7 +390,8 @@ int record_read(struct store_conn *c, const struct broker_grant *g, const char *
 	for (size_t i = 0; i < n; i++) {
 		if (r.cell[i].null)
 			continue;
-		const char *category = cols[i]->category ? cols[i]->category : r.category[catpos[i]];
+		const char *category =
+			cols[i]->category ? cols[i]->category : r.category[catpos[i]];
 		if (broker_read(g, category, table, columns[i], row, r.cell[i].p, r.cell[i].n,
 				&out[i].p, &out[i].n) != 0) {
 			record_texts_release(out, n);
@@ -426,7 +431,7 @@ int record_find(struct store_conn *c, const char *table, const char *column, con
 		return -1;
 	}
 	if (index_of(col, value, strlen(value), idx) != 0)
-		return 0;               /* longer than any value of the column: none */
+		return 0; /* longer than any value of the column: none */
 	struct buf sql;
 	buf_init(&sql, 0);
 	buf_puts(&sql, "SELECT ");
@@ -546,7 +551,7 @@ struct export_ctx {
 	size_t n, ncats;
 	size_t catpos[RECORD_MAX_COLUMNS];
 	const struct broker_grant *g;
-	json_t *by_category;             /* category -> [items] */
+	json_t *by_category; /* category -> [items] */
 	bool failed;
 };
 
@@ -575,19 +580,19 @@ static int export_cb(void *ctx, const struct store_row *row)
 		}
 		char *plain;
 		size_t len;
-		if (broker_read(x->g, category, x->t->table, x->cols[i]->column, id, v->p, v->n, &plain,
-				&len) != 0) {
+		if (broker_read(x->g, category, x->t->table, x->cols[i]->column, id, v->p, v->n,
+				&plain, &len) != 0) {
 			x->failed = true;
 			continue;
 		}
 		int cat = policy_category_index(app.policy, category);
 		json_t *value = x->cols[i]->withheld ? json_null() : json_stringn(plain, len);
 		broker_plain_free(plain, len);
-		json_t *item = json_pack("{s:s,s:s,s:o,s:o,s:s,s:s,s:I}", "category", category, "label",
-					 cat >= 0 ? app.policy->categories[cat].label : category,
-					 "purposes", purposes_of(cat), "value",
-					 value ? value : json_null(), "record", x->t->table, "field",
-					 x->cols[i]->column, "row", (json_int_t)id);
+		json_t *item = json_pack(
+			"{s:s,s:s,s:o,s:o,s:s,s:s,s:I}", "category", category, "label",
+			cat >= 0 ? app.policy->categories[cat].label : category, "purposes",
+			purposes_of(cat), "value", value ? value : json_null(), "record",
+			x->t->table, "field", x->cols[i]->column, "row", (json_int_t)id);
 		if (x->cols[i]->withheld)
 			json_object_set_new(item, "withheld", json_true());
 		json_t *list = json_object_get(x->by_category, category);
@@ -649,7 +654,7 @@ json_t *record_export(struct store_conn *c, int64_t subject)
 	for (size_t s = 0; rc == 0 && s < subjects.n; s++) {
 		struct broker_grant *g = NULL;
 		if (broker_open_access(c, ids[s], &g) != 0)
-			continue;      /* erased since, or keyless: nothing of it opens */
+			continue; /* erased since, or keyless: nothing of it opens */
 		for (size_t i = 0; rc == 0 && i < record_tables_count; i++)
 			rc = export_table(c, &record_tables[i], ids[s], g, by_category);
 		broker_grant_free(g);
@@ -669,7 +674,7 @@ json_t *record_export(struct store_conn *c, int64_t subject)
 	}
 	const char *key;
 	json_t *rest;
-	json_object_foreach(by_category, key, rest)
+	json_object_foreach (by_category, key, rest)
 		json_array_extend(items, rest);
 	json_decref(by_category);
 	return items;
@@ -679,7 +684,7 @@ json_t *record_export(struct store_conn *c, int64_t subject)
 
 static const char *const hold_names[] = {
 	[HOLD_SEALED] = "sealed", [HOLD_INDEX] = "index", [HOLD_TOKEN] = "token_hash",
-	[HOLD_KEY] = "key",       [HOLD_CHAIN] = "chain", [HOLD_BUCKET] = "bucket",
+	[HOLD_KEY] = "key",	  [HOLD_CHAIN] = "chain", [HOLD_BUCKET] = "bucket",
 };
 static const char *const expiry_names[] = {
 	[EXPIRE_NEVER] = "with_subject",
@@ -703,19 +708,20 @@ json_t *record_declaration(void)
 			json_object_set_new(ret, "collection", json_string(r->collection));
 		if (r->category)
 			json_object_set_new(ret, "category", json_string(r->category));
-		json_array_append_new(tables, json_pack("{s:s,s:s?,s:s?,s:b,s:o}", "table", t->table,
-							"subject_column", t->subject_column,
-							"row_column", t->row_column, "kept_on_erasure",
-							t->kept_on_erasure, "retention", ret));
+		json_array_append_new(tables,
+				      json_pack("{s:s,s:s?,s:s?,s:b,s:o}", "table", t->table,
+						"subject_column", t->subject_column, "row_column",
+						t->row_column, "kept_on_erasure",
+						t->kept_on_erasure, "retention", ret));
 	}
 	for (size_t i = 0; i < record_columns_count; i++) {
 		const struct record_column *col = &record_columns[i];
-		json_array_append_new(columns,
-				      json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s?}", "table", col->table,
-						"column", col->column, "hold", hold_names[col->hold],
-						"category", col->category, "category_column",
-						col->category_column, "index_column", col->index_column,
-						"index_domain", col->index_domain));
+		json_array_append_new(
+			columns, json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s?}", "table", col->table,
+					   "column", col->column, "hold", hold_names[col->hold],
+					   "category", col->category, "category_column",
+					   col->category_column, "index_column", col->index_column,
+					   "index_domain", col->index_domain));
 		if (col->withheld)
 			json_object_set_new(json_array_get(columns, json_array_size(columns) - 1),
 					    "withheld", json_true());
@@ -725,9 +731,8 @@ json_t *record_declaration(void)
 
 /* ---- restoring a backup ---- */
 
-static const char SQL_KEYLESS[] =
-	"SELECT s.id FROM subjects s WHERE NOT EXISTS "
-	"(SELECT 1 FROM subject_keys k WHERE k.subject_id = s.id)";
+static const char SQL_KEYLESS[] = "SELECT s.id FROM subjects s WHERE NOT EXISTS "
+				  "(SELECT 1 FROM subject_keys k WHERE k.subject_id = s.id)";
 #define RESTORE_BATCH 500
 
 int record_keys_restore(struct store *live, struct store *into, int64_t *copied, int64_t *removed)

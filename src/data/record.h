@@ -41,18 +41,18 @@ struct broker_grant;
 
 /* What a declared column holds. Every BYTEA column of the schema is one of these. */
 enum record_hold {
-	HOLD_SEALED,     /* a personal value, sealed under its subject's data key */
-	HOLD_INDEX,      /* the blind index of a sealed column (keyed hash of its normal form) */
-	HOLD_TOKEN,      /* the keyed hash of a random secret: a session, a device, a link */
-	HOLD_KEY,        /* a data key sealed under the master key */
-	HOLD_CHAIN,      /* the access log's hash chain */
-	HOLD_BUCKET,     /* a rate-limit counter's keyed name */
+	HOLD_SEALED, /* a personal value, sealed under its subject's data key */
+	HOLD_INDEX,  /* the blind index of a sealed column (keyed hash of its normal form) */
+	HOLD_TOKEN,  /* the keyed hash of a random secret: a session, a device, a link */
+	HOLD_KEY,    /* a data key sealed under the master key */
+	HOLD_CHAIN,  /* the access log's hash chain */
+	HOLD_BUCKET, /* a rate-limit counter's keyed name */
 };
 
 /* How a value is put in normal form before its blind index is taken. */
 enum record_normal {
-	NORMAL_EXACT,    /* as it is (a VIN, already checked and upper-cased) */
-	NORMAL_EMAIL,    /* lower-cased, without white space */
+	NORMAL_EXACT, /* as it is (a VIN, already checked and upper-cased) */
+	NORMAL_EMAIL, /* lower-cased, without white space */
 };
 
 struct record_column {
@@ -78,25 +78,25 @@ struct record_column {
 
 /* How the retention pass decides that a row's time has passed. */
 enum record_expiry {
-	EXPIRE_NEVER,        /* kept while its subject is (an account, a car) */
-	EXPIRE_AT_COLUMN,    /* the row says when: expires_column <= now */
-	EXPIRE_BY_PROFILE,   /* the profile's retention for (collection's purpose, category) */
+	EXPIRE_NEVER,	   /* kept while its subject is (an account, a car) */
+	EXPIRE_AT_COLUMN,  /* the row says when: expires_column <= now */
+	EXPIRE_BY_PROFILE, /* the profile's retention for (collection's purpose, category) */
 };
 
 /* What purging an expired row means. */
 enum record_purge {
-	PURGE_ROW,           /* delete the row */
-	PURGE_SUBJECT,       /* erase the row's subject: the row, its other rows, its key */
+	PURGE_ROW,     /* delete the row */
+	PURGE_SUBJECT, /* erase the row's subject: the row, its other rows, its key */
 };
 
 struct record_retention {
 	enum record_expiry expiry;
 	enum record_purge purge;
-	const char *expires_column;   /* EXPIRE_AT_COLUMN */
-	const char *collection;       /* EXPIRE_BY_PROFILE: the collection point whose purpose rules */
-	const char *category;         /* ... and the category whose retention decides */
-	const char *created_column;   /* ... counted from collection */
-	const char *done_column;      /* ... or from completion (answered, delivered) */
+	const char *expires_column; /* EXPIRE_AT_COLUMN */
+	const char *collection; /* EXPIRE_BY_PROFILE: the collection point whose purpose rules */
+	const char *category;	/* ... and the category whose retention decides */
+	const char *created_column; /* ... counted from collection */
+	const char *done_column;    /* ... or from completion (answered, delivered) */
 };
 
 struct record_table {

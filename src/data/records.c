@@ -11,22 +11,25 @@
  * to another's comes before it (sessions before members, everything
  * before subject_keys and subjects).
  */
+/* clang-format off */
+#define NO_EXPIRY {.expiry = EXPIRE_NEVER}  /* kept while its subject is */
+#define EXPIRES_AT(column) {.expiry = EXPIRE_AT_COLUMN, .purge = PURGE_ROW, .expires_column = column}
+/* clang-format on */
+
 const struct record_table record_tables[] = {
 	/* A member's sessions and remembered devices (token hashes only). */
-	{"sessions", "member_id", NULL, false, {.expiry = EXPIRE_NEVER}},
-	{"remembered_devices", "member_id", NULL, false,
-	 {.expiry = EXPIRE_AT_COLUMN, .purge = PURGE_ROW, .expires_column = "expires_at"}},
+	{"sessions", "member_id", NULL, false, NO_EXPIRY},
+	{"remembered_devices", "member_id", NULL, false, EXPIRES_AT("expires_at")},
 	/* Address confirmation links, and a change of address waiting for one. */
-	{"email_confirmations", "member_id", NULL, false,
-	 {.expiry = EXPIRE_AT_COLUMN, .purge = PURGE_ROW, .expires_column = "expires_at"}},
-	{"email_changes", "member_id", "member_id", false,
-	 {.expiry = EXPIRE_AT_COLUMN, .purge = PURGE_ROW, .expires_column = "expires_at"}},
+	{"email_confirmations", "member_id", NULL, false, EXPIRES_AT("expires_at")},
+	{"email_changes", "member_id", "member_id", false, EXPIRES_AT("expires_at")},
 	/* The garage (NAM06). */
-	{"vehicles", "member_id", "id", false, {.expiry = EXPIRE_NEVER}},
+	{"vehicles", "member_id", "id", false, NO_EXPIRY},
 	/* Mail waiting to leave, sealed for its recipient. */
-	{"outbox", "subject_id", "id", false, {.expiry = EXPIRE_NEVER}},
+	{"outbox", "subject_id", "id", false, NO_EXPIRY},
 	/* Contact messages (NAM07): the sender is erased once the profile's time
 	 * after the answer (or after writing) has passed. */
+	/* clang-format off */
 	{"contact_messages", "subject_id", "id", false,
 	 {.expiry = EXPIRE_BY_PROFILE,
 	  .purge = PURGE_SUBJECT,
@@ -34,26 +37,29 @@ const struct record_table record_tables[] = {
 	  .category = "contact_return_address",
 	  .created_column = "created_at",
 	  .done_column = "answered_at"}},
+	/* clang-format on */
 	/* The consent ledger and the NAM10 notices. */
-	{"consents", "subject_id", NULL, false, {.expiry = EXPIRE_NEVER}},
-	{"consent_events", "subject_id", NULL, false, {.expiry = EXPIRE_NEVER}},
-	{"use_notices", "subject_id", NULL, false, {.expiry = EXPIRE_NEVER}},
+	{"consents", "subject_id", NULL, false, NO_EXPIRY},
+	{"consent_events", "subject_id", NULL, false, NO_EXPIRY},
+	{"use_notices", "subject_id", NULL, false, NO_EXPIRY},
 	/* The member's account. */
-	{"members", "id", "id", false, {.expiry = EXPIRE_NEVER}},
+	{"members", "id", "id", false, NO_EXPIRY},
 	/* Staff accounts: the operator's people, sealed all the same. */
-	{"staff_sessions", "staff_id", NULL, false, {.expiry = EXPIRE_NEVER}},
-	{"staff", "id", "id", false, {.expiry = EXPIRE_NEVER}},
+	{"staff_sessions", "staff_id", NULL, false, NO_EXPIRY},
+	{"staff", "id", "id", false, NO_EXPIRY},
 	/* What staff did and what was handed over stays, naming the subject by
 	 * number only, so the chain holds (NAM11). */
-	{"access_log", "subject_id", NULL, true, {.expiry = EXPIRE_NEVER}},
-	{"access_log_head", NULL, NULL, false, {.expiry = EXPIRE_NEVER}},
-	{"rate_limits", NULL, NULL, false, {.expiry = EXPIRE_NEVER}},
+	{"access_log", "subject_id", NULL, true, NO_EXPIRY},
+	{"access_log_head", NULL, NULL, false, NO_EXPIRY},
+	{"rate_limits", NULL, NULL, false, NO_EXPIRY},
 	/* Last: the data key, then the subject itself. */
-	{"subject_keys", "subject_id", NULL, false, {.expiry = EXPIRE_NEVER}},
-	{"subjects", "id", NULL, false, {.expiry = EXPIRE_NEVER}},
+	{"subject_keys", "subject_id", NULL, false, NO_EXPIRY},
+	{"subjects", "id", NULL, false, NO_EXPIRY},
 };
 const size_t record_tables_count = sizeof(record_tables) / sizeof(record_tables[0]);
 
+/* Each column on one line: a table reads best that way. */
+/* clang-format off */
 #define SEALED(t, c, cat) {t, c, HOLD_SEALED, cat, NULL, NULL, NULL, NORMAL_EXACT, false}
 #define SECRET(t, c, cat) {t, c, HOLD_SEALED, cat, NULL, NULL, NULL, NORMAL_EXACT, true}
 #define SEALED_BY_ROW(t, c, catcol, withheld)                                                      \
@@ -61,6 +67,7 @@ const size_t record_tables_count = sizeof(record_tables) / sizeof(record_tables[
 #define INDEXED(t, c, cat, idx, domain, normal)                                                    \
 	{t, c, HOLD_SEALED, cat, NULL, idx, domain, normal, false}
 #define HOLDS(t, c, hold) {t, c, hold, NULL, NULL, NULL, NULL, NORMAL_EXACT, false}
+/* clang-format on */
 
 /* Every BYTEA column of the schema. Two index columns share the domain
  * "member-email", so a new address is checked against those in use. */

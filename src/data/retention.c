@@ -44,7 +44,7 @@ static bool due_clause(const struct record_table *t, int64_t now, struct buf *wh
 	int ci = policy_collection_index(p, ret->collection);
 	int cat = policy_category_index(p, ret->category);
 	if (ci < 0 || cat < 0)
-		return false;   /* the profile does not collect it */
+		return false; /* the profile does not collect it */
 	const struct policy_retention *r =
 		policy_retention_for(&p->purposes[p->collections[ci].purpose], cat);
 	if (!r)
@@ -136,7 +136,7 @@ static int64_t purge_target(const struct record_table *t, int64_t now)
 	buf_init(&where, 0);
 	if (due_clause(t, now, &where, &cutoff))
 		n = t->retention.purge == PURGE_SUBJECT ? purge_subjects(t, where.data, cutoff)
-							 : purge_rows(t, where.data, cutoff);
+							: purge_rows(t, where.data, cutoff);
 	buf_release(&where);
 	if (n > 0)
 		log_info("retention: purged %lld %s %s", (long long)n, t->table,

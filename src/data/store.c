@@ -570,7 +570,8 @@ int store_migrate(struct store *s, int *applied, char *err, size_t errlen)
 		}
 		bool already = false;
 		struct store_val v[] = {SV_INT(list[i].version)};
-		if (store_exec(c, SQL_MIGRATION_APPLIED, v, STORE_NPARAMS(v), found_cb, &already) < 0) {
+		if (store_exec(c, SQL_MIGRATION_APPLIED, v, STORE_NPARAMS(v), found_cb, &already) <
+		    0) {
 			snprintf(err, errlen, "cannot read schema_migrations");
 			goto out;
 		}

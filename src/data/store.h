@@ -48,7 +48,7 @@ enum store_engine store_conn_engine(const struct store_conn *c);
  * transaction. *applied = how many ran. Safe to run from two processes at
  * once on PostgreSQL (an advisory lock serialises them). */
 int store_migrate(struct store *s, int *applied, char *err, size_t errlen);
-int store_schema_version(struct store *s);   /* highest applied migration, -1 on error */
+int store_schema_version(struct store *s); /* highest applied migration, -1 on error */
 
 /* Connection from the pool; blocks until one is free. */
 struct store_conn *store_acquire(struct store *s);
@@ -69,8 +69,8 @@ int store_exec(struct store_conn *c, const char *sql, const struct store_val *pa
 	       size_t nparams, store_row_fn fn, void *ctx);
 
 /* store_acquire + store_exec + store_release, for one-statement work. */
-int store_query(struct store *s, const char *sql, const struct store_val *params,
-		size_t nparams, store_row_fn fn, void *ctx);
+int store_query(struct store *s, const char *sql, const struct store_val *params, size_t nparams,
+		store_row_fn fn, void *ctx);
 
 /* A consistent copy: SQLite's online backup API to a new file at path
  * (mode 0600), or pg_dump (plain SQL) for PostgreSQL. The tables named in

@@ -377,8 +377,9 @@ static int pg_exec(struct engine_conn *c, const char *sql, const struct store_va
 	if (rc != 0)
 		goto out;
 	PGresult *r =
-	    name ? PQexecPrepared(c->pg, name, (int)nparams, p.values, p.lengths, p.formats, 0)
-		 : PQexecParams(c->pg, sql, (int)nparams, NULL, p.values, p.lengths, p.formats, 0);
+		name ? PQexecPrepared(c->pg, name, (int)nparams, p.values, p.lengths, p.formats, 0)
+		     : PQexecParams(c->pg, sql, (int)nparams, NULL, p.values, p.lengths, p.formats,
+				    0);
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
 		rc = deliver_rows(r, fn, ctx);

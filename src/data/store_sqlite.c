@@ -97,7 +97,7 @@ static size_t phrase_of(const char *p, const char *const *phrases, size_t n)
 static size_t row_lock_at(const char *p)
 {
 	size_t len =
-	    phrase_of(p, lock_strengths, sizeof(lock_strengths) / sizeof(lock_strengths[0]));
+		phrase_of(p, lock_strengths, sizeof(lock_strengths) / sizeof(lock_strengths[0]));
 	if (!len)
 		return 0;
 	size_t gap = 0;
@@ -220,7 +220,7 @@ static struct engine_conn *sqlite_open(const char *path, char *err, size_t errle
 	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
 	char journal[16] = "";
 	if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL", journal_cb, journal, NULL) !=
-		SQLITE_OK ||
+		    SQLITE_OK ||
 	    strcmp(journal, "wal") != 0) {
 		snprintf(err, errlen, "cannot use a write-ahead log for %s: %s", path,
 			 journal[0] ? journal : sqlite3_errmsg(c->db));
@@ -228,10 +228,10 @@ static struct engine_conn *sqlite_open(const char *path, char *err, size_t errle
 		return NULL;
 	}
 	static const char *const pragmas[] = {
-	    "PRAGMA synchronous=FULL",
-	    "PRAGMA foreign_keys=ON",
-	    "PRAGMA secure_delete=ON",
-	    "PRAGMA temp_store=MEMORY",
+		"PRAGMA synchronous=FULL",
+		"PRAGMA foreign_keys=ON",
+		"PRAGMA secure_delete=ON",
+		"PRAGMA temp_store=MEMORY",
 	};
 	for (size_t i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++)
 		if (sqlite3_exec(c->db, pragmas[i], NULL, NULL, NULL) != SQLITE_OK) {
@@ -281,8 +281,8 @@ static int prepare(struct engine_conn *c, const char *sql, bool once, sqlite3_st
 	char *text = rewrite_sql(sql);
 	const char *tail = NULL;
 	sqlite3_stmt *stmt = NULL;
-	int rc =
-	    sqlite3_prepare_v3(c->db, text, -1, once ? 0 : SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
+	int rc = sqlite3_prepare_v3(c->db, text, -1, once ? 0 : SQLITE_PREPARE_PERSISTENT, &stmt,
+				    &tail);
 	int result = 0;
 	if (rc != SQLITE_OK) {
 		result = error_code(c, rc, sql);
@@ -383,7 +383,7 @@ static int sqlite_exec(struct engine_conn *c, const char *sql, const struct stor
 	int ncols = sqlite3_column_count(stmt);
 	struct store_val stack_cols[COLS_ON_STACK];
 	struct store_val *cols =
-	    ncols > COLS_ON_STACK ? xmalloc((size_t)ncols * sizeof(*cols)) : stack_cols;
+		ncols > COLS_ON_STACK ? xmalloc((size_t)ncols * sizeof(*cols)) : stack_cols;
 	sqlite3_int64 changes_before = sqlite3_total_changes64(c->db);
 	bool stopped = !fn;
 	for (;;) {
@@ -409,8 +409,9 @@ static int sqlite_exec(struct engine_conn *c, const char *sql, const struct stor
 	 * through other statements (DDL, BEGIN): trust it only if this one
 	 * changed something. */
 	if (result >= 0 && ncols == 0) {
-		sqlite3_int64 n =
-		    sqlite3_total_changes64(c->db) == changes_before ? 0 : sqlite3_changes64(c->db);
+		sqlite3_int64 n = sqlite3_total_changes64(c->db) == changes_before
+					  ? 0
+					  : sqlite3_changes64(c->db);
 		result = n > INT_MAX ? INT_MAX : (int)n;
 	}
 out:

@@ -17,7 +17,7 @@
 
 #include "crypto.h"
 
-#define TOKEN_CHARS CRYPTO_TOKEN_CHARS
+#define TOKEN_CHARS	 CRYPTO_TOKEN_CHARS
 #define TOKEN_HASH_BYTES 32
 /* The short id a listing shows for a row kept by a token's hash (sessions,
  * devices): this many bytes of the hash, in hex. */

@@ -19,10 +19,10 @@ struct app {
 	struct crypto_keys *keys;
 	struct store *store;
 	struct tpl_set *tpl;
-	struct policy *policy;       /* the profile in force */
-	struct dkim_key *dkim;       /* DKIM signing key, or NULL */
+	struct policy *policy; /* the profile in force */
+	struct dkim_key *dkim; /* DKIM signing key, or NULL */
 	const char *site_name;
-	const char *style_version;   /* short hash of style.css for cache busting */
+	const char *style_version; /* short hash of style.css for cache busting */
 };
 
 extern struct app app;

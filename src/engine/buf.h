@@ -18,8 +18,8 @@ struct buf {
 };
 
 void buf_init(struct buf *b, size_t max);
-void buf_release(struct buf *b);      /* frees the contents */
-void buf_reset(struct buf *b);        /* len = 0, keeps memory */
+void buf_release(struct buf *b); /* frees the contents */
+void buf_reset(struct buf *b);	 /* len = 0, keeps memory */
 /* Makes room for n more bytes now (capped at the maximum), so a caller that
  * knows the usual size avoids regrowing. */
 void buf_reserve(struct buf *b, size_t n);

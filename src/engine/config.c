@@ -16,46 +16,70 @@
 enum directive_type { DT_STRING, DT_LONG, DT_BOOL };
 
 struct directive {
-	const char *key;          /* INI key and flag name */
+	const char *key; /* INI key and flag name */
 	enum directive_type type;
 	size_t offset;
-	const char *def;          /* default as text */
+	const char *def; /* default as text */
 	const char *help;
 };
 
-#define D(key, type, field, def, help) {key, type, offsetof(struct config, field), def, help}
+#define D(key, type, field, def, help)                                                             \
+	{                                                                                          \
+		key, type, offsetof(struct config, field), def, help                               \
+	}
 
 static const struct directive directives[] = {
 	D("config", DT_STRING, config_file, "", "INI file with any of these keys"),
 	D("listen", DT_STRING, listen, "127.0.0.1:8080", "address and port to serve on"),
 	D("data", DT_STRING, data_dir, "./var", "data directory (database, master key)"),
-	D("database", DT_STRING, database, "", "sqlite:PATH or postgres://... (default sqlite:DATA/glovebox.db)"),
-	D("master-key-file", DT_STRING, master_key_file, "", "master key file (default DATA/master.key); or set GLOVEBOX_MASTER_KEY"),
-	D("profile", DT_STRING, profile, "north-american-motoring", "privacy profile: bundled name or YAML file"),
+	D("database", DT_STRING, database, "",
+	  "sqlite:PATH or postgres://... (default sqlite:DATA/glovebox.db)"),
+	D("master-key-file", DT_STRING, master_key_file, "",
+	  "master key file (default DATA/master.key); or set GLOVEBOX_MASTER_KEY"),
+	D("profile", DT_STRING, profile, "north-american-motoring",
+	  "privacy profile: bundled name or YAML file"),
 	D("log-file", DT_STRING, log_file, "", "log file (default: standard error)"),
 	D("log-level", DT_STRING, log_level, "info", "debug, info, warn or error"),
 	D("threads", DT_LONG, threads, "0", "HTTP threads (0 = one per core)"),
 	D("db-pool", DT_LONG, db_pool, "0", "database connections (0 = threads + 2)"),
 	D("max-connections", DT_LONG, max_connections, "1024", "open client connections at most"),
-	D("idle-timeout", DT_LONG, idle_timeout, "30", "seconds before an idle connection is closed"),
-	D("password-hashes", DT_LONG, password_hashes, "0", "password hashes at once (0 = one per core)"),
-	D("retention-interval", DT_LONG, retention_interval, "3600", "seconds between retention passes (0 = only by hand)"),
-	D("signin-per-minute", DT_LONG, signin_per_minute, "6", "sign-in attempts per client address and minute"),
-	D("signin-per-hour", DT_LONG, signin_per_hour, "30", "sign-in attempts per client address and hour"),
-	D("behind-tls", DT_BOOL, behind_tls, "false", "the site is served over HTTPS (Secure, __Host- cookies)"),
-	D("site-url", DT_STRING, site_url, "http://127.0.0.1:8080", "the site's address as members reach it, for links in mail"),
-	D("smtp-url", DT_STRING, smtp_url, "", "mail relay: smtp://HOST:PORT or smtps://...; empty: mail waits in the outbox"),
+	D("idle-timeout", DT_LONG, idle_timeout, "30",
+	  "seconds before an idle connection is closed"),
+	D("password-hashes", DT_LONG, password_hashes, "0",
+	  "password hashes at once (0 = one per core)"),
+	D("retention-interval", DT_LONG, retention_interval, "3600",
+	  "seconds between retention passes (0 = only by hand)"),
+	D("signin-per-minute", DT_LONG, signin_per_minute, "6",
+	  "sign-in attempts per client address and minute"),
+	D("signin-per-hour", DT_LONG, signin_per_hour, "30",
+	  "sign-in attempts per client address and hour"),
+	D("behind-tls", DT_BOOL, behind_tls, "false",
+	  "the site is served over HTTPS (Secure, __Host- cookies)"),
+	D("site-url", DT_STRING, site_url, "http://127.0.0.1:8080",
+	  "the site's address as members reach it, for links in mail"),
+	D("smtp-url", DT_STRING, smtp_url, "",
+	  "mail relay: smtp://HOST:PORT or smtps://...; empty: mail waits in the outbox"),
 	D("smtp-user", DT_STRING, smtp_user, "", "SMTP user name (empty: no authentication)"),
-	D("smtp-password", DT_STRING, smtp_password, "", "SMTP password (prefer GLOVEBOX_SMTP_PASSWORD)"),
-	D("dkim-key", DT_STRING, dkim_key, "", "Ed25519 key file for DKIM signatures (glovebox dkim keygen); empty: unsigned"),
-	D("dkim-selector", DT_STRING, dkim_selector, "glovebox", "DKIM selector (s=): the DNS record is SELECTOR._domainkey.DOMAIN"),
-	D("dkim-domain", DT_STRING, dkim_domain, "", "DKIM domain (d=); default: the domain of mail-from"),
-	D("mail-from", DT_STRING, mail_from, "noreply@glovebox.invalid", "the sender address of every message (set your own)"),
-	D("mail-max-attempts", DT_LONG, mail_max_attempts, "8", "delivery attempts before a message fails for good"),
-	D("mail-retry-seconds", DT_LONG, mail_retry_seconds, "30", "pause before the first retry; it doubles with each, up to an hour"),
-	D("mail-claim-timeout", DT_LONG, mail_claim_timeout, "300", "seconds after which a message claimed by a process that died is sent again"),
-	D("mail-workers", DT_LONG, mail_workers, "2", "delivery workers in this process, each with its own relay connection (1 to 16)"),
-	D("mail-interval", DT_LONG, mail_interval, "1", "seconds between outbox passes (0: no delivery in this process)"),
+	D("smtp-password", DT_STRING, smtp_password, "",
+	  "SMTP password (prefer GLOVEBOX_SMTP_PASSWORD)"),
+	D("dkim-key", DT_STRING, dkim_key, "",
+	  "Ed25519 key file for DKIM signatures (glovebox dkim keygen); empty: unsigned"),
+	D("dkim-selector", DT_STRING, dkim_selector, "glovebox",
+	  "DKIM selector (s=): the DNS record is SELECTOR._domainkey.DOMAIN"),
+	D("dkim-domain", DT_STRING, dkim_domain, "",
+	  "DKIM domain (d=); default: the domain of mail-from"),
+	D("mail-from", DT_STRING, mail_from, "noreply@glovebox.invalid",
+	  "the sender address of every message (set your own)"),
+	D("mail-max-attempts", DT_LONG, mail_max_attempts, "8",
+	  "delivery attempts before a message fails for good"),
+	D("mail-retry-seconds", DT_LONG, mail_retry_seconds, "30",
+	  "pause before the first retry; it doubles with each, up to an hour"),
+	D("mail-claim-timeout", DT_LONG, mail_claim_timeout, "300",
+	  "seconds after which a message claimed by a process that died is sent again"),
+	D("mail-workers", DT_LONG, mail_workers, "2",
+	  "delivery workers in this process, each with its own relay connection (1 to 16)"),
+	D("mail-interval", DT_LONG, mail_interval, "1",
+	  "seconds between outbox passes (0: no delivery in this process)"),
 };
 
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -205,7 +229,8 @@ int config_load(struct config *c, int argc, char **argv, int *nargs, bool *help,
 			return -1;
 		}
 		if (rc > 0) {
-			fprintf(err, "%s:%d: %s\n", file, rc, ctx.problem[0] ? ctx.problem : "syntax error");
+			fprintf(err, "%s:%d: %s\n", file, rc,
+				ctx.problem[0] ? ctx.problem : "syntax error");
 			return -1;
 		}
 	}

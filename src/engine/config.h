@@ -13,35 +13,35 @@
 
 struct config {
 	char *config_file;
-	char *listen;            /* HOST:PORT, [V6]:PORT */
+	char *listen; /* HOST:PORT, [V6]:PORT */
 	char *data_dir;
-	char *database;          /* sqlite:PATH or postgres://...; default sqlite:DATA/glovebox.db */
-	char *master_key_file;   /* default DATA/master.key */
-	char *profile;           /* bundled name or path */
-	char *log_file;          /* empty: stderr */
+	char *database;	       /* sqlite:PATH or postgres://...; default sqlite:DATA/glovebox.db */
+	char *master_key_file; /* default DATA/master.key */
+	char *profile;	       /* bundled name or path */
+	char *log_file;	       /* empty: stderr */
 	char *log_level;
-	long threads;            /* HTTP thread pool; 0 = number of cores */
-	long db_pool;            /* store connections; 0 = threads + 2 */
+	long threads; /* HTTP thread pool; 0 = number of cores */
+	long db_pool; /* store connections; 0 = threads + 2 */
 	long max_connections;
-	long idle_timeout;       /* seconds */
-	long password_hashes;    /* concurrent Argon2id hashes; 0 = cores */
+	long idle_timeout;	 /* seconds */
+	long password_hashes;	 /* concurrent Argon2id hashes; 0 = cores */
 	long retention_interval; /* seconds between retention passes; 0 = off */
-	long signin_per_minute;  /* sign-in attempts per client address */
+	long signin_per_minute;	 /* sign-in attempts per client address */
 	long signin_per_hour;
-	bool behind_tls;         /* served over TLS (directly or by a proxy) */
-	char *site_url;          /* links in mail: https://example.org */
-	char *smtp_url;          /* empty: no delivery */
+	bool behind_tls; /* served over TLS (directly or by a proxy) */
+	char *site_url;	 /* links in mail: https://example.org */
+	char *smtp_url;	 /* empty: no delivery */
 	char *smtp_user;
 	char *smtp_password;
 	char *mail_from;
-	char *dkim_key;          /* path; empty: no signing */
+	char *dkim_key; /* path; empty: no signing */
 	char *dkim_selector;
-	char *dkim_domain;       /* empty: mail-from's domain */
+	char *dkim_domain; /* empty: mail-from's domain */
 	long mail_max_attempts;
 	long mail_retry_seconds; /* first retry pause, doubling */
 	long mail_claim_timeout; /* a claim older than this was left by a dead process */
-	long mail_workers;       /* delivery threads */
-	long mail_interval;      /* seconds between outbox passes; 0: none */
+	long mail_workers;	 /* delivery threads */
+	long mail_interval;	 /* seconds between outbox passes; 0: none */
 };
 
 /* Fills c with defaults. */

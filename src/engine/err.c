@@ -11,14 +11,14 @@
 /* Seconds a client waits after a 503: the store may be restarting; a
  * password slot frees within a second. */
 #define RETRY_STORE 5
-#define RETRY_BUSY 1
+#define RETRY_BUSY  1
 
 static const struct err_row rows[ERR_COUNT] = {
 	[ERR_NONE] = {"ok", 200, "", NULL, 0},
 	[ERR_BAD_JSON] = {"bad_json", 400, "The request body is not valid JSON.", NULL, 0},
 	[ERR_NOT_OBJECT] = {"bad_json", 400, "The request body must be a JSON object.", NULL, 0},
-	[ERR_UNKNOWN_FIELD] = {"unknown_field", 400, "The request has a field this call does not take.",
-			       NULL, 0},
+	[ERR_UNKNOWN_FIELD] = {"unknown_field", 400,
+			       "The request has a field this call does not take.", NULL, 0},
 	[ERR_MISSING_FIELD] = {"missing_field", 400, "A required field is missing.", NULL, 0},
 	[ERR_INVALID_FIELD] = {"invalid_field", 400, "A field is not valid.", NULL, 0},
 	[ERR_BAD_FORM] = {"bad_form", 400, "The form could not be read.", NULL, 0},
@@ -28,14 +28,16 @@ static const struct err_row rows[ERR_COUNT] = {
 	[ERR_BODY_TOO_LARGE] = {"body_too_large", 413, "The request body is too large.", NULL, 0},
 	[ERR_URI_TOO_LONG] = {"uri_too_long", 414, "The address is too long.", NULL, 0},
 	[ERR_UNSUPPORTED_MEDIA_TYPE] = {"unsupported_media_type", 415,
-					"The request body is not of a type this call takes.", NULL, 0},
+					"The request body is not of a type this call takes.", NULL,
+					0},
 	[ERR_HEADERS_TOO_LARGE] = {"headers_too_large", 431, "The request headers are too large.",
 				   NULL, 0},
 	[ERR_INTERNAL] = {"internal", 500, "The server could not answer this request.", NULL, 0},
-	[ERR_STORE] = {"store_unavailable", 503,
-		       "The request could not be completed just now; nothing was changed. Try again "
-		       "in a moment.",
-		       NULL, RETRY_STORE},
+	[ERR_STORE] =
+		{"store_unavailable", 503,
+		 "The request could not be completed just now; nothing was changed. Try again "
+		 "in a moment.",
+		 NULL, RETRY_STORE},
 	[ERR_BUSY] = {"busy", 503, "Too many password checks at once; try again in a second.", NULL,
 		      RETRY_BUSY},
 	[ERR_NOT_SIGNED_IN] = {"not_signed_in", 401, "Sign in first.", NULL, 0},
@@ -63,18 +65,19 @@ static const struct err_row rows[ERR_COUNT] = {
 				       NULL, 0},
 	[ERR_WRONG_PASSWORD] = {"bad_credentials", 401, "That password is wrong.", "password", 0},
 	[ERR_TOO_MANY_FROM_HERE] = {"too_many_attempts", 429,
-				    "Too many sign-in attempts from here; wait and try again.", NULL,
-				    0},
+				    "Too many sign-in attempts from here; wait and try again.",
+				    NULL, 0},
 	[ERR_ACCOUNT_LOCKED] = {"too_many_attempts", 429,
 				"Too many failed attempts; wait and try again.", NULL, 0},
 	[ERR_NO_ACCOUNT] = {"not_found", 404, "No such account.", NULL, 0},
 	[ERR_NAME_EMPTY] = {"invalid_field", 400, "name cannot be empty", "name", 0},
 	[ERR_NO_CHOICE] = {"not_found", 404, "There is no choice for that purpose.", NULL, 0},
 	[ERR_NO_SESSION] = {"not_found", 404, "You have no session with that id.", NULL, 0},
-	[ERR_NO_DEVICE] = {"not_found", 404, "You have no remembered device with that id.", NULL, 0},
+	[ERR_NO_DEVICE] = {"not_found", 404, "You have no remembered device with that id.", NULL,
+			   0},
 	[ERR_BAD_LINK] = {"bad_token", 404, "That link is unknown, used or expired.", "token", 0},
-	[ERR_BAD_ENROL_TOKEN] = {"bad_token", 404, "That enrolment token is unknown or has expired.",
-				 "token", 0},
+	[ERR_BAD_ENROL_TOKEN] = {"bad_token", 404,
+				 "That enrolment token is unknown or has expired.", "token", 0},
 	[ERR_ENROL_NOT_STARTED] = {"bad_token", 404,
 				   "That enrolment token is unknown, has expired, or has no "
 				   "password yet.",
@@ -109,11 +112,11 @@ static const struct err_row rows[ERR_COUNT] = {
 				 NULL, 0},
 	[ERR_ALREADY_ANSWERED] = {"already_answered", 409, "This message has been answered.",
 				  "answer", 0},
-	[ERR_INVALID_CAMPAIGN] = {"invalid_campaign", 400, "That campaign cannot be sent.", NULL, 0},
-	[ERR_BAD_UNSUBSCRIBE] = {"bad_token", 404, "That link is unknown or too old.",
-				 NULL, 0},
-	[ERR_NO_SUCH_VERSION] = {"not_found", 404, "There is no published version with that number.",
-				 NULL, 0},
+	[ERR_INVALID_CAMPAIGN] = {"invalid_campaign", 400, "That campaign cannot be sent.", NULL,
+				  0},
+	[ERR_BAD_UNSUBSCRIBE] = {"bad_token", 404, "That link is unknown or too old.", NULL, 0},
+	[ERR_NO_SUCH_VERSION] = {"not_found", 404,
+				 "There is no published version with that number.", NULL, 0},
 };
 
 const struct err_row *err_row(enum err e)

@@ -38,7 +38,7 @@ enum err {
 	ERR_CSRF,
 	ERR_REAUTH,
 	ERR_ROLE,
-	ERR_REFUSED,                 /* the broker said no: code and message from the reason */
+	ERR_REFUSED, /* the broker said no: code and message from the reason */
 	ERR_ERASED,
 	/* accounts */
 	ERR_NO_REGISTRATION,
@@ -70,7 +70,7 @@ enum err {
 	ERR_NO_SUCH_STAFF,
 	/* garage */
 	ERR_NO_GARAGE,
-	ERR_VIN,                     /* code from the VIN check (vin_length, ...) */
+	ERR_VIN, /* code from the VIN check (vin_length, ...) */
 	ERR_VEHICLE_EXISTS,
 	ERR_GARAGE_FULL,
 	ERR_NO_SUCH_CAR,
@@ -92,8 +92,8 @@ struct err_row {
 	const char *code;
 	int status;
 	const char *message;
-	const char *field;           /* the field the error is about, or NULL */
-	int retry_after;             /* seconds for Retry-After; 0: none */
+	const char *field; /* the field the error is about, or NULL */
+	int retry_after;   /* seconds for Retry-After; 0: none */
 };
 
 const struct err_row *err_row(enum err e);
@@ -102,10 +102,10 @@ const struct err_row *err_row(enum err e);
 #define FAILURE_MESSAGE_MAX 256
 struct failure {
 	enum err err;
-	const char *code;            /* instead of the row's (ERR_REFUSED, ERR_VIN), or NULL */
-	const char *field;           /* instead of the row's, or NULL */
-	char message[FAILURE_MESSAGE_MAX];   /* instead of the row's, when not empty */
-	int64_t retry_after;         /* instead of the row's, when > 0 */
+	const char *code;  /* instead of the row's (ERR_REFUSED, ERR_VIN), or NULL */
+	const char *field; /* instead of the row's, or NULL */
+	char message[FAILURE_MESSAGE_MAX]; /* instead of the row's, when not empty */
+	int64_t retry_after;		   /* instead of the row's, when > 0 */
 };
 
 /* Sets *f to e and returns -1, so a domain function can `return err_fail(f, ERR_X);`. */

@@ -37,16 +37,16 @@ struct conn_state {
 	struct req req;
 	struct MHD_Connection *conn;
 	struct MHD_PostProcessor *pp;
-	struct buf upload;             /* JSON bodies */
+	struct buf upload; /* JSON bodies */
 	struct form_field fields[HTTP_MAX_PARAMS];
 	size_t nfields;
 	uint64_t start_us;
 	size_t uri_len;
-	size_t body_bytes;             /* form bytes seen so far */
+	size_t body_bytes; /* form bytes seen so far */
 	bool started, responded, discard, too_large, bad_form;
-	bool first_call;               /* inside the headers-processed call */
+	bool first_call; /* inside the headers-processed call */
 	bool has_body;
-	bool deferred;                 /* answer ready, sent at the final call */
+	bool deferred; /* answer ready, sent at the final call */
 };
 
 struct http_server {
@@ -72,7 +72,6 @@ static const struct http_kv security_headers[] = {
 	{"Cross-Origin-Opener-Policy", "same-origin"},
 	{"Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"},
 };
-
 
 uint64_t http_now_us(void)
 {
@@ -132,11 +131,13 @@ const char *req_client_address(const struct req *r)
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, host,
+			inet_ntop(AF_INET,
+				  &((const struct sockaddr_in *)(const void *)sa)->sin_addr, host,
 				  sizeof(host));
 		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-				  host, sizeof(host));
+			inet_ntop(AF_INET6,
+				  &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, host,
+				  sizeof(host));
 	}
 	return arena_strdup(r->arena, host);
 }
@@ -167,7 +168,8 @@ void resp_body(struct req *r, int status, const char *type, const void *data, si
 	r->static_body = NULL;
 	buf_reset(&r->body);
 	if (buf_append(&r->body, data, len) != 0)
-		log_error("response body over its limit (route %s)", r->route ? r->route->name : "-");
+		log_error("response body over its limit (route %s)",
+			  r->route ? r->route->name : "-");
 }
 
 void resp_static(struct req *r, int status, const char *type, const void *data, size_t len)
@@ -199,8 +201,7 @@ static bool wants_json(const struct req *r)
 	return r->path && text_after(r->path, "/api/");
 }
 
-void resp_error(struct req *r, int status, const char *code, const char *message,
-		const char *field)
+void resp_error(struct req *r, int status, const char *code, const char *message, const char *field)
 {
 	if (!wants_json(r) && error_page) {
 		error_page(r, status, message);
@@ -354,7 +355,7 @@ static const char *form_boolean(const char *value, size_t len)
 {
 	static const struct {
 		const char *text, *as;
-	} forms[] = {{"true", "true"}, {"1", "true"},  {"on", "true"},
+	} forms[] = {{"true", "true"},	 {"1", "true"},	 {"on", "true"},
 		     {"false", "false"}, {"0", "false"}, {"", "false"}};
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
 		if (strlen(forms[i].text) == len && memcmp(forms[i].text, value, len) == 0)
@@ -369,8 +370,8 @@ static int param_add(struct conn_state *cs, const struct param_spec *spec, const
 	if ((spec->flags & PARAM_JSON_BOOL) && r->route->body != BODY_JSON) {
 		value = form_boolean(value, len);
 		if (!value)
-			return param_reject(cs, spec, ERR_INVALID_FIELD, "must be ticked or not", "",
-					    0);
+			return param_reject(cs, spec, ERR_INVALID_FIELD, "must be ticked or not",
+					    "", 0);
 		len = strlen(value);
 	}
 	const char *why = route_check_param(spec, value, len);
@@ -403,7 +404,10 @@ static int collect_query_list(struct conn_state *cs, const struct param_spec *li
 }
 
 /* The parameter lists of a route: its own, then the form's additions. */
-#define ROUTE_LISTS(rt) {(rt)->params, (rt)->extra}
+#define ROUTE_LISTS(rt)                                                                            \
+	{                                                                                          \
+		(rt)->params, (rt)->extra                                                          \
+	}
 #define NLISTS 2
 
 static int collect_query(struct conn_state *cs)
@@ -417,15 +421,15 @@ static int collect_query(struct conn_state *cs)
 
 static enum MHD_Result form_iterator(void *cls, enum MHD_ValueKind kind, const char *key,
 				     const char *filename, const char *content_type,
-				     const char *transfer_encoding, const char *data,
-				     uint64_t off, size_t size)
+				     const char *transfer_encoding, const char *data, uint64_t off,
+				     size_t size)
 {
 	struct conn_state *cs = cls;
 	if (!key)
-		return MHD_YES;          /* a multipart part without a name */
+		return MHD_YES; /* a multipart part without a name */
 	const struct param_spec *spec = route_param(cs->req.route, key);
 	if (!spec || !(spec->flags & PARAM_BODY))
-		return MHD_YES;          /* undeclared: dropped */
+		return MHD_YES; /* undeclared: dropped */
 	struct form_field *f = NULL;
 	for (size_t i = 0; i < cs->nfields; i++)
 		if (cs->fields[i].spec == spec)
@@ -438,7 +442,7 @@ static enum MHD_Result form_iterator(void *cls, enum MHD_ValueKind kind, const c
 		buf_init(&f->value, spec->max_len);
 	} else if (off == 0) {
 		if (!(spec->flags & PARAM_LIST))
-			return MHD_YES;  /* a repeated field: the first one counts */
+			return MHD_YES; /* a repeated field: the first one counts */
 		if (buf_putc(&f->value, ',') != 0)
 			f->too_long = true;
 	}
@@ -452,7 +456,8 @@ static int collect_form(struct conn_state *cs)
 	for (size_t i = 0; i < cs->nfields; i++) {
 		struct form_field *f = &cs->fields[i];
 		if (f->too_long) {
-			if (param_reject(cs, f->spec, ERR_INVALID_FIELD, "is too long", NULL, 0) != 0)
+			if (param_reject(cs, f->spec, ERR_INVALID_FIELD, "is too long", NULL, 0) !=
+			    0)
 				return -1;
 			continue;
 		}
@@ -479,13 +484,13 @@ static int collect_json(struct conn_state *cs)
 	}
 	const char *key;
 	json_t *v;
-	json_object_foreach(root, key, v) {
+	json_object_foreach (root, key, v) {
 		const struct param_spec *spec = route_param(r->route, key);
 		if (!spec || !(spec->flags & PARAM_BODY)) {
 			/* The key is echoed only when it is short, declared-looking
 			 * text; it never holds a submitted value. */
 			refuse(cs, ERR_UNKNOWN_FIELD, NULL,
-			     arena_strndup(r->arena, key, strnlen(key, 64)));
+			       arena_strndup(r->arena, key, strnlen(key, 64)));
 			goto out;
 		}
 		if (json_is_null(v))
@@ -500,11 +505,13 @@ static int collect_json(struct conn_state *cs)
 			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 			text = num;
 			len = strlen(num);
-		} else if (!(spec->flags & (PARAM_JSON_BOOL | PARAM_JSON_INT)) && json_is_string(v)) {
+		} else if (!(spec->flags & (PARAM_JSON_BOOL | PARAM_JSON_INT)) &&
+			   json_is_string(v)) {
 			text = json_string_value(v);
 			len = json_string_length(v);
 		} else {
-			const char *msg = arena_printf(r->arena, "%s has the wrong type", spec->name);
+			const char *msg =
+				arena_printf(r->arena, "%s has the wrong type", spec->name);
 			refuse(cs, ERR_INVALID_FIELD, msg, spec->name);
 			goto out;
 		}
@@ -526,7 +533,8 @@ static int check_required_list(struct conn_state *cs, const struct param_spec *l
 		for (size_t i = 0; i < cs->req.nerrors; i++)
 			if (strcmp(cs->req.errors[i].field, p->name) == 0)
 				rejected = true;
-		if (!rejected && param_reject(cs, p, ERR_MISSING_FIELD, "is required", NULL, 0) != 0)
+		if (!rejected &&
+		    param_reject(cs, p, ERR_MISSING_FIELD, "is required", NULL, 0) != 0)
 			return -1;
 	}
 	return 0;
@@ -584,7 +592,8 @@ static enum MHD_Result dispatch(struct conn_state *cs)
 static bool content_type_is(const char *ct, const char *want)
 {
 	size_t n = strlen(want);
-	return ct && strncasecmp(ct, want, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+	return ct && strncasecmp(ct, want, n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
 /* First call for a request: limits, routing, and the body's set-up. */
@@ -601,8 +610,8 @@ static enum MHD_Result begin(struct conn_state *cs, const char *url, const char 
 	if (t.count > HTTP_MAX_HEADERS || t.bytes > HTTP_MAX_HEADER_BYTES)
 		return refuse(cs, ERR_HEADERS_TOO_LARGE, NULL, NULL);
 	unsigned allowed = 0;
-	enum route_match m = route_find(r->path, r->method, r->arena, &r->route, r->path_params,
-					&allowed);
+	enum route_match m =
+		route_find(r->path, r->method, r->arena, &r->route, r->path_params, &allowed);
 	if (m == ROUTE_NOT_FOUND)
 		return refuse(cs, ERR_NOT_FOUND, NULL, NULL);
 	if (m == ROUTE_BAD_METHOD) {
@@ -617,7 +626,7 @@ static enum MHD_Result begin(struct conn_state *cs, const char *url, const char 
 	if (r->route->body == BODY_NONE || r->method == HTTP_GET || r->method == HTTP_HEAD) {
 		if (!body)
 			return dispatch(cs);
-		cs->discard = true;      /* a body nobody asked for is read and dropped */
+		cs->discard = true; /* a body nobody asked for is read and dropped */
 		return MHD_YES;
 	}
 	const char *cl = MHD_lookup_connection_value(cs->conn, MHD_HEADER_KIND, "Content-Length");
@@ -637,7 +646,8 @@ static enum MHD_Result begin(struct conn_state *cs, const char *url, const char 
 	}
 	if (!content_type_is(ct, "application/x-www-form-urlencoded") &&
 	    !content_type_is(ct, "multipart/form-data"))
-		return refuse(cs, ERR_UNSUPPORTED_MEDIA_TYPE, "The request body must be a form.", NULL);
+		return refuse(cs, ERR_UNSUPPORTED_MEDIA_TYPE, "The request body must be a form.",
+			      NULL);
 	cs->pp = MHD_create_post_processor(cs->conn, 16 * 1024, form_iterator, cs);
 	if (!cs->pp)
 		return refuse(cs, ERR_BAD_FORM, NULL, NULL);
@@ -645,8 +655,8 @@ static enum MHD_Result begin(struct conn_state *cs, const char *url, const char 
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
 {
 	struct conn_state *cs = *con_cls;
 	if (!cs)
@@ -705,7 +715,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	cs->start_us = http_now_us();
 	cs->uri_len = uri ? strlen(uri) : 0;
 	buf_init(&cs->req.body, 0);
-	buf_reserve(&cs->req.body, 8192);   /* most pages fit: no regrowth */
+	buf_reserve(&cs->req.body, 8192); /* most pages fit: no regrowth */
 	buf_init(&cs->upload, 1);
 	return cs;
 }
@@ -737,7 +747,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 static void on_engine_log(void *cls, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
+	__attribute__((format(printf, 2, 0)));
 
 static void on_engine_log(void *cls, const char *fmt, va_list ap)
 {
@@ -747,8 +757,8 @@ static void on_engine_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http engine: %s", line);
 }
 
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
-			char *err, size_t errlen)
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len, char *err,
+			size_t errlen)
 {
 	char host[256];
 	const char *colon = strrchr(listen, ':');

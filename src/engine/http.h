@@ -18,18 +18,18 @@
 #include "buf.h"
 #include "route.h"
 
-#define HTTP_MAX_URI 2048
+#define HTTP_MAX_URI	      2048
 #define HTTP_MAX_HEADER_BYTES (16 * 1024)
-#define HTTP_MAX_HEADERS 64
+#define HTTP_MAX_HEADERS      64
 #define HTTP_MAX_RESP_HEADERS 16
-#define HTTP_MAX_PARAMS 32
-#define HTTP_ARENA_CAP (8u * 1024 * 1024)
+#define HTTP_MAX_PARAMS	      32
+#define HTTP_ARENA_CAP	      (8u * 1024 * 1024)
 
 struct session;
 
 struct http_param {
 	const char *name;
-	const char *value;       /* validated, NUL-terminated */
+	const char *value; /* validated, NUL-terminated */
 	size_t len;
 };
 
@@ -41,9 +41,9 @@ struct http_kv {
  * with the message next to the field (ROUTE_FORM_ERRORS). */
 struct http_field_error {
 	const char *field;
-	const char *code;        /* missing_field, invalid_field */
+	const char *code; /* missing_field, invalid_field */
 	const char *message;
-	const char *value;       /* what was submitted, to show again (escaped) */
+	const char *value; /* what was submitted, to show again (escaped) */
 };
 #define HTTP_MAX_FIELD_ERRORS 8
 
@@ -55,7 +55,7 @@ struct req {
 	const char *path;
 	const struct route *route;
 	const char *path_params[HTTP_MAX_PATH_PARAMS];
-	struct http_param params[HTTP_MAX_PARAMS];   /* declared and validated only */
+	struct http_param params[HTTP_MAX_PARAMS]; /* declared and validated only */
 	size_t nparams;
 	struct http_field_error errors[HTTP_MAX_FIELD_ERRORS];
 	size_t nerrors;
@@ -64,16 +64,16 @@ struct req {
 	int status;
 	const char *content_type;
 	struct buf body;
-	const void *static_body;          /* set instead of body for constant data */
+	const void *static_body; /* set instead of body for constant data */
 	size_t static_len;
 	struct http_kv headers[HTTP_MAX_RESP_HEADERS];
 	size_t nheaders;
-	bool no_store;                    /* personal data: Cache-Control: no-store */
+	bool no_store; /* personal data: Cache-Control: no-store */
 	/* The caller's session, found by the gate on member and staff routes
 	 * (session.h); NULL on routes anyone may call. */
 	const struct session *session;
 
-	void *engine;                     /* http.c's own connection state */
+	void *engine; /* http.c's own connection state */
 };
 
 /* Request accessors: only what the route declared reaches a handler through
@@ -91,7 +91,7 @@ const char *req_client_address(const struct req *r);
 void resp_header(struct req *r, const char *name, const char *value);
 void resp_body(struct req *r, int status, const char *type, const void *data, size_t len);
 void resp_static(struct req *r, int status, const char *type, const void *data, size_t len);
-void resp_json(struct req *r, int status, json_t *body);    /* takes ownership of body */
+void resp_json(struct req *r, int status, json_t *body); /* takes ownership of body */
 /* JSON error {"error":{"code","message","field"}} for API routes, the HTML
  * error page otherwise. field may be NULL. */
 void resp_error(struct req *r, int status, const char *code, const char *message,
@@ -108,7 +108,7 @@ struct http_options {
 	unsigned threads;
 	unsigned max_connections;
 	unsigned idle_timeout;
-	bool hsts;                  /* served over TLS: send Strict-Transport-Security */
+	bool hsts; /* served over TLS: send Strict-Transport-Security */
 };
 int http_start(const struct http_options *o, struct http_server **out, char *err, size_t errlen);
 void http_stop(struct http_server *s);

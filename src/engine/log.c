@@ -90,7 +90,7 @@ static void write_all(const char *p, size_t n)
 	while (n) {
 		ssize_t w = write(log_fd, p, n);
 		if (w <= 0)
-			return;   /* a log that cannot be written must not stop the server */
+			return; /* a log that cannot be written must not stop the server */
 		p += w;
 		n -= (size_t)w;
 	}
@@ -160,7 +160,7 @@ static void buffer_line(const char *line, size_t n)
 }
 
 static void emit(enum log_level level, bool request_line, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
+	__attribute__((format(printf, 3, 0)));
 
 static void emit(enum log_level level, bool request_line, const char *fmt, va_list ap)
 {

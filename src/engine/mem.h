@@ -42,11 +42,10 @@ struct arena;
 
 struct arena *arena_new(size_t cap);
 void arena_free(struct arena *a);
-void *arena_alloc(struct arena *a, size_t n);   /* zeroed, 16-byte aligned */
+void *arena_alloc(struct arena *a, size_t n); /* zeroed, 16-byte aligned */
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
-char *arena_printf(struct arena *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 size_t arena_used(const struct arena *a);
 
 #endif

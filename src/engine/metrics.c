@@ -12,15 +12,15 @@
 
 #include "buf.h"
 
-#define MAX_ROUTES 128
+#define MAX_ROUTES   128
 #define MAX_COUNTERS 64
 
 static const int statuses[] = {200, 201, 204, 301, 302, 303, 304, 400, 401, 403, 404, 405,
 			       409, 410, 413, 414, 415, 422, 429, 431, 500, 503, 0};
-#define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))   /* the last is "other" */
+#define NSTATUS (sizeof(statuses) / sizeof(statuses[0])) /* the last is "other" */
 
-static const double bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-				0.01,	0.025,	 0.05,	 0.1,	0.25,	0.5, 1, 2.5};
+static const double bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+				0.025,	0.05,	 0.1,	 0.25,	0.5,	1,     2.5};
 #define NBUCKETS (sizeof(bounds) / sizeof(bounds[0]))
 
 struct histogram {
@@ -89,7 +89,7 @@ void metrics_count(const char *name, uint64_t n)
 			if (!counter_names[i])
 				__atomic_store_n(&counter_names[i], name, __ATOMIC_RELEASE);
 			pthread_mutex_unlock(&counter_lock);
-			i--;     /* look at this slot again: it holds a name now */
+			i--; /* look at this slot again: it holds a name now */
 		}
 	}
 }
@@ -105,7 +105,8 @@ static int render_histogram(struct buf *out, const char *name, const char *help,
 			rc |= buf_printf(out, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name, bounds[i],
 					 cumulative);
 		else
-			rc |= buf_printf(out, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, cumulative);
+			rc |= buf_printf(out, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name,
+					 cumulative);
 	}
 	rc |= buf_printf(out, "%s_sum %.6f\n%s_count %" PRIu64 "\n", name,
 			 (double)atomic_load(&h->sum_us) / 1e6, name, atomic_load(&h->count));
@@ -114,8 +115,9 @@ static int render_histogram(struct buf *out, const char *name, const char *help,
 
 int metrics_render(struct buf *out)
 {
-	int rc = buf_puts(out, "# HELP glovebox_requests_total Requests answered, by route and status.\n"
-			       "# TYPE glovebox_requests_total counter\n");
+	int rc = buf_puts(out,
+			  "# HELP glovebox_requests_total Requests answered, by route and status.\n"
+			  "# TYPE glovebox_requests_total counter\n");
 	for (int i = 0; i < nroutes; i++)
 		for (size_t k = 0; k < NSTATUS; k++) {
 			uint64_t v = atomic_load(&requests[i][k]);
@@ -123,11 +125,13 @@ int metrics_render(struct buf *out)
 				continue;
 			if (statuses[k])
 				rc |= buf_printf(out,
-						 "glovebox_requests_total{route=\"%s\",status=\"%d\"} %" PRIu64 "\n",
+						 "glovebox_requests_total{route=\"%s\",status=\"%"
+						 "d\"} %" PRIu64 "\n",
 						 route_names[i], statuses[k], v);
 			else
 				rc |= buf_printf(out,
-						 "glovebox_requests_total{route=\"%s\",status=\"other\"} %" PRIu64 "\n",
+						 "glovebox_requests_total{route=\"%s\",status="
+						 "\"other\"} %" PRIu64 "\n",
 						 route_names[i], v);
 		}
 	rc |= render_histogram(out, "glovebox_request_duration_seconds",
@@ -138,8 +142,9 @@ int metrics_render(struct buf *out)
 		const char *name = __atomic_load_n(&counter_names[i], __ATOMIC_ACQUIRE);
 		if (!name)
 			break;
-		rc |= buf_printf(out, "# TYPE glovebox_%s_total counter\nglovebox_%s_total %" PRIu64 "\n",
-				 name, name, atomic_load(&counter_values[i]));
+		rc |= buf_printf(
+			out, "# TYPE glovebox_%s_total counter\nglovebox_%s_total %" PRIu64 "\n",
+			name, name, atomic_load(&counter_values[i]));
 	}
 	return rc ? -1 : 0;
 }

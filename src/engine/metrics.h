@@ -14,7 +14,7 @@ struct buf;
 int metrics_route_slot(const char *route_name);
 void metrics_observe_request(int route_slot, int status, uint64_t duration_us);
 void metrics_observe_store(uint64_t duration_us);
-void metrics_count(const char *counter_name, uint64_t n);   /* named counters */
+void metrics_count(const char *counter_name, uint64_t n); /* named counters */
 int metrics_render(struct buf *out);
 
 #endif

@@ -113,7 +113,7 @@ const char *route_check_param(const struct param_spec *p, const char *value, siz
 static const struct {
 	unsigned bit;
 	const char *name;
-} method_names[] = {{HTTP_GET, "GET"}, {HTTP_HEAD, "HEAD"},	{HTTP_POST, "POST"},
+} method_names[] = {{HTTP_GET, "GET"}, {HTTP_HEAD, "HEAD"},   {HTTP_POST, "POST"},
 		    {HTTP_PUT, "PUT"}, {HTTP_PATCH, "PATCH"}, {HTTP_DELETE, "DELETE"}};
 
 const char *route_method_name(enum http_method m)

@@ -33,25 +33,25 @@ typedef const char *(*param_check_fn)(const char *value, size_t len);
 
 enum param_flags {
 	PARAM_REQUIRED = 1 << 0,
-	PARAM_QUERY = 1 << 1,       /* from the query string */
-	PARAM_BODY = 1 << 2,        /* from the form or JSON body */
-	PARAM_JSON_BOOL = 1 << 3,   /* JSON true/false, seen as "true"/"false" */
-	PARAM_JSON_INT = 1 << 4,    /* JSON integer, seen as decimal text */
-	PARAM_PATH = 1 << 5,        /* a ":name" segment of the pattern, in order */
-	PARAM_LIST = 1 << 6,        /* a form field that repeats (checkboxes): values joined by ',' */
+	PARAM_QUERY = 1 << 1,	  /* from the query string */
+	PARAM_BODY = 1 << 2,	  /* from the form or JSON body */
+	PARAM_JSON_BOOL = 1 << 3, /* JSON true/false, seen as "true"/"false" */
+	PARAM_JSON_INT = 1 << 4,  /* JSON integer, seen as decimal text */
+	PARAM_PATH = 1 << 5,	  /* a ":name" segment of the pattern, in order */
+	PARAM_LIST = 1 << 6,	  /* a form field that repeats (checkboxes): values joined by ',' */
 };
 
 struct param_spec {
 	const char *name;
 	unsigned flags;
-	size_t max_len;             /* bytes */
-	param_check_fn check;       /* NULL: any valid UTF-8 without control characters */
+	size_t max_len;	      /* bytes */
+	param_check_fn check; /* NULL: any valid UTF-8 without control characters */
 };
 
 enum body_kind { BODY_NONE, BODY_FORM, BODY_JSON };
 
 enum route_flags {
-	ROUTE_API = 1 << 0,         /* JSON errors */
+	ROUTE_API = 1 << 0,	    /* JSON errors */
 	ROUTE_PERSONAL = 1 << 1,    /* carries personal data: no-store */
 	ROUTE_FORM_ERRORS = 1 << 2, /* the handler gets r->errors and re-shows its form */
 };
@@ -59,25 +59,25 @@ enum route_flags {
 /* Who may call a route. A state-changing request (any method but GET and
  * HEAD) on a member or staff route also needs the session's CSRF token. */
 enum route_access {
-	ACCESS_ANYONE = 0,          /* no session needed */
-	ACCESS_MEMBER,              /* a member's session */
-	ACCESS_MEMBER_RECENT,       /* ... with a password entered within the profile's window (NAM14) */
-	ACCESS_STAFF,               /* a staff session whose role grants the route's purpose */
+	ACCESS_ANYONE = 0,    /* no session needed */
+	ACCESS_MEMBER,	      /* a member's session */
+	ACCESS_MEMBER_RECENT, /* ... with a password entered within the profile's window (NAM14) */
+	ACCESS_STAFF,	      /* a staff session whose role grants the route's purpose */
 };
 
 /* For ACCESS_STAFF: which purpose the role must grant. */
 enum route_purpose {
-	PURPOSE_ANY_ROLE = 0,       /* none in particular: any staff member */
-	PURPOSE_OF_COLLECTION,      /* the purpose the profile's collection point `purpose` serves */
-	PURPOSE_OF_KIND,            /* some purpose of the kind named `purpose` ("communication") */
-	PURPOSE_IN_PARAM,           /* the purpose the request names in its parameter `purpose` */
+	PURPOSE_ANY_ROLE = 0,  /* none in particular: any staff member */
+	PURPOSE_OF_COLLECTION, /* the purpose the profile's collection point `purpose` serves */
+	PURPOSE_OF_KIND,       /* some purpose of the kind named `purpose` ("communication") */
+	PURPOSE_IN_PARAM,      /* the purpose the request names in its parameter `purpose` */
 };
 
 typedef void (*route_handler_fn)(struct req *r);
 
 struct route {
-	unsigned methods;           /* enum http_method bits */
-	const char *pattern;        /* "/api/v1/contact", "/privacy/v/:version" */
+	unsigned methods;    /* enum http_method bits */
+	const char *pattern; /* "/api/v1/contact", "/privacy/v/:version" */
 	route_handler_fn handler;
 	enum body_kind body;
 	size_t body_max;
@@ -89,8 +89,8 @@ struct route {
 	const struct param_spec *extra;
 	enum route_access access;
 	enum route_purpose purpose_from;
-	const char *purpose;        /* a collection point, a purpose kind or a parameter */
-	const char *name;           /* for logs and metrics; default: pattern */
+	const char *purpose; /* a collection point, a purpose kind or a parameter */
+	const char *name;    /* for logs and metrics; default: pattern */
 	int metrics_slot;
 };
 
@@ -125,7 +125,7 @@ void route_init(void);
 /* "GET, HEAD, POST" for an Allow header. */
 void route_allow_header(unsigned methods, char *out, size_t n);
 const char *route_method_name(enum http_method m);     /* "OTHER" for an unknown one */
-enum http_method route_method_parse(const char *name);  /* HTTP_OTHER for an unknown one */
+enum http_method route_method_parse(const char *name); /* HTTP_OTHER for an unknown one */
 const char *route_access_name(enum route_access a);
 const char *route_purpose_name(enum route_purpose p);
 

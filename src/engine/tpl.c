@@ -63,7 +63,7 @@ struct tpl_src {
 };
 
 static int err_fail(char *err, size_t errlen, const char *label, int line, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+	__attribute__((format(printf, 5, 6)));
 
 static int err_fail(char *err, size_t errlen, const char *label, int line, const char *fmt, ...)
 {
@@ -203,7 +203,7 @@ static int compile(struct tpl *t, char *err, size_t errlen)
 		int tag_line = line;
 		if (tag[2] == '{')
 			return err_fail(err, errlen, t->label, tag_line,
-				    "'{{{' is not supported; use {{&name}} for raw output");
+					"'{{{' is not supported; use {{&name}} for raw output");
 		const char *close = strstr(tag + 2, "}}");
 		if (!close)
 			return err_fail(err, errlen, t->label, tag_line, "unclosed tag");
@@ -247,18 +247,18 @@ static int compile(struct tpl *t, char *err, size_t errlen)
 			return err_fail(err, errlen, t->label, tag_line, "empty tag name");
 		if (!name_ok(a, len))
 			return err_fail(err, errlen, t->label, tag_line, "bad tag name '%.*s'",
-				    (int)len, a);
+					(int)len, a);
 
 		if (kind == N_END) {
 			if (depth == 0)
 				return err_fail(err, errlen, t->label, tag_line,
-					    "{{/%.*s}} closes no section", (int)len, a);
+						"{{/%.*s}} closes no section", (int)len, a);
 			struct node *o = &t->nodes[open[depth - 1]];
 			if (o->len != len || memcmp(o->text, a, len) != 0)
 				return err_fail(err, errlen, t->label, tag_line,
-					    "{{/%.*s}} does not match {{%c%.*s}} of line %d",
-					    (int)len, a, o->kind == N_SECTION ? '#' : '^',
-					    (int)o->len, o->text, o->line);
+						"{{/%.*s}} does not match {{%c%.*s}} of line %d",
+						(int)len, a, o->kind == N_SECTION ? '#' : '^',
+						(int)o->len, o->text, o->line);
 			node_add(t, N_END, tag_line);
 			t->nodes[open[--depth]].end = t->nnodes - 1;
 			continue;
@@ -272,14 +272,14 @@ static int compile(struct tpl *t, char *err, size_t errlen)
 		if (kind == N_SECTION || kind == N_INVERTED) {
 			if (depth == TPL_MAX_DEPTH)
 				return err_fail(err, errlen, t->label, tag_line,
-					    "sections nest deeper than %d", TPL_MAX_DEPTH);
+						"sections nest deeper than %d", TPL_MAX_DEPTH);
 			open[depth++] = t->nnodes - 1;
 		}
 	}
 	if (depth) {
 		const struct node *o = &t->nodes[open[depth - 1]];
 		return err_fail(err, errlen, t->label, o->line, "unclosed section {{%c%.*s}}",
-			    o->kind == N_SECTION ? '#' : '^', (int)o->len, o->text);
+				o->kind == N_SECTION ? '#' : '^', (int)o->len, o->text);
 	}
 	return 0;
 }
@@ -311,8 +311,8 @@ static int set_build(struct tpl_set **out, const struct tpl_src *src, size_t n, 
 			goto out;
 		}
 		if (other) {
-			err_fail(err, errlen, t->label, 0, "template name '%s' is already used by %s",
-			     t->name, other->label);
+			err_fail(err, errlen, t->label, 0,
+				 "template name '%s' is already used by %s", t->name, other->label);
 			goto out;
 		}
 		if (compile(t, err, errlen) != 0)
@@ -325,8 +325,8 @@ static int set_build(struct tpl_set **out, const struct tpl_src *src, size_t n, 
 		for (size_t k = 0; k < t->nnodes; k++) {
 			const struct node *nd = &t->nodes[k];
 			if (nd->kind == N_PARTIAL && !find(set, nd->text, nd->len)) {
-				err_fail(err, errlen, t->label, nd->line, "no template named '%.*s'",
-				     (int)nd->len, nd->text);
+				err_fail(err, errlen, t->label, nd->line,
+					 "no template named '%.*s'", (int)nd->len, nd->text);
 				goto out;
 			}
 		}
@@ -491,8 +491,7 @@ static int render_section(struct render *r, const struct tpl *t, const struct no
 		return render_in(r, t, n, v);
 	size_t k;
 	json_t *item;
-	json_array_foreach(v, k, item)
-	{
+	json_array_foreach (v, k, item) {
 		if (render_in(r, t, n, item) != 0)
 			return -1;
 	}

@@ -28,8 +28,8 @@ struct tpl_set;
  * "templates/x.html:LINE: message" in err. */
 int tpl_set_load(struct tpl_set **out, char *err, size_t errlen);
 /* Compiles templates from (name, text) pairs; used by the unit tests. */
-int tpl_set_from_strings(struct tpl_set **out, const char *const *names,
-			 const char *const *texts, size_t n, char *err, size_t errlen);
+int tpl_set_from_strings(struct tpl_set **out, const char *const *names, const char *const *texts,
+			 size_t n, char *err, size_t errlen);
 void tpl_set_free(struct tpl_set *set);
 int tpl_exists(const struct tpl_set *set, const char *name);
 /* Appends the rendering to out. -1 if the template is unknown, includes

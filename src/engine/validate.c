@@ -50,7 +50,8 @@ static const char *check_controls(const char *s, size_t len, bool multiline)
 		return "is not valid UTF-8 text";
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == 0x7f || (c < 0x20 && !(multiline && (c == '\n' || c == '\r' || c == '\t'))))
+		if (c == 0x7f ||
+		    (c < 0x20 && !(multiline && (c == '\n' || c == '\r' || c == '\t'))))
 			return multiline ? "contains control characters"
 					 : "must be a single line without control characters";
 	}

@@ -11,11 +11,11 @@
 /* Well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
 bool utf8_valid(const char *s, size_t len);
 
-const char *valid_line(const char *s, size_t len);     /* UTF-8, no control characters */
-const char *valid_text(const char *s, size_t len);     /* UTF-8, tab/CR/LF allowed */
+const char *valid_line(const char *s, size_t len); /* UTF-8, no control characters */
+const char *valid_text(const char *s, size_t len); /* UTF-8, tab/CR/LF allowed */
 const char *valid_email(const char *s, size_t len);
 const char *valid_uint(const char *s, size_t len);
-const char *valid_token(const char *s, size_t len);    /* base64url characters */
-const char *valid_hex(const char *s, size_t len);      /* lower-case hexadecimal */
+const char *valid_token(const char *s, size_t len); /* base64url characters */
+const char *valid_hex(const char *s, size_t len);   /* lower-case hexadecimal */
 
 #endif

@@ -37,22 +37,22 @@ static const char STATUS_REJECTED[] = "rejected";
 static const char SQL_CLAIM_OF[] = "SELECT member_id, status FROM vehicles WHERE id = $1";
 static const char SQL_COUNT_OF[] = "SELECT COUNT(*) FROM vehicles WHERE member_id = $1";
 static const char SQL_OF_MEMBER[] =
-    "SELECT id, shown, status, reason, created_at FROM vehicles WHERE member_id = $1 "
-    "ORDER BY created_at, id";
+	"SELECT id, shown, status, reason, created_at FROM vehicles WHERE member_id = $1 "
+	"ORDER BY created_at, id";
 static const char SQL_DELETE[] = "DELETE FROM vehicles WHERE id = $1 AND member_id = $2";
 static const char SQL_VERIFIED[] =
-    "SELECT COUNT(*) FROM vehicles WHERE member_id = $1 AND status = 'verified'";
+	"SELECT COUNT(*) FROM vehicles WHERE member_id = $1 AND status = 'verified'";
 static const char SQL_REVIEWS[] =
-    "SELECT id, reason, created_at FROM vehicles WHERE status = 'review' "
-    "ORDER BY created_at, id LIMIT $1";
+	"SELECT id, reason, created_at FROM vehicles WHERE status = 'review' "
+	"ORDER BY created_at, id LIMIT $1";
 static const char SQL_ONE[] =
-    "SELECT member_id, status, reason, created_at FROM vehicles WHERE id = $1";
+	"SELECT member_id, status, reason, created_at FROM vehicles WHERE id = $1";
 static const char SQL_ONE_FOR_DECISION[] =
-    "SELECT member_id, status, reason, created_at FROM vehicles WHERE id = $1 FOR UPDATE";
+	"SELECT member_id, status, reason, created_at FROM vehicles WHERE id = $1 FOR UPDATE";
 static const char SQL_OTHER[] = "SELECT id, status, created_at FROM vehicles WHERE id = $1";
 static const char SQL_DECIDE[] =
-    "UPDATE vehicles SET status = $2, decided_at = $3, decided_by = $4 "
-    "WHERE id = $1 AND status = 'review'";
+	"UPDATE vehicles SET status = $2, decided_at = $3, decided_by = $4 "
+	"WHERE id = $1 AND status = 'review'";
 
 /* The details a member may show other members, sealed together as one
  * JSON text (vehicle_details). */
@@ -64,8 +64,8 @@ static const struct {
 	const char *decision;
 	const char *status;
 } decisions[] = {
-    {"verify", STATUS_VERIFIED},
-    {"reject", STATUS_REJECTED},
+	{"verify", STATUS_VERIFIED},
+	{"reject", STATUS_REJECTED},
 };
 
 /* ---- the profile's garage ---- */
@@ -302,12 +302,13 @@ int garage_add(int64_t member, const struct garage_car *in, struct garage_added 
 	const char *reason = doubt(&v, &cl);
 	const char *status = *reason ? STATUS_REVIEW : STATUS_VERIFIED;
 	struct record_field row[] = {
-	    {"vin", SV_TEXT(v.vin)},
-	    {"serial_numbers", given(in->serial_numbers) ? SV_TEXT(in->serial_numbers) : SV_NULL},
-	    {"shown", SV_INT(in->shown)},
-	    {"status", SV_TEXT(status)},
-	    {"reason", SV_TEXT(reason)},
-	    {"created_at", SV_INT(now)},
+		{"vin", SV_TEXT(v.vin)},
+		{"serial_numbers",
+		 given(in->serial_numbers) ? SV_TEXT(in->serial_numbers) : SV_NULL},
+		{"shown", SV_INT(in->shown)},
+		{"status", SV_TEXT(status)},
+		{"reason", SV_TEXT(reason)},
+		{"created_at", SV_INT(now)},
 	};
 	if (open_as_self(c, member, verification_purpose(), identifier_cats, NIDENTIFIERS, "write",
 			 &g, f) != 0)
@@ -349,9 +350,9 @@ out:
 static int car_cb(void *ctx, const struct store_row *row)
 {
 	json_array_append_new(
-	    ctx, json_pack("{s:I,s:b,s:s,s:s,s:I}", "id", (json_int_t)row->cols[0].i, "public",
-			   row->cols[1].i != 0, "status", text_of(&row->cols[2]), "reason",
-			   text_of(&row->cols[3]), "created_at", (json_int_t)row->cols[4].i));
+		ctx, json_pack("{s:I,s:b,s:s,s:s,s:I}", "id", (json_int_t)row->cols[0].i, "public",
+			       row->cols[1].i != 0, "status", text_of(&row->cols[2]), "reason",
+			       text_of(&row->cols[3]), "created_at", (json_int_t)row->cols[4].i));
 	return 0;
 }
 
@@ -381,8 +382,7 @@ static int car_values(struct store_conn *c, const struct broker_grant *g,
 		json_t *d = json_loadb(det[0].p, det[0].n, 0, &je);
 		const char *k;
 		json_t *val;
-		json_object_foreach(d, k, val)
-		{
+		json_object_foreach (d, k, val) {
 			json_object_set(car, k, val);
 		}
 		json_decref(d);
@@ -418,7 +418,7 @@ int garage_list(int64_t member, json_t **cars, struct failure *f)
 	if (dpurpose) {
 		struct failure ignored;
 		int opened =
-		    open_as_self(c, member, dpurpose, details_cats, 1, "read", &gd, &ignored);
+			open_as_self(c, member, dpurpose, details_cats, 1, "read", &gd, &ignored);
 		if (opened != 0 && ignored.err != ERR_REFUSED) {
 			*f = ignored;
 			goto out;
@@ -426,8 +426,7 @@ int garage_list(int64_t member, json_t **cars, struct failure *f)
 	}
 	size_t i;
 	json_t *car;
-	json_array_foreach(list, i, car)
-	{
+	json_array_foreach (list, i, car) {
 		if (car_values(c, g, gd, car) != 0) {
 			err_fail(f, ERR_STORE);
 			goto out;

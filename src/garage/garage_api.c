@@ -21,13 +21,13 @@ void garage_api_car_input(const struct req *r, struct garage_car *in)
 {
 	const char *shown = req_param(r, "public");
 	*in = (struct garage_car){
-	    .vin = req_param(r, "vin"),
-	    .serial_numbers = req_param(r, "serial_numbers"),
-	    .nickname = req_param(r, "nickname"),
-	    .model = req_param(r, "model"),
-	    .year = req_param(r, "year"),
-	    .colour = req_param(r, "colour"),
-	    .shown = shown && strcmp(shown, "true") == 0,
+		.vin = req_param(r, "vin"),
+		.serial_numbers = req_param(r, "serial_numbers"),
+		.nickname = req_param(r, "nickname"),
+		.model = req_param(r, "model"),
+		.year = req_param(r, "year"),
+		.colour = req_param(r, "colour"),
+		.shown = shown && strcmp(shown, "true") == 0,
 	};
 	if (!in->vin)
 		in->vin = "";

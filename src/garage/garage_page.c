@@ -16,26 +16,25 @@
 static const struct {
 	const char *status, *text;
 } status_texts[] = {
-    {"verified", "Verified"},
-    {"review", "Waiting for a check by our staff"},
-    {"rejected", "Not verified"},
+	{"verified", "Verified"},
+	{"review", "Waiting for a check by our staff"},
+	{"rejected", "Not verified"},
 };
 
 /* What a finished form says on the page it returns to (?done=...). */
 static const struct {
 	const char *done, *text;
 } done_texts[] = {
-    {"added", "Your car is added and verified."},
-    {"review", "Your car is added. Someone on our staff will check it soon."},
-    {"removed", "The car is removed from your garage."},
+	{"added", "Your car is added and verified."},
+	{"review", "Your car is added. Someone on our staff will check it soon."},
+	{"removed", "The car is removed from your garage."},
 };
 
 static void status_text(json_t *cars)
 {
 	size_t i;
 	json_t *car;
-	json_array_foreach(cars, i, car)
-	{
+	json_array_foreach (cars, i, car) {
 		const char *st = json_string_value(json_object_get(car, "status"));
 		for (size_t k = 0; st && k < sizeof(status_texts) / sizeof(status_texts[0]); k++)
 			if (strcmp(st, status_texts[k].status) == 0)

@@ -11,14 +11,14 @@
 /* Transliteration of 49 CFR 565.15(b): letters to values; 0 = not allowed. */
 static const unsigned char value_of[256] = {
 	['0'] = 0 + 100, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4, ['5'] = 5, ['6'] = 6,
-	['7'] = 7, ['8'] = 8, ['9'] = 9,
-	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8,
-	['J'] = 1, ['K'] = 2, ['L'] = 3, ['M'] = 4, ['N'] = 5, ['P'] = 7, ['R'] = 9,
-	['S'] = 2, ['T'] = 3, ['U'] = 4, ['V'] = 5, ['W'] = 6, ['X'] = 7, ['Y'] = 8, ['Z'] = 9,
+	['7'] = 7,	 ['8'] = 8, ['9'] = 9, ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4,
+	['E'] = 5,	 ['F'] = 6, ['G'] = 7, ['H'] = 8, ['J'] = 1, ['K'] = 2, ['L'] = 3,
+	['M'] = 4,	 ['N'] = 5, ['P'] = 7, ['R'] = 9, ['S'] = 2, ['T'] = 3, ['U'] = 4,
+	['V'] = 5,	 ['W'] = 6, ['X'] = 7, ['Y'] = 8, ['Z'] = 9,
 };
 /* '0' is allowed with value 0; the table holds 100 for it so that 0 can mean
  * "not allowed". */
-#define VALUE(c) (value_of[(unsigned char)(c)] % 100)
+#define VALUE(c)   (value_of[(unsigned char)(c)] % 100)
 #define ALLOWED(c) (value_of[(unsigned char)(c)] != 0)
 
 static const int weights[VIN_LEN] = {8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2};
@@ -63,8 +63,7 @@ static bool make_accepted(const struct vin_rules *rules, const struct vin_wmi *w
 	return false;
 }
 
-void vin_check(const char *input, size_t len, const struct vin_rules *rules,
-	       struct vin_result *out)
+void vin_check(const char *input, size_t len, const struct vin_rules *rules, struct vin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	/* Normalise: drop white space, spaces and hyphens; upper-case letters. */
@@ -81,14 +80,16 @@ void vin_check(const char *input, size_t len, const struct vin_rules *rules,
 	}
 	v[n] = '\0';
 	if (kept != VIN_LEN) {
-		add(out->errors, &out->nerrors, (struct vin_issue){.code = VIN_LENGTH, .length = kept});
+		add(out->errors, &out->nerrors,
+		    (struct vin_issue){.code = VIN_LENGTH, .length = kept});
 		return;
 	}
 	memcpy(out->vin, v, VIN_LEN + 1);
 	for (int i = 0; i < VIN_LEN; i++)
 		if (!ALLOWED(v[i]))
 			add(out->errors, &out->nerrors,
-			    (struct vin_issue){.code = VIN_CHARACTER, .position = i + 1, .found = v[i]});
+			    (struct vin_issue){
+				    .code = VIN_CHARACTER, .position = i + 1, .found = v[i]});
 	if (out->nerrors) {
 		/* Keep no text that is not a VIN: it may be anything at all. */
 		for (int i = 0; i < VIN_LEN; i++)
@@ -98,7 +99,9 @@ void vin_check(const char *input, size_t len, const struct vin_rules *rules,
 	}
 	char expected = vin_check_digit(v);
 	if (expected != v[8]) {
-		struct vin_issue i = {.code = VIN_CHECK_DIGIT, .position = 9, .found = v[8],
+		struct vin_issue i = {.code = VIN_CHECK_DIGIT,
+				      .position = 9,
+				      .found = v[8],
 				      .expected = expected};
 		if (rules->strict)
 			add(out->errors, &out->nerrors, i);
@@ -120,12 +123,9 @@ void vin_check(const char *input, size_t len, const struct vin_rules *rules,
 }
 
 static const char *const code_names[] = {
-	[VIN_LENGTH] = "vin_length",
-	[VIN_CHARACTER] = "vin_character",
-	[VIN_CHECK_DIGIT] = "vin_check_digit",
-	[VIN_MAKE_NOT_ACCEPTED] = "vin_make_not_accepted",
-	[VIN_YEAR_CODE] = "vin_year_code",
-	[VIN_WMI_UNKNOWN] = "vin_wmi_unknown",
+	[VIN_LENGTH] = "vin_length",	       [VIN_CHARACTER] = "vin_character",
+	[VIN_CHECK_DIGIT] = "vin_check_digit", [VIN_MAKE_NOT_ACCEPTED] = "vin_make_not_accepted",
+	[VIN_YEAR_CODE] = "vin_year_code",     [VIN_WMI_UNKNOWN] = "vin_wmi_unknown",
 };
 
 const char *vin_code_name(enum vin_code c)
@@ -148,8 +148,9 @@ void vin_issue_message(const struct vin_issue *i, const struct vin_result *r, ch
 				 i->position);
 		break;
 	case VIN_CHECK_DIGIT:
-		snprintf(out, n, "the check digit (position 9) should be %c, not %c: a character "
-				 "may be mistyped",
+		snprintf(out, n,
+			 "the check digit (position 9) should be %c, not %c: a character "
+			 "may be mistyped",
 			 i->expected, i->found);
 		break;
 	case VIN_MAKE_NOT_ACCEPTED:

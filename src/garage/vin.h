@@ -23,48 +23,48 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define VIN_LEN 17
+#define VIN_LEN	       17
 #define VIN_MAX_ISSUES 4
 
 enum vin_code {
-	VIN_LENGTH,                 /* not 17 characters: detail = length found */
-	VIN_CHARACTER,              /* not in the alphabet: position (1-based), character */
-	VIN_CHECK_DIGIT,            /* position 9: expected, found */
-	VIN_MAKE_NOT_ACCEPTED,      /* the site does not take this make */
-	VIN_YEAR_CODE,              /* position 10 is no model-year code (warning) */
-	VIN_WMI_UNKNOWN,            /* the manufacturer is not in our table (warning) */
+	VIN_LENGTH,	       /* not 17 characters: detail = length found */
+	VIN_CHARACTER,	       /* not in the alphabet: position (1-based), character */
+	VIN_CHECK_DIGIT,       /* position 9: expected, found */
+	VIN_MAKE_NOT_ACCEPTED, /* the site does not take this make */
+	VIN_YEAR_CODE,	       /* position 10 is no model-year code (warning) */
+	VIN_WMI_UNKNOWN,       /* the manufacturer is not in our table (warning) */
 };
 
 struct vin_issue {
 	enum vin_code code;
-	int position;               /* VIN_CHARACTER, VIN_YEAR_CODE */
-	char found, expected;       /* VIN_CHARACTER, VIN_CHECK_DIGIT */
-	size_t length;              /* VIN_LENGTH */
+	int position;	      /* VIN_CHARACTER, VIN_YEAR_CODE */
+	char found, expected; /* VIN_CHARACTER, VIN_CHECK_DIGIT */
+	size_t length;	      /* VIN_LENGTH */
 };
 
 struct vin_wmi {
-	const char *wmi;            /* three characters */
+	const char *wmi; /* three characters */
 	const char *manufacturer;
-	const char *make;           /* the make sites accept or refuse: "MINI", "BMW" */
+	const char *make; /* the make sites accept or refuse: "MINI", "BMW" */
 	const char *country;
 };
 
 struct vin_result {
-	char vin[VIN_LEN + 1];      /* normalised, when 17 characters remained */
-	bool valid;                 /* no errors */
+	char vin[VIN_LEN + 1]; /* normalised, when 17 characters remained */
+	bool valid;	       /* no errors */
 	struct vin_issue errors[VIN_MAX_ISSUES];
 	size_t nerrors;
 	struct vin_issue warnings[VIN_MAX_ISSUES];
 	size_t nwarnings;
-	const struct vin_wmi *wmi;  /* NULL when unknown */
-	const char *country;        /* from the WMI, else from the region code; NULL if neither */
-	int model_year;             /* 0 when unknown */
-	char plant;                 /* '\0' when unknown */
+	const struct vin_wmi *wmi; /* NULL when unknown */
+	const char *country;	   /* from the WMI, else from the region code; NULL if neither */
+	int model_year;		   /* 0 when unknown */
+	char plant;		   /* '\0' when unknown */
 };
 
 struct vin_rules {
-	bool strict;                /* check digit required */
-	const char *const *accepted_makes;   /* NULL: any make */
+	bool strict;			   /* check digit required */
+	const char *const *accepted_makes; /* NULL: any make */
 	size_t naccepted_makes;
 };
 
@@ -78,8 +78,7 @@ char vin_check_digit(const char vin[VIN_LEN]);
 
 /* "vin_length", ... and an English sentence for an issue. */
 const char *vin_code_name(enum vin_code c);
-void vin_issue_message(const struct vin_issue *i, const struct vin_result *r, char *out,
-		       size_t n);
+void vin_issue_message(const struct vin_issue *i, const struct vin_result *r, char *out, size_t n);
 
 /* The WMI table (vin_wmi.c): the entry for the first three characters, and
  * the country of a region code (first two characters) when no entry has it. */

@@ -13,7 +13,7 @@
 
 #include "vin.h"
 
-#define ECHO_MAX 64           /* input echoed back when it is no VIN, at most */
+#define ECHO_MAX 64 /* input echoed back when it is no VIN, at most */
 
 static void put_json_string(FILE *out, const char *s, size_t n)
 {
@@ -109,7 +109,7 @@ int vin_cli(int argc, char **argv, bool lenient, FILE *in, FILE *out)
 	struct vin_result r;
 	static char buf[1 << 16];
 	if (out == stdout)
-		setvbuf(out, buf, _IOFBF, sizeof(buf));   /* a pipe would flush per line */
+		setvbuf(out, buf, _IOFBF, sizeof(buf)); /* a pipe would flush per line */
 	int invalid = 0;
 	for (int i = 0; i < argc; i++) {
 		size_t len = strlen(argv[i]);

@@ -112,27 +112,29 @@ static const struct {
 	char first, from, to;
 	const char *country;
 } regions[] = {
-	{'1', '0', 'Z', "United States"}, {'4', '0', 'Z', "United States"},
-	{'5', '0', 'Z', "United States"}, {'2', '0', 'Z', "Canada"},
-	{'3', 'A', 'W', "Mexico"},	  {'6', 'A', 'W', "Australia"},
-	{'7', 'A', 'E', "New Zealand"},   {'9', 'A', 'E', "Brazil"},
-	{'A', 'A', 'H', "South Africa"},  {'J', '0', 'Z', "Japan"},
-	{'K', 'L', 'R', "South Korea"},   {'L', '0', 'Z', "China"},
-	{'M', 'A', 'E', "India"},	  {'M', 'L', 'R', "Thailand"},
+	{'1', '0', 'Z', "United States"},  {'4', '0', 'Z', "United States"},
+	{'5', '0', 'Z', "United States"},  {'2', '0', 'Z', "Canada"},
+	{'3', 'A', 'W', "Mexico"},	   {'6', 'A', 'W', "Australia"},
+	{'7', 'A', 'E', "New Zealand"},	   {'9', 'A', 'E', "Brazil"},
+	{'A', 'A', 'H', "South Africa"},   {'J', '0', 'Z', "Japan"},
+	{'K', 'L', 'R', "South Korea"},	   {'L', '0', 'Z', "China"},
+	{'M', 'A', 'E', "India"},	   {'M', 'L', 'R', "Thailand"},
 	{'S', 'A', 'M', "United Kingdom"}, {'S', 'N', 'T', "Germany"},
-	{'S', 'U', 'Z', "Poland"},	  {'T', 'A', 'H', "Switzerland"},
+	{'S', 'U', 'Z', "Poland"},	   {'T', 'A', 'H', "Switzerland"},
 	{'T', 'J', 'P', "Czech Republic"}, {'T', 'R', 'V', "Hungary"},
-	{'V', 'A', 'E', "Austria"},	  {'V', 'F', 'R', "France"},
-	{'V', 'S', 'W', "Spain"},	  {'W', '0', 'Z', "Germany"},
-	{'Y', 'A', 'E', "Belgium"},	  {'Y', 'F', 'K', "Finland"},
-	{'Y', 'S', 'W', "Sweden"},	  {'Z', 'A', 'R', "Italy"},
+	{'V', 'A', 'E', "Austria"},	   {'V', 'F', 'R', "France"},
+	{'V', 'S', 'W', "Spain"},	   {'W', '0', 'Z', "Germany"},
+	{'Y', 'A', 'E', "Belgium"},	   {'Y', 'F', 'K', "Finland"},
+	{'Y', 'S', 'W', "Sweden"},	   {'Z', 'A', 'R', "Italy"},
 };
 
 /* Region codes run A-Z then 1-9, 0: digits sort after letters here. */
 static int rank(char c)
 {
-	return c >= 'A' && c <= 'Z' ? c - 'A' : c >= '1' && c <= '9' ? 26 + (c - '1') : c == '0' ? 35
-													 : -1;
+	return c >= 'A' && c <= 'Z'   ? c - 'A'
+	       : c >= '1' && c <= '9' ? 26 + (c - '1')
+	       : c == '0'	      ? 35
+				      : -1;
 }
 
 const char *vin_region_country(const char *vin)

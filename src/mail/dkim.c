@@ -28,8 +28,15 @@ static const unsigned char pkcs8_prefix[16] = {0x30, 0x2e, 0x02, 0x01, 0x00, 0x3
 					       0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20};
 
 static const char *const signed_headers[] = {
-	"from", "to", "subject", "date", "message-id", "mime-version", "content-type",
-	"list-unsubscribe", "list-unsubscribe-post",
+	"from",
+	"to",
+	"subject",
+	"date",
+	"message-id",
+	"mime-version",
+	"content-type",
+	"list-unsubscribe",
+	"list-unsubscribe-post",
 };
 #define NSIGNED (sizeof(signed_headers) / sizeof(signed_headers[0]))
 
@@ -63,7 +70,8 @@ struct dkim_key *dkim_key_load(const char *path, char *err, size_t errlen)
 	} else if (len == 32) {
 		memcpy(k->seed, raw, 32);
 	} else {
-		snprintf(err, errlen, "%s holds no Ed25519 key (PEM PKCS#8, or a base64 seed)", path);
+		snprintf(err, errlen, "%s holds no Ed25519 key (PEM PKCS#8, or a base64 seed)",
+			 path);
 		crypto_secret_free(k);
 		k = NULL;
 	}
@@ -153,7 +161,7 @@ static void canon_header(const char *h, size_t n, struct buf *out)
 
 struct header_span {
 	const char *p;
-	size_t n;                   /* without the final CRLF */
+	size_t n; /* without the final CRLF */
 };
 
 /* Splits the header block into headers (folded continuation lines kept). */
@@ -176,7 +184,7 @@ int dkim_sign(const struct dkim_key *k, const char *domain, const char *selector
 	      struct buf *msg)
 {
 	const char *sep = NULL;
-	static const char blank_line[] = "\r\n\r\n";   /* ends the header */
+	static const char blank_line[] = "\r\n\r\n"; /* ends the header */
 	for (size_t i = 0; i + sizeof(blank_line) - 1 <= msg->len; i++)
 		if (memcmp(msg->data + i, blank_line, sizeof(blank_line) - 1) == 0) {
 			sep = msg->data + i;
@@ -208,7 +216,8 @@ int dkim_sign(const struct dkim_key *k, const char *domain, const char *selector
 			    strncasecmp(hs[i].p, signed_headers[s], nl) == 0) {
 				canon_header(hs[i].p, hs[i].n, &data);
 				buf_puts(&data, "\r\n");
-				buf_printf(&h_list, "%s%s", h_list.len ? ":" : "", signed_headers[s]);
+				buf_printf(&h_list, "%s%s", h_list.len ? ":" : "",
+					   signed_headers[s]);
 				break;
 			}
 	}
@@ -252,8 +261,8 @@ int dkim_keygen(const char *path, const char *selector, const char *domain, FILE
 		return 1;
 	}
 	char pem[200];
-	int n = snprintf(pem, sizeof(pem), "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n",
-			 b64);
+	int n = snprintf(pem, sizeof(pem),
+			 "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n", b64);
 	bool ok = write(fd, pem, (size_t)n) == n && close(fd) == 0;
 	crypto_wipe(pem, sizeof(pem));
 	crypto_wipe(b64, sizeof(b64));

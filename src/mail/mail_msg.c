@@ -36,8 +36,8 @@ static void base64(struct buf *out, const unsigned char *p, size_t n)
 	for (size_t i = 0; i < n; i += 3) {
 		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
 			     (i + 2 < n ? p[i + 2] : 0);
-		char q[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63], i + 1 < n ? b64[v >> 6 & 63] : '=',
-			     i + 2 < n ? b64[v & 63] : '='};
+		char q[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63],
+			     i + 1 < n ? b64[v >> 6 & 63] : '=', i + 2 < n ? b64[v & 63] : '='};
 		buf_append(out, q, 4);
 	}
 }
@@ -95,7 +95,8 @@ void mail_quoted_printable(struct buf *out, const char *text)
 		}
 		char enc[4];
 		size_t n;
-		bool line_end_space = (*p == ' ' || *p == '\t') && (p[1] == '\n' || p[1] == '\r' || !p[1]);
+		bool line_end_space =
+			(*p == ' ' || *p == '\t') && (p[1] == '\n' || p[1] == '\r' || !p[1]);
 		bool lone_dot = *p == '.' && col == 0;
 		if ((*p >= 33 && *p <= 126 && *p != '=' && !lone_dot) ||
 		    ((*p == ' ' || *p == '\t') && !line_end_space)) {
@@ -106,9 +107,9 @@ void mail_quoted_printable(struct buf *out, const char *text)
 			n = 3;
 		}
 		if (col + n > LINE_MAX_QP - 1) {
-			buf_puts(out, "=\r\n");      /* soft line break */
+			buf_puts(out, "=\r\n"); /* soft line break */
 			col = 0;
-			if (*p == '.' && n == 1) {      /* a dot would now start a line */
+			if (*p == '.' && n == 1) { /* a dot would now start a line */
 				snprintf(enc, sizeof(enc), "=%02X", *p);
 				n = 3;
 			}
@@ -126,8 +127,7 @@ static void header_words(struct buf *out, const char *name, const char *value)
 	buf_puts(out, "\r\n");
 }
 
-static void address_header(struct buf *out, const char *name, const char *display,
-			   const char *addr)
+static void address_header(struct buf *out, const char *name, const char *display, const char *addr)
 {
 	buf_printf(out, "%s: ", name);
 	if (display && *display) {
@@ -154,7 +154,8 @@ const char *mail_build(const struct mail *m, struct buf *out, char *message_id, 
 		"the subject holds a line break or control character",
 	};
 	for (size_t i = 0; i < 3; i++)
-		if (people[i] && (has_control(people[i]) || !utf8_valid(people[i], strlen(people[i]))))
+		if (people[i] &&
+		    (has_control(people[i]) || !utf8_valid(people[i], strlen(people[i]))))
 			return refused[i];
 	if (!m->text || !utf8_valid(m->text, strlen(m->text)) ||
 	    (m->html && !utf8_valid(m->html, strlen(m->html))))
@@ -168,7 +169,8 @@ const char *mail_build(const struct mail *m, struct buf *out, char *message_id, 
 	char hex[33], boundary[40];
 	crypto_random(rnd, sizeof(rnd));
 	crypto_hex(rnd, sizeof(rnd), hex);
-	snprintf(message_id, idlen, "<%s@%s>", hex, m->domain && *m->domain ? m->domain : "localhost");
+	snprintf(message_id, idlen, "<%s@%s>", hex,
+		 m->domain && *m->domain ? m->domain : "localhost");
 	crypto_random(rnd, 12);
 	crypto_hex(rnd, 12, hex);
 	snprintf(boundary, sizeof(boundary), "=_gb_%s", hex);
@@ -196,12 +198,14 @@ const char *mail_build(const struct mail *m, struct buf *out, char *message_id, 
 		return NULL;
 	}
 	buf_printf(out, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", boundary);
-	buf_printf(out, "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-			"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	buf_printf(out,
+		   "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+		   "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
 		   boundary);
 	mail_quoted_printable(out, m->text);
-	buf_printf(out, "\r\n--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
-			"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	buf_printf(out,
+		   "\r\n--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
+		   "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
 		   boundary);
 	mail_quoted_printable(out, m->html);
 	buf_printf(out, "\r\n--%s--\r\n", boundary);

@@ -18,17 +18,17 @@
 #define MAIL_MAX_HEADERS 8
 
 struct mail_header {
-	const char *name;           /* e.g. "List-Unsubscribe" */
-	const char *value;          /* ASCII, no CR/LF: refused otherwise */
+	const char *name;  /* e.g. "List-Unsubscribe" */
+	const char *value; /* ASCII, no CR/LF: refused otherwise */
 };
 
 struct mail {
 	const char *from_name, *from_addr;
-	const char *to_name, *to_addr;  /* to_name may be NULL */
+	const char *to_name, *to_addr; /* to_name may be NULL */
 	const char *subject;
-	const char *text;           /* required */
-	const char *html;           /* NULL: text only */
-	const char *domain;         /* for the Message-ID: the sender's domain */
+	const char *text;   /* required */
+	const char *html;   /* NULL: text only */
+	const char *domain; /* for the Message-ID: the sender's domain */
 	struct mail_header extra[MAIL_MAX_HEADERS];
 	size_t nextra;
 };

@@ -22,7 +22,7 @@
 #include "store.h"
 #include "ticker.h"
 
-#define CLAIM_BATCH 50
+#define CLAIM_BATCH	   50
 #define LAST_RETRY_SECONDS 3600
 
 static const char SQL_RECLAIM[] =
@@ -43,8 +43,7 @@ static const char SQL_DONE[] = "DELETE FROM outbox WHERE id = $1 AND claimed_by 
 static const char SQL_LATER[] =
 	"UPDATE outbox SET status = 'queued', attempts = attempts + 1, next_attempt_at = $2, "
 	"claimed_by = NULL, last_error = $3 WHERE id = $1 AND claimed_by = $4";
-static const char SQL_BOUNCED[] =
-	"UPDATE members SET email_undeliverable_at = $2 WHERE id = $1";
+static const char SQL_BOUNCED[] = "UPDATE members SET email_undeliverable_at = $2 WHERE id = $1";
 static const char SQL_COUNTER_ADD[] =
 	"INSERT INTO counters (name, value) VALUES ($1, $2) ON CONFLICT (name) "
 	"DO UPDATE SET value = counters.value + excluded.value";
@@ -94,8 +93,12 @@ int outbox_send_text(struct store_conn *c, const struct broker_grant *g, const c
 		     size_t nextra)
 {
 	const char *at = strchr(app.cfg.mail_from, '@');
-	struct mail m = {.from_name = app.site_name, .from_addr = app.cfg.mail_from, .to_addr = to,
-			 .subject = subject, .text = text, .domain = at ? at + 1 : NULL};
+	struct mail m = {.from_name = app.site_name,
+			 .from_addr = app.cfg.mail_from,
+			 .to_addr = to,
+			 .subject = subject,
+			 .text = text,
+			 .domain = at ? at + 1 : NULL};
 	for (size_t i = 0; i < nextra && i < MAIL_MAX_HEADERS; i++)
 		m.extra[m.nextra++] = extra[i];
 	struct buf msg;
@@ -107,7 +110,7 @@ int outbox_send_text(struct store_conn *c, const struct broker_grant *g, const c
 		log_warn("outbox: a message for %s was not queued: %s", purpose, why);
 	} else {
 		struct outbox_item item = {purpose,  address_category, content_category, to,
-					   msg.data, msg.len,		     message_id};
+					   msg.data, msg.len,	       message_id};
 		rc = outbox_enqueue(c, g, &item);
 	}
 	crypto_wipe(msg.data, msg.len);
@@ -151,7 +154,7 @@ static int due_cb(void *ctx, const struct store_row *row)
  * write per message would double the commits). */
 enum tally { SENT, DROPPED, REFUSED, FAILED, NTALLY };
 static const char *const tally_names[NTALLY] = {"mail_sent", "mail_dropped", "mail_refused",
-					       "mail_failed"};
+						"mail_failed"};
 /* A delivery worker: its own thread (a ticker), relay connection and tally. */
 struct worker {
 	struct ticker *ticker;
@@ -182,7 +185,6 @@ static int64_t backoff(int64_t attempts)
 	return s > LAST_RETRY_SECONDS ? LAST_RETRY_SECONDS : s;
 }
 
-
 /* Opens, sends and settles one claimed message. True when delivered. */
 static bool deliver(struct worker *w, struct due *d, const char *claim)
 {
@@ -198,7 +200,8 @@ static bool deliver(struct worker *w, struct due *d, const char *claim)
 	struct store_val done[] = {SV_INT(d->id), SV_TEXT(claim)};
 	struct store_conn *c = store_acquire(app.store);
 	bool opened = broker_open(c, &use, &g, &why) == 0 &&
-		      record_read(c, g, "outbox", d->id, columns, ARRAY_LEN(columns), opened_values) == 1 &&
+		      record_read(c, g, "outbox", d->id, columns, ARRAY_LEN(columns),
+				  opened_values) == 1 &&
 		      opened_values[0].p && opened_values[1].p;
 	store_release(c);
 	const char *to = opened_values[0].p, *msg = opened_values[1].p;
@@ -210,7 +213,8 @@ static bool deliver(struct worker *w, struct due *d, const char *claim)
 		log_info("outbox: a message was dropped: its recipient can no longer be reached");
 		goto out;
 	}
-	enum smtp_result r = smtp_send(w->relay, app.cfg.mail_from, to, msg, msg_len, err, sizeof(err));
+	enum smtp_result r =
+		smtp_send(w->relay, app.cfg.mail_from, to, msg, msg_len, err, sizeof(err));
 	if (r == SMTP_SENT) {
 		store_query(app.store, SQL_DONE, done, STORE_NPARAMS(done), NULL, NULL);
 		w->tallies[SENT]++;
@@ -221,12 +225,15 @@ static bool deliver(struct worker *w, struct due *d, const char *claim)
 		log_warn("outbox: a message failed for good: %s", err);
 		/* A member's address refused for good gets no more member mail. */
 		if (r == SMTP_REFUSED && strcmp(d->address_category, "email") == 0) {
-			struct store_val bounced[] = {SV_INT(d->subject), SV_INT((int64_t)time(NULL))};
-			store_query(app.store, SQL_BOUNCED, bounced, STORE_NPARAMS(bounced), NULL, NULL);
+			struct store_val bounced[] = {SV_INT(d->subject),
+						      SV_INT((int64_t)time(NULL))};
+			store_query(app.store, SQL_BOUNCED, bounced, STORE_NPARAMS(bounced), NULL,
+				    NULL);
 		}
 	} else {
 		int64_t next = (int64_t)time(NULL) + backoff(d->attempts);
-		struct store_val later[] = {SV_INT(d->id), SV_INT(next), SV_TEXT(err), SV_TEXT(claim)};
+		struct store_val later[] = {SV_INT(d->id), SV_INT(next), SV_TEXT(err),
+					    SV_TEXT(claim)};
 		store_query(app.store, SQL_LATER, later, STORE_NPARAMS(later), NULL, NULL);
 		log_info("outbox: delivery postponed: %s", err);
 	}

@@ -18,19 +18,18 @@ struct store_conn;
 struct broker_grant;
 
 struct outbox_item {
-	const char *purpose;            /* the purpose the mail serves */
-	const char *address_category;   /* the category of the address (e.g. email) */
-	const char *content_category;   /* the category the message's content falls under */
+	const char *purpose;	      /* the purpose the mail serves */
+	const char *address_category; /* the category of the address (e.g. email) */
+	const char *content_category; /* the category the message's content falls under */
 	const char *to;
-	const char *message;            /* RFC 5322, CRLF (mail_build) */
+	const char *message; /* RFC 5322, CRLF (mail_build) */
 	size_t len;
 	const char *message_id;
 };
 
 /* Queues a message to the grant's subject; the grant must cover both
  * categories. Inside the caller's transaction. 0, or -1. */
-int outbox_enqueue(struct store_conn *c, const struct broker_grant *g,
-		   const struct outbox_item *m);
+int outbox_enqueue(struct store_conn *c, const struct broker_grant *g, const struct outbox_item *m);
 
 struct mail_header;
 

@@ -13,8 +13,8 @@ struct smtp;
 
 enum smtp_result {
 	SMTP_SENT,
-	SMTP_RETRY,              /* the relay is down or said 4xx: try again later */
-	SMTP_REFUSED,            /* 5xx: the address or message is refused for good */
+	SMTP_RETRY,   /* the relay is down or said 4xx: try again later */
+	SMTP_REFUSED, /* 5xx: the address or message is refused for good */
 };
 
 int smtp_global_init(void);

@@ -20,12 +20,12 @@
 #include "store.h"
 #include "token.h"
 
-#define TABLE "members"
-#define MAX_FAILURES 10             /* failures in a row before the account locks */
-#define FIRST_LOCK_SECONDS 30
+#define TABLE		     "members"
+#define MAX_FAILURES	     10 /* failures in a row before the account locks */
+#define FIRST_LOCK_SECONDS   30
 #define LONGEST_LOCK_SECONDS 900
-#define MAX_CATEGORIES 16           /* categories of one collection point */
-#define CONFIRM_SECONDS (7 * 86400)  /* a sign-up confirmation link's life */
+#define MAX_CATEGORIES	     16		 /* categories of one collection point */
+#define CONFIRM_SECONDS	     (7 * 86400) /* a sign-up confirmation link's life */
 
 static const char SQL_BY_ID[] =
 	"SELECT password_hash, failed_logins, locked_until FROM members WHERE id = $1";
@@ -39,9 +39,9 @@ static const char SQL_COUNTER[] =
 static const char SQL_CONFIRMATION_INSERT[] =
 	"INSERT INTO email_confirmations (token_hash, member_id, created_at, expires_at) "
 	"VALUES ($1, $2, $3, $4)";
-static const char SQL_CONSENTS[] =
-	"SELECT purpose, state, profile_version, changed_at, via FROM consents WHERE subject_id = $1 "
-	"ORDER BY purpose";
+static const char SQL_CONSENTS[] = "SELECT purpose, state, profile_version, changed_at, via FROM "
+				   "consents WHERE subject_id = $1 "
+				   "ORDER BY purpose";
 static const char SQL_ACCESSES[] =
 	"SELECT at, actor_kind, role, recipient, purpose, categories, action FROM access_log "
 	"WHERE subject_id = $1 ORDER BY seq";
@@ -117,7 +117,8 @@ const char *valid_id_list(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		char ch = s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == ','))
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+		      ch == ','))
 			return "must be purpose ids separated by commas";
 	}
 	return NULL;
@@ -213,17 +214,16 @@ static int confirmation_queue(struct store_conn *c, const struct broker_grant *g
 		   "ignore this message.\n\n-- \n%s\n",
 		   app.site_name, app.cfg.site_url, token, app.site_name);
 	int rc = store_exec(c, SQL_CONFIRMATION_INSERT, row, STORE_NPARAMS(row), NULL, NULL) >= 0 &&
-			 outbox_send_text(c, g, members_account_purpose(), "email", "email", email,
-					  subject.data, text.data, NULL, 0) == 0
-		 ? 0
-		 : -1;
+				 outbox_send_text(c, g, members_account_purpose(), "email", "email",
+						  email, subject.data, text.data, NULL, 0) == 0
+			 ? 0
+			 : -1;
 	crypto_wipe(token, sizeof(token));
 	crypto_wipe(text.data, text.len);
 	buf_release(&subject);
 	buf_release(&text);
 	return rc;
 }
-
 
 /*
  * NAM12: someone under the minimum age is told, neutrally, that we cannot
@@ -238,8 +238,7 @@ static int not_eligible(struct failure *f)
 	return err_fail(f, ERR_NOT_ELIGIBLE);
 }
 
-int members_signup(const struct members_signup *in, struct members_started *out,
-		   struct failure *f)
+int members_signup(const struct members_signup *in, struct members_started *out, struct failure *f)
 {
 	const struct policy_collection *cp = registration();
 	const struct policy *p = app.policy;
@@ -349,8 +348,7 @@ static const char *dummy_hash(void)
 	return dummy;
 }
 
-int members_signin(const struct members_signin *in, struct members_started *out,
-		   struct failure *f)
+int members_signin(const struct members_signin *in, struct members_started *out, struct failure *f)
 {
 	*out = (struct members_started){0};
 	if (members_signin_address_allowed(in->client, f) != 0)
@@ -362,8 +360,8 @@ int members_signin(const struct members_signin *in, struct members_started *out,
 	struct store_val key[] = {SV_INT(id)};
 	/* A member without a data key (restored from a backup after closing)
 	 * cannot sign in: nothing of them can be opened. */
-	if (found < 0 || (found == 1 && store_exec(c, SQL_BY_ID, key, STORE_NPARAMS(key), login_cb,
-						    &l) < 0)) {
+	if (found < 0 ||
+	    (found == 1 && store_exec(c, SQL_BY_ID, key, STORE_NPARAMS(key), login_cb, &l) < 0)) {
 		store_release(c);
 		return err_fail(f, ERR_STORE);
 	}
@@ -394,7 +392,8 @@ int members_signin(const struct members_signin *in, struct members_started *out,
 	bool ok = store_begin(c) == 0 &&
 		  store_exec(c, SQL_SUCCEEDED, key, STORE_NPARAMS(key), NULL, NULL) >= 0 &&
 		  session_open(c, SESSION_MEMBER, id, &out->session) == 0 &&
-		  (!in->remember || remember_device(c, id, &out->device) == 0) && store_commit(c) == 0;
+		  (!in->remember || remember_device(c, id, &out->device) == 0) &&
+		  store_commit(c) == 0;
 	if (!ok)
 		store_rollback(c);
 	store_release(c);
@@ -441,7 +440,7 @@ json_t *members_record(struct store_conn *c, int64_t member, const struct broker
 	struct record_text values[NFIELDS];
 	json_t *data = NULL;
 	if (record_subject_of(c, TABLE, member) != member)
-		goto out;              /* no such member */
+		goto out; /* no such member */
 	if (pi < 0 || ncats == 0) {
 		why = pi < 0 ? DENY_UNKNOWN_PURPOSE : DENY_CATEGORY_NOT_COVERED;
 		goto out;
@@ -519,23 +518,22 @@ static const char *text_of(const struct store_val *v)
 
 static int consent_cb(void *ctx, const struct store_row *row)
 {
-	json_array_append_new(ctx, json_pack("{s:s,s:s,s:I,s:I,s:s}", "purpose",
-					     text_of(&row->cols[0]), "state", text_of(&row->cols[1]),
-					     "profile_version", (json_int_t)row->cols[2].i,
-					     "changed_at", (json_int_t)row->cols[3].i, "via",
-					     text_of(&row->cols[4])));
+	json_array_append_new(ctx,
+			      json_pack("{s:s,s:s,s:I,s:I,s:s}", "purpose", text_of(&row->cols[0]),
+					"state", text_of(&row->cols[1]), "profile_version",
+					(json_int_t)row->cols[2].i, "changed_at",
+					(json_int_t)row->cols[3].i, "via", text_of(&row->cols[4])));
 	return 0;
 }
 
 static int access_cb(void *ctx, const struct store_row *row)
 {
-	json_array_append_new(ctx, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "at",
-					     (json_int_t)row->cols[0].i, "actor",
-					     text_of(&row->cols[1]), "role", text_of(&row->cols[2]),
-					     "recipient", text_of(&row->cols[3]), "purpose",
-					     text_of(&row->cols[4]), "categories",
-					     text_of(&row->cols[5]), "action",
-					     text_of(&row->cols[6])));
+	json_array_append_new(
+		ctx,
+		json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "at", (json_int_t)row->cols[0].i,
+			  "actor", text_of(&row->cols[1]), "role", text_of(&row->cols[2]),
+			  "recipient", text_of(&row->cols[3]), "purpose", text_of(&row->cols[4]),
+			  "categories", text_of(&row->cols[5]), "action", text_of(&row->cols[6])));
 	return 0;
 }
 
@@ -545,10 +543,10 @@ int members_export(int64_t member, json_t **doc, struct failure *f)
 	json_t *consents = json_array(), *accesses = json_array();
 	struct store_val id[] = {SV_INT(member)};
 	struct store_conn *c = store_acquire(app.store);
-	json_t *items = record_subject_of(c, TABLE, member) == member ? record_export(c, member)
-								       : NULL;
-	bool ok = items && store_exec(c, SQL_CONSENTS, id, STORE_NPARAMS(id), consent_cb,
-				      consents) >= 0 &&
+	json_t *items =
+		record_subject_of(c, TABLE, member) == member ? record_export(c, member) : NULL;
+	bool ok = items &&
+		  store_exec(c, SQL_CONSENTS, id, STORE_NPARAMS(id), consent_cb, consents) >= 0 &&
 		  store_exec(c, SQL_ACCESSES, id, STORE_NPARAMS(id), access_cb, accesses) >= 0;
 	store_release(c);
 	if (!ok) {
@@ -567,7 +565,8 @@ int members_export(int64_t member, json_t **doc, struct failure *f)
 int members_close(int64_t member, struct failure *f)
 {
 	struct store_conn *c = store_acquire(app.store);
-	bool ok = store_begin(c) == 0 && record_erase_subject(c, member) == 0 && store_commit(c) == 0;
+	bool ok =
+		store_begin(c) == 0 && record_erase_subject(c, member) == 0 && store_commit(c) == 0;
 	if (!ok)
 		store_rollback(c);
 	store_release(c);
@@ -591,10 +590,10 @@ json_t *members_consents(int64_t member)
 			continue;
 		enum consent_state st = broker_consent_get(c, member, pu->id);
 		bool on = pu->basis == BASIS_OPT_IN ? st == CONSENT_ON : st != CONSENT_OFF;
-		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:b,s:b}", "purpose", pu->id,
-						      "label", pu->label, "basis",
-						      policy_basis_name(pu->basis), "on", on, "chosen",
-						      st != CONSENT_UNSET));
+		json_array_append_new(list,
+				      json_pack("{s:s,s:s,s:s,s:b,s:b}", "purpose", pu->id, "label",
+						pu->label, "basis", policy_basis_name(pu->basis),
+						"on", on, "chosen", st != CONSENT_UNSET));
 	}
 	store_release(c);
 	return list;

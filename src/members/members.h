@@ -36,10 +36,10 @@ const char *members_account_purpose(void);
 
 struct members_signup {
 	const char *name, *email, *password, *date_of_birth, *postal_address, *phone;
-	const char *opt_in;          /* opt-in purposes ticked: "member_news,club_surveys" */
-	const char *opt_out;         /* opt-out purposes unticked */
-	bool gpc;                    /* the browser sent Sec-GPC: 1 (INS06) */
-	bool remember;               /* "remember me on this device" ticked (INS12) */
+	const char *opt_in;  /* opt-in purposes ticked: "member_news,club_surveys" */
+	const char *opt_out; /* opt-out purposes unticked */
+	bool gpc;	     /* the browser sent Sec-GPC: 1 (INS06) */
+	bool remember;	     /* "remember me on this device" ticked (INS12) */
 };
 
 /* What a sign-up or a sign-in started: the account, its session and, when
@@ -52,19 +52,17 @@ struct members_started {
 
 /* ERR_NO_REGISTRATION, ERR_NOT_ELIGIBLE (under the minimum age: nothing
  * kept), ERR_WEAK_PASSWORD, ERR_BUSY, ERR_EMAIL_TAKEN, ERR_STORE. */
-int members_signup(const struct members_signup *in, struct members_started *out,
-		   struct failure *f);
+int members_signup(const struct members_signup *in, struct members_started *out, struct failure *f);
 
 struct members_signin {
 	const char *email, *password;
-	const char *client;          /* the client's address, for its own limit (never stored) */
+	const char *client; /* the client's address, for its own limit (never stored) */
 	bool remember;
 };
 /* ERR_TOO_MANY_FROM_HERE, ERR_ACCOUNT_LOCKED (with Retry-After),
  * ERR_BAD_CREDENTIALS (an unknown address and a wrong password alike),
  * ERR_BUSY, ERR_STORE. */
-int members_signin(const struct members_signin *in, struct members_started *out,
-		   struct failure *f);
+int members_signin(const struct members_signin *in, struct members_started *out, struct failure *f);
 
 /* The per-address sign-in limit (members' and staff's): 0, or -1 with
  * ERR_TOO_MANY_FROM_HERE and the wait. */

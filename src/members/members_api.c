@@ -11,7 +11,7 @@
 #include "remember.h"
 #include "session.h"
 
-#define AGE_COOKIE "gb_age_screen"
+#define AGE_COOKIE	   "gb_age_screen"
 #define AGE_COOKIE_SECONDS 86400
 
 /* The request's member: the gate found the session before the handler ran. */
@@ -96,8 +96,8 @@ void members_api_signup(struct req *r)
 		return;
 	}
 	members_api_started(r, &s);
-	resp_json(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)s.member, "csrf_token",
-				    s.session.csrf));
+	resp_json(r, 201,
+		  json_pack("{s:I,s:s}", "id", (json_int_t)s.member, "csrf_token", s.session.csrf));
 	crypto_wipe(&s, sizeof(s));
 }
 
@@ -112,8 +112,8 @@ void members_api_signin(struct req *r)
 		return;
 	}
 	members_api_started(r, &s);
-	resp_json(r, 200, json_pack("{s:I,s:s}", "id", (json_int_t)s.member, "csrf_token",
-				    s.session.csrf));
+	resp_json(r, 200,
+		  json_pack("{s:I,s:s}", "id", (json_int_t)s.member, "csrf_token", s.session.csrf));
 	crypto_wipe(&s, sizeof(s));
 }
 
@@ -143,8 +143,9 @@ void members_api_me(struct req *r)
 		resp_failure(r, &f);
 		return;
 	}
-	resp_json(r, 200, json_pack("{s:I,s:o,s:s}", "id", (json_int_t)member_of(r), "data", data,
-				    "csrf_token", session_current(r)->csrf));
+	resp_json(r, 200,
+		  json_pack("{s:I,s:o,s:s}", "id", (json_int_t)member_of(r), "data", data,
+			    "csrf_token", session_current(r)->csrf));
 }
 
 void members_api_reauth(struct req *r)
@@ -240,8 +241,9 @@ void members_api_sessions(struct req *r)
 {
 	unsigned char current[TOKEN_HASH_BYTES];
 	bool have = session_request_hash(r, SESSION_MEMBER, current);
-	resp_json(r, 200, json_pack("{s:o}", "sessions",
-				    session_list(member_of(r), have ? current : NULL)));
+	resp_json(
+		r, 200,
+		json_pack("{s:o}", "sessions", session_list(member_of(r), have ? current : NULL)));
 }
 
 void members_api_session_end(struct req *r)
@@ -264,8 +266,8 @@ void members_api_devices(struct req *r)
 		resp_failure(r, &f);
 		return;
 	}
-	resp_json(r, 200, json_pack("{s:o,s:b}", "devices", list, "offered",
-				    remember_purpose() != NULL));
+	resp_json(r, 200,
+		  json_pack("{s:o,s:b}", "devices", list, "offered", remember_purpose() != NULL));
 }
 
 void members_api_device_forget(struct req *r)

@@ -25,7 +25,7 @@
 #include "store.h"
 #include "token.h"
 
-#define CHANGE_SECONDS (2 * 86400)   /* a change of address link's life */
+#define CHANGE_SECONDS (2 * 86400) /* a change of address link's life */
 
 static const char SQL_PASSWORD_SET[] = "UPDATE members SET password_hash = $2 WHERE id = $1";
 static const char SQL_CONFIRMATION_FIND[] =
@@ -47,8 +47,9 @@ static const char *const new_email_column[] = {"new_email"};
 static struct broker_grant *email_grant(struct store_conn *c, int64_t member)
 {
 	struct broker_actor self = {ACTOR_SELF, member, NULL, NULL};
-	struct broker_use use = {&self,	    member,		   members_account_purpose(),
-				 email_only, ARRAY_LEN(email_only), "write"};
+	struct broker_use use = {
+		&self,	member, members_account_purpose(), email_only, ARRAY_LEN(email_only),
+		"write"};
 	struct broker_grant *g = NULL;
 	enum decision_reason why;
 	return broker_open(c, &use, &g, &why) == 0 ? g : NULL;
@@ -58,8 +59,8 @@ static struct broker_grant *email_grant(struct store_conn *c, int64_t member)
 static int queue_mail(struct store_conn *c, const struct broker_grant *g, const char *to,
 		      const char *subject, const char *text)
 {
-	return outbox_send_text(c, g, members_account_purpose(), "email", "email", to, subject, text,
-				NULL, 0);
+	return outbox_send_text(c, g, members_account_purpose(), "email", "email", to, subject,
+				text, NULL, 0);
 }
 
 static int id_cb(void *ctx, const struct store_row *row)
@@ -81,17 +82,19 @@ int members_password_change(int64_t member, const char *password, const unsigned
 	struct record_text to = {0};
 	struct buf text;
 	buf_init(&text, 0);
-	buf_printf(&text,
-		   "Hello,\n\nthe password of your account at %s was changed just now, and every "
-		   "other place where you were signed in was signed out.\n\nIf you did not do this, "
-		   "reset it and write to us at once.\n\n-- \n%s\n",
-		   app.site_name, app.site_name);
+	buf_printf(
+		&text,
+		"Hello,\n\nthe password of your account at %s was changed just now, and every "
+		"other place where you were signed in was signed out.\n\nIf you did not do this, "
+		"reset it and write to us at once.\n\n-- \n%s\n",
+		app.site_name, app.site_name);
 	struct store_val v[] = {SV_INT(member), SV_TEXT(hash)};
 	bool ok = store_begin(c) == 0 &&
 		  store_exec(c, SQL_PASSWORD_SET, v, STORE_NPARAMS(v), NULL, NULL) == 1 &&
 		  session_end_others(c, member, keep) == 0 && (g = email_grant(c, member)) &&
-		  record_read(c, g, "members", member, email_column, ARRAY_LEN(email_column), &to) == 1 && to.p &&
-		  queue_mail(c, g, to.p, "Your password was changed", text.data) == 0 &&
+		  record_read(c, g, "members", member, email_column, ARRAY_LEN(email_column),
+			      &to) == 1 &&
+		  to.p && queue_mail(c, g, to.p, "Your password was changed", text.data) == 0 &&
 		  store_commit(c) == 0;
 	if (!ok)
 		store_rollback(c);
@@ -124,12 +127,13 @@ int members_email_change(int64_t member, const char *email, struct failure *f)
 	token_new(token, hash);
 	struct buf text;
 	buf_init(&text, 0);
-	buf_printf(&text,
-		   "Hello,\n\nsomeone (we hope you) asked to use this address for an account at %s. "
-		   "To confirm, open this page and press the button there:\n\n"
-		   "%s/confirm-email?token=%s\n\nUntil then nothing changes. If it was not you, "
-		   "ignore this message.\n\n-- \n%s\n",
-		   app.site_name, app.cfg.site_url, token, app.site_name);
+	buf_printf(
+		&text,
+		"Hello,\n\nsomeone (we hope you) asked to use this address for an account at %s. "
+		"To confirm, open this page and press the button there:\n\n"
+		"%s/confirm-email?token=%s\n\nUntil then nothing changes. If it was not you, "
+		"ignore this message.\n\n-- \n%s\n",
+		app.site_name, app.cfg.site_url, token, app.site_name);
 	const struct record_field row[] = {
 		{"token_hash", SV_BLOB(hash, sizeof(hash))},
 		{"new_email", SV_TEXT(email)},
@@ -139,12 +143,13 @@ int members_email_change(int64_t member, const char *email, struct failure *f)
 	struct store_val who[] = {SV_INT(member)};
 	struct broker_grant *g = NULL;
 	/* Only the latest request's link works: an earlier one is dropped. */
-	bool ok = store_begin(c) == 0 &&
-		  store_exec(c, SQL_CHANGES_DROP, who, STORE_NPARAMS(who), NULL, NULL) >= 0 &&
-		  (g = email_grant(c, member)) &&
-		  record_insert(c, g, "email_changes", member, row, STORE_NPARAMS(row)) >= 0 &&
-		  queue_mail(c, g, email, "Please confirm your new e-mail address", text.data) == 0 &&
-		  store_commit(c) == 0;
+	bool ok =
+		store_begin(c) == 0 &&
+		store_exec(c, SQL_CHANGES_DROP, who, STORE_NPARAMS(who), NULL, NULL) >= 0 &&
+		(g = email_grant(c, member)) &&
+		record_insert(c, g, "email_changes", member, row, STORE_NPARAMS(row)) >= 0 &&
+		queue_mail(c, g, email, "Please confirm your new e-mail address", text.data) == 0 &&
+		store_commit(c) == 0;
 	if (!ok)
 		store_rollback(c);
 	store_release(c);
@@ -176,8 +181,12 @@ int members_email_change_confirm(const char *token, struct failure *f)
 		goto out;
 	}
 	if (!(g = email_grant(c, member)) ||
-	    record_read(c, g, "email_changes", member, new_email_column, ARRAY_LEN(new_email_column), &fresh) != 1 ||
-	    !fresh.p || record_read(c, g, "members", member, email_column, ARRAY_LEN(email_column), &old) != 1 || !old.p)
+	    record_read(c, g, "email_changes", member, new_email_column,
+			ARRAY_LEN(new_email_column), &fresh) != 1 ||
+	    !fresh.p ||
+	    record_read(c, g, "members", member, email_column, ARRAY_LEN(email_column), &old) !=
+		    1 ||
+	    !old.p)
 		goto out;
 	int found = record_find(c, "members", "email", fresh.p, &holder, 1);
 	if (found < 0)
@@ -187,11 +196,12 @@ int members_email_change_confirm(const char *token, struct failure *f)
 		goto out;
 	}
 	const char *at = strchr(fresh.p, '@');
-	buf_printf(&text,
-		   "Hello,\n\nthe e-mail address of your account at %s was changed just now to an "
-		   "address at %s. Messages now go there.\n\nIf you did not do this, write to us at "
-		   "once.\n\n-- \n%s\n",
-		   app.site_name, at ? at + 1 : "another domain", app.site_name);
+	buf_printf(
+		&text,
+		"Hello,\n\nthe e-mail address of your account at %s was changed just now to an "
+		"address at %s. Messages now go there.\n\nIf you did not do this, write to us at "
+		"once.\n\n-- \n%s\n",
+		app.site_name, at ? at + 1 : "another domain", app.site_name);
 	const struct record_field address[] = {{"email", SV_TEXT(fresh.p)}};
 	struct store_val confirmed[] = {SV_INT(member), SV_INT(now)};
 	struct store_val who[] = {SV_INT(member)};

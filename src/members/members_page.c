@@ -101,7 +101,8 @@ void members_page_signup_post(struct req *r)
 		return;
 	}
 	char dob[32];
-	snprintf(dob, sizeof(dob), "%04ld-%02ld-%02ld", strtol(req_param(r, "birth_year"), NULL, 10),
+	snprintf(dob, sizeof(dob), "%04ld-%02ld-%02ld",
+		 strtol(req_param(r, "birth_year"), NULL, 10),
 		 strtol(req_param(r, "birth_month"), NULL, 10),
 		 strtol(req_param(r, "birth_day"), NULL, 10));
 	if (valid_birth_date(dob, strlen(dob))) {
@@ -136,8 +137,8 @@ static void signin_form(struct req *r, int status)
 	json_t *data = page_form_values(r, page_data(r, "Sign in"));
 	remember_offer(data);
 	json_t *values = json_object_get(data, "values");
-	json_t *known = status == 200 ? remember_prefill(req_cookie(r, remember_cookie_name()))
-				      : NULL;
+	json_t *known =
+		status == 200 ? remember_prefill(req_cookie(r, remember_cookie_name())) : NULL;
 	if (known && json_object_get(known, "email"))
 		json_object_set(values, "email", json_object_get(known, "email"));
 	json_decref(known);
@@ -157,7 +158,8 @@ void members_page_signin_post(struct req *r)
 	}
 	const char *remember = req_param(r, "remember");
 	struct members_signin in = {req_param(r, "email"), req_param(r, "password"),
-				    req_client_address(r), remember && strcmp(remember, "true") == 0};
+				    req_client_address(r),
+				    remember && strcmp(remember, "true") == 0};
 	struct members_started s;
 	struct failure f;
 	if (members_signin(&in, &s, &f) != 0) {
@@ -208,7 +210,8 @@ void members_page_confirm(struct req *r)
 void members_page_confirm_post(struct req *r)
 {
 	struct failure f;
-	int rc = r->nerrors ? err_fail(&f, ERR_BAD_LINK) : members_email_confirm(req_param(r, "token"), &f);
+	int rc = r->nerrors ? err_fail(&f, ERR_BAD_LINK)
+			    : members_email_confirm(req_param(r, "token"), &f);
 	confirm_result(r, rc, &f, "Address confirmed");
 }
 
@@ -237,8 +240,10 @@ static const struct {
 	{"device", "That device is forgotten."},
 	{"devices", "Every device is forgotten."},
 	{"reauth", "Thank you; your data is shown below."},
-	{"password", "Your password is changed; every other place you were signed in is signed out."},
-	{"email", "We sent a message to the new address; the change happens when you confirm it there."},
+	{"password",
+	 "Your password is changed; every other place you were signed in is signed out."},
+	{"email",
+	 "We sent a message to the new address; the change happens when you confirm it there."},
 };
 
 /* Where an item is kept, for people to read (the account's own fields need no note). */
@@ -257,15 +262,16 @@ static void item_labels(json_t *items)
 	const struct policy *p = app.policy;
 	size_t i, k;
 	json_t *item, *id;
-	json_array_foreach(items, i, item) {
+	json_array_foreach (items, i, item) {
 		const char *record = json_string_value(json_object_get(item, "record"));
 		for (k = 0; record && k < sizeof(places) / sizeof(places[0]); k++)
 			if (strcmp(record, places[k].record) == 0)
 				json_object_set_new(item, "where", json_string(places[k].where));
 		json_t *labels = json_array();
-		json_array_foreach(json_object_get(item, "purposes"), k, id) {
+		json_array_foreach (json_object_get(item, "purposes"), k, id) {
 			int pi = policy_purpose_index(p, json_string_value(id));
-			json_array_append_new(labels, json_string(pi >= 0 ? p->purposes[pi].label : ""));
+			json_array_append_new(labels,
+					      json_string(pi >= 0 ? p->purposes[pi].label : ""));
 		}
 		json_object_set_new(item, "purpose_labels", labels);
 	}
@@ -281,7 +287,7 @@ static void me_data(struct req *r, const struct session *s, json_t *data)
 	/* The correction form starts from the account's values. */
 	json_t *record = json_object(), *item;
 	size_t i;
-	json_array_foreach(json_object_get(export, "items"), i, item) {
+	json_array_foreach (json_object_get(export, "items"), i, item) {
 		const char *from = json_string_value(json_object_get(item, "record"));
 		if (from && strcmp(from, "members") == 0)
 			json_object_set(record, json_string_value(json_object_get(item, "field")),
@@ -417,7 +423,9 @@ void members_page_session_end(struct req *r)
 		return;
 	}
 	const char *id = req_param(r, "id");
-	int rc = id && session_end_id(session_of(r)->account, id) == 0 ? 0 : err_fail(&f, ERR_NO_SESSION);
+	int rc = id && session_end_id(session_of(r)->account, id) == 0
+			 ? 0
+			 : err_fail(&f, ERR_NO_SESSION);
 	after(r, rc, &f, "session", "sessions");
 }
 

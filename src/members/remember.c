@@ -14,16 +14,17 @@
 #include "session.h"
 #include "store.h"
 
-#define CAT_DEVICE "device_reference"
-#define DEFAULT_SECONDS (365 * 86400)   /* when the profile sets no duration */
-#define TOUCH_SECONDS 3600              /* last_used is kept to the hour */
+#define CAT_DEVICE	"device_reference"
+#define DEFAULT_SECONDS (365 * 86400) /* when the profile sets no duration */
+#define TOUCH_SECONDS	3600	      /* last_used is kept to the hour */
 
 static const char SQL_INSERT[] =
 	"INSERT INTO remembered_devices (token_hash, member_id, created_at, last_used, expires_at) "
 	"VALUES ($1, $2, $3, $3, $4)";
-static const char SQL_GET[] =
-	"SELECT member_id, last_used FROM remembered_devices WHERE token_hash = $1 AND expires_at > $2";
-static const char SQL_TOUCH[] = "UPDATE remembered_devices SET last_used = $2 WHERE token_hash = $1";
+static const char SQL_GET[] = "SELECT member_id, last_used FROM remembered_devices WHERE "
+			      "token_hash = $1 AND expires_at > $2";
+static const char SQL_TOUCH[] =
+	"UPDATE remembered_devices SET last_used = $2 WHERE token_hash = $1";
 static const char SQL_OF_MEMBER[] =
 	"SELECT token_hash, created_at, last_used, expires_at FROM remembered_devices "
 	"WHERE member_id = $1 ORDER BY created_at";
@@ -47,7 +48,8 @@ static int64_t lifetime(void)
 	const char *id = remember_purpose();
 	int pi = id ? policy_purpose_index(p, id) : -1;
 	const struct policy_retention *r =
-		pi >= 0 ? policy_retention_for(&p->purposes[pi], policy_category_index(p, CAT_DEVICE))
+		pi >= 0 ? policy_retention_for(&p->purposes[pi],
+					       policy_category_index(p, CAT_DEVICE))
 			: NULL;
 	return r && r->kind == RET_DURATION && r->seconds > 0 ? r->seconds : DEFAULT_SECONDS;
 }
@@ -56,7 +58,7 @@ int remember_device(struct store_conn *c, int64_t member, struct remember_cookie
 {
 	*out = (struct remember_cookie){"", 0};
 	if (!remember_purpose())
-		return 0;            /* the profile offers none: the choice is ignored */
+		return 0; /* the profile offers none: the choice is ignored */
 	unsigned char hash[TOKEN_HASH_BYTES];
 	int64_t now = (int64_t)time(NULL), life = lifetime();
 	token_new(out->token, hash);
@@ -126,9 +128,9 @@ json_t *remember_prefill(const char *token)
 
 static json_t *device_row(const struct store_row *row, const char *id, bool current)
 {
-	return json_pack("{s:s,s:I,s:I,s:I,s:b}", "id", id, "created_at", (json_int_t)row->cols[1].i,
-			 "last_used", (json_int_t)row->cols[2].i, "expires_at",
-			 (json_int_t)row->cols[3].i, "this_device", current);
+	return json_pack("{s:s,s:I,s:I,s:I,s:b}", "id", id, "created_at",
+			 (json_int_t)row->cols[1].i, "last_used", (json_int_t)row->cols[2].i,
+			 "expires_at", (json_int_t)row->cols[3].i, "this_device", current);
 }
 
 json_t *remember_devices(int64_t member, const char *current_token)

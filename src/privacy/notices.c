@@ -34,8 +34,8 @@ static const char SQL_DUE[] = "SELECT n.subject_id, n.purpose, n.version FROM us
 			      "ORDER BY n.version, n.subject_id LIMIT $1";
 static const char SQL_SOURCE[] = "SELECT source FROM profile_versions WHERE version = $1";
 static const char SQL_SENT[] =
-    "UPDATE use_notices SET notified_at = $4 WHERE subject_id = $1 AND purpose = $2 "
-    "AND version = $3 AND notified_at IS NULL";
+	"UPDATE use_notices SET notified_at = $4 WHERE subject_id = $1 AND purpose = $2 "
+	"AND version = $3 AND notified_at IS NULL";
 
 static const char *const email_category[] = {CAT_EMAIL};
 static const char *const email_column[] = {"email"};
@@ -106,7 +106,8 @@ static bool queue_one(const char *account, const struct policy *p, const struct 
 	if (pi < 0 || !account)
 		return false;
 	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
-	struct broker_use use = {&system, d->member, account, email_category, ARRAY_LEN(email_category), "send"};
+	struct broker_use use = {
+		&system, d->member, account, email_category, ARRAY_LEN(email_category), "send"};
 	struct broker_grant *g = NULL;
 	enum decision_reason why;
 	struct record_text to = {0};
@@ -124,7 +125,9 @@ static bool queue_one(const char *account, const struct policy *p, const struct 
 	/* Marking it sent changes no row when another process has it. */
 	ok = store_exec(c, SQL_SENT, sent, STORE_NPARAMS(sent), NULL, NULL) == 1 &&
 	     broker_open(c, &use, &g, &why) == 0 &&
-	     record_read(c, g, "members", d->member, email_column, ARRAY_LEN(email_column), &to) == 1 && to.p &&
+	     record_read(c, g, "members", d->member, email_column, ARRAY_LEN(email_column), &to) ==
+		     1 &&
+	     to.p &&
 	     outbox_send_text(c, g, account, CAT_EMAIL, CAT_EMAIL, to.p, subject.data, text.data,
 			      NULL, 0) == 0 &&
 	     store_commit(c) == 0;

@@ -20,30 +20,30 @@
 #define SECONDS_PER_DAY	 (24 * SECONDS_PER_HOUR)
 
 static const char SQL_LATEST[] =
-    "SELECT version, name, source FROM profile_versions ORDER BY version DESC LIMIT 1";
+	"SELECT version, name, source FROM profile_versions ORDER BY version DESC LIMIT 1";
 static const char SQL_VERSION_GET[] =
-    "SELECT version, name, source, changes, effective FROM profile_versions WHERE version = $1";
+	"SELECT version, name, source, changes, effective FROM profile_versions WHERE version = $1";
 static const char SQL_VERSIONS[] =
-    "SELECT version, effective, published_at FROM profile_versions ORDER BY version DESC";
+	"SELECT version, effective, published_at FROM profile_versions ORDER BY version DESC";
 static const char SQL_VERSION_INSERT[] =
-    "INSERT INTO profile_versions (version, name, effective, source, changes, published_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6)";
+	"INSERT INTO profile_versions (version, name, effective, source, changes, published_at) "
+	"VALUES ($1, $2, $3, $4, $5, $6)";
 static const char SQL_NEW_USE_INSERT[] = "INSERT INTO new_uses (version, purpose) VALUES ($1, $2)";
 static const char SQL_NOTICES_DUE[] =
-    "INSERT INTO use_notices (subject_id, purpose, version, due_at) "
-    "SELECT id, $1, $2, $3 FROM subjects WHERE kind = 'member' AND erased_at IS NULL";
+	"INSERT INTO use_notices (subject_id, purpose, version, due_at) "
+	"SELECT id, $1, $2, $3 FROM subjects WHERE kind = 'member' AND erased_at IS NULL";
 
 static const char *const basis_texts[BASIS_COUNT] = {
-    [BASIS_REQUIRED] = "Needed to provide what you asked for",
-    [BASIS_OPT_IN] = "Only if you say yes; off until you switch it on",
-    [BASIS_OPT_OUT] = "On unless you say no; you can switch it off at any time",
-    [BASIS_NOTICE] = "We tell you here; it needs no choice",
+	[BASIS_REQUIRED] = "Needed to provide what you asked for",
+	[BASIS_OPT_IN] = "Only if you say yes; off until you switch it on",
+	[BASIS_OPT_OUT] = "On unless you say no; you can switch it off at any time",
+	[BASIS_NOTICE] = "We tell you here; it needs no choice",
 };
 
 static const char *const recipient_kind_texts[RK_COUNT] = {
-    [RK_AFFILIATE] = "Affiliate in our group",
-    [RK_SERVICE_PROVIDER] = "Service provider under contract",
-    [RK_DEALER] = "Dealer, with its own privacy policy",
+	[RK_AFFILIATE] = "Affiliate in our group",
+	[RK_SERVICE_PROVIDER] = "Service provider under contract",
+	[RK_DEALER] = "Dealer, with its own privacy policy",
 };
 
 /* A retention period in plain words: "30 days", "12 hours after the
@@ -101,23 +101,23 @@ json_t *privacy_profile_json(const struct policy *p)
 		json_t *pc = json_array(), *ps = json_array(), *topics = json_array();
 		for (size_t k = 0; k < pu->ncategories; k++) {
 			const struct policy_category *c = &p->categories[pu->categories[k]];
-			json_array_append_new(
-			    pc,
-			    json_pack("{s:s,s:s,s:o}", "id", c->id, "label", c->label, "retention",
-				      retention_json(policy_retention_for(pu, pu->categories[k]))));
+			json_array_append_new(pc, json_pack("{s:s,s:s,s:o}", "id", c->id, "label",
+							    c->label, "retention",
+							    retention_json(policy_retention_for(
+								    pu, pu->categories[k]))));
 		}
 		for (size_t k = 0; k < pu->nsubjects; k++)
 			json_array_append_new(ps, json_string(p->subjects[pu->subjects[k]].id));
 		for (size_t k = 0; k < pu->ntopics; k++)
 			json_array_append_new(topics, json_string(pu->topics[k]));
 		json_array_append_new(
-		    purposes,
-		    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "id", pu->id, "label",
-			      pu->label ? pu->label : pu->id, "description",
-			      pu->description ? pu->description : "", "kind",
-			      policy_purpose_kind_name(pu->kind), "basis",
-			      policy_basis_name(pu->basis), "basis_text", basis_texts[pu->basis],
-			      "subjects", ps, "categories", pc, "topics", topics));
+			purposes, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "id", pu->id,
+					    "label", pu->label ? pu->label : pu->id, "description",
+					    pu->description ? pu->description : "", "kind",
+					    policy_purpose_kind_name(pu->kind), "basis",
+					    policy_basis_name(pu->basis), "basis_text",
+					    basis_texts[pu->basis], "subjects", ps, "categories",
+					    pc, "topics", topics));
 	}
 	for (size_t i = 0; i < p->nrecipients; i++) {
 		const struct policy_recipient *r = &p->recipients[i];
@@ -131,12 +131,13 @@ json_t *privacy_profile_json(const struct policy *p)
 			json_array_append_new(rf, ref_json(c->id, c->label));
 		}
 		json_array_append_new(
-		    recipients,
-		    json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:o,s:o,s:o}", "id", r->id, "name", r->name,
-			      "description", str_or_null(r->description), "kind",
-			      policy_recipient_kind_name(r->kind), "kind_text",
-			      recipient_kind_texts[r->kind], "contract", r->contract, "policy_url",
-			      str_or_null(r->policy_url), "purposes", rp, "fields", rf));
+			recipients,
+			json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:o,s:o,s:o}", "id", r->id, "name",
+				  r->name, "description", str_or_null(r->description), "kind",
+				  policy_recipient_kind_name(r->kind), "kind_text",
+				  recipient_kind_texts[r->kind], "contract", r->contract,
+				  "policy_url", str_or_null(r->policy_url), "purposes", rp,
+				  "fields", rf));
 	}
 	for (size_t i = 0; i < p->ncollections; i++) {
 		const struct policy_collection *cp = &p->collections[i];
@@ -165,18 +166,18 @@ json_t *privacy_profile_json(const struct policy *p)
 						str_or_null(ro->description), "purposes", rp));
 	}
 	return json_pack(
-	    "{s:s,s:i,s:s,s:{s:s,s:o,s:o},s:{s:o,s:o,s:o},s:{s:i,s:i,s:i,s:i,s:s},"
-	    "s:o,s:o,s:o,s:o,s:o,s:o}",
-	    "profile", p->name, "version", p->version, "effective", p->effective, "site", "name",
-	    p->site_name, "url", str_or_null(p->site_url), "summary", str_or_null(p->summary),
-	    "contact", "email", str_or_null(p->contact.email), "postal",
-	    str_or_null(p->contact.postal), "phone", str_or_null(p->contact.phone), "settings",
-	    "minimum_age", p->settings.minimum_age, "aggregate_min_group",
-	    p->settings.aggregate_min_group, "opt_out_window_days", p->settings.opt_out_window_days,
-	    "reauth_minutes", p->settings.reauth_minutes, "vin_check",
-	    p->settings.vin_strict ? "strict" : "lenient", "categories", cats, "subjects", subjects,
-	    "purposes", purposes, "recipients", recipients, "collection_points", points,
-	    "staff_roles", roles);
+		"{s:s,s:i,s:s,s:{s:s,s:o,s:o},s:{s:o,s:o,s:o},s:{s:i,s:i,s:i,s:i,s:s},"
+		"s:o,s:o,s:o,s:o,s:o,s:o}",
+		"profile", p->name, "version", p->version, "effective", p->effective, "site",
+		"name", p->site_name, "url", str_or_null(p->site_url), "summary",
+		str_or_null(p->summary), "contact", "email", str_or_null(p->contact.email),
+		"postal", str_or_null(p->contact.postal), "phone", str_or_null(p->contact.phone),
+		"settings", "minimum_age", p->settings.minimum_age, "aggregate_min_group",
+		p->settings.aggregate_min_group, "opt_out_window_days",
+		p->settings.opt_out_window_days, "reauth_minutes", p->settings.reauth_minutes,
+		"vin_check", p->settings.vin_strict ? "strict" : "lenient", "categories", cats,
+		"subjects", subjects, "purposes", purposes, "recipients", recipients,
+		"collection_points", points, "staff_roles", roles);
 }
 
 /* ---- published versions ---- */
@@ -307,7 +308,7 @@ int privacy_publish(struct store *s, const struct policy *p, FILE *err)
 			struct store_val due[] = {SV_TEXT(purpose), SV_INT(p->version),
 						  SV_INT(now)};
 			if (store_exec(c, SQL_NEW_USE_INSERT, nu, STORE_NPARAMS(nu), NULL, NULL) <
-				0 ||
+				    0 ||
 			    store_exec(c, SQL_NOTICES_DUE, due, STORE_NPARAMS(due), NULL, NULL) < 0)
 				goto rollback;
 			log_info("profile version %d adds purpose %s for data already held; "

@@ -32,20 +32,20 @@
 	"id, role, password_hash, totp_confirmed, totp_last_step, failed_logins, locked_until"
 static const char SQL_BY_ID[] = "SELECT " ACCOUNT_COLUMNS " FROM staff WHERE id = $1";
 static const char SQL_BY_ENROL[] =
-    "SELECT " ACCOUNT_COLUMNS " FROM staff WHERE enrol_hash = $1 AND enrol_expires > $2";
+	"SELECT " ACCOUNT_COLUMNS " FROM staff WHERE enrol_hash = $1 AND enrol_expires > $2";
 /* A code's step is recorded only if it is later than the last one used, so
  * a code works once even when two requests race with it. */
 static const char SQL_ENROL_DONE[] =
-    "UPDATE staff SET totp_confirmed = $2, totp_last_step = $3, enrol_hash = NULL "
-    "WHERE id = $1 AND totp_last_step < $3";
+	"UPDATE staff SET totp_confirmed = $2, totp_last_step = $3, enrol_hash = NULL "
+	"WHERE id = $1 AND totp_last_step < $3";
 static const char SQL_STEP_USE[] =
-    "UPDATE staff SET totp_last_step = $2, failed_logins = 0, locked_until = 0 "
-    "WHERE id = $1 AND totp_last_step < $2";
+	"UPDATE staff SET totp_last_step = $2, failed_logins = 0, locked_until = 0 "
+	"WHERE id = $1 AND totp_last_step < $2";
 static const char SQL_FAILED[] =
-    "UPDATE staff SET failed_logins = failed_logins + 1, locked_until = $2 WHERE id = $1";
+	"UPDATE staff SET failed_logins = failed_logins + 1, locked_until = $2 WHERE id = $1";
 static const char SQL_SESSIONS_END[] = "DELETE FROM staff_sessions WHERE staff_id = $1";
 static const char SQL_LIST[] =
-    "SELECT id, role, totp_confirmed, created_at FROM staff ORDER BY created_at, id";
+	"SELECT id, role, totp_confirmed, created_at FROM staff ORDER BY created_at, id";
 
 static const char *const email_column[] = {"email"};
 static const char *const secret_column[] = {"totp_secret"};
@@ -174,15 +174,15 @@ int staff_account_add(const char *email, const char *role, struct staff_token *o
 	token_new(out->token, hash);
 	int64_t now = now_seconds();
 	struct record_field row[] = {
-	    {"email", SV_TEXT(email)},
-	    {"role", SV_TEXT(role)},
-	    {"totp_confirmed", SV_INT(0)},
-	    {"totp_last_step", SV_INT(0)},
-	    {"enrol_hash", SV_BLOB(hash, sizeof(hash))},
-	    {"enrol_expires", SV_INT(now + STAFF_ENROL_SECONDS)},
-	    {"created_at", SV_INT(now)},
-	    {"failed_logins", SV_INT(0)},
-	    {"locked_until", SV_INT(0)},
+		{"email", SV_TEXT(email)},
+		{"role", SV_TEXT(role)},
+		{"totp_confirmed", SV_INT(0)},
+		{"totp_last_step", SV_INT(0)},
+		{"enrol_hash", SV_BLOB(hash, sizeof(hash))},
+		{"enrol_expires", SV_INT(now + STAFF_ENROL_SECONDS)},
+		{"created_at", SV_INT(now)},
+		{"failed_logins", SV_INT(0)},
+		{"locked_until", SV_INT(0)},
 	};
 	struct broker_grant *g = NULL;
 	struct store_conn *c = store_acquire(app.store);
@@ -219,14 +219,14 @@ int staff_account_reset(const char *email, struct staff_token *out, struct failu
 	token_new(out->token, hash);
 	out->staff = a.id;
 	struct record_field row[] = {
-	    {"password_hash", SV_NULL},
-	    {"totp_secret", SV_NULL},
-	    {"totp_confirmed", SV_INT(0)},
-	    {"totp_last_step", SV_INT(0)},
-	    {"enrol_hash", SV_BLOB(hash, sizeof(hash))},
-	    {"enrol_expires", SV_INT(now_seconds() + STAFF_ENROL_SECONDS)},
-	    {"failed_logins", SV_INT(0)},
-	    {"locked_until", SV_INT(0)},
+		{"password_hash", SV_NULL},
+		{"totp_secret", SV_NULL},
+		{"totp_confirmed", SV_INT(0)},
+		{"totp_last_step", SV_INT(0)},
+		{"enrol_hash", SV_BLOB(hash, sizeof(hash))},
+		{"enrol_expires", SV_INT(now_seconds() + STAFF_ENROL_SECONDS)},
+		{"failed_logins", SV_INT(0)},
+		{"locked_until", SV_INT(0)},
 	};
 	struct store_val id[] = {SV_INT(a.id)};
 	struct broker_grant *g = NULL;
@@ -288,13 +288,13 @@ json_t *staff_account_list(void)
 		return NULL;
 	}
 	/* Each address opens with its own account's key. */
-	json_array_foreach(list, i, item)
-	{
+	json_array_foreach (list, i, item) {
 		int64_t id = json_integer_value(json_object_get(item, "id"));
 		struct broker_grant *g = NULL;
 		struct record_text email[1];
 		if (broker_staff_open(c, id, &g) == 0 &&
-		    record_read(c, g, TABLE, id, email_column, ARRAY_LEN(email_column), email) == 1) {
+		    record_read(c, g, TABLE, id, email_column, ARRAY_LEN(email_column), email) ==
+			    1) {
 			if (email[0].p)
 				json_object_set_new(item, "email",
 						    json_stringn(email[0].p, email[0].n));
@@ -332,17 +332,18 @@ int staff_enrol(const char *token, const char *password, struct staff_enrolment 
 	unsigned char secret[TOTP_SECRET_BYTES];
 	crypto_random(secret, sizeof(secret));
 	struct record_field row[] = {
-	    {"password_hash", SV_TEXT(hash)},
-	    {"totp_secret", SV_TEXTN((const char *)secret, sizeof(secret))},
-	    {"totp_confirmed", SV_INT(0)},
+		{"password_hash", SV_TEXT(hash)},
+		{"totp_secret", SV_TEXTN((const char *)secret, sizeof(secret))},
+		{"totp_confirmed", SV_INT(0)},
 	};
 	struct broker_grant *g = NULL;
 	struct record_text email[1] = {{NULL, 0}};
 	struct store_conn *c = store_acquire(app.store);
-	bool ok = store_begin(c) == 0 && broker_staff_open(c, a.id, &g) == 0 &&
-		  record_update(c, g, TABLE, a.id, row, STORE_NPARAMS(row)) == 1 &&
-		  record_read(c, g, TABLE, a.id, email_column, ARRAY_LEN(email_column), email) == 1 &&
-		  store_commit(c) == 0;
+	bool ok =
+		store_begin(c) == 0 && broker_staff_open(c, a.id, &g) == 0 &&
+		record_update(c, g, TABLE, a.id, row, STORE_NPARAMS(row)) == 1 &&
+		record_read(c, g, TABLE, a.id, email_column, ARRAY_LEN(email_column), email) == 1 &&
+		store_commit(c) == 0;
 	if (!ok)
 		store_rollback(c);
 	store_release(c);
@@ -420,7 +421,7 @@ int staff_signin(const struct staff_signin *in, struct staff_started *out, struc
 	/* An account without its data key (restored from a backup after its
 	 * removal) opens nothing and is treated as unknown. */
 	bool usable =
-	    found == 1 && a.totp_confirmed > 0 && a.hash[0] && broker_subject_has_key(c, a.id);
+		found == 1 && a.totp_confirmed > 0 && a.hash[0] && broker_subject_has_key(c, a.id);
 	store_release(c);
 	if (found < 0)
 		return err_fail(f, ERR_STORE);
@@ -553,10 +554,10 @@ int staff_member_find(const struct broker_actor *actor, const char *email, const
 		return -1;
 	struct store_conn *c = store_acquire(app.store);
 	int found = record_find(c, MEMBERS_TABLE, "email", email, member, 1);
-	int rc = found < 0 ? err_fail(f, ERR_STORE)
-		 : found == 0
-		     ? err_fail(f, ERR_NO_MEMBER_WITH_EMAIL)
-		     : member_record(c, actor, *member, purpose, ERR_NO_MEMBER_WITH_EMAIL, data, f);
+	int rc = found < 0    ? err_fail(f, ERR_STORE)
+		 : found == 0 ? err_fail(f, ERR_NO_MEMBER_WITH_EMAIL)
+			      : member_record(c, actor, *member, purpose, ERR_NO_MEMBER_WITH_EMAIL,
+					      data, f);
 	store_release(c);
 	return rc;
 }

@@ -108,8 +108,7 @@ int staff_cli_list(FILE *out)
 	if (!list)
 		return EXIT_FAILED;
 	fprintf(out, "%-18s %-16s %-10s %-10s  %s\n", "id", "role", "state", "created", "e-mail");
-	json_array_foreach(list, i, item)
-	{
+	json_array_foreach (list, i, item) {
 		char when[32] = "";
 		time_t t = (time_t)json_integer_value(json_object_get(item, "created_at"));
 		struct tm tm;

@@ -24,10 +24,12 @@ static const struct {
 	const char *href, *label;
 	const char *purposes[TOOL_PURPOSES];
 } tools[] = {
-    {"/staff/members", "Look up a member's account", {"account", "insider_account", "security"}},
-    {"/staff/messages", "Answer messages", {"answering_messages"}},
-    {"/staff/reviews", "Check ownership claims", {"ownership_verification"}},
-    {"/staff/campaigns", "Write and send news", {"member_news", "product_communications"}},
+	{"/staff/members",
+	 "Look up a member's account",
+	 {"account", "insider_account", "security"}},
+	{"/staff/messages", "Answer messages", {"answering_messages"}},
+	{"/staff/reviews", "Check ownership claims", {"ownership_verification"}},
+	{"/staff/campaigns", "Write and send news", {"member_news", "product_communications"}},
 };
 #define NTOOLS (sizeof(tools) / sizeof(tools[0]))
 
@@ -193,12 +195,11 @@ static json_t *record_view(int64_t member, json_t *data)
 	const struct policy *p = app.policy;
 	json_t *fields = json_array(), *value;
 	const char *key;
-	json_object_foreach(data, key, value)
-	{
+	json_object_foreach (data, key, value) {
 		int cat = policy_category_index(p, key);
 		const char *label = cat >= 0 ? p->categories[cat].label : NULL;
-		json_array_append_new(
-		    fields, json_pack("{s:s,s:O}", "label", label ? label : key, "value", value));
+		json_array_append_new(fields, json_pack("{s:s,s:O}", "label", label ? label : key,
+							"value", value));
 	}
 	return json_pack("{s:I,s:o}", "id", (json_int_t)member, "fields", fields);
 }

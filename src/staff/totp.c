@@ -62,8 +62,8 @@ int totp_code(const unsigned char secret[TOTP_SECRET_BYTES], int64_t now, char o
 {
 	return oath_totp_generate((const char *)secret, TOTP_SECRET_BYTES, (time_t)now,
 				  TOTP_STEP_SECONDS, 0, TOTP_DIGITS, out) == OATH_OK
-		   ? 0
-		   : -1;
+		       ? 0
+		       : -1;
 }
 
 /* Percent-encodes the characters an otpauth label or parameter may not hold. */

@@ -19,7 +19,7 @@ static bool refuse(struct req *r, enum err e)
 {
 	bool api = (r->route->flags & ROUTE_API) != 0;
 	if (!api && (e == ERR_NOT_SIGNED_IN || e == ERR_STAFF_NOT_SIGNED_IN || e == ERR_REAUTH)) {
-		page_redirect(r, e == ERR_NOT_SIGNED_IN	      ? "/signin"
+		page_redirect(r, e == ERR_NOT_SIGNED_IN		? "/signin"
 				 : e == ERR_STAFF_NOT_SIGNED_IN ? "/staff/signin"
 								: "/me");
 		return false;
@@ -53,17 +53,18 @@ static enum err staff_allowed(const struct req *r, const struct session *s)
 	case PURPOSE_ANY_ROLE:
 		return ERR_NONE;
 	case PURPOSE_OF_KIND:
-		return policy_role_grants_kind(app.policy, s->role, rt->purpose) ? ERR_NONE : ERR_ROLE;
+		return policy_role_grants_kind(app.policy, s->role, rt->purpose) ? ERR_NONE
+										 : ERR_ROLE;
 	case PURPOSE_OF_COLLECTION: {
 		const char *purpose = gate_route_purpose(r);
 		if (!purpose)
-			return ERR_NOT_FOUND;   /* the profile has no such feature */
+			return ERR_NOT_FOUND; /* the profile has no such feature */
 		return policy_role_grants(app.policy, s->role, purpose) ? ERR_NONE : ERR_ROLE;
 	}
 	case PURPOSE_IN_PARAM: {
 		const char *purpose = gate_route_purpose(r);
 		return purpose && policy_role_grants(app.policy, s->role, purpose) ? ERR_NONE
-										    : ERR_ROLE;
+										   : ERR_ROLE;
 	}
 	}
 	return ERR_ROLE;

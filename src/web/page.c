@@ -36,7 +36,7 @@ struct static_file {
 };
 
 #define MAX_STATIC 32
-#define STATIC_DIR "static/"   /* the embedded static files' folder */
+#define STATIC_DIR "static/" /* the embedded static files' folder */
 static struct static_file static_files[MAX_STATIC];
 static size_t nstatic;
 
@@ -106,11 +106,11 @@ json_t *page_data(const struct req *r, const char *title)
 	json_t *items = json_array();
 	for (size_t i = 0; i < sizeof(nav) / sizeof(nav[0]); i++) {
 		bool current = r->path && strcmp(r->path, nav[i].href) == 0;
-		json_array_append_new(items, json_pack("{s:s,s:s,s:b}", "href", nav[i].href, "label",
-						       nav[i].label, "current", current));
+		json_array_append_new(items, json_pack("{s:s,s:s,s:b}", "href", nav[i].href,
+						       "label", nav[i].label, "current", current));
 	}
-	return json_pack("{s:s,s:s,s:o,s:s}", "site_name", app.site_name, "title", title, "nav", items,
-			 "style_version", app.style_version);
+	return json_pack("{s:s,s:s,s:o,s:s}", "site_name", app.site_name, "title", title, "nav",
+			 items, "style_version", app.style_version);
 }
 
 void page_notice(json_t *data, const char *collection_id)
@@ -123,7 +123,8 @@ void page_notice(json_t *data, const char *collection_id)
 	json_object_set_new(data, "notice",
 			    json_pack("{s:s,s:s,s:s,s:i}", "purpose", pu->id, "purpose_label",
 				      pu->label ? pu->label : pu->id, "purpose_description",
-				      pu->description ? pu->description : "", "version", p->version));
+				      pu->description ? pu->description : "", "version",
+				      p->version));
 }
 
 void page_render(struct req *r, int status, const char *name, json_t *data)
@@ -133,7 +134,8 @@ void page_render(struct req *r, int status, const char *name, json_t *data)
 		log_error("template %s could not be rendered", name);
 		json_decref(data);
 		buf_reset(&r->body);
-		buf_puts(&r->body, "<!doctype html><title>Error</title><p>The page could not be shown.");
+		buf_puts(&r->body,
+			 "<!doctype html><title>Error</title><p>The page could not be shown.");
 		r->status = 500;
 		r->content_type = "text/html; charset=utf-8";
 		r->static_body = NULL;
@@ -162,7 +164,8 @@ void page_healthz(struct req *r)
 		return;
 	}
 	const char *engine = store_engine_of(app.store) == STORE_SQLITE ? "sqlite" : "postgres";
-	resp_json(r, 200, json_pack("{s:s,s:s,s:i}", "status", "ok", "store", engine, "schema", version));
+	resp_json(r, 200,
+		  json_pack("{s:s,s:s,s:i}", "status", "ok", "store", engine, "schema", version));
 }
 
 void page_metrics(struct req *r)
@@ -205,8 +208,10 @@ json_t *page_form_values(struct req *r, json_t *data)
 		json_object_set_new(values, r->errors[i].field, json_string(r->errors[i].value));
 	}
 	for (size_t i = 0; i < r->nparams; i++)
-		if (strcmp(r->params[i].name, "password") != 0 && strcmp(r->params[i].name, "code") != 0)
-			json_object_set_new(values, r->params[i].name, json_string(r->params[i].value));
+		if (strcmp(r->params[i].name, "password") != 0 &&
+		    strcmp(r->params[i].name, "code") != 0)
+			json_object_set_new(values, r->params[i].name,
+					    json_string(r->params[i].value));
 	json_object_set_new(data, "errors", errors);
 	json_object_set_new(data, "values", values);
 	json_object_set_new(data, "has_errors", json_boolean(r->nerrors > 0));
@@ -256,7 +261,7 @@ void page_times(json_t *list, const char *key)
 	snprintf(name, sizeof(name), "%s_text", key);
 	size_t i;
 	json_t *item;
-	json_array_foreach(list, i, item) {
+	json_array_foreach (list, i, item) {
 		json_t *v = json_object_get(item, key);
 		if (!json_is_integer(v))
 			continue;
@@ -267,4 +272,3 @@ void page_times(json_t *list, const char *key)
 		json_object_set_new(item, name, json_string(text));
 	}
 }
-

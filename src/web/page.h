@@ -39,7 +39,7 @@ void page_redirect(struct req *r, const char *location);
  * "YYYY-MM-DD HH:MM UTC". */
 void page_times(json_t *list, const char *key);
 
-int page_init(void);   /* ETags of static files; error page hook */
+int page_init(void); /* ETags of static files; error page hook */
 
 void page_home(struct req *r);
 void page_healthz(struct req *r);

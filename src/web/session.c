@@ -28,32 +28,47 @@ struct session_kind_def {
 };
 
 static const struct session_kind_def kinds[] = {
-	[SESSION_MEMBER] = {
-		"gb_session", "__Host-gb_session", "Lax", SESSION_IDLE_SECONDS, SESSION_MAX_SECONDS,
-		"INSERT INTO sessions (token_hash, member_id, created_at, last_seen, auth_at, csrf) "
-		"VALUES ($1, $2, $3, $4, $5, $6)",
-		"SELECT member_id, created_at, last_seen, auth_at, csrf FROM sessions WHERE token_hash = $1",
-		"UPDATE sessions SET last_seen = $2 WHERE token_hash = $1",
-		"UPDATE sessions SET auth_at = $2 WHERE token_hash = $1",
-		"SELECT token_hash, created_at, last_seen FROM sessions WHERE member_id = $1 "
-		"ORDER BY created_at",
-		"DELETE FROM sessions WHERE token_hash = $1",
-		"DELETE FROM sessions WHERE member_id = $1 AND token_hash <> $2",
-	},
-	[SESSION_STAFF] = {
-		"gb_staff", "__Host-gb_staff", "Strict", STAFF_SESSION_IDLE_SECONDS,
-		STAFF_SESSION_MAX_SECONDS,
-		"INSERT INTO staff_sessions (token_hash, staff_id, created_at, last_seen, auth_at, csrf) "
-		"VALUES ($1, $2, $3, $4, $5, $6)",
-		"SELECT s.staff_id, s.created_at, s.last_seen, s.auth_at, s.csrf, a.role "
-		"FROM staff_sessions s JOIN staff a ON a.id = s.staff_id WHERE s.token_hash = $1",
-		"UPDATE staff_sessions SET last_seen = $2 WHERE token_hash = $1",
-		"UPDATE staff_sessions SET auth_at = $2 WHERE token_hash = $1",
-		"SELECT token_hash, created_at, last_seen FROM staff_sessions WHERE staff_id = $1 "
-		"ORDER BY created_at",
-		"DELETE FROM staff_sessions WHERE token_hash = $1",
-		"DELETE FROM staff_sessions WHERE staff_id = $1 AND token_hash <> $2",
-	},
+	[SESSION_MEMBER] =
+		{
+			"gb_session",
+			"__Host-gb_session",
+			"Lax",
+			SESSION_IDLE_SECONDS,
+			SESSION_MAX_SECONDS,
+			"INSERT INTO sessions (token_hash, member_id, created_at, last_seen, "
+			"auth_at, csrf) "
+			"VALUES ($1, $2, $3, $4, $5, $6)",
+			"SELECT member_id, created_at, last_seen, auth_at, csrf FROM sessions "
+			"WHERE token_hash = $1",
+			"UPDATE sessions SET last_seen = $2 WHERE token_hash = $1",
+			"UPDATE sessions SET auth_at = $2 WHERE token_hash = $1",
+			"SELECT token_hash, created_at, last_seen FROM sessions WHERE member_id = "
+			"$1 "
+			"ORDER BY created_at",
+			"DELETE FROM sessions WHERE token_hash = $1",
+			"DELETE FROM sessions WHERE member_id = $1 AND token_hash <> $2",
+		},
+	[SESSION_STAFF] =
+		{
+			"gb_staff",
+			"__Host-gb_staff",
+			"Strict",
+			STAFF_SESSION_IDLE_SECONDS,
+			STAFF_SESSION_MAX_SECONDS,
+			"INSERT INTO staff_sessions (token_hash, staff_id, created_at, last_seen, "
+			"auth_at, csrf) "
+			"VALUES ($1, $2, $3, $4, $5, $6)",
+			"SELECT s.staff_id, s.created_at, s.last_seen, s.auth_at, s.csrf, a.role "
+			"FROM staff_sessions s JOIN staff a ON a.id = s.staff_id WHERE "
+			"s.token_hash = $1",
+			"UPDATE staff_sessions SET last_seen = $2 WHERE token_hash = $1",
+			"UPDATE staff_sessions SET auth_at = $2 WHERE token_hash = $1",
+			"SELECT token_hash, created_at, last_seen FROM staff_sessions WHERE "
+			"staff_id = $1 "
+			"ORDER BY created_at",
+			"DELETE FROM staff_sessions WHERE token_hash = $1",
+			"DELETE FROM staff_sessions WHERE staff_id = $1 AND token_hash <> $2",
+		},
 };
 
 static const char *cookie_name(const struct session_kind_def *k)
@@ -66,7 +81,8 @@ static void set_cookie(const struct session_kind_def *k, struct req *r, const ch
 {
 	char cookie[256];
 	snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; HttpOnly; SameSite=%s; Max-Age=%ld%s",
-		 cookie_name(k), value, k->same_site, max_age, app.cfg.behind_tls ? "; Secure" : "");
+		 cookie_name(k), value, k->same_site, max_age,
+		 app.cfg.behind_tls ? "; Secure" : "");
 	resp_header(r, "Set-Cookie", cookie);
 }
 
@@ -78,8 +94,9 @@ int session_open(struct store_conn *c, enum session_kind kind, int64_t account,
 	int64_t now = (int64_t)time(NULL);
 	token_new(out->token, hash);
 	token_new(out->csrf, unused);
-	struct store_val row[] = {SV_BLOB(hash, sizeof(hash)), SV_INT(account), SV_INT(now),
-				  SV_INT(now),			SV_INT(now),	 SV_TEXT(out->csrf)};
+	struct store_val row[] = {
+		SV_BLOB(hash, sizeof(hash)), SV_INT(account), SV_INT(now), SV_INT(now), SV_INT(now),
+		SV_TEXT(out->csrf)};
 	return store_exec(c, k->insert, row, STORE_NPARAMS(row), NULL, NULL) < 0 ? -1 : 0;
 }
 
@@ -159,13 +176,15 @@ int session_reauth(struct req *r, enum session_kind kind)
 	if (!session_request_hash(r, kind, hash))
 		return -1;
 	struct store_val v[] = {SV_BLOB(hash, sizeof(hash)), SV_INT(time(NULL))};
-	return store_query(app.store, kinds[kind].reauth, v, STORE_NPARAMS(v), NULL, NULL) == 1 ? 0
-												 : -1;
+	return store_query(app.store, kinds[kind].reauth, v, STORE_NPARAMS(v), NULL, NULL) == 1
+		       ? 0
+		       : -1;
 }
 
 bool session_recent(const struct session *s)
 {
-	return (int64_t)time(NULL) - s->auth_at <= (int64_t)app.policy->settings.reauth_minutes * 60;
+	return (int64_t)time(NULL) - s->auth_at <=
+	       (int64_t)app.policy->settings.reauth_minutes * 60;
 }
 
 void session_end_request(struct req *r, enum session_kind kind)
@@ -191,7 +210,7 @@ bool session_csrf_ok(const struct req *r, const struct session *s)
 {
 	const char *sent = req_header(r, "X-CSRF-Token");
 	if (!sent)
-		sent = req_param(r, "csrf_token");     /* HTML forms send it as a field */
+		sent = req_param(r, "csrf_token"); /* HTML forms send it as a field */
 	return sent && strlen(sent) == TOKEN_CHARS && s->csrf[0] &&
 	       crypto_equal(sent, s->csrf, TOKEN_CHARS);
 }
@@ -251,7 +270,7 @@ int session_end_others(struct store_conn *c, int64_t member, const unsigned char
 	static const unsigned char none[TOKEN_HASH_BYTES];
 	struct store_val v[] = {SV_INT(member), SV_BLOB(keep ? keep : none, TOKEN_HASH_BYTES)};
 	return store_exec(c, kinds[SESSION_MEMBER].delete_others, v, STORE_NPARAMS(v), NULL, NULL) <
-		       0
+			       0
 		       ? -1
 		       : 0;
 }

@@ -26,11 +26,11 @@
 #include "http.h"
 #include "token.h"
 
-#define SESSION_IDLE_SECONDS (30 * 60)
-#define SESSION_MAX_SECONDS (12 * 3600)
+#define SESSION_IDLE_SECONDS	   (30 * 60)
+#define SESSION_MAX_SECONDS	   (12 * 3600)
 #define STAFF_SESSION_IDLE_SECONDS (15 * 60)
-#define STAFF_SESSION_MAX_SECONDS (8 * 3600)
-#define SESSION_ROLE_MAX 64
+#define STAFF_SESSION_MAX_SECONDS  (8 * 3600)
+#define SESSION_ROLE_MAX	   64
 
 enum session_kind { SESSION_MEMBER, SESSION_STAFF };
 
@@ -38,8 +38,8 @@ struct store_conn;
 
 struct session {
 	enum session_kind kind;
-	int64_t account;             /* the member, or the staff account */
-	int64_t auth_at;             /* the last password entry (NAM14) */
+	int64_t account; /* the member, or the staff account */
+	int64_t auth_at; /* the last password entry (NAM14) */
 	char csrf[TOKEN_CHARS + 1];
 	char role[SESSION_ROLE_MAX]; /* staff: the role, read afresh on every request */
 };

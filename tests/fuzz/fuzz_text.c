@@ -28,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tpl_set *set;
 	char err[256];
 	if (tpl_set_from_strings(&set, names, texts, 1, err, sizeof(err)) == 0) {
-		json_t *ctx = json_pack("{s:s,s:[i,i],s:{s:b}}", "a", "<x>", "list", 1, 2, "o", "b", 1);
+		json_t *ctx =
+			json_pack("{s:s,s:[i,i],s:{s:b}}", "a", "<x>", "list", 1, 2, "o", "b", 1);
 		struct buf out;
 		buf_init(&out, 1 << 20);
 		tpl_render(set, "t", ctx, &out);

@@ -62,10 +62,11 @@ static int64_t member_with_email(struct store_conn *c, const char *email, unsign
 	int64_t subject;
 	struct broker_grant *g;
 	enum decision_reason why;
-	assert_int_equal(broker_subject_new(c, "member", "account", name_email, 2, 0, &subject, &g, &why),
-			 0);
-	assert_int_equal(broker_seal(g, "email", "scratch", "email", 1, email, strlen(email), ct, ctlen),
-			 0);
+	assert_int_equal(
+		broker_subject_new(c, "member", "account", name_email, 2, 0, &subject, &g, &why),
+		0);
+	assert_int_equal(
+		broker_seal(g, "email", "scratch", "email", 1, email, strlen(email), ct, ctlen), 0);
 	/* Outside the grant: refused. */
 	unsigned char *x;
 	size_t xl;
@@ -92,11 +93,13 @@ static void test_all05_purposes_consents_and_roles(void **state)
 	assert_int_equal(broker_open(c, &u, &g, &why), 0);
 	char *plain;
 	size_t len;
-	assert_int_equal(broker_read(g, "email", "scratch", "email", 1, ct, ctlen, &plain, &len), 0);
+	assert_int_equal(broker_read(g, "email", "scratch", "email", 1, ct, ctlen, &plain, &len),
+			 0);
 	assert_string_equal(plain, "ann@example.org");
 	broker_plain_free(plain, len);
 	/* The grant covers only what was asked for. */
-	assert_int_equal(broker_read(g, "name", "scratch", "email", 1, ct, ctlen, &plain, &len), -1);
+	assert_int_equal(broker_read(g, "name", "scratch", "email", 1, ct, ctlen, &plain, &len),
+			 -1);
 	broker_grant_free(g);
 	assert_int_equal(broker_consent_set(c, m, "news", false, "link"), 0);
 	assert_int_equal(broker_open(c, &u, &g, &why), -1);
@@ -153,15 +156,18 @@ static void test_access_log_chain_and_tamper(void **state)
 	store_exec(c, "SELECT COUNT(*) FROM access_log WHERE subject_id = $1", s, 1, count_cb, &n);
 	assert_int_equal(n, 3);
 	/* Editing one row breaks the chain at that row. */
-	assert_int_equal(store_exec(c, "UPDATE access_log SET role = 'admin' WHERE seq = 2", NULL, 0,
-				    NULL, NULL), 1);
+	assert_int_equal(store_exec(c, "UPDATE access_log SET role = 'admin' WHERE seq = 2", NULL,
+				    0, NULL, NULL),
+			 1);
 	assert_int_equal(broker_audit_verify(c, &bad, &entries), -1);
 	assert_int_equal(bad, 2);
-	assert_int_equal(store_exec(c, "UPDATE access_log SET role = 'verifier' WHERE seq = 2", NULL, 0,
-				    NULL, NULL), 1);
+	assert_int_equal(store_exec(c, "UPDATE access_log SET role = 'verifier' WHERE seq = 2",
+				    NULL, 0, NULL, NULL),
+			 1);
 	assert_int_equal(broker_audit_verify(c, &bad, &entries), 0);
 	/* Deleting one is found too. */
-	assert_int_equal(store_exec(c, "DELETE FROM access_log WHERE seq = 2", NULL, 0, NULL, NULL), 1);
+	assert_int_equal(store_exec(c, "DELETE FROM access_log WHERE seq = 2", NULL, 0, NULL, NULL),
+			 1);
 	assert_int_equal(broker_audit_verify(c, &bad, &entries), -1);
 	assert_int_equal(bad, 3);
 	store_release(c);
@@ -198,10 +204,13 @@ static void test_nam10_new_use_waits_for_notice_and_window(void **state)
 	/* Version 2 of the profile made "offers" (opt-out) a new use; this
 	 * member's data was collected under version 1. */
 	struct store_val sv[] = {SV_INT(m)};
-	assert_int_equal(store_exec(c, "UPDATE subjects SET profile_version = 1 WHERE id = $1", sv, 1,
-				    NULL, NULL), 1);
-	assert_int_equal(store_exec(c, "INSERT INTO new_uses (version, purpose) VALUES (2, 'offers')",
-				    NULL, 0, NULL, NULL), 1);
+	assert_int_equal(store_exec(c, "UPDATE subjects SET profile_version = 1 WHERE id = $1", sv,
+				    1, NULL, NULL),
+			 1);
+	assert_int_equal(store_exec(c,
+				    "INSERT INTO new_uses (version, purpose) VALUES (2, 'offers')",
+				    NULL, 0, NULL, NULL),
+			 1);
 	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
 	struct broker_use u = {&system, m, "offers", name_email, 2, "read"};
 	struct broker_grant *g;
@@ -211,9 +220,12 @@ static void test_nam10_new_use_waits_for_notice_and_window(void **state)
 	/* Notified ten days ago: the 30-day window has not passed. */
 	int64_t now = (int64_t)time(NULL);
 	struct store_val n10[] = {SV_INT(m), SV_INT(now - 10 * 86400)};
-	assert_int_equal(store_exec(c, "INSERT INTO use_notices (subject_id, purpose, version, due_at, "
-				       "notified_at) VALUES ($1, 'offers', 2, $2, $2)", n10, 2, NULL,
-				    NULL), 1);
+	assert_int_equal(
+		store_exec(c,
+			   "INSERT INTO use_notices (subject_id, purpose, version, due_at, "
+			   "notified_at) VALUES ($1, 'offers', 2, $2, $2)",
+			   n10, 2, NULL, NULL),
+		1);
 	assert_int_equal(broker_open(c, &u, &g, &why), -1);
 	assert_int_equal(why, DENY_PENDING_NOTICE);
 	/* The member opting in ends the wait at once. */
@@ -221,11 +233,13 @@ static void test_nam10_new_use_waits_for_notice_and_window(void **state)
 	assert_int_equal(broker_open(c, &u, &g, &why), 0);
 	broker_grant_free(g);
 	/* Without that yes, the use applies once the window has passed... */
-	assert_int_equal(store_exec(c, "DELETE FROM consents WHERE subject_id = $1", sv, 1, NULL, NULL),
-			 1);
+	assert_int_equal(
+		store_exec(c, "DELETE FROM consents WHERE subject_id = $1", sv, 1, NULL, NULL), 1);
 	struct store_val n31[] = {SV_INT(m), SV_INT(now - 31 * 86400)};
-	assert_int_equal(store_exec(c, "UPDATE use_notices SET notified_at = $2 WHERE subject_id = $1",
-				    n31, 2, NULL, NULL), 1);
+	assert_int_equal(store_exec(c,
+				    "UPDATE use_notices SET notified_at = $2 WHERE subject_id = $1",
+				    n31, 2, NULL, NULL),
+			 1);
 	assert_int_equal(broker_open(c, &u, &g, &why), 0);
 	broker_grant_free(g);
 	/* ...unless the member opted out in it. */

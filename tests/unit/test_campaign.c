@@ -86,19 +86,20 @@ static int64_t member(const char *email, bool confirmed, bool news)
 	int64_t id, now = (int64_t)time(NULL);
 	assert_int_equal(store_begin(c), 0);
 	assert_int_equal(
-	    broker_subject_new(c, "member", "account", account_categories, 3, 0, &id, &g, &why), 0);
+		broker_subject_new(c, "member", "account", account_categories, 3, 0, &id, &g, &why),
+		0);
 	const struct record_field fields[] = {
-	    {"name", SV_TEXT("Ann Driver")},
-	    {"email", SV_TEXT(email)},
-	    {"date_of_birth", SV_TEXT("1970-01-01")},
-	    {"password_hash", SV_TEXT("not a hash")},
-	    {"created_at", SV_INT(now)},
-	    {"failed_logins", SV_INT(0)},
-	    {"locked_until", SV_INT(0)},
-	    {"email_confirmed_at", confirmed ? SV_INT(now) : SV_NULL},
+		{"name", SV_TEXT("Ann Driver")},
+		{"email", SV_TEXT(email)},
+		{"date_of_birth", SV_TEXT("1970-01-01")},
+		{"password_hash", SV_TEXT("not a hash")},
+		{"created_at", SV_INT(now)},
+		{"failed_logins", SV_INT(0)},
+		{"locked_until", SV_INT(0)},
+		{"email_confirmed_at", confirmed ? SV_INT(now) : SV_NULL},
 	};
 	assert_int_equal(
-	    record_insert(c, g, "members", id, fields, sizeof(fields) / sizeof(fields[0])), 1);
+		record_insert(c, g, "members", id, fields, sizeof(fields) / sizeof(fields[0])), 1);
 	broker_grant_free(g);
 	if (news)
 		assert_int_equal(broker_consent_set(c, id, NEWS, true, "form"), 0);
@@ -126,7 +127,8 @@ static struct rows outbox_of(int64_t subject, const char *purpose)
 	struct rows r = {.n = 0};
 	struct store_val v[] = {SV_INT(subject), SV_TEXT(purpose)};
 	assert_true(
-	    store_query(app.store,
+		store_query(
+			app.store,
 			"SELECT id FROM outbox WHERE subject_id = $1 AND purpose = $2 ORDER BY id",
 			v, STORE_NPARAMS(v), rows_cb, &r) >= 0);
 	return r;
@@ -386,11 +388,11 @@ static struct policy *revision(void)
 	const struct policy *p = app.policy;
 	static const char anchor[] = "\n# NAM04: only what a request needs";
 	static const char added[] =
-	    "\n  - id: club_surveys\n    label: Club surveys\n"
-	    "    description: Asking members what the club should do next.\n"
-	    "    kind: communication\n    basis: opt_out\n    subjects: [member]\n"
-	    "    categories: [email]\n    retention:\n      email: account\n"
-	    "    topics: [surveys]\n";
+		"\n  - id: club_surveys\n    label: Club surveys\n"
+		"    description: Asking members what the club should do next.\n"
+		"    kind: communication\n    basis: opt_out\n    subjects: [member]\n"
+		"    categories: [email]\n    retention:\n      email: account\n"
+		"    topics: [surveys]\n";
 	const char *version = strstr(p->source, "version: 1\n");
 	const char *at = strstr(p->source, anchor);
 	assert_non_null(version);
@@ -449,16 +451,18 @@ static void test_nam10_notice_queued_once_to_the_members_address(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_token_made_and_opened, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_token_with_a_changed_byte_refused, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_token_too_old_refused, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_token_of_the_first_version_opens, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_role_must_grant_the_purpose, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_what_cannot_be_a_campaign, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_audience_is_the_brokers_decision, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_nam10_notice_queued_once_to_the_members_address,
-					    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_made_and_opened, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_with_a_changed_byte_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_token_too_old_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_of_the_first_version_opens, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_role_must_grant_the_purpose, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_what_cannot_be_a_campaign, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audience_is_the_brokers_decision, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_nam10_notice_queued_once_to_the_members_address, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

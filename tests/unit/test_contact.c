@@ -212,8 +212,7 @@ static bool listed(json_t *list, int64_t id, bool *answered)
 {
 	size_t i;
 	json_t *o;
-	json_array_foreach(list, i, o)
-	{
+	json_array_foreach (list, i, o) {
 		if (json_integer_value(json_object_get(o, "id")) != id)
 			continue;
 		if (answered)
@@ -239,8 +238,7 @@ static void test_listing_shows_no_personal_value(void **state)
 	free(text);
 	size_t i;
 	json_t *o;
-	json_array_foreach(list, i, o)
-	{
+	json_array_foreach (list, i, o) {
 		assert_int_equal(json_object_size(o), 3);
 		assert_true(json_is_integer(json_object_get(o, "id")));
 		assert_true(json_is_integer(json_object_get(o, "created_at")));
@@ -351,7 +349,7 @@ static void test_answer_queued_to_the_return_address_only(void **state)
 	int64_t row = sql_int("SELECT id FROM outbox", 0);
 	assert_int_equal(sql_int("SELECT subject_id FROM outbox WHERE id = $1", row), sender_of(a));
 	assert_int_equal(
-	    sql_int("SELECT COUNT(*) FROM outbox WHERE subject_id = $1", sender_of(other)), 0);
+		sql_int("SELECT COUNT(*) FROM outbox WHERE subject_id = $1", sender_of(other)), 0);
 	struct texts cats = {0};
 	struct store_val key[] = {SV_INT(row)};
 	assert_int_equal(store_query(app.store,
@@ -461,18 +459,19 @@ int main(void)
 {
 	mem_init();
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_message_stored_sealed_under_a_sender_of_its_own,
-					    setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_no_contact_point_no_message, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_listing_shows_no_personal_value, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_opening_is_logged_and_refused_to_other_roles,
-					    setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_answered_once, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_answer_queued_to_the_return_address_only, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_erased_sender_is_gone, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_owned_message_erased_with_its_owner, setup,
-					    teardown),
+		cmocka_unit_test_setup_teardown(
+			test_message_stored_sealed_under_a_sender_of_its_own, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_contact_point_no_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listing_shows_no_personal_value, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_opening_is_logged_and_refused_to_other_roles,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answered_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_queued_to_the_return_address_only,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_erased_sender_is_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owned_message_erased_with_its_owner, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,13 +78,13 @@ static void test_utf8_validation(void **state)
 	} cases[] = {
 		{"plain", true},
 		{"caf\xc3\xa9", true},
-		{"\xe2\x82\xac", true},                 /* euro sign */
-		{"\xf0\x9f\x9a\x97", true},             /* car emoji */
-		{"\xc3", false},                        /* truncated */
-		{"\xc0\xaf", false},                    /* overlong '/' */
-		{"\xe0\x80\xaf", false},                /* overlong */
-		{"\xed\xa0\x80", false},                /* surrogate */
-		{"\xf4\x90\x80\x80", false},            /* past U+10FFFF */
+		{"\xe2\x82\xac", true},	     /* euro sign */
+		{"\xf0\x9f\x9a\x97", true},  /* car emoji */
+		{"\xc3", false},	     /* truncated */
+		{"\xc0\xaf", false},	     /* overlong '/' */
+		{"\xe0\x80\xaf", false},     /* overlong */
+		{"\xed\xa0\x80", false},     /* surrogate */
+		{"\xf4\x90\x80\x80", false}, /* past U+10FFFF */
 		{"\xff", false},
 		{"\x80", false},
 	};
@@ -96,10 +96,22 @@ static void test_email_validation(void **state)
 {
 	static const char *const good[] = {"a@b.co", "first.last+tag@example.org",
 					   "x_y@sub.domain.example", "o'neil@example.ie"};
-	static const char *const bad[] = {"", "plain", "@example.org", "a@", "a@b", "a@@b.co",
-					  "a b@example.org", ".a@example.org", "a.@example.org",
-					  "a..b@example.org", "a@-b.org", "a@b-.org", "a@b..org",
-					  "a@b.c", "a@exa mple.org", "a\n@example.org"};
+	static const char *const bad[] = {"",
+					  "plain",
+					  "@example.org",
+					  "a@",
+					  "a@b",
+					  "a@@b.co",
+					  "a b@example.org",
+					  ".a@example.org",
+					  "a.@example.org",
+					  "a..b@example.org",
+					  "a@-b.org",
+					  "a@b-.org",
+					  "a@b..org",
+					  "a@b.c",
+					  "a@exa mple.org",
+					  "a\n@example.org"};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		assert_null(valid_email(good[i], strlen(good[i])));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -190,9 +202,9 @@ static void test_config_precedence(void **state)
 	int nargs = 0;
 	bool help = false;
 	assert_int_equal(config_load(&c, 5, argv, &nargs, &help, stderr), 0);
-	assert_string_equal(c.listen, "127.0.0.1:9000");   /* file over default */
-	assert_int_equal(c.threads, 5);                      /* environment over file */
-	assert_string_equal(c.log_level, "error");           /* flag over file */
+	assert_string_equal(c.listen, "127.0.0.1:9000"); /* file over default */
+	assert_int_equal(c.threads, 5);			 /* environment over file */
+	assert_string_equal(c.log_level, "error");	 /* flag over file */
 	assert_int_equal(nargs, 2);
 	assert_string_equal(argv[0], "pos1");
 	assert_string_equal(argv[1], "pos2");

@@ -96,10 +96,16 @@ static void test_key_file_refused_when_wrong(void **state)
 	assert_non_null(strstr(err, "owner only"));
 	/* The environment wins over the file, and must be 64 hex characters. */
 	assert_int_equal(crypto_keys_load(path, "00112233", &k, err, sizeof(err)), -1);
-	assert_int_equal(crypto_keys_load(path, "zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-					  &k, err, sizeof(err)), -1);
-	assert_int_equal(crypto_keys_load(path, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-					  &k, err, sizeof(err)), 0);
+	assert_int_equal(
+		crypto_keys_load(path,
+				 "zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+				 &k, err, sizeof(err)),
+		-1);
+	assert_int_equal(
+		crypto_keys_load(path,
+				 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+				 &k, err, sizeof(err)),
+		0);
 	crypto_keys_free(k);
 }
 
@@ -118,7 +124,8 @@ static void test_seal_open_bound_to_row(void **state)
 		unsigned char *ct;
 		size_t ctlen, ptlen;
 		char *pt;
-		assert_int_equal(crypto_seal(dk, "t", "c", 7, values[i], strlen(values[i]), &ct, &ctlen), 0);
+		assert_int_equal(
+			crypto_seal(dk, "t", "c", 7, values[i], strlen(values[i]), &ct, &ctlen), 0);
 		assert_int_equal(ctlen, strlen(values[i]) + 40);
 		assert_int_equal(crypto_open(dk, "t", "c", 7, ct, ctlen, &pt, &ptlen), 0);
 		assert_string_equal(pt, values[i]);
@@ -183,7 +190,7 @@ static void test_password_cap_answers_busy(void **state)
 {
 	char hash[CRYPTO_PWHASH_STR_MAX];
 	crypto_password_limit(1);
-	assert_true(pw_slot_take());      /* another request holds the only slot */
+	assert_true(pw_slot_take()); /* another request holds the only slot */
 	assert_int_equal(crypto_password_hash("pw", 2, hash), CRYPTO_PW_BUSY);
 	char some[CRYPTO_PWHASH_STR_MAX] = "$argon2id$x";
 	assert_int_equal(crypto_password_verify(some, "pw", 2), CRYPTO_PW_BUSY);
@@ -200,7 +207,8 @@ static void test_tokens_and_ids(void **state)
 	assert_int_equal(strlen(a), 43);
 	assert_string_not_equal(a, b);
 	for (size_t i = 0; i < 43; i++)
-		assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", a[i]));
+		assert_non_null(strchr(
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", a[i]));
 	for (int i = 0; i < 1000; i++) {
 		int64_t id = crypto_random_id();
 		assert_true(id >= 1 && id < (1ll << 53));

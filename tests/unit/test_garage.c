@@ -73,13 +73,13 @@ static int64_t new_member(void)
 	char email[64];
 	snprintf(email, sizeof(email), "member%d@example.org", ++n);
 	struct record_field row[] = {
-	    {"name", SV_TEXT("Ann Driver")},
-	    {"email", SV_TEXT(email)},
-	    {"date_of_birth", SV_TEXT("1970-02-01")},
-	    {"password_hash", SV_TEXT("not a hash")},
-	    {"created_at", SV_INT(time(NULL))},
-	    {"failed_logins", SV_INT(0)},
-	    {"locked_until", SV_INT(0)},
+		{"name", SV_TEXT("Ann Driver")},
+		{"email", SV_TEXT(email)},
+		{"date_of_birth", SV_TEXT("1970-02-01")},
+		{"password_hash", SV_TEXT("not a hash")},
+		{"created_at", SV_INT(time(NULL))},
+		{"failed_logins", SV_INT(0)},
+		{"locked_until", SV_INT(0)},
 	};
 	int64_t member;
 	struct broker_grant *g;
@@ -159,8 +159,7 @@ static const char *status_of(int64_t member, int64_t car)
 	assert_int_equal(garage_list(member, &cars, &f), 0);
 	size_t i;
 	json_t *x;
-	json_array_foreach(cars, i, x)
-	{
+	json_array_foreach (cars, i, x) {
 		if (json_integer_value(json_object_get(x, "id")) == car)
 			snprintf(status, sizeof(status), "%s",
 				 json_string_value(json_object_get(x, "status")));
@@ -184,7 +183,7 @@ static int plain_cb(void *ctx, const struct store_row *row)
 			continue;
 		s->blobs++;
 		s->found |=
-		    memmem(row->cols[i].p, row->cols[i].n, s->text, strlen(s->text)) != NULL;
+			memmem(row->cols[i].p, row->cols[i].n, s->text, strlen(s->text)) != NULL;
 	}
 	return 0;
 }
@@ -255,10 +254,10 @@ static void test_bad_vins_refused_with_the_check_code(void **state)
 	static const struct {
 		const char *vin, *code;
 	} cases[] = {
-	    {"WMWRE335", "vin_length"},
-	    {"WMWRE335I6TJ12345", "vin_character"},
-	    {"WMWRE33546TJ12345", "vin_check_digit"},
-	    {"1HGCM82633A004352", "vin_make_not_accepted"}, /* a Honda on a MINI site */
+		{"WMWRE335", "vin_length"},
+		{"WMWRE335I6TJ12345", "vin_character"},
+		{"WMWRE33546TJ12345", "vin_check_digit"},
+		{"1HGCM82633A004352", "vin_make_not_accepted"}, /* a Honda on a MINI site */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct failure f;
@@ -388,8 +387,7 @@ static bool listed(int64_t claim)
 	bool found = false;
 	size_t i;
 	json_t *x;
-	json_array_foreach(list, i, x)
-	{
+	json_array_foreach (list, i, x) {
 		found |= json_integer_value(json_object_get(x, "id")) == claim;
 		assert_null(json_object_get(x, "vin"));
 		assert_null(json_object_get(x, "serial_numbers"));
@@ -548,8 +546,7 @@ static void test_export_holds_the_cars_values(void **state)
 	int seen = 0;
 	size_t i;
 	json_t *item;
-	json_array_foreach(items, i, item)
-	{
+	json_array_foreach (items, i, item) {
 		const char *record = json_string_value(json_object_get(item, "record"));
 		const char *value = json_string_value(json_object_get(item, "value"));
 		if (!record || strcmp(record, "vehicles") != 0)
@@ -609,21 +606,21 @@ static void test_validators(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_valid_car_verified_at_once_with_its_values),
-	    cmocka_unit_test(test_bad_vins_refused_with_the_check_code),
-	    cmocka_unit_test(test_second_claim_of_the_same_vin_by_another_member_waits),
-	    cmocka_unit_test(test_lenient_check_digit_waits),
-	    cmocka_unit_test(test_unknown_manufacturer_waits),
-	    cmocka_unit_test(test_own_vin_twice_refused),
-	    cmocka_unit_test(test_full_garage),
-	    cmocka_unit_test(test_remove_only_ones_own_car),
-	    cmocka_unit_test(test_verifier_reviews_and_decides_once),
-	    cmocka_unit_test(test_rejected_claim_is_no_longer_a_duplicate),
-	    cmocka_unit_test(test_role_without_the_verification_purpose_refused),
-	    cmocka_unit_test(test_erased_members_claim_is_gone),
-	    cmocka_unit_test(test_export_holds_the_cars_values),
-	    cmocka_unit_test(test_no_garage_in_a_profile_without_one),
-	    cmocka_unit_test(test_validators),
+		cmocka_unit_test(test_valid_car_verified_at_once_with_its_values),
+		cmocka_unit_test(test_bad_vins_refused_with_the_check_code),
+		cmocka_unit_test(test_second_claim_of_the_same_vin_by_another_member_waits),
+		cmocka_unit_test(test_lenient_check_digit_waits),
+		cmocka_unit_test(test_unknown_manufacturer_waits),
+		cmocka_unit_test(test_own_vin_twice_refused),
+		cmocka_unit_test(test_full_garage),
+		cmocka_unit_test(test_remove_only_ones_own_car),
+		cmocka_unit_test(test_verifier_reviews_and_decides_once),
+		cmocka_unit_test(test_rejected_claim_is_no_longer_a_duplicate),
+		cmocka_unit_test(test_role_without_the_verification_purpose_refused),
+		cmocka_unit_test(test_erased_members_claim_is_gone),
+		cmocka_unit_test(test_export_holds_the_cars_values),
+		cmocka_unit_test(test_no_garage_in_a_profile_without_one),
+		cmocka_unit_test(test_validators),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -17,9 +17,12 @@
 
 static struct mail base(void)
 {
-	struct mail m = {.from_name = "North American Motoring", .from_addr = "club@example.org",
-			 .to_name = "Ann Driver", .to_addr = "ann@example.org",
-			 .subject = "Re: club run", .text = "Hello Ann,\nsee you at nine.\n",
+	struct mail m = {.from_name = "North American Motoring",
+			 .from_addr = "club@example.org",
+			 .to_name = "Ann Driver",
+			 .to_addr = "ann@example.org",
+			 .subject = "Re: club run",
+			 .text = "Hello Ann,\nsee you at nine.\n",
 			 .domain = "example.org"};
 	return m;
 }
@@ -35,7 +38,7 @@ static void assert_lines_at_most(const char *s, size_t n, size_t max)
 	size_t col = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n') {
-			assert_true(i > 0 && s[i - 1] == '\r');   /* CRLF only */
+			assert_true(i > 0 && s[i - 1] == '\r'); /* CRLF only */
 			col = 0;
 		} else if (s[i] != '\r') {
 			col++;
@@ -98,15 +101,16 @@ static void test_quoted_printable(void **state)
 {
 	struct buf out;
 	buf_init(&out, 0);
-	mail_quoted_printable(&out, "a = b\n.\nend with space \n"
-				    "0123456789012345678901234567890123456789012345678901234567890123456789"
-				    "0123456789012345678901234567890123456789\nnaïve\n");
+	mail_quoted_printable(
+		&out, "a = b\n.\nend with space \n"
+		      "0123456789012345678901234567890123456789012345678901234567890123456789"
+		      "0123456789012345678901234567890123456789\nnaïve\n");
 	assert_lines_at_most(out.data, out.len, 76);
 	buf_putc(&out, '\0');
 	assert_non_null(strstr(out.data, "a =3D b\r\n"));
-	assert_non_null(strstr(out.data, "\r\n=2E\r\n"));        /* a lone dot */
-	assert_non_null(strstr(out.data, "space=20\r\n"));       /* trailing space kept */
-	assert_non_null(strstr(out.data, "=\r\n"));              /* soft break in the long line */
+	assert_non_null(strstr(out.data, "\r\n=2E\r\n"));  /* a lone dot */
+	assert_non_null(strstr(out.data, "space=20\r\n")); /* trailing space kept */
+	assert_non_null(strstr(out.data, "=\r\n"));	   /* soft break in the long line */
 	assert_non_null(strstr(out.data, "na=C3=AFve"));
 	buf_release(&out);
 }

@@ -31,7 +31,7 @@
 #include "store.h"
 
 #define PASSWORD "blue cooper rides at dawn"
-#define CLIENT "127.0.0.1"
+#define CLIENT	 "127.0.0.1"
 
 static char dir[64];
 
@@ -133,7 +133,7 @@ static void test_nam12_under_the_minimum_age_nothing_is_kept(void **state)
 	struct failure f;
 	assert_int_equal(members_signup(&in, &s, &f), -1);
 	assert_int_equal(f.err, ERR_NOT_ELIGIBLE);
-	assert_null(strstr(failure_message(&f), "13"));     /* no hint of the cut-off */
+	assert_null(strstr(failure_message(&f), "13")); /* no hint of the cut-off */
 	assert_int_equal(query_int("SELECT COUNT(*) FROM subjects"), subjects);
 	assert_true(query_int("SELECT value FROM counters WHERE name = "
 			      "'signup_below_minimum_age'") >= 1);
@@ -152,7 +152,8 @@ static void test_signup_refusals(void **state)
 	/* The same address in another case is the same address. */
 	char upper[96];
 	for (size_t i = 0; i <= strlen(p.email); i++)
-		upper[i] = (char)(p.email[i] >= 'a' && p.email[i] <= 'z' ? p.email[i] - 32 : p.email[i]);
+		upper[i] = (char)(p.email[i] >= 'a' && p.email[i] <= 'z' ? p.email[i] - 32
+									 : p.email[i]);
 	in.email = upper;
 	assert_int_equal(members_signup(&in, &s, &f), -1);
 	assert_int_equal(f.err, ERR_EMAIL_TAKEN);
@@ -222,7 +223,7 @@ static void test_nam13_record_and_corrections(void **state)
 	assert_int_equal(changed, 2);
 	assert_int_equal(members_own_record(id, &record, &f), 0);
 	assert_string_equal(json_string_value(json_object_get(record, "name")), "Zz New Name");
-	assert_null(json_object_get(record, "phone"));       /* cleared */
+	assert_null(json_object_get(record, "phone")); /* cleared */
 	json_decref(record);
 	struct members_correction empty = {.name = ""};
 	assert_int_equal(members_correct(id, &empty, &changed, &f), -1);
@@ -236,7 +237,7 @@ static bool consent_on(int64_t member, const char *purpose)
 	json_t *list = members_consents(member), *c;
 	size_t i;
 	bool on = false;
-	json_array_foreach(list, i, c)
+	json_array_foreach (list, i, c)
 		if (strcmp(json_string_value(json_object_get(c, "purpose")), purpose) == 0)
 			on = json_is_true(json_object_get(c, "on"));
 	json_decref(list);
@@ -248,7 +249,7 @@ static void test_all05_choices(void **state)
 	struct person p;
 	int64_t id = join(&p);
 	struct failure f;
-	assert_false(consent_on(id, "member_news"));          /* opt-in: off until chosen */
+	assert_false(consent_on(id, "member_news")); /* opt-in: off until chosen */
 	assert_int_equal(members_consent_set(id, "member_news", true, &f), 0);
 	assert_true(consent_on(id, "member_news"));
 	assert_int_equal(members_consent_set(id, "member_news", false, &f), 0);
@@ -263,7 +264,7 @@ static bool export_has(const json_t *doc, const char *category, const char *valu
 {
 	size_t i;
 	json_t *item;
-	json_array_foreach(json_object_get(doc, "items"), i, item)
+	json_array_foreach (json_object_get(doc, "items"), i, item)
 		if (strcmp(json_string_value(json_object_get(item, "category")), category) == 0 &&
 		    json_is_string(json_object_get(item, "value")) &&
 		    strcmp(json_string_value(json_object_get(item, "value")), value) == 0)
@@ -307,7 +308,8 @@ static void test_all02_no_sign_in_without_a_data_key(void **state)
 	struct person p;
 	int64_t id = join(&p);
 	char sql[128];
-	snprintf(sql, sizeof(sql), "DELETE FROM subject_keys WHERE subject_id = %lld", (long long)id);
+	snprintf(sql, sizeof(sql), "DELETE FROM subject_keys WHERE subject_id = %lld",
+		 (long long)id);
 	assert_true(store_query(app.store, sql, NULL, 0, NULL, NULL) == 1);
 	struct members_signin in = {p.email, PASSWORD, CLIENT, false};
 	struct members_started s;
@@ -326,7 +328,8 @@ static bool waiting_link(int64_t member, const char *path, char token[TOKEN_CHAR
 	assert_int_equal(broker_open_access(c, member, &g), 0);
 	bool found = false;
 	char sql[160];
-	snprintf(sql, sizeof(sql), "SELECT id FROM outbox WHERE subject_id = %lld ORDER BY created_at",
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM outbox WHERE subject_id = %lld ORDER BY created_at",
 		 (long long)member);
 	struct one_int last = {0};
 	store_exec(c, sql, NULL, 0, int_cb, &last);
@@ -337,9 +340,11 @@ static bool waiting_link(int64_t member, const char *path, char token[TOKEN_CHAR
 		char *plain = malloc(t.n + 1);
 		size_t k = 0;
 		for (size_t i = 0; i < t.n; i++) {
-			if (t.p[i] == '=' && i + 2 < t.n && t.p[i + 1] == '\r' && t.p[i + 2] == '\n') {
+			if (t.p[i] == '=' && i + 2 < t.n && t.p[i + 1] == '\r' &&
+			    t.p[i + 2] == '\n') {
 				i += 2;
-			} else if (t.p[i] == '=' && i + 2 < t.n && isxdigit((unsigned char)t.p[i + 1]) &&
+			} else if (t.p[i] == '=' && i + 2 < t.n &&
+				   isxdigit((unsigned char)t.p[i + 1]) &&
 				   isxdigit((unsigned char)t.p[i + 2])) {
 				char hex[3] = {t.p[i + 1], t.p[i + 2], 0};
 				plain[k++] = (char)strtol(hex, NULL, 16);
@@ -390,7 +395,7 @@ static void test_change_of_address_waits_for_its_confirmation(void **state)
 	assert_int_equal(members_own_record(id, &record, &f), 0);
 	assert_string_equal(json_string_value(json_object_get(record, "email")), fresh);
 	json_decref(record);
-	assert_int_equal(members_email_change_confirm(token, &f), -1);     /* once */
+	assert_int_equal(members_email_change_confirm(token, &f), -1); /* once */
 	assert_int_equal(f.err, ERR_BAD_LINK);
 }
 

@@ -21,7 +21,7 @@
 #include "../../src/data/policy_load.c"
 
 #define BROKEN_DIR "tests/profiles/broken"
-#define GOOD_PATH "tests/profiles/good-minimal.yaml"
+#define GOOD_PATH  "tests/profiles/good-minimal.yaml"
 
 /* ---- helpers ---- */
 
@@ -73,19 +73,50 @@ static void load_fails(const char *text, size_t len, struct policy_diags *diags)
 /* Each check of the profile language has at least one broken file; a file
  * renamed or lost is a check left untested. */
 static const char *const required_broken[] = {
-	"yaml-syntax", "not-a-mapping", "two-documents", "unknown-key", "duplicate-key",
-	"missing-top-key", "missing-purpose-key", "wrong-type-list", "wrong-type-integer",
-	"wrong-type-string", "wrong-type-boolean", "wrong-type-mapping", "bad-date",
-	"bad-duration", "retention-missing", "retention-extra", "bad-id", "duplicate-id",
-	"undeclared-category", "undeclared-subject", "recipient-undeclared-purpose",
-	"collection-undeclared-subject", "collection-undeclared-category",
-	"undeclared-role-purpose", "collection-no-purpose", "collection-category-not-used",
-	"recipient-no-contract", "recipient-empty-contract", "recipient-field-not-covered",
-	"purpose-kind-sale", "recipient-kind-broker", "selling-words", "renting-words",
-	"negation-elsewhere", "recipient-selling-words", "identifier-other-purpose",
-	"identifier-to-recipient", "affiliate-wrong-purpose", "provider-wrong-purpose",
-	"communication-required", "affiliate-offers-notice", "topics-not-communication",
-	"affiliate-without-policy", "contact-empty",
+	"yaml-syntax",
+	"not-a-mapping",
+	"two-documents",
+	"unknown-key",
+	"duplicate-key",
+	"missing-top-key",
+	"missing-purpose-key",
+	"wrong-type-list",
+	"wrong-type-integer",
+	"wrong-type-string",
+	"wrong-type-boolean",
+	"wrong-type-mapping",
+	"bad-date",
+	"bad-duration",
+	"retention-missing",
+	"retention-extra",
+	"bad-id",
+	"duplicate-id",
+	"undeclared-category",
+	"undeclared-subject",
+	"recipient-undeclared-purpose",
+	"collection-undeclared-subject",
+	"collection-undeclared-category",
+	"undeclared-role-purpose",
+	"collection-no-purpose",
+	"collection-category-not-used",
+	"recipient-no-contract",
+	"recipient-empty-contract",
+	"recipient-field-not-covered",
+	"purpose-kind-sale",
+	"recipient-kind-broker",
+	"selling-words",
+	"renting-words",
+	"negation-elsewhere",
+	"recipient-selling-words",
+	"identifier-other-purpose",
+	"identifier-to-recipient",
+	"affiliate-wrong-purpose",
+	"provider-wrong-purpose",
+	"communication-required",
+	"affiliate-offers-notice",
+	"topics-not-communication",
+	"affiliate-without-policy",
+	"contact-empty",
 };
 
 static void test_every_broken_profile_reports_its_one_problem(void **state)
@@ -160,7 +191,8 @@ static void test_good_minimal_model(void **state)
 
 	assert_int_equal(p->ncategories, 4);
 	int name = policy_category_index(p, "name"), email = policy_category_index(p, "email");
-	int vin = policy_category_index(p, "vin"), postal = policy_category_index(p, "postal_address");
+	int vin = policy_category_index(p, "vin"),
+	    postal = policy_category_index(p, "postal_address");
 	assert_int_equal(name, 0);
 	assert_int_equal(postal, 3);
 	assert_true(p->categories[vin].identifier);
@@ -214,17 +246,19 @@ static void test_good_minimal_model(void **state)
 	assert_string_equal(sister->policy_url, "https://sister.example.org/privacy");
 	assert_int_equal(sister->npurposes, 1);
 	assert_int_equal(sister->nfields, 2);
-	const struct policy_recipient *carrier = &p->recipients[policy_recipient_index(p, "carrier")];
+	const struct policy_recipient *carrier =
+		&p->recipients[policy_recipient_index(p, "carrier")];
 	assert_int_equal(carrier->kind, RK_SERVICE_PROVIDER);
 	assert_null(carrier->policy_url);
 
 	assert_int_equal(p->ncollections, 2);
-	const struct policy_collection *order = &p->collections[policy_collection_index(p, "order")];
+	const struct policy_collection *order =
+		&p->collections[policy_collection_index(p, "order")];
 	assert_int_equal(order->purpose, policy_purpose_index(p, "delivery"));
 	assert_int_equal(order->subject, policy_subject_index(p, "requester"));
 	assert_int_equal(order->nfields, 2);
 	assert_true(order->fields[0].required);
-	assert_false(order->fields[1].required);   /* required defaults to false */
+	assert_false(order->fields[1].required); /* required defaults to false */
 	assert_int_equal(order->fields[1].category, postal);
 
 	assert_int_equal(p->nroles, 2);
@@ -269,13 +303,14 @@ static void test_ins01_negated_wording_is_accepted(void **state)
 	assert_true(speaks_of_sale("Lists leased to publishers"));
 	assert_true(speaks_of_sale("We never spam. We sell your data."));
 	assert_true(speaks_of_sale("Nothing to hide!\nSold to partners"));
-	assert_false(speaks_of_sale("We will never\nsell your data."));   /* a wrapped line */
+	assert_false(speaks_of_sale("We will never\nsell your data.")); /* a wrapped line */
 	assert_false(speaks_of_sale("We never sell or rent your data."));
 	assert_false(speaks_of_sale("We do not sell your information; we answer you."));
 	assert_false(speaks_of_sale("We won't trade your address."));
 	assert_false(speaks_of_sale("We won\xe2\x80\x99t rent it out."));
 	assert_false(speaks_of_sale("No sale, no rental."));
-	assert_false(speaks_of_sale("Car dealers and the salesroom; wholesale prices.")); /* not whole words */
+	assert_false(speaks_of_sale(
+		"Car dealers and the salesroom; wholesale prices.")); /* not whole words */
 	assert_false(speaks_of_sale("Current events and parental advice."));
 	assert_false(speaks_of_sale(""));
 	assert_false(speaks_of_sale(NULL));
@@ -304,8 +339,10 @@ static void test_dates_and_durations(void **state)
 	assert_int_equal(parse_retention("90d after_done", &r), 0);
 	assert_int_equal(r.seconds, 90 * 86400);
 	assert_true(r.after_done);
-	static const char *const bad[] = {"", "d", "0d", "-3d", "+3d", " 3d", "3 d", "3w", "3d after",
-					   "3d  after_done", "after_done", "1000000y", "3dd"};
+	static const char *const bad[] = {
+		"",	      "d",	  "0d", "-3d",	    "+3d",
+		" 3d",	      "3 d",	  "3w", "3d after", "3d  after_done",
+		"after_done", "1000000y", "3dd"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&r, 0, sizeof(r));
 		if (parse_retention(bad[i], &r) == 0)
@@ -423,7 +460,8 @@ static void test_anchors_and_aliases_resolve(void **state)
 	const char *b = strstr(a + 1, "    subjects: [member]\n");
 	assert_non_null(b);
 	const char *rest = b + strlen("    subjects: [member]\n");
-	snprintf(v, len + 200, "%.*s    subjects: &members [member]\n%.*s    subjects: *members\n%s",
+	snprintf(v, len + 200,
+		 "%.*s    subjects: &members [member]\n%.*s    subjects: *members\n%s",
 		 (int)(a - text), text, (int)(b - (a + 23)), a + 23, rest);
 	struct policy *p = load_text(v);
 	const struct policy_purpose *news = &p->purposes[policy_purpose_index(p, "news")];
@@ -439,27 +477,26 @@ static void test_several_problems_in_file_order(void **state)
 	(void)state;
 	/* Found in different passes (header, categories, purposes, roles), reported
 	 * by position in the file. */
-	static const char text[] =
-		"profile: x\n"                                            /* 1 */
-		"version: 1\n"                                            /* 2 */
-		"effective: 2024-13-01\n"                                 /* 3 */
-		"site: {name: X}\n"                                       /* 4 */
-		"contact: {email: a@example.org}\n"                       /* 5 */
-		"categories:\n"                                           /* 6 */
-		"  - {id: email, label: E-mail, colour: blue}\n"          /* 7 */
-		"subjects: [{id: member}]\n"                              /* 8 */
-		"purposes:\n"                                             /* 9 */
-		"  - id: news\n"                                          /* 10 */
-		"    label: News\n"                                       /* 11 */
-		"    description: We sell it.\n"                          /* 12 */
-		"    kind: communication\n"                               /* 13 */
-		"    basis: opt_in\n"                                     /* 14 */
-		"    subjects: [member]\n"                                /* 15 */
-		"    categories: [email, phone]\n"                        /* 16 */
-		"    retention: {email: forever}\n"                       /* 17 */
-		"staff_roles:\n"                                          /* 18 */
-		"  - {id: mailer, purposes: [news, spam]}\n"              /* 19 */
-		"settings: {minimum_age: 99}\n";                          /* 20 */
+	static const char text[] = "profile: x\n"				    /* 1 */
+				   "version: 1\n"				    /* 2 */
+				   "effective: 2024-13-01\n"			    /* 3 */
+				   "site: {name: X}\n"				    /* 4 */
+				   "contact: {email: a@example.org}\n"		    /* 5 */
+				   "categories:\n"				    /* 6 */
+				   "  - {id: email, label: E-mail, colour: blue}\n" /* 7 */
+				   "subjects: [{id: member}]\n"			    /* 8 */
+				   "purposes:\n"				    /* 9 */
+				   "  - id: news\n"				    /* 10 */
+				   "    label: News\n"				    /* 11 */
+				   "    description: We sell it.\n"		    /* 12 */
+				   "    kind: communication\n"			    /* 13 */
+				   "    basis: opt_in\n"			    /* 14 */
+				   "    subjects: [member]\n"			    /* 15 */
+				   "    categories: [email, phone]\n"		    /* 16 */
+				   "    retention: {email: forever}\n"		    /* 17 */
+				   "staff_roles:\n"				    /* 18 */
+				   "  - {id: mailer, purposes: [news, spam]}\n"	    /* 19 */
+				   "settings: {minimum_age: 99}\n";		    /* 20 */
 	struct policy_diags d;
 	load_fails(text, sizeof(text) - 1, &d);
 	static const struct {
@@ -517,7 +554,8 @@ static void test_unknown_kind_message_fits(void **state)
 		"contact: {email: a@example.org}\ncategories: [{id: email, label: E}]\n"
 		"subjects: [{id: member}]\n"
 		"purposes:\n  - {id: p, label: P, description: D, kind: "
-		"an_extremely_long_purpose_kind_name_that_goes_on_and_on_and_on_and_on, basis: notice,"
+		"an_extremely_long_purpose_kind_name_that_goes_on_and_on_and_on_and_on, basis: "
+		"notice,"
 		" subjects: [member], categories: [email], retention: {email: account}}\n";
 	load_fails(text, sizeof(text) - 1, &d);
 	assert_int_equal(d.count, 1);
@@ -583,13 +621,17 @@ static const char table_profile[] =
 	"subjects: [{id: member}, {id: visitor}]\n"
 	"purposes:\n"
 	"  - {id: p_required, label: R, description: R, kind: service, basis: required,"
-	" subjects: [member], categories: [name, email], retention: {name: account, email: account}}\n"
+	" subjects: [member], categories: [name, email], retention: {name: account, email: "
+	"account}}\n"
 	"  - {id: p_opt_in, label: I, description: I, kind: communication, basis: opt_in,"
-	" subjects: [member], categories: [name, email], retention: {name: account, email: account}}\n"
+	" subjects: [member], categories: [name, email], retention: {name: account, email: "
+	"account}}\n"
 	"  - {id: p_opt_out, label: O, description: O, kind: communication, basis: opt_out,"
-	" subjects: [member], categories: [name, email], retention: {name: account, email: account}}\n"
+	" subjects: [member], categories: [name, email], retention: {name: account, email: "
+	"account}}\n"
 	"  - {id: p_notice, label: N, description: N, kind: security, basis: notice,"
-	" subjects: [member], categories: [name, email], retention: {name: account, email: account}}\n"
+	" subjects: [member], categories: [name, email], retention: {name: account, email: "
+	"account}}\n"
 	"  - {id: verify, label: V, description: V, kind: verification, basis: required,"
 	" subjects: [member], categories: [vin, name], retention: {vin: account, name: account}}\n"
 	"recipients:\n"
@@ -604,8 +646,16 @@ static const char table_profile[] =
 	"  - {id: verifier, purposes: [verify]}\n";
 
 enum actor_case {
-	AC_SELF, AC_SYSTEM, AC_STAFF_ROLE, AC_STAFF_OTHER_ROLE, AC_STAFF_NO_ROLE, AC_RECIPIENT,
-	AC_RECIPIENT_NO_FIELD, AC_RECIPIENT_NO_PURPOSE, AC_RECIPIENT_NONE, AC_COUNT
+	AC_SELF,
+	AC_SYSTEM,
+	AC_STAFF_ROLE,
+	AC_STAFF_OTHER_ROLE,
+	AC_STAFF_NO_ROLE,
+	AC_RECIPIENT,
+	AC_RECIPIENT_NO_FIELD,
+	AC_RECIPIENT_NO_PURPOSE,
+	AC_RECIPIENT_NONE,
+	AC_COUNT
 };
 
 /* The table as the brief states it, for one request of name and email. */
@@ -655,14 +705,22 @@ static void test_all05_full_decision_table(void **state)
 			for (int ac = 0; ac < AC_COUNT; ac++)
 				for (int pending = 0; pending <= 1; pending++) {
 					struct decision_input in = {
-						.purpose = purpose, .categories = cats, .ncategories = 2,
-						.subject = member, .role = -1, .recipient = -1,
+						.purpose = purpose,
+						.categories = cats,
+						.ncategories = 2,
+						.subject = member,
+						.role = -1,
+						.recipient = -1,
 						.consent = (enum consent_state)consent,
 						.pending = pending != 0,
 					};
 					switch ((enum actor_case)ac) {
-					case AC_SELF: in.actor = ACTOR_SELF; break;
-					case AC_SYSTEM: in.actor = ACTOR_SYSTEM; break;
+					case AC_SELF:
+						in.actor = ACTOR_SELF;
+						break;
+					case AC_SYSTEM:
+						in.actor = ACTOR_SYSTEM;
+						break;
 					case AC_STAFF_ROLE:
 						in.actor = ACTOR_STAFF;
 						in.role = policy_role_index(p, "all");
@@ -671,7 +729,9 @@ static void test_all05_full_decision_table(void **state)
 						in.actor = ACTOR_STAFF;
 						in.role = policy_role_index(p, "verifier");
 						break;
-					case AC_STAFF_NO_ROLE: in.actor = ACTOR_STAFF; break;
+					case AC_STAFF_NO_ROLE:
+						in.actor = ACTOR_STAFF;
+						break;
 					case AC_RECIPIENT:
 						in.actor = ACTOR_RECIPIENT;
 						in.recipient = policy_recipient_index(p, "full");
@@ -684,17 +744,22 @@ static void test_all05_full_decision_table(void **state)
 						in.actor = ACTOR_RECIPIENT;
 						in.recipient = policy_recipient_index(p, "other");
 						break;
-					case AC_RECIPIENT_NONE: in.actor = ACTOR_RECIPIENT; break;
-					case AC_COUNT: break;
+					case AC_RECIPIENT_NONE:
+						in.actor = ACTOR_RECIPIENT;
+						break;
+					case AC_COUNT:
+						break;
 					}
-					enum decision_reason want =
-						expected(want_basis[pi], (enum consent_state)consent,
-							 (enum actor_case)ac, pending != 0, pi == 0);
+					enum decision_reason want = expected(
+						want_basis[pi], (enum consent_state)consent,
+						(enum actor_case)ac, pending != 0, pi == 0);
 					enum decision_reason got = policy_decide(p, &in);
 					if (got != want)
-						fail_msg("%s consent=%d actor=%d pending=%d: got %s, want %s",
+						fail_msg("%s consent=%d actor=%d pending=%d: got "
+							 "%s, want %s",
 							 purposes[pi], consent, ac, pending,
-							 policy_reason_code(got), policy_reason_code(want));
+							 policy_reason_code(got),
+							 policy_reason_code(want));
 					rows++;
 				}
 	}
@@ -709,7 +774,8 @@ static void test_decision_precedence(void **state)
 	struct policy *p = load_text(table_profile);
 	int name = policy_category_index(p, "name"), email = policy_category_index(p, "email");
 	int vin = policy_category_index(p, "vin"), phone = policy_category_index(p, "phone");
-	int member = policy_subject_index(p, "member"), visitor = policy_subject_index(p, "visitor");
+	int member = policy_subject_index(p, "member"),
+	    visitor = policy_subject_index(p, "visitor");
 	int req = policy_purpose_index(p, "p_required"), in_ = policy_purpose_index(p, "p_opt_in");
 	int verify = policy_purpose_index(p, "verify");
 	int all = policy_role_index(p, "all"), verifier = policy_role_index(p, "verifier");
@@ -729,16 +795,20 @@ static void test_decision_precedence(void **state)
 		enum decision_reason want;
 	} rows[] = {
 		/* 1: the purpose */
-		{-1, c_email, 1, member, ACTOR_SELF, -1, -1, CONSENT_ON, false, DENY_UNKNOWN_PURPOSE},
+		{-1, c_email, 1, member, ACTOR_SELF, -1, -1, CONSENT_ON, false,
+		 DENY_UNKNOWN_PURPOSE},
 		{(int)p->npurposes, c_email, 1, member, ACTOR_SELF, -1, -1, CONSENT_ON, false,
 		 DENY_UNKNOWN_PURPOSE},
 		/* 2: unknown categories, before coverage */
-		{req, c_bad, 2, member, ACTOR_SELF, -1, -1, CONSENT_ON, false, DENY_UNKNOWN_CATEGORY},
-		{req, c_big, 1, member, ACTOR_SELF, -1, -1, CONSENT_ON, false, DENY_UNKNOWN_CATEGORY},
+		{req, c_bad, 2, member, ACTOR_SELF, -1, -1, CONSENT_ON, false,
+		 DENY_UNKNOWN_CATEGORY},
+		{req, c_big, 1, member, ACTOR_SELF, -1, -1, CONSENT_ON, false,
+		 DENY_UNKNOWN_CATEGORY},
 		/* 3: coverage; an identifier makes it the NAM06 lock wherever it is */
 		{req, c_phone, 1, member, ACTOR_SELF, -1, -1, CONSENT_ON, false,
 		 DENY_CATEGORY_NOT_COVERED},
-		{req, c_vin, 1, member, ACTOR_SELF, -1, -1, CONSENT_ON, false, DENY_IDENTIFIER_LOCK},
+		{req, c_vin, 1, member, ACTOR_SELF, -1, -1, CONSENT_ON, false,
+		 DENY_IDENTIFIER_LOCK},
 		{req, c_phone_vin, 2, member, ACTOR_SYSTEM, -1, -1, CONSENT_ON, false,
 		 DENY_IDENTIFIER_LOCK},
 		{req, c_vin_phone, 2, member, ACTOR_SYSTEM, -1, -1, CONSENT_ON, false,
@@ -765,8 +835,8 @@ static void test_decision_precedence(void **state)
 		 DENY_IDENTIFIER_LOCK},
 		{verify, c_name, 1, member, ACTOR_RECIPIENT, -1, full, CONSENT_ON, false,
 		 DENY_RECIPIENT_NOT_ALLOWED},
-		{req, c_email, 1, member, ACTOR_RECIPIENT, -1, (int)p->nrecipients, CONSENT_ON, false,
-		 DENY_RECIPIENT_NOT_ALLOWED},
+		{req, c_email, 1, member, ACTOR_RECIPIENT, -1, (int)p->nrecipients, CONSENT_ON,
+		 false, DENY_RECIPIENT_NOT_ALLOWED},
 		/* 6: the member sees their own VIN under verification (NAM13) */
 		{verify, c_vin, 1, member, ACTOR_SELF, -1, -1, CONSENT_OFF, true, DECISION_ALLOWED},
 		/* a request of no category is judged on the rest */
@@ -776,8 +846,8 @@ static void test_decision_precedence(void **state)
 		 DENY_ROLE_LACKS_PURPOSE},
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct decision_input in = {rows[i].purpose, rows[i].cats, rows[i].ncats,
-					    rows[i].subject, rows[i].actor, rows[i].role,
+		struct decision_input in = {rows[i].purpose,   rows[i].cats,	rows[i].ncats,
+					    rows[i].subject,   rows[i].actor,	rows[i].role,
 					    rows[i].recipient, rows[i].consent, rows[i].pending};
 		enum decision_reason got = policy_decide(p, &in);
 		if (got != rows[i].want)
@@ -801,8 +871,10 @@ static void test_nam13_member_sees_own_data_under_any_covering_purpose(void **st
 		if (!policy_purpose_covers(pu, email) || !policy_purpose_covers(pu, name))
 			continue;
 		for (int consent = CONSENT_UNSET; consent <= CONSENT_OFF; consent++) {
-			struct decision_input in = {(int)pi, cats, 2, member, ACTOR_SELF, -1, -1,
-						    (enum consent_state)consent, true};
+			struct decision_input in = {
+				(int)pi,    cats, 2,  member,
+				ACTOR_SELF, -1,	  -1, (enum consent_state)consent,
+				true};
 			assert_int_equal(policy_decide(p, &in), DECISION_ALLOWED);
 			checked++;
 		}
@@ -810,8 +882,15 @@ static void test_nam13_member_sees_own_data_under_any_covering_purpose(void **st
 	assert_true(checked >= 6);
 	/* But not data the purpose does not use. */
 	int vin[] = {policy_category_index(p, "vin")};
-	struct decision_input in = {policy_purpose_index(p, "news"), vin, 1, member, ACTOR_SELF, -1,
-				    -1, CONSENT_ON, false};
+	struct decision_input in = {policy_purpose_index(p, "news"),
+				    vin,
+				    1,
+				    member,
+				    ACTOR_SELF,
+				    -1,
+				    -1,
+				    CONSENT_ON,
+				    false};
 	assert_int_equal(policy_decide(p, &in), DENY_IDENTIFIER_LOCK);
 	policy_free(p);
 }
@@ -820,9 +899,17 @@ static void test_reason_codes(void **state)
 {
 	(void)state;
 	static const char *const codes[DECISION_REASON_COUNT] = {
-		"allowed", "unknown_purpose", "unknown_category", "category_not_covered",
-		"subject_not_covered", "role_lacks_purpose", "recipient_not_allowed", "no_consent",
-		"opted_out", "pending_notice", "identifier_lock",
+		"allowed",
+		"unknown_purpose",
+		"unknown_category",
+		"category_not_covered",
+		"subject_not_covered",
+		"role_lacks_purpose",
+		"recipient_not_allowed",
+		"no_consent",
+		"opted_out",
+		"pending_notice",
+		"identifier_lock",
 	};
 	for (int r = 0; r < DECISION_REASON_COUNT; r++) {
 		assert_string_equal(policy_reason_code((enum decision_reason)r), codes[r]);
@@ -841,82 +928,119 @@ static void test_reason_codes(void **state)
 
 /* ---- revisions (INS14, NAM10) ---- */
 
-#define HEAD(contact, settings)                                                           \
-	"profile: rev\nversion: 1\neffective: 2024-01-01\nsite: {name: Rev}\n"            \
+#define HEAD(contact, settings)                                                                    \
+	"profile: rev\nversion: 1\neffective: 2024-01-01\nsite: {name: Rev}\n"                     \
 	"contact: " contact "\nsettings: " settings "\nsubjects: [{id: member}]\n"
 
 static const char old_profile[] =
-	HEAD("{email: a@example.org}", "{minimum_age: 13, vin_check: strict, accepted_makes: [MINI]}")
-	"categories:\n"
-	"  - {id: name, label: Name}\n"
-	"  - {id: email, label: E-mail}\n"
-	"  - {id: phone, label: Phone number}\n"
-	"  - {id: vin, label: VIN, identifier: true}\n"
-	"purposes:\n"
-	"  - {id: account, label: Account, description: D, kind: account, basis: required,"
-	" subjects: [member], categories: [name, email], retention: {name: account, email: account}}\n"
-	"  - {id: news, label: News, description: D, kind: communication, basis: opt_in,"
-	" subjects: [member], categories: [email], retention: {email: account}}\n"
-	"  - {id: offers, label: Partner offers, description: D, kind: affiliate_offers,"
-	" basis: opt_out, subjects: [member], categories: [name], retention: {name: 1y}}\n"
-	"  - {id: calls, label: Call-backs, description: D, kind: support, basis: required,"
-	" subjects: [member], categories: [phone], retention: {phone: 30d}}\n"
-	"  - {id: verify, label: Verification, description: D, kind: verification,"
-	" basis: required, subjects: [member], categories: [vin], retention: {vin: account}}\n"
-	"recipients:\n"
-	"  - {id: sister, name: Sister Co, kind: affiliate, contract: C1,"
-	" policy_url: https://s.example.org, purposes: [offers], fields: [name]}\n"
-	"  - {id: printer, name: Printer, kind: service_provider, contract: C2,"
-	" purposes: [news], fields: [email]}\n"
-	"  - {id: old_partner, name: Old partner, kind: service_provider, contract: C3,"
-	" purposes: [calls], fields: [phone]}\n"
-	"collection_points:\n"
-	"  - {id: signup, label: Sign-up, purpose: account, subject: member,"
-	" fields: [{category: name, required: true}, {category: email, required: true}]}\n"
-	"  - {id: callback, label: Call-back form, purpose: calls, subject: member,"
-	" fields: [{category: phone}]}\n"
-	"staff_roles:\n"
-	"  - {id: support, purposes: [calls]}\n"
-	"  - {id: verifier, purposes: [verify]}\n";
+	HEAD("{email: a@example.org}", "{minimum_age: 13, vin_check: strict, accepted_makes: "
+				       "[MINI]}") "categories:\n"
+						  "  - {id: name, label: Name}\n"
+						  "  - {id: email, label: E-mail}\n"
+						  "  - {id: phone, label: Phone number}\n"
+						  "  - {id: vin, label: VIN, identifier: true}\n"
+						  "purposes:\n"
+						  "  - {id: account, label: Account, description: "
+						  "D, kind: account, basis: required,"
+						  " subjects: [member], categories: [name, email], "
+						  "retention: {name: account, email: account}}\n"
+						  "  - {id: news, label: News, description: D, "
+						  "kind: communication, basis: opt_in,"
+						  " subjects: [member], categories: [email], "
+						  "retention: {email: account}}\n"
+						  "  - {id: offers, label: Partner offers, "
+						  "description: D, kind: affiliate_offers,"
+						  " basis: opt_out, subjects: [member], "
+						  "categories: [name], retention: {name: 1y}}\n"
+						  "  - {id: calls, label: Call-backs, description: "
+						  "D, kind: support, basis: required,"
+						  " subjects: [member], categories: [phone], "
+						  "retention: {phone: 30d}}\n"
+						  "  - {id: verify, label: Verification, "
+						  "description: D, kind: verification,"
+						  " basis: required, subjects: [member], "
+						  "categories: [vin], retention: {vin: account}}\n"
+						  "recipients:\n"
+						  "  - {id: sister, name: Sister Co, kind: "
+						  "affiliate, contract: C1,"
+						  " policy_url: https://s.example.org, purposes: "
+						  "[offers], fields: [name]}\n"
+						  "  - {id: printer, name: Printer, kind: "
+						  "service_provider, contract: C2,"
+						  " purposes: [news], fields: [email]}\n"
+						  "  - {id: old_partner, name: Old partner, kind: "
+						  "service_provider, contract: C3,"
+						  " purposes: [calls], fields: [phone]}\n"
+						  "collection_points:\n"
+						  "  - {id: signup, label: Sign-up, purpose: "
+						  "account, subject: member,"
+						  " fields: [{category: name, required: true}, "
+						  "{category: email, required: true}]}\n"
+						  "  - {id: callback, label: Call-back form, "
+						  "purpose: calls, subject: member,"
+						  " fields: [{category: phone}]}\n"
+						  "staff_roles:\n"
+						  "  - {id: support, purposes: [calls]}\n"
+						  "  - {id: verifier, purposes: [verify]}\n";
 
 static const char new_profile[] =
 	HEAD("{email: b@example.org}",
-	     "{minimum_age: 16, vin_check: lenient, accepted_makes: [MINI, BMW]}")
-	"categories:\n"
-	"  - {id: name, label: Name}\n"
-	"  - {id: email, label: E-mail}\n"
-	"  - {id: vin, label: VIN, identifier: true}\n"
-	"  - {id: postal, label: Postal address}\n"
-	"purposes:\n"
-	"  - {id: account, label: Account, description: Reworded., kind: account, basis: required,"
-	" subjects: [member], categories: [email, name], retention: {email: account, name: account}}\n"
-	"  - {id: news, label: News, description: D, kind: communication, basis: opt_out,"
-	" subjects: [member], categories: [email, name], retention: {email: account, name: account}}\n"
-	"  - {id: offers, label: Partner offers, description: D, kind: affiliate_offers,"
-	" basis: opt_out, subjects: [member], categories: [name, email],"
-	" retention: {name: 2y, email: 2y}}\n"
-	"  - {id: verify, label: Verification, description: D, kind: verification,"
-	" basis: required, subjects: [member], categories: [vin], retention: {vin: account}}\n"
-	"  - {id: delivery, label: Delivery, description: D, kind: fulfilment, basis: required,"
-	" subjects: [member], categories: [name, postal], retention: {name: until_done, postal: until_done}}\n"
-	"  - {id: surveys, label: Surveys, description: D, kind: communication, basis: opt_in,"
-	" subjects: [member], categories: [email], retention: {email: account}}\n"
-	"recipients:\n"
-	"  - {id: sister, name: Sister Co, kind: affiliate, contract: C1,"
-	" policy_url: https://s.example.org, purposes: [offers], fields: [name, email]}\n"
-	"  - {id: printer, name: Printer, kind: service_provider, contract: C2,"
-	" purposes: [news, delivery], fields: [email, name, postal]}\n"
-	"  - {id: carrier, name: Carrier, kind: service_provider, contract: C4,"
-	" purposes: [delivery], fields: [name, postal]}\n"
-	"collection_points:\n"
-	"  - {id: signup, label: Sign-up, purpose: account, subject: member,"
-	" fields: [{category: name, required: true}, {category: email, required: false}]}\n"
-	"  - {id: order, label: Order form, purpose: delivery, subject: member,"
-	" fields: [{category: name}, {category: postal}]}\n"
-	"staff_roles:\n"
-	"  - {id: support, purposes: [account]}\n"
-	"  - {id: verifier, purposes: [verify]}\n"
-	"  - {id: mailer, purposes: [news]}\n";
+	     "{minimum_age: 16, vin_check: lenient, accepted_makes: [MINI, "
+	     "BMW]}") "categories:\n"
+		      "  - {id: name, label: Name}\n"
+		      "  - {id: email, label: E-mail}\n"
+		      "  - {id: vin, label: VIN, identifier: true}\n"
+		      "  - {id: postal, label: Postal address}\n"
+		      "purposes:\n"
+		      "  - {id: account, label: Account, description: "
+		      "Reworded., kind: account, basis: required,"
+		      " subjects: [member], categories: [email, name], "
+		      "retention: {email: account, name: account}}\n"
+		      "  - {id: news, label: News, description: D, kind: "
+		      "communication, basis: opt_out,"
+		      " subjects: [member], categories: [email, name], "
+		      "retention: {email: account, name: account}}\n"
+		      "  - {id: offers, label: Partner offers, description: "
+		      "D, kind: affiliate_offers,"
+		      " basis: opt_out, subjects: [member], categories: "
+		      "[name, email],"
+		      " retention: {name: 2y, email: 2y}}\n"
+		      "  - {id: verify, label: Verification, description: D, "
+		      "kind: verification,"
+		      " basis: required, subjects: [member], categories: "
+		      "[vin], retention: {vin: account}}\n"
+		      "  - {id: delivery, label: Delivery, description: D, "
+		      "kind: fulfilment, basis: required,"
+		      " subjects: [member], categories: [name, postal], "
+		      "retention: {name: until_done, postal: until_done}}\n"
+		      "  - {id: surveys, label: Surveys, description: D, "
+		      "kind: communication, basis: opt_in,"
+		      " subjects: [member], categories: [email], retention: "
+		      "{email: account}}\n"
+		      "recipients:\n"
+		      "  - {id: sister, name: Sister Co, kind: affiliate, "
+		      "contract: C1,"
+		      " policy_url: https://s.example.org, purposes: "
+		      "[offers], fields: [name, email]}\n"
+		      "  - {id: printer, name: Printer, kind: "
+		      "service_provider, contract: C2,"
+		      " purposes: [news, delivery], fields: [email, name, "
+		      "postal]}\n"
+		      "  - {id: carrier, name: Carrier, kind: "
+		      "service_provider, contract: C4,"
+		      " purposes: [delivery], fields: [name, postal]}\n"
+		      "collection_points:\n"
+		      "  - {id: signup, label: Sign-up, purpose: account, "
+		      "subject: member,"
+		      " fields: [{category: name, required: true}, {category: "
+		      "email, required: false}]}\n"
+		      "  - {id: order, label: Order form, purpose: delivery, "
+		      "subject: member,"
+		      " fields: [{category: name}, {category: postal}]}\n"
+		      "staff_roles:\n"
+		      "  - {id: support, purposes: [account]}\n"
+		      "  - {id: verifier, purposes: [verify]}\n"
+		      "  - {id: mailer, purposes: [news]}\n";
 
 static void test_ins14_diff_lists_every_change_in_order(void **state)
 {
@@ -945,7 +1069,8 @@ static void test_ins14_diff_lists_every_change_in_order(void **state)
 		"New staff role: mailer.",
 		"Our contact details changed.",
 		"Minimum age changed from 13 to 16.",
-		"Vehicle identification numbers are now checked leniently (without the check digit).",
+		"Vehicle identification numbers are now checked leniently (without the check "
+		"digit).",
 		"Cars accepted in the garage: MINI, BMW.",
 	};
 	size_t nlines;
@@ -972,7 +1097,8 @@ static void test_ins14_diff_lists_every_change_in_order(void **state)
 	 * wording only. */
 	lines = policy_diff(o, o, &nlines);
 	assert_int_equal(nlines, 1);
-	assert_string_equal(lines[0], "Wording only; no change in what is collected or how it is used.");
+	assert_string_equal(lines[0],
+			    "Wording only; no change in what is collected or how it is used.");
 	assert_null(lines[1]);
 	policy_diff_free(lines, nlines);
 	policy_free(o);

@@ -217,8 +217,7 @@ static void test_add_refuses_bad_input_and_duplicates(void **state)
 	size_t i;
 	bool seen = false;
 	assert_non_null(list);
-	json_array_foreach(list, i, item)
-	{
+	json_array_foreach (list, i, item) {
 		const char *email = json_string_value(json_object_get(item, "email"));
 		if (email && strcmp(email, "dup@example.org") == 0) {
 			seen = true;
@@ -385,8 +384,8 @@ static void test_remove_erases_key_and_rows_keeps_access_log(void **state)
 	/* Gone from the list; signing in and removing again find nothing. */
 	json_t *list = staff_account_list(), *item;
 	size_t i;
-	json_array_foreach(list, i, item)
-	    assert_true(json_integer_value(json_object_get(item, "id")) != id);
+	json_array_foreach (list, i, item)
+		assert_true(json_integer_value(json_object_get(item, "id")) != id);
 	json_decref(list);
 	code_at(secret, TOTP_STEP_SECONDS, code);
 	assert_int_equal(signin("gone@example.org", PASSWORD, code, &s, &f), -1);
@@ -488,12 +487,12 @@ static void test_me_and_role_view(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_totp_code_validator),
-	    cmocka_unit_test(test_add_refuses_bad_input_and_duplicates),
-	    cmocka_unit_test(test_account_life),
-	    cmocka_unit_test(test_remove_erases_key_and_rows_keeps_access_log),
-	    cmocka_unit_test(test_member_lookup_by_purpose_of_the_role),
-	    cmocka_unit_test(test_me_and_role_view),
+		cmocka_unit_test(test_totp_code_validator),
+		cmocka_unit_test(test_add_refuses_bad_input_and_duplicates),
+		cmocka_unit_test(test_account_life),
+		cmocka_unit_test(test_remove_erases_key_and_rows_keeps_access_log),
+		cmocka_unit_test(test_member_lookup_by_purpose_of_the_role),
+		cmocka_unit_test(test_me_and_role_view),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

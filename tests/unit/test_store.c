@@ -92,15 +92,15 @@ static void test_urls(void **state)
 		const struct store_ops *ops;
 		const char *target;
 	} good[] = {
-	    {"sqlite:var/x.db", &store_sqlite_ops, "var/x.db"},
-	    {"sqlite:/abs/x", &store_sqlite_ops, "/abs/x"},
-	    {"sqlite://var/x.db", &store_sqlite_ops, "var/x.db"},
-	    {"sqlite:///abs/x.db", &store_sqlite_ops, "/abs/x.db"},
-	    {"plain.db", &store_sqlite_ops, "plain.db"},
-	    {"/srv/glovebox/main.db", &store_sqlite_ops, "/srv/glovebox/main.db"},
-	    {"postgres://u@h/db", &store_pg_ops, "postgres://u@h/db"},
-	    {"postgresql://u:p@h:5433/db?sslmode=require", &store_pg_ops,
-	     "postgresql://u:p@h:5433/db?sslmode=require"},
+		{"sqlite:var/x.db", &store_sqlite_ops, "var/x.db"},
+		{"sqlite:/abs/x", &store_sqlite_ops, "/abs/x"},
+		{"sqlite://var/x.db", &store_sqlite_ops, "var/x.db"},
+		{"sqlite:///abs/x.db", &store_sqlite_ops, "/abs/x.db"},
+		{"plain.db", &store_sqlite_ops, "plain.db"},
+		{"/srv/glovebox/main.db", &store_sqlite_ops, "/srv/glovebox/main.db"},
+		{"postgres://u@h/db", &store_pg_ops, "postgres://u@h/db"},
+		{"postgresql://u:p@h:5433/db?sslmode=require", &store_pg_ops,
+		 "postgresql://u:p@h:5433/db?sslmode=require"},
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		const struct store_ops *ops = NULL;
@@ -125,14 +125,14 @@ static void test_urls(void **state)
 static void test_url_redaction(void **state)
 {
 	static const char *const cases[][2] = {
-	    {"postgres://glovebox:s3cret@127.0.0.1:5432/db",
-	     "postgres://glovebox:***@127.0.0.1:5432/db"},
-	    {"postgresql://u:p@ss@h/db", "postgresql://u:***@h/db"},
-	    {"postgres://u@h/db?sslmode=require&password=s3cret&x=1",
-	     "postgres://u@h/db?sslmode=require&password=***&x=1"},
-	    {"postgres://h/db", "postgres://h/db"},
-	    {"postgres:///db?password=s3cret", "postgres:///db?password=***"},
-	    {"sqlite:var/glovebox.db", "sqlite:var/glovebox.db"},
+		{"postgres://glovebox:s3cret@127.0.0.1:5432/db",
+		 "postgres://glovebox:***@127.0.0.1:5432/db"},
+		{"postgresql://u:p@ss@h/db", "postgresql://u:***@h/db"},
+		{"postgres://u@h/db?sslmode=require&password=s3cret&x=1",
+		 "postgres://u@h/db?sslmode=require&password=***&x=1"},
+		{"postgres://h/db", "postgres://h/db"},
+		{"postgres:///db?password=s3cret", "postgres:///db?password=***"},
+		{"sqlite:var/glovebox.db", "sqlite:var/glovebox.db"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char out[256];
@@ -145,15 +145,15 @@ static void test_url_redaction(void **state)
 static void test_placeholders(void **state)
 {
 	static const char *const cases[][2] = {
-	    {"SELECT $1, '$2', $10 FROM t WHERE a = $2",
-	     "SELECT ?1, '$2', ?10 FROM t WHERE a = ?2"},
-	    {"SELECT 'it''s $1', $1", "SELECT 'it''s $1', ?1"},
-	    {"SELECT \"odd$1\" FROM t WHERE x = $1", "SELECT \"odd$1\" FROM t WHERE x = ?1"},
-	    {"SELECT 1 -- $1 in a comment\n, $2", "SELECT 1 -- $1 in a comment\n, ?2"},
-	    {"SELECT /* $1 */ $2", "SELECT /* $1 */ ?2"},
-	    {"SELECT $a, $", "SELECT $a, $"},
-	    {"SELECT '$1", "SELECT '$1"},
-	    {"", ""},
+		{"SELECT $1, '$2', $10 FROM t WHERE a = $2",
+		 "SELECT ?1, '$2', ?10 FROM t WHERE a = ?2"},
+		{"SELECT 'it''s $1', $1", "SELECT 'it''s $1', ?1"},
+		{"SELECT \"odd$1\" FROM t WHERE x = $1", "SELECT \"odd$1\" FROM t WHERE x = ?1"},
+		{"SELECT 1 -- $1 in a comment\n, $2", "SELECT 1 -- $1 in a comment\n, ?2"},
+		{"SELECT /* $1 */ $2", "SELECT /* $1 */ ?2"},
+		{"SELECT $a, $", "SELECT $a, $"},
+		{"SELECT '$1", "SELECT '$1"},
+		{"", ""},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *s = rewrite_sql(cases[i][0]);
@@ -166,37 +166,39 @@ static void test_placeholders(void **state)
 static void test_row_locks(void **state)
 {
 	static const char *const cases[][2] = {
-	    /* At the end of the statement, in any case, with any blanks. */
-	    {"SELECT seq FROM h WHERE id = 1 FOR UPDATE", "SELECT seq FROM h WHERE id = 1 "},
-	    {"SELECT seq FROM h WHERE id = $1 for\n\tupdate ", "SELECT seq FROM h WHERE id = ?1  "},
-	    {"SELECT a FROM t FOR SHARE;", "SELECT a FROM t ;"},
-	    {"SELECT a FROM t FOR NO KEY UPDATE NOWAIT", "SELECT a FROM t "},
-	    {"SELECT a FROM t For Key Share", "SELECT a FROM t "},
-	    /* Before the parenthesis that closes a sub-select, with SKIP LOCKED. */
-	    {"UPDATE o SET s = $1 WHERE id IN (SELECT id FROM o WHERE s = 'q' "
-	     "ORDER BY at LIMIT 50 FOR UPDATE SKIP LOCKED)",
-	     "UPDATE o SET s = ?1 WHERE id IN (SELECT id FROM o WHERE s = 'q' "
-	     "ORDER BY at LIMIT 50 )"},
-	    {"SELECT (SELECT a FROM t LIMIT 1 FOR SHARE), b FROM u FOR UPDATE",
-	     "SELECT (SELECT a FROM t LIMIT 1 ), b FROM u "},
-	    /* Quoted text and comments are left alone. */
-	    {"SELECT 'FOR UPDATE' FROM t", "SELECT 'FOR UPDATE' FROM t"},
-	    {"SELECT a FROM t WHERE b = 'x FOR UPDATE'",
-	     "SELECT a FROM t WHERE b = 'x FOR UPDATE'"},
-	    {"SELECT \"FOR UPDATE\" FROM t", "SELECT \"FOR UPDATE\" FROM t"},
-	    {"SELECT a FROM t /* FOR UPDATE */", "SELECT a FROM t /* FOR UPDATE */"},
-	    {"SELECT a FROM t -- FOR UPDATE", "SELECT a FROM t -- FOR UPDATE"},
-	    /* Whole words only. */
-	    {"SELECT a FROM t WHERE xFOR UPDATE", "SELECT a FROM t WHERE xFOR UPDATE"},
-	    {"SELECT a FROM t FOR UPDATED", "SELECT a FROM t FOR UPDATED"},
-	    {"SELECT a FROM t FOR UPDATE SKIP LOCKEDX", "SELECT a FROM t FOR UPDATE SKIP LOCKEDX"},
-	    {"SELECT a FROM t FORUPDATE", "SELECT a FROM t FORUPDATE"},
-	    /* Not at the end of a statement or sub-select: left for SQLite to refuse. */
-	    {"SELECT a FROM t FOR UPDATE OF t", "SELECT a FROM t FOR UPDATE OF t"},
-	    {"SELECT a FROM t FOR UPDATE LIMIT 1", "SELECT a FROM t FOR UPDATE LIMIT 1"},
-	    {"CREATE TRIGGER g AFTER UPDATE ON t FOR EACH ROW BEGIN SELECT 1; END",
-	     "CREATE TRIGGER g AFTER UPDATE ON t FOR EACH ROW BEGIN SELECT 1; END"},
-	    {"FOR UPDATE", ""},
+		/* At the end of the statement, in any case, with any blanks. */
+		{"SELECT seq FROM h WHERE id = 1 FOR UPDATE", "SELECT seq FROM h WHERE id = 1 "},
+		{"SELECT seq FROM h WHERE id = $1 for\n\tupdate ",
+		 "SELECT seq FROM h WHERE id = ?1  "},
+		{"SELECT a FROM t FOR SHARE;", "SELECT a FROM t ;"},
+		{"SELECT a FROM t FOR NO KEY UPDATE NOWAIT", "SELECT a FROM t "},
+		{"SELECT a FROM t For Key Share", "SELECT a FROM t "},
+		/* Before the parenthesis that closes a sub-select, with SKIP LOCKED. */
+		{"UPDATE o SET s = $1 WHERE id IN (SELECT id FROM o WHERE s = 'q' "
+		 "ORDER BY at LIMIT 50 FOR UPDATE SKIP LOCKED)",
+		 "UPDATE o SET s = ?1 WHERE id IN (SELECT id FROM o WHERE s = 'q' "
+		 "ORDER BY at LIMIT 50 )"},
+		{"SELECT (SELECT a FROM t LIMIT 1 FOR SHARE), b FROM u FOR UPDATE",
+		 "SELECT (SELECT a FROM t LIMIT 1 ), b FROM u "},
+		/* Quoted text and comments are left alone. */
+		{"SELECT 'FOR UPDATE' FROM t", "SELECT 'FOR UPDATE' FROM t"},
+		{"SELECT a FROM t WHERE b = 'x FOR UPDATE'",
+		 "SELECT a FROM t WHERE b = 'x FOR UPDATE'"},
+		{"SELECT \"FOR UPDATE\" FROM t", "SELECT \"FOR UPDATE\" FROM t"},
+		{"SELECT a FROM t /* FOR UPDATE */", "SELECT a FROM t /* FOR UPDATE */"},
+		{"SELECT a FROM t -- FOR UPDATE", "SELECT a FROM t -- FOR UPDATE"},
+		/* Whole words only. */
+		{"SELECT a FROM t WHERE xFOR UPDATE", "SELECT a FROM t WHERE xFOR UPDATE"},
+		{"SELECT a FROM t FOR UPDATED", "SELECT a FROM t FOR UPDATED"},
+		{"SELECT a FROM t FOR UPDATE SKIP LOCKEDX",
+		 "SELECT a FROM t FOR UPDATE SKIP LOCKEDX"},
+		{"SELECT a FROM t FORUPDATE", "SELECT a FROM t FORUPDATE"},
+		/* Not at the end of a statement or sub-select: left for SQLite to refuse. */
+		{"SELECT a FROM t FOR UPDATE OF t", "SELECT a FROM t FOR UPDATE OF t"},
+		{"SELECT a FROM t FOR UPDATE LIMIT 1", "SELECT a FROM t FOR UPDATE LIMIT 1"},
+		{"CREATE TRIGGER g AFTER UPDATE ON t FOR EACH ROW BEGIN SELECT 1; END",
+		 "CREATE TRIGGER g AFTER UPDATE ON t FOR EACH ROW BEGIN SELECT 1; END"},
+		{"FOR UPDATE", ""},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *s = rewrite_sql(cases[i][0]);
@@ -244,10 +246,10 @@ static void test_statement_split(void **state)
 		const char *sql;
 		int line;
 	} want[] = {
-	    {"CREATE TABLE a (\n\tx BIGINT -- inline, no semicolon here\n);", 2},
-	    {"INSERT INTO a (x) SELECT 1; INSERT INTO a (x) SELECT 2;", 7},
-	    {"UPDATE a SET x = 3\n  WHERE x = 1 ;", 8},
-	    {"DROP TABLE b", 10},
+		{"CREATE TABLE a (\n\tx BIGINT -- inline, no semicolon here\n);", 2},
+		{"INSERT INTO a (x) SELECT 1; INSERT INTO a (x) SELECT 2;", 7},
+		{"UPDATE a SET x = 3\n  WHERE x = 1 ;", 8},
+		{"DROP TABLE b", 10},
 	};
 	const char *pos = text;
 	int lineno = 0, first = 0;
@@ -475,9 +477,9 @@ static void results_alike(struct store *s)
 
 	/* A callback that stops early: the count is still every row. */
 	int calls = 0;
-	assert_int_equal(
-	    store_query(s, "SELECT id FROM scratch ORDER BY id", NULL, 0, stop_at_first, &calls),
-	    3);
+	assert_int_equal(store_query(s, "SELECT id FROM scratch ORDER BY id", NULL, 0,
+				     stop_at_first, &calls),
+			 3);
 	assert_int_equal(calls, 1);
 
 	/* More columns than fit on the stack. */
@@ -496,9 +498,9 @@ static void results_alike(struct store *s)
 	/* Changes are counted; DDL counts none, even after an UPDATE. */
 	struct store_val up[] = {SV_INT(5), SV_INT(7)};
 	assert_int_equal(
-	    store_query(s, "UPDATE scratch SET n = $1 WHERE id >= $2", up, 2, NULL, NULL), 3);
+		store_query(s, "UPDATE scratch SET n = $1 WHERE id >= $2", up, 2, NULL, NULL), 3);
 	assert_int_equal(
-	    store_query(s, "CREATE INDEX scratch_n ON scratch (n)", NULL, 0, NULL, NULL), 0);
+		store_query(s, "CREATE INDEX scratch_n ON scratch (n)", NULL, 0, NULL, NULL), 0);
 	struct store_val none[] = {SV_INT(-1)};
 	assert_int_equal(store_query(s, "DELETE FROM scratch WHERE id = $1", none, 1, NULL, NULL),
 			 0);
@@ -534,8 +536,8 @@ static void errors_alike(struct store *s)
 	assert_int_equal(store_query(s, "SELECT id FROM scratch WHERE id = $1", two, 2, NULL, NULL),
 			 STORE_ERROR);
 	assert_int_equal(
-	    store_query(s, "SELECT id FROM scratch WHERE id = $1", NULL, 0, NULL, NULL),
-	    STORE_ERROR);
+		store_query(s, "SELECT id FROM scratch WHERE id = $1", NULL, 0, NULL, NULL),
+		STORE_ERROR);
 	assert_int_equal(store_query(s, "SELECT 1; SELECT 2", NULL, 0, NULL, NULL), STORE_ERROR);
 	assert_int_equal(store_query(s, "SELEKT 1", NULL, 0, NULL, NULL), STORE_ERROR);
 	/* More distinct statements than the cache holds. */
@@ -609,9 +611,9 @@ static void row_locks_run(struct store *s)
 	assert_int_equal(store_begin(c), 0);
 	struct store_val id[] = {SV_INT(7)};
 	memset(&g, 0, sizeof(g));
-	assert_int_equal(
-	    store_exec(c, "SELECT kind FROM scratch WHERE id = $1 FOR UPDATE", id, 1, collect, &g),
-	    1);
+	assert_int_equal(store_exec(c, "SELECT kind FROM scratch WHERE id = $1 FOR UPDATE", id, 1,
+				    collect, &g),
+			 1);
 	struct store_val set[] = {SV_INT(6), SV_INT(7)};
 	assert_int_equal(store_exec(c,
 				    "UPDATE scratch SET n = $1 WHERE id IN (SELECT id FROM scratch "
@@ -825,7 +827,8 @@ static void test_sqlite_scrub(void **state)
 	assert_int_equal(getrandom(blob, sizeof(blob), 0), (ssize_t)sizeof(blob));
 	struct store_val row[] = {SV_INT(1), SV_BLOB(blob, sizeof(blob))};
 	assert_int_equal(
-	    store_query(s, "INSERT INTO secrets (id, v) VALUES ($1, $2)", row, 2, NULL, NULL), 1);
+		store_query(s, "INSERT INTO secrets (id, v) VALUES ($1, $2)", row, 2, NULL, NULL),
+		1);
 	struct store_val id[] = {SV_INT(1)};
 	assert_int_equal(store_query(s, "DELETE FROM secrets WHERE id = $1", id, 1, NULL, NULL), 1);
 	/* Deleted and committed, and still there: the test can fail. */
@@ -976,7 +979,7 @@ static void test_pg_reconnect(void **state)
 	assert_int_equal(store_query(s, "SELECT pg_backend_pid()", NULL, 0, int_cb, &pid), 1);
 	struct store_val v[] = {SV_INT(pid)};
 	assert_int_equal(
-	    store_query(admin, "SELECT pg_terminate_backend($1::int)", v, 1, NULL, NULL), 1);
+		store_query(admin, "SELECT pg_terminate_backend($1::int)", v, 1, NULL, NULL), 1);
 	usleep(100 * 1000);
 	assert_int_equal(store_query(s, "SELECT pg_backend_pid()", NULL, 0, int_cb, &again),
 			 STORE_ERROR);
@@ -1040,22 +1043,24 @@ static void test_pg_scrub(void **state)
 				     NULL, 0, NULL, NULL),
 			 0);
 	assert_int_equal(
-	    store_query(s, "CREATE TABLE \"Odd \"\"name\" (id BIGINT)", NULL, 0, NULL, NULL), 0);
+		store_query(s, "CREATE TABLE \"Odd \"\"name\" (id BIGINT)", NULL, 0, NULL, NULL),
+		0);
 	unsigned char blob[32];
 	assert_int_equal(getrandom(blob, sizeof(blob), 0), (ssize_t)sizeof(blob));
 	struct store_val row[] = {SV_INT(1), SV_BLOB(blob, sizeof(blob))};
 	assert_int_equal(
-	    store_query(s, "INSERT INTO secrets (id, v) VALUES ($1, $2)", row, 2, NULL, NULL), 1);
+		store_query(s, "INSERT INTO secrets (id, v) VALUES ($1, $2)", row, 2, NULL, NULL),
+		1);
 	assert_int_equal(store_query(s, "DELETE FROM secrets", NULL, 0, NULL, NULL), 1);
 	static const char *const tables[] = {"secrets", "Odd \"name", NULL};
 	assert_int_equal(store_scrub(s, tables), 0);
 	int64_t vacuumed = 0;
 	assert_int_equal(
-	    store_query(s,
-			"SELECT COUNT(*) FROM pg_stat_user_tables WHERE "
-			"relname IN ('secrets', 'Odd \"name') AND last_vacuum IS NOT NULL",
-			NULL, 0, int_cb, &vacuumed),
-	    1);
+		store_query(s,
+			    "SELECT COUNT(*) FROM pg_stat_user_tables WHERE "
+			    "relname IN ('secrets', 'Odd \"name') AND last_vacuum IS NOT NULL",
+			    NULL, 0, int_cb, &vacuumed),
+		1);
 	assert_int_equal(vacuumed, 2);
 	static const char *const missing[] = {"no_such_table", "secrets", NULL};
 	assert_int_equal(store_scrub(s, missing), -1);
@@ -1070,7 +1075,7 @@ static void test_pg_bad_url(void **state)
 	struct store *s;
 	/* libpq's own parse error would quote the password. */
 	assert_int_equal(
-	    store_open("postgres://u:hunter2%zz@127.0.0.1:1/db", 1, &s, err, sizeof(err)), -1);
+		store_open("postgres://u:hunter2%zz@127.0.0.1:1/db", 1, &s, err, sizeof(err)), -1);
 	assert_null(strstr(err, "hunter2"));
 	/* Nothing listens on port 1. */
 	assert_int_equal(store_open("postgres://u:hunter2@127.0.0.1:1/db?connect_timeout=2", 1, &s,
@@ -1083,26 +1088,26 @@ static void test_pg_bad_url(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_urls),
-	    cmocka_unit_test(test_url_redaction),
-	    cmocka_unit_test(test_placeholders),
-	    cmocka_unit_test(test_row_locks),
-	    cmocka_unit_test(test_nparams),
-	    cmocka_unit_test(test_statement_split),
-	    cmocka_unit_test(test_migration_list),
-	    cmocka_unit_test(test_statement_cache),
-	    cmocka_unit_test(test_sqlite_file),
-	    cmocka_unit_test(test_sqlite_engine),
-	    cmocka_unit_test(test_sqlite_concurrent_migrations),
-	    cmocka_unit_test(test_sqlite_backup),
-	    cmocka_unit_test(test_sqlite_scrub),
-	    cmocka_unit_test(test_pool_waits),
-	    cmocka_unit_test(test_pg_bad_url),
-	    cmocka_unit_test(test_pg_engine),
-	    cmocka_unit_test(test_pg_reconnect),
-	    cmocka_unit_test(test_pg_concurrent_migrations),
-	    cmocka_unit_test(test_pg_backup),
-	    cmocka_unit_test(test_pg_scrub),
+		cmocka_unit_test(test_urls),
+		cmocka_unit_test(test_url_redaction),
+		cmocka_unit_test(test_placeholders),
+		cmocka_unit_test(test_row_locks),
+		cmocka_unit_test(test_nparams),
+		cmocka_unit_test(test_statement_split),
+		cmocka_unit_test(test_migration_list),
+		cmocka_unit_test(test_statement_cache),
+		cmocka_unit_test(test_sqlite_file),
+		cmocka_unit_test(test_sqlite_engine),
+		cmocka_unit_test(test_sqlite_concurrent_migrations),
+		cmocka_unit_test(test_sqlite_backup),
+		cmocka_unit_test(test_sqlite_scrub),
+		cmocka_unit_test(test_pool_waits),
+		cmocka_unit_test(test_pg_bad_url),
+		cmocka_unit_test(test_pg_engine),
+		cmocka_unit_test(test_pg_reconnect),
+		cmocka_unit_test(test_pg_concurrent_migrations),
+		cmocka_unit_test(test_pg_backup),
+		cmocka_unit_test(test_pg_scrub),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

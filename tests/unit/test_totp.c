@@ -22,7 +22,7 @@ static void test_rfc6238_vectors(void **state)
 		int64_t t;
 		const char *code;
 	} v[] = {
-		{59, "287082"},	{1111111109, "081804"}, {1111111111, "050471"},
+		{59, "287082"},		{1111111109, "081804"}, {1111111111, "050471"},
 		{1234567890, "005924"}, {2000000000, "279037"}, {20000000000, "353130"},
 	};
 	assert_int_equal(totp_init(), 0);
@@ -47,7 +47,7 @@ static void test_check_window_and_single_use(void **state)
 	assert_int_equal(step, now / 30 - 1);
 	assert_true(totp_check(seed, next, now, 0, &step));
 	assert_int_equal(step, now / 30 + 1);
-	assert_false(totp_check(seed, far, now, 0, &step));        /* three steps away */
+	assert_false(totp_check(seed, far, now, 0, &step)); /* three steps away */
 	/* Once the current step is used, its code and earlier ones are refused. */
 	assert_false(totp_check(seed, cur, now, now / 30, &step));
 	assert_false(totp_check(seed, prev, now, now / 30, &step));
@@ -70,10 +70,11 @@ static void test_base32_and_uri(void **state)
 	buf_init(&uri, 0);
 	totp_uri(&uri, "North American Motoring", "ann+staff@example.org", seed);
 	buf_putc(&uri, '\0');
-	assert_string_equal(uri.data,
-			    "otpauth://totp/North%20American%20Motoring:ann%2Bstaff@example.org"
-			    "?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=North%20American%20Motoring"
-			    "&algorithm=SHA1&digits=6&period=30");
+	assert_string_equal(
+		uri.data,
+		"otpauth://totp/North%20American%20Motoring:ann%2Bstaff@example.org"
+		"?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=North%20American%20Motoring"
+		"&algorithm=SHA1&digits=6&period=30");
 	buf_release(&uri);
 }
 

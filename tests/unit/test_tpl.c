@@ -84,9 +84,9 @@ static void test_raw_needs_ampersand(void **state)
 	assert_string_equal(render1("{{&x}}", "{\"x\":\"<b>&'\\\"</b>\"}"), "<b>&'\"</b>");
 	assert_string_equal(render1("{{& x }}", "{\"x\":\"<b>\"}"), "<b>");
 	assert_string_equal(render1("{{&a.b}}", "{\"a\":{\"b\":\"<i>\"}}"), "<i>");
-	assert_string_equal(
-	    render1("{{&n}} {{&t}} [{{&z}}] [{{&o}}]", "{\"n\":7,\"t\":true,\"z\":null,\"o\":{}}"),
-	    "7 true [] []");
+	assert_string_equal(render1("{{&n}} {{&t}} [{{&z}}] [{{&o}}]",
+				    "{\"n\":7,\"t\":true,\"z\":null,\"o\":{}}"),
+			    "7 true [] []");
 }
 
 static void test_value_types(void **state)
@@ -119,7 +119,7 @@ static void test_sections_over_arrays(void **state)
 			    "1,2.5,true,,s,");
 	/* An element that lacks a key finds it further out. */
 	assert_string_equal(
-	    render1("{{#l}}{{k}}{{/l}}", "{\"k\":\"out\",\"l\":[{\"k\":\"in\"},{}]}"), "inout");
+		render1("{{#l}}{{k}}{{/l}}", "{\"k\":\"out\",\"l\":[{\"k\":\"in\"},{}]}"), "inout");
 	/* ...but one whose key is null stops the search there. */
 	assert_string_equal(render1("{{#l}}[{{k}}]{{/l}}", "{\"k\":\"out\",\"l\":[{\"k\":null}]}"),
 			    "[]");
@@ -138,9 +138,9 @@ static void test_nested_sections(void **state)
 				    "{\"a\":{\"x\":1,\"b\":{\"y\":2,\"c\":{\"z\":3}}}}"),
 			    "123");
 	assert_string_equal(
-	    render1("{{#rows}}{{#cells}}{{.}}{{/cells}}|{{/rows}}",
-		    "{\"rows\":[{\"cells\":[1,2]},{\"cells\":[]},{\"cells\":[3]}]}"),
-	    "12||3|");
+		render1("{{#rows}}{{#cells}}{{.}}{{/cells}}|{{/rows}}",
+			"{\"rows\":[{\"cells\":[1,2]},{\"cells\":[]},{\"cells\":[3]}]}"),
+		"12||3|");
 	/* A name can be opened again inside itself. */
 	assert_string_equal(render1("{{#a}}{{#a}}{{.}}{{/a}}{{/a}}", "{\"a\":[\"x\"]}"), "x");
 	/* Exactly the compile-time limit of 16 nested sections renders. */
@@ -181,11 +181,11 @@ static void test_truthiness_table(void **state)
 		const char *value;
 		const char *want;
 	} table[] = {
-	    {"null", "no"},	  {"false", "no"},  {"\"\"", "no"}, {"0", "no"},
-	    {"0.0", "no"},	  {"[]", "no"},	    {"{}", "yes"},  {"{\"a\":0}", "yes"},
-	    {"true", "yes"},	  {"1", "yes"},	    {"-1", "yes"},  {"0.5", "yes"},
-	    {"\"0\"", "yes"},	  {"\" \"", "yes"}, {"[0]", "yes"}, {"[null]", "yes"},
-	    {"\"false\"", "yes"},
+		{"null", "no"},	      {"false", "no"},	{"\"\"", "no"}, {"0", "no"},
+		{"0.0", "no"},	      {"[]", "no"},	{"{}", "yes"},	{"{\"a\":0}", "yes"},
+		{"true", "yes"},      {"1", "yes"},	{"-1", "yes"},	{"0.5", "yes"},
+		{"\"0\"", "yes"},     {"\" \"", "yes"}, {"[0]", "yes"}, {"[null]", "yes"},
+		{"\"false\"", "yes"},
 	};
 	char json[64];
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
@@ -210,8 +210,8 @@ static void test_dotted_names(void **state)
 	(void)state;
 	assert_string_equal(render1("{{a.b.c}}", "{\"a\":{\"b\":{\"c\":\"deep\"}}}"), "deep");
 	assert_string_equal(
-	    render1("[{{a.x.c}}][{{a.b.c.d}}][{{q.b}}]", "{\"a\":{\"b\":{\"c\":\"deep\"}}}"),
-	    "[][][]");
+		render1("[{{a.x.c}}][{{a.b.c.d}}][{{q.b}}]", "{\"a\":{\"b\":{\"c\":\"deep\"}}}"),
+		"[][][]");
 	/* Numeric segments index arrays. */
 	assert_string_equal(render1("{{l.0}}{{l.1}}[{{l.2}}]{{m.1.k}}",
 				    "{\"l\":[\"x\",\"y\"],\"m\":[{},{\"k\":\"K\"}]}"),
@@ -220,20 +220,20 @@ static void test_dotted_names(void **state)
 	assert_string_equal(render1("{{o.1}}", "{\"o\":{\"1\":\"one\"}}"), "one");
 	/* Only the first segment searches outwards. */
 	assert_string_equal(
-	    render1("{{#in}}{{a.b}}{{/in}}", "{\"a\":{\"b\":\"outer\"},\"in\":{\"x\":1}}"),
-	    "outer");
+		render1("{{#in}}{{a.b}}{{/in}}", "{\"a\":{\"b\":\"outer\"},\"in\":{\"x\":1}}"),
+		"outer");
 	assert_string_equal(render1("{{#in}}[{{a.b}}]{{/in}}",
 				    "{\"a\":{\"b\":\"outer\"},\"in\":{\"a\":{\"c\":1}}}"),
 			    "[]");
 	/* Sections on dotted names, as the templates use errors.email. */
-	assert_string_equal(
-	    render1("{{#errors.email}}<{{.}}>{{/errors.email}}{{^errors.name}}ok{{/errors.name}}",
-		    "{\"errors\":{\"email\":\"bad\"}}"),
-	    "<bad>ok");
+	assert_string_equal(render1("{{#errors.email}}<{{.}}>{{/errors.email}}{{^errors.name}}ok{{/"
+				    "errors.name}}",
+				    "{\"errors\":{\"email\":\"bad\"}}"),
+			    "<bad>ok");
 	assert_string_equal(render1("{{^l.0}}empty{{/l.0}}", "{\"l\":[]}"), "empty");
 	assert_string_equal(
-	    render1("{{#site}}{{name}}{{/site}} {{site.name}}", "{\"site\":{\"name\":\"G\"}}"),
-	    "G G");
+		render1("{{#site}}{{name}}{{/site}} {{site.name}}", "{\"site\":{\"name\":\"G\"}}"),
+		"G G");
 }
 
 static void test_comments_and_whitespace(void **state)
@@ -244,12 +244,12 @@ static void test_comments_and_whitespace(void **state)
 	assert_string_equal(render1("a{{!\nmulti\nline\n}}b", "{}"), "ab");
 	/* Whitespace around tags is kept as written: no standalone-line rules. */
 	assert_string_equal(
-	    render1("<ul>\n  {{#l}}\n  <li>{{.}}</li>\n  {{/l}}\n</ul>\n", "{\"l\":[1,2]}"),
-	    "<ul>\n  \n  <li>1</li>\n  \n  <li>2</li>\n  \n</ul>\n");
+		render1("<ul>\n  {{#l}}\n  <li>{{.}}</li>\n  {{/l}}\n</ul>\n", "{\"l\":[1,2]}"),
+		"<ul>\n  \n  <li>1</li>\n  \n  <li>2</li>\n  \n</ul>\n");
 	/* Spaces inside the braces are ignored. */
-	assert_string_equal(
-	    render1("{{ x }}{{#  l }}{{ . }}{{/ l }}{{^ n}}-{{/n }}", "{\"x\":\"X\",\"l\":[1]}"),
-	    "X1-");
+	assert_string_equal(render1("{{ x }}{{#  l }}{{ . }}{{/ l }}{{^ n}}-{{/n }}",
+				    "{\"x\":\"X\",\"l\":[1]}"),
+			    "X1-");
 	/* Lone braces are text. */
 	assert_string_equal(render1("{ } }} {x}", "{}"), "{ } }} {x}");
 }
@@ -268,13 +268,13 @@ static void test_partials(void **state)
 	buf_init(&b, 0);
 	assert_int_equal(tpl_render(set, "page", data, &b), 0);
 	assert_string_equal(
-	    b.data, "<h1>&lt;T&gt;</h1><ul><li>a of &lt;T&gt;</li><li>b of &lt;T&gt;</li></ul>"
-		    "<p><br></p>");
+		b.data, "<h1>&lt;T&gt;</h1><ul><li>a of &lt;T&gt;</li><li>b of &lt;T&gt;</li></ul>"
+			"<p><br></p>");
 	/* Rendering appends. */
 	assert_int_equal(tpl_render(set, "head", data, &b), 0);
 	assert_string_equal(
-	    b.data, "<h1>&lt;T&gt;</h1><ul><li>a of &lt;T&gt;</li><li>b of &lt;T&gt;</li></ul>"
-		    "<p><br></p><h1>&lt;T&gt;</h1>");
+		b.data, "<h1>&lt;T&gt;</h1><ul><li>a of &lt;T&gt;</li><li>b of &lt;T&gt;</li></ul>"
+			"<p><br></p><h1>&lt;T&gt;</h1>");
 	assert_true(tpl_exists(set, "head"));
 	assert_true(tpl_exists(set, "foot"));
 	assert_false(tpl_exists(set, "nope"));
@@ -521,21 +521,21 @@ int main(void)
 {
 	mem_init();
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_escapes_all_five),
-	    cmocka_unit_test(test_raw_needs_ampersand),
-	    cmocka_unit_test(test_value_types),
-	    cmocka_unit_test(test_sections_over_arrays),
-	    cmocka_unit_test(test_nested_sections),
-	    cmocka_unit_test(test_inverted_sections),
-	    cmocka_unit_test(test_truthiness_table),
-	    cmocka_unit_test(test_dotted_names),
-	    cmocka_unit_test(test_comments_and_whitespace),
-	    cmocka_unit_test(test_partials),
-	    cmocka_unit_test(test_partial_depth),
-	    cmocka_unit_test(test_unknown_template),
-	    cmocka_unit_test(test_small_buffer_fails),
-	    cmocka_unit_test(test_compile_errors),
-	    cmocka_unit_test(test_embedded_templates_compile),
+		cmocka_unit_test(test_escapes_all_five),
+		cmocka_unit_test(test_raw_needs_ampersand),
+		cmocka_unit_test(test_value_types),
+		cmocka_unit_test(test_sections_over_arrays),
+		cmocka_unit_test(test_nested_sections),
+		cmocka_unit_test(test_inverted_sections),
+		cmocka_unit_test(test_truthiness_table),
+		cmocka_unit_test(test_dotted_names),
+		cmocka_unit_test(test_comments_and_whitespace),
+		cmocka_unit_test(test_partials),
+		cmocka_unit_test(test_partial_depth),
+		cmocka_unit_test(test_unknown_template),
+		cmocka_unit_test(test_small_buffer_fails),
+		cmocka_unit_test(test_compile_errors),
+		cmocka_unit_test(test_embedded_templates_compile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,8 +95,8 @@ static void test_normalisation(void **state)
 	vin_check(bytes, sizeof(bytes) - 1, &strict, &r);
 	assert_false(r.valid);
 	for (size_t i = 0; i < strlen(r.vin); i++)
-		assert_true((r.vin[i] >= 'A' && r.vin[i] <= 'Z') || (r.vin[i] >= '0' && r.vin[i] <= '9') ||
-			    r.vin[i] == '?');
+		assert_true((r.vin[i] >= 'A' && r.vin[i] <= 'Z') ||
+			    (r.vin[i] >= '0' && r.vin[i] <= '9') || r.vin[i] == '?');
 	vin_check("", 0, &strict, &r);
 	assert_int_equal(r.errors[0].code, VIN_LENGTH);
 }
@@ -124,8 +124,8 @@ static void test_wmi_table(void **state)
 {
 	for (size_t i = 1; i < vin_wmi_count; i++)
 		assert_true(strncmp(vin_wmi_table[i - 1].wmi, vin_wmi_table[i].wmi, 3) < 0);
-	static const char *const bmw_group[] = {"WBA", "WBS", "WBY", "WMW", "5UX", "5YM", "4US", "SCA",
-						 "WB1", "LBV"};
+	static const char *const bmw_group[] = {"WBA", "WBS", "WBY", "WMW", "5UX",
+						"5YM", "4US", "SCA", "WB1", "LBV"};
 	for (size_t i = 0; i < sizeof(bmw_group) / sizeof(bmw_group[0]); i++)
 		assert_non_null(vin_wmi_find(bmw_group[i]));
 	assert_string_equal(vin_wmi_find("SCA")->make, "Rolls-Royce");
