@@ -24,6 +24,11 @@ const char *password_check(const char *pw, size_t len);
  * or ERR_BUSY when every hashing slot is taken. */
 int password_accept(const char *pw, char out[CRYPTO_PWHASH_STR_MAX], struct failure *f);
 
+/* A hash to check a password against when there is no account, so that an
+ * unknown address costs the same Argon2id work as a known one (no timing
+ * tells them apart). Made once, on first use. */
+const char *password_dummy_hash(void);
+
 /* Checks a password against a stored hash. 0 when it matches, else -1
  * with *f: wrong (the caller's error, e.g. ERR_BAD_CREDENTIALS) or ERR_BUSY. */
 int password_verify(const char *hash, const char *pw, enum err wrong, struct failure *f);

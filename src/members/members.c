@@ -337,17 +337,6 @@ static int login_cb(void *ctx, const struct store_row *row)
 	return 0;
 }
 
-/* The hash an unknown address is checked against, so that it costs the
- * same as a known one. */
-static const char *dummy_hash(void)
-{
-	static const char dummy_password[] = "glovebox-dummy-password";
-	static char dummy[CRYPTO_PWHASH_STR_MAX];
-	if (!dummy[0])
-		crypto_password_hash(dummy_password, sizeof(dummy_password) - 1, dummy);
-	return dummy;
-}
-
 int members_signin(const struct members_signin *in, struct members_started *out, struct failure *f)
 {
 	*out = (struct members_started){0};
@@ -374,8 +363,8 @@ int members_signin(const struct members_signin *in, struct members_started *out,
 		f->retry_after = l.locked_until - now;
 		return -1;
 	}
-	int rc = password_verify(l.found ? l.hash : dummy_hash(), in->password, ERR_BAD_CREDENTIALS,
-				 f);
+	int rc = password_verify(l.found ? l.hash : password_dummy_hash(), in->password,
+				 ERR_BAD_CREDENTIALS, f);
 	crypto_wipe(l.hash, sizeof(l.hash));
 	if (rc == 0 && !l.found)
 		rc = err_fail(f, ERR_BAD_CREDENTIALS);

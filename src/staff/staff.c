@@ -391,17 +391,6 @@ int staff_enrol_confirm(const char *token, const char *code, struct failure *f)
 
 /* ---- signing in ---- */
 
-/* The hash an unknown or unenrolled address is checked against, so that it
- * costs the same as a real account. */
-static const char *dummy_hash(void)
-{
-	static const char dummy_password[] = "glovebox-staff-dummy";
-	static char dummy[CRYPTO_PWHASH_STR_MAX];
-	if (!dummy[0])
-		crypto_password_hash(dummy_password, sizeof(dummy_password) - 1, dummy);
-	return dummy;
-}
-
 /* One more failure in a row; after enough of them the account locks. */
 static void signin_failed(const struct account *a, int64_t now)
 {
@@ -431,7 +420,7 @@ int staff_signin(const struct staff_signin *in, struct staff_started *out, struc
 		f->retry_after = a.locked_until - now;
 		return -1;
 	}
-	int rc = password_verify(usable ? a.hash : dummy_hash(), in->password,
+	int rc = password_verify(usable ? a.hash : password_dummy_hash(), in->password,
 				 ERR_STAFF_BAD_CREDENTIALS, f);
 	account_release(&a);
 	if (rc != 0 && f->err == ERR_BUSY)

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture.h"
+
 #include <cmocka.h>
 
 #include "app.h"
@@ -23,32 +25,16 @@
 #include "record.h"
 #include "store.h"
 
-static char dir[64];
-
 static int setup(void **state)
 {
-	char path[128], err[256];
-	snprintf(dir, sizeof(dir), "/tmp/gb-broker-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	assert_int_equal(crypto_init(), 0);
-	snprintf(path, sizeof(path), "%s/master.key", dir);
-	assert_int_equal(crypto_keys_load(path, NULL, &app.keys, err, sizeof(err)), 0);
-	snprintf(path, sizeof(path), "sqlite:%s/b.db", dir);
-	assert_int_equal(store_open(path, 2, &app.store, err, sizeof(err)), 0);
-	int applied;
-	assert_int_equal(store_migrate(app.store, &applied, err, sizeof(err)), 0);
-	struct policy_diags d;
-	app.policy = policy_load_file("tests/profiles/good-minimal.yaml", &d);
-	assert_non_null(app.policy);
+	if (fixture_open("tests/profiles/good-minimal.yaml") != 0)
+		return -1;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	app_close();
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_close();
 }
 
 static const char *const name_email[] = {"name", "email"};

@@ -32,42 +32,24 @@
 #include "record.h"
 #include "store.h"
 
+#include "fixture.h"
+
 #include <cmocka.h>
 
 #define DAY	86400
 #define PROFILE "north-american-motoring"
 #define NEWS	"member_news"
 
-static char dir[64];
-
 static int setup(void **state)
 {
-	char path[128], err[256];
-	mem_init();
-	config_init(&app.cfg);
-	snprintf(dir, sizeof(dir), "/tmp/gb-campaign-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	assert_int_equal(crypto_init(), 0);
-	snprintf(path, sizeof(path), "%s/master.key", dir);
-	assert_int_equal(crypto_keys_load(path, NULL, &app.keys, err, sizeof(err)), 0);
-	snprintf(path, sizeof(path), "sqlite:%s/c.db", dir);
-	assert_int_equal(store_open(path, 2, &app.store, err, sizeof(err)), 0);
-	int applied;
-	assert_int_equal(store_migrate(app.store, &applied, err, sizeof(err)), 0);
-	struct policy_diags d;
-	app.policy = policy_load_bundled(PROFILE, &d);
-	assert_non_null(app.policy);
-	app.site_name = app.policy->site_name;
+	if (fixture_open(PROFILE) != 0)
+		return -1;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	app_close();
-	config_release(&app.cfg);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_close();
 }
 
 /* ---- helpers ---- */

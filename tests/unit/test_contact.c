@@ -29,41 +29,24 @@
 #include "record.h"
 #include "store.h"
 
+#include "fixture.h"
+
 #include <cmocka.h>
 
 #define PROFILE		   "north-american-motoring"
 #define NO_CONTACT_PROFILE "tests/profiles/good-minimal.yaml"
 #define STAFF_ID	   4242
 
-static char dir[64];
-
 static int setup(void **state)
 {
-	char path[128], err[256];
-	snprintf(dir, sizeof(dir), "/tmp/gb-contact-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	assert_int_equal(crypto_init(), 0);
-	config_init(&app.cfg);
-	snprintf(path, sizeof(path), "%s/master.key", dir);
-	assert_int_equal(crypto_keys_load(path, NULL, &app.keys, err, sizeof(err)), 0);
-	snprintf(path, sizeof(path), "sqlite:%s/c.db", dir);
-	assert_int_equal(store_open(path, 2, &app.store, err, sizeof(err)), 0);
-	int applied;
-	assert_int_equal(store_migrate(app.store, &applied, err, sizeof(err)), 0);
-	struct policy_diags d = {0};
-	app.policy = policy_load_bundled(PROFILE, &d);
-	assert_non_null(app.policy);
-	app.site_name = app.policy->site_name;
+	if (fixture_open(PROFILE) != 0)
+		return -1;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	app_close();
-	config_release(&app.cfg);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_close();
 }
 
 /* ---- helpers ---- */

@@ -29,37 +29,22 @@
 #include "store.h"
 #include "vin.h"
 
+#include "fixture.h"
+
 #include <cmocka.h>
 
 #define PROFILE "profiles/north-american-motoring.yaml"
 
-static char dir[64];
-
 static int setup(void **state)
 {
-	char path[128], err[256];
-	mem_init();
-	snprintf(dir, sizeof(dir), "/tmp/gb-garage-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	assert_int_equal(crypto_init(), 0);
-	snprintf(path, sizeof(path), "%s/master.key", dir);
-	assert_int_equal(crypto_keys_load(path, NULL, &app.keys, err, sizeof(err)), 0);
-	snprintf(path, sizeof(path), "sqlite:%s/g.db", dir);
-	assert_int_equal(store_open(path, 2, &app.store, err, sizeof(err)), 0);
-	int applied;
-	assert_int_equal(store_migrate(app.store, &applied, err, sizeof(err)), 0);
-	struct policy_diags d;
-	app.policy = policy_load_file(PROFILE, &d);
-	assert_non_null(app.policy);
+	if (fixture_open(PROFILE) != 0)
+		return -1;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	app_close();
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_close();
 }
 
 /* ---- helpers ---- */

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture.h"
+
 #include <cmocka.h>
 
 #include "app.h"
@@ -33,38 +35,16 @@
 #define PASSWORD "blue cooper rides at dawn"
 #define CLIENT	 "127.0.0.1"
 
-static char dir[64];
-
 static int setup(void **state)
 {
-	char path[128], err[256];
-	mem_init();
-	snprintf(dir, sizeof(dir), "/tmp/gb-members-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	assert_int_equal(crypto_init(), 0);
-	config_init(&app.cfg);
-	app.cfg.signin_per_minute = 100000;
-	app.cfg.signin_per_hour = 100000;
-	snprintf(path, sizeof(path), "%s/master.key", dir);
-	assert_int_equal(crypto_keys_load(path, NULL, &app.keys, err, sizeof(err)), 0);
-	snprintf(path, sizeof(path), "sqlite:%s/m.db", dir);
-	assert_int_equal(store_open(path, 2, &app.store, err, sizeof(err)), 0);
-	int applied;
-	assert_int_equal(store_migrate(app.store, &applied, err, sizeof(err)), 0);
-	struct policy_diags d = {0};
-	app.policy = policy_load_bundled("north-american-motoring", &d);
-	assert_non_null(app.policy);
-	app.site_name = app.policy->site_name;
+	if (fixture_open("north-american-motoring") != 0)
+		return -1;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	app_close();
-	config_release(&app.cfg);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_close();
 }
 
 struct one_int {

@@ -1069,8 +1069,8 @@ static void test_ins14_diff_lists_every_change_in_order(void **state)
 		"New staff role: mailer.",
 		"Our contact details changed.",
 		"Minimum age changed from 13 to 16.",
-		"Vehicle identification numbers are now checked leniently (without the check "
-		"digit).",
+		("Vehicle identification numbers are now checked leniently (without the check "
+		 "digit)."),
 		"Cars accepted in the garage: MINI, BMW.",
 	};
 	size_t nlines;

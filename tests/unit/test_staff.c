@@ -33,46 +33,27 @@
 #include "store.h"
 #include "totp.h"
 
+#include "fixture.h"
+
 #include <cmocka.h>
 
 #define CLIENT	   "192.0.2.7"
 #define PASSWORD   "quiet harbour lamp 42"
 #define TOKEN_LINE "enrolment token (valid 72 hours, shown once): "
 
-static char dir[64];
-
 static int setup(void **state)
 {
-	char path[128], err[256];
-	mem_init();
-	snprintf(dir, sizeof(dir), "/tmp/gb-staff-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	assert_int_equal(crypto_init(), 0);
-	assert_int_equal(totp_init(), 0);
-	snprintf(path, sizeof(path), "%s/master.key", dir);
-	assert_int_equal(crypto_keys_load(path, NULL, &app.keys, err, sizeof(err)), 0);
-	snprintf(path, sizeof(path), "sqlite:%s/s.db", dir);
-	assert_int_equal(store_open(path, 2, &app.store, err, sizeof(err)), 0);
-	int applied;
-	assert_int_equal(store_migrate(app.store, &applied, err, sizeof(err)), 0);
-	struct policy_diags d;
-	app.policy = policy_load_bundled("north-american-motoring", &d);
-	assert_non_null(app.policy);
-	config_init(&app.cfg);
+	if (fixture_open("north-american-motoring") != 0)
+		return -1;
+	if (totp_init() != 0)
+		return -1;
 	app.site_name = "Glovebox test";
-	/* The per-address limit is the members'; these tests sign in often. */
-	app.cfg.signin_per_minute = 1000;
-	app.cfg.signin_per_hour = 1000;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	app_close();
-	config_release(&app.cfg);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_close();
 }
 
 /* ---- helpers ---- */
