@@ -27,7 +27,7 @@ int main(int argc, char **argv)
 	bool help = false;
 	config_init(&app.cfg);
 	if (config_load(&app.cfg, argc - 2, argv + 2, &nargs, &help, stderr) != 0 ||
-	    app_open(APP_MIGRATE | APP_PROFILE) != 0)
+	    boot_open(APP_MIGRATE | APP_PROFILE) != 0)
 		return 1;
 	static const char *const cats[] = {"name", "email", "date_of_birth"};
 	const char *purpose = "account";
@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 				return 1;
 	}
 	store_release(c);
-	app_close();
+	boot_close();
 	printf("%ld members\n", n);
 	return 0;
 }

@@ -48,7 +48,7 @@ static int ensure_data_dir(const char *dir)
 	return -1;
 }
 
-int app_open(unsigned flags)
+int boot_open(unsigned flags)
 {
 	char err[256];
 	config_finish(&app.cfg);
@@ -92,7 +92,7 @@ int app_open(unsigned flags)
 	return 0;
 }
 
-void app_close(void)
+void boot_close(void)
 {
 	if (app.store)
 		store_close(app.store);

@@ -8,14 +8,14 @@
 
 #include "app.h"
 
-enum app_open_flags {
+enum boot_open_flags {
 	APP_MIGRATE = 1 << 0, /* apply pending migrations */
 	APP_PROFILE = 1 << 1, /* load and check the profile; refuse a bad one */
 };
 
 /* Opens keys and store (and what flags ask for) for commands that need
  * them. Prints errors to stderr. 0 or -1. */
-int app_open(unsigned flags);
-void app_close(void);
+int boot_open(unsigned flags);
+void boot_close(void);
 
 #endif

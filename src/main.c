@@ -44,24 +44,24 @@ static int cmd_serve(int argc, char **argv)
 
 static int cmd_migrate(int argc, char **argv)
 {
-	if (app_open(APP_MIGRATE) != 0)
+	if (boot_open(APP_MIGRATE) != 0)
 		return 1;
 	printf("schema version %d\n", store_schema_version(app.store));
-	app_close();
+	boot_close();
 	return 0;
 }
 
 static int cmd_backup(int argc, char **argv)
 {
 	char err[256];
-	if (app_open(0) != 0)
+	if (boot_open(0) != 0)
 		return 1;
 	int rc = store_backup(app.store, argv[0], broker_key_tables, err, sizeof(err));
 	if (rc != 0)
 		fprintf(stderr, "glovebox: backup failed: %s\n", err);
 	else
 		printf("backup written to %s\n", argv[0]);
-	app_close();
+	boot_close();
 	return rc ? 1 : 0;
 }
 
@@ -102,7 +102,7 @@ static int profile_publish(int argc, char **argv)
 		return 1;
 	}
 	int rc = 1;
-	if (app_open(APP_MIGRATE) == 0) {
+	if (boot_open(APP_MIGRATE) == 0) {
 		int r = privacy_publish(app.store, p, stderr);
 		if (r == 0)
 			printf("published %s version %d\n", p->name, p->version);
@@ -111,7 +111,7 @@ static int profile_publish(int argc, char **argv)
 		rc = r < 0 ? 1 : 0;
 	}
 	policy_free(p);
-	app_close();
+	boot_close();
 	return rc;
 }
 
@@ -143,7 +143,7 @@ static int cmd_audit(int argc, char **argv)
 		fprintf(stderr, "Usage: glovebox audit verify\n");
 		return 2;
 	}
-	if (app_open(APP_MIGRATE) != 0)
+	if (boot_open(APP_MIGRATE) != 0)
 		return 1;
 	int64_t bad = 0, entries = 0;
 	struct store_conn *c = store_acquire(app.store);
@@ -155,7 +155,7 @@ static int cmd_audit(int argc, char **argv)
 		printf("access log broken at entry %lld\n", (long long)bad);
 	else
 		fprintf(stderr, "glovebox: the access log could not be read\n");
-	app_close();
+	boot_close();
 	return rc == 0 ? 0 : 1;
 }
 
@@ -166,12 +166,12 @@ static int cmd_retention(int argc, char **argv)
 		fprintf(stderr, "Usage: glovebox retention run [UNIXTIME|YYYY-MM-DD]\n");
 		return 2;
 	}
-	if (app_open(APP_MIGRATE | APP_PROFILE) != 0)
+	if (boot_open(APP_MIGRATE | APP_PROFILE) != 0)
 		return 1;
 	int64_t n = retention_run(at);
 	if (n >= 0)
 		printf("retention: %lld record(s) purged\n", (long long)n);
-	app_close();
+	boot_close();
 	return n < 0 ? 1 : 0;
 }
 
@@ -183,7 +183,7 @@ static int cmd_keys(int argc, char **argv)
 	}
 	char err[256];
 	struct store *into = NULL;
-	if (app_open(0) != 0)
+	if (boot_open(0) != 0)
 		return 1;
 	int rc = 1;
 	if (store_open(argv[1], 1, &into, err, sizeof(err)) != 0) {
@@ -200,7 +200,7 @@ static int cmd_keys(int argc, char **argv)
 		}
 		store_close(into);
 	}
-	app_close();
+	boot_close();
 	return rc;
 }
 
@@ -326,10 +326,10 @@ static int cmd_staff(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(staff_commands) / sizeof(staff_commands[0]); i++) {
 		if (strcmp(argv[0], staff_commands[i].name) != 0)
 			continue;
-		if (app_open(APP_MIGRATE | APP_PROFILE) != 0)
+		if (boot_open(APP_MIGRATE | APP_PROFILE) != 0)
 			return 1;
 		int rc = staff_commands[i].run(argc - 1, argv + 1);
-		app_close();
+		boot_close();
 		if (rc < 0) {
 			fprintf(stderr, "Usage: glovebox %s\n", staff_commands[i].usage);
 			rc = 2;
@@ -352,10 +352,10 @@ static int cmd_mail(int argc, char **argv)
 			"Usage: glovebox mail campaign --purpose PURPOSE --subject TEXT FILE\n");
 		return 2;
 	}
-	if (app_open(APP_MIGRATE | APP_PROFILE) != 0)
+	if (boot_open(APP_MIGRATE | APP_PROFILE) != 0)
 		return 1;
 	int rc = campaign_cli(own_flag("purpose"), own_flag("subject"), argv[1], stdout);
-	app_close();
+	boot_close();
 	return rc;
 }
 

@@ -37,7 +37,7 @@ int server_run(void)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (app_open(APP_MIGRATE | APP_PROFILE) != 0)
+	if (boot_open(APP_MIGRATE | APP_PROFILE) != 0)
 		goto out;
 	/* The profile in force is published before the first request, so the
 	 * privacy page and its versions always exist. */
@@ -91,6 +91,6 @@ out:
 	if (app.tpl)
 		tpl_set_free(app.tpl);
 	app.tpl = NULL;
-	app_close();
+	boot_close();
 	return rc;
 }

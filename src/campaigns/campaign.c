@@ -408,7 +408,7 @@ int campaign_cli(const char *purpose, const char *subject, const char *file, FIL
 	int rc = campaign_send(&c, &id, &queued, &f);
 	buf_release(&body);
 	if (rc != 0) {
-		fprintf(stderr, "glovebox: %s\n", failure_message(&f));
+		fprintf(stderr, "glovebox: %s\n", err_message(&f));
 		return 1;
 	}
 	fprintf(out, "campaign %lld: %lld message(s) queued\n", (long long)id, (long long)queued);

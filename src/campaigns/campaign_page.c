@@ -95,7 +95,7 @@ void campaign_page_unsubscribe(struct req *r)
 	if (valid)
 		json_object_set_new(data, "label", json_string(label));
 	r->no_store = true;
-	page_render(r, valid ? 200 : failure_status(&f), "unsubscribe", data);
+	page_render(r, valid ? 200 : err_status(&f), "unsubscribe", data);
 }
 
 /* RFC 8058: a POST with no cookies and no CSRF token; the token is the

@@ -140,27 +140,27 @@ int err_failf(struct failure *f, enum err e, const char *fmt, ...)
 	return -1;
 }
 
-int failure_status(const struct failure *f)
+int err_status(const struct failure *f)
 {
 	return err_row(f->err)->status;
 }
 
-const char *failure_code(const struct failure *f)
+const char *err_code(const struct failure *f)
 {
 	return f->code ? f->code : err_row(f->err)->code;
 }
 
-const char *failure_message(const struct failure *f)
+const char *err_message(const struct failure *f)
 {
 	return f->message[0] ? f->message : err_row(f->err)->message;
 }
 
-const char *failure_field(const struct failure *f)
+const char *err_field(const struct failure *f)
 {
 	return f->field ? f->field : err_row(f->err)->field;
 }
 
-int64_t failure_retry_after(const struct failure *f)
+int64_t err_retry_after(const struct failure *f)
 {
 	return f->retry_after > 0 ? f->retry_after : err_row(f->err)->retry_after;
 }

@@ -115,10 +115,10 @@ int err_failf(struct failure *f, enum err e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* The answer's parts, with the overrides applied. */
-int failure_status(const struct failure *f);
-const char *failure_code(const struct failure *f);
-const char *failure_message(const struct failure *f);
-const char *failure_field(const struct failure *f);
-int64_t failure_retry_after(const struct failure *f);
+int err_status(const struct failure *f);
+const char *err_code(const struct failure *f);
+const char *err_message(const struct failure *f);
+const char *err_field(const struct failure *f);
+int64_t err_retry_after(const struct failure *f);
 
 #endif

@@ -215,13 +215,13 @@ void resp_error(struct req *r, int status, const char *code, const char *message
 
 void resp_failure(struct req *r, const struct failure *f)
 {
-	int64_t wait = failure_retry_after(f);
+	int64_t wait = err_retry_after(f);
 	if (wait > 0) {
 		char text[24];
 		snprintf(text, sizeof(text), "%lld", (long long)wait);
 		resp_header(r, "Retry-After", text);
 	}
-	resp_error(r, failure_status(f), failure_code(f), failure_message(f), failure_field(f));
+	resp_error(r, err_status(f), err_code(f), err_message(f), err_field(f));
 }
 
 /* ---- limits ---- */

@@ -39,6 +39,11 @@ static const char SQL_COUNTER[] =
 static const char SQL_CONFIRMATION_INSERT[] =
 	"INSERT INTO email_confirmations (token_hash, member_id, created_at, expires_at) "
 	"VALUES ($1, $2, $3, $4)";
+static const char SQL_CONFIRMATION_FIND[] =
+	"SELECT member_id FROM email_confirmations WHERE token_hash = $1 AND expires_at > $2";
+static const char SQL_CONFIRMATION_USED[] = "DELETE FROM email_confirmations WHERE token_hash = $1";
+static const char SQL_CONFIRMED[] =
+	"UPDATE members SET email_confirmed_at = $2 WHERE id = $1 AND email_confirmed_at IS NULL";
 static const char SQL_CONSENTS[] = "SELECT purpose, state, profile_version, changed_at, via FROM "
 				   "consents WHERE subject_id = $1 "
 				   "ORDER BY purpose";
@@ -191,6 +196,12 @@ static int record_signup_choices(struct store_conn *c, const struct members_sign
 
 /* ---- sign-up ---- */
 
+static int member_id_cb(void *ctx, const struct store_row *row)
+{
+	*(int64_t *)ctx = row->cols[0].i;
+	return 0;
+}
+
 /* The message that asks the new member to confirm the address (double
  * opt-in; members_email_confirm takes the link back), queued in the
  * sign-up's transaction. */
@@ -222,6 +233,36 @@ static int confirmation_queue(struct store_conn *c, const struct broker_grant *g
 	crypto_wipe(text.data, text.len);
 	buf_release(&subject);
 	buf_release(&text);
+	return rc;
+}
+
+int members_email_confirm(const char *token, struct failure *f)
+{
+	unsigned char hash[TOKEN_HASH_BYTES];
+	int64_t now = (int64_t)time(NULL), member = 0;
+	if (!token_hash(token, hash))
+		return err_fail(f, ERR_BAD_LINK);
+	struct store_val key[] = {SV_BLOB(hash, sizeof(hash)), SV_INT(now)};
+	struct store_val used[] = {SV_BLOB(hash, sizeof(hash))};
+	struct store_conn *c = store_acquire(app.store);
+	int rc = err_fail(f, ERR_STORE);
+	if (store_begin(c) != 0 || store_exec(c, SQL_CONFIRMATION_FIND, key, STORE_NPARAMS(key),
+					      member_id_cb, &member) < 0)
+		goto out;
+	if (!member) {
+		err_fail(f, ERR_BAD_LINK);
+		goto out;
+	}
+	struct store_val v[] = {SV_INT(member), SV_INT(now)};
+	if (store_exec(c, SQL_CONFIRMED, v, STORE_NPARAMS(v), NULL, NULL) < 0 ||
+	    store_exec(c, SQL_CONFIRMATION_USED, used, STORE_NPARAMS(used), NULL, NULL) < 0 ||
+	    store_commit(c) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		store_rollback(c);
+	store_release(c);
 	return rc;
 }
 
@@ -428,7 +469,10 @@ json_t *members_record(struct store_conn *c, int64_t member, const struct broker
 	struct broker_grant *g = NULL;
 	struct record_text values[NFIELDS];
 	json_t *data = NULL;
-	if (record_subject_of(c, TABLE, member) != member)
+	/* Someone else's lookup is for a member, before anything is opened or
+	 * logged; the member's own id comes from their session, and their
+	 * record's read below says whether it is still there. */
+	if (actor->kind != ACTOR_SELF && record_subject_of(c, TABLE, member) != member)
 		goto out; /* no such member */
 	if (pi < 0 || ncats == 0) {
 		why = pi < 0 ? DENY_UNKNOWN_PURPOSE : DENY_CATEGORY_NOT_COVERED;
@@ -461,7 +505,7 @@ int members_own_record(int64_t member, json_t **record, struct failure *f)
 }
 
 /* What a member corrects here; a new e-mail address needs a confirmed change
- * (members_email_change) and the date of birth is not changed. */
+ * (members_change_email) and the date of birth is not changed. */
 static const char *const correctable[] = {"name", "postal_address", "phone"};
 #define NCORRECTABLE (sizeof(correctable) / sizeof(correctable[0]))
 

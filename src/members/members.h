@@ -119,14 +119,14 @@ const char *valid_id_list(const char *s, size_t len);
 
 /* A new password (NAM14 is the gate's): the other sessions end (keep: the
  * hash of the asking session's token) and a notice goes to the address. */
-int members_password_change(int64_t member, const char *password, const unsigned char *keep,
+int members_change_password(int64_t member, const char *password, const unsigned char *keep,
 			    struct failure *f);
 /* Starts a change of address: nothing changes until it is confirmed from a
  * message sent to the new address. ERR_EMAIL_TAKEN, ERR_EMAIL_UNCHANGED. */
-int members_email_change(int64_t member, const char *email, struct failure *f);
+int members_change_email(int64_t member, const char *email, struct failure *f);
 /* Confirms a change of address from its link; the old address is told.
  * ERR_BAD_LINK, ERR_EMAIL_TAKEN_SINCE. */
-int members_email_change_confirm(const char *token, struct failure *f);
+int members_change_email_confirm(const char *token, struct failure *f);
 /* Confirms the address given at sign-up (double opt-in). ERR_BAD_LINK. */
 int members_email_confirm(const char *token, struct failure *f);
 

@@ -217,7 +217,7 @@ void members_api_password(struct req *r)
 	unsigned char keep[TOKEN_HASH_BYTES];
 	bool have = session_request_hash(r, SESSION_MEMBER, keep);
 	struct failure f;
-	if (members_password_change(member_of(r), req_param(r, "password"), have ? keep : NULL,
+	if (members_change_password(member_of(r), req_param(r, "password"), have ? keep : NULL,
 				    &f) != 0) {
 		resp_failure(r, &f);
 		return;
@@ -228,7 +228,7 @@ void members_api_password(struct req *r)
 void members_api_email(struct req *r)
 {
 	struct failure f;
-	if (members_email_change(member_of(r), req_param(r, "email"), &f) != 0) {
+	if (members_change_email(member_of(r), req_param(r, "email"), &f) != 0) {
 		resp_failure(r, &f);
 		return;
 	}

@@ -28,11 +28,6 @@
 #define CHANGE_SECONDS (2 * 86400) /* a change of address link's life */
 
 static const char SQL_PASSWORD_SET[] = "UPDATE members SET password_hash = $2 WHERE id = $1";
-static const char SQL_CONFIRMATION_FIND[] =
-	"SELECT member_id FROM email_confirmations WHERE token_hash = $1 AND expires_at > $2";
-static const char SQL_CONFIRMATION_USED[] = "DELETE FROM email_confirmations WHERE token_hash = $1";
-static const char SQL_CONFIRMED[] =
-	"UPDATE members SET email_confirmed_at = $2 WHERE id = $1 AND email_confirmed_at IS NULL";
 static const char SQL_CHANGE_FIND[] =
 	"SELECT member_id FROM email_changes WHERE token_hash = $1 AND expires_at > $2";
 static const char SQL_CHANGES_DROP[] = "DELETE FROM email_changes WHERE member_id = $1";
@@ -71,7 +66,7 @@ static int id_cb(void *ctx, const struct store_row *row)
 
 /* ---- the password ---- */
 
-int members_password_change(int64_t member, const char *password, const unsigned char *keep,
+int members_change_password(int64_t member, const char *password, const unsigned char *keep,
 			    struct failure *f)
 {
 	char hash[CRYPTO_PWHASH_STR_MAX];
@@ -111,7 +106,7 @@ int members_password_change(int64_t member, const char *password, const unsigned
 
 /* ---- a new address ---- */
 
-int members_email_change(int64_t member, const char *email, struct failure *f)
+int members_change_email(int64_t member, const char *email, struct failure *f)
 {
 	int64_t holder = 0, now = (int64_t)time(NULL);
 	struct store_conn *c = store_acquire(app.store);
@@ -160,7 +155,7 @@ int members_email_change(int64_t member, const char *email, struct failure *f)
 	return ok ? 0 : err_fail(f, ERR_STORE);
 }
 
-int members_email_change_confirm(const char *token, struct failure *f)
+int members_change_email_confirm(const char *token, struct failure *f)
 {
 	unsigned char hash[TOKEN_HASH_BYTES];
 	int64_t now = (int64_t)time(NULL), member = 0, holder = 0;
@@ -220,37 +215,5 @@ out:
 	record_texts_release(&old, 1);
 	record_texts_release(&fresh, 1);
 	buf_release(&text);
-	return rc;
-}
-
-/* ---- confirming the address given at sign-up ---- */
-
-int members_email_confirm(const char *token, struct failure *f)
-{
-	unsigned char hash[TOKEN_HASH_BYTES];
-	int64_t now = (int64_t)time(NULL), member = 0;
-	if (!token_hash(token, hash))
-		return err_fail(f, ERR_BAD_LINK);
-	struct store_val key[] = {SV_BLOB(hash, sizeof(hash)), SV_INT(now)};
-	struct store_val used[] = {SV_BLOB(hash, sizeof(hash))};
-	struct store_conn *c = store_acquire(app.store);
-	int rc = err_fail(f, ERR_STORE);
-	if (store_begin(c) != 0 ||
-	    store_exec(c, SQL_CONFIRMATION_FIND, key, STORE_NPARAMS(key), id_cb, &member) < 0)
-		goto out;
-	if (!member) {
-		err_fail(f, ERR_BAD_LINK);
-		goto out;
-	}
-	struct store_val v[] = {SV_INT(member), SV_INT(now)};
-	if (store_exec(c, SQL_CONFIRMED, v, STORE_NPARAMS(v), NULL, NULL) < 0 ||
-	    store_exec(c, SQL_CONFIRMATION_USED, used, STORE_NPARAMS(used), NULL, NULL) < 0 ||
-	    store_commit(c) != 0)
-		goto out;
-	rc = 0;
-out:
-	if (rc != 0)
-		store_rollback(c);
-	store_release(c);
 	return rc;
 }

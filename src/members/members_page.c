@@ -224,7 +224,7 @@ void members_page_email_confirm_post(struct req *r)
 {
 	struct failure f;
 	int rc = r->nerrors ? err_fail(&f, ERR_BAD_LINK)
-			    : members_email_change_confirm(req_param(r, "token"), &f);
+			    : members_change_email_confirm(req_param(r, "token"), &f);
 	confirm_result(r, rc, &f, "Address changed");
 }
 
@@ -399,7 +399,7 @@ void members_page_password(struct req *r)
 	}
 	unsigned char keep[TOKEN_HASH_BYTES];
 	bool have = session_request_hash(r, SESSION_MEMBER, keep);
-	int rc = members_password_change(session_of(r)->account, req_param(r, "password"),
+	int rc = members_change_password(session_of(r)->account, req_param(r, "password"),
 					 have ? keep : NULL, &f);
 	after(r, rc, &f, "password", "new_password");
 }
@@ -411,7 +411,7 @@ void members_page_email(struct req *r)
 		me_render(r, 422);
 		return;
 	}
-	int rc = members_email_change(session_of(r)->account, req_param(r, "email"), &f);
+	int rc = members_change_email(session_of(r)->account, req_param(r, "email"), &f);
 	after(r, rc, &f, "email", "email");
 }
 

@@ -138,7 +138,8 @@ json_t *remember_devices(int64_t member, const char *current_token)
 	struct token_rows l = {.list = json_array(), .row_json = device_row};
 	l.have_current = token_hash(current_token, l.current);
 	struct store_val id[] = {SV_INT(member)};
-	if (store_query(app.store, SQL_OF_MEMBER, id, STORE_NPARAMS(id), token_rows_cb, &l) < 0) {
+	if (store_query(app.store, SQL_OF_MEMBER, id, STORE_NPARAMS(id), session_token_rows_cb,
+			&l) < 0) {
 		json_decref(l.list);
 		return NULL;
 	}
@@ -149,7 +150,8 @@ int remember_forget(int64_t member, const char *id, struct failure *f)
 {
 	struct token_rows l = {.want = id};
 	struct store_val who[] = {SV_INT(member)};
-	if (store_query(app.store, SQL_OF_MEMBER, who, STORE_NPARAMS(who), token_rows_cb, &l) < 0)
+	if (store_query(app.store, SQL_OF_MEMBER, who, STORE_NPARAMS(who), session_token_rows_cb,
+			&l) < 0)
 		return err_fail(f, ERR_STORE);
 	if (!l.matched)
 		return err_fail(f, ERR_NO_DEVICE);

@@ -219,7 +219,7 @@ void staff_page_members_post(struct req *r)
 	staff_api_actor(r, &actor);
 	const char *email = req_param(r, "email"), *purpose = req_param(r, "purpose");
 	if (staff_member_find(&actor, email, purpose, &member, &data, &f) != 0) {
-		int status = failure_status(&f);
+		int status = err_status(&f);
 		if (status == 403)
 			page_add_error(r, "purpose", ROLE_LACKS_PURPOSE);
 		else

@@ -232,9 +232,9 @@ void page_add_error(struct req *r, const char *field, const char *message)
 
 int page_form_failure(struct req *r, const struct failure *f, const char *default_field)
 {
-	const char *field = failure_field(f);
-	page_add_error(r, field ? field : default_field, failure_message(f));
-	int64_t wait = failure_retry_after(f);
+	const char *field = err_field(f);
+	page_add_error(r, field ? field : default_field, err_message(f));
+	int64_t wait = err_retry_after(f);
 	if (wait > 0) {
 		char text[24];
 		snprintf(text, sizeof(text), "%lld", (long long)wait);
@@ -242,7 +242,7 @@ int page_form_failure(struct req *r, const struct failure *f, const char *defaul
 	}
 	/* A form shown again is not a challenge to authenticate: a wrong
 	 * password on it is 422 like any field the form cannot take. */
-	int status = failure_status(f);
+	int status = err_status(f);
 	if (status == 401)
 		return 422;
 	return status >= 400 && status < 500 ? status : 503;

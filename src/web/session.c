@@ -221,7 +221,7 @@ static json_t *session_row(const struct store_row *row, const char *id, bool cur
 			 "last_seen", (json_int_t)row->cols[2].i, "current", current);
 }
 
-int token_rows_cb(void *ctx, const struct store_row *row)
+int session_token_rows_cb(void *ctx, const struct store_row *row)
 {
 	struct token_rows *l = ctx;
 	if (row->cols[0].type != STORE_BLOB || row->cols[0].n != TOKEN_HASH_BYTES)
@@ -249,7 +249,7 @@ json_t *session_list(int64_t member, const unsigned char *current)
 	}
 	struct store_val id[] = {SV_INT(member)};
 	store_query(app.store, kinds[SESSION_MEMBER].of_account, id, STORE_NPARAMS(id),
-		    token_rows_cb, &l);
+		    session_token_rows_cb, &l);
 	return l.list;
 }
 
@@ -258,7 +258,8 @@ int session_end_id(int64_t member, const char *want)
 	struct token_rows l = {.want = want};
 	struct store_val id[] = {SV_INT(member)};
 	const struct session_kind_def *k = &kinds[SESSION_MEMBER];
-	if (store_query(app.store, k->of_account, id, STORE_NPARAMS(id), token_rows_cb, &l) < 0 ||
+	if (store_query(app.store, k->of_account, id, STORE_NPARAMS(id), session_token_rows_cb,
+			&l) < 0 ||
 	    !l.matched)
 		return -1;
 	struct store_val key[] = {SV_BLOB(l.found, TOKEN_HASH_BYTES)};

@@ -106,6 +106,6 @@ struct token_rows {
 	bool matched;
 	json_t *(*row_json)(const struct store_row *row, const char *id, bool current);
 };
-int token_rows_cb(void *ctx, const struct store_row *row);
+int session_token_rows_cb(void *ctx, const struct store_row *row);
 
 #endif

@@ -60,7 +60,7 @@ static int fixture_open(const char *profile)
 /* Closes what fixture_open opened and removes the directory. */
 static int fixture_close(void)
 {
-	app_close();
+	boot_close();
 	config_release(&app.cfg);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", fixture_dir);

@@ -223,10 +223,10 @@ static void test_token_too_old_refused(void **state)
 	campaign_token(7, NEWS, now - (UNSUBSCRIBE_DAYS + 1) * DAY, token);
 	assert_int_equal(campaign_unsubscribe_check(token, &label, &f), -1);
 	assert_int_equal(f.err, ERR_BAD_UNSUBSCRIBE);
-	assert_int_equal(failure_status(&f), 404);
+	assert_int_equal(err_status(&f), 404);
 	char days[16];
 	snprintf(days, sizeof(days), "%d days", UNSUBSCRIBE_DAYS);
-	assert_non_null(strstr(failure_message(&f), days));
+	assert_non_null(strstr(err_message(&f), days));
 }
 
 static void test_token_of_the_first_version_opens(void **state)
@@ -252,8 +252,8 @@ static void test_role_must_grant_the_purpose(void **state)
 	/* The editor's role grants member news; support's does not. */
 	assert_int_equal(send_news(NEWS, "support", &queued, &f), -1);
 	assert_int_equal(f.err, ERR_ROLE);
-	assert_int_equal(failure_status(&f), 403);
-	assert_string_equal(failure_field(&f), "purpose");
+	assert_int_equal(err_status(&f), 403);
+	assert_string_equal(err_field(&f), "purpose");
 	/* Nor a purpose of someone else's role, nor one the profile lacks. */
 	assert_int_equal(send_news("account", "editor", &queued, &f), -1);
 	assert_int_equal(f.err, ERR_ROLE);
@@ -288,8 +288,8 @@ static void test_what_cannot_be_a_campaign(void **state)
 	/* The operator at the command line has no role; the purpose still rules. */
 	assert_int_equal(send_news("account", NULL, &queued, &f), -1);
 	assert_int_equal(f.err, ERR_INVALID_CAMPAIGN);
-	assert_int_equal(failure_status(&f), 400);
-	assert_non_null(strstr(failure_message(&f), "not one for sending news"));
+	assert_int_equal(err_status(&f), 400);
+	assert_non_null(strstr(err_message(&f), "not one for sending news"));
 	assert_int_equal(send_news("telemarketing", NULL, &queued, &f), -1);
 	assert_int_equal(f.err, ERR_INVALID_CAMPAIGN);
 	struct campaign empty = {NEWS, "", "Body.", NULL, 0};

@@ -172,8 +172,8 @@ static void test_no_contact_point_no_message(void **state)
 	struct failure f;
 	assert_int_equal(contact_create(&in, &id, &f), -1);
 	assert_int_equal(f.err, ERR_NO_CONTACT);
-	assert_int_equal(failure_status(&f), 404);
-	assert_string_equal(failure_code(&f), "not_found");
+	assert_int_equal(err_status(&f), 404);
+	assert_string_equal(err_code(&f), "not_found");
 	assert_int_equal(sql_int("SELECT COUNT(*) FROM contact_messages", 0), 0);
 	assert_int_equal(sql_int("SELECT COUNT(*) FROM subjects", 0), subjects);
 	json_t *list;
@@ -276,13 +276,13 @@ static void test_opening_is_logged_and_refused_to_other_roles(void **state)
 	/* A role without the purpose: refused with the broker's reason, not logged. */
 	assert_int_equal(contact_open(a, &editor, &m, &f), -1);
 	assert_int_equal(f.err, ERR_REFUSED);
-	assert_int_equal(failure_status(&f), 403);
-	assert_string_equal(failure_code(&f), "role_lacks_purpose");
+	assert_int_equal(err_status(&f), 403);
+	assert_string_equal(err_code(&f), "role_lacks_purpose");
 	assert_int_equal(access_entries(), before + 1);
 	/* No such message. */
 	assert_int_equal(contact_open(a + 1, &support, &m, &f), -1);
 	assert_int_equal(f.err, ERR_NO_SUCH_MESSAGE);
-	assert_int_equal(failure_status(&f), 404);
+	assert_int_equal(err_status(&f), 404);
 }
 
 static void test_answered_once(void **state)
@@ -292,7 +292,7 @@ static void test_answered_once(void **state)
 	struct failure f;
 	/* Refused to a role without the purpose: nothing changes, nothing queued. */
 	assert_int_equal(contact_answer(a, &editor, "No.", &at, &f), -1);
-	assert_string_equal(failure_code(&f), "role_lacks_purpose");
+	assert_string_equal(err_code(&f), "role_lacks_purpose");
 	assert_int_equal(sql_int("SELECT answered_at FROM contact_messages WHERE id = $1", a), -1);
 	assert_int_equal(sql_int("SELECT COUNT(*) FROM outbox", 0), 0);
 	assert_int_equal(contact_answer(a, &support, "The answer.", &at, &f), 0);
@@ -308,8 +308,8 @@ static void test_answered_once(void **state)
 	int64_t again;
 	assert_int_equal(contact_answer(a, &support, "Twice.", &again, &f), -1);
 	assert_int_equal(f.err, ERR_ALREADY_ANSWERED);
-	assert_int_equal(failure_status(&f), 409);
-	assert_string_equal(failure_code(&f), "already_answered");
+	assert_int_equal(err_status(&f), 409);
+	assert_string_equal(err_code(&f), "already_answered");
 	assert_int_equal(sql_int("SELECT COUNT(*) FROM outbox", 0), 1);
 	struct contact_message m;
 	assert_int_equal(contact_open(a, &support, &m, &f), 0);
@@ -376,8 +376,8 @@ static void test_erased_sender_is_gone(void **state)
 	struct failure f;
 	assert_int_equal(contact_open(a, &support, &m, &f), -1);
 	assert_int_equal(f.err, ERR_ERASED);
-	assert_int_equal(failure_status(&f), 410);
-	assert_string_equal(failure_code(&f), "erased");
+	assert_int_equal(err_status(&f), 410);
+	assert_string_equal(err_code(&f), "erased");
 	int64_t at;
 	assert_int_equal(contact_answer(a, &support, "Too late.", &at, &f), -1);
 	assert_int_equal(f.err, ERR_ERASED);

@@ -247,10 +247,10 @@ static void test_bad_vins_refused_with_the_check_code(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct failure f;
 		assert_int_equal(add_fails(m, cases[i].vin, &f), ERR_VIN);
-		assert_string_equal(failure_code(&f), cases[i].code);
-		assert_string_equal(failure_field(&f), "vin");
-		assert_int_equal(failure_status(&f), 400);
-		assert_true(strlen(failure_message(&f)) > 0);
+		assert_string_equal(err_code(&f), cases[i].code);
+		assert_string_equal(err_field(&f), "vin");
+		assert_int_equal(err_status(&f), 400);
+		assert_true(strlen(err_message(&f)) > 0);
 	}
 	json_t *cars;
 	struct failure f;
@@ -278,7 +278,7 @@ static void test_lenient_check_digit_waits(void **state)
 	make_vin(vin, "WMW", 424242, false);
 	struct failure f;
 	assert_int_equal(add_fails(m, vin, &f), ERR_VIN); /* strict: refused */
-	assert_string_equal(failure_code(&f), "vin_check_digit");
+	assert_string_equal(err_code(&f), "vin_check_digit");
 	app.policy->settings.vin_strict = false; /* lenient: to review */
 	struct garage_added out = add_ok(m, vin);
 	app.policy->settings.vin_strict = true;
@@ -295,7 +295,7 @@ static void test_unknown_manufacturer_waits(void **state)
 	assert_null(vin_wmi_find(vin));
 	struct failure f;
 	assert_int_equal(add_fails(m, vin, &f), ERR_VIN); /* only MINI here */
-	assert_string_equal(failure_code(&f), "vin_make_not_accepted");
+	assert_string_equal(err_code(&f), "vin_make_not_accepted");
 	size_t makes = app.policy->settings.naccepted_makes;
 	app.policy->settings.naccepted_makes = 0; /* any make */
 	struct garage_added out = add_ok(m, vin);
@@ -312,9 +312,9 @@ static void test_own_vin_twice_refused(void **state)
 	add_ok(m, vin);
 	struct failure f;
 	assert_int_equal(add_fails(m, vin, &f), ERR_VEHICLE_EXISTS);
-	assert_string_equal(failure_code(&f), "vehicle_exists");
-	assert_int_equal(failure_status(&f), 409);
-	assert_string_equal(failure_field(&f), "vin");
+	assert_string_equal(err_code(&f), "vehicle_exists");
+	assert_int_equal(err_status(&f), 409);
+	assert_string_equal(err_field(&f), "vin");
 }
 
 static void test_full_garage(void **state)
@@ -328,11 +328,11 @@ static void test_full_garage(void **state)
 	mini_vin(vin);
 	struct failure f;
 	assert_int_equal(add_fails(m, vin, &f), ERR_GARAGE_FULL);
-	assert_string_equal(failure_code(&f), "garage_full");
-	assert_int_equal(failure_status(&f), 409);
+	assert_string_equal(err_code(&f), "garage_full");
+	assert_int_equal(err_status(&f), 409);
 	char expected[64];
 	snprintf(expected, sizeof(expected), "at most %d cars", GARAGE_MAX_CARS);
-	assert_non_null(strstr(failure_message(&f), expected));
+	assert_non_null(strstr(err_message(&f), expected));
 	/* Room again after a removal. */
 	json_t *cars;
 	assert_int_equal(garage_list(m, &cars, &f), 0);
@@ -352,7 +352,7 @@ static void test_remove_only_ones_own_car(void **state)
 	struct failure f;
 	assert_int_equal(garage_remove(other, car, &f), -1);
 	assert_int_equal(f.err, ERR_NO_SUCH_CAR);
-	assert_int_equal(failure_status(&f), 404);
+	assert_int_equal(err_status(&f), 404);
 	assert_true(garage_verified_owner(m));
 	assert_int_equal(garage_remove(m, car, &f), 0);
 	assert_false(garage_verified_owner(m));
@@ -428,8 +428,8 @@ static void test_verifier_reviews_and_decides_once(void **state)
 	/* A second decision: not in review, nothing changes, nothing logged. */
 	assert_int_equal(garage_decide(&verifier, claim.id, "reject", &d, &f), -1);
 	assert_int_equal(f.err, ERR_NOT_IN_REVIEW);
-	assert_string_equal(failure_code(&f), "not_in_review");
-	assert_int_equal(failure_status(&f), 409);
+	assert_string_equal(err_code(&f), "not_in_review");
+	assert_int_equal(err_status(&f), 409);
 	assert_string_equal(status_of(b, claim.id), "verified");
 	assert_int_equal(accesses(b, "reject"), 0);
 	/* A claim verified at once was never in review either. */
@@ -474,11 +474,11 @@ static void test_role_without_the_verification_purpose_refused(void **state)
 	assert_int_equal(garage_review(&support, claim, &one, &f), -1);
 	assert_null(one);
 	assert_int_equal(f.err, ERR_REFUSED);
-	assert_string_equal(failure_code(&f), "role_lacks_purpose");
-	assert_int_equal(failure_status(&f), 403);
+	assert_string_equal(err_code(&f), "role_lacks_purpose");
+	assert_int_equal(err_status(&f), 403);
 	struct garage_decision d;
 	assert_int_equal(garage_decide(&support, claim, "verify", &d, &f), -1);
-	assert_string_equal(failure_code(&f), "role_lacks_purpose");
+	assert_string_equal(err_code(&f), "role_lacks_purpose");
 	assert_string_equal(status_of(b, claim), "review");
 	assert_int_equal(accesses(b, "read") + accesses(b, "verify"), 0);
 }
@@ -499,7 +499,7 @@ static void test_erased_members_claim_is_gone(void **state)
 	struct failure f;
 	assert_int_equal(garage_review(&verifier, claim, &one, &f), -1);
 	assert_int_equal(f.err, ERR_ERASED);
-	assert_int_equal(failure_status(&f), 410);
+	assert_int_equal(err_status(&f), 410);
 	/* Closing an account removes its cars through the record layer. */
 	struct store_conn *c = store_acquire(app.store);
 	assert_int_equal(store_begin(c), 0);
@@ -560,7 +560,7 @@ static void test_no_garage_in_a_profile_without_one(void **state)
 	mini_vin(vin);
 	struct failure f;
 	assert_int_equal(add_fails(1, vin, &f), ERR_NO_GARAGE);
-	assert_int_equal(failure_status(&f), 404);
+	assert_int_equal(err_status(&f), 404);
 	json_t *list;
 	assert_int_equal(garage_list(1, &list, &f), -1);
 	assert_int_equal(garage_reviews(&list, &f), -1);

@@ -113,7 +113,7 @@ static void test_nam12_under_the_minimum_age_nothing_is_kept(void **state)
 	struct failure f;
 	assert_int_equal(members_signup(&in, &s, &f), -1);
 	assert_int_equal(f.err, ERR_NOT_ELIGIBLE);
-	assert_null(strstr(failure_message(&f), "13")); /* no hint of the cut-off */
+	assert_null(strstr(err_message(&f), "13")); /* no hint of the cut-off */
 	assert_int_equal(query_int("SELECT COUNT(*) FROM subjects"), subjects);
 	assert_true(query_int("SELECT value FROM counters WHERE name = "
 			      "'signup_below_minimum_age'") >= 1);
@@ -128,7 +128,7 @@ static void test_signup_refusals(void **state)
 	struct failure f;
 	assert_int_equal(members_signup(&in, &s, &f), -1);
 	assert_int_equal(f.err, ERR_EMAIL_TAKEN);
-	assert_string_equal(failure_field(&f), "email");
+	assert_string_equal(err_field(&f), "email");
 	/* The same address in another case is the same address. */
 	char upper[96];
 	for (size_t i = 0; i <= strlen(p.email); i++)
@@ -143,7 +143,7 @@ static void test_signup_refusals(void **state)
 	in.password = "password123";
 	assert_int_equal(members_signup(&in, &s, &f), -1);
 	assert_int_equal(f.err, ERR_WEAK_PASSWORD);
-	assert_non_null(strstr(failure_message(&f), "too common"));
+	assert_non_null(strstr(err_message(&f), "too common"));
 	assert_true(id > 0);
 }
 
@@ -167,7 +167,7 @@ static void test_signin_refuses_alike_and_locks(void **state)
 		assert_int_equal(members_signin(&wrong, &s, &f), -1);
 	assert_int_equal(members_signin(&in, &s, &f), -1);
 	assert_int_equal(f.err, ERR_ACCOUNT_LOCKED);
-	assert_true(failure_retry_after(&f) > 0);
+	assert_true(err_retry_after(&f) > 0);
 	assert_int_equal(members_lock_seconds(9), 0);
 	assert_int_equal(members_lock_seconds(10), 30);
 	assert_int_equal(members_lock_seconds(1000), 900);
@@ -183,7 +183,7 @@ static void test_signin_limit_per_address(void **state)
 	assert_int_equal(members_signin_address_allowed(client, &f), 0);
 	assert_int_equal(members_signin_address_allowed(client, &f), -1);
 	assert_int_equal(f.err, ERR_TOO_MANY_FROM_HERE);
-	assert_true(failure_retry_after(&f) > 0);
+	assert_true(err_retry_after(&f) > 0);
 	app.cfg.signin_per_minute = saved;
 }
 
@@ -357,25 +357,25 @@ static void test_change_of_address_waits_for_its_confirmation(void **state)
 	int64_t id = join(&p);
 	join(&q);
 	struct failure f;
-	assert_int_equal(members_email_change(id, q.email, &f), -1);
+	assert_int_equal(members_change_email(id, q.email, &f), -1);
 	assert_int_equal(f.err, ERR_EMAIL_TAKEN);
-	assert_int_equal(members_email_change(id, p.email, &f), -1);
+	assert_int_equal(members_change_email(id, p.email, &f), -1);
 	assert_int_equal(f.err, ERR_EMAIL_UNCHANGED);
 	char fresh[128], token[TOKEN_CHARS + 1];
 	snprintf(fresh, sizeof(fresh), "moved-%s", p.email);
-	assert_int_equal(members_email_change(id, fresh, &f), 0);
+	assert_int_equal(members_change_email(id, fresh, &f), 0);
 	json_t *record;
 	assert_int_equal(members_own_record(id, &record, &f), 0);
 	assert_string_equal(json_string_value(json_object_get(record, "email")), p.email);
 	json_decref(record);
-	assert_int_equal(members_email_change_confirm("not-a-token", &f), -1);
+	assert_int_equal(members_change_email_confirm("not-a-token", &f), -1);
 	assert_int_equal(f.err, ERR_BAD_LINK);
 	assert_true(waiting_link(id, "/confirm-email?token=", token));
-	assert_int_equal(members_email_change_confirm(token, &f), 0);
+	assert_int_equal(members_change_email_confirm(token, &f), 0);
 	assert_int_equal(members_own_record(id, &record, &f), 0);
 	assert_string_equal(json_string_value(json_object_get(record, "email")), fresh);
 	json_decref(record);
-	assert_int_equal(members_email_change_confirm(token, &f), -1); /* once */
+	assert_int_equal(members_change_email_confirm(token, &f), -1); /* once */
 	assert_int_equal(f.err, ERR_BAD_LINK);
 }
 

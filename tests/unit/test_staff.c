@@ -235,7 +235,7 @@ static void test_account_life(void **state)
 	assert_int_equal(f.err, ERR_BAD_ENROL_TOKEN);
 	assert_int_equal(staff_enrol(token, "password", &e, &f), -1);
 	assert_int_equal(f.err, ERR_WEAK_PASSWORD);
-	assert_string_equal(failure_field(&f), "password");
+	assert_string_equal(err_field(&f), "password");
 	assert_int_equal(staff_enrol(token, PASSWORD, &e, &f), 0);
 	assert_int_equal(strlen(e.totp_secret), TOTP_BASE32_CHARS);
 	assert_string_equal(e.role, "admin");
@@ -255,7 +255,7 @@ static void test_account_life(void **state)
 	wrong_code(secret, bad);
 	assert_int_equal(staff_enrol_confirm(token, bad, &f), -1);
 	assert_int_equal(f.err, ERR_BAD_CODE);
-	assert_string_equal(failure_field(&f), "code");
+	assert_string_equal(err_field(&f), "code");
 	assert_int_equal(staff_enrol_confirm(token, code, &f), 0);
 	assert_int_equal(staff_enrol_confirm(token, code, &f), -1);
 	assert_int_equal(f.err, ERR_ENROL_NOT_STARTED);
@@ -274,7 +274,7 @@ static void test_account_life(void **state)
 	assert_int_equal(f.err, ERR_STAFF_BAD_CREDENTIALS);
 	assert_int_equal(signin(email, PASSWORD, bad, &s, &f), -1);
 	assert_int_equal(f.err, ERR_STAFF_BAD_CREDENTIALS);
-	assert_int_equal(failure_status(&f), 401);
+	assert_int_equal(err_status(&f), 401);
 
 	/* All three right: a session, in any case of the address. */
 	assert_int_equal(signin("LIFE@example.org", PASSWORD, code, &s, &f), 0);
@@ -295,8 +295,8 @@ static void test_account_life(void **state)
 	code_at(secret, TOTP_STEP_SECONDS, code);
 	assert_int_equal(signin(email, PASSWORD, code, &s, &f), -1);
 	assert_int_equal(f.err, ERR_ACCOUNT_LOCKED);
-	assert_int_equal(failure_status(&f), 429);
-	assert_true(failure_retry_after(&f) > 0);
+	assert_int_equal(err_status(&f), 429);
+	assert_true(err_retry_after(&f) > 0);
 
 	/* Reset: no password, no authenticator, no sessions, no lock; a new token. */
 	out = cli_output(staff_cli_reset, email, &rc);
@@ -411,8 +411,8 @@ static void test_member_lookup_by_purpose_of_the_role(void **state)
 	rc = staff_member_find(&admin, "mona@example.org", "member_news", &member, &data, &f);
 	assert_int_equal(rc, -1);
 	assert_int_equal(f.err, ERR_ROLE);
-	assert_string_equal(failure_code(&f), "role_lacks_purpose");
-	assert_int_equal(failure_status(&f), 403);
+	assert_string_equal(err_code(&f), "role_lacks_purpose");
+	assert_int_equal(err_status(&f), 403);
 	assert_null(data);
 	rc = staff_member_find(&admin, "nobody@example.org", "member_news", &member, &data, &f);
 	assert_int_equal(rc, -1);
@@ -428,17 +428,17 @@ static void test_member_lookup_by_purpose_of_the_role(void **state)
 	rc = staff_member_read(&verifier, m.member, "ownership_verification", &data, &f);
 	assert_int_equal(rc, -1);
 	assert_int_equal(f.err, ERR_REFUSED);
-	assert_int_equal(failure_status(&f), 403);
-	assert_string_equal(failure_code(&f), "category_not_covered");
-	assert_string_equal(failure_field(&f), "purpose");
+	assert_int_equal(err_status(&f), 403);
+	assert_string_equal(err_code(&f), "category_not_covered");
+	assert_string_equal(err_field(&f), "purpose");
 	assert_int_equal(rows(accesses, m.member), 2);
 
 	/* No such member. */
 	rc = staff_member_find(&admin, "nobody@example.org", "account", &member, &data, &f);
 	assert_int_equal(rc, -1);
 	assert_int_equal(f.err, ERR_NO_MEMBER_WITH_EMAIL);
-	assert_string_equal(failure_field(&f), "email");
-	assert_int_equal(failure_status(&f), 404);
+	assert_string_equal(err_field(&f), "email");
+	assert_int_equal(err_status(&f), 404);
 	assert_int_equal(staff_member_read(&admin, 123, "account", &data, &f), -1);
 	assert_int_equal(f.err, ERR_NO_SUCH_MEMBER);
 }
