@@ -112,6 +112,7 @@ bench:
 	@bench/members.sh
 	@bench/vin.sh
 	@bench/mail.sh
+	@bench/instructions.sh
 
 # The libFuzzer targets, five minutes each (make test runs them for 20 s).
 fuzz: all
