@@ -28,11 +28,15 @@ bool ratelimit_hit(const char *scope, const char *key, int64_t limit, int64_t wi
 {
 	int64_t now = (int64_t)time(NULL), window = now / window_seconds;
 	int64_t end = (window + 1) * window_seconds;
-	char text[256];
+	/* Room for the scope, a key of up to 254 bytes (an e-mail address)
+	 * and the window, so no key is cut; and never more hashed than was
+	 * written (a longer text once hashed whatever followed the buffer). */
+	char text[512];
 	int n = snprintf(text, sizeof(text), "%s|%s|%lld|%lld", scope, key,
 			 (long long)window_seconds, (long long)window);
+	size_t len = n < 0 ? 0 : (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1;
 	unsigned char bucket[CRYPTO_INDEX_BYTES];
-	crypto_blind_index(app.keys, "rate-limit", text, (size_t)(n > 0 ? n : 0), bucket);
+	crypto_blind_index(app.keys, "rate-limit", text, len, bucket);
 	crypto_wipe(text, sizeof(text));
 	int64_t hits = 0;
 	struct store_val v[] = {SV_BLOB(bucket, sizeof(bucket)), SV_INT(end)};
