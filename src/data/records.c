@@ -23,6 +23,8 @@ const struct record_table record_tables[] = {
 	/* Address confirmation links, and a change of address waiting for one. */
 	{"email_confirmations", "member_id", NULL, false, EXPIRES_AT("expires_at")},
 	{"email_changes", "member_id", "member_id", false, EXPIRES_AT("expires_at")},
+	/* Forgotten-password links (members_reset.c), 30 minutes each. */
+	{"password_resets", "member_id", NULL, false, EXPIRES_AT("expires_at")},
 	/* The garage (NAM06). */
 	{"vehicles", "member_id", "id", false, NO_EXPIRY},
 	/* Mail waiting to leave, sealed for its recipient. */
@@ -78,6 +80,7 @@ const struct record_column record_columns[] = {
 	HOLDS("email_changes", "token_hash", HOLD_TOKEN),
 	INDEXED("email_changes", "new_email", "email", "new_index", "member-email", NORMAL_EMAIL),
 	HOLDS("email_changes", "new_index", HOLD_INDEX),
+	HOLDS("password_resets", "token_hash", HOLD_TOKEN),
 	INDEXED("vehicles", "vin", "vin", "vin_index", "vin", NORMAL_EXACT),
 	HOLDS("vehicles", "vin_index", HOLD_INDEX),
 	SEALED("vehicles", "serial_numbers", "serial_numbers"),
