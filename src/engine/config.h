@@ -42,6 +42,10 @@ struct config {
 	long mail_claim_timeout; /* a claim older than this was left by a dead process */
 	long mail_workers;	 /* delivery threads */
 	long mail_interval;	 /* seconds between outbox passes; 0: none */
+
+	/* a forgotten password: requests per hour */
+	long reset_per_hour;	   /* from one client address */
+	long reset_per_email_hour; /* for one e-mail address, from anywhere */
 };
 
 /* Fills c with defaults. */

@@ -76,6 +76,8 @@ static const struct err_row rows[ERR_COUNT] = {
 	[ERR_NO_DEVICE] = {"not_found", 404, "You have no remembered device with that id.", NULL,
 			   0},
 	[ERR_BAD_LINK] = {"bad_token", 404, "That link is unknown, used or expired.", "token", 0},
+	[ERR_TOO_MANY_RESETS] = {"too_many_attempts", 429,
+				 "Too many password reset requests; wait and try again.", NULL, 0},
 	[ERR_BAD_ENROL_TOKEN] = {"bad_token", 404,
 				 "That enrolment token is unknown or has expired.", "token", 0},
 	[ERR_ENROL_NOT_STARTED] = {"bad_token", 404,

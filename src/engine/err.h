@@ -58,6 +58,8 @@ enum err {
 	ERR_NO_SESSION,
 	ERR_NO_DEVICE,
 	ERR_BAD_LINK,
+	/* a forgotten password */
+	ERR_TOO_MANY_RESETS,
 	/* staff */
 	ERR_BAD_ENROL_TOKEN,
 	ERR_ENROL_NOT_STARTED,

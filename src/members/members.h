@@ -11,6 +11,8 @@
  *   under the purpose of the profile's registration point;
  *   the choices (the consent ledger), the export (ALL01) and closing the
  *   account (ALL02), both derived from the record layer's declaration.
+ *   a forgotten password, set again from a link mailed to the address
+ *   (members_reset.c).
  *
  * Every function returns 0, or -1 with *f (err.h) saying why.
  */
@@ -129,5 +131,35 @@ int members_change_email(int64_t member, const char *email, struct failure *f);
 int members_change_email_confirm(const char *token, struct failure *f);
 /* Confirms the address given at sign-up (double opt-in). ERR_BAD_LINK. */
 int members_email_confirm(const char *token, struct failure *f);
+
+/* ---- a forgotten password (members_reset.c) ---- */
+
+/* How long a reset link works. */
+#define MEMBERS_RESET_SECONDS (30 * 60)
+/* What asking for a link answers, account or not. */
+#define MEMBERS_RESET_SENT "If that address has an account, a message is on its way."
+
+/*
+ * Asks for a reset link for email: when the address has an account, a
+ * message to it holds SITE-URL/reset?token=T, single-use and valid
+ * MEMBERS_RESET_SECONDS; when it has none, nothing is sent, and the answer
+ * is the same 0. Throttled per client address (reset-per-hour) and per
+ * e-mail address (reset-per-email-hour, counted under a keyed hash whether
+ * or not the address has an account): ERR_TOO_MANY_RESETS with the wait.
+ * ERR_STORE. Staff accounts are never reset here.
+ */
+int members_reset_request(const char *email, const char *client, struct failure *f);
+/* Whether token is a live reset link; changes nothing (mail scanners
+ * follow links). ERR_BAD_LINK, ERR_STORE. */
+int members_reset_check(const char *token, struct failure *f);
+/*
+ * Sets a new password (the rule of sign-up) from a live link: every link of
+ * the member is spent, every session ends, every remembered device is
+ * forgotten, a change of address waiting for confirmation is cancelled,
+ * the sign-in lock is lifted, and a notice goes to the address.
+ * ERR_BAD_LINK (unknown, used or expired), ERR_WEAK_PASSWORD, ERR_BUSY,
+ * ERR_STORE.
+ */
+int members_reset_confirm(const char *token, const char *password, struct failure *f);
 
 #endif

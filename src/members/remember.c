@@ -170,3 +170,9 @@ int remember_forget_all(int64_t member, int *forgotten, struct failure *f)
 	*forgotten = n;
 	return 0;
 }
+
+int remember_forget_member(struct store_conn *c, int64_t member)
+{
+	struct store_val who[] = {SV_INT(member)};
+	return store_exec(c, SQL_DELETE_MEMBER, who, STORE_NPARAMS(who), NULL, NULL) < 0 ? -1 : 0;
+}

@@ -45,5 +45,8 @@ json_t *remember_devices(int64_t member, const char *current_token);
 /* Forgets one device by its id (ERR_NO_DEVICE), or all of them. */
 int remember_forget(int64_t member, const char *id, struct failure *f);
 int remember_forget_all(int64_t member, int *forgotten, struct failure *f);
+/* Forgets every device of member inside the caller's transaction (a
+ * password set from a reset link). 0, or -1. */
+int remember_forget_member(struct store_conn *c, int64_t member);
 
 #endif
