@@ -16,6 +16,8 @@
 #include "members.h"
 #include "members_api.h"
 #include "members_page.h"
+#include "members_reset_api.h"
+#include "members_reset_page.h"
 #include "page.h"
 #include "privacy_api.h"
 #include "privacy_page.h"
@@ -134,6 +136,19 @@ static const struct param_spec confirm_page_params[] = {
 
 static const struct param_spec confirm_params[] = {
 	{"token", PARAM_BODY | PARAM_REQUIRED, 64, valid_token},
+	{0},
+};
+
+/* A forgotten password: the address asked about, then the link's token
+ * with the new password (the sign-up's rule). */
+static const struct param_spec reset_request_params[] = {
+	{"email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
+	{0},
+};
+
+static const struct param_spec reset_params[] = {
+	{"token", PARAM_BODY | PARAM_REQUIRED, 64, valid_token},
+	{"password", PARAM_BODY | PARAM_REQUIRED, 1024, valid_text},
 	{0},
 };
 
@@ -305,6 +320,17 @@ struct route routes[] = {
 	PAGE("/confirm", members_page_confirm, PERSONAL, .params = confirm_page_params),
 	FORM_POST("/confirm", members_page_confirm_post, 4 * KiB, confirm_params),
 	API_JSON(HTTP_POST, "/api/v1/confirm", members_api_confirm, 4 * KiB, confirm_params),
+
+	/* members: a forgotten password, by a link mailed to the address; the
+	 * address or the link is the only authority (staff: glovebox staff reset) */
+	PAGE("/forgot", members_reset_page_forgot),
+	FORM_POST("/forgot", members_reset_page_forgot_post, 4 * KiB, reset_request_params),
+	API_JSON(HTTP_POST, "/api/v1/password-reset", members_reset_api_request, 4 * KiB,
+		 reset_request_params),
+	PAGE("/reset", members_reset_page_reset, PERSONAL, .params = confirm_page_params),
+	FORM_POST("/reset", members_reset_page_reset_post, 4 * KiB, reset_params),
+	API_JSON(HTTP_POST, "/api/v1/password-reset/confirm", members_reset_api_confirm, 4 * KiB,
+		 reset_params),
 
 	/* members: their own data (NAM13); changes need a recent password (NAM14) */
 	PAGE("/me", members_page_me, PERSONAL, .params = me_page_params, MEMBER),

@@ -63,6 +63,12 @@ CALLS = {
     "POST /confirm-email": (None, None),
     "POST /confirm": (None, None),
     "POST /api/v1/confirm": (None, None),
+    "GET /forgot": ("/forgot", None),
+    "POST /forgot": (None, None),
+    "POST /api/v1/password-reset": (None, None),
+    "GET /reset": (None, None),
+    "POST /reset": (None, None),
+    "POST /api/v1/password-reset/confirm": (None, None),
     "GET /unsubscribe": (None, None),
     "POST /unsubscribe": (None, None),
     # member routes
