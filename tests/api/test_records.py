@@ -155,6 +155,11 @@ def busy_member(make_server):
     new_email = f"zz-new-{tag}@example.org"
     r = s.post(server.url("/api/v1/me/email"), json={"email": new_email}, headers=h, timeout=10)
     assert r.status_code == 202, r.text
+    # A forgotten-password link waiting to be used (its token's hash only).
+    r = server.post("/api/v1/password-reset", json={"email": p["email"]})
+    assert r.status_code == 202, r.text
+    assert server.sql(f"SELECT COUNT(*) FROM password_resets WHERE member_id = {member}") == \
+        [["1"]]
     message = {"email": p["email"], "topic": f"zz-topic-{tag}", "message": f"zz-body-{tag}"}
     r = s.post(server.url("/api/v1/contact"), json=message, timeout=10)
     assert r.status_code == 201, r.text
