@@ -4,8 +4,8 @@
  * (NAM12), sign-in refuses alike and locks, the record is read and corrected
  * (NAM13), the choices (ALL05), the export holds every value (ALL01), closing
  * leaves nothing and nobody signs in as a subject without a key (ALL02), a
- * change of address waits for its confirmation. No HTTP: the domain takes
- * none.
+ * change of address waits for its confirmation, a forgotten password is
+ * reset from its link once. No HTTP: the domain takes none.
  */
 #include <ctype.h>
 #include <setjmp.h>
@@ -395,6 +395,76 @@ static void test_signup_address_confirmed_once(void **state)
 	assert_int_equal(f.err, ERR_BAD_LINK);
 }
 
+/* A forgotten password (members_reset.c): the same answer for an address
+ * without an account, with nothing kept or sent; a link that only looking
+ * does not spend, that a refused password does not spend, and that works
+ * once; the old password gone, the new one in. */
+static void test_forgotten_password_reset_once(void **state)
+{
+	static const char fresh[] = "seven lanterns over the harbour";
+	struct person p, stranger;
+	int64_t id = join(&p);
+	person_new(&stranger);
+	char sql[160], token[TOKEN_CHARS + 1];
+	snprintf(sql, sizeof(sql), "DELETE FROM outbox WHERE subject_id = %lld", (long long)id);
+	assert_true(store_query(app.store, sql, NULL, 0, NULL, NULL) >= 0);
+	int64_t links = query_int("SELECT COUNT(*) FROM password_resets");
+	int64_t waiting = query_int("SELECT COUNT(*) FROM outbox");
+	struct failure f;
+	assert_int_equal(members_reset_request(stranger.email, CLIENT, &f), 0);
+	assert_int_equal(query_int("SELECT COUNT(*) FROM password_resets"), links);
+	assert_int_equal(query_int("SELECT COUNT(*) FROM outbox"), waiting);
+	assert_int_equal(members_reset_request(p.email, CLIENT, &f), 0);
+	assert_int_equal(query_int("SELECT COUNT(*) FROM password_resets"), links + 1);
+	assert_true(waiting_link(id, "/reset?token=", token));
+	assert_int_equal(members_reset_check(token, &f), 0);
+	assert_int_equal(members_reset_check(token, &f), 0); /* looking spends nothing */
+	assert_int_equal(members_reset_confirm(token, "password", &f), -1);
+	assert_int_equal(f.err, ERR_WEAK_PASSWORD);
+	assert_int_equal(members_reset_confirm(token, fresh, &f), 0);
+	struct members_signin old = {p.email, PASSWORD, CLIENT, false};
+	struct members_signin now = {p.email, fresh, CLIENT, false};
+	struct members_started s;
+	assert_int_equal(members_signin(&old, &s, &f), -1);
+	assert_int_equal(f.err, ERR_BAD_CREDENTIALS);
+	assert_int_equal(members_signin(&now, &s, &f), 0);
+	assert_int_equal(members_reset_confirm(token, PASSWORD, &f), -1); /* once */
+	assert_int_equal(f.err, ERR_BAD_LINK);
+	assert_int_equal(members_reset_check(token, &f), -1);
+	assert_int_equal(f.err, ERR_BAD_LINK);
+	assert_int_equal(members_reset_check("not-a-token", &f), -1);
+	assert_int_equal(f.err, ERR_BAD_LINK);
+}
+
+/* Asking is limited per e-mail address (whatever its case, account or not)
+ * and per client address. */
+static void test_forgotten_password_throttled(void **state)
+{
+	long per_client = app.cfg.reset_per_hour, per_email = app.cfg.reset_per_email_hour;
+	struct person p, q;
+	person_new(&p);
+	person_new(&q);
+	char upper[sizeof(p.email)];
+	for (size_t i = 0; i <= strlen(p.email); i++)
+		upper[i] = (char)toupper((unsigned char)p.email[i]);
+	struct failure f;
+	app.cfg.reset_per_hour = 1000;
+	app.cfg.reset_per_email_hour = 2;
+	assert_int_equal(members_reset_request(p.email, "192.0.2.80", &f), 0);
+	assert_int_equal(members_reset_request(upper, "192.0.2.81", &f), 0);
+	assert_int_equal(members_reset_request(p.email, "192.0.2.82", &f), -1);
+	assert_int_equal(f.err, ERR_TOO_MANY_RESETS);
+	assert_true(err_retry_after(&f) > 0 && err_retry_after(&f) <= 3600);
+	app.cfg.reset_per_hour = 2;
+	app.cfg.reset_per_email_hour = 1000;
+	assert_int_equal(members_reset_request(q.email, "192.0.2.90", &f), 0);
+	assert_int_equal(members_reset_request(p.email, "192.0.2.90", &f), 0);
+	assert_int_equal(members_reset_request(q.email, "192.0.2.90", &f), -1);
+	assert_int_equal(f.err, ERR_TOO_MANY_RESETS);
+	app.cfg.reset_per_hour = per_client;
+	app.cfg.reset_per_email_hour = per_email;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +478,8 @@ int main(void)
 		cmocka_unit_test(test_all02_no_sign_in_without_a_data_key),
 		cmocka_unit_test(test_change_of_address_waits_for_its_confirmation),
 		cmocka_unit_test(test_signup_address_confirmed_once),
+		cmocka_unit_test(test_forgotten_password_reset_once),
+		cmocka_unit_test(test_forgotten_password_throttled),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
