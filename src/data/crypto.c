@@ -20,12 +20,13 @@
 #include "mem.h"
 
 #define KDF_CONTEXT "glovebox"
-enum { SUBKEY_DATAKEY = 1, SUBKEY_INDEX = 2, SUBKEY_TOKEN = 3 };
+enum { SUBKEY_DATAKEY = 1, SUBKEY_INDEX = 2, SUBKEY_TOKEN = 3, SUBKEY_AUDIT = 4 };
 
 struct crypto_keys {
 	unsigned char datakey[CRYPTO_KEY_BYTES];
 	unsigned char index[CRYPTO_KEY_BYTES];
 	unsigned char token[CRYPTO_KEY_BYTES];
+	unsigned char audit[CRYPTO_KEY_BYTES];
 };
 
 struct data_key {
@@ -136,6 +137,7 @@ int crypto_keys_load(const char *path, const char *env_value, struct crypto_keys
 				   master);
 	crypto_kdf_derive_from_key(k->index, sizeof(k->index), SUBKEY_INDEX, KDF_CONTEXT, master);
 	crypto_kdf_derive_from_key(k->token, sizeof(k->token), SUBKEY_TOKEN, KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(k->audit, sizeof(k->audit), SUBKEY_AUDIT, KDF_CONTEXT, master);
 	sodium_mprotect_readonly(k);
 	*out = k;
 	rc = 0;
@@ -348,6 +350,12 @@ void crypto_token_hash(const struct crypto_keys *k, const char *token, size_t le
 		       unsigned char out[32])
 {
 	keyed_hash(k->token, NULL, token, len, out);
+}
+
+void crypto_audit_mac(const struct crypto_keys *k, const void *msg, size_t len,
+		      unsigned char out[CRYPTO_MAC_BYTES])
+{
+	keyed_hash(k->audit, NULL, msg, len, out);
 }
 
 void crypto_password_limit(unsigned max_concurrent)

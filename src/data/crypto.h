@@ -5,10 +5,9 @@
  * Keys: a 256-bit master key (file created 0600 on first run, or the
  * GLOVEBOX_MASTER_KEY environment variable) from which sub-keys are derived
  * (crypto_kdf): one seals data keys, one keys blind indexes, one keys token
- * hashes. Each data subject (member, requester, ...) has its own random
- * 256-bit data key, stored only sealed by the master key. Destroying the
- * sealed data key makes every field of that subject unreadable
- * (crypto-shredding), in backups too.
+ * hashes, one keys the access log's chain. Each data subject (member, requester, ...) has its own
+ * random 256-bit data key, stored only sealed by the master key. Destroying the sealed data key
+ * makes every field of that subject unreadable (crypto-shredding), in backups too.
  *
  * All secret material lives in sodium_malloc() memory and is wiped on free.
  */
@@ -20,6 +19,7 @@
 
 #define CRYPTO_KEY_BYTES      32
 #define CRYPTO_INDEX_BYTES    32 /* blind index size */
+#define CRYPTO_MAC_BYTES      32 /* an access-log entry's MAC */
 #define CRYPTO_TOKEN_CHARS    43 /* 256-bit token, base64url, no padding */
 #define CRYPTO_PWHASH_STR_MAX 128
 
@@ -91,6 +91,11 @@ void crypto_token(char out[CRYPTO_TOKEN_CHARS + 1]);
 /* What is stored for a token: keyed BLAKE2b-256 under the token sub-key. */
 void crypto_token_hash(const struct crypto_keys *k, const char *token, size_t len,
 		       unsigned char out[32]);
+/* An access-log entry's MAC: keyed BLAKE2b-256 under the audit sub-key, a
+ * key of its own, so that no other keyed hash glovebox computes or stores
+ * (a token's, a blind index, an unsubscribe tag) can stand in for one. */
+void crypto_audit_mac(const struct crypto_keys *k, const void *msg, size_t len,
+		      unsigned char out[CRYPTO_MAC_BYTES]);
 int crypto_equal(const void *a, const void *b, size_t n); /* constant time; 1 if equal */
 
 /* Secret memory (sodium_malloc: guarded, locked, wiped on free). Aborts on OOM. */
