@@ -21,10 +21,18 @@
 #include "store_engine.h"
 #include "text.h"
 
+/* Work asked for after the transaction under way commits (store_after_commit). */
+struct after_commit {
+	void (*fn)(const void *note);
+	unsigned char note[STORE_NOTE_MAX];
+};
+
 struct store_conn {
 	struct store *store;
 	struct engine_conn *ec;
 	bool busy;
+	struct after_commit after[STORE_AFTER_COMMIT_MAX];
+	size_t nafter;
 };
 
 struct store {
@@ -300,6 +308,7 @@ void store_release(struct store_conn *c)
 {
 	struct store *s = c->store;
 	s->ops->release(c->ec);
+	c->nafter = 0; /* a transaction left open was rolled back */
 	pthread_mutex_lock(&s->lock);
 	c->busy = false;
 	pthread_cond_signal(&s->freed);
@@ -337,17 +346,46 @@ int store_begin(struct store_conn *c)
 {
 	if (c->store->ops->in_transaction(c->ec))
 		return -1;
+	c->nafter = 0;
 	return tx_timed(c, c->store->ops->begin);
 }
 
 int store_commit(struct store_conn *c)
 {
-	return tx_timed(c, c->store->ops->commit);
+	int rc = tx_timed(c, c->store->ops->commit);
+	size_t n = c->nafter;
+	c->nafter = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		c->after[i].fn(c->after[i].note);
+	return rc;
 }
 
 int store_rollback(struct store_conn *c)
 {
+	c->nafter = 0;
 	return tx_timed(c, c->store->ops->rollback);
+}
+
+int store_after_commit(struct store_conn *c, void (*fn)(const void *note), const void *note,
+		       size_t n)
+{
+	if (n > STORE_NOTE_MAX)
+		return -1;
+	if (!c->store->ops->in_transaction(c->ec)) {
+		fn(note);
+		return 0;
+	}
+	size_t i = 0;
+	while (i < c->nafter && c->after[i].fn != fn)
+		i++;
+	if (i == STORE_AFTER_COMMIT_MAX)
+		return -1;
+	c->after[i].fn = fn;
+	if (n) /* a note may be NULL when it is empty */
+		memcpy(c->after[i].note, note, n);
+	if (i == c->nafter)
+		c->nafter++;
+	return 0;
 }
 
 bool store_in_transaction(struct store_conn *c)

@@ -61,6 +61,22 @@ int store_rollback(struct store_conn *c);
 bool store_in_transaction(struct store_conn *c);
 
 /*
+ * Asks for fn(note) right after the transaction open on c commits, and not
+ * at all if it rolls back (or the connection goes back to the pool with it
+ * open): for what must follow a durable change and never a change undone,
+ * like the access log writing its head to the log. note (at most
+ * STORE_NOTE_MAX bytes) is copied. A later call with the same fn in the
+ * same transaction replaces the note, so fn sees the last one only. Outside
+ * a transaction fn runs at once. -1 (nothing asked) for a note longer than
+ * STORE_NOTE_MAX or a transaction that has STORE_AFTER_COMMIT_MAX other
+ * functions waiting already.
+ */
+#define STORE_NOTE_MAX	       64
+#define STORE_AFTER_COMMIT_MAX 4
+int store_after_commit(struct store_conn *c, void (*fn)(const void *note), const void *note,
+		       size_t n);
+
+/*
  * Runs one statement. fn (may be NULL) gets each result row. Returns the
  * number of rows returned (for statements with results) or changed, or a
  * negative STORE_* code. Errors are logged without parameter values.

@@ -2,8 +2,8 @@
  * Unit tests for the store: URL parsing and redaction, the rewriting of
  * placeholders and row locks for SQLite, STORE_NPARAMS, migration
  * splitting, the statement cache, and one suite of engine tests
- * (migrations, values of every type, NULLs, conflicts, transactions, row
- * locks, backups, scrubbing, concurrent migration runs) run on SQLite in a
+ * (migrations, values of every type, NULLs, conflicts, transactions, work
+ * after a commit, row locks, backups, scrubbing, concurrent migration runs) run on SQLite in a
  * temporary directory and, when GLOVEBOX_TEST_PG_URL names a PostgreSQL
  * database, on a fresh database created next to it.
  */
@@ -647,6 +647,90 @@ static void failed_migration_undone(struct store *s)
 }
 
 /* The suite every engine passes, on a database without tables. */
+/* What the after-commit functions saw. */
+static int after_runs;
+static int64_t after_note;
+
+static void after_a(const void *note)
+{
+	after_runs++;
+	memcpy(&after_note, note, sizeof(after_note));
+}
+
+static void after_b(const void *note)
+{
+	after_runs += 100;
+}
+
+static void after_c(const void *note)
+{
+}
+
+static void after_d(const void *note)
+{
+}
+
+static void after_e(const void *note)
+{
+}
+
+/* Work after a commit runs after it only, once, with the last note. */
+static void after_commit(struct store *s)
+{
+	int64_t one = 1, two = 2;
+	unsigned char big[STORE_NOTE_MAX + 1] = {0};
+	struct store_val a[] = {SV_INT(30), SV_TEXT("after"), SV_NULL, SV_NULL};
+	after_runs = 0;
+	struct store_conn *c = store_acquire(s);
+	/* Outside a transaction: at once. */
+	assert_int_equal(store_after_commit(c, after_a, &one, sizeof(one)), 0);
+	assert_int_equal(after_runs, 1);
+	assert_int_equal(after_note, 1);
+	/* Rolled back: never. */
+	after_runs = 0;
+	assert_int_equal(store_begin(c), 0);
+	assert_int_equal(store_after_commit(c, after_a, &one, sizeof(one)), 0);
+	assert_int_equal(store_rollback(c), 0);
+	assert_int_equal(after_runs, 0);
+	/* Given back to the pool with the transaction open: never, nor at the
+	 * connection's next commit. */
+	assert_int_equal(store_begin(c), 0);
+	assert_int_equal(store_after_commit(c, after_a, &one, sizeof(one)), 0);
+	store_release(c);
+	c = store_acquire(s);
+	assert_int_equal(store_begin(c), 0);
+	assert_int_equal(store_commit(c), 0);
+	assert_int_equal(after_runs, 0);
+	/* Committed: each function once, after the commit, with its last note. */
+	assert_int_equal(store_begin(c), 0);
+	assert_int_equal(store_after_commit(c, after_a, &one, sizeof(one)), 0);
+	assert_int_equal(store_after_commit(c, after_b, NULL, 0), 0);
+	assert_int_equal(store_after_commit(c, after_a, &two, sizeof(two)), 0);
+	assert_int_equal(after_runs, 0);
+	assert_int_equal(store_commit(c), 0);
+	assert_int_equal(after_runs, 101);
+	assert_int_equal(after_note, 2);
+	/* A commit that fails (a statement spoiled the transaction): never. */
+	after_runs = 0;
+	assert_int_equal(store_begin(c), 0);
+	assert_int_equal(store_exec(c, SQL_INSERT, a, 4, NULL, NULL), 1);
+	assert_int_equal(store_exec(c, SQL_INSERT, a, 4, NULL, NULL), STORE_CONFLICT);
+	assert_int_equal(store_after_commit(c, after_a, &one, sizeof(one)), 0);
+	assert_int_equal(store_commit(c), -1);
+	assert_int_equal(after_runs, 0);
+	/* Refused: a note too long, more functions than there is room for. */
+	assert_int_equal(store_begin(c), 0);
+	assert_int_equal(store_after_commit(c, after_a, big, sizeof(big)), -1);
+	void (*const fns[])(const void *) = {after_b, after_c, after_d, after_e};
+	for (size_t i = 0; i < ARRAY_LEN(fns); i++)
+		assert_int_equal(store_after_commit(c, fns[i], NULL, 0),
+				 i < STORE_AFTER_COMMIT_MAX ? 0 : -1);
+	assert_int_equal(store_after_commit(c, after_a, &one, sizeof(one)), -1);
+	assert_int_equal(store_rollback(c), 0);
+	store_release(c);
+	assert_int_equal(after_runs, 0);
+}
+
 static void engine_suite(struct store *s)
 {
 	migrate_fresh(s);
@@ -654,6 +738,7 @@ static void engine_suite(struct store *s)
 	results_alike(s);
 	errors_alike(s);
 	transactions(s);
+	after_commit(s);
 	row_locks_run(s);
 	failed_migration_undone(s);
 }
