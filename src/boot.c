@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "crypto.h"
 #include "dkim.h"
 #include "totp.h"
@@ -46,6 +47,35 @@ static int ensure_data_dir(const char *dir)
 		return 0;
 	fprintf(stderr, "glovebox: cannot create data directory %s: %s\n", dir, strerror(errno));
 	return -1;
+}
+
+/*
+ * A database from before the access log had a key of its own is re-keyed
+ * once, as a step of its migration (audit_upgrade): an old chain that does
+ * not verify is not, and nothing starts on it.
+ */
+static int audit_rekey(void)
+{
+	struct audit_report r;
+	int64_t rekeyed = 0;
+	struct store_conn *c = store_acquire(app.store);
+	int rc = audit_upgrade(c, false, &r, &rekeyed);
+	store_release(c);
+	if (rc < 0) {
+		fprintf(stderr, "glovebox: the access log could not be re-keyed\n");
+		return -1;
+	}
+	if (rc > 0) {
+		char why[256];
+		audit_break_describe(&r, NULL, why, sizeof(why));
+		fprintf(stderr,
+			"glovebox: access log broken at entry %lld: %s (under the hash it had "
+			"before the key of its own); it is not re-keyed, for that would hide the "
+			"break. See docs/operations.md, \"The access log\".\n",
+			(long long)r.bad_seq, why);
+		return -1;
+	}
+	return 0;
 }
 
 int boot_open(unsigned flags)
@@ -88,6 +118,8 @@ int boot_open(unsigned flags)
 		if (applied)
 			log_info("applied %d migration(s); schema version %d", applied,
 				 store_schema_version(app.store));
+		if (!(flags & APP_OLD_CHAIN) && audit_rekey() != 0)
+			return -1;
 	}
 	return 0;
 }

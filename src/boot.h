@@ -9,8 +9,9 @@
 #include "app.h"
 
 enum boot_open_flags {
-	APP_MIGRATE = 1 << 0, /* apply pending migrations */
-	APP_PROFILE = 1 << 1, /* load and check the profile; refuse a bad one */
+	APP_MIGRATE = 1 << 0,	/* apply pending migrations, and re-key an old access log */
+	APP_PROFILE = 1 << 1,	/* load and check the profile; refuse a bad one */
+	APP_OLD_CHAIN = 1 << 2, /* with APP_MIGRATE: leave an old access log as it is */
 };
 
 /* Opens keys and store (and what flags ask for) for commands that need

@@ -3,6 +3,7 @@
  * synopsis and help; every command takes the configuration flags
  * (config.h) and --help.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,7 @@
 #include "config.h"
 #include "log.h"
 #include "mem.h"
+#include "audit.h"
 #include "broker.h"
 #include "policy.h"
 #include "privacy.h"
@@ -137,28 +139,6 @@ static int cmd_profile(int argc, char **argv)
 	return 2;
 }
 
-static int cmd_audit(int argc, char **argv)
-{
-	if (strcmp(argv[0], "verify") != 0) {
-		fprintf(stderr, "Usage: glovebox audit verify\n");
-		return 2;
-	}
-	if (boot_open(APP_MIGRATE) != 0)
-		return 1;
-	int64_t bad = 0, entries = 0;
-	struct store_conn *c = store_acquire(app.store);
-	int rc = broker_audit_verify(c, &bad, &entries);
-	store_release(c);
-	if (rc == 0)
-		printf("access log intact: %lld entries\n", (long long)entries);
-	else if (bad)
-		printf("access log broken at entry %lld\n", (long long)bad);
-	else
-		fprintf(stderr, "glovebox: the access log could not be read\n");
-	boot_close();
-	return rc == 0 ? 0 : 1;
-}
-
 static int cmd_retention(int argc, char **argv)
 {
 	int64_t at = (int64_t)time(NULL);
@@ -249,7 +229,8 @@ static int cmd_routes(int argc, char **argv)
 static const struct {
 	const char *name;
 	bool takes_value;
-} own_flags[] = {{"role", true}, {"lenient", false}, {"purpose", true}, {"subject", true}};
+} own_flags[] = {{"role", true},    {"lenient", false}, {"purpose", true},
+		 {"subject", true}, {"log", true},	{"accept-broken", false}};
 #define NOWN (sizeof(own_flags) / sizeof(own_flags[0]))
 static const char *own_flag_values[NOWN];
 
@@ -289,6 +270,95 @@ static int take_own_flags(int argc, char **argv)
 			argv[n++] = argv[i];
 	}
 	return n;
+}
+
+/* The chain (audit.h), and with --log FILE the heads that log recorded. */
+static int audit_verify_cmd(void)
+{
+	const char *log = own_flag("log");
+	struct audit_log_heads heads = {0};
+	if (log && audit_log_heads_read(log, &heads) != 0) {
+		fprintf(stderr, "glovebox: cannot read %s: %s\n", log, strerror(errno));
+		return 1;
+	}
+	/* Checks what is there: an old chain is not re-keyed by looking at it. */
+	if (boot_open(APP_MIGRATE | APP_OLD_CHAIN) != 0) {
+		audit_log_heads_release(&heads);
+		return 1;
+	}
+	struct audit_report r;
+	struct store_conn *c = store_acquire(app.store);
+	int rc = audit_verify(c, log ? &heads : NULL, &r);
+	store_release(c);
+	if (rc == 0) {
+		printf("access log intact: %lld entries, head at entry %lld", (long long)r.entries,
+		       (long long)r.head.seq);
+		if (r.old_chain)
+			printf(", under the old hash (re-keyed at the next start)");
+		if (log)
+			printf("; %zu heads in the log reached (%s)", r.log_heads, log);
+		putchar('\n');
+		if (log && !heads.n)
+			fprintf(stderr, "glovebox: %s holds no head of the access log\n", log);
+	} else if (rc > 0) {
+		char why[512];
+		audit_break_describe(&r, log, why, sizeof(why));
+		printf("access log broken at entry %lld: %s%s\n", (long long)r.bad_seq, why,
+		       r.old_chain ? " (under the old hash, not re-keyed)" : "");
+	} else {
+		fprintf(stderr, "glovebox: the access log could not be read\n");
+	}
+	audit_log_heads_release(&heads);
+	boot_close();
+	return rc == 0 ? 0 : 1;
+}
+
+/* Re-keys a chain from before the audit key by hand: what start does, or
+ * with --accept-broken a broken one as it stands. */
+static int audit_rekey_cmd(void)
+{
+	bool accept = own_flag("accept-broken") != NULL;
+	if (boot_open(APP_MIGRATE | APP_OLD_CHAIN) != 0)
+		return 1;
+	struct audit_report r;
+	int64_t rekeyed = 0;
+	char why[256];
+	struct store_conn *c = store_acquire(app.store);
+	int rc = audit_upgrade(c, accept, &r, &rekeyed);
+	store_release(c);
+	audit_break_describe(&r, NULL, why, sizeof(why));
+	if (rc == 0 && r.why != AUDIT_INTACT)
+		printf("access log re-keyed over a break at entry %lld (%s): %lld entries\n",
+		       (long long)r.bad_seq, why, (long long)rekeyed);
+	else if (rc == 0 && rekeyed)
+		printf("access log re-keyed: %lld entries\n", (long long)rekeyed);
+	else if (rc == 0)
+		printf("access log already under its key\n");
+	else if (rc > 0)
+		printf("access log broken at entry %lld: %s; not re-keyed (--accept-broken "
+		       "re-keys it as it stands)\n",
+		       (long long)r.bad_seq, why);
+	else
+		fprintf(stderr, "glovebox: the access log could not be re-keyed\n");
+	boot_close();
+	return rc == 0 ? 0 : 1;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(void);
+} audit_commands[] = {
+	{"verify", audit_verify_cmd},
+	{"rekey", audit_rekey_cmd},
+};
+
+static int cmd_audit(int argc, char **argv)
+{
+	for (size_t i = 0; i < ARRAY_LEN(audit_commands); i++)
+		if (strcmp(argv[0], audit_commands[i].name) == 0)
+			return audit_commands[i].run();
+	fprintf(stderr, "Usage: glovebox audit verify [--log FILE] | rekey [--accept-broken]\n");
+	return 2;
 }
 
 static int staff_add(int argc, char **argv)
@@ -389,8 +459,12 @@ static const struct command commands[] = {
 	 "check: check profiles, printing problems as FILE:LINE:COL: message.\n"
 	 "    publish: install a new version of the profile in force (NAM10, INS14).",
 	 2, 64, cmd_profile, false},
-	{"audit", "audit verify", "Walk the access log's hash chain; name the first broken entry.",
-	 1, 1, cmd_audit, false},
+	{"audit", "audit verify|rekey",
+	 "verify [--log FILE]: walk the access log's chain to its head and name the first\n"
+	 "    broken entry; with --log, check too that it reaches every head FILE recorded.\n"
+	 "    rekey [--accept-broken]: put a chain from before the audit key under it (done at\n"
+	 "    start; a broken one only with --accept-broken, which logs the break).",
+	 1, 1, cmd_audit, true},
 	{"retention", "retention run [AT]",
 	 "Purge personal data whose retention has passed, judged at AT (Unix time or\n"
 	 "    YYYY-MM-DD; default now). Logs counts only.",

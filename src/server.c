@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "audit.h"
 #include "boot.h"
 #include "crypto.h"
 #include "gate.h"
@@ -71,6 +72,10 @@ int server_run(void)
 	log_buffering_start();
 	if (retention_start((unsigned)app.cfg.retention_interval) != 0)
 		log_warn("the retention pass could not be started");
+	/* The access log's head, so that a truncation shows against any
+	 * earlier line of the log (audit.h). */
+	if (audit_heads_start() != 0)
+		log_warn("the access log's head cannot be written to the log on a timer");
 	if (outbox_start() != 0)
 		log_warn("mail delivery could not be started");
 	/* Policy-change notices (NAM10) go out as mail: only with a relay. */
@@ -85,6 +90,7 @@ int server_run(void)
 out:
 	http_stop(http);
 	retention_stop();
+	audit_heads_stop();
 	notices_stop();
 	outbox_stop();
 	log_buffering_stop();

@@ -1,7 +1,7 @@
 /*
- * broker: purpose checks, data keys, sealing, the consent ledger and the
- * hash-chained access log (see broker.h). The only file besides crypto.c
- * that seals or opens personal fields.
+ * broker: purpose checks, data keys, sealing, the consent ledger, and the
+ * entries of the access log (audit.c keeps the chain) (see broker.h). The
+ * only file besides crypto.c that seals or opens personal fields.
  */
 #include "broker.h"
 
@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "audit.h"
 #include "buf.h"
 #include "crypto.h"
 #include "log.h"
@@ -70,19 +71,6 @@ static const char SQL_PENDING[] =
 	"SELECT COUNT(*) FROM new_uses n WHERE n.purpose = $1 AND n.version > $2 AND NOT EXISTS "
 	"(SELECT 1 FROM use_notices u WHERE u.subject_id = $3 AND u.purpose = n.purpose "
 	"AND u.version = n.version AND u.notified_at IS NOT NULL AND u.notified_at <= $4)";
-static const char SQL_HEAD_INIT[] =
-	"INSERT INTO access_log_head (id, seq, hash) VALUES (1, 0, $1) ON CONFLICT (id) DO NOTHING";
-/* Locked, so that two transactions appending at once take turns on the head. */
-static const char SQL_HEAD_GET[] = "SELECT seq, hash FROM access_log_head WHERE id = 1 FOR UPDATE";
-static const char SQL_HEAD_SET[] = "UPDATE access_log_head SET seq = $1, hash = $2 WHERE id = 1";
-static const char SQL_LOG_INSERT[] = "INSERT INTO access_log (seq, at, actor_kind, actor_id, role, "
-				     "recipient, subject_id, purpose, "
-				     "categories, action, prev_hash, hash) VALUES ($1, $2, $3, $4, "
-				     "$5, $6, $7, $8, $9, $10, $11, $12)";
-static const char SQL_LOG_ALL[] =
-	"SELECT seq, at, actor_kind, actor_id, role, recipient, subject_id, purpose, categories, "
-	"action, prev_hash, hash FROM access_log ORDER BY seq";
-
 /* The data keys, which backups never hold (ALL02). */
 const char *const broker_key_tables[] = {"subject_keys", NULL};
 
@@ -162,83 +150,21 @@ static bool use_pending(struct store_conn *c, int64_t subject, int64_t subject_v
 	return count > 0;
 }
 
-/* The bytes an access-log entry's hash covers, in a fixed order. */
-static void audit_serialise(struct buf *b, int64_t seq, int64_t at, const char *actor_kind,
-			    int64_t actor_id, const char *role, const char *recipient,
-			    int64_t subject, const char *purpose, const char *categories,
-			    const char *action, const unsigned char *prev, size_t prev_len)
-{
-	buf_printf(b, "%lld|%lld|%s|%lld|%s|%s|%lld|%s|%s|%s|", (long long)seq, (long long)at,
-		   actor_kind, (long long)actor_id, role, recipient, (long long)subject, purpose,
-		   categories, action);
-	buf_append(b, prev, prev_len);
-}
-
-static void audit_hash(const struct buf *b, unsigned char out[32])
-{
-	struct buf d;
-	buf_init(&d, 0);
-	buf_puts(&d, "glovebox-access-log\n");
-	buf_append(&d, b->data, b->len);
-	crypto_token_hash(app.keys, d.data, d.len, out);
-	buf_release(&d);
-}
-
-struct head {
-	int64_t seq;
-	unsigned char hash[32];
-};
-
-static int head_cb(void *ctx, const struct store_row *row)
-{
-	struct head *h = ctx;
-	h->seq = row->cols[0].i;
-	memset(h->hash, 0, sizeof(h->hash));
-	if (row->cols[1].type == STORE_BLOB && row->cols[1].n == 32)
-		memcpy(h->hash, row->cols[1].p, 32);
-	return 0;
-}
-
-static int audit_append(struct store_conn *c, const struct broker_use *u, const char *categories)
+/* The access, appended to the access log (audit.h). */
+static int access_append(struct store_conn *c, const struct broker_use *u, const char *categories)
 {
 	const struct broker_actor *a = u->actor;
-	unsigned char zero[32] = {0}, hash[32];
-	struct head h = {0, {0}};
-	struct store_val init[] = {SV_BLOB(zero, 32)};
-	bool own_tx = !store_in_transaction(c);
-	if (own_tx && store_begin(c) != 0)
-		return -1;
-	int rc = -1;
-	if (store_exec(c, SQL_HEAD_INIT, init, STORE_NPARAMS(init), NULL, NULL) < 0)
-		goto out;
-	if (store_exec(c, SQL_HEAD_GET, NULL, 0, head_cb, &h) != 1)
-		goto out;
-	int64_t seq = h.seq + 1, at = now_seconds();
-	const char *kind = actor_names[a->kind];
-	const char *role = a->role ? a->role : "", *recipient = a->recipient ? a->recipient : "";
-	struct buf b;
-	buf_init(&b, 0);
-	audit_serialise(&b, seq, at, kind, a->id, role, recipient, u->subject, u->purpose,
-			categories, u->action, h.hash, 32);
-	audit_hash(&b, hash);
-	buf_release(&b);
-	struct store_val row[] = {SV_INT(seq),	      SV_INT(at),	   SV_TEXT(kind),
-				  SV_INT(a->id),      SV_TEXT(role),	   SV_TEXT(recipient),
-				  SV_INT(u->subject), SV_TEXT(u->purpose), SV_TEXT(categories),
-				  SV_TEXT(u->action), SV_BLOB(h.hash, 32), SV_BLOB(hash, 32)};
-	struct store_val head[] = {SV_INT(seq), SV_BLOB(hash, 32)};
-	if (store_exec(c, SQL_LOG_INSERT, row, STORE_NPARAMS(row), NULL, NULL) < 0 ||
-	    store_exec(c, SQL_HEAD_SET, head, STORE_NPARAMS(head), NULL, NULL) < 0)
-		goto out;
-	rc = 0;
-out:
-	if (own_tx) {
-		if (rc == 0)
-			rc = store_commit(c);
-		else
-			store_rollback(c);
-	}
-	return rc;
+	struct audit_entry e = {
+		.actor_kind = actor_names[a->kind],
+		.actor_id = a->id,
+		.role = a->role ? a->role : "",
+		.recipient = a->recipient ? a->recipient : "",
+		.subject = u->subject,
+		.purpose = u->purpose,
+		.categories = categories,
+		.action = u->action,
+	};
+	return audit_append(c, &e);
 }
 
 static int categories_resolve(const char *const *names, size_t n, int *out, struct buf *joined)
@@ -310,7 +236,7 @@ int broker_open(struct store_conn *c, const struct broker_use *u, struct broker_
 		goto out;
 	}
 	if ((u->actor->kind == ACTOR_STAFF || u->actor->kind == ACTOR_RECIPIENT) &&
-	    audit_append(c, u, joined.data ? joined.data : "") != 0) {
+	    access_append(c, u, joined.data ? joined.data : "") != 0) {
 		crypto_datakey_free(dk);
 		log_error("access log append failed; access refused");
 		goto out;
@@ -527,49 +453,4 @@ int64_t broker_keys_restore(struct store *live, struct store *into)
 		store_rollback(k.into);
 	store_release(k.into);
 	return rc == 0 ? k.copied : -1;
-}
-
-struct verify_ctx {
-	unsigned char prev[32];
-	int64_t bad_seq, entries;
-};
-
-static const char *col_text(const struct store_row *row, size_t i)
-{
-	return row->cols[i].type == STORE_TEXT ? (const char *)row->cols[i].p : "";
-}
-
-static int verify_cb(void *ctx, const struct store_row *row)
-{
-	struct verify_ctx *v = ctx;
-	unsigned char hash[32];
-	struct buf b;
-	int64_t seq = row->cols[0].i;
-	v->entries++;
-	bool prev_ok = row->cols[10].type == STORE_BLOB && row->cols[10].n == 32 &&
-		       memcmp(row->cols[10].p, v->prev, 32) == 0;
-	buf_init(&b, 0);
-	audit_serialise(&b, seq, row->cols[1].i, col_text(row, 2), row->cols[3].i, col_text(row, 4),
-			col_text(row, 5), row->cols[6].i, col_text(row, 7), col_text(row, 8),
-			col_text(row, 9), v->prev, 32);
-	audit_hash(&b, hash);
-	buf_release(&b);
-	bool hash_ok = row->cols[11].type == STORE_BLOB && row->cols[11].n == 32 &&
-		       crypto_equal(row->cols[11].p, hash, 32);
-	if (!prev_ok || !hash_ok || seq != v->entries) {
-		v->bad_seq = seq;
-		return 1;
-	}
-	memcpy(v->prev, hash, 32);
-	return 0;
-}
-
-int broker_audit_verify(struct store_conn *c, int64_t *bad_seq, int64_t *entries)
-{
-	struct verify_ctx v = {{0}, 0, 0};
-	if (store_exec(c, SQL_LOG_ALL, NULL, 0, verify_cb, &v) < 0)
-		return -1;
-	*bad_seq = v.bad_seq;
-	*entries = v.entries;
-	return v.bad_seq ? -1 : 0;
 }

@@ -7,8 +7,9 @@
  * whether its opt-out window has passed (NAM10). If the use is allowed it
  * opens the subject's data key and returns a grant that can seal and open
  * exactly those categories; otherwise it refuses with a reason. Uses by
- * staff and hand-overs to partners are appended to the hash-chained access
- * log, which the member will see on their dashboard (NAM11).
+ * staff and hand-overs to partners are appended to the access log, a chain
+ * under a key of its own (audit.h), which the member sees on their
+ * dashboard (NAM11); an access that cannot be logged is refused.
  *
  * Feature files never call crypto_seal/crypto_open/crypto_datakey_* or
  * touch sealed columns without a grant: tools/check-broker.sh fails the
@@ -123,11 +124,5 @@ int broker_staff_open(struct store_conn *c, int64_t staff, struct broker_grant *
 int broker_consent_set(struct store_conn *c, int64_t subject, const char *purpose, bool on,
 		       const char *via);
 enum consent_state broker_consent_get(struct store_conn *c, int64_t subject, const char *purpose);
-
-/* ---- the access log ---- */
-
-/* Walks the chain. Returns 0 when intact; otherwise -1 and *bad_seq is the
- * first entry whose hash does not match. */
-int broker_audit_verify(struct store_conn *c, int64_t *bad_seq, int64_t *entries);
 
 #endif

@@ -45,7 +45,7 @@ enum record_hold {
 	HOLD_INDEX,  /* the blind index of a sealed column (keyed hash of its normal form) */
 	HOLD_TOKEN,  /* the keyed hash of a random secret: a session, a device, a link */
 	HOLD_KEY,    /* a data key sealed under the master key */
-	HOLD_CHAIN,  /* the access log's hash chain */
+	HOLD_CHAIN,  /* the access log's chain of MACs (audit.h) */
 	HOLD_BUCKET, /* a rate-limit counter's keyed name */
 };
 

@@ -104,9 +104,9 @@ const struct record_column record_columns[] = {
 	HOLDS("staff", "email_index", HOLD_INDEX),
 	SECRET("staff", "totp_secret", "staff_totp_secret"),
 	HOLDS("staff", "enrol_hash", HOLD_TOKEN),
-	HOLDS("access_log", "prev_hash", HOLD_CHAIN),
-	HOLDS("access_log", "hash", HOLD_CHAIN),
-	HOLDS("access_log_head", "hash", HOLD_CHAIN),
+	HOLDS("access_log", "prev_mac", HOLD_CHAIN),
+	HOLDS("access_log", "mac", HOLD_CHAIN),
+	HOLDS("access_log_head", "mac", HOLD_CHAIN),
 	HOLDS("rate_limits", "bucket", HOLD_BUCKET),
 	HOLDS("subject_keys", "sealed_key", HOLD_KEY),
 };

@@ -180,10 +180,11 @@ def test_nam11_audit_verify_names_a_forged_entry(server):
     out = server.cli("audit", "verify")
     assert "access log intact" in out.stdout
     # An entry written into the table by hand (not by the broker, so without
-    # the keyed hash chain) is found and named.
+    # the keyed chain's MAC) is found and named. (Issue 11 renamed the
+    # chain's columns prev_mac and mac.)
     zero = "X'" + "00" * 32 + "'" if server.db.startswith("sqlite:") else "decode('" + "00" * 32 + "', 'hex')"
     server.sql("INSERT INTO access_log (seq, at, actor_kind, actor_id, role, recipient, subject_id, "
-               f"purpose, categories, action, prev_hash, hash) VALUES (1, 1, 'staff', 1, 'support', '', "
+               f"purpose, categories, action, prev_mac, mac) VALUES (1, 1, 'staff', 1, 'support', '', "
                f"1, 'answering_messages', 'message', 'read', {zero}, {zero})")
     out = server.cli("audit", "verify", check=False)
     assert out.returncode == 1
