@@ -37,7 +37,7 @@ static const char STATUS_REJECTED[] = "rejected";
 static const char SQL_CLAIM_OF[] = "SELECT member_id, status FROM vehicles WHERE id = $1";
 static const char SQL_COUNT_OF[] = "SELECT COUNT(*) FROM vehicles WHERE member_id = $1";
 static const char SQL_OF_MEMBER[] =
-	"SELECT id, shown, status, reason, created_at FROM vehicles WHERE member_id = $1 "
+	"SELECT id, shown, status, created_at FROM vehicles WHERE member_id = $1 "
 	"ORDER BY created_at, id";
 static const char SQL_DELETE[] = "DELETE FROM vehicles WHERE id = $1 AND member_id = $2";
 static const char SQL_VERIFIED[] =
@@ -269,7 +269,7 @@ static int vin_refused(const struct vin_result *v, struct failure *f)
 int garage_add(int64_t member, const struct garage_car *in, struct garage_added *out,
 	       struct failure *f)
 {
-	*out = (struct garage_added){0, "", ""};
+	*out = (struct garage_added){0, ""};
 	if (!garage_offered())
 		return err_fail(f, ERR_NO_GARAGE);
 	struct vin_rules rules;
@@ -332,7 +332,8 @@ int garage_add(int64_t member, const struct garage_car *in, struct garage_added 
 		err_fail(f, ERR_STORE);
 		goto out;
 	}
-	*out = (struct garage_added){id, status, reason};
+	/* The reason stays with the claim, for the verifiers. */
+	*out = (struct garage_added){id, status};
 	log_info("a car was added to a garage: %s", status);
 	rc = 0;
 out:
@@ -349,10 +350,10 @@ out:
 
 static int car_cb(void *ctx, const struct store_row *row)
 {
-	json_array_append_new(
-		ctx, json_pack("{s:I,s:b,s:s,s:s,s:I}", "id", (json_int_t)row->cols[0].i, "public",
-			       row->cols[1].i != 0, "status", text_of(&row->cols[2]), "reason",
-			       text_of(&row->cols[3]), "created_at", (json_int_t)row->cols[4].i));
+	json_array_append_new(ctx, json_pack("{s:I,s:b,s:s,s:I}", "id", (json_int_t)row->cols[0].i,
+					     "public", row->cols[1].i != 0, "status",
+					     text_of(&row->cols[2]), "created_at",
+					     (json_int_t)row->cols[3].i));
 	return 0;
 }
 

@@ -11,7 +11,9 @@
  * claimed the same VIN (found through the record layer's blind index,
  * never by its text), the check digit only passed leniently, or the
  * manufacturer is unknown. Doubtful claims wait for a staff member whose
- * role has the verification purpose.
+ * role has the verification purpose; the member is told that the claim
+ * waits, never why (else adding a VIN would tell anyone whether another
+ * member has registered that car).
  *
  * The purpose lock: VIN and serial numbers are sealed for the verification
  * purpose alone (the purpose of the "vehicle_registration" collection
@@ -59,13 +61,14 @@ struct garage_car {
 	bool shown; /* other members may see the details */
 };
 
-/* A car just added: its id, "verified" or "review", and why it waits
- * ("duplicate", "check_digit", "unknown_manufacturer"; "" when verified).
- * The texts are constants. */
+/* A car just added: its id, and "verified" or "review" (a constant).
+ * Why a claim waits (another member's claim of the VIN, a check digit that
+ * only passed leniently, an unknown manufacturer) is the verifiers' to
+ * know, never the member's: that another member claimed a VIN is no one
+ * else's business (garage_reviews and garage_review say it). */
 struct garage_added {
 	int64_t id;
 	const char *status;
-	const char *reason;
 };
 
 /* ERR_NO_GARAGE, ERR_VIN (the code and message of the VIN check, field
@@ -75,8 +78,9 @@ int garage_add(int64_t member, const struct garage_car *in, struct garage_added 
 	       struct failure *f);
 
 /* The member's cars, opened as the member, oldest first: [{id, vin,
- * serial_numbers, nickname, model, year, colour, public, status, reason,
- * created_at}] (a detail not given is absent). ERR_NO_GARAGE, ERR_STORE. */
+ * serial_numbers, nickname, model, year, colour, public, status,
+ * created_at}] (a detail not given is absent; no reason for a claim in
+ * review, as garage_added). ERR_NO_GARAGE, ERR_STORE. */
 int garage_list(int64_t member, json_t **cars, struct failure *f);
 
 /* Removes one of the member's cars. ERR_NO_GARAGE, ERR_NO_SUCH_CAR (none

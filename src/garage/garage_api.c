@@ -70,8 +70,7 @@ void garage_api_add(struct req *r)
 		return;
 	}
 	resp_json(r, 201,
-		  json_pack("{s:I,s:s,s:s}", "id", (json_int_t)added.id, "status", added.status,
-			    "reason", added.reason));
+		  json_pack("{s:I,s:s}", "id", (json_int_t)added.id, "status", added.status));
 }
 
 void garage_api_remove(struct req *r)

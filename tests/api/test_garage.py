@@ -81,7 +81,8 @@ def test_nam06_second_claim_goes_to_review_and_a_verifier_decides(server):
     assert add(server, first, vin).json()["status"] == "verified"
     r = add(server, second, vin, serial_numbers="CHASSIS-1")
     assert r.status_code == 201 and r.json()["status"] == "review"
-    assert r.json()["reason"] == "duplicate"
+    # Issue 11: the member is no longer told why (it was "reason": "duplicate").
+    assert "reason" not in r.json()
     claim = r.json()["id"]
     second_cars = second.get(server.url("/api/v1/me/vehicles"), timeout=10).json()
     assert second_cars["verified_owner"] is False
@@ -109,6 +110,36 @@ def test_nam06_second_claim_goes_to_review_and_a_verifier_decides(server):
     assert ("verifier", "ownership_verification", "read") in seen
     assert ("verifier", "ownership_verification", "reject") in seen
     assert server.cli("audit", "verify").stdout.startswith("access log intact")
+
+
+def test_vin_oracle_a_claim_in_review_says_only_that_it_waits(server):
+    # Issue 11: adding someone else's VIN answered "reason": "duplicate",
+    # telling any member that the car is registered.
+    owner, prober = member(server), member(server)
+    vin = mini_vin()
+    assert add(server, owner, vin).json()["status"] == "verified"
+    r = add(server, prober, vin)
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "review"
+    assert set(r.json()) == {"id", "status"}
+    listing = prober.get(server.url("/api/v1/me/vehicles"), timeout=10)
+    assert [c["status"] for c in listing.json()["vehicles"]] == ["review"]
+    assert all("reason" not in c for c in listing.json()["vehicles"])
+    # The page says the same: it waits for a check, and nothing of why.
+    other = mini_vin()
+    assert add(server, owner, other).json()["status"] == "verified"
+    r = prober.post(server.url("/me/garage"), data={"vin": other}, allow_redirects=False,
+                    timeout=10)
+    assert r.status_code == 303 and r.headers["Location"] == "/me/garage?done=review"
+    page = prober.get(server.url(r.headers["Location"]), timeout=10)
+    assert page.status_code == 200 and "will check it soon" in page.text
+    for text in (r.text, listing.text, page.text):
+        assert "duplicate" not in text.lower() and "another member" not in text.lower()
+    # The verifiers still learn why.
+    verifier = staff_client(server, "verifier")
+    reviews = verifier.get(server.url("/api/v1/staff/reviews"), timeout=10).json()["reviews"]
+    mine = [x["id"] for x in listing.json()["vehicles"]]
+    assert [x["reason"] for x in reviews if x["id"] in mine] == ["duplicate"]
 
 
 def test_nam06_other_roles_and_members_never_see_a_vin(server, tmp_path):
