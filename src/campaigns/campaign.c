@@ -31,23 +31,31 @@
 #define AUDIENCE_FIRST	256 /* ids the audience list starts with room for */
 #define SECONDS_PER_DAY 86400
 
-/* Where each part of an unsubscribe token sits (campaign.h). */
+/* Where each part of an unsubscribe token sits (campaign.h): the tag,
+ * then the sealed body; and in the body, each field. */
+#define AT_MAC	   0
+#define AT_BODY	   UNSUBSCRIBE_MAC_BYTES
 #define AT_SUBJECT 0
 #define AT_DAY	   (AT_SUBJECT + UNSUBSCRIBE_SUBJECT_BYTES)
 #define AT_PURPOSE (AT_DAY + UNSUBSCRIBE_DAY_BYTES)
-#define AT_MAC	   UNSUBSCRIBE_BODY_BYTES
+#define AT_ONS	   (AT_PURPOSE + UNSUBSCRIBE_PURPOSE_BYTES)
 
 /*
- * The label of the token's tag. The first version of this file copied 16
- * bytes of "glovebox-unsubscribe:" in front of the token's body before
- * hashing, so its tags were made over "glovebox-unsubsc" and the body; the
- * label stays cut where it was, so that links already mailed keep working.
+ * The labels of the token's keyed hashes (token_tag): the tag over the
+ * body, the stream that seals the body, and the purpose's tag. The first
+ * two are of one length, so that no label and message of one read as
+ * those of the other.
  */
-static const char UNSUBSCRIBE_LABEL[] = "glovebox-unsubsc";
-/* The purpose's tag is a keyed hash of its id alone, with no label, as the
- * first version made it. */
-static const char PURPOSE_LABEL[] = "";
+static const char MAC_LABEL[] = "glovebox-unsubscribe-2-tag:";
+static const char PAD_LABEL[] = "glovebox-unsubscribe-2-pad:";
+static const char PURPOSE_LABEL[] = "glovebox-unsubscribe-purpose:";
+_Static_assert(sizeof(MAC_LABEL) == sizeof(PAD_LABEL), "the labels are of one length");
+_Static_assert(UNSUBSCRIBE_BODY_BYTES <= TOKEN_HASH_BYTES, "one keyed hash seals the body");
 
+/* How many times the member has switched the purpose on: a new "on" in the
+ * ledger makes every older link void. */
+static const char SQL_ONS[] = "SELECT COUNT(*) FROM consent_events WHERE subject_id = $1 AND "
+			      "purpose = $2 AND state = 'on'";
 static const char SQL_CAMPAIGN[] =
 	"INSERT INTO campaigns (id, purpose, subject, body, created_by, created_at, sent_at, "
 	"recipients) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)";
@@ -61,6 +69,12 @@ static const char *const email_category[] = {CAT_EMAIL};
 static const char *const email_column[] = {"email"};
 
 /* ---- tokens ---- */
+
+static int count_cb(void *ctx, const struct store_row *row)
+{
+	*(int64_t *)ctx = row->cols[0].type == STORE_INT ? row->cols[0].i : 0;
+	return 0;
+}
 
 static void be_put(unsigned char *p, uint64_t v, size_t n)
 {
@@ -81,53 +95,82 @@ static void purpose_tag(const char *purpose, unsigned char tag[UNSUBSCRIBE_PURPO
 	token_tag(PURPOSE_LABEL, purpose, strlen(purpose), tag, UNSUBSCRIBE_PURPOSE_BYTES);
 }
 
-static void token_mac(const unsigned char body[UNSUBSCRIBE_BODY_BYTES],
-		      unsigned char mac[UNSUBSCRIBE_MAC_BYTES])
+/* XORs the body with the stream the tag seeds: seals it, or opens it. */
+static void body_seal(const unsigned char mac[UNSUBSCRIBE_MAC_BYTES],
+		      unsigned char body[UNSUBSCRIBE_BODY_BYTES])
 {
-	token_tag(UNSUBSCRIBE_LABEL, body, UNSUBSCRIBE_BODY_BYTES, mac, UNSUBSCRIBE_MAC_BYTES);
+	unsigned char pad[UNSUBSCRIBE_BODY_BYTES];
+	token_tag(PAD_LABEL, mac, UNSUBSCRIBE_MAC_BYTES, pad, sizeof(pad));
+	for (size_t i = 0; i < sizeof(pad); i++)
+		body[i] ^= pad[i];
+	crypto_wipe(pad, sizeof(pad));
 }
 
-void campaign_token(int64_t subject, const char *purpose, int64_t at,
+void campaign_token(const struct campaign_link *link, int64_t at,
 		    char out[UNSUBSCRIBE_TOKEN_CHARS + 1])
 {
 	unsigned char t[UNSUBSCRIBE_TOKEN_BYTES];
-	be_put(t + AT_SUBJECT, (uint64_t)subject, UNSUBSCRIBE_SUBJECT_BYTES);
-	be_put(t + AT_DAY, (uint64_t)(at / SECONDS_PER_DAY), UNSUBSCRIBE_DAY_BYTES);
-	purpose_tag(purpose, t + AT_PURPOSE);
-	token_mac(t, t + AT_MAC);
+	unsigned char *body = t + AT_BODY;
+	be_put(body + AT_SUBJECT, (uint64_t)link->subject, UNSUBSCRIBE_SUBJECT_BYTES);
+	be_put(body + AT_DAY, (uint64_t)(at / SECONDS_PER_DAY), UNSUBSCRIBE_DAY_BYTES);
+	purpose_tag(link->purpose, body + AT_PURPOSE);
+	be_put(body + AT_ONS, link->ons, UNSUBSCRIBE_ONS_BYTES);
+	token_tag(MAC_LABEL, body, UNSUBSCRIBE_BODY_BYTES, t + AT_MAC, UNSUBSCRIBE_MAC_BYTES);
+	body_seal(t + AT_MAC, body);
 	crypto_base64url(t, sizeof(t), out, UNSUBSCRIBE_TOKEN_CHARS + 1);
+	crypto_wipe(t, sizeof(t));
 }
 
-bool campaign_token_open(const char *token, int64_t now, int64_t *subject, const char **purpose)
+bool campaign_token_open(const char *token, int64_t now, struct campaign_link *link)
 {
 	unsigned char t[UNSUBSCRIBE_TOKEN_BYTES], mac[UNSUBSCRIBE_MAC_BYTES];
+	unsigned char *body = t + AT_BODY;
 	size_t n = 0;
+	bool ok = false;
 	if (!token || strlen(token) != UNSUBSCRIBE_TOKEN_CHARS ||
 	    crypto_unbase64url(token, t, sizeof(t), &n) != 0 || n != sizeof(t))
 		return false;
-	token_mac(t, mac);
+	body_seal(t + AT_MAC, body);
+	token_tag(MAC_LABEL, body, UNSUBSCRIBE_BODY_BYTES, mac, sizeof(mac));
 	if (!crypto_equal(mac, t + AT_MAC, sizeof(mac)))
-		return false;
-	int64_t day = (int64_t)be_get(t + AT_DAY, UNSUBSCRIBE_DAY_BYTES);
+		goto out;
+	int64_t day = (int64_t)be_get(body + AT_DAY, UNSUBSCRIBE_DAY_BYTES);
 	int64_t today = now / SECONDS_PER_DAY;
 	if (day > today || today - day > UNSUBSCRIBE_DAYS)
-		return false;
+		goto out;
 	const struct policy *p = app.policy;
-	for (size_t i = 0; i < p->npurposes; i++) {
+	for (size_t i = 0; i < p->npurposes && !ok; i++) {
 		unsigned char tag[UNSUBSCRIBE_PURPOSE_BYTES];
 		purpose_tag(p->purposes[i].id, tag);
-		if (memcmp(tag, t + AT_PURPOSE, sizeof(tag)) == 0) {
-			*subject = (int64_t)be_get(t + AT_SUBJECT, UNSUBSCRIBE_SUBJECT_BYTES);
-			*purpose = p->purposes[i].id;
-			return true;
-		}
+		if (memcmp(tag, body + AT_PURPOSE, sizeof(tag)) != 0)
+			continue;
+		*link = (struct campaign_link){
+			.subject = (int64_t)be_get(body + AT_SUBJECT, UNSUBSCRIBE_SUBJECT_BYTES),
+			.purpose = p->purposes[i].id,
+			.ons = (uint32_t)be_get(body + AT_ONS, UNSUBSCRIBE_ONS_BYTES)};
+		ok = true;
 	}
-	return false;
+out:
+	crypto_wipe(t, sizeof(t));
+	return ok;
+}
+
+/* The ledger's count of "on" events for the member and purpose; -1 if the
+ * store failed. */
+static int64_t ons_of(struct store_conn *c, int64_t subject, const char *purpose)
+{
+	int64_t n = 0;
+	struct store_val v[] = {SV_INT(subject), SV_TEXT(purpose)};
+	if (store_exec(c, SQL_ONS, v, STORE_NPARAMS(v), count_cb, &n) < 0)
+		return -1;
+	return n;
 }
 
 static int bad_link(struct failure *f)
 {
-	return err_failf(f, ERR_BAD_UNSUBSCRIBE, "That link is unknown or more than %d days old.",
+	return err_failf(f, ERR_BAD_UNSUBSCRIBE,
+			 "That link is unknown, more than %d days old, or from a message sent "
+			 "before you last chose to receive these messages.",
 			 UNSUBSCRIBE_DAYS);
 }
 
@@ -137,29 +180,59 @@ static const char *purpose_label(const char *purpose)
 	return pi >= 0 && app.policy->purposes[pi].label ? app.policy->purposes[pi].label : purpose;
 }
 
+/* Opens a token and checks it against the ledger: 0 when it is the
+ * member's latest, else -1 with *f. */
+static int link_live(struct store_conn *c, const char *token, struct campaign_link *link,
+		     struct failure *f)
+{
+	if (!campaign_token_open(token, (int64_t)time(NULL), link))
+		return bad_link(f);
+	int64_t ons = ons_of(c, link->subject, link->purpose);
+	if (ons < 0)
+		return err_fail(f, ERR_STORE);
+	return ons == (int64_t)link->ons ? 0 : bad_link(f);
+}
+
 int campaign_unsubscribe_check(const char *token, const char **label, struct failure *f)
 {
-	int64_t subject;
-	const char *purpose;
-	if (!campaign_token_open(token, (int64_t)time(NULL), &subject, &purpose))
-		return bad_link(f);
-	*label = purpose_label(purpose);
-	return 0;
+	struct campaign_link link;
+	struct store_conn *c = store_acquire(app.store);
+	int rc = link_live(c, token, &link, f);
+	store_release(c);
+	if (rc == 0)
+		*label = purpose_label(link.purpose);
+	return rc;
 }
 
 int campaign_unsubscribe(const char *token, const char **label, struct failure *f)
 {
-	int64_t subject;
-	const char *purpose;
-	if (!campaign_token_open(token, (int64_t)time(NULL), &subject, &purpose))
-		return bad_link(f);
+	struct campaign_link link;
 	struct store_conn *c = store_acquire(app.store);
-	int rc = broker_consent_set(c, subject, purpose, false, "link");
-	store_release(c);
+	int rc = -1;
+	if (store_begin(c) != 0) {
+		err_fail(f, ERR_STORE);
+		goto out;
+	}
+	if (link_live(c, token, &link, f) != 0)
+		goto out;
+	/* A mail client may post twice, and the member click after it: the
+	 * ledger records one withdrawal. */
+	if (broker_consent_get(c, link.subject, link.purpose) != CONSENT_OFF &&
+	    broker_consent_set(c, link.subject, link.purpose, false, "link") != 0) {
+		err_fail(f, ERR_STORE);
+		goto out;
+	}
+	if (store_commit(c) != 0) {
+		err_fail(f, ERR_STORE);
+		goto out;
+	}
+	*label = purpose_label(link.purpose);
+	rc = 0;
+out:
 	if (rc != 0)
-		return err_fail(f, ERR_STORE);
-	*label = purpose_label(purpose);
-	return 0;
+		store_rollback(c);
+	store_release(c);
+	return rc;
 }
 
 /* ---- what may be sent ---- */
@@ -268,8 +341,12 @@ static bool queue_one(struct store_conn *c, int64_t member, const struct campaig
 	    record_read(c, g, "members", member, email_column, ARRAY_LEN(email_column), &to) != 1 ||
 	    !to.p)
 		goto out;
+	int64_t ons = ons_of(c, member, in->purpose);
+	if (ons < 0)
+		goto out;
 	char token[UNSUBSCRIBE_TOKEN_CHARS + 1];
-	campaign_token(member, in->purpose, (int64_t)time(NULL), token);
+	struct campaign_link link = {member, in->purpose, (uint32_t)ons};
+	campaign_token(&link, (int64_t)time(NULL), token);
 	struct buf url, list, text;
 	buf_init(&url, 0);
 	buf_init(&list, 0);

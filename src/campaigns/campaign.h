@@ -13,8 +13,9 @@
  * List-Unsubscribe=One-Click (RFC 8058); a POST to the link, without
  * cookies, switches the purpose off at once, and since delivery asks the
  * broker again, even messages already queued to that member are dropped.
- * A link works for UNSUBSCRIBE_DAYS days. The footer carries the profile's
- * contact address.
+ * A link works for UNSUBSCRIBE_DAYS days, and only until the member
+ * switches the purpose on again (a link from an older message must not
+ * undo that choice). The footer carries the profile's contact address.
  *
  * Every function returns 0, or -1 with *f (err.h) saying why.
  */
@@ -37,18 +38,26 @@
 #define CAMPAIGN_TEXT_MAX (1 << 20)
 
 /*
- * The unsubscribe token: the member's subject id, the day it was issued, a
- * tag of the purpose and a keyed tag over those (token_tag), in base64url.
- * Nothing is stored: checking it needs no lookup, no table grows with each
- * campaign, and it names no one to whoever reads it.
+ * The unsubscribe token. Its body is the member's subject id, the day it
+ * was issued, a tag of the purpose and how many times the member had
+ * switched the purpose on by then (the consent ledger's "on" events); it is
+ * sealed so that nothing of it can be read without the key: a keyed tag of
+ * the body (token_tag) comes first, and the body follows, XORed with a
+ * keyed stream drawn from that tag (a synthetic-IV construction: the tag
+ * authenticates the body and seeds its encryption, under labels of their
+ * own). Nothing is stored: checking it needs no table that grows with each
+ * campaign. A token issued before the member last switched the purpose on
+ * does nothing: the count in it is no longer the ledger's.
  */
 #define UNSUBSCRIBE_SUBJECT_BYTES 8
 #define UNSUBSCRIBE_DAY_BYTES	  4
 #define UNSUBSCRIBE_PURPOSE_BYTES 4
+#define UNSUBSCRIBE_ONS_BYTES	  4
 #define UNSUBSCRIBE_BODY_BYTES                                                                     \
-	(UNSUBSCRIBE_SUBJECT_BYTES + UNSUBSCRIBE_DAY_BYTES + UNSUBSCRIBE_PURPOSE_BYTES)
+	(UNSUBSCRIBE_SUBJECT_BYTES + UNSUBSCRIBE_DAY_BYTES + UNSUBSCRIBE_PURPOSE_BYTES +           \
+	 UNSUBSCRIBE_ONS_BYTES)
 #define UNSUBSCRIBE_MAC_BYTES	16
-#define UNSUBSCRIBE_TOKEN_BYTES (UNSUBSCRIBE_BODY_BYTES + UNSUBSCRIBE_MAC_BYTES)
+#define UNSUBSCRIBE_TOKEN_BYTES (UNSUBSCRIBE_MAC_BYTES + UNSUBSCRIBE_BODY_BYTES)
 /* base64url without padding */
 #define UNSUBSCRIBE_TOKEN_CHARS ((UNSUBSCRIBE_TOKEN_BYTES * 4 + 2) / 3)
 
@@ -83,18 +92,27 @@ json_t *campaign_purposes(const char *role);
 
 /* ---- one-click unsubscribe (ALL06) ---- */
 
-/* The token for subject and purpose, issued at `at` (Unix time). */
-void campaign_token(int64_t subject, const char *purpose, int64_t at,
+/* What an unsubscribe token names. */
+struct campaign_link {
+	int64_t subject;
+	const char *purpose; /* the profile's id */
+	uint32_t ons;	     /* the ledger's "on" events for them when it was issued */
+};
+
+/* The token for a link, issued at `at` (Unix time). */
+void campaign_token(const struct campaign_link *link, int64_t at,
 		    char out[UNSUBSCRIBE_TOKEN_CHARS + 1]);
-/* The subject and the purpose (the profile's id) a token names, if it is
- * genuine and at most UNSUBSCRIBE_DAYS old at `now`; false otherwise. */
-bool campaign_token_open(const char *token, int64_t now, int64_t *subject, const char **purpose);
+/* What a token names, if it is genuine and at most UNSUBSCRIBE_DAYS old at
+ * `now`; false otherwise. Whether it is still the member's latest is the
+ * ledger's to say (campaign_unsubscribe_check). */
+bool campaign_token_open(const char *token, int64_t now, struct campaign_link *link);
 
 /* The label of the purpose a token would switch off (the page's question).
- * ERR_BAD_UNSUBSCRIBE for a forged or expired token. */
+ * ERR_BAD_UNSUBSCRIBE for a forged or expired token, or one issued before
+ * the member last switched the purpose on; ERR_STORE. */
 int campaign_unsubscribe_check(const char *token, const char **label, struct failure *f);
-/* Switches the purpose off in the ledger (via "link") before returning;
- * *label as above. ERR_BAD_UNSUBSCRIBE, ERR_STORE. */
+/* Switches the purpose off in the ledger (via "link") before returning,
+ * unless it is off already; *label as above. The same errors. */
 int campaign_unsubscribe(const char *token, const char **label, struct failure *f);
 
 /* glovebox mail campaign --purpose P --subject S FILE ("-": standard input).

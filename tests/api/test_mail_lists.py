@@ -147,6 +147,61 @@ def test_all06_one_click_unsubscribe_without_cookies(make_server, smtp_sink):
     assert requests.post(bad, data={"List-Unsubscribe": "One-Click"}, timeout=10).status_code == 404
 
 
+def unsubscribe_link(sink, subject, address):
+    """The http unsubscribe link of the message with subject to address."""
+    for _, rcpts, raw in received(sink, subject):
+        if rcpts == [address]:
+            links = re.findall(r"<([^>]+)>", parse(raw)["List-Unsubscribe"])
+            return [l for l in links if l.startswith("http")][0]
+    raise AssertionError(f"no '{subject}' message for {address}")
+
+
+def test_unsubscribe_token_names_no_one_and_dies_with_a_resubscription(make_server, smtp_sink):
+    import base64
+    import struct
+    srv = make_server(extra=mail_flags(smtp_sink))
+    m = join(srv, smtp_sink, opt_in="member_news")
+    campaign(srv, "member_news", "Token 1")
+    link = unsubscribe_link(smtp_sink, "Token 1", m.person["email"])
+    link = link.replace("http://127.0.0.1:8080", srv.base)
+    token = link.split("token=", 1)[1]
+    # Issue 11: its first 8 bytes were the member's id in clear. Now no part
+    # of it reads as the id, in either byte order.
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    for order in (">q", "<q"):
+        assert struct.pack(order, m.member_id) not in raw
+    assert str(m.member_id) not in token
+    news_on = lambda: [c["on"] for c in m.get(srv.url("/api/v1/me/consents"),
+                                                 timeout=10).json()["consents"]
+                       if c["purpose"] == "member_news"] == [True]
+    # Used once: the member is off. Posted again (a mail client, then the
+    # member's click): the same answer, one withdrawal in the ledger.
+    for _ in range(2):
+        r = requests.post(link, data={"List-Unsubscribe": "One-Click"}, timeout=10)
+        assert r.status_code == 200 and 'id="unsubscribed"' in r.text
+    assert not news_on()
+    offs = f"SELECT COUNT(*) FROM consent_events WHERE subject_id = {m.member_id} " \
+           "AND purpose = 'member_news' AND state = 'off'"
+    assert srv.sql(offs) == [["1"]]
+    # The member switches the news on again: the old link does nothing now.
+    assert m.put(srv.url("/api/v1/me/consents/member_news"), json={"on": True},
+                 timeout=10).status_code == 200
+    assert news_on()
+    r = requests.post(link, data={"List-Unsubscribe": "One-Click"}, timeout=10)
+    assert r.status_code == 404 and "before you last chose" in r.text
+    page = requests.get(link, timeout=10)
+    assert page.status_code == 404 and 'id="unsubscribe"' not in page.text
+    assert news_on()
+    assert srv.sql(offs) == [["1"]]
+    # The next campaign's link works.
+    campaign(srv, "member_news", "Token 2")
+    fresh = unsubscribe_link(smtp_sink, "Token 2", m.person["email"])
+    fresh = fresh.replace("http://127.0.0.1:8080", srv.base)
+    assert fresh != link
+    r = requests.post(fresh, data={"List-Unsubscribe": "One-Click"}, timeout=10)
+    assert r.status_code == 200 and not news_on()
+
+
 def test_ins05_product_news_to_insiders_unless_they_said_no(make_server, smtp_sink):
     srv = make_server(profile="mini-insiders", extra=mail_flags(smtp_sink))
     stays = join(srv, smtp_sink)

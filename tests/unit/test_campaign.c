@@ -2,8 +2,9 @@
  * Unit tests for campaigns (NAM08, INS05, ALL06) and the policy-change
  * notices (NAM10) on a real SQLite store with the bundled
  * north-american-motoring profile: the unsubscribe token (made and opened,
- * a changed byte or an old token refused, a token made with the first
- * version's construction still opening), the audience rule (the broker's
+ * naming no one, a changed byte or an old token refused, the first
+ * version's tokens refused, a link from before a re-subscription doing
+ * nothing), the audience rule (the broker's
  * decision and a confirmed, deliverable address), the role rule, what a
  * campaign message carries, the one-click withdrawal, and a revision's
  * notice queued once to the member's address.
@@ -152,9 +153,9 @@ static int send_news(const char *purpose, const char *role, int64_t *queued, str
 
 /* ---- the unsubscribe token ---- */
 
-/* The first version's token, computed here as it did: subject, day,
- * 4 bytes of the keyed hash of the purpose, then 16 bytes of the keyed hash
- * of "glovebox-unsubsc" and those 16 bytes. */
+/* The first version's token, computed here as it did: the subject id in
+ * clear, the day, 4 bytes of the keyed hash of the purpose, then 16 bytes
+ * of the keyed hash of "glovebox-unsubsc" and those 16 bytes. */
 static void first_version_token(int64_t subject, const char *purpose, int64_t at, char *out)
 {
 	unsigned char t[32], in[32], h[32];
@@ -169,58 +170,100 @@ static void first_version_token(int64_t subject, const char *purpose, int64_t at
 	memcpy(in + 16, t, 16);
 	crypto_token_hash(app.keys, (const char *)in, sizeof(in), h);
 	memcpy(t + 16, h, 16);
-	crypto_base64url(t, sizeof(t), out, UNSUBSCRIBE_TOKEN_CHARS + 1);
+	crypto_base64url(t, sizeof(t), out, 44);
+}
+
+/* A token's bytes. */
+static void token_bytes(const char *token, unsigned char out[UNSUBSCRIBE_TOKEN_BYTES])
+{
+	size_t n = 0;
+	assert_int_equal(crypto_unbase64url(token, out, UNSUBSCRIBE_TOKEN_BYTES, &n), 0);
+	assert_int_equal(n, UNSUBSCRIBE_TOKEN_BYTES);
+}
+
+/* Whether the 8 bytes of id, in either byte order, sit anywhere in b. */
+static bool id_inside(const unsigned char *b, size_t n, int64_t id)
+{
+	unsigned char be[8], le[8];
+	for (int i = 0; i < 8; i++) {
+		be[7 - i] = (unsigned char)((uint64_t)id >> (8 * i));
+		le[i] = be[7 - i];
+	}
+	return memmem(b, n, be, sizeof(be)) || memmem(b, n, le, sizeof(le));
 }
 
 static void test_token_made_and_opened(void **state)
 {
-	int64_t now = (int64_t)time(NULL), subject = 0;
-	const char *purpose = NULL;
+	int64_t now = (int64_t)time(NULL);
+	struct campaign_link in = {4242, NEWS, 3}, out = {0};
 	char token[UNSUBSCRIBE_TOKEN_CHARS + 1];
-	campaign_token(4242, NEWS, now, token);
+	campaign_token(&in, now, token);
 	assert_int_equal(strlen(token), UNSUBSCRIBE_TOKEN_CHARS);
-	assert_true(campaign_token_open(token, now, &subject, &purpose));
-	assert_int_equal(subject, 4242);
-	assert_string_equal(purpose, NEWS);
-	/* It names no one to whoever reads it. */
-	assert_null(strstr(token, "4242"));
+	assert_true(campaign_token_open(token, now, &out));
+	assert_int_equal(out.subject, 4242);
+	assert_string_equal(out.purpose, NEWS);
+	assert_int_equal(out.ons, 3);
+}
+
+/* Issue 11: the first 8 bytes were the member's id in clear. */
+static void test_token_names_no_one(void **state)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct campaign_link one = {4242, NEWS, 0}, next = {4243, NEWS, 0};
+	char a[UNSUBSCRIBE_TOKEN_CHARS + 1], b[UNSUBSCRIBE_TOKEN_CHARS + 1];
+	unsigned char ab[UNSUBSCRIBE_TOKEN_BYTES], bb[UNSUBSCRIBE_TOKEN_BYTES];
+	campaign_token(&one, now, a);
+	campaign_token(&next, now, b);
+	token_bytes(a, ab);
+	token_bytes(b, bb);
+	assert_false(id_inside(ab, sizeof(ab), 4242));
+	assert_false(id_inside(bb, sizeof(bb), 4243));
+	/* Two members' links of one day share nothing readable: about as many
+	 * equal bytes as chance gives (1 in 256), where the day, the purpose's
+	 * tag and the id's high bytes used to be the same. */
+	size_t same = 0;
+	for (size_t i = 0; i < sizeof(ab); i++)
+		same += ab[i] == bb[i];
+	assert_true(same <= 6);
+	assert_null(strstr(a, "4242"));
 }
 
 static void test_token_with_a_changed_byte_refused(void **state)
 {
-	int64_t now = (int64_t)time(NULL), subject = 0;
-	const char *purpose = NULL;
+	int64_t now = (int64_t)time(NULL);
+	struct campaign_link in = {4242, NEWS, 1}, out;
 	char token[UNSUBSCRIBE_TOKEN_CHARS + 1];
-	campaign_token(4242, NEWS, now, token);
-	/* Every character but the last carries six whole bits of the token. */
-	for (size_t i = 0; i + 1 < UNSUBSCRIBE_TOKEN_CHARS; i++) {
+	campaign_token(&in, now, token);
+	/* Every character carries six whole bits of the token (48 characters
+	 * hold its 36 bytes exactly). */
+	for (size_t i = 0; i < UNSUBSCRIBE_TOKEN_CHARS; i++) {
 		char changed[UNSUBSCRIBE_TOKEN_CHARS + 1];
 		memcpy(changed, token, sizeof(changed));
 		changed[i] = changed[i] == 'A' ? 'B' : 'A';
-		assert_false(campaign_token_open(changed, now, &subject, &purpose));
+		assert_false(campaign_token_open(changed, now, &out));
 	}
-	assert_false(campaign_token_open("", now, &subject, &purpose));
-	assert_false(campaign_token_open(NULL, now, &subject, &purpose));
+	assert_false(campaign_token_open("", now, &out));
+	assert_false(campaign_token_open(NULL, now, &out));
 	char longer[UNSUBSCRIBE_TOKEN_CHARS + 2];
 	snprintf(longer, sizeof(longer), "%sA", token);
-	assert_false(campaign_token_open(longer, now, &subject, &purpose));
+	assert_false(campaign_token_open(longer, now, &out));
 }
 
 static void test_token_too_old_refused(void **state)
 {
-	int64_t now = (int64_t)time(NULL), subject = 0;
-	const char *purpose = NULL;
+	int64_t now = (int64_t)time(NULL);
+	struct campaign_link in = {7, NEWS, 0}, out;
 	char token[UNSUBSCRIBE_TOKEN_CHARS + 1];
-	campaign_token(7, NEWS, now - UNSUBSCRIBE_DAYS * DAY, token);
-	assert_true(campaign_token_open(token, now, &subject, &purpose));
-	campaign_token(7, NEWS, now - (UNSUBSCRIBE_DAYS + 1) * DAY, token);
-	assert_false(campaign_token_open(token, now, &subject, &purpose));
+	campaign_token(&in, now - UNSUBSCRIBE_DAYS * DAY, token);
+	assert_true(campaign_token_open(token, now, &out));
+	campaign_token(&in, now - (UNSUBSCRIBE_DAYS + 1) * DAY, token);
+	assert_false(campaign_token_open(token, now, &out));
 	/* Nor is one from a day still to come. */
-	campaign_token(7, NEWS, now + 2 * DAY, token);
-	assert_false(campaign_token_open(token, now, &subject, &purpose));
+	campaign_token(&in, now + 2 * DAY, token);
+	assert_false(campaign_token_open(token, now, &out));
 	struct failure f;
 	const char *label;
-	campaign_token(7, NEWS, now - (UNSUBSCRIBE_DAYS + 1) * DAY, token);
+	campaign_token(&in, now - (UNSUBSCRIBE_DAYS + 1) * DAY, token);
 	assert_int_equal(campaign_unsubscribe_check(token, &label, &f), -1);
 	assert_int_equal(f.err, ERR_BAD_UNSUBSCRIBE);
 	assert_int_equal(err_status(&f), 404);
@@ -229,18 +272,24 @@ static void test_token_too_old_refused(void **state)
 	assert_non_null(strstr(err_message(&f), days));
 }
 
-static void test_token_of_the_first_version_opens(void **state)
+/* Issue 11 on purpose: the first version's tokens named the member in
+ * clear and outlived a re-subscription; links mailed with them stop
+ * working (docs/operations.md says so). */
+static void test_token_of_the_first_version_refused(void **state)
 {
-	int64_t now = (int64_t)time(NULL), subject = 0;
-	const char *purpose = NULL;
-	char old[UNSUBSCRIBE_TOKEN_CHARS + 1], made[UNSUBSCRIBE_TOKEN_CHARS + 1];
-	first_version_token(123456789, NEWS, now - 3 * DAY, old);
-	assert_true(campaign_token_open(old, now, &subject, &purpose));
-	assert_int_equal(subject, 123456789);
-	assert_string_equal(purpose, NEWS);
-	/* The same bytes as it makes today. */
-	campaign_token(123456789, NEWS, now - 3 * DAY, made);
-	assert_string_equal(made, old);
+	int64_t now = (int64_t)time(NULL);
+	int64_t m = member("old-link@example.org", true, true);
+	struct campaign_link out;
+	char old[44];
+	first_version_token(m, NEWS, now - 3 * DAY, old);
+	assert_false(campaign_token_open(old, now, &out));
+	struct failure f;
+	const char *label;
+	assert_int_equal(campaign_unsubscribe(old, &label, &f), -1);
+	assert_int_equal(f.err, ERR_BAD_UNSUBSCRIBE);
+	struct store_conn *c = store_acquire(app.store);
+	assert_int_equal(broker_consent_get(c, m, NEWS), CONSENT_ON);
+	store_release(c);
 }
 
 /* ---- the role rule ---- */
@@ -359,6 +408,50 @@ static void test_audience_is_the_brokers_decision(void **state)
 	assert_int_equal(send_news(NEWS, NULL, &queued, &f), 0);
 	assert_int_equal(queued, 0);
 	assert_int_equal(outbox_of(yes, NEWS).n, 1);
+
+	/* Posted again (a mail client, then the member): the same answer, and
+	 * one withdrawal in the ledger. */
+	assert_int_equal(campaign_unsubscribe(token, &label, &f), 0);
+	char sql[160];
+	snprintf(sql, sizeof(sql),
+		 "SELECT COUNT(*) FROM consent_events WHERE subject_id = %lld AND "
+		 "purpose = 'member_news' AND state = 'off'",
+		 (long long)yes);
+	assert_int_equal(count(sql), 1);
+
+	/* Issue 11: the member switches the news on again; the old link does
+	 * nothing now (it switched them off again). */
+	c = store_acquire(app.store);
+	assert_int_equal(broker_consent_set(c, yes, NEWS, true, "api"), 0);
+	store_release(c);
+	assert_int_equal(campaign_unsubscribe_check(token, &label, &f), -1);
+	assert_int_equal(f.err, ERR_BAD_UNSUBSCRIBE);
+	assert_int_equal(campaign_unsubscribe(token, &label, &f), -1);
+	assert_int_equal(f.err, ERR_BAD_UNSUBSCRIBE);
+	c = store_acquire(app.store);
+	assert_int_equal(broker_consent_get(c, yes, NEWS), CONSENT_ON);
+	store_release(c);
+	assert_int_equal(count(sql), 1);
+
+	/* The next campaign's link works. */
+	assert_int_equal(send_news(NEWS, NULL, &queued, &f), 0);
+	assert_int_equal(queued, 1);
+	got = outbox_of(yes, NEWS);
+	assert_int_equal(got.n, 2);
+	char fresh[UNSUBSCRIBE_TOKEN_CHARS + 1] = "";
+	for (size_t i = 0; i < got.n; i++) {
+		msg = message_of(yes, NEWS, got.ids[i]);
+		link = strstr(msg, "/unsubscribe?token=");
+		assert_non_null(link);
+		if (strncmp(link + strlen("/unsubscribe?token="), token, strlen(token)) != 0)
+			snprintf(fresh, sizeof(fresh), "%s", link + strlen("/unsubscribe?token="));
+		free(msg);
+	}
+	assert_int_equal(strlen(fresh), UNSUBSCRIBE_TOKEN_CHARS);
+	assert_int_equal(campaign_unsubscribe(fresh, &label, &f), 0);
+	c = store_acquire(app.store);
+	assert_int_equal(broker_consent_get(c, yes, NEWS), CONSENT_OFF);
+	store_release(c);
 }
 
 /* ---- NAM10 notices ---- */
@@ -437,7 +530,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_token_with_a_changed_byte_refused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_token_too_old_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_token_of_the_first_version_opens, setup,
+		cmocka_unit_test_setup_teardown(test_token_names_no_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_of_the_first_version_refused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_role_must_grant_the_purpose, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_what_cannot_be_a_campaign, setup, teardown),
