@@ -268,9 +268,15 @@ static const struct param_spec campaign_page_params[] = {
 #define FORM_POST(path, fn, max, list, ...)                                                        \
 	{.methods = HTTP_POST, .pattern = path, .handler = fn, .body = BODY_FORM, .body_max = max, \
 	 .flags = ROUTE_FORM_ERRORS | ROUTE_PERSONAL, .params = list, __VA_ARGS__}
-#define FORM_POST_OPEN(path, fn, max, list, ...)                                                   \
+#define FORM_POST_CROSS_SITE(path, fn, max, list, ...)                                             \
 	{.methods = HTTP_POST, .pattern = path, .handler = fn, .body = BODY_FORM, .body_max = max, \
-	 .flags = ROUTE_PERSONAL, .params = list, __VA_ARGS__}
+	 .flags = ROUTE_PERSONAL | ROUTE_CROSS_SITE, .params = list, __VA_ARGS__}
+#define PAGE_PRESESSION(path, fn, ...)                                                             \
+	{.methods = HTTP_GET, .pattern = path, .handler = fn, .flags = ROUTE_PRESESSION, __VA_ARGS__}
+#define FORM_POST_PRESESSION(path, fn, max, list, ...)                                             \
+	{.methods = HTTP_POST, .pattern = path, .handler = fn, .body = BODY_FORM, .body_max = max, \
+	 .flags = ROUTE_FORM_ERRORS | ROUTE_PERSONAL | ROUTE_PRESESSION, .params = list,           \
+	 __VA_ARGS__}
 #define API_CALL(m, path, fn, ...)                                                                 \
 	{.methods = m, .pattern = path, .handler = fn, .flags = ROUTE_API | ROUTE_PERSONAL, __VA_ARGS__}
 #define API_JSON(m, path, fn, max, list, ...)                                                      \
@@ -306,14 +312,16 @@ struct route routes[] = {
 	PAGE("/contact/thanks", contact_page_thanks),
 	API_JSON(HTTP_POST, "/api/v1/contact", contact_api_create, 64 * KiB, contact_params),
 
-	/* members: joining, signing in and out */
-	PAGE("/signup", members_page_signup),
-	FORM_POST("/signup", members_page_signup_post, 16 * KiB, signup_params,
-		  .extra = signup_form_params),
+	/* members: joining, signing in and out. The forms carry a pre-session
+	 * token (login CSRF); the API takes JSON only, which no other site's
+	 * form can send. */
+	PAGE_PRESESSION("/signup", members_page_signup),
+	FORM_POST_PRESESSION("/signup", members_page_signup_post, 16 * KiB, signup_params,
+			     .extra = signup_form_params),
 	API_JSON(HTTP_POST, "/api/v1/signup", members_api_signup, 16 * KiB, signup_params,
 		 .extra = signup_api_params),
-	PAGE("/signin", members_page_signin),
-	FORM_POST("/signin", members_page_signin_post, 16 * KiB, signin_params),
+	PAGE_PRESESSION("/signin", members_page_signin),
+	FORM_POST_PRESESSION("/signin", members_page_signin_post, 16 * KiB, signin_params),
 	API_JSON(HTTP_POST, "/api/v1/signin", members_api_signin, 16 * KiB, signin_params),
 	FORM_POST("/signout", members_page_signout, 4 * KiB, NULL, MEMBER),
 	API_CALL(HTTP_POST, "/api/v1/signout", members_api_signout, MEMBER),
@@ -392,8 +400,9 @@ struct route routes[] = {
 	API_JSON(HTTP_POST, "/api/v1/staff/enrol", staff_api_enrol, 16 * KiB, staff_enrol_params),
 	API_JSON(HTTP_POST, "/api/v1/staff/enrol/confirm", staff_api_enrol_confirm, 4 * KiB,
 		 staff_confirm_params),
-	PAGE("/staff/signin", staff_page_signin, .params = staff_signin_page_params),
-	FORM_POST("/staff/signin", staff_page_signin_post, 16 * KiB, staff_signin_params),
+	PAGE_PRESESSION("/staff/signin", staff_page_signin, .params = staff_signin_page_params),
+	FORM_POST_PRESESSION("/staff/signin", staff_page_signin_post, 16 * KiB,
+			     staff_signin_params),
 	API_JSON(HTTP_POST, "/api/v1/staff/signin", staff_api_signin, 16 * KiB,
 		 staff_signin_params),
 	FORM_POST("/staff/signout", staff_page_signout, 4 * KiB, NULL, ANY_ROLE),
@@ -432,8 +441,12 @@ struct route routes[] = {
 		 campaign_params, FOR_PURPOSE),
 	PAGE("/unsubscribe", campaign_page_unsubscribe, PERSONAL, .params = unsubscribe_params),
 	/* One-click unsubscribe (RFC 8058): a mail client posts with no session,
-	 * the link's token is the authority. */
-	FORM_POST_OPEN("/unsubscribe", campaign_page_unsubscribe_post, 1 * KiB, unsubscribe_params),
+	 * the link's token is the authority. It is the one state-changing route
+	 * open to other sites: mail clients (webmail on its own site, or an app
+	 * with no origin at all) post it on the member's behalf, and all it can
+	 * do is switch one purpose off for the member the token names. */
+	FORM_POST_CROSS_SITE("/unsubscribe", campaign_page_unsubscribe_post, 1 * KiB,
+			     unsubscribe_params),
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

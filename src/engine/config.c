@@ -59,8 +59,9 @@ static const struct directive directives[] = {
 	  "password reset requests per e-mail address and hour, from anywhere"),
 	D("behind-tls", DT_BOOL, behind_tls, "false",
 	  "the site is served over HTTPS (Secure, __Host- cookies)"),
-	D("site-url", DT_STRING, site_url, "http://127.0.0.1:8080",
-	  "the site's address as members reach it, for links in mail"),
+	D("site-url", DT_STRING, site_url, "",
+	  "the site's address as members reach it: links in mail (default " CONFIG_SITE_URL_DEFAULT
+	  "), the origin of its forms (default: the request's Host)"),
 	D("smtp-url", DT_STRING, smtp_url, "",
 	  "mail relay: smtp://HOST:PORT or smtps://...; empty: mail waits in the outbox"),
 	D("smtp-user", DT_STRING, smtp_user, "", "SMTP user name (empty: no authentication)"),
@@ -139,6 +140,18 @@ static int directive_set(struct config *c, const struct directive *d, const char
 	return -1;
 }
 
+/* Sets one directive from the operator's INI file, environment or flags;
+ * -1 as directive_set. A site-url given this way is the site's own origin
+ * (config.h); the default leaves it to the request's Host. */
+static int directive_given(struct config *c, const struct directive *d, const char *value)
+{
+	if (directive_set(c, d, value) != 0)
+		return -1;
+	if (d->offset == offsetof(struct config, site_url))
+		c->site_url_given = *value != '\0';
+	return 0;
+}
+
 void config_init(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -171,7 +184,7 @@ static int ini_entry(void *user, const char *section, const char *name, const ch
 		snprintf(ctx->problem, sizeof(ctx->problem), "unknown key '%.64s'", name);
 		return 0;
 	}
-	if (directive_set(ctx->c, d, value) != 0) {
+	if (directive_given(ctx->c, d, value) != 0) {
 		snprintf(ctx->problem, sizeof(ctx->problem), "bad value for '%s'", name);
 		return 0;
 	}
@@ -242,7 +255,7 @@ int config_load(struct config *c, int argc, char **argv, int *nargs, bool *help,
 		char name[64];
 		env_name(directives[i].key, name, sizeof(name));
 		const char *v = getenv(name);
-		if (v && directive_set(c, &directives[i], v) != 0) {
+		if (v && directive_given(c, &directives[i], v) != 0) {
 			fprintf(err, "%s: bad value\n", name);
 			return -1;
 		}
@@ -276,7 +289,7 @@ int config_load(struct config *c, int argc, char **argv, int *nargs, bool *help,
 			fprintf(err, "option '%s' needs a value\n", a);
 			return -1;
 		}
-		if (directive_set(c, d, value) != 0) {
+		if (directive_given(c, d, value) != 0) {
 			fprintf(err, "bad value for '--%s'\n", d->key);
 			return -1;
 		}
@@ -287,6 +300,10 @@ int config_load(struct config *c, int argc, char **argv, int *nargs, bool *help,
 
 void config_finish(struct config *c)
 {
+	if (!*c->site_url) {
+		free(c->site_url);
+		c->site_url = xstrdup(CONFIG_SITE_URL_DEFAULT);
+	}
 	size_t n = strlen(c->data_dir) + 32;
 	if (!*c->database) {
 		free(c->database);

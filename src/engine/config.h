@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+/* The address links in mail use when site-url is not given. */
+#define CONFIG_SITE_URL_DEFAULT "http://127.0.0.1:8080"
+
 struct config {
 	char *config_file;
 	char *listen; /* HOST:PORT, [V6]:PORT */
@@ -29,8 +32,13 @@ struct config {
 	long signin_per_minute;	 /* sign-in attempts per client address */
 	long signin_per_hour;
 	bool behind_tls; /* served over TLS (directly or by a proxy) */
-	char *site_url;	 /* links in mail: https://example.org */
-	char *smtp_url;	 /* empty: no delivery */
+	/* The site's address as members reach it (https://example.org): links
+	 * in mail, and the origin a state-changing request must come from.
+	 * Not given: links use CONFIG_SITE_URL_DEFAULT and the origin is the
+	 * request's own Host. */
+	char *site_url;
+	bool site_url_given;
+	char *smtp_url; /* empty: no delivery */
 	char *smtp_user;
 	char *smtp_password;
 	char *mail_from;
@@ -63,7 +71,8 @@ int config_load(struct config *c, int argc, char **argv, int *nargs, bool *help,
 /* Prints the flags, their environment variables and defaults. */
 void config_usage(FILE *out);
 
-/* Fills in paths that depend on others (database, master key under data dir). */
+/* Fills in paths that depend on others (database, master key under data
+ * dir) and the address links use when site-url was not given. */
 void config_finish(struct config *c);
 
 #endif

@@ -43,6 +43,12 @@ static const struct err_row rows[ERR_COUNT] = {
 	[ERR_NOT_SIGNED_IN] = {"not_signed_in", 401, "Sign in first.", NULL, 0},
 	[ERR_STAFF_NOT_SIGNED_IN] = {"not_signed_in", 401, "Staff sign-in needed.", NULL, 0},
 	[ERR_CSRF] = {"csrf", 403, "The request lacks this session's CSRF token.", NULL, 0},
+	[ERR_CROSS_SITE] = {"cross_site", 403,
+			    "This request came from another site; nothing was done.", NULL, 0},
+	[ERR_FORM_TOKEN] = {"csrf", 403,
+			    "This form has expired or was not sent from this site. Open the page "
+			    "again and send it from there.",
+			    NULL, 0},
 	[ERR_REAUTH] = {"reauth_required", 403, "Enter your password again to continue.", NULL, 0},
 	[ERR_ROLE] = {"role_lacks_purpose", 403,
 		      "Your role does not include that purpose (need to know).", NULL, 0},

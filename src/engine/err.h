@@ -36,6 +36,8 @@ enum err {
 	ERR_NOT_SIGNED_IN,
 	ERR_STAFF_NOT_SIGNED_IN,
 	ERR_CSRF,
+	ERR_CROSS_SITE,
+	ERR_FORM_TOKEN,
 	ERR_REAUTH,
 	ERR_ROLE,
 	ERR_REFUSED, /* the broker said no: code and message from the reason */

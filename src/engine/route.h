@@ -54,10 +54,19 @@ enum route_flags {
 	ROUTE_API = 1 << 0,	    /* JSON errors */
 	ROUTE_PERSONAL = 1 << 1,    /* carries personal data: no-store */
 	ROUTE_FORM_ERRORS = 1 << 2, /* the handler gets r->errors and re-shows its form */
+	/* A state-changing request from another site is taken (one-click
+	 * unsubscribe, RFC 8058); every other route refuses it. */
+	ROUTE_CROSS_SITE = 1 << 3,
+	/* A form that starts a session (sign-in, sign-up): its page sets a
+	 * pre-session token (a cookie of its own, and the form's csrf_token
+	 * field), and its post must echo it, so no other site can sign a
+	 * browser in to an account of its choosing (login CSRF). */
+	ROUTE_PRESESSION = 1 << 4,
 };
 
 /* Who may call a route. A state-changing request (any method but GET and
- * HEAD) on a member or staff route also needs the session's CSRF token. */
+ * HEAD) on a member or staff route also needs the session's CSRF token;
+ * on any route, it must not come from another site (ROUTE_CROSS_SITE). */
 enum route_access {
 	ACCESS_ANYONE = 0,    /* no session needed */
 	ACCESS_MEMBER,	      /* a member's session */

@@ -109,8 +109,15 @@ json_t *page_data(const struct req *r, const char *title)
 		json_array_append_new(items, json_pack("{s:s,s:s,s:b}", "href", nav[i].href,
 						       "label", nav[i].label, "current", current));
 	}
-	return json_pack("{s:s,s:s,s:o,s:s}", "site_name", app.site_name, "title", title, "nav",
-			 items, "style_version", app.style_version);
+	json_t *data = json_pack("{s:s,s:s,s:o,s:s}", "site_name", app.site_name, "title", title,
+				 "nav", items, "style_version", app.style_version);
+	/* The gate checked or set it (ROUTE_PRESESSION); the form echoes it. */
+	const char *token = r->route && (r->route->flags & ROUTE_PRESESSION)
+				    ? req_param(r, "csrf_token")
+				    : NULL;
+	if (token)
+		json_object_set_new(data, "csrf_token", json_string(token));
+	return data;
 }
 
 void page_notice(json_t *data, const char *collection_id)

@@ -13,7 +13,8 @@
 #include "http.h"
 
 /* Builds the data every page shares (site name, navigation with the
- * current entry marked, stylesheet version) and adds it to data. */
+ * current entry marked, stylesheet version; on a form that starts a
+ * session, the pre-session token the gate set, as csrf_token). */
 json_t *page_data(const struct req *r, const char *title);
 /* Renders template name with data (ownership of data is taken) as the
  * response. A template error answers 500. */

@@ -390,6 +390,18 @@ def make_staff(server, role, email=None, password=None):
     return {"email": email, "password": password, "secret": secret, "token": token}
 
 
+FORM_TOKEN = re.compile(r'name="csrf_token" value="([A-Za-z0-9_-]+)"')
+
+
+def form_token(server, session, path):
+    """Opens a page with a form in session (as a browser would) and returns
+    the token its form carries (the pre-session token on sign-in and
+    sign-up pages, which the page also sets as a cookie)."""
+    page = session.get(server.url(path), timeout=10)
+    assert page.status_code == 200, page.text
+    return FORM_TOKEN.search(page.text).group(1)
+
+
 def staff_signin(server, staff, session=None):
     """Signs a staff member in with the next step's code (the current one
     was spent at enrolment); returns the requests.Session, .csrf set."""

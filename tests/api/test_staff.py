@@ -7,7 +7,8 @@ import uuid
 
 import requests
 
-from conftest import ENROL_TOKEN, contains_any, make_staff, staff_client, staff_signin, totp
+from conftest import (ENROL_TOKEN, contains_any, form_token, make_staff, staff_client, staff_signin,
+                      totp)
 from test_members import person, signup
 
 
@@ -224,8 +225,13 @@ def test_member_lookup_page_refuses_a_purpose_the_role_lacks(server):
 def test_staff_forms_show_the_failure_next_to_the_form(server):
     staff = make_staff(server, "support")
     wrong = "000000" if totp(staff["secret"], time.time() + 30) != "000000" else "111111"
-    r = server.post("/staff/signin", data={"email": staff["email"], "password": staff["password"],
-                                           "code": wrong})
+    # The form is posted from its page, which sets the pre-session token
+    # (issue 11: a post without it is refused, see test_cross_site.py).
+    browser = requests.Session()
+    token = form_token(server, browser, "/staff/signin")
+    r = browser.post(server.url("/staff/signin"), timeout=10,
+                     data={"email": staff["email"], "password": staff["password"],
+                           "code": wrong, "csrf_token": token})
     assert r.status_code == 422 and "wrong" in r.text and 'id="signin-error"' in r.text
     assert staff["password"] not in r.text
     r = server.post("/staff/enrol", data={"token": "A" * 43, "password": "Quite-long-9x"})

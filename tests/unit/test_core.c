@@ -236,6 +236,22 @@ static void test_config_precedence(void **state)
 	fclose(err);
 	config_release(&c);
 	unlink(path);
+
+	/* Links in mail have an address when site-url is not given; the origin
+	 * check then uses the request's Host (site_url_given is false). */
+	config_init(&c);
+	assert_int_equal(config_load(&c, 0, argv3, &nargs, &help, stderr), 0);
+	config_finish(&c);
+	assert_string_equal(c.site_url, CONFIG_SITE_URL_DEFAULT);
+	assert_false(c.site_url_given);
+	config_release(&c);
+	config_init(&c);
+	char *argv4[] = {"--site-url", "https://club.example.org", NULL};
+	assert_int_equal(config_load(&c, 2, argv4, &nargs, &help, stderr), 0);
+	config_finish(&c);
+	assert_string_equal(c.site_url, "https://club.example.org");
+	assert_true(c.site_url_given);
+	config_release(&c);
 }
 
 int main(void)
