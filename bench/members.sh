@@ -86,7 +86,8 @@ BOUND=$(awk -v c="$CORES" -v t="$HASH_MS" 'BEGIN { printf "%.1f", c * 1000 / t }
 
 read -r GB_PORT BARE_PORT <<<"$(free_ports 2)"
 "$GLOVEBOX" serve --listen "127.0.0.1:$GB_PORT" --data "$TMP/data" --log-file "$TMP/gb.log" \
-	--signin-per-minute 1000000 --signin-per-hour 1000000 $GLOVEBOX_ARGS >"$TMP/gb.out" 2>&1 &
+	--signin-per-minute 1000000 --signin-per-hour 1000000 --signup-per-hour 0 \
+	$GLOVEBOX_ARGS >"$TMP/gb.out" 2>&1 &
 GB_PID=$!
 PIDS+=("$GB_PID")
 wait_up "http://127.0.0.1:$GB_PORT/healthz" "$GB_PID"

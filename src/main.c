@@ -194,9 +194,9 @@ static int cmd_records(int argc, char **argv)
 	return 0;
 }
 
-/* The route table: each address, its methods, who may call it, whether
- * another site may post to it and whether its form needs the pre-session
- * token. */
+/* The route table: each address, its methods, who may call it, the limit
+ * per client address it counts against, whether another site may post to
+ * it and whether its form needs the pre-session token. */
 static int cmd_routes(int argc, char **argv)
 {
 	json_t *list = json_array();
@@ -210,6 +210,8 @@ static int cmd_routes(int argc, char **argv)
 		json_t *o = json_pack("{s:o,s:s,s:s,s:b,s:b}", "methods", methods, "pattern",
 				      rt->pattern, "access", route_access_name(rt->access), "api",
 				      (rt->flags & ROUTE_API) != 0, "form", rt->body == BODY_FORM);
+		if (rt->limit)
+			json_object_set_new(o, "limit", json_string(rt->limit->name));
 		if (rt->flags & ROUTE_CROSS_SITE)
 			json_object_set_new(o, "cross_site", json_true());
 		if (rt->flags & ROUTE_PRESESSION)

@@ -6,6 +6,7 @@
  */
 #include "route.h"
 
+#include "app.h"
 #include "campaign_api.h"
 #include "campaign_page.h"
 #include "contact_api.h"
@@ -260,6 +261,24 @@ static const struct param_spec campaign_page_params[] = {
 	{0},
 };
 
+/* ---- limits per client address ----
+ * Every route that sends mail or stores text names one; a form and its API
+ * call count together. The numbers are settings (docs/operations.md), far
+ * above what a person does; they stop a script, not a member. */
+
+#define HOUR 3600
+
+static const struct route_limit contact_limit = {"contact", &app.cfg.contact_per_hour, HOUR};
+static const struct route_limit signup_limit = {"signup", &app.cfg.signup_per_hour, HOUR};
+static const struct route_limit email_change_limit = {"email-change",
+						      &app.cfg.email_change_per_hour, HOUR};
+/* Corrections, password changes (each mails a notice) and cars added. */
+static const struct route_limit account_limit = {"account-changes",
+						 &app.cfg.account_changes_per_hour, HOUR};
+/* Staff answers (mailed) and campaigns (stored, mailed to many). */
+static const struct route_limit staff_send_limit = {"staff-sends", &app.cfg.staff_sends_per_hour,
+						    HOUR};
+
 /* ---- the table ---- */
 
 /* Each route on one line: a table reads best that way. */
@@ -292,6 +311,7 @@ static const struct param_spec campaign_page_params[] = {
 #define VERIFIER STAFF_FOR(PURPOSE_OF_COLLECTION, "vehicle_registration")
 #define SENDER STAFF_FOR(PURPOSE_OF_KIND, "communication")
 #define FOR_PURPOSE STAFF_FOR(PURPOSE_IN_PARAM, "purpose")
+#define LIMIT(l) .limit = &l
 /* clang-format on */
 
 struct route routes[] = {
@@ -308,18 +328,19 @@ struct route routes[] = {
 
 	/* contact */
 	PAGE("/contact", contact_page_form),
-	FORM_POST("/contact", contact_page_post, 64 * KiB, contact_params),
+	FORM_POST("/contact", contact_page_post, 64 * KiB, contact_params, LIMIT(contact_limit)),
 	PAGE("/contact/thanks", contact_page_thanks),
-	API_JSON(HTTP_POST, "/api/v1/contact", contact_api_create, 64 * KiB, contact_params),
+	API_JSON(HTTP_POST, "/api/v1/contact", contact_api_create, 64 * KiB, contact_params,
+		 LIMIT(contact_limit)),
 
 	/* members: joining, signing in and out. The forms carry a pre-session
 	 * token (login CSRF); the API takes JSON only, which no other site's
 	 * form can send. */
 	PAGE_PRESESSION("/signup", members_page_signup),
 	FORM_POST_PRESESSION("/signup", members_page_signup_post, 16 * KiB, signup_params,
-			     .extra = signup_form_params),
+			     .extra = signup_form_params, LIMIT(signup_limit)),
 	API_JSON(HTTP_POST, "/api/v1/signup", members_api_signup, 16 * KiB, signup_params,
-		 .extra = signup_api_params),
+		 .extra = signup_api_params, LIMIT(signup_limit)),
 	PAGE_PRESESSION("/signin", members_page_signin),
 	FORM_POST_PRESESSION("/signin", members_page_signin_post, 16 * KiB, signin_params),
 	API_JSON(HTTP_POST, "/api/v1/signin", members_api_signin, 16 * KiB, signin_params),
@@ -346,8 +367,10 @@ struct route routes[] = {
 	API_JSON(HTTP_POST, "/api/v1/me/reauth", members_api_reauth, 16 * KiB, password_params,
 		 MEMBER),
 	API_CALL(HTTP_GET, "/api/v1/me", members_api_me, RECENT),
-	FORM_POST("/me/correct", members_page_correct, 16 * KiB, correct_params, RECENT),
-	API_JSON(HTTP_PATCH, "/api/v1/me", members_api_correct, 16 * KiB, correct_params, RECENT),
+	FORM_POST("/me/correct", members_page_correct, 16 * KiB, correct_params, RECENT,
+		  LIMIT(account_limit)),
+	API_JSON(HTTP_PATCH, "/api/v1/me", members_api_correct, 16 * KiB, correct_params, RECENT,
+		 LIMIT(account_limit)),
 	API_CALL(HTTP_GET, "/api/v1/me/export", members_api_export, RECENT),
 	PAGE("/me/close", members_page_close, PERSONAL, RECENT),
 	FORM_POST("/me/close", members_page_close_post, 4 * KiB, close_form_params, RECENT),
@@ -356,11 +379,14 @@ struct route routes[] = {
 	API_CALL(HTTP_GET, "/api/v1/me/consents", members_api_consents, MEMBER),
 	API_JSON(HTTP_PUT, "/api/v1/me/consents/:purpose", members_api_consent_set, 4 * KiB,
 		 consent_params, MEMBER),
-	FORM_POST("/me/password", members_page_password, 4 * KiB, password_params, RECENT),
+	FORM_POST("/me/password", members_page_password, 4 * KiB, password_params, RECENT,
+		  LIMIT(account_limit)),
 	API_JSON(HTTP_POST, "/api/v1/me/password", members_api_password, 4 * KiB, password_params,
-		 RECENT),
-	FORM_POST("/me/email", members_page_email, 4 * KiB, email_params, RECENT),
-	API_JSON(HTTP_POST, "/api/v1/me/email", members_api_email, 4 * KiB, email_params, RECENT),
+		 RECENT, LIMIT(account_limit)),
+	FORM_POST("/me/email", members_page_email, 4 * KiB, email_params, RECENT,
+		  LIMIT(email_change_limit)),
+	API_JSON(HTTP_POST, "/api/v1/me/email", members_api_email, 4 * KiB, email_params, RECENT,
+		 LIMIT(email_change_limit)),
 	PAGE("/confirm-email", members_page_email_confirm, PERSONAL, .params = confirm_page_params),
 	FORM_POST("/confirm-email", members_page_email_confirm_post, 4 * KiB, confirm_params),
 	FORM_POST("/me/sessions/end", members_page_session_end, 4 * KiB, token_id_form_params,
@@ -377,10 +403,12 @@ struct route routes[] = {
 
 	/* the garage (NAM06): adding or removing a car changes personal data (NAM14) */
 	PAGE("/me/garage", garage_page_show, PERSONAL, .params = garage_page_params, MEMBER),
-	FORM_POST("/me/garage", garage_page_add, 8 * KiB, vehicle_params, RECENT),
+	FORM_POST("/me/garage", garage_page_add, 8 * KiB, vehicle_params, RECENT,
+		  LIMIT(account_limit)),
 	FORM_POST("/me/garage/remove", garage_page_remove, 4 * KiB, row_id_form_params, RECENT),
 	API_CALL(HTTP_GET, "/api/v1/me/vehicles", garage_api_list, MEMBER),
-	API_JSON(HTTP_POST, "/api/v1/me/vehicles", garage_api_add, 4 * KiB, vehicle_params, RECENT),
+	API_JSON(HTTP_POST, "/api/v1/me/vehicles", garage_api_add, 4 * KiB, vehicle_params, RECENT,
+		 LIMIT(account_limit)),
 	API_CALL(HTTP_DELETE, "/api/v1/me/vehicles/:id", garage_api_remove, .params = row_id_params,
 		 RECENT),
 	PAGE("/staff/reviews", garage_page_reviews, PERSONAL, VERIFIER),
@@ -423,22 +451,22 @@ struct route routes[] = {
 	PAGE("/staff/messages", contact_page_desk, PERSONAL, .params = staff_messages_params, DESK),
 	PAGE("/staff/messages/:id", contact_page_message, PERSONAL, .params = row_id_params, DESK),
 	FORM_POST("/staff/messages/:id/answer", contact_page_answer, 16 * KiB, staff_answer_params,
-		  DESK),
+		  DESK, LIMIT(staff_send_limit)),
 	API_CALL(HTTP_GET, "/api/v1/staff/messages", contact_api_list,
 		 .params = staff_messages_params, DESK),
 	API_CALL(HTTP_GET, "/api/v1/staff/messages/:id", contact_api_get, .params = row_id_params,
 		 DESK),
 	API_JSON(HTTP_POST, "/api/v1/staff/messages/:id/answer", contact_api_answer, 16 * KiB,
-		 staff_answer_params, DESK),
+		 staff_answer_params, DESK, LIMIT(staff_send_limit)),
 
 	/* news by mail (NAM08, INS05) and the way out of it without signing in (ALL06) */
 	PAGE("/staff/campaigns", campaign_page_show, PERSONAL, .params = campaign_page_params,
 	     SENDER),
 	FORM_POST("/staff/campaigns", campaign_page_post, 128 * KiB, campaign_params,
-		  .extra = campaign_form_params, SENDER),
+		  .extra = campaign_form_params, SENDER, LIMIT(staff_send_limit)),
 	API_CALL(HTTP_GET, "/api/v1/staff/campaigns", campaign_api_list, SENDER),
 	API_JSON(HTTP_POST, "/api/v1/staff/campaigns", campaign_api_send, 128 * KiB,
-		 campaign_params, FOR_PURPOSE),
+		 campaign_params, FOR_PURPOSE, LIMIT(staff_send_limit)),
 	PAGE("/unsubscribe", campaign_page_unsubscribe, PERSONAL, .params = unsubscribe_params),
 	/* One-click unsubscribe (RFC 8058): a mail client posts with no session,
 	 * the link's token is the authority. It is the one state-changing route

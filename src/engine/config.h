@@ -31,6 +31,13 @@ struct config {
 	long retention_interval; /* seconds between retention passes; 0 = off */
 	long signin_per_minute;	 /* sign-in attempts per client address */
 	long signin_per_hour;
+	/* Forms that send mail or store text, per client address and hour
+	 * (the route table names each route's; 0: no limit). */
+	long contact_per_hour;
+	long signup_per_hour;
+	long email_change_per_hour;
+	long account_changes_per_hour;
+	long staff_sends_per_hour;
 	bool behind_tls; /* served over TLS (directly or by a proxy) */
 	/* The site's address as members reach it (https://example.org): links
 	 * in mail, and the origin a state-changing request must come from.

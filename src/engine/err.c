@@ -49,6 +49,9 @@ static const struct err_row rows[ERR_COUNT] = {
 			    "This form has expired or was not sent from this site. Open the page "
 			    "again and send it from there.",
 			    NULL, 0},
+	[ERR_TOO_MANY_REQUESTS] = {"too_many_requests", 429,
+				   "Too many requests of this kind from here; wait and try again.",
+				   NULL, 0},
 	[ERR_REAUTH] = {"reauth_required", 403, "Enter your password again to continue.", NULL, 0},
 	[ERR_ROLE] = {"role_lacks_purpose", 403,
 		      "Your role does not include that purpose (need to know).", NULL, 0},

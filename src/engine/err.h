@@ -38,6 +38,7 @@ enum err {
 	ERR_CSRF,
 	ERR_CROSS_SITE,
 	ERR_FORM_TOKEN,
+	ERR_TOO_MANY_REQUESTS,
 	ERR_REAUTH,
 	ERR_ROLE,
 	ERR_REFUSED, /* the broker said no: code and message from the reason */

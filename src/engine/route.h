@@ -64,6 +64,17 @@ enum route_flags {
 	ROUTE_PRESESSION = 1 << 4,
 };
 
+/* A limit per client address that routes count against together (a form
+ * and the API call it stands for name the same one): at most *per_window
+ * hits in each window of window_seconds; past it the gate answers 429 with
+ * Retry-After, or the form again with the message. per_window points at a
+ * configuration setting; 0 there means no limit. */
+struct route_limit {
+	const char *name; /* the counters' scope; also `glovebox routes` */
+	const long *per_window;
+	long window_seconds;
+};
+
 /* Who may call a route. A state-changing request (any method but GET and
  * HEAD) on a member or staff route also needs the session's CSRF token;
  * on any route, it must not come from another site (ROUTE_CROSS_SITE). */
@@ -99,7 +110,9 @@ struct route {
 	enum route_access access;
 	enum route_purpose purpose_from;
 	const char *purpose; /* a collection point, a purpose kind or a parameter */
-	const char *name;    /* for logs and metrics; default: pattern */
+	/* Every route that sends mail or stores text counts against one. */
+	const struct route_limit *limit;
+	const char *name; /* for logs and metrics; default: pattern */
 	int metrics_slot;
 };
 

@@ -12,6 +12,7 @@
 #include "mem.h"
 #include "page.h"
 #include "policy.h"
+#include "ratelimit.h"
 #include "session.h"
 #include "text.h"
 #include "token.h"
@@ -236,6 +237,28 @@ static bool session_pass(struct req *r, bool changes)
 	return true;
 }
 
+/* ---- limits per client address ---- */
+
+/* Counts the request against its route's limit. Past it: 429 with
+ * Retry-After, or on a form, the form again with the message (the handler
+ * shows it, as for a field it cannot take, and does nothing else). */
+static bool within_limit(struct req *r)
+{
+	const struct route_limit *l = r->route->limit;
+	int64_t wait = 0;
+	if (!l || *l->per_window <= 0 ||
+	    ratelimit_hit(l->name, req_client_address(r), *l->per_window, l->window_seconds, &wait))
+		return true;
+	struct failure f;
+	err_fail(&f, ERR_TOO_MANY_REQUESTS);
+	f.retry_after = wait > 0 ? wait : 1;
+	if (r->route->flags & ROUTE_FORM_ERRORS) {
+		page_form_refused(r, &f);
+		return true;
+	}
+	return refuse_failure(r, &f);
+}
+
 bool gate_pass(struct req *r)
 {
 	const struct route *rt = r->route;
@@ -248,5 +271,7 @@ bool gate_pass(struct req *r)
 		else if (!presession_echoed(r))
 			return refuse(r, ERR_FORM_TOKEN);
 	}
-	return rt->access == ACCESS_ANYONE || session_pass(r, changes);
+	if (rt->access != ACCESS_ANYONE && !session_pass(r, changes))
+		return false;
+	return !changes || within_limit(r);
 }

@@ -17,6 +17,10 @@
  *     password within the profile's window (NAM14); or a staff member whose
  *     role grants the route's purpose (INS09). A state-changing request on
  *     a member or staff route must carry the session's CSRF token.
+ *  4. A state-changing request on a route that names a limit (one that
+ *     sends mail or stores text) counts against it per client address;
+ *     past it: 429 with Retry-After, or the form again with the message
+ *     (page_form_refused; the handler, seeing r->nerrors, does nothing).
  *
  * A refusal is the JSON error on API routes; on pages, a redirect to the
  * right sign-in (or to /me, where the password is asked again) or the

@@ -134,8 +134,20 @@ void page_notice(json_t *data, const char *collection_id)
 				      p->version));
 }
 
+/* The status of a form the gate refused (page_form_refused) and its
+ * handler showed again (any 4xx), else status. */
+static int form_status(const struct req *r, int status)
+{
+	const struct err_row *limited = err_row(ERR_TOO_MANY_REQUESTS);
+	for (size_t i = 0; status >= 400 && status < 500 && i < r->nerrors; i++)
+		if (strcmp(r->errors[i].code, limited->code) == 0)
+			return limited->status;
+	return status;
+}
+
 void page_render(struct req *r, int status, const char *name, json_t *data)
 {
+	status = form_status(r, status);
 	buf_reset(&r->body);
 	if (tpl_render(app.tpl, name, data, &r->body) != 0) {
 		log_error("template %s could not be rendered", name);
@@ -253,6 +265,16 @@ int page_form_failure(struct req *r, const struct failure *f, const char *defaul
 	if (status == 401)
 		return 422;
 	return status >= 400 && status < 500 ? status : 503;
+}
+
+void page_form_refused(struct req *r, const struct failure *f)
+{
+	/* The form's other messages may fill the list: this one takes the last
+	 * place, so the handler sees it whatever else was wrong. */
+	if (r->nerrors >= HTTP_MAX_FIELD_ERRORS)
+		r->nerrors = HTTP_MAX_FIELD_ERRORS - 1;
+	page_form_failure(r, f, "form");
+	r->errors[r->nerrors - 1].code = err_code(f);
 }
 
 void page_redirect(struct req *r, const char *location)

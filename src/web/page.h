@@ -33,6 +33,11 @@ void page_add_error(struct req *r, const char *field, const char *message);
  * form with (its 4xx, but 422 for a wrong password, or 503). */
 struct failure;
 int page_form_failure(struct req *r, const struct failure *f, const char *default_field);
+/* The gate's refusal of a form before its handler runs (a limit per client
+ * address reached): the message goes on the form, which the handler shows
+ * again as for a field it cannot take (r->nerrors), and page_render answers
+ * with the refusal's status and Retry-After. */
+void page_form_refused(struct req *r, const struct failure *f);
 /* 303 See Other to location, dropping any body. */
 void page_redirect(struct req *r, const char *location);
 

@@ -29,6 +29,22 @@ STOP_GRACE = 10      # seconds between SIGTERM and SIGKILL
 SANITIZER_REPORT = re.compile(r"(runtime error:.*|ERROR: AddressSanitizer.*|ERROR: LeakSanitizer.*|"
                               r"AddressSanitizer:DEADLYSIGNAL.*)")
 
+# The limits per client address on forms that send mail or store text.
+FORM_LIMITS = ("--contact-per-hour", "--signup-per-hour", "--email-change-per-hour",
+               "--account-changes-per-hour", "--staff-sends-per-hour")
+_known_flags = None
+
+
+def known_flags():
+    """The flags the binary under test takes (an older build lacks some)."""
+    global _known_flags
+    if _known_flags is None:
+        out = subprocess.run([BIN, "--help"], capture_output=True, text=True, timeout=30,
+                             env=child_env())
+        _known_flags = set(re.findall(r"--[a-z][a-z0-9-]*", out.stdout + out.stderr))
+    return _known_flags
+
+
 if ENGINE not in ("sqlite", "postgres"):
     raise pytest.UsageError(f"GLOVEBOX_TEST_ENGINE must be sqlite or postgres, not {ENGINE!r}")
 
@@ -68,7 +84,7 @@ def _die_with_parent():
 class Server:
     """One glovebox process with its own data directory and database."""
 
-    def __init__(self, tmp, profile=None, extra=None):
+    def __init__(self, tmp, profile=None, extra=None, limits="lifted"):
         self.data = str(tmp)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -80,6 +96,12 @@ class Server:
         # unless a test sets them (test_members checks the defaults).
         if "--signin-per-minute" not in self.extra:
             self.extra += ["--signin-per-minute", "100000", "--signin-per-hour", "100000"]
+        # So are the form limits, unless a test sets one or asks for the
+        # defaults (limits="default", as test_form_limits does).
+        if limits == "lifted":
+            for flag in FORM_LIMITS:
+                if flag not in self.extra and flag in known_flags():
+                    self.extra += [flag, "100000"]
         self.proc = None
         self._err = None
         self.dbname = None
@@ -289,8 +311,8 @@ def make_server(tmp_path_factory):
     """Factory for servers with options (profile, extra flags); all closed at teardown."""
     made = []
 
-    def make(profile=None, extra=None, start=True):
-        s = Server(tmp_path_factory.mktemp("gb"), profile=profile, extra=extra)
+    def make(profile=None, extra=None, start=True, limits="lifted"):
+        s = Server(tmp_path_factory.mktemp("gb"), profile=profile, extra=extra, limits=limits)
         made.append(s)
         return s.start() if start else s
 

@@ -244,13 +244,17 @@ static void test_config_precedence(void **state)
 	config_finish(&c);
 	assert_string_equal(c.site_url, CONFIG_SITE_URL_DEFAULT);
 	assert_false(c.site_url_given);
+	assert_int_equal(c.contact_per_hour, 20);
+	assert_int_equal(c.signup_per_hour, 20);
+	assert_int_equal(c.email_change_per_hour, 10);
 	config_release(&c);
 	config_init(&c);
-	char *argv4[] = {"--site-url", "https://club.example.org", NULL};
-	assert_int_equal(config_load(&c, 2, argv4, &nargs, &help, stderr), 0);
+	char *argv4[] = {"--site-url", "https://club.example.org", "--signup-per-hour=3", NULL};
+	assert_int_equal(config_load(&c, 3, argv4, &nargs, &help, stderr), 0);
 	config_finish(&c);
 	assert_string_equal(c.site_url, "https://club.example.org");
 	assert_true(c.site_url_given);
+	assert_int_equal(c.signup_per_hour, 3);
 	config_release(&c);
 }
 

@@ -1,0 +1,287 @@
+"""Issue 11, finding 7: forms that send mail or store text were unthrottled:
+contact, sign-up and e-mail change took 200 requests in 0.2 s, each queueing
+mail to any address. Every route that sends mail or stores text now names a
+limit per client address in the route table (`glovebox routes`), set by a
+directive whose default no person meets; past it the gate answers 429 with
+Retry-After (JSON), or the form again with the message (pages), and the
+handler does nothing."""
+import http.client
+import json
+import re
+import subprocess
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from conftest import BIN, FORM_LIMITS, child_env, staff_client
+from test_members import PASSWORD, person, signup
+
+BURST = 200
+# The documented defaults (docs/operations.md), per client address and hour.
+DEFAULTS = {"contact": 20, "signup": 20, "email-change": 10, "account-changes": 60,
+            "staff-sends": 600}
+HOUR = 3600
+
+
+def routes():
+    out = subprocess.run([BIN, "routes"], capture_output=True, text=True, timeout=30,
+                         env=child_env())
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def count(server, sql):
+    return int(server.sql(sql)[0][0])
+
+
+def throttled(r):
+    """A 429 of the table with a Retry-After no longer than the window."""
+    wait = int(r.headers.get("Retry-After", "0"))
+    return r.status_code == 429 and 0 < wait <= HOUR
+
+
+def member(server):
+    p = person()
+    s = requests.Session()
+    r = signup(server, p, s)
+    assert r.status_code == 201, r.text
+    s.csrf = r.json()["csrf_token"]
+    s.headers["X-CSRF-Token"] = s.csrf
+    s.person = p
+    s.member_id = r.json()["id"]
+    return s
+
+
+def contact_body(i):
+    return {"email": f"anyone-{i}@example.net", "topic": f"Flood {i}",
+            "message": f"Message number {i}."}
+
+
+def test_every_route_that_sends_mail_or_stores_text_names_a_limit():
+    declared = {f"{m} {r['pattern']}": r.get("limit") for r in routes() for m in r["methods"]}
+    mail_or_text = {
+        "POST /contact": "contact", "POST /api/v1/contact": "contact",
+        "POST /signup": "signup", "POST /api/v1/signup": "signup",
+        "POST /me/email": "email-change", "POST /api/v1/me/email": "email-change",
+        "POST /me/correct": "account-changes", "PATCH /api/v1/me": "account-changes",
+        "POST /me/password": "account-changes", "POST /api/v1/me/password": "account-changes",
+        "POST /me/garage": "account-changes", "POST /api/v1/me/vehicles": "account-changes",
+        "POST /staff/messages/:id/answer": "staff-sends",
+        "POST /api/v1/staff/messages/:id/answer": "staff-sends",
+        "POST /staff/campaigns": "staff-sends", "POST /api/v1/staff/campaigns": "staff-sends",
+    }
+    for key, limit in mail_or_text.items():
+        assert declared[key] == limit, key
+    assert {v for v in declared.values() if v} == set(DEFAULTS)
+    # Each limit is a setting (flag, INI key, environment) with its default.
+    out = subprocess.run([BIN, "--help"], capture_output=True, text=True, timeout=30,
+                         env=child_env()).stdout
+    for name, default in DEFAULTS.items():
+        flag = f"--{name}-per-hour"
+        assert flag in FORM_LIMITS
+        env = "GLOVEBOX_" + flag[2:].upper().replace("-", "_")
+        assert re.search(re.escape(flag) + r"=V.*\n\s+\[" + env + f", default {default}\\]",
+                         out), flag
+
+
+def test_contact_flood_is_throttled_by_default(make_server):
+    srv = make_server(limits="default")
+    before = count(srv, "SELECT COUNT(*) FROM contact_messages")
+    post = lambda i: requests.post(srv.url("/api/v1/contact"), json=contact_body(i), timeout=30)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(post, range(BURST)))
+    codes = [r.status_code for r in answers]
+    assert set(codes) <= {201, 429}, codes
+    assert codes.count(201) == DEFAULTS["contact"]
+    refused = [r for r in answers if r.status_code == 429]
+    assert all(throttled(r) for r in refused)
+    assert refused[0].json()["error"]["code"] == "too_many_requests"
+    assert count(srv, "SELECT COUNT(*) FROM contact_messages") == before + DEFAULTS["contact"]
+    # The page's form counts with the API: shown again with the message.
+    r = requests.post(srv.url("/contact"), data=contact_body("page"), timeout=30)
+    assert throttled(r) and r.headers["Content-Type"].startswith("text/html")
+    assert 'id="form-error"' in r.text and "Too many requests" in r.text
+    assert 'value="anyone-page@example.net"' in r.text
+    assert count(srv, "SELECT COUNT(*) FROM contact_messages") == before + DEFAULTS["contact"]
+
+
+def test_signup_flood_is_throttled_by_default(make_server):
+    srv = make_server(limits="default")
+    queued = lambda: count(srv, "SELECT COUNT(*) FROM outbox")
+    members, mail = count(srv, "SELECT COUNT(*) FROM members"), queued()
+    codes = []
+    for _ in range(BURST):
+        r = signup(srv, person())
+        codes.append(r.status_code)
+        if r.status_code == 429:
+            assert throttled(r)
+    assert set(codes) <= {201, 429}, codes
+    assert codes.count(201) == DEFAULTS["signup"]
+    assert count(srv, "SELECT COUNT(*) FROM members") == members + DEFAULTS["signup"]
+    assert queued() == mail + DEFAULTS["signup"]      # one confirmation each
+    # The form is shown again with the message, and nothing is stored.
+    browser = requests.Session()
+    page = browser.get(srv.url("/signup"), timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    p = person()
+    r = browser.post(srv.url("/signup"), timeout=30, allow_redirects=False,
+                     data={"name": p["name"], "email": p["email"], "password": PASSWORD,
+                           "birth_day": "1", "birth_month": "2", "birth_year": "1980",
+                           "csrf_token": token})
+    assert throttled(r) and 'id="form-error"' in r.text and p["email"] in r.text
+    assert PASSWORD not in r.text
+    assert count(srv, "SELECT COUNT(*) FROM members") == members + DEFAULTS["signup"]
+    assert queued() == mail + DEFAULTS["signup"]
+
+
+def test_email_change_flood_is_throttled_by_default(make_server):
+    srv = make_server(limits="default")
+    m = member(srv)
+    mail = count(srv, "SELECT COUNT(*) FROM outbox")
+    codes = []
+    for i in range(BURST):
+        r = m.post(srv.url("/api/v1/me/email"), json={"email": f"victim-{i}@example.net"},
+                   timeout=30)
+        codes.append(r.status_code)
+        if r.status_code == 429:
+            assert throttled(r) and r.json()["error"]["code"] == "too_many_requests"
+    assert set(codes) <= {202, 429}, codes
+    assert codes.count(202) == DEFAULTS["email-change"]
+    assert count(srv, "SELECT COUNT(*) FROM outbox") == mail + DEFAULTS["email-change"]
+    r = m.post(srv.url("/me/email"), data={"email": "one-more@example.net"},
+               allow_redirects=False, timeout=30)
+    assert throttled(r) and 'id="me-error"' in r.text and "Too many requests" in r.text
+    assert count(srv, "SELECT COUNT(*) FROM outbox") == mail + DEFAULTS["email-change"]
+
+
+def from_address(srv, source, method, path, body):
+    """A request from another loopback address (127.0.0.0/8 is all ours)."""
+    port = int(srv.base.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
+    try:
+        conn.request(method, path, body=json.dumps(body),
+                     headers={"Content-Type": "application/json"})
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_limits_are_per_client_address_and_settable(make_server):
+    srv = make_server(extra=["--contact-per-hour", "2"])
+    codes = [requests.post(srv.url("/api/v1/contact"), json=contact_body(i),
+                           timeout=30).status_code for i in range(4)]
+    assert codes == [201, 201, 429, 429]
+    # Someone else, at another address, is not held back.
+    assert from_address(srv, "127.0.0.2", "POST", "/api/v1/contact", contact_body(9)) == 201
+    # 0 lifts a limit.
+    off = make_server(extra=["--contact-per-hour", "0"], limits="default")
+    codes = {requests.post(off.url("/api/v1/contact"), json=contact_body(i),
+                           timeout=30).status_code for i in range(DEFAULTS["contact"] + 5)}
+    assert codes == {201}
+
+
+def limited_calls(srv):
+    """For each limit, calls of each route that counts against it, as
+    (route key, a function making the call)."""
+    m = member(srv)
+    support = staff_client(srv, "support")
+    editor = staff_client(srv, "editor")
+    msg = requests.post(srv.url("/api/v1/contact"), json=contact_body("desk"), timeout=30)
+    assert msg.status_code == 201
+    mid = msg.json()["id"]
+    vin = "WMWRE33536TJ12345"
+    tag = uuid.uuid4().hex[:6]
+    return {
+        "contact": [
+            ("POST /api/v1/contact",
+             lambda: requests.post(srv.url("/api/v1/contact"), json=contact_body(1), timeout=30)),
+            ("POST /contact",
+             lambda: requests.post(srv.url("/contact"), data=contact_body(2), timeout=30)),
+        ],
+        "signup": [
+            ("POST /api/v1/signup", lambda: signup(srv, person())),
+            ("POST /signup", lambda: signup_form(srv)),
+        ],
+        "email-change": [
+            ("POST /api/v1/me/email",
+             lambda: m.post(srv.url("/api/v1/me/email"), json={"email": f"a-{tag}@example.net"},
+                            timeout=30)),
+            ("POST /me/email",
+             lambda: m.post(srv.url("/me/email"), data={"email": f"b-{tag}@example.net"},
+                            allow_redirects=False, timeout=30)),
+        ],
+        "account-changes": [
+            ("PATCH /api/v1/me",
+             lambda: m.patch(srv.url("/api/v1/me"), json={"name": "New Name"}, timeout=30)),
+            ("POST /me/correct",
+             lambda: m.post(srv.url("/me/correct"), data={"name": "Newer Name"},
+                            allow_redirects=False, timeout=30)),
+            ("POST /api/v1/me/password",
+             lambda: m.post(srv.url("/api/v1/me/password"),
+                            json={"password": "green mini on a long road"}, timeout=30)),
+            ("POST /me/password",
+             lambda: m.post(srv.url("/me/password"), data={"password": "red mini at the coast"},
+                            allow_redirects=False, timeout=30)),
+            ("POST /api/v1/me/vehicles",
+             lambda: m.post(srv.url("/api/v1/me/vehicles"), json={"vin": vin}, timeout=30)),
+            ("POST /me/garage",
+             lambda: m.post(srv.url("/me/garage"), data={"vin": vin}, allow_redirects=False,
+                            timeout=30)),
+        ],
+        "staff-sends": [
+            ("POST /api/v1/staff/messages/:id/answer",
+             lambda: support.post(srv.url(f"/api/v1/staff/messages/{mid}/answer"),
+                                  json={"answer": "Thank you."}, timeout=30)),
+            ("POST /staff/messages/:id/answer",
+             lambda: support.post(srv.url(f"/staff/messages/{mid}/answer"),
+                                  data={"answer": "Thanks again."}, allow_redirects=False,
+                                  timeout=30)),
+            ("POST /api/v1/staff/campaigns",
+             lambda: editor.post(srv.url("/api/v1/staff/campaigns"), timeout=30,
+                                 json={"purpose": "member_news", "subject": "S", "body": "B"})),
+            ("POST /staff/campaigns",
+             lambda: editor.post(srv.url("/staff/campaigns"), allow_redirects=False, timeout=30,
+                                 data={"purpose": "member_news", "subject": "S", "body": "B",
+                                       "action": "send"})),
+        ],
+    }
+
+
+def signup_form(srv):
+    browser = requests.Session()
+    page = browser.get(srv.url("/signup"), timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    p = person()
+    return browser.post(srv.url("/signup"), timeout=30, allow_redirects=False,
+                        data={"name": p["name"], "email": p["email"], "password": PASSWORD,
+                              "birth_day": "1", "birth_month": "2", "birth_year": "1980",
+                              "csrf_token": token})
+
+
+def test_each_limit_refuses_each_of_its_routes(make_server):
+    # One hit an hour of each limit is left when the calls start: making the
+    # member (a sign-up) and the desk's message (a contact) spend one each.
+    spent = {"contact": 1, "signup": 1}
+    flags = []
+    for name in DEFAULTS:
+        flags += [f"--{name}-per-hour", str(spent.get(name, 0) + 1)]
+    srv = make_server(extra=flags)
+    calls = limited_calls(srv)
+    seen = set()
+    for limit, pairs in calls.items():
+        for i, (key, call) in enumerate(pairs):
+            r = call()
+            seen.add(key)
+            if i == 0:
+                assert r.status_code < 400, (limit, key, r.status_code, r.text[:300])
+                continue
+            # A form and its API call count together.
+            assert throttled(r), (limit, key, r.status_code, r.text[:300])
+            if key.split(" ", 1)[1].startswith("/api/"):
+                assert r.json()["error"]["code"] == "too_many_requests", key
+            else:
+                assert "Too many requests" in r.text, key
+    declared = {f"{m} {r['pattern']}" for r in routes() if r.get("limit") for m in r["methods"]}
+    assert seen == declared
