@@ -44,6 +44,9 @@ const struct record_table record_tables[] = {
 	{"consents", "subject_id", NULL, false, NO_EXPIRY},
 	{"consent_events", "subject_id", NULL, false, NO_EXPIRY},
 	{"use_notices", "subject_id", NULL, false, NO_EXPIRY},
+	/* Browsers that signed in to an account (a member's or a staff
+	 * member's) before, by token hash only: they escape its address's lock. */
+	{"known_browsers", "subject_id", NULL, false, EXPIRES_AT("expires_at")},
 	/* The member's account. */
 	{"members", "id", "id", false, NO_EXPIRY},
 	/* Staff accounts: the operator's people, sealed all the same. */
@@ -54,6 +57,9 @@ const struct record_table record_tables[] = {
 	{"access_log", "subject_id", NULL, true, NO_EXPIRY},
 	{"access_log_head", NULL, NULL, false, NO_EXPIRY},
 	{"rate_limits", NULL, NULL, false, NO_EXPIRY},
+	/* Failures in a row against an address, a browser or a session, under a
+	 * keyed hash of it: nobody's, forgotten a day after the last one. */
+	{"lockouts", NULL, NULL, false, EXPIRES_AT("expires_at")},
 	/* Last: the data key, then the subject itself. */
 	{"subject_keys", "subject_id", NULL, false, NO_EXPIRY},
 	{"subjects", "id", NULL, false, NO_EXPIRY},
@@ -108,6 +114,8 @@ const struct record_column record_columns[] = {
 	HOLDS("access_log", "mac", HOLD_CHAIN),
 	HOLDS("access_log_head", "mac", HOLD_CHAIN),
 	HOLDS("rate_limits", "bucket", HOLD_BUCKET),
+	HOLDS("known_browsers", "token_hash", HOLD_TOKEN),
+	HOLDS("lockouts", "bucket", HOLD_BUCKET),
 	HOLDS("subject_keys", "sealed_key", HOLD_KEY),
 };
 const size_t record_columns_count = sizeof(record_columns) / sizeof(record_columns[0]);
