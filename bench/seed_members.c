@@ -48,8 +48,6 @@ int main(int argc, char **argv)
 			{"date_of_birth", SV_TEXT("1970-01-01")},
 			{"password_hash", SV_TEXT("$argon2id$v=19$m=19456,t=2,p=1$bench$bench")},
 			{"created_at", SV_INT(now)},
-			{"failed_logins", SV_INT(0)},
-			{"locked_until", SV_INT(0)},
 			{"email_confirmed_at", SV_INT(now)},
 		};
 		if (broker_subject_new(c, "member", purpose, cats, ARRAY_LEN(cats), 0, &id, &g,

@@ -22,3 +22,8 @@ CREATE TABLE known_browsers (
 	expires_at BIGINT NOT NULL
 );
 CREATE INDEX known_browsers_subject ON known_browsers (subject_id);
+-- The per-account counters these replace.
+ALTER TABLE members DROP COLUMN failed_logins;
+ALTER TABLE members DROP COLUMN locked_until;
+ALTER TABLE staff DROP COLUMN failed_logins;
+ALTER TABLE staff DROP COLUMN locked_until;

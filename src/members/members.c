@@ -10,7 +10,9 @@
 
 #include "app.h"
 #include "broker.h"
+#include "browser.h"
 #include "buf.h"
+#include "lockout.h"
 #include "log.h"
 #include "mem.h"
 #include "outbox.h"
@@ -20,19 +22,12 @@
 #include "store.h"
 #include "token.h"
 
-#define TABLE		     "members"
-#define MAX_FAILURES	     10 /* failures in a row before the account locks */
-#define FIRST_LOCK_SECONDS   30
-#define LONGEST_LOCK_SECONDS 900
-#define MAX_CATEGORIES	     16		 /* categories of one collection point */
-#define CONFIRM_SECONDS	     (7 * 86400) /* a sign-up confirmation link's life */
+#define TABLE		"members"
+#define MAX_CATEGORIES	16	    /* categories of one collection point */
+#define CONFIRM_SECONDS (7 * 86400) /* a sign-up confirmation link's life */
 
 static const char SQL_BY_ID[] =
-	"SELECT password_hash, failed_logins, locked_until FROM members WHERE id = $1";
-static const char SQL_FAILED[] =
-	"UPDATE members SET failed_logins = failed_logins + 1, locked_until = $2 WHERE id = $1";
-static const char SQL_SUCCEEDED[] =
-	"UPDATE members SET failed_logins = 0, locked_until = 0 WHERE id = $1";
+	"SELECT password_hash, email_confirmed_at FROM members WHERE id = $1";
 static const char SQL_COUNTER[] =
 	"INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) "
 	"DO UPDATE SET value = counters.value + 1";
@@ -44,9 +39,12 @@ static const char SQL_CONFIRMATION_FIND[] =
 static const char SQL_CONFIRMATION_USED[] = "DELETE FROM email_confirmations WHERE token_hash = $1";
 static const char SQL_CONFIRMED[] =
 	"UPDATE members SET email_confirmed_at = $2 WHERE id = $1 AND email_confirmed_at IS NULL";
+static const char SQL_CONFIRMED_AT[] = "SELECT email_confirmed_at FROM members WHERE id = $1";
 static const char SQL_CONSENTS[] = "SELECT purpose, state, profile_version, changed_at, via FROM "
 				   "consents WHERE subject_id = $1 "
 				   "ORDER BY purpose";
+static const char SQL_BROWSERS[] = "SELECT created_at, last_used, expires_at FROM known_browsers "
+				   "WHERE subject_id = $1 ORDER BY created_at";
 static const char SQL_ACCESSES[] =
 	"SELECT at, actor_kind, role, recipient, purpose, categories, action FROM access_log "
 	"WHERE subject_id = $1 ORDER BY seq";
@@ -63,6 +61,7 @@ static const struct {
 	{"date_of_birth", "date_of_birth", "date_of_birth"},
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+static const char *const email_column[] = {"email"};
 
 /* The registration point of either bundled kind of profile. */
 static const char *const registration_points[] = {"member_registration", "insider_signup"};
@@ -202,38 +201,131 @@ static int member_id_cb(void *ctx, const struct store_row *row)
 	return 0;
 }
 
-/* The message that asks the new member to confirm the address (double
- * opt-in; members_email_confirm takes the link back), queued in the
- * sign-up's transaction. */
-static int confirmation_queue(struct store_conn *c, const struct broker_grant *g, int64_t member,
-			      const char *email)
+struct broker_grant *members_mail_grant(struct store_conn *c, int64_t member)
 {
-	char token[TOKEN_CHARS + 1];
+	static const char *const email_only[] = {"email"};
+	struct broker_actor self = {ACTOR_SELF, member, NULL, NULL};
+	struct broker_use use = {
+		&self,	member, members_account_purpose(), email_only, ARRAY_LEN(email_only),
+		"write"};
+	struct broker_grant *g = NULL;
+	enum decision_reason why;
+	return broker_open(c, &use, &g, &why) == 0 ? g : NULL;
+}
+
+/* A new link that confirms the member's address (members_email_confirm
+ * takes it back), inside the caller's transaction. */
+static int confirmation_link(struct store_conn *c, int64_t member, char token[TOKEN_CHARS + 1])
+{
 	unsigned char hash[TOKEN_HASH_BYTES];
 	int64_t now = (int64_t)time(NULL);
 	token_new(token, hash);
 	struct store_val row[] = {SV_BLOB(hash, sizeof(hash)), SV_INT(member), SV_INT(now),
 				  SV_INT(now + CONFIRM_SECONDS)};
+	return store_exec(c, SQL_CONFIRMATION_INSERT, row, STORE_NPARAMS(row), NULL, NULL) < 0 ? -1
+											       : 0;
+}
+
+/* Queues text to `to` under the account purpose with the grant g. */
+static int account_mail(struct store_conn *c, const struct broker_grant *g, const char *to,
+			const struct buf *subject, struct buf *text)
+{
+	int rc = outbox_send_text(c, g, members_account_purpose(), "email", "email", to,
+				  subject->data, text->data, NULL, 0);
+	crypto_wipe(text->data, text->len);
+	return rc;
+}
+
+/* The message that asks the new member to confirm the address (double
+ * opt-in), queued in the sign-up's transaction. */
+static int confirmation_queue(struct store_conn *c, const struct broker_grant *g, int64_t member,
+			      const char *email)
+{
+	char token[TOKEN_CHARS + 1];
 	struct buf subject, text;
 	buf_init(&subject, 0);
 	buf_init(&text, 0);
+	int rc = confirmation_link(c, member, token);
 	buf_printf(&subject, "Please confirm your e-mail address for %s", app.site_name);
 	buf_printf(&text,
 		   "Hello,\n\nsomeone (we hope you) joined %s with this address. To confirm it, "
 		   "open this page and press the button there:\n\n%s/confirm?token=%s\n\n"
-		   "Until the address is confirmed we send it nothing else. If it was not you, "
-		   "ignore this message.\n\n-- \n%s\n",
+		   "Then sign in with the password you chose. Until the address is confirmed we "
+		   "send it nothing else. If it was not you, ignore this message.\n\n-- \n%s\n",
 		   app.site_name, app.cfg.site_url, token, app.site_name);
-	int rc = store_exec(c, SQL_CONFIRMATION_INSERT, row, STORE_NPARAMS(row), NULL, NULL) >= 0 &&
-				 outbox_send_text(c, g, members_account_purpose(), "email", "email",
-						  email, subject.data, text.data, NULL, 0) == 0
-			 ? 0
-			 : -1;
+	if (rc == 0)
+		rc = account_mail(c, g, email, &subject, &text);
 	crypto_wipe(token, sizeof(token));
 	crypto_wipe(text.data, text.len);
 	buf_release(&subject);
 	buf_release(&text);
 	return rc;
+}
+
+static int confirmed_cb(void *ctx, const struct store_row *row)
+{
+	*(bool *)ctx = row->cols[0].type != STORE_NULL;
+	return 0;
+}
+
+/*
+ * A sign-up with an address that has an account: nothing of the sign-up is
+ * kept, and the address's owner is told, under their own key, in one
+ * message as the sign-up of a new address queues one. An account still
+ * waiting for its address to be confirmed gets a new link with it (someone
+ * who joined and lost the first message joins again).
+ */
+static int address_in_use(struct store_conn *c, const char *email, struct failure *f)
+{
+	int64_t holder = 0;
+	int found = record_find(c, TABLE, "email", email, &holder, 1);
+	if (found <= 0)
+		return found < 0 ? err_fail(f, ERR_STORE) : 0; /* closed in the meantime */
+	bool confirmed = false;
+	char token[TOKEN_CHARS + 1] = "";
+	struct broker_grant *g = NULL;
+	struct record_text to = {0};
+	struct buf subject, text;
+	buf_init(&subject, 0);
+	buf_init(&text, 0);
+	struct store_val who[] = {SV_INT(holder)};
+	bool ok =
+		store_begin(c) == 0 &&
+		store_exec(c, SQL_CONFIRMED_AT, who, STORE_NPARAMS(who), confirmed_cb,
+			   &confirmed) >= 0 &&
+		(g = members_mail_grant(c, holder)) &&
+		record_read(c, g, TABLE, holder, email_column, ARRAY_LEN(email_column), &to) == 1 &&
+		to.p && (confirmed || confirmation_link(c, holder, token) == 0);
+	if (ok) {
+		buf_printf(&subject, "Someone tried to join %s with your address", app.site_name);
+		buf_printf(&text,
+			   "Hello,\n\nsomeone (perhaps you) just tried to join %s with this "
+			   "address. It belongs to an account here already, so no new account was "
+			   "made and nothing was changed.\n\n",
+			   app.site_name);
+		if (confirmed)
+			buf_printf(&text, "If it was you, sign in at %s/signin instead.\n\n",
+				   app.cfg.site_url);
+		else
+			buf_printf(&text,
+				   "That account is still waiting for this address to be "
+				   "confirmed. To confirm it, open this page and press the button "
+				   "there:\n\n%s/confirm?token=%s\n\nThen sign in with the "
+				   "password chosen when the account was made.\n\n",
+				   app.cfg.site_url, token);
+		buf_printf(&text, "If it was not you, there is nothing to do.\n\n-- \n%s\n",
+			   app.site_name);
+		ok = account_mail(c, g, to.p, &subject, &text) == 0 && store_commit(c) == 0;
+	}
+	if (!ok)
+		store_rollback(c);
+	broker_grant_free(g);
+	record_texts_release(&to, 1);
+	crypto_wipe(token, sizeof(token));
+	crypto_wipe(text.data, text.len);
+	buf_release(&subject);
+	buf_release(&text);
+	return ok ? 0 : err_fail(f, ERR_STORE);
 }
 
 int members_email_confirm(const char *token, struct failure *f)
@@ -279,7 +371,7 @@ static int not_eligible(struct failure *f)
 	return err_fail(f, ERR_NOT_ELIGIBLE);
 }
 
-int members_signup(const struct members_signup *in, struct members_started *out, struct failure *f)
+int members_signup(const struct members_signup *in, struct failure *f)
 {
 	const struct policy_collection *cp = registration();
 	const struct policy *p = app.policy;
@@ -294,43 +386,36 @@ int members_signup(const struct members_signup *in, struct members_started *out,
 	size_t ncats = registration_categories(cats, MAX_CATEGORIES);
 	const char *values[NFIELDS] = {in->name, in->email, in->postal_address, in->phone,
 				       in->date_of_birth};
-	struct record_field row[NFIELDS + 4];
+	struct record_field row[NFIELDS + 2];
 	size_t n = 0;
 	for (size_t i = 0; i < NFIELDS; i++)
 		if (values[i])
 			row[n++] = (struct record_field){fields[i].column, SV_TEXT(values[i])};
 	row[n++] = (struct record_field){"password_hash", SV_TEXT(hash)};
 	row[n++] = (struct record_field){"created_at", SV_INT(time(NULL))};
-	row[n++] = (struct record_field){"failed_logins", SV_INT(0)};
-	row[n++] = (struct record_field){"locked_until", SV_INT(0)};
 	struct broker_grant *g = NULL;
 	enum decision_reason reason;
-	int rc = -1;
-	*out = (struct members_started){0};
+	int64_t member = 0;
+	int rc = err_fail(f, ERR_STORE);
 	struct store_conn *c = store_acquire(app.store);
 	if (store_begin(c) != 0 ||
 	    broker_subject_new(c, p->subjects[cp->subject].id, p->purposes[cp->purpose].id, cats,
-			       ncats, 0, &out->member, &g, &reason) != 0) {
-		err_fail(f, ERR_STORE);
+			       ncats, 0, &member, &g, &reason) != 0)
 		goto out;
-	}
-	int inserted = record_insert(c, g, TABLE, out->member, row, n);
+	int inserted = record_insert(c, g, TABLE, member, row, n);
 	if (inserted == STORE_CONFLICT) {
-		err_fail(f, ERR_EMAIL_TAKEN);
-		goto out;
+		store_rollback(c);
+		rc = address_in_use(c, in->email, f);
+		goto done;
 	}
-	if (inserted < 0 || record_signup_choices(c, in, out->member) != 0 ||
-	    confirmation_queue(c, g, out->member, in->email) != 0 ||
-	    session_open(c, SESSION_MEMBER, out->member, &out->session) != 0 ||
-	    (in->remember && remember_device(c, out->member, &out->device) != 0) ||
-	    store_commit(c) != 0) {
-		err_fail(f, ERR_STORE);
+	if (inserted < 0 || record_signup_choices(c, in, member) != 0 ||
+	    confirmation_queue(c, g, member, in->email) != 0 || store_commit(c) != 0)
 		goto out;
-	}
 	rc = 0;
 out:
 	if (rc != 0)
 		store_rollback(c);
+done:
 	store_release(c);
 	broker_grant_free(g);
 	crypto_wipe(hash, sizeof(hash));
@@ -338,18 +423,6 @@ out:
 }
 
 /* ---- sign-in ---- */
-
-/* After MAX_FAILURES in a row, each further failure locks the account for
- * twice as long, from FIRST_LOCK_SECONDS up to LONGEST_LOCK_SECONDS. */
-int64_t members_lock_seconds(int64_t failures)
-{
-	if (failures < MAX_FAILURES)
-		return 0;
-	int64_t s = FIRST_LOCK_SECONDS;
-	for (int64_t i = MAX_FAILURES; i < failures && s < LONGEST_LOCK_SECONDS; i++)
-		s *= 2;
-	return s > LONGEST_LOCK_SECONDS ? LONGEST_LOCK_SECONDS : s;
-}
 
 int members_signin_address_allowed(const char *client, struct failure *f)
 {
@@ -363,8 +436,7 @@ int members_signin_address_allowed(const char *client, struct failure *f)
 }
 
 struct login_row {
-	bool found;
-	int64_t failures, locked_until;
+	bool found, confirmed;
 	char hash[CRYPTO_PWHASH_STR_MAX];
 };
 
@@ -373,9 +445,22 @@ static int login_cb(void *ctx, const struct store_row *row)
 	struct login_row *l = ctx;
 	l->found = true;
 	snprintf(l->hash, sizeof(l->hash), "%s", (const char *)row->cols[0].p);
-	l->failures = row->cols[1].i;
-	l->locked_until = row->cols[2].i;
+	l->confirmed = row->cols[1].type != STORE_NULL;
 	return 0;
+}
+
+/* Waits out a lock: 0 when the counter l lets a guess through, else -1 with
+ * ERR_ACCOUNT_LOCKED and the wait (or ERR_STORE). */
+static int lock_open(const struct lockout *l, int64_t now, struct failure *f)
+{
+	int64_t wait = lockout_wait(l, now);
+	if (wait == 0)
+		return 0;
+	if (wait < 0)
+		return err_fail(f, ERR_STORE);
+	err_fail(f, ERR_ACCOUNT_LOCKED);
+	f->retry_after = wait;
+	return -1;
 }
 
 int members_signin(const struct members_signin *in, struct members_started *out, struct failure *f)
@@ -384,50 +469,62 @@ int members_signin(const struct members_signin *in, struct members_started *out,
 	if (members_signin_address_allowed(in->client, f) != 0)
 		return -1;
 	struct login_row l = {0};
-	int64_t id = 0;
+	int64_t id = 0, now = (int64_t)time(NULL);
 	struct store_conn *c = store_acquire(app.store);
+	/* The same queries, and below the same hashing and the same writes,
+	 * whether or not the address has an account. */
 	int found = record_find(c, TABLE, "email", in->email, &id, 1);
+	if (found != 1)
+		id = 0;
 	struct store_val key[] = {SV_INT(id)};
+	int64_t browser = browser_account(c, in->browser);
+	bool ok = found >= 0 && browser >= 0 &&
+		  store_exec(c, SQL_BY_ID, key, STORE_NPARAMS(key), login_cb, &l) >= 0;
 	/* A member without a data key (restored from a backup after closing)
-	 * cannot sign in: nothing of them can be opened. */
-	if (found < 0 ||
-	    (found == 1 && store_exec(c, SQL_BY_ID, key, STORE_NPARAMS(key), login_cb, &l) < 0)) {
-		store_release(c);
+	 * cannot sign in: nothing of them can be opened. Nor can one whose
+	 * address is not confirmed yet: the sign-up did not say whether the
+	 * address had an account, and this must not either. */
+	bool has_key = ok && broker_subject_has_key(c, id);
+	store_release(c);
+	if (!ok) {
+		crypto_wipe(l.hash, sizeof(l.hash));
 		return err_fail(f, ERR_STORE);
 	}
-	if (l.found && !broker_subject_has_key(c, id))
-		l.found = false;
-	store_release(c);
-	int64_t now = (int64_t)time(NULL);
-	if (l.found && l.locked_until > now) {
-		err_fail(f, ERR_ACCOUNT_LOCKED);
-		f->retry_after = l.locked_until - now;
+	bool usable = l.found && l.confirmed && has_key;
+	/* A browser that signed in to this account before counts its own
+	 * failures; every other attempt counts against the address. */
+	struct lockout lock;
+	bool known = usable && browser == id && browser_lockout(in->browser, &lock);
+	if (!known)
+		lockout_of_address(&lock, "member", in->email);
+	if (lock_open(&lock, now, f) != 0) {
+		crypto_wipe(l.hash, sizeof(l.hash));
 		return -1;
 	}
-	int rc = password_verify(l.found ? l.hash : password_dummy_hash(), in->password,
+	int rc = password_verify(usable ? l.hash : password_dummy_hash(), in->password,
 				 ERR_BAD_CREDENTIALS, f);
 	crypto_wipe(l.hash, sizeof(l.hash));
-	if (rc == 0 && !l.found)
+	if (rc == 0 && !usable)
 		rc = err_fail(f, ERR_BAD_CREDENTIALS);
 	if (rc != 0) {
-		if (l.found && f->err == ERR_BAD_CREDENTIALS) {
-			struct store_val v[] = {SV_INT(id),
-						SV_INT(now + members_lock_seconds(l.failures + 1))};
-			store_query(app.store, SQL_FAILED, v, STORE_NPARAMS(v), NULL, NULL);
-		}
+		if (f->err == ERR_BAD_CREDENTIALS)
+			lockout_fail(&lock, now);
 		return -1;
 	}
 	out->member = id;
 	c = store_acquire(app.store);
-	bool ok = store_begin(c) == 0 &&
-		  store_exec(c, SQL_SUCCEEDED, key, STORE_NPARAMS(key), NULL, NULL) >= 0 &&
-		  session_open(c, SESSION_MEMBER, id, &out->session) == 0 &&
-		  (!in->remember || remember_device(c, id, &out->device) == 0) &&
-		  store_commit(c) == 0;
+	ok = lockout_clear(&lock) == 0 && store_begin(c) == 0 &&
+	     session_open(c, SESSION_MEMBER, id, &out->session) == 0 &&
+	     browser_signed_in(c, id, in->browser, out->browser) == 0 &&
+	     (!in->remember || remember_device(c, id, &out->device) == 0) && store_commit(c) == 0;
 	if (!ok)
 		store_rollback(c);
 	store_release(c);
-	return ok ? 0 : err_fail(f, ERR_STORE);
+	if (!ok) {
+		crypto_wipe(out, sizeof(*out));
+		return err_fail(f, ERR_STORE);
+	}
+	return 0;
 }
 
 static int hash_cb(void *ctx, const struct store_row *row)
@@ -436,15 +533,32 @@ static int hash_cb(void *ctx, const struct store_row *row)
 	return 0;
 }
 
-int members_reauth(int64_t member, const char *password, struct failure *f)
+int members_reauth(int64_t member, const char *password, const unsigned char *session,
+		   const char *client, struct failure *f)
 {
+	if (members_signin_address_allowed(client, f) != 0)
+		return -1;
+	/* The session's own failures in a row (only someone holding it can
+	 * guess here, so its lock shuts out nobody else). */
+	struct lockout lock;
+	int64_t now = (int64_t)time(NULL);
+	if (session)
+		lockout_of_bytes(&lock, "member-reauth", session, TOKEN_HASH_BYTES);
+	else
+		lockout_of_bytes(&lock, "member-reauth-account", &member, sizeof(member));
+	if (lock_open(&lock, now, f) != 0)
+		return -1;
 	char hash[CRYPTO_PWHASH_STR_MAX] = "";
 	struct store_val id[] = {SV_INT(member)};
 	if (store_query(app.store, SQL_BY_ID, id, STORE_NPARAMS(id), hash_cb, hash) != 1)
 		return err_fail(f, ERR_STORE);
 	int rc = password_verify(hash, password, ERR_WRONG_PASSWORD, f);
 	crypto_wipe(hash, sizeof(hash));
-	return rc;
+	if (rc == 0)
+		return lockout_clear(&lock) == 0 ? 0 : err_fail(f, ERR_STORE);
+	if (f->err == ERR_WRONG_PASSWORD)
+		lockout_fail(&lock, now);
+	return -1;
 }
 
 /* ---- the record ---- */
@@ -570,28 +684,40 @@ static int access_cb(void *ctx, const struct store_row *row)
 	return 0;
 }
 
+static int browser_cb(void *ctx, const struct store_row *row)
+{
+	json_array_append_new(ctx,
+			      json_pack("{s:I,s:I,s:I}", "created_at", (json_int_t)row->cols[0].i,
+					"last_used", (json_int_t)row->cols[1].i, "expires_at",
+					(json_int_t)row->cols[2].i));
+	return 0;
+}
+
 int members_export(int64_t member, json_t **doc, struct failure *f)
 {
 	const struct policy *p = app.policy;
-	json_t *consents = json_array(), *accesses = json_array();
+	json_t *consents = json_array(), *accesses = json_array(), *browsers = json_array();
 	struct store_val id[] = {SV_INT(member)};
 	struct store_conn *c = store_acquire(app.store);
 	json_t *items =
 		record_subject_of(c, TABLE, member) == member ? record_export(c, member) : NULL;
 	bool ok = items &&
 		  store_exec(c, SQL_CONSENTS, id, STORE_NPARAMS(id), consent_cb, consents) >= 0 &&
-		  store_exec(c, SQL_ACCESSES, id, STORE_NPARAMS(id), access_cb, accesses) >= 0;
+		  store_exec(c, SQL_ACCESSES, id, STORE_NPARAMS(id), access_cb, accesses) >= 0 &&
+		  store_exec(c, SQL_BROWSERS, id, STORE_NPARAMS(id), browser_cb, browsers) >= 0;
 	store_release(c);
 	if (!ok) {
 		json_decref(items);
 		json_decref(consents);
 		json_decref(accesses);
+		json_decref(browsers);
 		*doc = NULL;
 		return err_fail(f, items ? ERR_STORE : ERR_NO_ACCOUNT);
 	}
-	*doc = json_pack("{s:I,s:s,s:i,s:o,s:o,s:o,s:[],s:[]}", "id", (json_int_t)member, "profile",
-			 p->name, "profile_version", p->version, "items", items, "consents",
-			 consents, "staff_accesses", accesses, "handovers", "visits");
+	*doc = json_pack("{s:I,s:s,s:i,s:o,s:o,s:o,s:o,s:[],s:[]}", "id", (json_int_t)member,
+			 "profile", p->name, "profile_version", p->version, "items", items,
+			 "consents", consents, "staff_accesses", accesses, "known_browsers",
+			 browsers, "handovers", "visits");
 	return 0;
 }
 

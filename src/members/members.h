@@ -6,7 +6,12 @@
  *   sign-up with the neutral age screen (NAM12): someone under the
  *   profile's minimum age is told, neutrally, that we cannot register them,
  *   and nothing they typed is kept; one anonymous counter moves;
- *   sign-in with a per-address limit and a per-account lock;
+ *   sign-up answers alike whether or not the address has an account (the
+ *   account starts only once its address is confirmed; the owner of an
+ *   address in use is told instead);
+ *   sign-in with a per-client limit and a lock per address that answers
+ *   alike for every address and never shuts out a browser that signed in
+ *   to the account before (browser.h); re-authentication throttled alike;
  *   the member's record, read and corrected (NAM13) through the broker
  *   under the purpose of the profile's registration point;
  *   the choices (the consent ledger), the export (ALL01) and closing the
@@ -44,37 +49,57 @@ struct members_signup {
 	bool remember;	     /* "remember me on this device" ticked (INS12) */
 };
 
-/* What a sign-up or a sign-in started: the account, its session and, when
- * asked for, the remembered device. */
+/*
+ * Sign-up answers the same whether or not the address has an account, so
+ * that it tells nobody who has one (issue 11): 0 for both. A new address
+ * gets an account, unusable until the address is confirmed from the
+ * message queued to it (no session starts here; sign-in needs a confirmed
+ * address); an address in use gets a notice instead ("someone tried to
+ * join with this address"), with a new confirmation link when its account
+ * is still waiting for one, and nothing else changes. Both hash the
+ * password and queue one message. `remember` has no effect here: a device
+ * is remembered at sign-in. ERR_NO_REGISTRATION, ERR_NOT_ELIGIBLE (under
+ * the minimum age: nothing kept), ERR_WEAK_PASSWORD, ERR_BUSY, ERR_STORE.
+ */
+int members_signup(const struct members_signup *in, struct failure *f);
+
+/* What a sign-in started: the account, its session, the cookie of the
+ * browser known for the account from now on (browser.h) and, when asked
+ * for, the remembered device. */
 struct members_started {
 	int64_t member;
 	struct session_tokens session;
+	char browser[TOKEN_CHARS + 1];
 	struct remember_cookie device;
 };
-
-/* ERR_NO_REGISTRATION, ERR_NOT_ELIGIBLE (under the minimum age: nothing
- * kept), ERR_WEAK_PASSWORD, ERR_BUSY, ERR_EMAIL_TAKEN, ERR_STORE. */
-int members_signup(const struct members_signup *in, struct members_started *out, struct failure *f);
 
 struct members_signin {
 	const char *email, *password;
 	const char *client; /* the client's address, for its own limit (never stored) */
 	bool remember;
+	const char *browser; /* the browser's known-browser cookie, or NULL */
 };
-/* ERR_TOO_MANY_FROM_HERE, ERR_ACCOUNT_LOCKED (with Retry-After),
- * ERR_BAD_CREDENTIALS (an unknown address and a wrong password alike),
- * ERR_BUSY, ERR_STORE. */
+/*
+ * ERR_TOO_MANY_FROM_HERE (the client's limit), ERR_ACCOUNT_LOCKED (with
+ * Retry-After), ERR_BAD_CREDENTIALS, ERR_BUSY, ERR_STORE. An address with
+ * no account, or whose address is not confirmed yet, is answered as a wrong
+ * password, at the same cost, and its failures count and lock it the same
+ * way. A browser that has signed in to the account before counts its own
+ * failures and is not subject to the address's lock.
+ */
 int members_signin(const struct members_signin *in, struct members_started *out, struct failure *f);
 
-/* The per-address sign-in limit (members' and staff's): 0, or -1 with
- * ERR_TOO_MANY_FROM_HERE and the wait. */
+/* The per-client limit of password guesses (sign-in and re-authentication,
+ * members' and staff's): 0, or -1 with ERR_TOO_MANY_FROM_HERE and the wait. */
 int members_signin_address_allowed(const char *client, struct failure *f);
-/* How long an account stays locked after `failures` failures in a row. */
-int64_t members_lock_seconds(int64_t failures);
 
 /* Checks the member's password again (NAM14); the caller records the
- * fresh entry on the session. ERR_WRONG_PASSWORD, ERR_BUSY, ERR_STORE. */
-int members_reauth(int64_t member, const char *password, struct failure *f);
+ * fresh entry on the session. Throttled like sign-in: the client's limit,
+ * and the session's own failures in a row (session: the hash of its token)
+ * lock it with the sign-in lock's times. ERR_TOO_MANY_FROM_HERE,
+ * ERR_ACCOUNT_LOCKED, ERR_WRONG_PASSWORD, ERR_BUSY, ERR_STORE. */
+int members_reauth(int64_t member, const char *password, const unsigned char *session,
+		   const char *client, struct failure *f);
 
 /*
  * A member's record as {field: value}, opened through the broker by actor
@@ -96,7 +121,8 @@ int members_correct(int64_t member, const struct members_correction *in, int *ch
 		    struct failure *f);
 
 /* ALL01: everything held about the member, each item with its category and
- * the purposes it serves, the choices made, every access by staff and
+ * the purposes it serves, the choices made, every access by staff, the
+ * browsers known for signing in (when each signed in first and last) and
  * every hand-over to a partner. */
 int members_export(int64_t member, json_t **doc, struct failure *f);
 
@@ -120,17 +146,28 @@ const char *valid_id_list(const char *s, size_t len);
 /* ---- changes of password and address, confirmations (members_change.c) ---- */
 
 /* A new password (NAM14 is the gate's): the other sessions end (keep: the
- * hash of the asking session's token) and a notice goes to the address. */
+ * hash of the asking session's token), so do the other known browsers
+ * (keep_browser: the asking browser's cookie, or NULL) and every pending
+ * change of address, and a notice goes to the address. */
 int members_change_password(int64_t member, const char *password, const unsigned char *keep,
-			    struct failure *f);
+			    const char *keep_browser, struct failure *f);
 /* Starts a change of address: nothing changes until it is confirmed from a
- * message sent to the new address. ERR_EMAIL_TAKEN, ERR_EMAIL_UNCHANGED. */
+ * message sent to the new address. An address another account has is
+ * answered the same (it tells nobody who has one): the change waits alike,
+ * but the message to the address is a notice to its owner, and no link
+ * exists that could confirm it. ERR_EMAIL_UNCHANGED (the member's own). */
 int members_change_email(int64_t member, const char *email, struct failure *f);
 /* Confirms a change of address from its link; the old address is told.
  * ERR_BAD_LINK, ERR_EMAIL_TAKEN_SINCE. */
 int members_change_email_confirm(const char *token, struct failure *f);
-/* Confirms the address given at sign-up (double opt-in). ERR_BAD_LINK. */
+/* Confirms the address given at sign-up (double opt-in); from then on the
+ * account can be signed in to. ERR_BAD_LINK. */
 int members_email_confirm(const char *token, struct failure *f);
+
+/* Shared by members.c and members_change.c: a grant of the member's own
+ * key for their address under the account purpose, for mail about the
+ * account (NULL when it does not open). */
+struct broker_grant *members_mail_grant(struct store_conn *c, int64_t member);
 
 /* ---- a forgotten password (members_reset.c) ---- */
 
@@ -154,9 +191,10 @@ int members_reset_request(const char *email, const char *client, struct failure 
 int members_reset_check(const char *token, struct failure *f);
 /*
  * Sets a new password (the rule of sign-up) from a live link: every link of
- * the member is spent, every session ends, every remembered device is
- * forgotten, a change of address waiting for confirmation is cancelled,
- * the sign-in lock is lifted, and a notice goes to the address.
+ * the member is spent, every session ends, every remembered device and
+ * known browser is forgotten, a change of address waiting for confirmation
+ * is cancelled, the address counts as confirmed (the link reached it), the
+ * address's sign-in lock is lifted, and a notice goes to the address.
  * ERR_BAD_LINK (unknown, used or expired), ERR_WEAK_PASSWORD, ERR_BUSY,
  * ERR_STORE.
  */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "browser.h"
 #include "err.h"
 #include "remember.h"
 #include "session.h"
@@ -67,6 +68,7 @@ static void device_cookie(struct req *r, const char *value, int64_t max_age)
 void members_api_started(struct req *r, const struct members_started *s)
 {
 	session_cookie_set(r, SESSION_MEMBER, s->session.token);
+	browser_cookie_set(r, SESSION_MEMBER, s->browser);
 	if (s->device.token[0])
 		device_cookie(r, s->device.token, s->device.max_age);
 }
@@ -78,10 +80,11 @@ void members_api_device_cookie_clear(struct req *r)
 
 /* ---- joining, signing in and out ---- */
 
+/* Every sign-up the rules take is answered alike, whether or not the address
+ * has an account: 202, check your mail (members_signup). */
 void members_api_signup(struct req *r)
 {
 	struct members_signup in;
-	struct members_started s;
 	struct failure f;
 	if (members_api_age_screened(r)) {
 		err_fail(&f, ERR_NOT_ELIGIBLE);
@@ -89,22 +92,20 @@ void members_api_signup(struct req *r)
 		return;
 	}
 	members_api_signup_input(r, &in);
-	if (members_signup(&in, &s, &f) != 0) {
+	if (members_signup(&in, &f) != 0) {
 		if (f.err == ERR_NOT_ELIGIBLE)
 			members_api_age_cookie(r);
 		resp_failure(r, &f);
 		return;
 	}
-	members_api_started(r, &s);
-	resp_json(r, 201,
-		  json_pack("{s:I,s:s}", "id", (json_int_t)s.member, "csrf_token", s.session.csrf));
-	crypto_wipe(&s, sizeof(s));
+	resp_json(r, 202, json_pack("{s:b}", "check_mail", 1));
 }
 
 void members_api_signin(struct req *r)
 {
 	struct members_signin in = {req_param(r, "email"), req_param(r, "password"),
-				    req_client_address(r), is_true(req_param(r, "remember"))};
+				    req_client_address(r), is_true(req_param(r, "remember")),
+				    browser_of_request(r, SESSION_MEMBER)};
 	struct members_started s;
 	struct failure f;
 	if (members_signin(&in, &s, &f) != 0) {
@@ -150,8 +151,11 @@ void members_api_me(struct req *r)
 
 void members_api_reauth(struct req *r)
 {
+	unsigned char session[TOKEN_HASH_BYTES];
+	bool have = session_request_hash(r, SESSION_MEMBER, session);
 	struct failure f;
-	if (members_reauth(member_of(r), req_param(r, "password"), &f) != 0) {
+	if (members_reauth(member_of(r), req_param(r, "password"), have ? session : NULL,
+			   req_client_address(r), &f) != 0) {
 		resp_failure(r, &f);
 		return;
 	}
@@ -218,7 +222,7 @@ void members_api_password(struct req *r)
 	bool have = session_request_hash(r, SESSION_MEMBER, keep);
 	struct failure f;
 	if (members_change_password(member_of(r), req_param(r, "password"), have ? keep : NULL,
-				    &f) != 0) {
+				    browser_of_request(r, SESSION_MEMBER), &f) != 0) {
 		resp_failure(r, &f);
 		return;
 	}

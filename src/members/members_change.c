@@ -1,11 +1,12 @@
 /*
  * members_change: what changes the way a member is reached (see
- * members.h): a new password ends the member's other sessions and sends a
- * notice to the address; a new address changes nothing until it is
- * confirmed from a message sent to it (a page whose button confirms by
- * POST), then the old address is told; and the address given at sign-up
- * is confirmed the same way (double opt-in), before any member mail goes
- * to it. Confirmation links are kept as their keyed hash and work once.
+ * members.h): a new password ends the member's other sessions, forgets the
+ * other browsers that signed in, cancels a change of address waiting for
+ * its confirmation and sends a notice to the address; a new address
+ * changes nothing until it is confirmed from a message sent to it (a page
+ * whose button confirms by POST), then the old address is told. An address
+ * another account has is answered alike, and its owner is told instead.
+ * Confirmation links are kept as their keyed hash and work once.
  */
 #include "members.h"
 
@@ -16,6 +17,7 @@
 
 #include "app.h"
 #include "broker.h"
+#include "browser.h"
 #include "buf.h"
 #include "log.h"
 #include "mem.h"
@@ -34,21 +36,8 @@ static const char SQL_CHANGES_DROP[] = "DELETE FROM email_changes WHERE member_i
 static const char SQL_ADDRESS_NEW[] =
 	"UPDATE members SET email_confirmed_at = $2, email_undeliverable_at = NULL WHERE id = $1";
 
-static const char *const email_only[] = {"email"};
 static const char *const email_column[] = {"email"};
 static const char *const new_email_column[] = {"new_email"};
-
-/* The member's key for their address, as the member. */
-static struct broker_grant *email_grant(struct store_conn *c, int64_t member)
-{
-	struct broker_actor self = {ACTOR_SELF, member, NULL, NULL};
-	struct broker_use use = {
-		&self,	member, members_account_purpose(), email_only, ARRAY_LEN(email_only),
-		"write"};
-	struct broker_grant *g = NULL;
-	enum decision_reason why;
-	return broker_open(c, &use, &g, &why) == 0 ? g : NULL;
-}
 
 /* Queues a short message to `to` under the account purpose. */
 static int queue_mail(struct store_conn *c, const struct broker_grant *g, const char *to,
@@ -67,7 +56,7 @@ static int id_cb(void *ctx, const struct store_row *row)
 /* ---- the password ---- */
 
 int members_change_password(int64_t member, const char *password, const unsigned char *keep,
-			    struct failure *f)
+			    const char *keep_browser, struct failure *f)
 {
 	char hash[CRYPTO_PWHASH_STR_MAX];
 	if (password_accept(password, hash, f) != 0)
@@ -77,16 +66,23 @@ int members_change_password(int64_t member, const char *password, const unsigned
 	struct record_text to = {0};
 	struct buf text;
 	buf_init(&text, 0);
-	buf_printf(
-		&text,
-		"Hello,\n\nthe password of your account at %s was changed just now, and every "
-		"other place where you were signed in was signed out.\n\nIf you did not do this, "
-		"reset it and write to us at once.\n\n-- \n%s\n",
-		app.site_name, app.site_name);
+	buf_printf(&text,
+		   "Hello,\n\nthe password of your account at %s was changed just now, and every "
+		   "other place where you were signed in was signed out. A change of your e-mail "
+		   "address that was waiting for its confirmation is cancelled.\n\nIf you did not "
+		   "do this, "
+		   "reset it and write to us at once.\n\n-- \n%s\n",
+		   app.site_name, app.site_name);
 	struct store_val v[] = {SV_INT(member), SV_TEXT(hash)};
+	struct store_val who[] = {SV_INT(member)};
+	/* Whoever knew the old password may have started a change of address
+	 * or signed in from a browser of their own: neither outlives it. */
 	bool ok = store_begin(c) == 0 &&
 		  store_exec(c, SQL_PASSWORD_SET, v, STORE_NPARAMS(v), NULL, NULL) == 1 &&
-		  session_end_others(c, member, keep) == 0 && (g = email_grant(c, member)) &&
+		  session_end_others(c, member, keep) == 0 &&
+		  browser_forget_others(c, member, keep_browser) == 0 &&
+		  store_exec(c, SQL_CHANGES_DROP, who, STORE_NPARAMS(who), NULL, NULL) >= 0 &&
+		  (g = members_mail_grant(c, member)) &&
 		  record_read(c, g, "members", member, email_column, ARRAY_LEN(email_column),
 			      &to) == 1 &&
 		  to.p && queue_mail(c, g, to.p, "Your password was changed", text.data) == 0 &&
@@ -111,24 +107,35 @@ int members_change_email(int64_t member, const char *email, struct failure *f)
 	int64_t holder = 0, now = (int64_t)time(NULL);
 	struct store_conn *c = store_acquire(app.store);
 	int found = record_find(c, "members", "email", email, &holder, 1);
-	if (found != 0) {
+	if (found < 0 || (found == 1 && holder == member)) {
 		store_release(c);
-		if (found < 0)
-			return err_fail(f, ERR_STORE);
-		return err_fail(f, holder == member ? ERR_EMAIL_UNCHANGED : ERR_EMAIL_TAKEN);
+		return err_fail(f, found < 0 ? ERR_STORE : ERR_EMAIL_UNCHANGED);
 	}
+	/* Another account's address is answered as a new one: the change waits
+	 * alike (the member sees it waiting), and one message goes to the
+	 * address alike, sealed under the member's key; but it tells the owner
+	 * instead of asking for a confirmation, and the link's token is known
+	 * to nobody, so the change can never be confirmed. */
+	bool taken = found == 1;
 	char token[TOKEN_CHARS + 1];
 	unsigned char hash[TOKEN_HASH_BYTES];
 	token_new(token, hash);
 	struct buf text;
 	buf_init(&text, 0);
-	buf_printf(
-		&text,
-		"Hello,\n\nsomeone (we hope you) asked to use this address for an account at %s. "
-		"To confirm, open this page and press the button there:\n\n"
-		"%s/confirm-email?token=%s\n\nUntil then nothing changes. If it was not you, "
-		"ignore this message.\n\n-- \n%s\n",
-		app.site_name, app.cfg.site_url, token, app.site_name);
+	if (taken)
+		buf_printf(&text,
+			   "Hello,\n\nsomeone just asked to make this address the address of "
+			   "another account at %s. It belongs to your account here and stays with "
+			   "it: nothing was changed, and there is nothing you need to do.\n\n"
+			   "-- \n%s\n",
+			   app.site_name, app.site_name);
+	else
+		buf_printf(&text,
+			   "Hello,\n\nsomeone (we hope you) asked to use this address for an "
+			   "account at %s. To confirm, open this page and press the button "
+			   "there:\n\n%s/confirm-email?token=%s\n\nUntil then nothing changes. "
+			   "If it was not you, ignore this message.\n\n-- \n%s\n",
+			   app.site_name, app.cfg.site_url, token, app.site_name);
 	const struct record_field row[] = {
 		{"token_hash", SV_BLOB(hash, sizeof(hash))},
 		{"new_email", SV_TEXT(email)},
@@ -138,13 +145,15 @@ int members_change_email(int64_t member, const char *email, struct failure *f)
 	struct store_val who[] = {SV_INT(member)};
 	struct broker_grant *g = NULL;
 	/* Only the latest request's link works: an earlier one is dropped. */
-	bool ok =
-		store_begin(c) == 0 &&
-		store_exec(c, SQL_CHANGES_DROP, who, STORE_NPARAMS(who), NULL, NULL) >= 0 &&
-		(g = email_grant(c, member)) &&
-		record_insert(c, g, "email_changes", member, row, STORE_NPARAMS(row)) >= 0 &&
-		queue_mail(c, g, email, "Please confirm your new e-mail address", text.data) == 0 &&
-		store_commit(c) == 0;
+	bool ok = store_begin(c) == 0 &&
+		  store_exec(c, SQL_CHANGES_DROP, who, STORE_NPARAMS(who), NULL, NULL) >= 0 &&
+		  (g = members_mail_grant(c, member)) &&
+		  record_insert(c, g, "email_changes", member, row, STORE_NPARAMS(row)) >= 0 &&
+		  queue_mail(c, g, email,
+			     taken ? "Someone asked to use your address"
+				   : "Please confirm your new e-mail address",
+			     text.data) == 0 &&
+		  store_commit(c) == 0;
 	if (!ok)
 		store_rollback(c);
 	store_release(c);
@@ -175,7 +184,7 @@ int members_change_email_confirm(const char *token, struct failure *f)
 		err_fail(f, ERR_BAD_LINK);
 		goto out;
 	}
-	if (!(g = email_grant(c, member)) ||
+	if (!(g = members_mail_grant(c, member)) ||
 	    record_read(c, g, "email_changes", member, new_email_column,
 			ARRAY_LEN(new_email_column), &fresh) != 1 ||
 	    !fresh.p ||

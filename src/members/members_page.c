@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "browser.h"
 #include "buf.h"
 #include "err.h"
 #include "garage.h"
@@ -56,7 +57,6 @@ static void signup_form(struct req *r, int status)
 							 "opt_in", pu->basis == BASIS_OPT_IN));
 	}
 	json_object_set_new(data, "choices", choices);
-	remember_offer(data);
 	page_notice(data, "member_registration");
 	if (!json_object_get(data, "notice"))
 		page_notice(data, "insider_signup");
@@ -114,9 +114,8 @@ void members_page_signup_post(struct req *r)
 	members_api_signup_input(r, &in);
 	in.date_of_birth = dob;
 	in.opt_out = unticked(r);
-	struct members_started s;
 	struct failure f;
-	if (members_signup(&in, &s, &f) != 0) {
+	if (members_signup(&in, &f) != 0) {
 		if (f.err == ERR_NOT_ELIGIBLE) {
 			members_api_age_cookie(r);
 			not_eligible_page(r);
@@ -125,9 +124,8 @@ void members_page_signup_post(struct req *r)
 		signup_form(r, page_form_failure(r, &f, "form"));
 		return;
 	}
-	members_api_started(r, &s);
-	crypto_wipe(&s, sizeof(s));
-	page_redirect(r, "/me");
+	/* The same page whether or not the address has an account. */
+	page_render(r, 200, "signup_sent", page_data(r, "Check your mail"));
 }
 
 /* ---- sign-in and sign-out ---- */
@@ -157,9 +155,9 @@ void members_page_signin_post(struct req *r)
 		return;
 	}
 	const char *remember = req_param(r, "remember");
-	struct members_signin in = {req_param(r, "email"), req_param(r, "password"),
-				    req_client_address(r),
-				    remember && strcmp(remember, "true") == 0};
+	struct members_signin in = {
+		req_param(r, "email"), req_param(r, "password"), req_client_address(r),
+		remember && strcmp(remember, "true") == 0, browser_of_request(r, SESSION_MEMBER)};
 	struct members_started s;
 	struct failure f;
 	if (members_signin(&in, &s, &f) != 0) {
@@ -191,7 +189,10 @@ static void confirm_button(struct req *r, bool change)
 	page_render(r, 200, "confirm", data);
 }
 
-static void confirm_result(struct req *r, int rc, const struct failure *f, const char *title)
+/* joined: the address given at sign-up, after which the account can be
+ * signed in to. */
+static void confirm_result(struct req *r, int rc, const struct failure *f, const char *title,
+			   bool joined)
 {
 	if (rc != 0 && f->err != ERR_BAD_LINK) {
 		resp_failure(r, f);
@@ -199,6 +200,7 @@ static void confirm_result(struct req *r, int rc, const struct failure *f, const
 	}
 	json_t *data = page_data(r, rc == 0 ? title : "Link no longer valid");
 	json_object_set_new(data, "confirmed", json_boolean(rc == 0));
+	json_object_set_new(data, "joined", json_boolean(joined));
 	page_render(r, rc == 0 ? 200 : 404, "confirmed", data);
 }
 
@@ -212,7 +214,7 @@ void members_page_confirm_post(struct req *r)
 	struct failure f;
 	int rc = r->nerrors ? err_fail(&f, ERR_BAD_LINK)
 			    : members_email_confirm(req_param(r, "token"), &f);
-	confirm_result(r, rc, &f, "Address confirmed");
+	confirm_result(r, rc, &f, "Address confirmed", true);
 }
 
 void members_page_email_confirm(struct req *r)
@@ -225,7 +227,7 @@ void members_page_email_confirm_post(struct req *r)
 	struct failure f;
 	int rc = r->nerrors ? err_fail(&f, ERR_BAD_LINK)
 			    : members_change_email_confirm(req_param(r, "token"), &f);
-	confirm_result(r, rc, &f, "Address changed");
+	confirm_result(r, rc, &f, "Address changed", false);
 }
 
 /* ---- the member's page ---- */
@@ -357,7 +359,10 @@ void members_page_reauth(struct req *r)
 		me_render(r, 422);
 		return;
 	}
-	int rc = members_reauth(session_of(r)->account, req_param(r, "password"), &f);
+	unsigned char session[TOKEN_HASH_BYTES];
+	bool have = session_request_hash(r, SESSION_MEMBER, session);
+	int rc = members_reauth(session_of(r)->account, req_param(r, "password"),
+				have ? session : NULL, req_client_address(r), &f);
 	if (rc == 0)
 		session_reauth(r, SESSION_MEMBER);
 	after(r, rc, &f, "reauth", "password");
@@ -400,7 +405,8 @@ void members_page_password(struct req *r)
 	unsigned char keep[TOKEN_HASH_BYTES];
 	bool have = session_request_hash(r, SESSION_MEMBER, keep);
 	int rc = members_change_password(session_of(r)->account, req_param(r, "password"),
-					 have ? keep : NULL, &f);
+					 have ? keep : NULL, browser_of_request(r, SESSION_MEMBER),
+					 &f);
 	after(r, rc, &f, "password", "new_password");
 }
 

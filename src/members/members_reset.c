@@ -7,9 +7,10 @@
  * The link holds a random token whose keyed hash is kept for
  * MEMBERS_RESET_SECONDS; its page asks for the new password and sets it by
  * POST, so a mail scanner that follows links changes nothing. Setting it
- * spends every link of the member, ends every session and remembered
- * device, cancels a change of address waiting for confirmation, and tells
- * the address. Staff accounts are reset by an admin (`glovebox staff
+ * spends every link of the member, ends every session, remembered device
+ * and known browser, cancels a change of address waiting for confirmation,
+ * confirms the address (the link reached it), lifts the address's sign-in
+ * lock, and tells the address. Staff accounts are reset by an admin (`glovebox staff
  * reset`), never here: only the members' address index is asked.
  */
 #include "members.h"
@@ -21,7 +22,9 @@
 
 #include "app.h"
 #include "broker.h"
+#include "browser.h"
 #include "buf.h"
+#include "lockout.h"
 #include "log.h"
 #include "mem.h"
 #include "outbox.h"
@@ -46,8 +49,11 @@ static const char SQL_RESET_FIND[] =
 static const char SQL_RESET_SPEND[] =
 	"DELETE FROM password_resets WHERE token_hash = $1 AND expires_at > $2";
 static const char SQL_RESETS_DROP[] = "DELETE FROM password_resets WHERE member_id = $1";
-static const char SQL_PASSWORD_RESET[] =
-	"UPDATE members SET password_hash = $2, failed_logins = 0, locked_until = 0 WHERE id = $1";
+/* The link reached the address, so the address is confirmed too (a member
+ * who lost the sign-up's message can sign in after a reset). */
+static const char SQL_PASSWORD_RESET[] = "UPDATE members SET password_hash = $2, "
+					 "email_confirmed_at = COALESCE(email_confirmed_at, $3) "
+					 "WHERE id = $1";
 static const char SQL_CHANGES_CANCEL[] = "DELETE FROM email_changes WHERE member_id = $1";
 static const char SQL_COUNTER[] =
 	"INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) "
@@ -67,17 +73,22 @@ static struct broker_grant *address_grant(struct store_conn *c, int64_t member)
 	return broker_open(c, &use, &g, &why) == 0 ? g : NULL;
 }
 
-/* Queues text to the member's own address (read under the grant). */
-static int mail_member(struct store_conn *c, int64_t member, const char *subject, const char *text)
+/* Queues text to the member's own address (read under the grant); *lock,
+ * if given, becomes the sign-in lock of that address (lockout.h). */
+static int mail_member(struct store_conn *c, int64_t member, const char *subject, const char *text,
+		       struct lockout *lock)
 {
 	struct broker_grant *g = address_grant(c, member);
 	struct record_text to = {0};
 	int rc = -1;
 	if (g &&
 	    record_read(c, g, "members", member, email_column, ARRAY_LEN(email_column), &to) == 1 &&
-	    to.p)
+	    to.p) {
 		rc = outbox_send_text(c, g, members_account_purpose(), "email", "email", to.p,
 				      subject, text, NULL, 0);
+		if (lock)
+			lockout_of_address(lock, "member", to.p);
+	}
 	record_texts_release(&to, 1);
 	broker_grant_free(g);
 	return rc;
@@ -133,7 +144,7 @@ static int link_queue(struct store_conn *c, int64_t member, const char *token,
 		   app.site_name);
 	int rc = -1;
 	if (store_exec(c, SQL_RESET_INSERT, row, STORE_NPARAMS(row), NULL, NULL) == 1)
-		rc = mail_member(c, member, "Set a new password", text.data);
+		rc = mail_member(c, member, "Set a new password", text.data, NULL);
 	crypto_wipe(text.data, text.len);
 	buf_release(&text);
 	return rc;
@@ -203,9 +214,11 @@ int members_reset_confirm(const char *token, const char *password, struct failur
 		   "for confirmation was cancelled.\n\nIf you did not do this, ask for a new "
 		   "link at %s/forgot at once and write to us.\n\n-- \n%s\n",
 		   app.site_name, app.cfg.site_url, app.site_name);
-	struct store_val link[] = {SV_BLOB(hash, TOKEN_HASH_BYTES), SV_INT(time(NULL))};
+	int64_t now = (int64_t)time(NULL);
+	struct store_val link[] = {SV_BLOB(hash, TOKEN_HASH_BYTES), SV_INT(now)};
 	struct store_val who[] = {SV_INT(member)};
-	struct store_val pw[] = {SV_INT(member), SV_TEXT(pwhash)};
+	struct store_val pw[] = {SV_INT(member), SV_TEXT(pwhash), SV_INT(now)};
+	struct lockout lock;
 	int rc = err_fail(f, ERR_STORE);
 	struct store_conn *c = store_acquire(app.store);
 	if (store_begin(c) != 0)
@@ -216,11 +229,16 @@ int members_reset_confirm(const char *token, const char *password, struct failur
 	if (spent != 1 || store_exec(c, SQL_RESETS_DROP, who, STORE_NPARAMS(who), NULL, NULL) < 0 ||
 	    store_exec(c, SQL_PASSWORD_RESET, pw, STORE_NPARAMS(pw), NULL, NULL) != 1 ||
 	    session_end_others(c, member, NULL) != 0 || remember_forget_member(c, member) != 0 ||
+	    browser_forget_others(c, member, NULL) != 0 ||
 	    store_exec(c, SQL_CHANGES_CANCEL, who, STORE_NPARAMS(who), NULL, NULL) < 0 ||
-	    mail_member(c, member, "Your password was reset", text.data) != 0 ||
+	    mail_member(c, member, "Your password was reset", text.data, &lock) != 0 ||
 	    store_commit(c) != 0)
 		goto out;
 	rc = 0;
+	/* The address's sign-in lock is lifted (whoever locked it guessed at
+	 * a password that is gone); failing that, it runs out by itself. */
+	if (lockout_clear(&lock) != 0)
+		log_warn("a reset could not lift the sign-in lock of its address");
 	log_info("a member set a new password from a reset link");
 out:
 	if (rc != 0)

@@ -13,7 +13,9 @@
 
 #include "app.h"
 #include "broker.h"
+#include "browser.h"
 #include "crypto.h"
+#include "lockout.h"
 #include "log.h"
 #include "members.h"
 #include "password.h"
@@ -28,8 +30,7 @@
 #define XSTR(x)	      STR(x)
 
 /* The plain columns of an account, read by id or by enrolment token. */
-#define ACCOUNT_COLUMNS                                                                            \
-	"id, role, password_hash, totp_confirmed, totp_last_step, failed_logins, locked_until"
+#define ACCOUNT_COLUMNS "id, role, password_hash, totp_confirmed, totp_last_step"
 static const char SQL_BY_ID[] = "SELECT " ACCOUNT_COLUMNS " FROM staff WHERE id = $1";
 static const char SQL_BY_ENROL[] =
 	"SELECT " ACCOUNT_COLUMNS " FROM staff WHERE enrol_hash = $1 AND enrol_expires > $2";
@@ -39,10 +40,7 @@ static const char SQL_ENROL_DONE[] =
 	"UPDATE staff SET totp_confirmed = $2, totp_last_step = $3, enrol_hash = NULL "
 	"WHERE id = $1 AND totp_last_step < $3";
 static const char SQL_STEP_USE[] =
-	"UPDATE staff SET totp_last_step = $2, failed_logins = 0, locked_until = 0 "
-	"WHERE id = $1 AND totp_last_step < $2";
-static const char SQL_FAILED[] =
-	"UPDATE staff SET failed_logins = failed_logins + 1, locked_until = $2 WHERE id = $1";
+	"UPDATE staff SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2";
 static const char SQL_SESSIONS_END[] = "DELETE FROM staff_sessions WHERE staff_id = $1";
 static const char SQL_LIST[] =
 	"SELECT id, role, totp_confirmed, created_at FROM staff ORDER BY created_at, id";
@@ -71,7 +69,7 @@ const char *valid_totp_code(const char *s, size_t len)
 
 struct account {
 	bool found;
-	int64_t id, totp_confirmed, last_step, failures, locked_until;
+	int64_t id, totp_confirmed, last_step;
 	char role[SESSION_ROLE_MAX];
 	char hash[CRYPTO_PWHASH_STR_MAX]; /* "" before enrolment */
 };
@@ -90,8 +88,6 @@ static int account_cb(void *ctx, const struct store_row *row)
 	text_copy(a->hash, sizeof(a->hash), &row->cols[2]);
 	a->totp_confirmed = row->cols[3].i;
 	a->last_step = row->cols[4].i;
-	a->failures = row->cols[5].i;
-	a->locked_until = row->cols[6].i;
 	return 0;
 }
 
@@ -181,8 +177,6 @@ int staff_account_add(const char *email, const char *role, struct staff_token *o
 		{"enrol_hash", SV_BLOB(hash, sizeof(hash))},
 		{"enrol_expires", SV_INT(now + STAFF_ENROL_SECONDS)},
 		{"created_at", SV_INT(now)},
-		{"failed_logins", SV_INT(0)},
-		{"locked_until", SV_INT(0)},
 	};
 	struct broker_grant *g = NULL;
 	struct store_conn *c = store_acquire(app.store);
@@ -225,17 +219,21 @@ int staff_account_reset(const char *email, struct staff_token *out, struct failu
 		{"totp_last_step", SV_INT(0)},
 		{"enrol_hash", SV_BLOB(hash, sizeof(hash))},
 		{"enrol_expires", SV_INT(now_seconds() + STAFF_ENROL_SECONDS)},
-		{"failed_logins", SV_INT(0)},
-		{"locked_until", SV_INT(0)},
 	};
 	struct store_val id[] = {SV_INT(a.id)};
 	struct broker_grant *g = NULL;
+	/* A fresh start: no lock on the address, no browser known. */
+	struct lockout lock;
+	lockout_of_address(&lock, "staff", email);
 	bool ok = store_begin(c) == 0 && broker_staff_open(c, a.id, &g) == 0 &&
 		  record_update(c, g, TABLE, a.id, row, STORE_NPARAMS(row)) == 1 &&
 		  store_exec(c, SQL_SESSIONS_END, id, STORE_NPARAMS(id), NULL, NULL) >= 0 &&
-		  store_commit(c) == 0;
+		  browser_forget_others(c, a.id, NULL) == 0 && store_commit(c) == 0;
 	if (!ok) {
 		store_rollback(c);
+		crypto_wipe(out, sizeof(*out));
+	} else if (lockout_clear(&lock) != 0) {
+		ok = false;
 		crypto_wipe(out, sizeof(*out));
 	}
 	store_release(c);
@@ -391,11 +389,18 @@ int staff_enrol_confirm(const char *token, const char *code, struct failure *f)
 
 /* ---- signing in ---- */
 
-/* One more failure in a row; after enough of them the account locks. */
-static void signin_failed(const struct account *a, int64_t now)
+/* Waits out a lock: 0 when l lets a guess through, else -1 with
+ * ERR_ACCOUNT_LOCKED and the wait (or ERR_STORE). */
+static int lock_open(const struct lockout *l, int64_t now, struct failure *f)
 {
-	struct store_val v[] = {SV_INT(a->id), SV_INT(now + members_lock_seconds(a->failures + 1))};
-	store_query(app.store, SQL_FAILED, v, STORE_NPARAMS(v), NULL, NULL);
+	int64_t wait = lockout_wait(l, now);
+	if (wait == 0)
+		return 0;
+	if (wait < 0)
+		return err_fail(f, ERR_STORE);
+	err_fail(f, ERR_ACCOUNT_LOCKED);
+	f->retry_after = wait;
+	return -1;
 }
 
 int staff_signin(const struct staff_signin *in, struct staff_started *out, struct failure *f)
@@ -406,18 +411,27 @@ int staff_signin(const struct staff_signin *in, struct staff_started *out, struc
 	struct account a;
 	int64_t now = now_seconds(), step = 0;
 	struct store_conn *c = store_acquire(app.store);
+	/* The same queries, hashing and writes whether or not the address has
+	 * an account. */
 	int found = account_by_email(c, in->email, &a);
+	int64_t browser = browser_account(c, in->browser);
 	/* An account without its data key (restored from a backup after its
 	 * removal) opens nothing and is treated as unknown. */
-	bool usable =
-		found == 1 && a.totp_confirmed > 0 && a.hash[0] && broker_subject_has_key(c, a.id);
+	bool has_key = found >= 0 && broker_subject_has_key(c, found == 1 ? a.id : 0);
+	bool usable = found == 1 && a.totp_confirmed > 0 && a.hash[0] && has_key;
 	store_release(c);
-	if (found < 0)
-		return err_fail(f, ERR_STORE);
-	if (usable && a.locked_until > now) {
+	if (found < 0 || browser < 0) {
 		account_release(&a);
-		err_fail(f, ERR_ACCOUNT_LOCKED);
-		f->retry_after = a.locked_until - now;
+		return err_fail(f, ERR_STORE);
+	}
+	/* A browser that signed in to this account before counts its own
+	 * failures; every other attempt counts against the address. */
+	struct lockout lock;
+	bool known = usable && browser == a.id && browser_lockout(in->browser, &lock);
+	if (!known)
+		lockout_of_address(&lock, "staff", in->email);
+	if (lock_open(&lock, now, f) != 0) {
+		account_release(&a);
 		return -1;
 	}
 	int rc = password_verify(usable ? a.hash : password_dummy_hash(), in->password,
@@ -437,8 +451,7 @@ int staff_signin(const struct staff_signin *in, struct staff_started *out, struc
 		crypto_wipe(secret, sizeof(secret));
 	}
 	if (!good) {
-		if (usable)
-			signin_failed(&a, now);
+		lockout_fail(&lock, now);
 		return err_fail(f, ERR_STAFF_BAD_CREDENTIALS);
 	}
 	/* The step is recorded with the session, so a code works once. */
@@ -447,7 +460,9 @@ int staff_signin(const struct staff_signin *in, struct staff_started *out, struc
 	int used = -1;
 	bool ok = store_begin(c) == 0 &&
 		  (used = store_exec(c, SQL_STEP_USE, use, STORE_NPARAMS(use), NULL, NULL)) == 1 &&
-		  session_open(c, SESSION_STAFF, a.id, &out->session) == 0 && store_commit(c) == 0;
+		  session_open(c, SESSION_STAFF, a.id, &out->session) == 0 &&
+		  browser_signed_in(c, a.id, in->browser, out->browser) == 0 &&
+		  store_commit(c) == 0;
 	if (!ok)
 		store_rollback(c);
 	store_release(c);
@@ -455,9 +470,10 @@ int staff_signin(const struct staff_signin *in, struct staff_started *out, struc
 		crypto_wipe(out, sizeof(*out));
 		if (used != 0)
 			return err_fail(f, ERR_STORE);
-		signin_failed(&a, now); /* the code was used in the meantime */
+		lockout_fail(&lock, now); /* the code was used in the meantime */
 		return err_fail(f, ERR_STAFF_BAD_CREDENTIALS);
 	}
+	lockout_clear(&lock);
 	out->staff = a.id;
 	snprintf(out->role, sizeof(out->role), "%s", a.role);
 	return 0;

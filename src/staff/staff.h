@@ -56,8 +56,9 @@ struct staff_token {
  * case, has an account), ERR_STORE. */
 int staff_account_add(const char *email, const char *role, struct staff_token *out,
 		      struct failure *f);
-/* Removes the password and the authenticator, ends the account's sessions
- * and gives it a new enrolment token. ERR_NO_SUCH_STAFF, ERR_STORE. */
+/* Removes the password and the authenticator, ends the account's sessions,
+ * forgets its browsers and the lock on its address, and gives it a new
+ * enrolment token. ERR_NO_SUCH_STAFF, ERR_STORE. */
 int staff_account_reset(const char *email, struct staff_token *out, struct failure *f);
 /* Erases the account: its sessions, its row and its data key (ALL02 by the
  * record layer's declaration); its entries in the access log stay.
@@ -93,18 +94,23 @@ int staff_enrol_confirm(const char *token, const char *code, struct failure *f);
 
 struct staff_signin {
 	const char *email, *password, *code;
-	const char *client; /* the client's address, for its own limit (never stored) */
+	const char *client;  /* the client's address, for its own limit (never stored) */
+	const char *browser; /* the browser's known-browser cookie (browser.h), or NULL */
 };
 
-/* What a sign-in started: the account, its role and its session. */
+/* What a sign-in started: the account, its role, its session and the
+ * cookie of the browser known for the account from now on. */
 struct staff_started {
 	int64_t staff;
 	char role[SESSION_ROLE_MAX];
 	struct session_tokens session;
+	char browser[TOKEN_CHARS + 1];
 };
 
-/* ERR_TOO_MANY_FROM_HERE (the members' per-address limit),
- * ERR_ACCOUNT_LOCKED (with Retry-After; the members' lock times),
+/* ERR_TOO_MANY_FROM_HERE (the members' per-client limit),
+ * ERR_ACCOUNT_LOCKED (with Retry-After; the members' lock: failures against
+ * an address lock it alike whether or not it has an account, and a browser
+ * that signed in to the account before counts only its own failures),
  * ERR_STAFF_BAD_CREDENTIALS (any part wrong, an unknown or unenrolled
  * address at the same cost, a code used before), ERR_BUSY, ERR_STORE. */
 int staff_signin(const struct staff_signin *in, struct staff_started *out, struct failure *f);

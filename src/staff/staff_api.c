@@ -6,13 +6,15 @@
 #include <stdlib.h>
 
 #include "broker.h"
+#include "browser.h"
 #include "err.h"
 #include "session.h"
 
 void staff_api_signin_input(const struct req *r, struct staff_signin *in)
 {
 	*in = (struct staff_signin){req_param(r, "email"), req_param(r, "password"),
-				    req_param(r, "code"), req_client_address(r)};
+				    req_param(r, "code"), req_client_address(r),
+				    browser_of_request(r, SESSION_STAFF)};
 }
 
 void staff_api_actor(const struct req *r, struct broker_actor *actor)
@@ -59,6 +61,7 @@ void staff_api_signin(struct req *r)
 		return;
 	}
 	session_cookie_set(r, SESSION_STAFF, s.session.token);
+	browser_cookie_set(r, SESSION_STAFF, s.browser);
 	resp_json(r, 200,
 		  json_pack("{s:I,s:s,s:s}", "id", (json_int_t)s.staff, "role", s.role,
 			    "csrf_token", s.session.csrf));

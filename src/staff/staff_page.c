@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "broker.h"
+#include "browser.h"
 #include "buf.h"
 #include "err.h"
 #include "page.h"
@@ -98,6 +99,7 @@ void staff_page_signin_post(struct req *r)
 		return;
 	}
 	session_cookie_set(r, SESSION_STAFF, s.session.token);
+	browser_cookie_set(r, SESSION_STAFF, s.browser);
 	crypto_wipe(&s, sizeof(s));
 	page_redirect(r, "/staff");
 }

@@ -14,10 +14,8 @@ import os
 import re
 import struct
 
-import requests
-
 from conftest import ENGINE, make_staff, staff_signin
-from test_members import person, signup
+from test_members import joined_unsigned, person
 
 HEAD_LINE = re.compile(r"access log head seq=(\d+) mac=([0-9a-f]{64})$", re.M)
 KDF_CONTEXT = b"glovebox"
@@ -66,10 +64,7 @@ def head(server):
 
 def staff_reads(server, n):
     """n staff accesses to one member's record: entries 1..n of the access log."""
-    p = person()
-    r = signup(server, p, requests.Session())
-    assert r.status_code == 201, r.text
-    member = r.json()["id"]
+    member = joined_unsigned(server, person())
     admin = staff_signin(server, make_staff(server, "admin"))
     for _ in range(n):
         r = admin.get(server.url(f"/api/v1/staff/members/{member}"), timeout=10,

@@ -18,7 +18,7 @@ from test_members import person, signup
 def members_for_news(srv, n):
     for _ in range(n):
         r = signup(srv, dict(person(), opt_in="member_news"))
-        assert r.status_code == 201, r.text
+        assert r.status_code == 202, r.text
     srv.sql("UPDATE members SET email_confirmed_at = 1")     # confirmed (tested elsewhere)
 
 

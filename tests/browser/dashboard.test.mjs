@@ -1,23 +1,28 @@
 // The member's page in real Chromium, with JavaScript on and off, on the
-// Insiders profile: join with "remember me on this device" ticked, switch a
-// choice, correct the name, see the remembered address filled in on the
+// Insiders profile: join, sign in with "remember me on this device" ticked,
+// switch a choice, correct the name, see the remembered address filled in on the
 // contact form after signing out, forget the device, close the account.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startGlovebox, launch, artifacts } from './helpers.mjs';
+import {
+  startGlovebox, launch, artifacts, startMailSink, mailFlags, joinThroughPages,
+} from './helpers.mjs';
 
 let server;
 let browser;
+let sink;
 
 before(async () => {
-  server = await startGlovebox(['--profile', 'mini-insiders']);
+  sink = await startMailSink();
+  server = await startGlovebox(['--profile', 'mini-insiders', ...mailFlags(sink)]);
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
+  await sink?.stop();
 });
 
 const PASSWORD = 'blue cooper rides at dawn';
@@ -29,17 +34,11 @@ for (const javaScriptEnabled of [true, false]) {
     const context = await browser.newContext({ javaScriptEnabled });
     const page = await context.newPage();
     const email = `dash-${mode}@example.org`;
-    await page.goto(server.base + '/signup');
+    await page.goto(server.base + '/signin');
     assert.equal(await page.locator('#remember').isChecked(), false);
-    await page.fill('#name', `Dana ${mode}`);
-    await page.fill('#email', email);
-    await page.fill('#password', PASSWORD);
-    await page.fill('#birth_day', '3');
-    await page.fill('#birth_month', '9');
-    await page.fill('#birth_year', '1975');
-    await page.check('#remember');
-    await page.click('button[type=submit]');
-    await page.waitForURL('**/me');
+    await joinThroughPages(server, sink, page,
+      { name: `Dana ${mode}`, email, password: PASSWORD, day: 3, month: 9, year: 1975 },
+      { remember: true });
     assert.match(await page.locator('#devices').innerText(), /this device/);
 
     // A choice switched on the page is in force at once.

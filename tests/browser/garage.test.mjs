@@ -5,34 +5,32 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startGlovebox, launch, artifacts, staffSignIn } from './helpers.mjs';
+import {
+  startGlovebox, launch, artifacts, staffSignIn, startMailSink, mailFlags, joinThroughPages,
+} from './helpers.mjs';
 
 let server;
 let browser;
+let sink;
 
 before(async () => {
-  server = await startGlovebox();
+  sink = await startMailSink();
+  server = await startGlovebox(mailFlags(sink));
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
+  await sink?.stop();
 });
 
 const PASSWORD = 'blue cooper rides at dawn';
 const VINS = { js: 'WMWRE33536TJ12345', nojs: 'WMWRE33516TJ54321' };
 
 async function join_(page, name, email) {
-  await page.goto(server.base + '/signup');
-  await page.fill('#name', name);
-  await page.fill('#email', email);
-  await page.fill('#password', PASSWORD);
-  await page.fill('#birth_day', '1');
-  await page.fill('#birth_month', '2');
-  await page.fill('#birth_year', '1970');
-  await page.click('button[type=submit]');
-  await page.waitForURL('**/me');
+  await joinThroughPages(server, sink, page,
+    { name, email, password: PASSWORD, day: 1, month: 2, year: 1970 });
 }
 
 async function addCar(page, vin, nickname) {

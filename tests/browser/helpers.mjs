@@ -143,3 +143,37 @@ export async function startMailSink() {
     },
   };
 }
+
+// The flags that send a server's mail to sink at once, links to itself.
+export function mailFlags(sink) {
+  return ['--smtp-url', sink.url, '--mail-from', 'club@example.org', '--mail-interval', '1',
+    '--site-url', '{base}'];
+}
+
+// Joins through the pages as a member would: the sign-up form (extra(page)
+// ticks what the test wants before it is sent), "check your mail", the
+// link in the message caught by sink and its button, then the sign-in form
+// (remember: tick "remember me"). Ends on /me. Sign-up answers alike for
+// every address and starts no session until the address is confirmed.
+export async function joinThroughPages(server, sink, page, who, { extra, remember } = {}) {
+  await page.goto(server.base + '/signup');
+  await page.fill('#name', who.name);
+  await page.fill('#email', who.email);
+  await page.fill('#password', who.password);
+  await page.fill('#birth_day', String(who.day ?? 14));
+  await page.fill('#birth_month', String(who.month ?? 6));
+  await page.fill('#birth_year', String(who.year ?? 1984));
+  if (extra) await extra(page);
+  await page.click('button[type=submit]');
+  await page.locator('#check-mail').waitFor();
+  const message = await sink.waitFor((m) => m.to === who.email && /confirm/.test(m.subject));
+  await page.goto(message.text.match(/https?:\/\/\S+\/confirm\?token=[A-Za-z0-9_-]+/)[0]);
+  await page.click('#confirm');
+  await page.locator('#confirmed').waitFor();
+  await page.click('#signin-link');
+  await page.fill('#email', who.email);
+  await page.fill('#password', who.password);
+  if (remember) await page.check('#remember');
+  await page.click('button[type=submit]');
+  await page.waitForURL('**/me');
+}

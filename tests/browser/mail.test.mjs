@@ -5,7 +5,7 @@
 // form and the answer arrives at the return address.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGlovebox, launch, startMailSink, staffSignIn } from './helpers.mjs';
+import { startGlovebox, launch, startMailSink, staffSignIn, mailFlags } from './helpers.mjs';
 
 let server;
 let browser;
@@ -13,8 +13,7 @@ let sink;
 
 before(async () => {
   sink = await startMailSink();
-  server = await startGlovebox(['--smtp-url', sink.url, '--mail-from', 'club@example.org',
-    '--mail-interval', '1', '--site-url', '{base}']);
+  server = await startGlovebox(mailFlags(sink));
   browser = await launch();
 });
 
@@ -40,13 +39,18 @@ for (const javaScriptEnabled of [true, false]) {
     await page.fill('#birth_year', '1977');
     await page.check('input[name=opt_in][value=member_news]');
     await page.click('button[type=submit]');
-    await page.waitForURL('**/me');
+    assert.match(await page.locator('#check-mail').innerText(), /sent a message/);
 
     const confirm = await sink.waitFor((m) => m.to === email && /confirm/.test(m.subject));
     const link = confirm.text.match(/https?:\/\/\S+\/confirm\?token=[A-Za-z0-9_-]+/)[0];
     await page.goto(link);
     await page.click('#confirm');
     assert.match(await page.locator('#confirmed').innerText(), /confirmed/);
+    await page.click('#signin-link');
+    await page.fill('#email', email);
+    await page.fill('#password', 'blue cooper rides at dawn');
+    await page.click('button[type=submit]');
+    await page.waitForURL('**/me');
 
     const staff = await browser.newContext({ javaScriptEnabled });
     const s = await staff.newPage();

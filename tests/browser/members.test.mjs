@@ -1,22 +1,28 @@
-// Members in real Chromium, with JavaScript on and off: join, see your data
-// on your page, sign out and in again; and the under-13 path, which ends on
-// a neutral page with nothing kept.
+// Members in real Chromium, with JavaScript on and off: join (the address
+// confirmed from the message, then sign in), see your data on your page,
+// sign out and in again; joining with an address in use looks the same; and
+// the under-13 path, which ends on a neutral page with nothing kept.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startGlovebox, launch, artifacts } from './helpers.mjs';
+import {
+  startGlovebox, launch, artifacts, startMailSink, mailFlags, joinThroughPages,
+} from './helpers.mjs';
 
 let server;
 let browser;
+let sink;
 
 before(async () => {
-  server = await startGlovebox();
+  sink = await startMailSink();
+  server = await startGlovebox(mailFlags(sink));
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
+  await sink?.stop();
 });
 
 async function join_(page, who, year) {
@@ -41,8 +47,8 @@ for (const javaScriptEnabled of [true, false]) {
     assert.match(await page.locator('#purpose-notice').innerText(), /Your membership/);
     // Opt-in boxes start unticked.
     assert.equal(await page.locator('input[name=opt_in][value=member_news]').isChecked(), false);
-    await join_(page, who, 1984);
-    await page.waitForURL('**/me');
+    await joinThroughPages(server, sink, page,
+      { ...who, password: 'blue cooper rides at dawn', year: 1984 });
     const table = await page.locator('#items').innerText();
     assert.match(table, new RegExp(who.email));
     assert.match(table, /1984-06-14/);
@@ -59,6 +65,22 @@ for (const javaScriptEnabled of [true, false]) {
     await page.click('button[type=submit]');
     await page.waitForURL('**/me');
     assert.match(await page.locator('#items').innerText(), new RegExp(who.name));
+    await context.close();
+  });
+
+  test(`joining with an address in use looks the same (${mode})`, async () => {
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await context.newPage();
+    await join_(page, { name: `Someone ${mode}`, email: `ann-${mode}@example.org` }, 1990);
+    const taken = await page.locator('main').innerText();
+    await join_(page, { name: `New ${mode}`, email: `new-${mode}@example.org` }, 1990);
+    assert.equal(await page.locator('main').innerText(), taken);
+    assert.match(taken, /Check your mail/);
+    const told = await sink.waitFor((m) => m.to === `ann-${mode}@example.org` &&
+      /tried to join/.test(m.subject));
+    assert.match(told.text, /no\s+new\s+account\s+was\s+made/);
+    await page.goto(server.base + '/me');
+    assert.match(page.url(), /\/signin$/);
     await context.close();
   });
 

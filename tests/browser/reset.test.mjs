@@ -5,7 +5,9 @@
 // then signing in with it; the link a second time says it no longer works.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGlovebox, launch, startMailSink } from './helpers.mjs';
+import {
+  startGlovebox, launch, startMailSink, mailFlags, joinThroughPages,
+} from './helpers.mjs';
 
 let server;
 let browser;
@@ -16,8 +18,7 @@ const NEW = 'seven lanterns over the harbour';
 
 before(async () => {
   sink = await startMailSink();
-  server = await startGlovebox(['--smtp-url', sink.url, '--mail-from', 'club@example.org',
-    '--mail-interval', '1', '--site-url', '{base}']);
+  server = await startGlovebox(mailFlags(sink));
   browser = await launch();
 });
 
@@ -42,15 +43,8 @@ for (const javaScriptEnabled of [true, false]) {
     // A member, signed in in one browser.
     const ctx = await browser.newContext({ javaScriptEnabled });
     const page = await ctx.newPage();
-    await page.goto(server.base + '/signup');
-    await page.fill('#name', `Forgetful ${mode}`);
-    await page.fill('#email', email);
-    await page.fill('#password', OLD);
-    await page.fill('#birth_day', '3');
-    await page.fill('#birth_month', '9');
-    await page.fill('#birth_year', '1969');
-    await page.click('button[type=submit]');
-    await page.waitForURL('**/me');
+    await joinThroughPages(server, sink, page,
+      { name: `Forgetful ${mode}`, email, password: OLD, day: 3, month: 9, year: 1969 });
 
     // Someone at another browser forgot the password.
     const other = await browser.newContext({ javaScriptEnabled });

@@ -6,20 +6,25 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startGlovebox, launch, artifacts, cli as cliOf, totp } from './helpers.mjs';
+import {
+  startGlovebox, launch, artifacts, cli as cliOf, totp, startMailSink, mailFlags,
+} from './helpers.mjs';
 
 let server;
 let browser;
+let sink;
 const cli = (...args) => cliOf(server, ...args);
 
 before(async () => {
-  server = await startGlovebox();
+  sink = await startMailSink();
+  server = await startGlovebox(mailFlags(sink));
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
+  await sink?.stop();
 });
 
 for (const javaScriptEnabled of [true, false]) {
@@ -31,7 +36,15 @@ for (const javaScriptEnabled of [true, false]) {
       method: 'POST', headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ ...member, password: 'blue cooper rides at dawn', date_of_birth: '1980-01-02' }),
     });
-    assert.equal(r.status, 201);
+    assert.equal(r.status, 202);    // "check your mail"
+    // The member confirms the address from the message (to sign in later).
+    const m = await sink.waitFor((x) => x.to === member.email && /confirm/.test(x.subject));
+    const confirmation = m.text.match(/confirm\?token=([A-Za-z0-9_-]+)/)[1];
+    const c = await fetch(server.base + '/api/v1/confirm', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token: confirmation }),
+    });
+    assert.equal(c.status, 200);
 
     const email = `admin-${mode}@example.org`;
     const token = cli('staff', 'add', email, '--role', 'admin').match(/shown once\): (\S+)/)[1];

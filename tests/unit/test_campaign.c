@@ -77,8 +77,6 @@ static int64_t member(const char *email, bool confirmed, bool news)
 		{"date_of_birth", SV_TEXT("1970-01-01")},
 		{"password_hash", SV_TEXT("not a hash")},
 		{"created_at", SV_INT(now)},
-		{"failed_logins", SV_INT(0)},
-		{"locked_until", SV_INT(0)},
 		{"email_confirmed_at", confirmed ? SV_INT(now) : SV_NULL},
 	};
 	assert_int_equal(

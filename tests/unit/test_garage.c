@@ -58,13 +58,9 @@ static int64_t new_member(void)
 	char email[64];
 	snprintf(email, sizeof(email), "member%d@example.org", ++n);
 	struct record_field row[] = {
-		{"name", SV_TEXT("Ann Driver")},
-		{"email", SV_TEXT(email)},
-		{"date_of_birth", SV_TEXT("1970-02-01")},
-		{"password_hash", SV_TEXT("not a hash")},
+		{"name", SV_TEXT("Ann Driver")},	  {"email", SV_TEXT(email)},
+		{"date_of_birth", SV_TEXT("1970-02-01")}, {"password_hash", SV_TEXT("not a hash")},
 		{"created_at", SV_INT(time(NULL))},
-		{"failed_logins", SV_INT(0)},
-		{"locked_until", SV_INT(0)},
 	};
 	int64_t member;
 	struct broker_grant *g;
