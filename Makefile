@@ -87,7 +87,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	./$(BIN) serve
+	@scripts/demo.sh
 
 unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
