@@ -63,6 +63,8 @@ int server_run(void)
 		.threads = threads,
 		.max_connections = (unsigned)app.cfg.max_connections,
 		.idle_timeout = (unsigned)app.cfg.idle_timeout,
+		.head_timeout = (unsigned)app.cfg.head_timeout,
+		.per_client = (unsigned)app.cfg.max_connections_per_client,
 		.hsts = app.cfg.behind_tls,
 	};
 	if (http_start(&o, &http, err, sizeof(err)) != 0) {

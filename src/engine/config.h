@@ -26,6 +26,9 @@ struct config {
 	long threads; /* HTTP thread pool; 0 = number of cores */
 	long db_pool; /* store connections; 0 = threads + 2 */
 	long max_connections;
+	long head_timeout;		 /* seconds for a whole request head; 0 = none */
+	long max_connections_per_client; /* open connections per address; 0 = no cap */
+
 	long idle_timeout;	 /* seconds */
 	long password_hashes;	 /* concurrent Argon2id hashes; 0 = cores */
 	long retention_interval; /* seconds between retention passes; 0 = off */

@@ -4,7 +4,9 @@
  * enforces the documented limits, parses bodies (urlencoded and multipart
  * through libmicrohttpd's post processor, JSON through jansson), checks
  * declared parameters, calls the route's handler and sends the response
- * with the security headers every response carries.
+ * with the security headers every response carries. Its listener keeps
+ * its peers (peers.h) for the per-client cap and the head deadline, which
+ * a ticker sweeps.
  */
 #include "http.h"
 
@@ -24,8 +26,14 @@
 #include "log.h"
 #include "mem.h"
 #include "metrics.h"
+#include "peers.h"
 #include "route.h"
 #include "text.h"
+#include "ticker.h"
+
+/* How often late heads are looked for: a head is cut at most this much
+ * after its deadline. */
+#define HTTP_SWEEP_MS 250
 
 struct form_field {
 	const struct param_spec *spec;
@@ -33,8 +41,11 @@ struct form_field {
 	bool too_long;
 };
 
+struct listener;
+
 struct conn_state {
 	struct req req;
+	struct listener *listener;
 	struct MHD_Connection *conn;
 	struct MHD_PostProcessor *pp;
 	struct buf upload; /* JSON bodies */
@@ -49,8 +60,18 @@ struct conn_state {
 	bool deferred; /* answer ready, sent at the final call */
 };
 
-struct http_server {
+/* One listening address. */
+struct listener {
+	struct http_server *server;
 	struct MHD_Daemon *daemon;
+	struct peers *peers;
+};
+
+struct http_server {
+	struct listener site;
+	struct ticker *sweeper; /* cuts late heads */
+	char *late_answer;	/* what a late head is sent (408) */
+	size_t late_len;
 };
 
 static http_error_page_fn error_page;
@@ -654,6 +675,14 @@ static enum MHD_Result begin(struct conn_state *cs, const char *url, const char 
 	return MHD_YES;
 }
 
+/* The connection's entry in its listener's peers (NULL before it has one). */
+static struct peer *conn_peer(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -662,6 +691,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!cs)
 		return MHD_NO;
 	if (!cs->started) {
+		/* The head is complete: unless the deadline cut it already. */
+		struct peer *p = conn_peer(conn);
+		if (p && !peers_head_done(p))
+			return MHD_NO;
 		cs->started = true;
 		cs->conn = conn;
 		cs->has_body = has_body(conn);
@@ -709,6 +742,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct conn_state *cs = xcalloc(1, sizeof(*cs));
+	cs->listener = cls;
 	cs->req.arena = arena_new(HTTP_ARENA_CAP);
 	cs->req.engine = cs;
 	cs->req.id = atomic_fetch_add(&next_request_id, 1);
@@ -728,7 +762,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	struct req *r = &cs->req;
-	uint64_t us = http_now_us() - cs->start_us;
+	uint64_t now = http_now_us(), us = now - cs->start_us;
+	/* A kept-alive connection's next head is due from now on. */
+	struct peer *p = conn_peer(conn);
+	if (p)
+		peers_head_wait(p, now);
 	if (cs->started) {
 		int slot = r->route ? r->route->metrics_slot : unmatched_slot;
 		int status = cs->responded ? r->status : 0;
@@ -792,12 +830,106 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 	return 0;
 }
 
-int http_start(const struct http_options *o, struct http_server **out, char *err, size_t errlen)
+/* Accept policy: a client address at its cap is refused before any byte
+ * is read. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct listener *l = cls;
+	if (peers_admit(l->peers, addr))
+		return MHD_YES;
+	metrics_count("connections_refused_per_client", 1);
+	return MHD_NO;
+}
+
+/* A connection opens or closes: its entry in the listener's peers. The
+ * engine reports the close before it closes the socket. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct listener *l = cls;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (*socket_context)
+			peers_close(l->peers, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	const union MHD_ConnectionInfo *fd =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *addr =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (fd)
+		*socket_context = peers_open(l->peers, addr ? addr->client_addr : NULL,
+					     fd->connect_fd, http_now_us());
+}
+
+static void sweep_tick(void *arg)
+{
+	struct http_server *s = arg;
+	uint64_t now = http_now_us();
+	unsigned cut = peers_sweep(s->site.peers, now);
+	if (cut)
+		metrics_count("head_timeouts", cut);
+}
+
+/* What a late head is sent: 408 with no body (the head never arrived, so
+ * nobody knows whether a page or JSON was wanted), with the headers every
+ * response carries, and the connection closes. */
+static void late_answer_make(struct http_server *s)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	buf_puts(&b, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n"
+		     "Cache-Control: no-store\r\n");
+	for (size_t i = 0; i < ARRAY_LEN(security_headers); i++)
+		buf_printf(&b, "%s: %s\r\n", security_headers[i].name, security_headers[i].value);
+	if (send_hsts)
+		buf_puts(&b, "Strict-Transport-Security: max-age=31536000\r\n");
+	buf_puts(&b, "\r\n");
+	s->late_answer = buf_detach(&b, &s->late_len);
+}
+
+struct listen_spec {
+	const char *address;
+	unsigned threads, max_connections, per_client;
+};
+
+static int listener_start(struct http_server *s, struct listener *l, const struct listen_spec *ls,
+			  const struct http_options *o, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	if (parse_listen(o->listen, &ss, &sslen, err, errlen) != 0)
+	if (parse_listen(ls->address, &ss, &sslen, err, errlen) != 0)
 		return -1;
+	l->server = s;
+	l->peers = peers_new(ls->per_client, o->head_timeout, s->late_answer, s->late_len);
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	struct MHD_OptionItem opts[] = {
+		/* First, so the engine's remarks on the options below go to our log. */
+		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_engine_log, NULL},
+		{MHD_OPTION_SOCK_ADDR, 0, &ss},
+		{MHD_OPTION_THREAD_POOL_SIZE, ls->threads, NULL},
+		{MHD_OPTION_CONNECTION_LIMIT, ls->max_connections, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout, NULL},
+		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 2 * HTTP_MAX_HEADER_BYTES, NULL},
+		{MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
+		{MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, l},
+		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, l},
+		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, l},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	l->daemon = MHD_start_daemon(flags, 0, on_accept, l, on_request, l, MHD_OPTION_ARRAY, opts,
+				     MHD_OPTION_END);
+	if (!l->daemon) {
+		snprintf(err, errlen, "cannot listen on %s (in use, or not allowed)", ls->address);
+		return -1;
+	}
+	return 0;
+}
+
+int http_start(const struct http_options *o, struct http_server **out, char *err, size_t errlen)
+{
 	send_hsts = o->hsts;
 	if (unmatched_slot < 0)
 		unmatched_slot = metrics_route_slot("-");
@@ -807,37 +939,32 @@ int http_start(const struct http_options *o, struct http_server **out, char *err
 		atomic_store(&next_request_id, seed);
 	if (ur)
 		fclose(ur);
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	struct MHD_OptionItem opts[] = {
-		{MHD_OPTION_SOCK_ADDR, 0, &ss},
-		{MHD_OPTION_THREAD_POOL_SIZE, o->threads, NULL},
-		{MHD_OPTION_CONNECTION_LIMIT, o->max_connections, NULL},
-		{MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout, NULL},
-		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 2 * HTTP_MAX_HEADER_BYTES, NULL},
-		{MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
-		{MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, NULL},
-		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL},
-		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_engine_log, NULL},
-		{MHD_OPTION_END, 0, NULL},
-	};
-	struct MHD_Daemon *d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
-						MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-	if (!d) {
-		snprintf(err, errlen, "cannot listen on %s (in use, or not allowed)", o->listen);
-		return -1;
-	}
 	struct http_server *s = xcalloc(1, sizeof(*s));
-	s->daemon = d;
+	late_answer_make(s);
+	struct listen_spec site = {o->listen, o->threads, o->max_connections, o->per_client};
+	if (listener_start(s, &s->site, &site, o, err, errlen) != 0)
+		goto fail;
+	if (o->head_timeout && !(s->sweeper = ticker_start(HTTP_SWEEP_MS, false, sweep_tick, s))) {
+		snprintf(err, errlen, "cannot start the head deadline's sweeper");
+		goto fail;
+	}
 	*out = s;
 	return 0;
+fail:
+	http_stop(s);
+	return -1;
 }
 
+/* The sweeper stops first: it writes to the listener's sockets. The
+ * listener's closing connections leave its peers. */
 void http_stop(struct http_server *s)
 {
 	if (!s)
 		return;
-	MHD_stop_daemon(s->daemon);
+	ticker_stop(s->sweeper);
+	if (s->site.daemon)
+		MHD_stop_daemon(s->site.daemon);
+	peers_free(s->site.peers);
+	free(s->late_answer);
 	free(s);
 }

@@ -5,7 +5,9 @@
  *
  * Limits (documented in docs/api.md): request line URI 2048 bytes (414),
  * header section 16 KiB and 64 fields (431), body per route (413), idle
- * connections closed after idle-timeout seconds.
+ * connections closed after idle-timeout seconds, a request head not
+ * complete within head-timeout seconds answered 408 and closed, at most
+ * max-connections-per-client connections from one address (peers.h).
  */
 #ifndef GLOVEBOX_HTTP_H
 #define GLOVEBOX_HTTP_H
@@ -108,7 +110,9 @@ struct http_options {
 	unsigned threads;
 	unsigned max_connections;
 	unsigned idle_timeout;
-	bool hsts; /* served over TLS: send Strict-Transport-Security */
+	unsigned head_timeout; /* seconds for a whole request head; 0: none */
+	unsigned per_client;   /* open connections per client address; 0: no cap */
+	bool hsts;	       /* served over TLS: send Strict-Transport-Security */
 };
 int http_start(const struct http_options *o, struct http_server **out, char *err, size_t errlen);
 void http_stop(struct http_server *s);
