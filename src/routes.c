@@ -301,6 +301,18 @@ static const struct route_limit staff_send_limit = {"staff-sends", &app.cfg.staf
 #define API_JSON(m, path, fn, max, list, ...)                                                      \
 	{.methods = m, .pattern = path, .handler = fn, .body = BODY_JSON, .body_max = max,          \
 	 .flags = ROUTE_API | ROUTE_PERSONAL, .params = list, __VA_ARGS__}
+/* The same for a call whose handler hashes or checks a password: it runs
+ * on the password-hashing workers, never on an event loop (http.h). */
+#define FORM_POST_SLOW(path, fn, max, list, ...)                                                   \
+	{.methods = HTTP_POST, .pattern = path, .handler = fn, .body = BODY_FORM, .body_max = max, \
+	 .flags = ROUTE_FORM_ERRORS | ROUTE_PERSONAL | ROUTE_SLOW, .params = list, __VA_ARGS__}
+#define FORM_POST_PRESESSION_SLOW(path, fn, max, list, ...)                                        \
+	{.methods = HTTP_POST, .pattern = path, .handler = fn, .body = BODY_FORM, .body_max = max, \
+	 .flags = ROUTE_FORM_ERRORS | ROUTE_PERSONAL | ROUTE_PRESESSION | ROUTE_SLOW,              \
+	 .params = list, __VA_ARGS__}
+#define API_JSON_SLOW(m, path, fn, max, list, ...)                                                 \
+	{.methods = m, .pattern = path, .handler = fn, .body = BODY_JSON, .body_max = max,          \
+	 .flags = ROUTE_API | ROUTE_PERSONAL | ROUTE_SLOW, .params = list, __VA_ARGS__}
 
 #define PERSONAL .flags = ROUTE_PERSONAL
 #define MEMBER .access = ACCESS_MEMBER
@@ -337,13 +349,13 @@ struct route routes[] = {
 	 * token (login CSRF); the API takes JSON only, which no other site's
 	 * form can send. */
 	PAGE_PRESESSION("/signup", members_page_signup),
-	FORM_POST_PRESESSION("/signup", members_page_signup_post, 16 * KiB, signup_params,
-			     .extra = signup_form_params, LIMIT(signup_limit)),
-	API_JSON(HTTP_POST, "/api/v1/signup", members_api_signup, 16 * KiB, signup_params,
-		 .extra = signup_api_params, LIMIT(signup_limit)),
+	FORM_POST_PRESESSION_SLOW("/signup", members_page_signup_post, 16 * KiB, signup_params,
+				  .extra = signup_form_params, LIMIT(signup_limit)),
+	API_JSON_SLOW(HTTP_POST, "/api/v1/signup", members_api_signup, 16 * KiB, signup_params,
+		      .extra = signup_api_params, LIMIT(signup_limit)),
 	PAGE_PRESESSION("/signin", members_page_signin),
-	FORM_POST_PRESESSION("/signin", members_page_signin_post, 16 * KiB, signin_params),
-	API_JSON(HTTP_POST, "/api/v1/signin", members_api_signin, 16 * KiB, signin_params),
+	FORM_POST_PRESESSION_SLOW("/signin", members_page_signin_post, 16 * KiB, signin_params),
+	API_JSON_SLOW(HTTP_POST, "/api/v1/signin", members_api_signin, 16 * KiB, signin_params),
 	FORM_POST("/signout", members_page_signout, 4 * KiB, NULL, MEMBER),
 	API_CALL(HTTP_POST, "/api/v1/signout", members_api_signout, MEMBER),
 	PAGE("/confirm", members_page_confirm, PERSONAL, .params = confirm_page_params),
@@ -363,9 +375,9 @@ struct route routes[] = {
 
 	/* members: their own data (NAM13); changes need a recent password (NAM14) */
 	PAGE("/me", members_page_me, PERSONAL, .params = me_page_params, MEMBER),
-	FORM_POST("/me/reauth", members_page_reauth, 4 * KiB, password_params, MEMBER),
-	API_JSON(HTTP_POST, "/api/v1/me/reauth", members_api_reauth, 16 * KiB, password_params,
-		 MEMBER),
+	FORM_POST_SLOW("/me/reauth", members_page_reauth, 4 * KiB, password_params, MEMBER),
+	API_JSON_SLOW(HTTP_POST, "/api/v1/me/reauth", members_api_reauth, 16 * KiB, password_params,
+		      MEMBER),
 	API_CALL(HTTP_GET, "/api/v1/me", members_api_me, RECENT),
 	FORM_POST("/me/correct", members_page_correct, 16 * KiB, correct_params, RECENT,
 		  LIMIT(account_limit)),
@@ -379,10 +391,10 @@ struct route routes[] = {
 	API_CALL(HTTP_GET, "/api/v1/me/consents", members_api_consents, MEMBER),
 	API_JSON(HTTP_PUT, "/api/v1/me/consents/:purpose", members_api_consent_set, 4 * KiB,
 		 consent_params, MEMBER),
-	FORM_POST("/me/password", members_page_password, 4 * KiB, password_params, RECENT,
-		  LIMIT(account_limit)),
-	API_JSON(HTTP_POST, "/api/v1/me/password", members_api_password, 4 * KiB, password_params,
-		 RECENT, LIMIT(account_limit)),
+	FORM_POST_SLOW("/me/password", members_page_password, 4 * KiB, password_params, RECENT,
+		       LIMIT(account_limit)),
+	API_JSON_SLOW(HTTP_POST, "/api/v1/me/password", members_api_password, 4 * KiB,
+		      password_params, RECENT, LIMIT(account_limit)),
 	FORM_POST("/me/email", members_page_email, 4 * KiB, email_params, RECENT,
 		  LIMIT(email_change_limit)),
 	API_JSON(HTTP_POST, "/api/v1/me/email", members_api_email, 4 * KiB, email_params, RECENT,
@@ -423,16 +435,17 @@ struct route routes[] = {
 
 	/* staff: enrolment, signing in and out, the member lookup */
 	PAGE("/staff/enrol", staff_page_enrol, PERSONAL, .params = staff_enrol_page_params),
-	FORM_POST("/staff/enrol", staff_page_enrol_post, 16 * KiB, staff_enrol_params),
+	FORM_POST_SLOW("/staff/enrol", staff_page_enrol_post, 16 * KiB, staff_enrol_params),
 	FORM_POST("/staff/enrol/confirm", staff_page_enrol_confirm, 4 * KiB, staff_confirm_params),
-	API_JSON(HTTP_POST, "/api/v1/staff/enrol", staff_api_enrol, 16 * KiB, staff_enrol_params),
+	API_JSON_SLOW(HTTP_POST, "/api/v1/staff/enrol", staff_api_enrol, 16 * KiB,
+		      staff_enrol_params),
 	API_JSON(HTTP_POST, "/api/v1/staff/enrol/confirm", staff_api_enrol_confirm, 4 * KiB,
 		 staff_confirm_params),
 	PAGE_PRESESSION("/staff/signin", staff_page_signin, .params = staff_signin_page_params),
-	FORM_POST_PRESESSION("/staff/signin", staff_page_signin_post, 16 * KiB,
-			     staff_signin_params),
-	API_JSON(HTTP_POST, "/api/v1/staff/signin", staff_api_signin, 16 * KiB,
-		 staff_signin_params),
+	FORM_POST_PRESESSION_SLOW("/staff/signin", staff_page_signin_post, 16 * KiB,
+				  staff_signin_params),
+	API_JSON_SLOW(HTTP_POST, "/api/v1/staff/signin", staff_api_signin, 16 * KiB,
+		      staff_signin_params),
 	FORM_POST("/staff/signout", staff_page_signout, 4 * KiB, NULL, ANY_ROLE),
 	API_CALL(HTTP_POST, "/api/v1/staff/signout", staff_api_signout, ANY_ROLE),
 	PAGE("/staff", staff_page_home, PERSONAL, ANY_ROLE),

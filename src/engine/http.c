@@ -3,10 +3,10 @@
  * <microhttpd.h>: it turns libmicrohttpd's callbacks into struct req,
  * enforces the documented limits, parses bodies (urlencoded and multipart
  * through libmicrohttpd's post processor, JSON through jansson), checks
- * declared parameters, calls the route's handler and sends the response
- * with the security headers every response carries. Its listener keeps
- * its peers (peers.h) for the per-client cap and the head deadline, which
- * a ticker sweeps.
+ * declared parameters, calls the route's handler (on a hashing worker for
+ * ROUTE_SLOW routes) and sends the response with the security headers
+ * every response carries. Its listener keeps its peers (peers.h) for the
+ * per-client cap and the head deadline, which a ticker sweeps.
  */
 #include "http.h"
 
@@ -30,10 +30,15 @@
 #include "route.h"
 #include "text.h"
 #include "ticker.h"
+#include "workers.h"
 
 /* How often late heads are looked for: a head is cut at most this much
  * after its deadline. */
 #define HTTP_SWEEP_MS 250
+/* The hashing workers' niceness: with every core hashing, an event loop
+ * that wakes for a page still gets a core within a millisecond or two,
+ * while hashing keeps every cycle the event loops leave. */
+#define HTTP_SLOW_NICE 10
 
 struct form_field {
 	const struct param_spec *spec;
@@ -42,6 +47,10 @@ struct form_field {
 };
 
 struct listener;
+
+/* Where a ROUTE_SLOW request is: queued or running on a worker (the
+ * connection suspended), or answered there and waiting to be sent. */
+enum slow_state { SLOW_NONE, SLOW_QUEUED, SLOW_DONE };
 
 struct conn_state {
 	struct req req;
@@ -58,6 +67,8 @@ struct conn_state {
 	bool first_call; /* inside the headers-processed call */
 	bool has_body;
 	bool deferred; /* answer ready, sent at the final call */
+	enum slow_state slow;
+	bool slow_first_call; /* dispatched to a worker from the first call */
 };
 
 /* One listening address. */
@@ -69,6 +80,7 @@ struct listener {
 
 struct http_server {
 	struct listener site;
+	struct workers *slow;	/* runs ROUTE_SLOW handlers */
 	struct ticker *sweeper; /* cuts late heads */
 	char *late_answer;	/* what a late head is sent (408) */
 	size_t late_len;
@@ -591,6 +603,52 @@ static int check_path(struct conn_state *cs)
 	return 0;
 }
 
+/* On a worker. The connection is suspended, so the request is this
+ * thread's alone until it resumes; resuming hands it back to the event
+ * loop, which may send the answer and free cs at once, so it is the last
+ * thing done with cs. */
+static void slow_run(void *arg)
+{
+	struct conn_state *cs = arg;
+	struct MHD_Connection *conn = cs->conn;
+	cs->req.route->handler(&cs->req);
+	cs->slow = SLOW_DONE;
+	MHD_resume_connection(conn);
+}
+
+/*
+ * Hands a ROUTE_SLOW request to the workers. The connection is suspended
+ * before the job is queued, so a worker never resumes a connection that is
+ * not suspended yet. A full queue answers busy at once: the connection is
+ * resumed straight away and the answer sent at the engine's next call.
+ */
+static enum MHD_Result dispatch_slow(struct conn_state *cs)
+{
+	cs->slow_first_call = cs->first_call;
+	cs->slow = SLOW_QUEUED;
+	MHD_suspend_connection(cs->conn);
+	if (workers_submit(cs->listener->server->slow, slow_run, cs) == 0)
+		return MHD_YES;
+	metrics_count("password_queue_full", 1);
+	struct failure f;
+	err_fail(&f, ERR_BUSY);
+	resp_failure(&cs->req, &f);
+	cs->slow = SLOW_DONE;
+	MHD_resume_connection(cs->conn);
+	return MHD_YES;
+}
+
+/* The engine's call after a worker has answered: the answer is sent as it
+ * would have been had the handler run in the call that dispatched it. */
+static enum MHD_Result slow_answered(struct conn_state *cs)
+{
+	cs->slow = SLOW_NONE;
+	cs->first_call = cs->slow_first_call;
+	enum MHD_Result rc = send_response(cs);
+	cs->first_call = false;
+	return rc;
+}
+
 static enum MHD_Result dispatch(struct conn_state *cs)
 {
 	if (check_path(cs) != 0)
@@ -606,6 +664,8 @@ static enum MHD_Result dispatch(struct conn_state *cs)
 		return send_response(cs);
 	if (check_required(cs) != 0)
 		return MHD_YES;
+	if (cs->req.route->flags & ROUTE_SLOW)
+		return dispatch_slow(cs);
 	cs->req.route->handler(&cs->req);
 	return send_response(cs);
 }
@@ -702,6 +762,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		enum MHD_Result rc = begin(cs, url, method);
 		cs->first_call = false;
 		return rc;
+	}
+	if (cs->slow == SLOW_DONE) {
+		*upload_data_size = 0;
+		return slow_answered(cs);
 	}
 	if (cs->deferred) {
 		cs->deferred = false;
@@ -902,7 +966,8 @@ static int listener_start(struct http_server *s, struct listener *l, const struc
 		return -1;
 	l->server = s;
 	l->peers = peers_new(ls->per_client, o->head_timeout, s->late_answer, s->late_len);
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	struct MHD_OptionItem opts[] = {
@@ -941,7 +1006,12 @@ int http_start(const struct http_options *o, struct http_server **out, char *err
 		fclose(ur);
 	struct http_server *s = xcalloc(1, sizeof(*s));
 	late_answer_make(s);
+	s->slow = workers_start(o->slow_workers, o->slow_queue, HTTP_SLOW_NICE);
 	struct listen_spec site = {o->listen, o->threads, o->max_connections, o->per_client};
+	if (!s->slow) {
+		snprintf(err, errlen, "cannot start the password-hashing workers");
+		goto fail;
+	}
 	if (listener_start(s, &s->site, &site, o, err, errlen) != 0)
 		goto fail;
 	if (o->head_timeout && !(s->sweeper = ticker_start(HTTP_SWEEP_MS, false, sweep_tick, s))) {
@@ -955,16 +1025,26 @@ fail:
 	return -1;
 }
 
-/* The sweeper stops first: it writes to the listener's sockets. The
- * listener's closing connections leave its peers. */
+/*
+ * The order matters: the sweeper stops first (it writes to the listener's
+ * sockets); the workers then run what they hold, each resuming its
+ * connection (libmicrohttpd refuses to stop with a connection suspended;
+ * a request that finds the workers draining is answered busy and resumed
+ * at once); then the listener, whose closing connections leave its peers;
+ * the workers' pool is freed last, as the event loops use it until they
+ * stop.
+ */
 void http_stop(struct http_server *s)
 {
 	if (!s)
 		return;
 	ticker_stop(s->sweeper);
+	if (s->slow)
+		workers_drain(s->slow);
 	if (s->site.daemon)
 		MHD_stop_daemon(s->site.daemon);
 	peers_free(s->site.peers);
+	workers_free(s->slow);
 	free(s->late_answer);
 	free(s);
 }

@@ -8,6 +8,14 @@
  * connections closed after idle-timeout seconds, a request head not
  * complete within head-timeout seconds answered 408 and closed, at most
  * max-connections-per-client connections from one address (peers.h).
+ *
+ * A route flagged ROUTE_SLOW (its handler hashes or checks a password)
+ * does not run on an event loop: once its parameters and the gate have
+ * passed, the connection is suspended, the handler runs on one of a fixed
+ * number of hashing workers (workers.h), and the answer is sent when the
+ * connection resumes. The request belongs to one thread at a time: the
+ * event loop until it suspends, the worker until it resumes. When the
+ * workers' queue is full the request is answered 503 `busy` at once.
  */
 #ifndef GLOVEBOX_HTTP_H
 #define GLOVEBOX_HTTP_H
@@ -112,6 +120,8 @@ struct http_options {
 	unsigned idle_timeout;
 	unsigned head_timeout; /* seconds for a whole request head; 0: none */
 	unsigned per_client;   /* open connections per client address; 0: no cap */
+	unsigned slow_workers; /* threads running ROUTE_SLOW handlers */
+	unsigned slow_queue;   /* ROUTE_SLOW requests waiting for one, at most */
 	bool hsts;	       /* served over TLS: send Strict-Transport-Security */
 };
 int http_start(const struct http_options *o, struct http_server **out, char *err, size_t errlen);

@@ -62,6 +62,9 @@ enum route_flags {
 	 * field), and its post must echo it, so no other site can sign a
 	 * browser in to an account of its choosing (login CSRF). */
 	ROUTE_PRESESSION = 1 << 4,
+	/* The handler hashes or checks a password: it runs on the hashing
+	 * workers, never on an event loop (http.h). */
+	ROUTE_SLOW = 1 << 5,
 };
 
 /* A limit per client address that routes count against together (a form

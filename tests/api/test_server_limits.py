@@ -1,20 +1,26 @@
 """The server under attack (issue 11), each test replaying the attack:
 clients that send their request head a line at a time and open more
-connections than a browser ever does (finding 5).
+connections than a browser ever does (finding 5); a flood of password checks
+(finding 11).
 
 Latency is measured by tests/api/probe.py in a process of its own, from
 another client address (127.0.0.2) where the attack comes from 127.0.0.1.
 Every test is bounded in time; the latency bounds are generous for a 2-core
 machine and far below what the attacks did before."""
+import collections
 import json
 import os
 import selectors
 import socket
 import subprocess
 import sys
+import threading
 import time
 
+import requests
+
 from conftest import BIN, child_env
+from test_members import join, person
 
 PROBE = os.path.join(os.path.dirname(__file__), "probe.py")
 
@@ -245,3 +251,105 @@ def test_head_timeout_and_cap_are_settings_with_defaults():
     assert "--head-timeout=V" in text and "default 10]" in text.split("--head-timeout=V")[1][:200]
     assert "--max-connections-per-client=V" in text
     assert "default 64]" in text.split("--max-connections-per-client=V")[1][:200]
+
+
+# ---- finding 11: password hashing off the event loop ----
+
+FLOOD_SECONDS = 8
+FLOOD_ROUNDS = 3
+# The sanitizer build (tests/run.sh's asan tier) is no latency build:
+# AddressSanitizer recycles its quarantine of freed memory in whichever
+# thread frees, an event loop too, and that alone puts its /healthz p99
+# near 25 ms (2 to 10 ms with the quarantine off). There the flood test
+# checks everything but the p99.
+SANITIZED = os.path.basename(BIN).endswith("-asan")
+
+
+def member_session(s):
+    """A signed-in member's session (CSRF header set) and password."""
+    p = person()
+    m = requests.Session()
+    r = join(s, p, m)
+    assert r.status_code == 200, r.text
+    m.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+    return m, p["password"]
+
+
+def flood_reauth(s, m, password, seconds, clients):
+    """clients connections re-authenticating as fast as they are answered;
+    returns the answers' statuses and the bodies of any but 200 and 503."""
+    stop = time.monotonic() + seconds
+    statuses = collections.Counter()
+    odd = []
+    slow_busy = []
+
+    def run():
+        c = requests.Session()
+        c.cookies.update(m.cookies)
+        c.headers.update(m.headers)
+        while time.monotonic() < stop:
+            t = time.monotonic()
+            r = c.post(s.url("/api/v1/me/reauth"), json={"password": password}, timeout=30)
+            statuses[r.status_code] += 1
+            if r.status_code == 503:
+                if (r.json()["error"]["code"] != "busy" or r.headers.get("Retry-After") != "1"):
+                    odd.append(r.text)
+                if time.monotonic() - t > 1:
+                    slow_busy.append(time.monotonic() - t)
+            elif r.status_code != 200:
+                odd.append(f"{r.status_code} {r.text[:200]}")
+
+    threads = [threading.Thread(target=run) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    return threads, statuses, odd, slow_busy
+
+
+def test_password_flood_leaves_healthz_fast(make_server):
+    """Finding 11: re-authentication flooded from several connections while
+    /healthz is measured on a connection of its own: p99 under 20 ms. When
+    Argon2id ran on the HTTP threads the median was 70 ms and the p99 over
+    150 ms. The median must stay low in every round; the p99, which other
+    processes on a shared machine can move by themselves, must be under
+    20 ms in one of up to FLOOD_ROUNDS rounds (not in the sanitizer build:
+    SANITIZED)."""
+    s = make_server()
+    m, password = member_session(s)
+    clients = 2 * (os.cpu_count() or 2) + 4
+    rounds = []
+    for _ in range(FLOOD_ROUNDS):
+        threads, statuses, odd, _ = flood_reauth(s, m, password, FLOOD_SECONDS, clients)
+        time.sleep(1)
+        probes = probe(s.port, FLOOD_SECONDS - 2, 0.02, source="127.0.0.1",
+                       mode="keepalive").result()
+        for t in threads:
+            t.join(timeout=60)
+        assert not odd, odd[:5]
+        assert statuses[200] >= 10, statuses      # the flood did make the server hash
+        failed = [p for p in probes if p[0] != 200]
+        assert not failed and len(probes) >= 50, failed[:10]
+        ms = [ms for _, ms in probes]
+        rounds.append((percentile(ms, 0.99), percentile(ms, 0.5), max(ms), dict(statuses)))
+        print("/healthz under the flood: p99 %.2f ms, median %.2f ms, max %.2f ms; %s"
+              % rounds[-1])
+        assert rounds[-1][1] < 5, rounds
+        if rounds[-1][0] < 20 or SANITIZED:
+            return
+    raise AssertionError(f"/healthz p99 was 20 ms or more in each round: {rounds}")
+
+
+def test_password_queue_full_answers_busy_at_once(make_server):
+    """With one hashing worker and one waiting place, a burst is answered
+    503 busy with Retry-After at once for the requests that find no place;
+    the others are answered normally."""
+    s = make_server(extra=["--password-hashes", "1", "--password-queue", "1"])
+    m, password = member_session(s)
+    threads, statuses, odd, slow_busy = flood_reauth(s, m, password, 4, 8)
+    for t in threads:
+        t.join(timeout=60)
+    assert not odd, odd[:5]
+    assert statuses[503] >= 1 and statuses[200] >= 1, statuses
+    assert set(statuses) <= {200, 503}, statuses
+    assert not slow_busy, f"busy answers took {slow_busy[:5]} s"
+    # The member is still signed in and the server answers.
+    assert m.get(s.url("/api/v1/me"), timeout=10).status_code == 200
