@@ -330,7 +330,7 @@ struct route routes[] = {
 	/* the site */
 	PAGE("/", page_home),
 	PAGE("/healthz", page_healthz),
-	PAGE("/metrics", page_metrics),
+	PAGE("/metrics", page_metrics, .flags = ROUTE_METRICS),
 	PAGE("/static/:file", page_static),
 
 	/* privacy */

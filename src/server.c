@@ -76,6 +76,7 @@ int server_run(void)
 		.per_client = (unsigned)app.cfg.max_connections_per_client,
 		.slow_workers = hashers,
 		.slow_queue = (unsigned)app.cfg.password_queue,
+		.metrics_listen = app.cfg.metrics_listen,
 		.hsts = app.cfg.behind_tls,
 	};
 	if (http_start(&o, &http, err, sizeof(err)) != 0) {
@@ -97,6 +98,10 @@ int server_run(void)
 	log_info("glovebox listening on http://%s (%u threads, %u password workers, store %s)",
 		 app.cfg.listen, threads, hashers,
 		 store_engine_of(app.store) == STORE_SQLITE ? "sqlite" : "postgres");
+	if (*app.cfg.metrics_listen)
+		log_info("metrics on http://%s/metrics", app.cfg.metrics_listen);
+	else
+		log_info("metrics are off (metrics-listen is empty)");
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_info("stopping on signal %d", sig);

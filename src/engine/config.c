@@ -49,6 +49,8 @@ static const struct directive directives[] = {
 	  "seconds a client has to send a request's whole head (408 after; 0 = no limit)"),
 	D("max-connections-per-client", DT_LONG, max_connections_per_client, "64",
 	  "open connections from one client address (an IPv6 /64) at most (0 = no cap)"),
+	D("metrics-listen", DT_STRING, metrics_listen, "127.0.0.1:9180",
+	  "address and port serving /metrics, apart from the site (empty: no metrics)"),
 	D("password-hashes", DT_LONG, password_hashes, "0",
 	  "password hashes at once, each on a worker thread (0 = one per core but one)"),
 	D("password-queue", DT_LONG, password_queue, "64",

@@ -29,6 +29,7 @@ struct config {
 	long head_timeout;		 /* seconds for a whole request head; 0 = none */
 	long max_connections_per_client; /* open connections per address; 0 = no cap */
 	long password_queue;		 /* requests waiting for a hashing worker */
+	char *metrics_listen;		 /* HOST:PORT for /metrics; empty: none */
 
 	long idle_timeout;	 /* seconds */
 	long password_hashes;	 /* concurrent Argon2id hashes; 0 = cores */

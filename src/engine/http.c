@@ -5,8 +5,9 @@
  * through libmicrohttpd's post processor, JSON through jansson), checks
  * declared parameters, calls the route's handler (on a hashing worker for
  * ROUTE_SLOW routes) and sends the response with the security headers
- * every response carries. Its listener keeps its peers (peers.h) for the
- * per-client cap and the head deadline, which a ticker sweeps.
+ * every response carries. It runs the site's listener and the metrics
+ * listener, each with its peers (peers.h) for the per-client cap and the
+ * head deadline, which a ticker sweeps.
  */
 #include "http.h"
 
@@ -39,6 +40,9 @@
  * that wakes for a page still gets a core within a millisecond or two,
  * while hashing keeps every cycle the event loops leave. */
 #define HTTP_SLOW_NICE 10
+/* The metrics listener serves a scraper or two, on one thread. */
+#define HTTP_METRICS_THREADS	     1
+#define HTTP_METRICS_MAX_CONNECTIONS 16
 
 struct form_field {
 	const struct param_spec *spec;
@@ -71,15 +75,16 @@ struct conn_state {
 	bool slow_first_call; /* dispatched to a worker from the first call */
 };
 
-/* One listening address. */
+/* One listening address: the site's, or the metrics listener. */
 struct listener {
 	struct http_server *server;
 	struct MHD_Daemon *daemon;
 	struct peers *peers;
+	bool metrics; /* serves the ROUTE_METRICS routes, and only them */
 };
 
 struct http_server {
-	struct listener site;
+	struct listener site, metrics;
 	struct workers *slow;	/* runs ROUTE_SLOW handlers */
 	struct ticker *sweeper; /* cuts late heads */
 	char *late_answer;	/* what a late head is sent (408) */
@@ -677,6 +682,22 @@ static bool content_type_is(const char *ct, const char *want)
 	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
+/* Whether the route found (or, for a wrong method, the path's GET route)
+ * is served on this listener: the metrics listener serves the
+ * ROUTE_METRICS routes and nothing else, the site everything else. */
+static bool on_this_listener(struct conn_state *cs, enum route_match m)
+{
+	struct req *r = &cs->req;
+	const struct route *rt = r->route;
+	const char *captures[HTTP_MAX_PATH_PARAMS];
+	unsigned allowed;
+	if (m == ROUTE_BAD_METHOD &&
+	    route_find(r->path, HTTP_GET, r->arena, &rt, captures, &allowed) != ROUTE_FOUND)
+		rt = NULL;
+	bool metrics_route = rt && (rt->flags & ROUTE_METRICS);
+	return metrics_route == cs->listener->metrics;
+}
+
 /* First call for a request: limits, routing, and the body's set-up. */
 static enum MHD_Result begin(struct conn_state *cs, const char *url, const char *method)
 {
@@ -693,6 +714,10 @@ static enum MHD_Result begin(struct conn_state *cs, const char *url, const char 
 	unsigned allowed = 0;
 	enum route_match m =
 		route_find(r->path, r->method, r->arena, &r->route, r->path_params, &allowed);
+	if (m != ROUTE_NOT_FOUND && !on_this_listener(cs, m)) {
+		r->route = NULL;
+		m = ROUTE_NOT_FOUND;
+	}
 	if (m == ROUTE_NOT_FOUND)
 		return refuse(cs, ERR_NOT_FOUND, NULL, NULL);
 	if (m == ROUTE_BAD_METHOD) {
@@ -931,6 +956,8 @@ static void sweep_tick(void *arg)
 	struct http_server *s = arg;
 	uint64_t now = http_now_us();
 	unsigned cut = peers_sweep(s->site.peers, now);
+	if (s->metrics.peers)
+		cut += peers_sweep(s->metrics.peers, now);
 	if (cut)
 		metrics_count("head_timeouts", cut);
 }
@@ -1006,13 +1033,19 @@ int http_start(const struct http_options *o, struct http_server **out, char *err
 		fclose(ur);
 	struct http_server *s = xcalloc(1, sizeof(*s));
 	late_answer_make(s);
+	s->metrics.metrics = true;
 	s->slow = workers_start(o->slow_workers, o->slow_queue, HTTP_SLOW_NICE);
 	struct listen_spec site = {o->listen, o->threads, o->max_connections, o->per_client};
+	struct listen_spec metrics = {o->metrics_listen, HTTP_METRICS_THREADS,
+				      HTTP_METRICS_MAX_CONNECTIONS, 0};
 	if (!s->slow) {
 		snprintf(err, errlen, "cannot start the password-hashing workers");
 		goto fail;
 	}
 	if (listener_start(s, &s->site, &site, o, err, errlen) != 0)
+		goto fail;
+	if (o->metrics_listen && *o->metrics_listen &&
+	    listener_start(s, &s->metrics, &metrics, o, err, errlen) != 0)
 		goto fail;
 	if (o->head_timeout && !(s->sweeper = ticker_start(HTTP_SWEEP_MS, false, sweep_tick, s))) {
 		snprintf(err, errlen, "cannot start the head deadline's sweeper");
@@ -1026,13 +1059,13 @@ fail:
 }
 
 /*
- * The order matters: the sweeper stops first (it writes to the listener's
+ * The order matters: the sweeper stops first (it writes to the listeners'
  * sockets); the workers then run what they hold, each resuming its
  * connection (libmicrohttpd refuses to stop with a connection suspended;
  * a request that finds the workers draining is answered busy and resumed
- * at once); then the listener, whose closing connections leave its peers;
- * the workers' pool is freed last, as the event loops use it until they
- * stop.
+ * at once); then the listeners, whose closing connections leave their
+ * peers; the workers' pool is freed last, as the event loops use it until
+ * they stop.
  */
 void http_stop(struct http_server *s)
 {
@@ -1041,9 +1074,12 @@ void http_stop(struct http_server *s)
 	ticker_stop(s->sweeper);
 	if (s->slow)
 		workers_drain(s->slow);
-	if (s->site.daemon)
-		MHD_stop_daemon(s->site.daemon);
-	peers_free(s->site.peers);
+	struct listener *all[] = {&s->site, &s->metrics};
+	for (size_t i = 0; i < ARRAY_LEN(all); i++) {
+		if (all[i]->daemon)
+			MHD_stop_daemon(all[i]->daemon);
+		peers_free(all[i]->peers);
+	}
 	workers_free(s->slow);
 	free(s->late_answer);
 	free(s);

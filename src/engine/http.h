@@ -16,6 +16,9 @@
  * connection resumes. The request belongs to one thread at a time: the
  * event loop until it suspends, the worker until it resumes. When the
  * workers' queue is full the request is answered 503 `busy` at once.
+ *
+ * Routes flagged ROUTE_METRICS are served by a listener of their own
+ * (http_options.metrics_listen), and only there.
  */
 #ifndef GLOVEBOX_HTTP_H
 #define GLOVEBOX_HTTP_H
@@ -118,11 +121,12 @@ struct http_options {
 	unsigned threads;
 	unsigned max_connections;
 	unsigned idle_timeout;
-	unsigned head_timeout; /* seconds for a whole request head; 0: none */
-	unsigned per_client;   /* open connections per client address; 0: no cap */
-	unsigned slow_workers; /* threads running ROUTE_SLOW handlers */
-	unsigned slow_queue;   /* ROUTE_SLOW requests waiting for one, at most */
-	bool hsts;	       /* served over TLS: send Strict-Transport-Security */
+	unsigned head_timeout;	    /* seconds for a whole request head; 0: none */
+	unsigned per_client;	    /* open connections per client address; 0: no cap */
+	unsigned slow_workers;	    /* threads running ROUTE_SLOW handlers */
+	unsigned slow_queue;	    /* ROUTE_SLOW requests waiting for one, at most */
+	const char *metrics_listen; /* HOST:PORT for ROUTE_METRICS routes; "" or NULL: none */
+	bool hsts;		    /* served over TLS: send Strict-Transport-Security */
 };
 int http_start(const struct http_options *o, struct http_server **out, char *err, size_t errlen);
 void http_stop(struct http_server *s);

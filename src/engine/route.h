@@ -65,6 +65,8 @@ enum route_flags {
 	/* The handler hashes or checks a password: it runs on the hashing
 	 * workers, never on an event loop (http.h). */
 	ROUTE_SLOW = 1 << 5,
+	/* Served on the metrics listener only; the site's listener answers 404. */
+	ROUTE_METRICS = 1 << 6,
 };
 
 /* A limit per client address that routes count against together (a form

@@ -88,6 +88,9 @@ class Server:
         self.data = str(tmp)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        # /metrics is served on a listener of its own (--metrics-listen):
+        # each server gets a free port for it unless the test names one.
+        self.metrics_port = free_port()
         self.log = os.path.join(self.data, "glovebox.log")
         self.stderr_path = os.path.join(self.data, "stderr.log")
         self.profile = profile
@@ -133,8 +136,10 @@ class Server:
 
     def _spawn(self):
         self._err = open(self.stderr_path, "ab")
+        metrics = [] if any(a.startswith("--metrics-listen") for a in self.extra) else \
+            ["--metrics-listen", f"127.0.0.1:{self.metrics_port}"]
         self.proc = subprocess.Popen([BIN, "serve", "--listen", f"127.0.0.1:{self.port}",
-                                      *self.args()], stdout=self._err, stderr=self._err,
+                                      *metrics, *self.args()], stdout=self._err, stderr=self._err,
                                      stdin=subprocess.DEVNULL, env=child_env(),
                                      preexec_fn=_die_with_parent)
 
@@ -164,6 +169,7 @@ class Server:
             if "in use" in said.lower() and attempt < 2:
                 self.port = free_port()
                 self.base = f"http://127.0.0.1:{self.port}"
+                self.metrics_port = free_port()
                 continue
             raise RuntimeError(f"glovebox exited at start ({rc}):\n" + said)
         raise AssertionError("unreachable")
@@ -220,6 +226,9 @@ class Server:
 
     def url(self, path):
         return self.base + path
+
+    def metrics_url(self, path):
+        return f"http://127.0.0.1:{self.metrics_port}{path}"
 
     def get(self, path, **kw):
         kw.setdefault("timeout", 10)

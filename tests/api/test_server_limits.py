@@ -1,7 +1,8 @@
 """The server under attack (issue 11), each test replaying the attack:
 clients that send their request head a line at a time and open more
 connections than a browser ever does (finding 5); a flood of password checks
-(finding 11).
+(finding 11); /metrics, which the site's own listener must not serve
+(finding 12).
 
 Latency is measured by tests/api/probe.py in a process of its own, from
 another client address (127.0.0.2) where the attack comes from 127.0.0.1.
@@ -353,3 +354,38 @@ def test_password_queue_full_answers_busy_at_once(make_server):
     assert not slow_busy, f"busy answers took {slow_busy[:5]} s"
     # The member is still signed in and the server answers.
     assert m.get(s.url("/api/v1/me"), timeout=10).status_code == 200
+
+
+# ---- finding 12: /metrics on a listener of its own ----
+
+def test_metrics_only_on_the_metrics_listener(make_server):
+    """Finding 12: the site's address served /metrics to anyone, with
+    per-route counts small enough to tell when a rare call was made. Now it
+    answers 404 there (whatever the method), and the metrics listener
+    serves /metrics and nothing else."""
+    s = make_server()
+    r = s.get("/metrics")
+    assert r.status_code == 404 and "glovebox_requests_total" not in r.text
+    assert s.post("/metrics", data=b"").status_code == 404
+    assert s.get("/api/v1/metrics").status_code == 404
+    r = requests.get(s.metrics_url("/metrics"), timeout=10)
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    assert "glovebox_requests_total" in r.text
+    # The metrics listener serves nothing else.
+    for path in ("/", "/healthz", "/privacy", "/api/v1/signup"):
+        assert requests.get(s.metrics_url(path), timeout=10).status_code == 404, path
+
+
+def test_metrics_listener_off_and_its_default(make_server):
+    """An empty metrics-listen turns the listener off; the default is on
+    loopback only."""
+    s = make_server(extra=["--metrics-listen", ""])
+    assert s.get("/metrics").status_code == 404
+    with socket.socket() as probe_sock:
+        # Nothing listens where conftest would have put it.
+        assert probe_sock.connect_ex(("127.0.0.1", s.metrics_port)) != 0
+    out = subprocess.run([BIN, "serve", "--help"], capture_output=True, text=True,
+                         env=child_env(), timeout=30)
+    after = out.stdout.split("--metrics-listen=V")[1][:200]
+    assert "default 127.0.0.1:" in after    # loopback unless the operator says otherwise

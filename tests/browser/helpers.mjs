@@ -34,8 +34,11 @@ export async function startGlovebox(extra = []) {
   const base = `http://127.0.0.1:${port}`;
   // "{base}" in a flag stands for the server's own address (e.g. --site-url).
   extra = extra.map((a) => a.replaceAll('{base}', base));
+  // No metrics listener: the test files run side by side, and each would
+  // take the default metrics port.
   const proc = spawn(binary,
-    ['serve', '--listen', `127.0.0.1:${port}`, '--data', data, '--log-file', join(data, 'log'), ...extra],
+    ['serve', '--listen', `127.0.0.1:${port}`, '--metrics-listen=', '--data', data,
+      '--log-file', join(data, 'log'), ...extra],
     { stdio: 'ignore' });
   let up = false;
   for (let i = 0; i < 400 && !up && proc.exitCode === null; i++) {
