@@ -369,9 +369,9 @@ struct route routes[] = {
 	API_JSON(HTTP_POST, "/api/v1/password-reset", members_reset_api_request, 4 * KiB,
 		 reset_request_params),
 	PAGE("/reset", members_reset_page_reset, PERSONAL, .params = confirm_page_params),
-	FORM_POST("/reset", members_reset_page_reset_post, 4 * KiB, reset_params),
-	API_JSON(HTTP_POST, "/api/v1/password-reset/confirm", members_reset_api_confirm, 4 * KiB,
-		 reset_params),
+	FORM_POST_SLOW("/reset", members_reset_page_reset_post, 4 * KiB, reset_params),
+	API_JSON_SLOW(HTTP_POST, "/api/v1/password-reset/confirm", members_reset_api_confirm,
+		      4 * KiB, reset_params),
 
 	/* members: their own data (NAM13); changes need a recent password (NAM14) */
 	PAGE("/me", members_page_me, PERSONAL, .params = me_page_params, MEMBER),
