@@ -194,9 +194,19 @@ static int cmd_records(int argc, char **argv)
 	return 0;
 }
 
+/* The flags `glovebox routes` shows, by the name it gives them. */
+static const struct {
+	unsigned flag;
+	const char *name;
+} route_flag_names[] = {
+	{ROUTE_CROSS_SITE, "cross_site"}, /* another site may post to it */
+	{ROUTE_PRESESSION, "presession"}, /* its form needs the pre-session token */
+	{ROUTE_SLOW, "slow"},		  /* it hashes a password, on the workers */
+	{ROUTE_METRICS, "metrics"},	  /* served on the metrics listener only */
+};
+
 /* The route table: each address, its methods, who may call it, the limit
- * per client address it counts against, whether another site may post to
- * it and whether its form needs the pre-session token. */
+ * per client address it counts against, and its flags. */
 static int cmd_routes(int argc, char **argv)
 {
 	json_t *list = json_array();
@@ -212,10 +222,9 @@ static int cmd_routes(int argc, char **argv)
 				      (rt->flags & ROUTE_API) != 0, "form", rt->body == BODY_FORM);
 		if (rt->limit)
 			json_object_set_new(o, "limit", json_string(rt->limit->name));
-		if (rt->flags & ROUTE_CROSS_SITE)
-			json_object_set_new(o, "cross_site", json_true());
-		if (rt->flags & ROUTE_PRESESSION)
-			json_object_set_new(o, "presession", json_true());
+		for (size_t k = 0; k < ARRAY_LEN(route_flag_names); k++)
+			if (rt->flags & route_flag_names[k].flag)
+				json_object_set_new(o, route_flag_names[k].name, json_true());
 		if (rt->access == ACCESS_STAFF) {
 			json_object_set_new(o, "purpose_from",
 					    json_string(route_purpose_name(rt->purpose_from)));
