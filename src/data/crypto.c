@@ -17,7 +17,9 @@
 
 #include <sodium.h>
 
+#include "log.h"
 #include "mem.h"
+#include "thread_role.h"
 
 #define KDF_CONTEXT "glovebox"
 enum { SUBKEY_DATAKEY = 1, SUBKEY_INDEX = 2, SUBKEY_TOKEN = 3, SUBKEY_AUDIT = 4 };
@@ -365,6 +367,9 @@ void crypto_password_limit(unsigned max_concurrent)
 
 static bool pw_slot_take(void)
 {
+	if (thread_role_on_event_loop())
+		log_error(
+			"a password is hashed on an HTTP event loop: its route must be ROUTE_SLOW");
 	unsigned max = atomic_load(&pw_slots_max);
 	if (max == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);

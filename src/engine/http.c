@@ -30,6 +30,7 @@
 #include "peers.h"
 #include "route.h"
 #include "text.h"
+#include "thread_role.h"
 #include "ticker.h"
 #include "workers.h"
 
@@ -671,7 +672,9 @@ static enum MHD_Result dispatch(struct conn_state *cs)
 		return MHD_YES;
 	if (cs->req.route->flags & ROUTE_SLOW)
 		return dispatch_slow(cs);
+	thread_role_event_loop_enter();
 	cs->req.route->handler(&cs->req);
+	thread_role_event_loop_leave();
 	return send_response(cs);
 }
 
