@@ -1,13 +1,14 @@
 /*
  * http: the HTTP engine adapter. The only file that includes
  * <microhttpd.h>: it turns libmicrohttpd's callbacks into struct req,
- * enforces the documented limits, parses bodies (urlencoded and multipart
- * through libmicrohttpd's post processor, JSON through jansson), checks
- * declared parameters, calls the route's handler (on a hashing worker for
- * ROUTE_SLOW routes) and sends the response with the security headers
- * every response carries. It runs the site's listener and the metrics
- * listener, each with its peers (peers.h) for the per-client cap and the
- * head deadline, which a ticker sweeps.
+ * enforces the documented limits, hands what the request carries to
+ * http_parse.c (form fields as libmicrohttpd's post processor decodes
+ * them, the JSON body's bytes) to become its declared parameters, calls
+ * the route's handler (on a hashing worker for ROUTE_SLOW routes) and
+ * sends the response with the security headers every response carries.
+ * It runs the site's listener and the metrics listener, each with its
+ * peers (peers.h) for the per-client cap and the head deadline, which a
+ * ticker sweeps.
  */
 #include "http.h"
 
@@ -24,6 +25,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "http_parse.h"
 #include "log.h"
 #include "mem.h"
 #include "metrics.h"
@@ -45,12 +47,6 @@
 #define HTTP_METRICS_THREADS	     1
 #define HTTP_METRICS_MAX_CONNECTIONS 16
 
-struct form_field {
-	const struct param_spec *spec;
-	struct buf value;
-	bool too_long;
-};
-
 struct listener;
 
 /* Where a ROUTE_SLOW request is: queued or running on a worker (the
@@ -63,7 +59,7 @@ struct conn_state {
 	struct MHD_Connection *conn;
 	struct MHD_PostProcessor *pp;
 	struct buf upload; /* JSON bodies */
-	struct form_field fields[HTTP_MAX_PARAMS];
+	struct http_form_field fields[HTTP_MAX_PARAMS];
 	size_t nfields;
 	uint64_t start_us;
 	size_t uri_len;
@@ -365,97 +361,26 @@ static enum MHD_Result refuse(struct conn_state *cs, enum err e, const char *mes
 	return send_response(cs);
 }
 
-/* ---- parameters ---- */
+/* ---- parameters (http_parse.c reads them; these answer its refusals) ---- */
 
-/* Records a failed parameter: the route either handles it (re-shows its
- * form) or the request is answered 400 at once. -1 means answered. */
-static int param_reject(struct conn_state *cs, const struct param_spec *spec, enum err error,
-			const char *why, const char *value, size_t len)
+static int refused(struct conn_state *cs, const struct failure *f)
 {
-	struct req *r = &cs->req;
-	const char *msg = arena_printf(r->arena, "%s %s", spec->name, why);
-	if (!(r->route->flags & ROUTE_FORM_ERRORS)) {
-		refuse(cs, error, msg, spec->name);
-		return -1;
-	}
-	if (r->nerrors < HTTP_MAX_FIELD_ERRORS) {
-		struct http_field_error *e = &r->errors[r->nerrors++];
-		e->field = spec->name;
-		e->code = err_row(error)->code;
-		e->message = msg;
-		e->value = value && len <= spec->max_len ? arena_strndup(r->arena, value, len) : "";
-	}
-	return 0;
+	resp_failure(&cs->req, f);
+	send_response(cs);
+	return -1;
 }
 
-/* A form's checkbox for a JSON boolean: "1" or "on" (ticked) is "true",
- * "0" or empty is "false", as the API would have it. NULL if neither. */
-static const char *form_boolean(const char *value, size_t len)
+static bool query_arg(void *ctx, const char *name, const char **value, size_t *len)
 {
-	static const struct {
-		const char *text, *as;
-	} forms[] = {{"true", "true"},	 {"1", "true"},	 {"on", "true"},
-		     {"false", "false"}, {"0", "false"}, {"", "false"}};
-	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
-		if (strlen(forms[i].text) == len && memcmp(forms[i].text, value, len) == 0)
-			return forms[i].as;
-	return NULL;
+	struct conn_state *cs = ctx;
+	return MHD_lookup_connection_value_n(cs->conn, MHD_GET_ARGUMENT_KIND, name, strlen(name),
+					     value, len) == MHD_YES;
 }
-
-static int param_add(struct conn_state *cs, const struct param_spec *spec, const char *value,
-		     size_t len)
-{
-	struct req *r = &cs->req;
-	if ((spec->flags & PARAM_JSON_BOOL) && r->route->body != BODY_JSON) {
-		value = form_boolean(value, len);
-		if (!value)
-			return param_reject(cs, spec, ERR_INVALID_FIELD, "must be ticked or not",
-					    "", 0);
-		len = strlen(value);
-	}
-	const char *why = route_check_param(spec, value, len);
-	if (why)
-		return param_reject(cs, spec, ERR_INVALID_FIELD, why, value, len);
-	if (r->nparams >= HTTP_MAX_PARAMS)
-		return 0;
-	struct http_param *p = &r->params[r->nparams++];
-	p->name = spec->name;
-	p->value = arena_strndup(r->arena, value, len);
-	p->len = len;
-	return 0;
-}
-
-static int collect_query_list(struct conn_state *cs, const struct param_spec *list)
-{
-	for (const struct param_spec *p = list; p && p->name; p++) {
-		if (!(p->flags & PARAM_QUERY))
-			continue;
-		const char *v;
-		size_t len;
-		if (MHD_lookup_connection_value_n(cs->conn, MHD_GET_ARGUMENT_KIND, p->name,
-						  strlen(p->name), &v, &len) != MHD_YES ||
-		    !v)
-			continue;
-		if (param_add(cs, p, v, len) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* The parameter lists of a route: its own, then the form's additions. */
-#define ROUTE_LISTS(rt)                                                                            \
-	{                                                                                          \
-		(rt)->params, (rt)->extra                                                          \
-	}
-#define NLISTS 2
 
 static int collect_query(struct conn_state *cs)
 {
-	const struct param_spec *lists[NLISTS] = ROUTE_LISTS(cs->req.route);
-	for (size_t k = 0; k < NLISTS; k++)
-		if (collect_query_list(cs, lists[k]) != 0)
-			return -1;
-	return 0;
+	struct failure f;
+	return http_query_collect(&cs->req, query_arg, cs, &f) != 0 ? refused(cs, &f) : 0;
 }
 
 static enum MHD_Result form_iterator(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -464,149 +389,34 @@ static enum MHD_Result form_iterator(void *cls, enum MHD_ValueKind kind, const c
 				     size_t size)
 {
 	struct conn_state *cs = cls;
-	if (!key)
-		return MHD_YES; /* a multipart part without a name */
-	const struct param_spec *spec = route_param(cs->req.route, key);
-	if (!spec || !(spec->flags & PARAM_BODY))
-		return MHD_YES; /* undeclared: dropped */
-	struct form_field *f = NULL;
-	for (size_t i = 0; i < cs->nfields; i++)
-		if (cs->fields[i].spec == spec)
-			f = &cs->fields[i];
-	if (!f) {
-		if (cs->nfields >= HTTP_MAX_PARAMS)
-			return MHD_YES;
-		f = &cs->fields[cs->nfields++];
-		f->spec = spec;
-		buf_init(&f->value, spec->max_len);
-	} else if (off == 0) {
-		if (!(spec->flags & PARAM_LIST))
-			return MHD_YES; /* a repeated field: the first one counts */
-		if (buf_putc(&f->value, ',') != 0)
-			f->too_long = true;
-	}
-	if (size && buf_append(&f->value, data, size) != 0)
-		f->too_long = true;
+	http_form_piece(cs->fields, &cs->nfields, cs->req.route, key, data, off, size);
 	return MHD_YES;
 }
 
 static int collect_form(struct conn_state *cs)
 {
-	for (size_t i = 0; i < cs->nfields; i++) {
-		struct form_field *f = &cs->fields[i];
-		if (f->too_long) {
-			if (param_reject(cs, f->spec, ERR_INVALID_FIELD, "is too long", NULL, 0) !=
-			    0)
-				return -1;
-			continue;
-		}
-		if (param_add(cs, f->spec, f->value.data ? f->value.data : "", f->value.len) != 0)
-			return -1;
-	}
-	return 0;
+	struct failure f;
+	return http_form_collect(&cs->req, cs->fields, cs->nfields, &f) != 0 ? refused(cs, &f) : 0;
 }
 
 static int collect_json(struct conn_state *cs)
 {
-	struct req *r = &cs->req;
-	json_error_t jerr;
-	json_t *root = json_loadb(cs->upload.data ? cs->upload.data : "", cs->upload.len,
-				  JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		refuse(cs, ERR_BAD_JSON, NULL, NULL);
-		return -1;
-	}
-	int rc = -1;
-	if (!json_is_object(root)) {
-		refuse(cs, ERR_NOT_OBJECT, NULL, NULL);
-		goto out;
-	}
-	const char *key;
-	json_t *v;
-	json_object_foreach (root, key, v) {
-		const struct param_spec *spec = route_param(r->route, key);
-		if (!spec || !(spec->flags & PARAM_BODY)) {
-			/* The key is echoed only when it is short, declared-looking
-			 * text; it never holds a submitted value. */
-			refuse(cs, ERR_UNKNOWN_FIELD, NULL,
-			       arena_strndup(r->arena, key, strnlen(key, 64)));
-			goto out;
-		}
-		if (json_is_null(v))
-			continue;
-		const char *text = NULL;
-		size_t len = 0;
-		char num[32];
-		if ((spec->flags & PARAM_JSON_BOOL) && json_is_boolean(v)) {
-			text = json_is_true(v) ? "true" : "false";
-			len = strlen(text);
-		} else if ((spec->flags & PARAM_JSON_INT) && json_is_integer(v)) {
-			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-			text = num;
-			len = strlen(num);
-		} else if (!(spec->flags & (PARAM_JSON_BOOL | PARAM_JSON_INT)) &&
-			   json_is_string(v)) {
-			text = json_string_value(v);
-			len = json_string_length(v);
-		} else {
-			const char *msg =
-				arena_printf(r->arena, "%s has the wrong type", spec->name);
-			refuse(cs, ERR_INVALID_FIELD, msg, spec->name);
-			goto out;
-		}
-		if (param_add(cs, spec, text, len) != 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	json_decref(root);
-	return rc;
-}
-
-static int check_required_list(struct conn_state *cs, const struct param_spec *list)
-{
-	for (const struct param_spec *p = list; p && p->name; p++) {
-		if (!(p->flags & PARAM_REQUIRED) || req_param(&cs->req, p->name))
-			continue;
-		bool rejected = false;
-		for (size_t i = 0; i < cs->req.nerrors; i++)
-			if (strcmp(cs->req.errors[i].field, p->name) == 0)
-				rejected = true;
-		if (!rejected &&
-		    param_reject(cs, p, ERR_MISSING_FIELD, "is required", NULL, 0) != 0)
-			return -1;
-	}
-	return 0;
+	struct failure f;
+	return http_json_collect(&cs->req, cs->upload.data, cs->upload.len, &f) != 0
+		       ? refused(cs, &f)
+		       : 0;
 }
 
 static int check_required(struct conn_state *cs)
 {
-	const struct param_spec *lists[NLISTS] = ROUTE_LISTS(cs->req.route);
-	for (size_t k = 0; k < NLISTS; k++)
-		if (check_required_list(cs, lists[k]) != 0)
-			return -1;
-	return 0;
+	struct failure f;
+	return http_required_check(&cs->req, &f) != 0 ? refused(cs, &f) : 0;
 }
 
-/* Path captures are checked like any parameter: against the route's
- * PARAM_PATH declarations in order, else as a short single line. A bad
- * capture means the address does not exist. */
 static int check_path(struct conn_state *cs)
 {
-	struct req *r = &cs->req;
-	const struct param_spec *p = r->route->params;
-	static const struct param_spec fallback = {"path", PARAM_PATH, 128, NULL};
-	for (size_t i = 0; i < HTTP_MAX_PATH_PARAMS && r->path_params[i]; i++) {
-		while (p && p->name && !(p->flags & PARAM_PATH))
-			p++;
-		const struct param_spec *spec = p && p->name ? p++ : &fallback;
-		const char *v = r->path_params[i];
-		if (route_check_param(spec, v, strlen(v))) {
-			refuse(cs, ERR_NOT_FOUND, NULL, NULL);
-			return -1;
-		}
-	}
-	return 0;
+	struct failure f;
+	return http_path_check(&cs->req, &f) != 0 ? refused(cs, &f) : 0;
 }
 
 /* On a worker. The connection is suspended, so the request is this
