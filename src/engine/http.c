@@ -245,6 +245,13 @@ void resp_error(struct req *r, int status, const char *code, const char *message
 	}
 	json_t *err = json_pack("{s:{s:s,s:s,s:s?}}", "error", "code", code, "message", message,
 				"field", field);
+	if (!err) {
+		/* Text JSON cannot hold (not UTF-8): the answer goes without it
+		 * rather than with an empty body. */
+		log_error("error answer %s holds text that is not UTF-8", code);
+		err = json_pack("{s:{s:s,s:s,s:n}}", "error", "code", code, "message",
+				err_row(ERR_INTERNAL)->message, "field");
+	}
 	resp_json(r, status, err);
 }
 

@@ -161,10 +161,13 @@ int http_json_collect(struct req *r, const char *body, size_t len, struct failur
 	json_object_foreach (root, key, v) {
 		const struct param_spec *spec = route_param(r->route, key);
 		if (!spec || !(spec->flags & PARAM_BODY)) {
-			/* The key is echoed only when it is short, declared-looking
-			 * text; it never holds a submitted value. */
+			/* The key is echoed, cut short at a character boundary: a
+			 * cut inside a UTF-8 sequence would leave text the JSON
+			 * answer cannot hold. It never holds a submitted value. */
+			size_t klen = strlen(key);
 			fail_on(f, ERR_UNKNOWN_FIELD, NULL,
-				arena_strndup(r->arena, key, strnlen(key, 64)));
+				arena_strndup(r->arena, key,
+					      http_utf8_cut(key, klen, HTTP_ECHO_KEY_MAX)));
 			goto out;
 		}
 		if (json_is_null(v))
@@ -231,4 +234,14 @@ int http_path_check(struct req *r, struct failure *f)
 			return fail_on(f, ERR_NOT_FOUND, NULL, NULL);
 	}
 	return 0;
+}
+
+size_t http_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	size_t n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
 }

@@ -22,6 +22,10 @@
 
 struct failure;
 
+/* An unknown JSON member's name is echoed in the error's field, cut to at
+ * most this many bytes (at a character boundary). */
+#define HTTP_ECHO_KEY_MAX 64
+
 /* A form field being collected: its declaration and the value so far
  * (capped at the declared length; past it, too_long). */
 struct http_form_field {
@@ -64,5 +68,9 @@ int http_required_check(struct req *r, struct failure *f);
  * (a form's checkbox becomes "true" or "false" on the way). */
 int http_param_add(struct req *r, const struct param_spec *spec, const char *value, size_t len,
 		   struct failure *f);
+
+/* The length of the longest prefix of s (len bytes) of at most max bytes
+ * that does not end inside a UTF-8 sequence. */
+size_t http_utf8_cut(const char *s, size_t len, size_t max);
 
 #endif
