@@ -22,6 +22,8 @@ static const struct err_row rows[ERR_COUNT] = {
 	[ERR_MISSING_FIELD] = {"missing_field", 400, "A required field is missing.", NULL, 0},
 	[ERR_INVALID_FIELD] = {"invalid_field", 400, "A field is not valid.", NULL, 0},
 	[ERR_BAD_FORM] = {"bad_form", 400, "The form could not be read.", NULL, 0},
+	[ERR_BAD_PATH] = {"bad_path", 400, "The address holds a character addresses cannot hold.",
+			  NULL, 0},
 	[ERR_NOT_FOUND] = {"not_found", 404, "There is nothing at this address.", NULL, 0},
 	[ERR_METHOD_NOT_ALLOWED] = {"method_not_allowed", 405,
 				    "This address does not take that method.", NULL, 0},

@@ -63,6 +63,7 @@ struct conn_state {
 	size_t nfields;
 	uint64_t start_us;
 	size_t uri_len;
+	bool nul_in_path;  /* %00 in the path: decoded, it would cut the path short */
 	size_t body_bytes; /* form bytes seen so far */
 	bool started, responded, discard, too_large, bad_form;
 	bool first_call; /* inside the headers-processed call */
@@ -527,6 +528,8 @@ static enum MHD_Result begin(struct conn_state *cs, const char *url, const char 
 	r->path = arena_strdup(r->arena, url);
 	if (cs->uri_len > HTTP_MAX_URI)
 		return refuse(cs, ERR_URI_TOO_LONG, NULL, NULL);
+	if (cs->nul_in_path)
+		return refuse(cs, ERR_BAD_PATH, NULL, NULL);
 	struct header_tally t = {0, 0};
 	MHD_get_connection_values(cs->conn, MHD_HEADER_KIND, tally_header, &t);
 	if (t.count > HTTP_MAX_HEADERS || t.bytes > HTTP_MAX_HEADER_BYTES)
@@ -657,6 +660,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	cs->req.id = atomic_fetch_add(&next_request_id, 1);
 	cs->start_us = http_now_us();
 	cs->uri_len = uri ? strlen(uri) : 0;
+	cs->nul_in_path = uri && http_target_has_nul(uri);
 	buf_init(&cs->req.body, 0);
 	buf_reserve(&cs->req.body, 8192); /* most pages fit: no regrowth */
 	buf_init(&cs->upload, 1);

@@ -236,6 +236,14 @@ int http_path_check(struct req *r, struct failure *f)
 	return 0;
 }
 
+bool http_target_has_nul(const char *target)
+{
+	for (const char *p = target; *p && *p != '?' && *p != '#'; p++)
+		if (p[0] == '%' && p[1] == '0' && p[2] == '0')
+			return true;
+	return false;
+}
+
 size_t http_utf8_cut(const char *s, size_t len, size_t max)
 {
 	if (len <= max)

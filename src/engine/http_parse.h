@@ -69,6 +69,10 @@ int http_required_check(struct req *r, struct failure *f);
 int http_param_add(struct req *r, const struct param_spec *spec, const char *value, size_t len,
 		   struct failure *f);
 
+/* True when the request target as received (before percent-decoding) has an
+ * encoded NUL (%00) in its path: decoded, it would cut the path short. */
+bool http_target_has_nul(const char *target);
+
 /* The length of the longest prefix of s (len bytes) of at most max bytes
  * that does not end inside a UTF-8 sequence. */
 size_t http_utf8_cut(const char *s, size_t len, size_t max);

@@ -1,6 +1,9 @@
 """Issue 11, finding 13: how glovebox reads what a request carries. An
 unknown JSON member's name is echoed cut at a character boundary (a cut
-inside a UTF-8 sequence left the error body empty)."""
+inside a UTF-8 sequence left the error body empty); an encoded NUL in the
+path is refused (decoded, it cut the path short, so
+/static/style.css%00.txt was answered as /static/style.css)."""
+from conftest import raw_exchange
 
 
 def assert_error(r, status, code, field=None):
@@ -35,3 +38,29 @@ def test_unknown_json_key_cut_on_a_member_route_too(server):
     # Sign-up declares more fields; the check is the same for every JSON call.
     r = post_json_bytes(server, "/api/v1/signup", ('{"' + "n" * 63 + "ß€" + '": 1}').encode())
     assert_error(r, 400, "unknown_field", "n" * 63)
+
+
+NUL_PATHS = ["/privacy%00", "/privacy%00x", "/%00", "/healthz%00", "/privacy/v/1%00",
+             "/static/style.css%00.txt", "/static/%00style.css", "/api/v1/me%00/export"]
+
+
+def test_encoded_nul_in_the_path_is_refused(server):
+    for path in NUL_PATHS:
+        r = server.get(path, allow_redirects=False)
+        assert r.status_code == 400, f"{path}: {r.status_code}"
+    r = server.get("/api/v1/contact%00")
+    assert_error(r, 400, "bad_path")
+    # A post to the cut-short address was taken as one to the real one.
+    r = server.post("/api/v1/contact%00.json",
+                    json={"email": "someone@example.org", "topic": "Hi", "message": "m"})
+    assert_error(r, 400, "bad_path")
+    # Raw, so no client normalises the target; HEAD and a request with a
+    # query behave the same, and %00 in the query is the query's business.
+    resp = raw_exchange(server.port, b"HEAD /privacy%00 HTTP/1.1\r\nHost: x\r\n"
+                                     b"Connection: close\r\n\r\n")
+    assert resp.startswith(b"HTTP/1.1 400"), resp[:100]
+    assert server.get("/privacy%00?x=1").status_code == 400
+    assert server.get("/privacy?x=%00").status_code == 200
+    # An escaped percent sign is not a NUL.
+    assert server.get("/privacy%2500").status_code == 404
+    assert server.get("/healthz").status_code == 200
