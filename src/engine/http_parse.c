@@ -118,10 +118,15 @@ void http_form_piece(struct http_form_field *fields, size_t *nfields, const stru
 		*fl = (struct http_form_field){.spec = spec};
 		buf_init(&fl->value, spec->max_len);
 	} else if (off == 0) {
-		if (!(spec->flags & PARAM_LIST))
-			return; /* a repeated field: the first one counts */
+		/* A repeated field: unless it is a list, the first occurrence
+		 * counts and this one is dropped, its later pieces (off > 0) too. */
+		fl->skipping = !(spec->flags & PARAM_LIST);
+		if (fl->skipping)
+			return;
 		if (buf_putc(&fl->value, ',') != 0)
 			fl->too_long = true;
+	} else if (fl->skipping) {
+		return;
 	}
 	if (size && buf_append(&fl->value, data, size) != 0)
 		fl->too_long = true;

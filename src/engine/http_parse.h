@@ -32,6 +32,7 @@ struct http_form_field {
 	const struct param_spec *spec;
 	struct buf value;
 	bool too_long;
+	bool skipping; /* the occurrence arriving is a repeat that does not count */
 };
 
 /*
