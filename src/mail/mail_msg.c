@@ -6,12 +6,16 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "crypto.h"
+#include "mem.h"
 #include "validate.h"
 
 #define LINE_MAX_QP 76
+/* No line of a message may be longer (RFC 5322 2.1.1). */
+#define LINE_MAX_MSG 998
 
 static bool has_control(const char *s)
 {
@@ -54,12 +58,15 @@ static size_t utf8_len(const unsigned char *p)
 	return n;
 }
 
-void mail_encode_words(struct buf *out, const char *text)
+/* Text a reader shows as it is: plain ASCII, short enough for one line,
+ * and nothing in it a reader would decode as an encoded word. */
+static bool reads_as_is(const char *s)
 {
-	if (plain_ascii(text)) {
-		buf_puts(out, text);
-		return;
-	}
+	return plain_ascii(s) && strlen(s) <= LINE_MAX_QP && !strstr(s, "=?");
+}
+
+static void encode_words(struct buf *out, const char *text)
+{
 	/* "=?UTF-8?B?" + base64 + "?=" <= 75: at most 45 bytes per word, never
 	 * splitting a character between words. */
 	const unsigned char *p = (const unsigned char *)text;
@@ -80,6 +87,14 @@ void mail_encode_words(struct buf *out, const char *text)
 		p += n;
 		first = false;
 	}
+}
+
+void mail_encode_words(struct buf *out, const char *text)
+{
+	if (reads_as_is(text))
+		buf_puts(out, text);
+	else
+		encode_words(out, text);
 }
 
 void mail_quoted_printable(struct buf *out, const char *text)
@@ -131,14 +146,59 @@ static void address_header(struct buf *out, const char *name, const char *displa
 {
 	buf_printf(out, "%s: ", name);
 	if (display && *display) {
-		if (plain_ascii(display) && !strpbrk(display, "\"\\()<>,;:@[]")) {
-			buf_printf(out, "\"%s\" ", display);
+		/* A quoted string (RFC 5322 3.2.4), so that no special in it
+		 * reads as another address; encoded words when it is not short
+		 * plain ASCII. */
+		if (reads_as_is(display)) {
+			buf_putc(out, '"');
+			for (const char *p = display; *p; p++) {
+				if (*p == '"' || *p == '\\')
+					buf_putc(out, '\\');
+				buf_putc(out, *p);
+			}
+			buf_puts(out, "\" ");
 		} else {
-			mail_encode_words(out, display);
+			encode_words(out, display);
 			buf_puts(out, " ");
 		}
 	}
 	buf_printf(out, "<%s>\r\n", addr);
+}
+
+/* The headers mail_build writes itself: an extra one of these names would
+ * make two. */
+static const char *const own_headers[] = {
+	"Date",	      "From",	      "To",	      "Subject",
+	"Message-ID", "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
+};
+
+/* An extra header's name: printable ASCII but the colon (RFC 5322 3.6.8),
+ * none of ours, none twice. */
+static bool extra_name_ok(const struct mail *m, size_t k)
+{
+	const char *name = m->extra[k].name;
+	if (!*name)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == ':')
+			return false;
+	for (size_t i = 0; i < ARRAY_LEN(own_headers); i++)
+		if (strcasecmp(name, own_headers[i]) == 0)
+			return false;
+	for (size_t i = 0; i < k; i++)
+		if (strcasecmp(name, m->extra[i].name) == 0)
+			return false;
+	return strlen(name) + 2 + strlen(m->extra[k].value) <= LINE_MAX_MSG;
+}
+
+/* A domain for the Message-ID: letters, digits, '-' and '.'. */
+static bool domain_ok(const char *d)
+{
+	for (const char *p = d; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+			return false;
+	return true;
 }
 
 const char *mail_build(const struct mail *m, struct buf *out, char *message_id, size_t idlen)
@@ -161,16 +221,19 @@ const char *mail_build(const struct mail *m, struct buf *out, char *message_id, 
 	    (m->html && !utf8_valid(m->html, strlen(m->html))))
 		return "the body is not UTF-8 text";
 	for (size_t i = 0; i < m->nextra; i++)
-		if (has_control(m->extra[i].name) || has_control(m->extra[i].value) ||
-		    !plain_ascii(m->extra[i].value) || strchr(m->extra[i].name, ':'))
+		if (!extra_name_ok(m, i) || has_control(m->extra[i].value) ||
+		    !plain_ascii(m->extra[i].value))
 			return "a header holds a character headers cannot hold";
+	const char *domain = m->domain && *m->domain ? m->domain : "localhost";
+	if (!domain_ok(domain))
+		return "the sender's domain is not a domain name";
 
 	unsigned char rnd[16];
 	char hex[33], boundary[40];
 	crypto_random(rnd, sizeof(rnd));
 	crypto_hex(rnd, sizeof(rnd), hex);
-	snprintf(message_id, idlen, "<%s@%s>", hex,
-		 m->domain && *m->domain ? m->domain : "localhost");
+	if ((size_t)snprintf(message_id, idlen, "<%s@%s>", hex, domain) >= idlen)
+		return "the sender's domain is too long for a Message-ID";
 	crypto_random(rnd, 12);
 	crypto_hex(rnd, 12, hex);
 	snprintf(boundary, sizeof(boundary), "=_gb_%s", hex);

@@ -2,11 +2,13 @@
  * mail_msg: building an Internet message (RFC 5322) that no typed value can
  * break. Header values that come from people (names, subjects) are refused
  * when they hold CR, LF or other control characters, and are written as
- * RFC 2047 encoded words when they are not plain ASCII; addresses are
- * checked (validate.h) and never encoded. The body is a text part, or text
- * and HTML as multipart/alternative, each quoted-printable (RFC 2045), so no
- * line is longer than 76 characters and a line with a single dot is safe.
- * Lines end in CRLF. The Message-ID is random and names no one.
+ * RFC 2047 encoded words unless they are short plain ASCII with nothing a
+ * reader would decode (a display name in quotes, its specials escaped);
+ * addresses are checked (validate.h) and never encoded. Extra headers are
+ * printable ASCII, none named as one mail_build writes, none twice. The body is a text part, or
+ * text and HTML as multipart/alternative, each quoted-printable (RFC 2045), so no line is longer
+ * than 76 characters and a line with a single dot is safe. Lines end in CRLF. The Message-ID is
+ * random and names no one.
  */
 #ifndef GLOVEBOX_MAIL_MSG_H
 #define GLOVEBOX_MAIL_MSG_H
@@ -41,8 +43,8 @@ struct mail {
 const char *mail_build(const struct mail *m, struct buf *out, char *message_id, size_t idlen);
 
 /* RFC 2047 "encoded word" form of text (B encoding, UTF-8), folded so that
- * no line passes 76 characters; plain ASCII text is written as it is.
- * Appends to out. */
+ * no line passes 76 characters; plain ASCII text of at most 76 characters
+ * with no "=?" in it is written as it is. Appends to out. */
 void mail_encode_words(struct buf *out, const char *text);
 
 /* Quoted-printable (RFC 2045 6.7) of text with CRLF line ends. */

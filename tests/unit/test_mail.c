@@ -1,6 +1,7 @@
 /*
  * Unit tests for mail_msg.c: header injection refused in every field a
- * person types, RFC 2047 words for non-ASCII (no line over 76, no character
+ * person types, names and subjects that read back as given (what fuzz_mail
+ * found), RFC 2047 words for non-ASCII (no line over 76, no character
  * split), quoted-printable bodies (line length, a lone dot, trailing space),
  * and the multipart layout.
  */
@@ -115,6 +116,53 @@ static void test_quoted_printable(void **state)
 	buf_release(&out);
 }
 
+/* What fuzz_mail found: text a reader would take for more than it is. */
+static void test_read_back_as_given(void **state)
+{
+	struct buf out;
+	buf_init(&out, 0);
+	/* A display name with specials: one quoted name, not a second address. */
+	struct mail m = base();
+	m.to_name = "Evil, Person <x@evil.example> \"q\" \\";
+	assert_null(build(&m, &out));
+	buf_putc(&out, '\0');
+	assert_non_null(strstr(out.data, "To: \"Evil, Person <x@evil.example> \\\"q\\\" \\\\\" "
+					 "<ann@example.org>\r\n"));
+	/* A subject that looks like an encoded word is encoded, so it reads as typed. */
+	m = base();
+	m.subject = "=?UTF-8?B?SGk=?=";
+	assert_null(build(&m, &out));
+	buf_putc(&out, '\0');
+	assert_null(strstr(out.data, "Subject: =?UTF-8?B?SGk=?=\r\n"));
+	assert_non_null(strstr(out.data, "Subject: =?UTF-8?B?PT9VVEYtOD9CP1NHaz0/PQ==?=\r\n"));
+	/* A long plain subject is folded, not one line past 998 bytes. */
+	char long_subject[1500];
+	memset(long_subject, 'S', sizeof(long_subject) - 1);
+	long_subject[sizeof(long_subject) - 1] = '\0';
+	m = base();
+	m.subject = long_subject;
+	assert_null(build(&m, &out));
+	assert_lines_at_most(out.data, out.len, 998);
+	/* Extra headers: none of ours, none twice, a name that is a name. */
+	static const char *const bad_names[] = {"To", "subject", "", "X Bad", "X-\xc3\xa9"};
+	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		m = base();
+		m.extra[0] = (struct mail_header){bad_names[i], "v"};
+		m.nextra = 1;
+		assert_non_null(build(&m, &out));
+	}
+	m = base();
+	m.extra[0] = (struct mail_header){"List-Unsubscribe", "<https://x>"};
+	m.extra[1] = (struct mail_header){"list-unsubscribe", "<https://y>"};
+	m.nextra = 2;
+	assert_non_null(build(&m, &out));
+	/* The Message-ID's domain cannot close it early or break the line. */
+	m = base();
+	m.domain = "example.org> <x@evil.example";
+	assert_non_null(build(&m, &out));
+	buf_release(&out);
+}
+
 static void test_multipart(void **state)
 {
 	struct buf out;
@@ -137,9 +185,8 @@ int main(void)
 {
 	crypto_init();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_injection_refused),
-		cmocka_unit_test(test_encoded_words),
-		cmocka_unit_test(test_quoted_printable),
+		cmocka_unit_test(test_injection_refused), cmocka_unit_test(test_read_back_as_given),
+		cmocka_unit_test(test_encoded_words),	  cmocka_unit_test(test_quoted_printable),
 		cmocka_unit_test(test_multipart),
 	};
 	return cmocka_run_group_tests_name("mail", tests, NULL, NULL);
