@@ -180,6 +180,20 @@ static size_t split_headers(const char *msg, size_t head_len, struct header_span
 	return count;
 }
 
+/* Whether the header is named name (nl bytes): case aside, and white space
+ * before the colon aside, as relaxed canonicalisation reads it. */
+static bool header_named(const struct header_span *h, const char *name, size_t nl)
+{
+	size_t end = 0;
+	while (end < h->n && h->p[end] != ':')
+		end++;
+	if (end == h->n)
+		return false;
+	while (end > 0 && (h->p[end - 1] == ' ' || h->p[end - 1] == '\t'))
+		end--;
+	return end == nl && strncasecmp(h->p, name, nl) == 0;
+}
+
 int dkim_sign(const struct dkim_key *k, const char *domain, const char *selector, int64_t now,
 	      struct buf *msg)
 {
@@ -209,11 +223,12 @@ int dkim_sign(const struct dkim_key *k, const char *domain, const char *selector
 
 	struct header_span hs[DKIM_MAX_HEADERS];
 	size_t nh = split_headers(msg->data, head_len, hs, ARRAY_LEN(hs));
+	/* Of a header the message has twice, the bottom-most is signed: the one
+	 * a verifier takes for the name in h= (RFC 6376 5.4.2). */
 	for (size_t s = 0; s < NSIGNED; s++) {
 		size_t nl = strlen(signed_headers[s]);
-		for (size_t i = 0; i < nh; i++)
-			if (hs[i].n > nl && hs[i].p[nl] == ':' &&
-			    strncasecmp(hs[i].p, signed_headers[s], nl) == 0) {
+		for (size_t i = nh; i-- > 0;)
+			if (header_named(&hs[i], signed_headers[s], nl)) {
 				canon_header(hs[i].p, hs[i].n, &data);
 				buf_puts(&data, "\r\n");
 				buf_printf(&h_list, "%s%s", h_list.len ? ":" : "",

@@ -23,7 +23,8 @@ void dkim_key_free(struct dkim_key *k);
 /* Prepends a DKIM-Signature header to msg (CRLF headers and body) for
  * domain d= and selector s=, signing the headers present among From, To,
  * Subject, Date, Message-ID, MIME-Version, Content-Type,
- * List-Unsubscribe, List-Unsubscribe-Post. 0, or -1 (msg unchanged). */
+ * List-Unsubscribe, List-Unsubscribe-Post (of one present twice, the
+ * bottom-most, as a verifier reads it). 0, or -1 (msg unchanged). */
 int dkim_sign(const struct dkim_key *k, const char *domain, const char *selector, int64_t now,
 	      struct buf *msg);
 
