@@ -66,7 +66,7 @@ declare -A dicts=(
 	[mail]=tests/fuzz/mail.dict
 	[dkim]=tests/fuzz/mail.dict
 )
-targets=${FUZZ_TARGETS:-"profile text vin form json route cookie"}
+targets=${FUZZ_TARGETS:-"profile text vin form json route cookie mail dkim"}
 lib=build/fuzz/lib/libglovebox.a
 lib_built=0
 for name in $targets; do
