@@ -206,12 +206,20 @@ out:
 	return rc;
 }
 
+static bool has_param(const struct req *r, const char *name)
+{
+	for (size_t i = 0; i < r->nparams; i++)
+		if (strcmp(r->params[i].name, name) == 0)
+			return true;
+	return false;
+}
+
 int http_required_check(struct req *r, struct failure *f)
 {
 	const struct param_spec *lists[NLISTS] = ROUTE_LISTS(r->route);
 	for (size_t k = 0; k < NLISTS; k++)
 		for (const struct param_spec *p = lists[k]; p && p->name; p++) {
-			if (!(p->flags & PARAM_REQUIRED) || req_param(r, p->name))
+			if (!(p->flags & PARAM_REQUIRED) || has_param(r, p->name))
 				continue;
 			bool rejected = false;
 			for (size_t i = 0; i < r->nerrors; i++)

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "http.h"
+#include "req.h"
 
 struct failure;
 
