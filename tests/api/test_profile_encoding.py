@@ -1,6 +1,10 @@
 """Each bundled profile encodes the promises of its seed document. These
-tests read the profile the server publishes (/privacy.json) and prove the
-encoding; the features that act on each promise carry their own tests."""
+tests read the profile the server publishes (/privacy.json) back and prove
+the encoding only: they would pass if the code broke the promise, so their
+names carry no promise id (docs/testing.md; tools/check-promises.sh fails an
+id-named test that only reads the profile). The tests that prove a promise
+by behaviour carry its id, elsewhere. The last test here runs the checker,
+so it keeps its id."""
 import pytest
 
 
@@ -26,7 +30,7 @@ def cats(p):
     return {c["id"] for c in p["categories"]}
 
 
-def test_nam02_request_and_order_forms_collect_declared_categories(nam):
+def test_request_and_order_points_declare_their_categories(nam):
     wanted = {"name", "postal_address", "email", "phone"}
     for cid in ("information_request", "material_registration", "product_order"):
         fields = {f["category"] for f in point(nam, cid)["fields"]}
@@ -35,7 +39,7 @@ def test_nam02_request_and_order_forms_collect_declared_categories(nam):
     assert order["payment_card"] is True and order["phone"] is False
 
 
-def test_nam03_nam05_recipient_data_only_for_postcards_until_done(nam):
+def test_recipient_data_declared_only_for_postcards_until_done(nam):
     recip = {"recipient_name", "recipient_postal_address", "recipient_phone", "recipient_email"}
     users = [p["id"] for p in nam["purposes"] if cats(p) & recip]
     assert users == ["postcard_delivery"]
@@ -44,7 +48,7 @@ def test_nam03_nam05_recipient_data_only_for_postcards_until_done(nam):
     assert all(c["retention"] == "until the request is completed" for c in pd["categories"])
 
 
-def test_nam04_partners_get_only_fulfilment_fields(nam):
+def test_partners_declared_with_fulfilment_fields_only(nam):
     for r in nam["recipients"]:
         assert r["kind"] == "service_provider" and r["contract"]
         kinds = {purpose(nam, p["id"])["kind"] for p in r["purposes"]}
@@ -53,37 +57,37 @@ def test_nam04_partners_get_only_fulfilment_fields(nam):
     assert {f["id"] for f in pay["fields"]} == {"name", "payment_card"}
 
 
-def test_nam09_statistics_are_aggregate_only(nam):
+def test_statistics_declared_aggregate_only(nam):
     stats = [p for p in nam["purposes"] if p["kind"] == "aggregate_statistics"]
     assert [p["id"] for p in stats] == ["site_statistics"]
     assert nam["settings"]["aggregate_min_group"] >= 2
     assert all("site_statistics" not in [p["id"] for p in r["purposes"]] for r in nam["recipients"])
 
 
-def test_nam12_nam14_settings(nam, ins):
+def test_age_and_reauth_settings_declared(nam, ins):
     for doc in (nam, ins):
         assert doc["settings"]["minimum_age"] == 13
         assert doc["settings"]["reauth_minutes"] == 5
 
 
-def test_ins02_every_recipient_has_contract_and_purposes(ins):
+def test_every_recipient_declares_contract_and_purposes(ins):
     assert ins["recipients"]
     for r in ins["recipients"]:
         assert r["contract"] and r["purposes"] and r["fields"]
 
 
-def test_ins04_signup_keeps_volunteered_fields_optional(ins):
+def test_signup_point_declares_volunteered_fields_optional(ins):
     fields = {f["category"]: f["required"] for f in point(ins, "insider_signup")["fields"]}
     assert fields["name"] and fields["email"]
     assert fields["postal_address"] is False and fields["phone"] is False
 
 
-def test_ins05_product_mail_is_a_communication_members_can_refuse(ins):
+def test_product_mail_declared_as_a_refusable_communication(ins):
     p = purpose(ins, "product_communications")
     assert p["kind"] == "communication" and p["basis"] in ("opt_in", "opt_out")
 
 
-def test_ins06_affiliates_named_and_only_for_offers(ins):
+def test_affiliates_declared_by_name_and_only_for_offers(ins):
     affiliates = [r for r in ins["recipients"] if r["kind"] == "affiliate"]
     names = {r["name"] for r in affiliates}
     assert {"BMW of North America, LLC", "BMW Financial Services NA, LLC",
@@ -94,26 +98,26 @@ def test_ins06_affiliates_named_and_only_for_offers(ins):
     assert purpose(ins, "affiliate_offers")["basis"] == "opt_out"
 
 
-def test_ins07_service_providers_only_for_their_service(ins):
+def test_service_providers_declared_for_their_service_only(ins):
     for r in (r for r in ins["recipients"] if r["kind"] == "service_provider"):
         kinds = {purpose(ins, p["id"])["kind"] for p in r["purposes"]}
         assert kinds <= {"service", "communication", "fulfilment", "support", "security"}
 
 
-def test_ins08_dealers_have_their_own_policy(ins):
+def test_dealers_declare_their_own_policy(ins):
     dealers = [r for r in ins["recipients"] if r["kind"] == "dealer"]
     assert dealers
     for r in dealers:
         assert r["policy_url"] and [p["id"] for p in r["purposes"]] == ["dealer_handover"]
 
 
-def test_ins09_roles_grant_purposes(ins):
+def test_roles_declared_as_purposes(ins):
     roles = {r["id"]: [p["id"] for p in r["purposes"]] for r in ins["staff_roles"]}
     assert roles["moderator"] == ["public_submissions"]
     assert "dealer_handover" not in roles["support"]
 
 
-def test_ins10_ins12_visits_and_remember_me_for_convenience_only(ins):
+def test_visits_and_remember_me_declared_for_convenience_only(ins):
     p = purpose(ins, "visit_personalisation")
     # INS12: the remember-me reference, and the name and e-mail address it fills in.
     assert p["kind"] == "personalisation"
@@ -123,17 +127,17 @@ def test_ins10_ins12_visits_and_remember_me_for_convenience_only(ins):
     assert users == ["visit_personalisation"]
 
 
-def test_ins11_ad_measurement_carries_no_personal_data(ins):
+def test_ad_measurement_declared_without_personal_data(ins):
     p = purpose(ins, "advertising")
     assert p["kind"] == "advertising" and p["categories"] == [] and p["basis"] == "opt_out"
 
 
-def test_ins13_submissions_accepted_as_public(ins):
+def test_submissions_declared_public_and_opt_in(ins):
     p = purpose(ins, point(ins, "submission")["purpose"])
     assert p["kind"] == "public_content" and p["basis"] == "opt_in"
 
 
-def test_all03_card_data_only_as_processor_reference(nam):
+def test_card_and_password_categories_described(nam):
     card = next(c for c in nam["categories"] if c["id"] == "payment_card")
     assert "never the card number" in card["description"]
     pw = next(c for c in nam["categories"] if c["id"] == "password")

@@ -39,7 +39,7 @@ def test_nam15_ins03_contact_block_on_privacy_page(make_server):
     assert "1-866-ASK-MINI" in ins
 
 
-def test_nam06_vin_purpose_on_privacy_page(server):
+def test_vin_purpose_declared_in_privacy_json(server):
     doc = server.get("/privacy.json").json()
     users = [p["id"] for p in doc["purposes"]
              if any(c["id"] in ("vin", "serial_numbers") for c in p["categories"])]
@@ -47,7 +47,7 @@ def test_nam06_vin_purpose_on_privacy_page(server):
     assert all("vin" not in [f["id"] for f in r["fields"]] for r in doc["recipients"])
 
 
-def test_nam08_membership_data_goes_to_no_one(server):
+def test_membership_data_declared_for_no_recipient(server):
     doc = server.get("/privacy.json").json()
     for r in doc["recipients"]:
         assert "member_news" not in [p["id"] for p in r["purposes"]]
