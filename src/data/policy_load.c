@@ -806,7 +806,8 @@ static void load_recipients(struct loader *l, yaml_node_t *root)
 
 		yaml_node_t *ctn = get(l, item, "contract");
 		r->contract = get_str(l, item, "contract");
-		if (!ctn || (r->contract && !*r->contract))
+		/* A reference of blanks names no contract either (INS02). */
+		if (!ctn || (r->contract && !r->contract[strspn(r->contract, " \t")]))
 			DIAG(l, ctn ? pos_of(ctn) : r->pos,
 			     "recipient '%s' has no contract reference (INS02)", r->id);
 		yaml_node_t *un = get(l, item, "policy_url");
