@@ -388,8 +388,9 @@ int members_signup(const struct members_signup *in, struct failure *f)
 				       in->date_of_birth};
 	struct record_field row[NFIELDS + 2];
 	size_t n = 0;
+	/* INS04: a field left empty was not volunteered; nothing is kept for it. */
 	for (size_t i = 0; i < NFIELDS; i++)
-		if (values[i])
+		if (values[i] && *values[i])
 			row[n++] = (struct record_field){fields[i].column, SV_TEXT(values[i])};
 	row[n++] = (struct record_field){"password_hash", SV_TEXT(hash)};
 	row[n++] = (struct record_field){"created_at", SV_INT(time(NULL))};
