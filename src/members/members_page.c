@@ -43,6 +43,15 @@ static void remember_offer(json_t *data)
 	json_object_set_new(data, "remember_offered", json_boolean(remember_purpose() != NULL));
 }
 
+/* NAM01: the sign-up form and the forms of /me that correct what it
+ * collected name the registration point's purpose. */
+static void registration_notice(json_t *data)
+{
+	page_notice(data, "member_registration");
+	if (!json_object_get(data, "notice"))
+		page_notice(data, "insider_signup");
+}
+
 static void signup_form(struct req *r, int status)
 {
 	json_t *data = page_form_values(r, page_data(r, "Join"));
@@ -57,9 +66,7 @@ static void signup_form(struct req *r, int status)
 							 "opt_in", pu->basis == BASIS_OPT_IN));
 	}
 	json_object_set_new(data, "choices", choices);
-	page_notice(data, "member_registration");
-	if (!json_object_get(data, "notice"))
-		page_notice(data, "insider_signup");
+	registration_notice(data);
 	page_render(r, status, "signup", data);
 }
 
@@ -301,6 +308,7 @@ static void me_data(struct req *r, const struct session *s, json_t *data)
 	json_object_set_new(export, "verified_owner",
 			    json_boolean(garage_verified_owner(s->account)));
 	json_object_set_new(data, "export", export);
+	registration_notice(data);
 }
 
 static void me_render(struct req *r, int status)
