@@ -50,7 +50,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 .PHONY: all deps run test unit unit-bins asan bench fuzz clean format check-broker check-layers \
-	check-format checks
+	check-format check-promises checks
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -124,8 +124,9 @@ fuzz: all
 	@FUZZ_RUNS=$(FUZZ_RUNS) tests/fuzz/run.sh
 
 # The checks tier of make test: personal data only through the record layer
-# (docs/architecture.md), layers only call down, the code formatted.
-checks: check-broker check-layers check-format
+# (docs/architecture.md), layers only call down, the code formatted, and each
+# test named after a promise tests behaviour (docs/testing.md).
+checks: check-broker check-layers check-format check-promises
 
 check-broker:
 	@tools/check-broker.sh
@@ -137,6 +138,11 @@ check-layers:
 
 check-format:
 	@tools/check-format.sh
+
+# Lists the tests of each promise id (docs/promises.txt); fails on a test with
+# an id that only reads the profile back.
+check-promises:
+	@tools/check-promises.sh
 
 format:
 	clang-format -i src/*.c src/*.h src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c bench/*.c

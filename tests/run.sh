@@ -9,7 +9,9 @@
 #   checks        no code reaches personal data except through the record
 #                 layer (tools/check-broker.sh), layers only call down and
 #                 never in a loop (tools/check-layers.sh), the C files are
-#                 formatted as .clang-format says (tools/check-format.sh)
+#                 formatted as .clang-format says (tools/check-format.sh),
+#                 each test named after a promise acts on the program
+#                 rather than reading the profile back (tools/check-promises.sh)
 #   api-sqlite    black-box tests (pytest) against ./glovebox on SQLite
 #   api-postgres  the store's unit tests and the black-box tests on a private
 #                 PostgreSQL cluster (tests/pg.sh)
@@ -110,7 +112,8 @@ unit_tier() {
 # Each check script is one test: it passes or it fails, saying where.
 checks_run() {
 	local pass=0 fail=0 check
-	for check in tools/check-broker.sh tools/check-layers.sh tools/check-format.sh; do
+	for check in tools/check-broker.sh tools/check-layers.sh tools/check-format.sh \
+		tools/check-promises.sh; do
 		if "$check"; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 	done
 	echo "$pass passed, $fail failed"
