@@ -10,7 +10,9 @@ contact, the /me correction, password and e-mail change, the garage). The
 pages are crawled from the same table (every GET page route without a path
 parameter, fetched anonymously and as a member whose password is recent),
 and each form is found on the page that shows it by its action. A form
-route that no page shows must be switched off under that profile (404)."""
+route that no page shows must be switched off under that profile (404).
+The links must follow the version in force: the first profile is also run
+as its second version, published over the first."""
 import json
 import subprocess
 from html.parser import HTMLParser
@@ -20,8 +22,11 @@ import requests
 
 from conftest import BIN
 from test_members import join, person
+from test_profiles import bundled_text, revision
 
-PROFILES = ["north-american-motoring", "mini-insiders"]
+# The second version of a profile: the links must follow the version in force.
+REVISED = "north-american-motoring@2"
+PROFILES = ["north-american-motoring", "mini-insiders", REVISED]
 PEOPLE = ("anyone", "member", "member_recent")
 NOT_TYPED = {"hidden", "checkbox", "radio", "submit", "button", "reset", "image"}
 # The forms the brief names: the derivation must find at least these.
@@ -85,8 +90,17 @@ def parse(html):
 
 
 @pytest.fixture(scope="module", params=PROFILES)
-def site(request, make_module_server):
-    srv = make_module_server(profile=request.param)
+def site(request, make_module_server, tmp_path_factory):
+    name, _, version = request.param.partition("@")
+    srv = make_module_server(profile=name)
+    if version:
+        # Published over the first version, which stays published.
+        path = tmp_path_factory.mktemp("v") / "revised.yaml"
+        path.write_text(revision(bundled_text(name), int(version)))
+        srv.profile = str(path)
+        srv.restart()
+        assert srv.get("/privacy.json").json()["version"] == int(version)
+        assert srv.get("/privacy/v/1").status_code == 200
     member = requests.Session()
     r = join(srv, person(), member)
     assert r.status_code == 200, r.text
