@@ -65,6 +65,14 @@ void policy_free(struct policy *p)
 		free(p->roles[i].description);
 		free(p->roles[i].purposes);
 	}
+	for (size_t i = 0; p->cookies && i <= p->ncookies; i++) {
+		free(p->cookies[i].name);
+		free(p->cookies[i].holds);
+	}
+	free(p->cookies);
+	strs_free(p->scope.sites, p->scope.nsites);
+	free(p->scope.statement);
+	strs_free(p->security, p->nsecurity);
 	free(p->categories);
 	free(p->subjects);
 	free(p->purposes);
@@ -113,6 +121,56 @@ static const char *const recipient_kinds[RK_COUNT] = {
 	[RK_SERVICE_PROVIDER] = "service_provider",
 	[RK_DEALER] = "dealer",
 };
+
+/* The cookies the code sets (src/web/session.c, browser.c, gate.c,
+ * src/members/members_api.c, remember.c); tests/unit/test_policy_cookies.c
+ * fails when a "gb_" cookie name in src/ is missing here. */
+const struct policy_code_cookie policy_code_cookies[] = {
+	{"gb_presession", COOKIE_ALWAYS},    {"gb_staff", COOKIE_ALWAYS},
+	{"gb_staff_browser", COOKIE_ALWAYS}, {"gb_session", COOKIE_SIGNUP},
+	{"gb_browser", COOKIE_SIGNUP},	     {"gb_age_screen", COOKIE_SIGNUP},
+	{"gb_remember", COOKIE_REMEMBER},
+};
+const size_t policy_ncode_cookies = sizeof(policy_code_cookies) / sizeof(policy_code_cookies[0]);
+
+/* The ids src/members/members.c and src/garage/garage.c look for. */
+static const char *const signup_points[] = {"member_registration", "insider_signup"};
+static const char *const vehicle_identifiers[] = {"vin", "serial_numbers"};
+
+static bool str_in(const char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+bool policy_is_signup_point(const char *id)
+{
+	return str_in(signup_points, sizeof(signup_points) / sizeof(signup_points[0]), id);
+}
+
+bool policy_is_vehicle_identifier(const char *id)
+{
+	return str_in(vehicle_identifiers,
+		      sizeof(vehicle_identifiers) / sizeof(vehicle_identifiers[0]), id);
+}
+
+bool policy_code_cookie_applies(const struct policy *p, const struct policy_code_cookie *c)
+{
+	switch (c->when) {
+	case COOKIE_ALWAYS:
+		return true;
+	case COOKIE_SIGNUP:
+		for (size_t i = 0; i < p->ncollections; i++)
+			if (policy_is_signup_point(p->collections[i].id))
+				return true;
+		return false;
+	case COOKIE_REMEMBER:
+		return policy_category_purpose(p, POLICY_REMEMBER_CATEGORY) != NULL;
+	}
+	return false;
+}
 
 const char *policy_purpose_kind_name(enum purpose_kind k)
 {

@@ -97,7 +97,9 @@ struct policy_recipient {
 	char *description;
 	enum recipient_kind kind;
 	char *contract;	  /* contract reference (INS02) */
-	char *policy_url; /* the recipient's own policy (INS08) */
+	char *policy_url; /* the recipient's own policy (INS08): https, not an example
+			   * domain; NULL when the operator has no address for it, and
+			   * the page says how to ask for it instead */
 	int *purposes;
 	size_t npurposes;
 	int *fields; /* categories it may receive */
@@ -132,12 +134,57 @@ struct policy_contact {
 	char *email, *postal, *phone;
 };
 
+/* What the notice covers: the sites, in words, and the forms (the
+ * collection points). */
+struct policy_scope {
+	char **sites; /* host names or addresses: "www.miniusa.com" */
+	size_t nsites;
+	char *statement; /* the operator's sentence: "This notice applies to ..." */
+};
+
+/* One cookie the site sets, as the privacy page lists it. */
+struct policy_cookie {
+	char *name;	 /* as the code sets it over plain HTTP; behind TLS "__Host-" + name */
+	int purpose;	 /* index into purposes; -1: strictly necessary */
+	int64_t seconds; /* how long it lives; 0: until the browser closes */
+	char *holds;	 /* what it holds, in words */
+	struct policy_pos pos;
+};
+
+/* The word a cookie's purpose takes when it serves no purpose of the
+ * profile but the working of the site itself. */
+#define POLICY_STRICTLY_NECESSARY "strictly_necessary"
+/* The lowest minimum_age a profile may set (NAM12; COPPA: the site is open
+ * to the United States). */
+#define POLICY_MINIMUM_AGE_FLOOR 13
+/* The category the sign-up's age screen asks (NAM12). */
+#define POLICY_AGE_CATEGORY "date_of_birth"
+
+/* The cookies glovebox itself sets, and when: a profile must declare each
+ * that its features make the code set (policy_load refuses it otherwise). */
+enum policy_cookie_when {
+	COOKIE_ALWAYS,	 /* forms with a pre-session token, staff sign-in */
+	COOKIE_SIGNUP,	 /* the profile has a sign-up collection point */
+	COOKIE_REMEMBER, /* a purpose uses the remember-me category */
+};
+
+struct policy_code_cookie {
+	const char *name;
+	enum policy_cookie_when when;
+};
+
+extern const struct policy_code_cookie policy_code_cookies[];
+extern const size_t policy_ncode_cookies;
+/* The category whose purpose the remember-me cookie serves (INS12). */
+#define POLICY_REMEMBER_CATEGORY "device_reference"
+
 struct policy_settings {
-	int minimum_age;	 /* 13 */
-	int aggregate_min_group; /* smallest group in a published figure */
-	int opt_out_window_days; /* NAM10 */
-	int reauth_minutes;	 /* NAM14 */
-	bool vin_strict;	 /* check digit required */
+	int minimum_age;	       /* 13 */
+	int aggregate_min_group;       /* smallest group in a published figure */
+	int opt_out_window_days;       /* NAM10 */
+	int reauth_minutes;	       /* NAM14 */
+	bool not_directed_at_children; /* NAM: the site is not made to attract them */
+	bool vin_strict;	       /* check digit required */
 	char **accepted_makes;
 	size_t naccepted_makes;
 };
@@ -150,6 +197,9 @@ struct policy {
 	char *site_url;
 	char *summary; /* a paragraph shown at the top of the privacy page */
 	struct policy_contact contact;
+	struct policy_scope scope;
+	char **security; /* the safeguards, one sentence each (NAM11, INS09) */
+	size_t nsecurity;
 	struct policy_settings settings;
 	struct policy_category *categories;
 	size_t ncategories;
@@ -163,6 +213,8 @@ struct policy {
 	size_t ncollections;
 	struct policy_role *roles;
 	size_t nroles;
+	struct policy_cookie *cookies;
+	size_t ncookies;
 	char *source; /* the YAML text it was loaded from */
 	size_t source_len;
 };
@@ -209,6 +261,15 @@ const char *policy_category_purpose(const struct policy *p, const char *category
 /* Whether a staff role grants a purpose; or some purpose of a kind ("communication"). */
 bool policy_role_grants(const struct policy *p, const char *role, const char *purpose);
 bool policy_role_grants_kind(const struct policy *p, const char *role, const char *kind);
+
+/* Whether a collection point id is one glovebox's sign-up looks for
+ * ("member_registration", "insider_signup"). */
+bool policy_is_signup_point(const char *id);
+/* Whether a category id is one the garage treats as a vehicle identifier
+ * ("vin", "serial_numbers"): such a category must be declared identifier. */
+bool policy_is_vehicle_identifier(const char *id);
+/* Whether the code sets a cookie under profile p (its features on). */
+bool policy_code_cookie_applies(const struct policy *p, const struct policy_code_cookie *c);
 
 /* The name a profile writes ("opt_in"), or "?" for a value out of range. */
 const char *policy_purpose_kind_name(enum purpose_kind k);

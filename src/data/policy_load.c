@@ -558,7 +558,16 @@ static void load_categories(struct loader *l, yaml_node_t *root)
 		p->ncategories++;
 		c->label = get_text(l, item, "label");
 		c->description = get_str(l, item, "description");
-		get_bool(l, item, "identifier", &c->identifier);
+		bool stated = get_bool(l, item, "identifier", &c->identifier);
+		/* The garage keeps these ids as the VIN and serial numbers: without
+		 * the lock, a recipient could be given them (NAM06). A value that
+		 * is not true or false is reported once, above. */
+		if (policy_is_vehicle_identifier(c->id) && !c->identifier &&
+		    (stated || !get(l, item, "identifier")))
+			DIAG(l, pos_of(get(l, item, "id")),
+			     "category '%s' is a vehicle identifier: declare it with "
+			     "'identifier: true' (NAM06)",
+			     c->id);
 	}
 }
 
@@ -693,6 +702,10 @@ static void load_purposes(struct loader *l, yaml_node_t *root)
 			continue;
 		CHECK_DUPLICATE(l, "purpose", p->purposes, p->npurposes);
 		p->npurposes++;
+		if (strcmp(pu->id, POLICY_STRICTLY_NECESSARY) == 0)
+			DIAG(l, pos_of(get(l, item, "id")),
+			     "purpose id '%s' is reserved for cookies that serve no purpose",
+			     POLICY_STRICTLY_NECESSARY);
 		pu->label = get_text(l, item, "label");
 		pu->description = get_text(l, item, "description");
 		check_sale_words(l, item, "label", "purpose", pu->id);
@@ -771,6 +784,41 @@ static bool url_ok(const char *s)
 	return rest && *rest;
 }
 
+/* Whether host (n bytes, any case, perhaps with a final dot) is a name
+ * reserved for examples, tests and local use (RFC 2606, RFC 6761), which no
+ * real partner's policy lives under. */
+static bool host_reserved(const char *host, size_t n)
+{
+	static const char *const names[] = {"example.com", "example.net", "example.org", "example",
+					    "test",	   "invalid",	  "localhost"};
+	if (n && host[n - 1] == '.')
+		n--;
+	for (size_t i = 0; i < NKEYS(names); i++) {
+		size_t k = strlen(names[i]);
+		if (n == k && strncasecmp(host, names[i], k) == 0)
+			return true;
+		if (n > k && host[n - k - 1] == '.' && strncasecmp(host + n - k, names[i], k) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A recipient's policy link: https, a host name of letters, digits, '-'
+ * and '.', and not a reserved example domain. */
+static bool policy_url_ok(const char *s)
+{
+	const char *host = text_after(s, "https://");
+	if (!host)
+		return false;
+	size_t n = strcspn(host, "/?#:");
+	if (n == 0 || host[n] == ':')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)host[i]) && host[i] != '-' && host[i] != '.')
+			return false;
+	return !host_reserved(host, n) && strchr(host, '.') != NULL;
+}
+
 static void load_recipients(struct loader *l, yaml_node_t *root)
 {
 	static const struct key_spec keys[] = {
@@ -812,12 +860,13 @@ static void load_recipients(struct loader *l, yaml_node_t *root)
 			     "recipient '%s' has no contract reference (INS02)", r->id);
 		yaml_node_t *un = get(l, item, "policy_url");
 		r->policy_url = get_str(l, item, "policy_url");
-		if (r->policy_url && !url_ok(r->policy_url))
-			DIAG(l, pos_of(un), "recipient '%s': policy_url must be an http(s) address",
+		/* No link is better than a false one: without policy_url the
+		 * privacy page tells how to ask for the partner's policy. */
+		if (r->policy_url && !policy_url_ok(r->policy_url))
+			DIAG(l, pos_of(un),
+			     "recipient '%s': policy_url must be an https:// address of a real "
+			     "site, not an example or reserved domain (INS08)",
 			     r->id);
-		if ((r->kind == RK_AFFILIATE || r->kind == RK_DEALER) && !un)
-			DIAG(l, r->pos, "recipient '%s' of kind %s needs a policy_url (INS08)",
-			     r->id, policy_recipient_kind_name(r->kind));
 
 		snprintf(owner, sizeof(owner), "recipient '%s'", r->id);
 		r->purposes = get_refs(l, item, "purposes", owner, "names", "purpose",
@@ -909,6 +958,26 @@ static void load_collection_fields(struct loader *l, yaml_node_t *item,
 	}
 }
 
+/* NAM12: the sign-up asks the age screen's date and refuses anyone under
+ * minimum_age; a sign-up point without it could register no one (the date
+ * would be a field its purpose may not keep). */
+static void check_age_screen(struct loader *l, yaml_node_t *item,
+			     const struct policy_collection *cp)
+{
+	if (!policy_is_signup_point(cp->id) || !get(l, item, "fields"))
+		return;
+	int age = policy_category_index(l->p, POLICY_AGE_CATEGORY);
+	for (size_t i = 0; i < cp->nfields; i++)
+		if (cp->fields[i].category == age && age >= 0) {
+			if (!cp->fields[i].required)
+				break;
+			return;
+		}
+	DIAG(l, pos_of(get(l, item, "fields")),
+	     "sign-up point '%s' must ask '%s' as a required field: the age screen (NAM12)", cp->id,
+	     POLICY_AGE_CATEGORY);
+}
+
 static void load_collections(struct loader *l, yaml_node_t *root)
 {
 	static const struct key_spec keys[] = {{"id", true},
@@ -955,6 +1024,7 @@ static void load_collections(struct loader *l, yaml_node_t *root)
 				     cp->id, p->subjects[cp->subject].id, pu->id);
 		}
 		load_collection_fields(l, item, cp);
+		check_age_screen(l, item, cp);
 	}
 }
 
@@ -990,9 +1060,13 @@ static void load_roles(struct loader *l, yaml_node_t *root)
 static void load_settings(struct loader *l, yaml_node_t *root)
 {
 	static const struct key_spec keys[] = {
-		{"minimum_age", false},		{"aggregate_min_group", false},
-		{"opt_out_window_days", false}, {"reauth_minutes", false},
-		{"vin_check", false},		{"accepted_makes", false},
+		{"minimum_age", false},
+		{"aggregate_min_group", false},
+		{"opt_out_window_days", false},
+		{"reauth_minutes", false},
+		{"vin_check", false},
+		{"accepted_makes", false},
+		{"not_directed_at_children", false},
 	};
 	struct policy_settings *s = &l->p->settings;
 	s->minimum_age = 13;
@@ -1003,7 +1077,13 @@ static void load_settings(struct loader *l, yaml_node_t *root)
 	yaml_node_t *set = get(l, root, "settings");
 	if (!set || !check_keys(l, set, "settings", keys, NKEYS(keys)))
 		return;
-	get_int(l, set, "minimum_age", 0, 21, &s->minimum_age);
+	if (get_int(l, set, "minimum_age", 0, 21, &s->minimum_age) &&
+	    s->minimum_age < POLICY_MINIMUM_AGE_FLOOR)
+		DIAG(l, pos_of(get(l, set, "minimum_age")),
+		     "'minimum_age' must be at least %d: the site is open to the United States "
+		     "(NAM12, COPPA)",
+		     POLICY_MINIMUM_AGE_FLOOR);
+	get_bool(l, set, "not_directed_at_children", &s->not_directed_at_children);
 	get_int(l, set, "aggregate_min_group", 2, 1000000, &s->aggregate_min_group);
 	get_int(l, set, "opt_out_window_days", 0, 365, &s->opt_out_window_days);
 	get_int(l, set, "reauth_minutes", 1, 1440, &s->reauth_minutes);
@@ -1071,6 +1151,157 @@ static void load_header(struct loader *l, yaml_node_t *root)
 			     "contact needs an e-mail address or a postal address (NAM15)");
 	}
 	load_settings(l, root);
+}
+
+/* ---- what the notice covers, its safeguards, its cookies ---- */
+
+/* A non-empty list of non-empty strings under key of map, copied into *out. */
+static void get_texts(struct loader *l, yaml_node_t *map, const char *key, bool words, char ***out,
+		      size_t *n)
+{
+	yaml_node_t *list = get(l, map, key);
+	*n = 0;
+	if (!list)
+		return;
+	if (list->type != YAML_SEQUENCE_NODE || LIST_LEN(list) == 0) {
+		DIAG(l, pos_of(list), "'%s' must be a non-empty list", key);
+		return;
+	}
+	*out = xcalloc(LIST_LEN(list) + 1, sizeof(char *));
+	EACH(l, list, it, item)
+	{
+		const char *s = scalar(item);
+		if (!s || !*s || (words && strpbrk(s, " \t\n")))
+			DIAG(l, pos_of(item), "'%s' must be a list of %s", key,
+			     words ? "site names (no spaces)" : "sentences");
+		else
+			(*out)[(*n)++] = xstrdup(s);
+	}
+}
+
+static void load_scope(struct loader *l, yaml_node_t *root)
+{
+	static const struct key_spec keys[] = {{"sites", true}, {"statement", true}};
+	yaml_node_t *n = get(l, root, "scope");
+	if (!n || !check_keys(l, n, "scope", keys, NKEYS(keys)))
+		return;
+	get_texts(l, n, "sites", true, &l->p->scope.sites, &l->p->scope.nsites);
+	l->p->scope.statement = get_text(l, n, "statement");
+}
+
+static void load_security(struct loader *l, yaml_node_t *root)
+{
+	get_texts(l, root, "security", false, &l->p->security, &l->p->nsecurity);
+}
+
+/* A cookie name as the code writes it: letters, digits, '_' and '-', without
+ * the "__Host-" prefix the code adds behind TLS. */
+static bool cookie_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > MAX_ID || s[0] == '_')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
+}
+
+/* "session" (until the browser closes) or a duration: 12h, 30d, 1y. */
+static bool parse_lifetime(const char *s, int64_t *seconds)
+{
+	struct policy_retention r = {0};
+	if (strcmp(s, "session") == 0) {
+		*seconds = 0;
+		return true;
+	}
+	if (parse_retention(s, &r) != 0 || r.kind != RET_DURATION || r.after_done)
+		return false;
+	*seconds = r.seconds;
+	return true;
+}
+
+static void load_cookie(struct loader *l, yaml_node_t *item, struct policy_cookie *ck)
+{
+	yaml_node_t *pn = get(l, item, "purpose"), *ln = get(l, item, "lifetime");
+	const char *purpose = scalar(pn), *life = scalar(ln);
+	ck->purpose = -1;
+	if (purpose && strcmp(purpose, POLICY_STRICTLY_NECESSARY) != 0) {
+		ck->purpose = policy_purpose_index(l->p, purpose);
+		if (ck->purpose < 0)
+			DIAG(l, pos_of(pn), "cookie '%s' names undeclared purpose '%.60s'",
+			     ck->name, purpose);
+	} else if (pn && !purpose) {
+		DIAG(l, pos_of(pn), "'purpose' must be a string");
+	}
+	if (ln && (!life || !parse_lifetime(life, &ck->seconds)))
+		DIAG(l, pos_of(ln),
+		     "cookie '%s': bad lifetime '%.40s' (use session, or a duration such as "
+		     "12h, 30d, 1y)",
+		     ck->name, shown(ln));
+	ck->holds = get_text(l, item, "holds");
+	/* The remember-me cookie is set only under the purpose that keeps its
+	 * reference (INS12), so it cannot be called strictly necessary. */
+	const char *remember = policy_category_purpose(l->p, POLICY_REMEMBER_CATEGORY);
+	if (strcmp(ck->name, "gb_remember") == 0 && remember && purpose &&
+	    strcmp(purpose, remember) != 0)
+		DIAG(l, pos_of(pn),
+		     "cookie 'gb_remember' must name purpose '%s', which keeps the "
+		     "remember-me reference (INS12)",
+		     remember);
+}
+
+static void load_cookies(struct loader *l, yaml_node_t *root)
+{
+	static const struct key_spec keys[] = {
+		{"name", true}, {"purpose", true}, {"lifetime", true}, {"holds", true}};
+	struct policy *p = l->p;
+	yaml_node_t *list = get_list(l, root, "cookies", false);
+	p->cookies = xcalloc(LIST_LEN(list) + 1, sizeof(*p->cookies));
+	EACH(l, list, it, item)
+	{
+		struct policy_cookie *ck = &p->cookies[p->ncookies];
+		ck->pos = pos_of(item);
+		if (!check_keys(l, item, "a cookie", keys, NKEYS(keys)))
+			continue;
+		yaml_node_t *nn = get(l, item, "name");
+		const char *name = scalar(nn);
+		if (!name || !cookie_name_ok(name)) {
+			DIAG(l, pos_of(nn),
+			     "cookie name '%.60s' must be letters, digits, '_' and '-', without "
+			     "a '__Host-' prefix (at most %d)",
+			     shown(nn), MAX_ID);
+			continue;
+		}
+		bool again = false;
+		for (size_t i = 0; i < p->ncookies && !again; i++)
+			if (strcmp(p->cookies[i].name, name) == 0) {
+				DIAG(l, pos_of(nn),
+				     "cookie '%s' is listed twice (first at line %d)", name,
+				     p->cookies[i].pos.line);
+				again = true;
+			}
+		if (again)
+			continue;
+		ck->name = xstrdup(name);
+		p->ncookies++;
+		load_cookie(l, item, ck);
+	}
+	/* Every cookie the code sets under this profile is declared: a
+	 * visitor reads the whole inventory. */
+	if (!list)
+		return;
+	for (size_t i = 0; i < policy_ncode_cookies; i++) {
+		const struct policy_code_cookie *c = &policy_code_cookies[i];
+		bool declared = false;
+		for (size_t k = 0; k < p->ncookies && !declared; k++)
+			declared = strcmp(p->cookies[k].name, c->name) == 0;
+		if (!declared && policy_code_cookie_applies(p, c))
+			DIAG(l, pos_of(list),
+			     "glovebox sets cookie '%s' on this site, which 'cookies' does not "
+			     "declare",
+			     c->name);
+	}
 }
 
 /* ---- the whole file ---- */
@@ -1173,6 +1404,9 @@ struct policy *policy_load(const char *text, size_t len, struct policy_diags *di
 		{"recipients", false},
 		{"collection_points", false},
 		{"staff_roles", false},
+		{"scope", true},
+		{"security", true},
+		{"cookies", true},
 	};
 	struct loader l = {.diags = diags};
 	bool have_doc = false;
@@ -1206,6 +1440,9 @@ struct policy *policy_load(const char *text, size_t len, struct policy_diags *di
 		load_recipients(&l, root);
 		load_collections(&l, root);
 		load_roles(&l, root);
+		load_scope(&l, root);
+		load_security(&l, root);
+		load_cookies(&l, root);
 	}
 out:
 	if (have_doc)

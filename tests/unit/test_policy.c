@@ -23,6 +23,14 @@
 #define BROKEN_DIR "tests/profiles/broken"
 #define GOOD_PATH  "tests/profiles/good-minimal.yaml"
 
+/* What every profile states besides its data (rule 6 of issue 12): the
+ * scope, the safeguards and the cookies the code always sets. */
+#define NOTICE_TAIL                                                                                \
+	"scope: {sites: [t.example], statement: S.}\nsecurity: [S.]\ncookies:\n"                   \
+	"  - {name: gb_presession, purpose: strictly_necessary, lifetime: session, holds: T.}\n"   \
+	"  - {name: gb_staff, purpose: strictly_necessary, lifetime: 8h, holds: T.}\n"             \
+	"  - {name: gb_staff_browser, purpose: strictly_necessary, lifetime: 180d, holds: T.}\n"
+
 /* ---- helpers ---- */
 
 static struct policy *load_text(const char *text)
@@ -115,8 +123,26 @@ static const char *const required_broken[] = {
 	"communication-required",
 	"affiliate-offers-notice",
 	"topics-not-communication",
-	"affiliate-without-policy",
 	"contact-empty",
+	/* issue 12, rule 3 */
+	"signup-without-age-screen",
+	"signup-age-screen-optional",
+	"minimum-age-under-13",
+	"vin-not-identifier",
+	"bad-policy-url",
+	"policy-url-http",
+	"policy-url-example-domain",
+	"policy-url-reserved-name",
+	/* issue 12, rule 6 */
+	"cookie-undeclared",
+	"cookie-bad-lifetime",
+	"cookie-undeclared-purpose",
+	"cookie-duplicate",
+	"cookie-bad-name",
+	"remember-cookie-wrong-purpose",
+	"purpose-reserved-id",
+	"security-empty",
+	"scope-no-sites",
 };
 
 static void test_every_broken_profile_reports_its_one_problem(void **state)
@@ -243,7 +269,7 @@ static void test_good_minimal_model(void **state)
 	const struct policy_recipient *sister = &p->recipients[policy_recipient_index(p, "sister")];
 	assert_int_equal(sister->kind, RK_AFFILIATE);
 	assert_string_equal(sister->contract, "C-1");
-	assert_string_equal(sister->policy_url, "https://sister.example.org/privacy");
+	assert_string_equal(sister->policy_url, "https://www.sister-company.co.uk/privacy");
 	assert_int_equal(sister->npurposes, 1);
 	assert_int_equal(sister->nfields, 2);
 	const struct policy_recipient *carrier =
@@ -496,7 +522,8 @@ static void test_several_problems_in_file_order(void **state)
 				   "    retention: {email: forever}\n"		    /* 17 */
 				   "staff_roles:\n"				    /* 18 */
 				   "  - {id: mailer, purposes: [news, spam]}\n"	    /* 19 */
-				   "settings: {minimum_age: 99}\n";		    /* 20 */
+				   "settings: {minimum_age: 99}\n"		    /* 20 */
+		NOTICE_TAIL;
 	struct policy_diags d;
 	load_fails(text, sizeof(text) - 1, &d);
 	static const struct {
@@ -556,7 +583,8 @@ static void test_unknown_kind_message_fits(void **state)
 		"purposes:\n  - {id: p, label: P, description: D, kind: "
 		"an_extremely_long_purpose_kind_name_that_goes_on_and_on_and_on_and_on, basis: "
 		"notice,"
-		" subjects: [member], categories: [email], retention: {email: account}}\n";
+		" subjects: [member], categories: [email], retention: {email: "
+		"account}}\n" NOTICE_TAIL;
 	load_fails(text, sizeof(text) - 1, &d);
 	assert_int_equal(d.count, 1);
 	const char *m = d.items[0].message;
@@ -643,7 +671,7 @@ static const char table_profile[] =
 	" purposes: [p_required], fields: [name, email]}\n"
 	"staff_roles:\n"
 	"  - {id: all, purposes: [p_required, p_opt_in, p_opt_out, p_notice, verify]}\n"
-	"  - {id: verifier, purposes: [verify]}\n";
+	"  - {id: verifier, purposes: [verify]}\n" NOTICE_TAIL;
 
 enum actor_case {
 	AC_SELF,
@@ -930,58 +958,59 @@ static void test_reason_codes(void **state)
 
 #define HEAD(contact, settings)                                                                    \
 	"profile: rev\nversion: 1\neffective: 2024-01-01\nsite: {name: Rev}\n"                     \
-	"contact: " contact "\nsettings: " settings "\nsubjects: [{id: member}]\n"
+	"contact: " contact "\nsettings: " settings "\nsubjects: [{id: member}]\n" NOTICE_TAIL
 
 static const char old_profile[] =
-	HEAD("{email: a@example.org}", "{minimum_age: 13, vin_check: strict, accepted_makes: "
-				       "[MINI]}") "categories:\n"
-						  "  - {id: name, label: Name}\n"
-						  "  - {id: email, label: E-mail}\n"
-						  "  - {id: phone, label: Phone number}\n"
-						  "  - {id: vin, label: VIN, identifier: true}\n"
-						  "purposes:\n"
-						  "  - {id: account, label: Account, description: "
-						  "D, kind: account, basis: required,"
-						  " subjects: [member], categories: [name, email], "
-						  "retention: {name: account, email: account}}\n"
-						  "  - {id: news, label: News, description: D, "
-						  "kind: communication, basis: opt_in,"
-						  " subjects: [member], categories: [email], "
-						  "retention: {email: account}}\n"
-						  "  - {id: offers, label: Partner offers, "
-						  "description: D, kind: affiliate_offers,"
-						  " basis: opt_out, subjects: [member], "
-						  "categories: [name], retention: {name: 1y}}\n"
-						  "  - {id: calls, label: Call-backs, description: "
-						  "D, kind: support, basis: required,"
-						  " subjects: [member], categories: [phone], "
-						  "retention: {phone: 30d}}\n"
-						  "  - {id: verify, label: Verification, "
-						  "description: D, kind: verification,"
-						  " basis: required, subjects: [member], "
-						  "categories: [vin], retention: {vin: account}}\n"
-						  "recipients:\n"
-						  "  - {id: sister, name: Sister Co, kind: "
-						  "affiliate, contract: C1,"
-						  " policy_url: https://s.example.org, purposes: "
-						  "[offers], fields: [name]}\n"
-						  "  - {id: printer, name: Printer, kind: "
-						  "service_provider, contract: C2,"
-						  " purposes: [news], fields: [email]}\n"
-						  "  - {id: old_partner, name: Old partner, kind: "
-						  "service_provider, contract: C3,"
-						  " purposes: [calls], fields: [phone]}\n"
-						  "collection_points:\n"
-						  "  - {id: signup, label: Sign-up, purpose: "
-						  "account, subject: member,"
-						  " fields: [{category: name, required: true}, "
-						  "{category: email, required: true}]}\n"
-						  "  - {id: callback, label: Call-back form, "
-						  "purpose: calls, subject: member,"
-						  " fields: [{category: phone}]}\n"
-						  "staff_roles:\n"
-						  "  - {id: support, purposes: [calls]}\n"
-						  "  - {id: verifier, purposes: [verify]}\n";
+	HEAD("{email: a@example.org}",
+	     "{minimum_age: 13, vin_check: strict, accepted_makes: "
+	     "[MINI]}") "categories:\n"
+			"  - {id: name, label: Name}\n"
+			"  - {id: email, label: E-mail}\n"
+			"  - {id: phone, label: Phone number}\n"
+			"  - {id: vin, label: VIN, identifier: true}\n"
+			"purposes:\n"
+			"  - {id: account, label: Account, description: "
+			"D, kind: account, basis: required,"
+			" subjects: [member], categories: [name, email], "
+			"retention: {name: account, email: account}}\n"
+			"  - {id: news, label: News, description: D, "
+			"kind: communication, basis: opt_in,"
+			" subjects: [member], categories: [email], "
+			"retention: {email: account}}\n"
+			"  - {id: offers, label: Partner offers, "
+			"description: D, kind: affiliate_offers,"
+			" basis: opt_out, subjects: [member], "
+			"categories: [name], retention: {name: 1y}}\n"
+			"  - {id: calls, label: Call-backs, description: "
+			"D, kind: support, basis: required,"
+			" subjects: [member], categories: [phone], "
+			"retention: {phone: 30d}}\n"
+			"  - {id: verify, label: Verification, "
+			"description: D, kind: verification,"
+			" basis: required, subjects: [member], "
+			"categories: [vin], retention: {vin: account}}\n"
+			"recipients:\n"
+			"  - {id: sister, name: Sister Co, kind: "
+			"affiliate, contract: C1,"
+			" policy_url: https://www.sister-co.co.uk, purposes: "
+			"[offers], fields: [name]}\n"
+			"  - {id: printer, name: Printer, kind: "
+			"service_provider, contract: C2,"
+			" purposes: [news], fields: [email]}\n"
+			"  - {id: old_partner, name: Old partner, kind: "
+			"service_provider, contract: C3,"
+			" purposes: [calls], fields: [phone]}\n"
+			"collection_points:\n"
+			"  - {id: signup, label: Sign-up, purpose: "
+			"account, subject: member,"
+			" fields: [{category: name, required: true}, "
+			"{category: email, required: true}]}\n"
+			"  - {id: callback, label: Call-back form, "
+			"purpose: calls, subject: member,"
+			" fields: [{category: phone}]}\n"
+			"staff_roles:\n"
+			"  - {id: support, purposes: [calls]}\n"
+			"  - {id: verifier, purposes: [verify]}\n";
 
 static const char new_profile[] =
 	HEAD("{email: b@example.org}",
@@ -1020,7 +1049,7 @@ static const char new_profile[] =
 		      "recipients:\n"
 		      "  - {id: sister, name: Sister Co, kind: affiliate, "
 		      "contract: C1,"
-		      " policy_url: https://s.example.org, purposes: "
+		      " policy_url: https://www.sister-co.co.uk, purposes: "
 		      "[offers], fields: [name, email]}\n"
 		      "  - {id: printer, name: Printer, kind: "
 		      "service_provider, contract: C2,"
