@@ -18,6 +18,7 @@
 
 #define SECONDS_PER_HOUR 3600
 #define SECONDS_PER_DAY	 (24 * SECONDS_PER_HOUR)
+#define SECONDS_PER_YEAR (365 * SECONDS_PER_DAY) /* a profile's "y" */
 
 static const char SQL_LATEST[] =
 	"SELECT version, name, source FROM profile_versions ORDER BY version DESC LIMIT 1";
@@ -68,6 +69,86 @@ static json_t *retention_json(const struct policy_retention *r)
 		   r->after_done ? " after the request is completed" : "");
 	json_t *out = json_string(text.data);
 	buf_release(&text);
+	return out;
+}
+
+/* A cookie's lifetime in plain words: "until you close your browser",
+ * "12 hours", "180 days", "1 year". */
+static json_t *lifetime_json(int64_t seconds)
+{
+	if (seconds == 0)
+		return json_string("until you close your browser");
+	static const struct {
+		int64_t unit;
+		const char *name;
+	} units[] = {
+		{SECONDS_PER_YEAR, "year"}, {SECONDS_PER_DAY, "day"}, {SECONDS_PER_HOUR, "hour"}};
+	size_t u = 0;
+	while (u + 1 < sizeof(units) / sizeof(units[0]) && seconds % units[u].unit != 0)
+		u++;
+	long long n = (long long)(seconds / units[u].unit);
+	struct buf text;
+	buf_init(&text, 0);
+	buf_printf(&text, "%lld %s%s", n, units[u].name, n == 1 ? "" : "s");
+	json_t *out = json_string(text.data);
+	buf_release(&text);
+	return out;
+}
+
+static json_t *strs_json(char *const *s, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(s[i]));
+	return a;
+}
+
+/* What the notice covers: the sites, the operator's statement and the
+ * forms, which are the collection points. */
+static json_t *scope_json(const struct policy *p)
+{
+	json_t *forms = json_array();
+	for (size_t i = 0; i < p->ncollections; i++) {
+		const struct policy_collection *cp = &p->collections[i];
+		json_array_append_new(forms, json_pack("{s:s,s:s,s:s}", "id", cp->id, "label",
+						       cp->label ? cp->label : cp->id, "purpose",
+						       p->purposes[cp->purpose].id));
+	}
+	return json_pack("{s:o,s:s,s:o}", "sites", strs_json(p->scope.sites, p->scope.nsites),
+			 "statement", p->scope.statement ? p->scope.statement : "", "forms", forms);
+}
+
+static json_t *cookies_json(const struct policy *p)
+{
+	json_t *out = json_array();
+	for (size_t i = 0; i < p->ncookies; i++) {
+		const struct policy_cookie *c = &p->cookies[i];
+		const struct policy_purpose *pu = c->purpose >= 0 ? &p->purposes[c->purpose] : NULL;
+		json_array_append_new(
+			out,
+			json_pack("{s:s,s:s,s:s,s:b,s:I,s:o,s:s}", "name", c->name, "purpose",
+				  pu ? pu->id : POLICY_STRICTLY_NECESSARY, "purpose_label",
+				  pu ? (pu->label ? pu->label : pu->id) : "Strictly necessary",
+				  "strictly_necessary", pu == NULL, "lifetime_seconds",
+				  (json_int_t)c->seconds, "lifetime", lifetime_json(c->seconds),
+				  "holds", c->holds ? c->holds : ""));
+	}
+	return out;
+}
+
+/* The purposes of kind advertising, each with the member's way of saying no
+ * (INS11). */
+static json_t *advertising_json(const struct policy *p)
+{
+	json_t *out = json_array();
+	for (size_t i = 0; i < p->npurposes; i++) {
+		const struct policy_purpose *pu = &p->purposes[i];
+		if (pu->kind == PK_ADVERTISING)
+			json_array_append_new(out,
+					      json_pack("{s:s,s:s,s:s}", "id", pu->id, "label",
+							pu->label ? pu->label : pu->id, "basis",
+							policy_basis_name(pu->basis)));
+	}
 	return out;
 }
 
@@ -165,8 +246,8 @@ json_t *privacy_profile_json(const struct policy *p)
 				      json_pack("{s:s,s:o,s:o}", "id", ro->id, "description",
 						str_or_null(ro->description), "purposes", rp));
 	}
-	return json_pack(
-		"{s:s,s:i,s:s,s:{s:s,s:o,s:o},s:{s:o,s:o,s:o},s:{s:i,s:i,s:i,s:i,s:s},"
+	json_t *out = json_pack(
+		"{s:s,s:i,s:s,s:{s:s,s:o,s:o},s:{s:o,s:o,s:o},s:{s:i,s:i,s:i,s:i,s:s,s:b},"
 		"s:o,s:o,s:o,s:o,s:o,s:o}",
 		"profile", p->name, "version", p->version, "effective", p->effective, "site",
 		"name", p->site_name, "url", str_or_null(p->site_url), "summary",
@@ -175,9 +256,20 @@ json_t *privacy_profile_json(const struct policy *p)
 		"settings", "minimum_age", p->settings.minimum_age, "aggregate_min_group",
 		p->settings.aggregate_min_group, "opt_out_window_days",
 		p->settings.opt_out_window_days, "reauth_minutes", p->settings.reauth_minutes,
-		"vin_check", p->settings.vin_strict ? "strict" : "lenient", "categories", cats,
-		"subjects", subjects, "purposes", purposes, "recipients", recipients,
+		"vin_check", p->settings.vin_strict ? "strict" : "lenient",
+		"not_directed_at_children", p->settings.not_directed_at_children, "categories",
+		cats, "subjects", subjects, "purposes", purposes, "recipients", recipients,
 		"collection_points", points, "staff_roles", roles);
+	json_object_set_new(out, "scope", scope_json(p));
+	json_object_set_new(out, "security", strs_json(p->security, p->nsecurity));
+	json_object_set_new(out, "cookies", cookies_json(p));
+	json_object_set_new(out, "advertising", advertising_json(p));
+	return out;
+}
+
+const char *privacy_cookie_prefix(void)
+{
+	return app.cfg.behind_tls ? "__Host-" : "";
 }
 
 /* ---- published versions ---- */

@@ -23,6 +23,10 @@ struct store;
 /* The profile as JSON: what /privacy.json serves and the page renders. */
 json_t *privacy_profile_json(const struct policy *p);
 
+/* What the code puts before each cookie name on this deployment: "__Host-"
+ * behind TLS (the cookie is then bound to this host), "" otherwise. */
+const char *privacy_cookie_prefix(void);
+
 /*
  * Publishes p unless its version is already published: records the
  * version, its source and what changed from the previous one, the uses it

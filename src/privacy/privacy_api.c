@@ -3,10 +3,16 @@
  */
 #include "privacy_api.h"
 
+#include <jansson.h>
+
 #include "app.h"
 #include "privacy.h"
 
+/* The profile, and the prefix the cookies' names carry on this deployment
+ * ("__Host-" behind TLS), so that the inventory matches what a browser sees. */
 void privacy_api_profile(struct req *r)
 {
-	resp_json(r, 200, privacy_profile_json(app.policy));
+	json_t *doc = privacy_profile_json(app.policy);
+	json_object_set_new(doc, "cookie_prefix", json_string(privacy_cookie_prefix()));
+	resp_json(r, 200, doc);
 }

@@ -29,6 +29,7 @@ static void render_profile(struct req *r, const struct policy *p, json_t *change
 	json_object_set_new(data, "changes", changes ? changes : json_array());
 	json_object_set_new(data, "archived", json_boolean(archived));
 	json_object_set_new(data, "current_version", json_integer(app.policy->version));
+	json_object_set_new(data, "cookie_prefix", json_string(privacy_cookie_prefix()));
 	page_render(r, 200, "privacy", data);
 }
 

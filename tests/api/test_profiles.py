@@ -191,3 +191,74 @@ def test_nam11_audit_verify_names_a_forged_entry(server):
     assert "access log broken at entry 1" in out.stdout
     server.sql("DELETE FROM access_log WHERE seq = 1")
     assert server.cli("audit", "verify").returncode == 0
+
+
+# ---- issue 12, rule 3: gaps the checker used to accept ----
+
+def place_of(text, needle, col_of=None):
+    """LINE:COL of the first line containing needle (COL: where col_of, or
+    needle, starts on it)."""
+    for i, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return f"{i}:{line.index(col_of or needle) + 1}"
+    raise AssertionError(needle)
+
+
+def refused(tmp_path, name, text, where, message):
+    path = write(tmp_path, name, text)
+    out = subprocess.run([BIN, "profile", "check", path], capture_output=True, text=True)
+    assert out.returncode == 1, out.stdout
+    assert out.stderr.splitlines() == [f"{path}:{where}: {message}"], out.stderr
+    out = subprocess.run([BIN, "serve", "--profile", path, "--data", str(tmp_path / ("d-" + name)),
+                          "--listen", "127.0.0.1:1"], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and "refusing to start" in out.stderr
+
+
+def test_signup_point_without_age_screen_is_refused(tmp_path):
+    # Such a profile used to load, and the server then answered 503 to
+    # every adult sign-up (the date was a field its purpose could not keep).
+    for profile, point in (("north-american-motoring", "member_registration"),
+                           ("mini-insiders", "insider_signup")):
+        text = bundled_text(profile)
+        start = text.index(f"  - id: {point}")
+        line = "      - {category: date_of_birth, required: true}\n"
+        at = text.index(line, start)
+        gone = text[:at] + text[at + len(line):]
+        # The place is the list of fields, on the line after "fields:".
+        fields = gone.index("    fields:\n", start)
+        where = f"{gone[:fields].count(chr(10)) + 2}:7"
+        refused(tmp_path, profile + "-no-age.yaml", gone, where,
+                f"sign-up point '{point}' must ask 'date_of_birth' as a required field: "
+                "the age screen (NAM12)")
+        optional = text[:at] + line.replace("true", "false") + text[at + len(line):]
+        refused(tmp_path, profile + "-optional-age.yaml", optional, where,
+                f"sign-up point '{point}' must ask 'date_of_birth' as a required field: "
+                "the age screen (NAM12)")
+
+
+def test_minimum_age_under_13_is_refused(tmp_path):
+    text = bundled_text("north-american-motoring").replace("  minimum_age: 13 ", "  minimum_age: 12 ", 1)
+    refused(tmp_path, "young.yaml", text, place_of(text, "  minimum_age: 12", "12"),
+            "'minimum_age' must be at least 13: the site is open to the United States "
+            "(NAM12, COPPA)")
+
+
+def test_vin_category_must_be_an_identifier(tmp_path):
+    text = bundled_text("north-american-motoring")
+    start = text.index("  - id: vin ")
+    end = text.index("  - id: serial_numbers")
+    text = text[:start] + text[start:end].replace("    identifier: true\n", "") + text[end:]
+    refused(tmp_path, "vin.yaml", text, place_of(text, "  - id: vin ", "vin"),
+            "category 'vin' is a vehicle identifier: declare it with 'identifier: true' (NAM06)")
+
+
+@pytest.mark.parametrize("url", ["https://bmw.example.org/privacy", "http://www.bmwusa.com/privacy",
+                                 "https://www.example.com/privacy", "https://bmw.test/privacy",
+                                 "https://bmw.invalid/", "https://localhost/privacy"])
+def test_recipient_policy_url_must_be_real_https(tmp_path, url):
+    text = bundled_text("mini-insiders").replace(
+        "    contract: BMWG-INTRA-2005-01\n",
+        f"    contract: BMWG-INTRA-2005-01\n    policy_url: {url}\n", 1)
+    refused(tmp_path, "url.yaml", text, place_of(text, "policy_url: ", url),
+            "recipient 'bmw_north_america': policy_url must be an https:// address of a real "
+            "site, not an example or reserved domain (INS08)")

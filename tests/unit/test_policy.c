@@ -300,6 +300,18 @@ static void test_good_minimal_model(void **state)
 	assert_int_equal(policy_role_index(p, "admin"), -1);
 	assert_int_equal(policy_collection_index(p, "contact"), -1);
 
+	/* What the notice covers, its safeguards and its cookies. */
+	assert_int_equal(p->scope.nsites, 1);
+	assert_string_equal(p->scope.sites[0], "club.example.org");
+	assert_non_null(strstr(p->scope.statement, "Test Club site"));
+	assert_int_equal(p->nsecurity, 1);
+	assert_false(p->settings.not_directed_at_children);
+	assert_int_equal(p->ncookies, 3);
+	assert_string_equal(p->cookies[0].name, "gb_presession");
+	assert_int_equal(p->cookies[0].purpose, -1);
+	assert_int_equal(p->cookies[0].seconds, 0);
+	assert_int_equal(p->cookies[2].seconds, 180 * 86400);
+
 	/* The source is kept verbatim for the machine-readable link. */
 	size_t len;
 	char *text = read_all(GOOD_PATH, &len);
@@ -595,6 +607,69 @@ static void test_unknown_kind_message_fits(void **state)
 		fail_msg("ends badly: %s", m);
 	assert_non_null(strstr(m, "unknown purpose kind 'an_extremely_long"));
 	assert_non_null(strstr(m, "(allowed: account, fulfilment"));
+}
+
+/* ---- issue 12: links, lifetimes, the code's features ---- */
+
+static void test_policy_links_and_cookie_lifetimes(void **state)
+{
+	(void)state;
+	static const char *const good_urls[] = {
+		"https://www.bmwusa.com/privacy",
+		"https://privacy.example.com.au/", /* not the reserved name itself */
+		"https://notexample.org/privacy",
+		"https://example-org.net/p?q=1#x",
+	};
+	static const char *const bad_urls[] = {
+		"http://www.bmwusa.com/privacy",
+		"https://example.org/privacy",
+		"https://bmw.EXAMPLE.org/privacy",
+		"https://a.b.example.net",
+		"https://example.com./x",
+		"https://dealer.example/",
+		"https://dealer.test/",
+		"https://dealer.invalid",
+		"https://localhost/",
+		"https://intranet.localhost/",
+		"https://www.bmwusa.com:8443/privacy", /* a port is refused too */
+		"https://user@www.bmwusa.com/",
+		"https:///privacy",
+		"https://bmw/privacy", /* no dot: not a public name */
+		"ftp://www.bmwusa.com/",
+	};
+	for (size_t i = 0; i < sizeof(good_urls) / sizeof(good_urls[0]); i++)
+		if (!policy_url_ok(good_urls[i]))
+			fail_msg("refused %s", good_urls[i]);
+	for (size_t i = 0; i < sizeof(bad_urls) / sizeof(bad_urls[0]); i++)
+		if (policy_url_ok(bad_urls[i]))
+			fail_msg("accepted %s", bad_urls[i]);
+
+	int64_t s = -1;
+	assert_true(parse_lifetime("session", &s));
+	assert_int_equal(s, 0);
+	assert_true(parse_lifetime("12h", &s));
+	assert_int_equal(s, 12 * 3600);
+	assert_true(parse_lifetime("1y", &s));
+	assert_int_equal(s, 365 * 86400);
+	assert_false(parse_lifetime("account", &s));
+	assert_false(parse_lifetime("until_done", &s));
+	assert_false(parse_lifetime("30d after_done", &s));
+	assert_false(parse_lifetime("forever", &s));
+
+	assert_true(policy_is_signup_point("member_registration"));
+	assert_true(policy_is_signup_point("insider_signup"));
+	assert_false(policy_is_signup_point("signup"));
+	assert_true(policy_is_vehicle_identifier("vin"));
+	assert_true(policy_is_vehicle_identifier("serial_numbers"));
+	assert_false(policy_is_vehicle_identifier("vehicle_details"));
+
+	/* good-minimal has no sign-up point and no remember-me purpose: only
+	 * the cookies set everywhere apply to it. */
+	struct policy *p = good();
+	for (size_t i = 0; i < policy_ncode_cookies; i++)
+		assert_int_equal(policy_code_cookie_applies(p, &policy_code_cookies[i]),
+				 policy_code_cookies[i].when == COOKIE_ALWAYS);
+	policy_free(p);
 }
 
 /* ---- bundled profiles ---- */
@@ -1173,6 +1248,7 @@ int main(void)
 		cmocka_unit_test(test_several_problems_in_file_order),
 		cmocka_unit_test(test_diagnostics_are_capped),
 		cmocka_unit_test(test_unknown_kind_message_fits),
+		cmocka_unit_test(test_policy_links_and_cookie_lifetimes),
 		cmocka_unit_test(test_bundled_profiles_load_clean),
 		cmocka_unit_test(test_all05_full_decision_table),
 		cmocka_unit_test(test_decision_precedence),
