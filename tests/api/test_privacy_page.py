@@ -195,7 +195,7 @@ def test_partner_without_a_link_page_says_how_to_ask(ins, make_server, tmp_path_
     assert len(items) == len(doc["recipients"])
     for name, rest in items:
         assert "class=\"external\"" not in rest
-        assert ('to read it, ask us at <a href="mailto:privacy@askminiusa.com">'
+        assert ('For its privacy policy, ask us at <a href="mailto:privacy@askminiusa.com">'
                 'privacy@askminiusa.com</a>.') in rest, name
     # With a link in the profile, the link is shown, marked as leaving the
     # site (INS15), and the sentence is not.
