@@ -5,19 +5,24 @@ mini-insiders profile, whose partners are affiliates and dealers with their
 own policies; the partner list is read from /privacy.json, so the tests
 follow the profile's list, whatever it holds.
 
-Still to come on merge (issue 12, rule 3): a partner for which the profile
-gives no link gets the sentence that tells how to ask for its policy; the
-place is marked below."""
+The bundled profile gives no partner a link (the seed gives none; issue 12,
+rule 3): each partner then gets the sentence that tells how to ask for its
+policy, never a false link. The link case runs on a copy of the profile
+that gives two partners a link."""
+import os
 import time
 from html.parser import HTMLParser
 
 import pytest
 import requests
 
-from conftest import ENGINE
+from conftest import ENGINE, ROOT
 from test_members import join, person
 
 LEAVES = "leaves this site"
+ASK = "For its privacy policy, ask us at privacy@askminiusa.com."
+LINKS = {"bmw_north_america": "https://www.bmwusa.com/privacy-policy.html",
+         "mini_dealers": "https://www.miniusa.com/privacy-policy.html"}
 
 
 class Items(HTMLParser):
@@ -61,6 +66,20 @@ def ins(make_module_server):
     return make_module_server(profile="mini-insiders")
 
 
+@pytest.fixture(scope="module")
+def ins_linked(make_module_server, tmp_path_factory):
+    """mini-insiders with a policy link for two of its partners."""
+    with open(os.path.join(ROOT, "profiles", "mini-insiders.yaml")) as f:
+        text = f.read()
+    for rid, url in LINKS.items():
+        at = text.index(f"  - id: {rid} ")
+        end = text.index("    contract:", at)
+        text = text[:end] + f"    policy_url: {url}\n" + text[end:]
+    path = tmp_path_factory.mktemp("profile") / "mini-insiders.yaml"
+    path.write_text(text)
+    return make_module_server(profile=str(path))
+
+
 def partners(srv):
     return srv.get("/privacy.json").json()["recipients"]
 
@@ -80,17 +99,24 @@ def check_page(srv, html, where):
                 assert links, f"{where}: {r['name']} named without its policy link: {i}"
                 assert all("external" in a["rel"] and LEAVES in a["text"] for a in links), \
                     f"{where}: {r['name']}'s policy link is not marked as leaving the site"
-        # else: the sentence that tells how to ask for the partner's policy
-        # (rule 3 of issue 12), completed on merge.
+        else:
+            # No link in the profile: the sentence that tells how to ask
+            # for the partner's policy, and no link out in its place.
+            for i in holding:
+                assert ASK in " ".join(i["text"].split()), \
+                    f"{where}: {r['name']} named without a link or how to ask for its policy"
+                assert not [a for a in i["links"] if "external" in a["rel"]]
     return named
 
 
-def test_ins15_privacy_page_links_each_partner_it_names(ins):
-    html = ins.get("/privacy").text
-    named = check_page(ins, html, "/privacy")
-    # The page names every partner of the profile.
-    assert named == [r["id"] for r in partners(ins)] and named
-    assert any(r.get("policy_url") for r in partners(ins)), "no partner has a link to check"
+def test_ins15_privacy_page_links_each_partner_it_names(ins, ins_linked):
+    for srv in (ins, ins_linked):
+        html = srv.get("/privacy").text
+        named = check_page(srv, html, "/privacy")
+        # The page names every partner of the profile.
+        assert named == [r["id"] for r in partners(srv)] and named
+    assert not any(r.get("policy_url") for r in partners(ins))
+    assert {r["id"]: r["policy_url"] for r in partners(ins_linked) if r["policy_url"]} == LINKS
 
 
 def insider(srv):
@@ -119,10 +145,10 @@ def record_handover(srv, member, recipient, purpose):
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason="/me lists a hand-over by the partner's id, without its "
                    "name or policy link (INS08, INS15); to be fixed with the /me work of issue 12")
-def test_ins15_me_names_the_partner_a_handover_went_to_with_its_policy_link(ins):
-    s, mid = insider(ins)
-    dealer = next(r for r in partners(ins) if r["kind"] == "dealer" and r.get("policy_url"))
-    record_handover(ins, mid, dealer["id"], dealer["purposes"][0]["id"])
-    html = s.get(ins.url("/me"), timeout=10).text
+def test_ins15_me_names_the_partner_a_handover_went_to_with_its_policy_link(ins_linked):
+    s, mid = insider(ins_linked)
+    dealer = next(r for r in partners(ins_linked) if r["kind"] == "dealer" and r.get("policy_url"))
+    record_handover(ins_linked, mid, dealer["id"], dealer["purposes"][0]["id"])
+    html = s.get(ins_linked.url("/me"), timeout=10).text
     assert dealer["id"] in html or dealer["name"] in html
-    assert dealer["id"] in check_page(ins, html, "/me")
+    assert dealer["id"] in check_page(ins_linked, html, "/me")
