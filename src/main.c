@@ -105,10 +105,8 @@ static int profile_publish(int argc, char **argv)
 	}
 	int rc = 1;
 	if (boot_open(APP_MIGRATE) == 0) {
-		int r = privacy_publish(app.store, p, stderr);
-		if (r == 0)
-			printf("published %s version %d\n", p->name, p->version);
-		else if (r == 1)
+		int r = privacy_publish_listing(app.store, p, stdout, stderr);
+		if (r == 1)
 			printf("%s version %d is already published\n", p->name, p->version);
 		rc = r < 0 ? 1 : 0;
 	}

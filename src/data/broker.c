@@ -5,6 +5,7 @@
  */
 #include "broker.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,12 +66,23 @@ static const char SQL_CONSENT_UPSERT[] =
 static const char SQL_CONSENT_EVENT[] = "INSERT INTO consent_events (id, subject_id, purpose, "
 					"state, profile_version, changed_at, via) "
 					"VALUES ($1, $2, $3, $4, $5, $6, $7)";
-/* A purpose added after the subject's data was collected, whose notice has
- * not gone out at least the opt-out window ago. */
+/* The first version whose new use of a purpose is still pending for a
+ * subject whose data predates it (NAM10): its notice has not gone out at
+ * least the opt-out window ago, and the subject has not said yes since the
+ * revision (under it, or after its notice was due). NULL when none is. */
 static const char SQL_PENDING[] =
-	"SELECT COUNT(*) FROM new_uses n WHERE n.purpose = $1 AND n.version > $2 AND NOT EXISTS "
-	"(SELECT 1 FROM use_notices u WHERE u.subject_id = $3 AND u.purpose = n.purpose "
-	"AND u.version = n.version AND u.notified_at IS NOT NULL AND u.notified_at <= $4)";
+	"SELECT MIN(n.version) FROM new_uses n WHERE n.purpose = $1 AND n.version > $2 "
+	"AND NOT EXISTS (SELECT 1 FROM use_notices u WHERE u.subject_id = $3 "
+	"AND u.purpose = n.purpose AND u.version = n.version AND u.notified_at IS NOT NULL "
+	"AND u.notified_at <= $4) "
+	"AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.subject_id = $3 "
+	"AND c.purpose = n.purpose AND c.state = 'on' AND (c.profile_version >= n.version "
+	"OR EXISTS (SELECT 1 FROM use_notices w WHERE w.subject_id = $3 "
+	"AND w.purpose = n.purpose AND w.version = n.version AND c.changed_at > w.due_at)))";
+/* The terms in force before a version: the latest published below it. */
+static const char SQL_TERMS_BEFORE[] =
+	"SELECT version, source FROM profile_versions WHERE version < $1 "
+	"ORDER BY version DESC LIMIT 1";
 /* The data keys, which backups never hold (ALL02). */
 const char *const broker_key_tables[] = {"subject_keys", NULL};
 
@@ -138,16 +150,131 @@ int broker_consent_set(struct store_conn *c, int64_t subject, const char *purpos
 	return 0;
 }
 
-static bool use_pending(struct store_conn *c, int64_t subject, int64_t subject_version,
-			const char *purpose)
+/* The version of the first new use of purpose still pending for the
+ * subject, 0 when none is, -1 when the store failed. */
+static int64_t use_pending(struct store_conn *c, int64_t subject, int64_t subject_version,
+			   const char *purpose)
 {
 	int64_t window = (int64_t)app.policy->settings.opt_out_window_days * 86400;
-	int64_t count = 0;
+	int64_t version = 0;
 	struct store_val p[] = {SV_TEXT(purpose), SV_INT(subject_version), SV_INT(subject),
 				SV_INT(now_seconds() - window)};
-	if (store_exec(c, SQL_PENDING, p, STORE_NPARAMS(p), int_cb, &count) < 0)
-		return true; /* when in doubt, the new use does not apply */
-	return count > 0;
+	if (store_exec(c, SQL_PENDING, p, STORE_NPARAMS(p), int_cb, &version) < 0)
+		return -1;
+	return version;
+}
+
+/* Published versions, parsed once each: a version's text never changes,
+ * and only members with a new use pending need one. Kept for the life of
+ * the process, keyed by their text as well, so a store opened afresh (the
+ * unit tests') never reuses another's. */
+#define OLD_TERMS_KEPT 16
+
+static struct {
+	int64_t version;
+	struct policy *p;
+} old_terms[OLD_TERMS_KEPT];
+static size_t old_terms_n;
+static pthread_mutex_t old_terms_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct terms_row {
+	int64_t version;
+	char *source;
+	size_t len;
+};
+
+static int terms_cb(void *ctx, const struct store_row *row)
+{
+	struct terms_row *t = ctx;
+	if (row->cols[0].type != STORE_INT || row->cols[1].type != STORE_TEXT)
+		return 0;
+	t->version = row->cols[0].i;
+	t->source = xstrndup(row->cols[1].p, row->cols[1].n);
+	t->len = row->cols[1].n;
+	return 0;
+}
+
+/* The terms before version: *owned says whether the caller frees them
+ * (the cache was full). NULL when there are none or they do not load. */
+static const struct policy *terms_before(struct store_conn *c, int64_t version, bool *owned)
+{
+	struct terms_row t = {0};
+	struct store_val v[] = {SV_INT(version)};
+	const struct policy *found = NULL;
+	*owned = false;
+	if (store_exec(c, SQL_TERMS_BEFORE, v, STORE_NPARAMS(v), terms_cb, &t) <= 0 || !t.source)
+		goto out;
+	pthread_mutex_lock(&old_terms_lock);
+	for (size_t i = 0; i < old_terms_n && !found; i++)
+		if (old_terms[i].version == t.version && old_terms[i].p->source_len == t.len &&
+		    memcmp(old_terms[i].p->source, t.source, t.len) == 0)
+			found = old_terms[i].p;
+	pthread_mutex_unlock(&old_terms_lock);
+	if (found)
+		goto out;
+	struct policy_diags d;
+	struct policy *p = policy_load(t.source, t.len, &d);
+	if (!p) {
+		log_error("published version %lld no longer loads", (long long)t.version);
+		goto out;
+	}
+	pthread_mutex_lock(&old_terms_lock);
+	if (old_terms_n < OLD_TERMS_KEPT) {
+		old_terms[old_terms_n].version = t.version;
+		old_terms[old_terms_n++].p = p;
+	} else {
+		*owned = true;
+	}
+	pthread_mutex_unlock(&old_terms_lock);
+	found = p;
+out:
+	free(t.source);
+	return found;
+}
+
+/*
+ * A use of a purpose with a new use pending for the subject is decided
+ * under the old terms too (NAM10): the terms in force before the first
+ * pending version must allow the same use, by the same actor, of the same
+ * categories (matched by id), with the subject's own choice, or it is
+ * refused as pending. A narrowing since applies at once, since the new
+ * terms must allow it as well; a basis that moved from opt_in keeps a
+ * member who never said yes at no.
+ */
+static bool old_terms_allow(const struct policy *old, const struct broker_use *u, const char *kind,
+			    enum consent_state consent)
+{
+	int cats[BROKER_MAX_CATEGORIES];
+	for (size_t i = 0; i < u->ncategories; i++)
+		cats[i] = policy_category_index(old, u->categories[i]);
+	struct decision_input in = {
+		.purpose = policy_purpose_index(old, u->purpose),
+		.categories = cats,
+		.ncategories = u->ncategories,
+		.subject = policy_subject_index(old, kind),
+		.actor = u->actor->kind,
+		.role = u->actor->role ? policy_role_index(old, u->actor->role) : -1,
+		.recipient =
+			u->actor->recipient ? policy_recipient_index(old, u->actor->recipient) : -1,
+		.consent = consent,
+	};
+	return policy_decide(old, &in) == DECISION_ALLOWED;
+}
+
+static enum decision_reason decide_pending(struct store_conn *c, const struct broker_use *u,
+					   const struct subject_row *s, enum consent_state consent)
+{
+	int64_t version = use_pending(c, u->subject, s->profile_version, u->purpose);
+	if (version == 0)
+		return DECISION_ALLOWED;
+	if (version < 0)
+		return DENY_PENDING_NOTICE; /* when in doubt, the new use does not apply */
+	bool owned;
+	const struct policy *old = terms_before(c, version, &owned);
+	bool ok = old && old_terms_allow(old, u, s->kind, consent);
+	if (owned)
+		policy_free((struct policy *)old);
+	return ok ? DECISION_ALLOWED : DENY_PENDING_NOTICE;
 }
 
 /* The access, appended to the access log (audit.h). */
@@ -223,11 +350,11 @@ int broker_open(struct store_conn *c, const struct broker_use *u, struct broker_
 	/* The subject's own reads and writes never depend on their choices
 	 * (policy_decide allows them before looking), so those lookups are
 	 * spared on the busiest path. */
-	if (in.purpose >= 0 && u->actor->kind != ACTOR_SELF) {
+	if (in.purpose >= 0 && u->actor->kind != ACTOR_SELF)
 		in.consent = broker_consent_get(c, u->subject, u->purpose);
-		in.pending = use_pending(c, u->subject, s.profile_version, u->purpose);
-	}
 	*reason = policy_decide(p, &in);
+	if (*reason == DECISION_ALLOWED && u->actor->kind != ACTOR_SELF)
+		*reason = decide_pending(c, u, &s, in.consent);
 	if (*reason != DECISION_ALLOWED)
 		goto out;
 	struct data_key *dk;

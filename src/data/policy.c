@@ -472,7 +472,8 @@ static bool same_retention(const struct policy *a, const struct policy_purpose *
 		int cb = policy_category_index(b, a->categories[ra->category].id);
 		const struct policy_retention *rb = cb < 0 ? NULL : policy_retention_for(pb, cb);
 		if (!rb || rb->kind != ra->kind || rb->seconds != ra->seconds ||
-		    rb->after_done != ra->after_done)
+		    rb->after_done != ra->after_done ||
+		    rb->not_done_seconds != ra->not_done_seconds)
 			return false;
 	}
 	return true;
@@ -490,6 +491,28 @@ static bool same_fields(const struct policy *a, const struct policy_collection *
 			found = strcmp(id, b->categories[cb->fields[j].category].id) == 0 &&
 				ca->fields[i].required == cb->fields[j].required;
 		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static bool str_in(char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* The same kinds of person, by id. */
+static bool same_subjects(const struct policy *a, const struct policy_purpose *pa,
+			  const struct policy *b, const struct policy_purpose *pb)
+{
+	if (pa->nsubjects != pb->nsubjects)
+		return false;
+	for (size_t i = 0; i < pa->nsubjects; i++) {
+		int sb = policy_subject_index(b, a->subjects[pa->subjects[i]].id);
+		if (sb < 0 || !int_in(pb->subjects, pb->nsubjects, sb))
 			return false;
 	}
 	return true;
@@ -540,8 +563,23 @@ static void diff_purposes(const struct policy *o, const struct policy *n, struct
 			add_line(l, "%s now uses: %s.", pn->label, b.data);
 			buf_release(&b);
 		}
+		if (!same_subjects(o, po, n, pn)) {
+			struct buf b;
+			buf_init(&b, LINE_MAX_BYTES / 2);
+			for (size_t k = 0; k < pn->nsubjects; k++)
+				if (buf_printf(&b, "%s%s", k ? ", " : "",
+					       n->subjects[pn->subjects[k]].id) != 0)
+					break;
+			buf_puts(&b, "");
+			add_line(l, "%s now concerns: %s.", pn->label, b.data);
+			buf_release(&b);
+		}
 		if (!same_retention(o, po, n, pn))
 			add_line(l, "%s: how long data is kept changed.", pn->label);
+		for (size_t k = 0; k < pn->ntopics; k++)
+			if (!str_in(po->topics, po->ntopics, pn->topics[k]))
+				add_line(l, "%s: mail may now be about %s.", pn->label,
+					 pn->topics[k]);
 	}
 	for (size_t i = 0; i < o->npurposes; i++)
 		if (policy_purpose_index(n, o->purposes[i].id) < 0)
@@ -690,27 +728,263 @@ void policy_diff_free(char **lines, size_t n)
 	strs_free(lines, n);
 }
 
-/*
- * A new use (NAM10): a purpose of new_p that old_p did not have (by id), or
- * one that now uses a category (by id) it did not use before. Opt-in
- * purposes are left out: they never apply without the member's yes, so no
- * notice or opt-out window is needed for them.
- */
-size_t policy_new_uses(const struct policy *o, const struct policy *n, int *out, size_t max)
+/* ---- new uses (NAM10, NAM08) ---- */
+
+static const char *const widening_names[WIDEN_COUNT] = {
+	[WIDEN_PURPOSE] = "purpose",
+	[WIDEN_CATEGORY] = "category",
+	[WIDEN_SUBJECT] = "subject",
+	[WIDEN_BASIS] = "basis",
+	[WIDEN_KIND] = "kind",
+	[WIDEN_TOPIC] = "topic",
+	[WIDEN_RETENTION] = "retention",
+	[WIDEN_RECIPIENT] = "recipient",
+	[WIDEN_RECIPIENT_PURPOSE] = "recipient_purpose",
+	[WIDEN_RECIPIENT_FIELD] = "recipient_field",
+	[WIDEN_AGGREGATE] = "aggregate",
+};
+
+const char *policy_widening_name(enum policy_widening w)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < n->npurposes && k < max; i++) {
-		const struct policy_purpose *pn = &n->purposes[i];
-		if (pn->basis == BASIS_OPT_IN)
-			continue;
-		int oi = policy_purpose_index(o, pn->id);
-		bool new_use = oi < 0;
-		for (size_t c = 0; !new_use && c < pn->ncategories; c++) {
-			int oc = policy_category_index(o, n->categories[pn->categories[c]].id);
-			new_use = oc < 0 || !policy_purpose_covers(&o->purposes[oi], oc);
-		}
-		if (new_use)
-			out[k++] = (int)i;
+	return (unsigned)w < WIDEN_COUNT ? widening_names[w] : "?";
+}
+
+/* How much choice a basis leaves the person: less is a widening. notice
+ * and required leave none. */
+static int basis_choice(enum basis b)
+{
+	switch (b) {
+	case BASIS_OPT_IN:
+		return 2;
+	case BASIS_OPT_OUT:
+		return 1;
+	case BASIS_REQUIRED:
+	case BASIS_NOTICE:
+	case BASIS_COUNT:
+		break;
 	}
-	return k;
+	return 0;
+}
+
+static bool counts_from_done(const struct policy_retention *r)
+{
+	return r->kind == RET_UNTIL_DONE || (r->kind == RET_DURATION && r->after_done);
+}
+
+/* A request never done: kept this long after collection (for ever, when the
+ * profile does not say). */
+static int64_t not_done_bound(const struct policy_retention *r)
+{
+	return r->not_done_seconds > 0 ? r->not_done_seconds : INT64_MAX;
+}
+
+/* Whether n may keep a value longer than o did, in some case: the forms are
+ * only partly ordered (30 days after collection against until a request is
+ * done), so anything not plainly as short or shorter counts as longer. */
+static bool retention_longer(const struct policy_retention *o, const struct policy_retention *n)
+{
+	bool o_done = counts_from_done(o), n_done = counts_from_done(n);
+	if (o_done && n_done && not_done_bound(n) > not_done_bound(o))
+		return true;
+	switch (n->kind) {
+	case RET_ACCOUNT:
+		return o->kind != RET_ACCOUNT;
+	case RET_UNTIL_DONE:
+		return !o_done;
+	case RET_DURATION:
+		if (n->after_done)
+			return !(o->kind == RET_DURATION && o->after_done &&
+				 n->seconds <= o->seconds);
+		/* From collection: no longer than the same from collection, or
+		 * than as long after completion (which comes later) when a
+		 * request never completed was not kept longer either. */
+		return !(o->kind == RET_DURATION && n->seconds <= o->seconds &&
+			 (!o->after_done || n->seconds <= not_done_bound(o)));
+	}
+	return true;
+}
+
+struct uses_out {
+	struct policy_new_use *items;
+	size_t max, n;
+};
+
+static void use_add(struct uses_out *u, enum policy_widening what, int purpose, int category,
+		    int subject, int recipient, int topic)
+{
+	if (u->n < u->max)
+		u->items[u->n] =
+			(struct policy_new_use){what, purpose, category, subject, recipient, topic};
+	u->n++;
+}
+
+/* In o, does purpose po (may be NULL) use category c of n? */
+static bool old_covers(const struct policy *o, const struct policy_purpose *po,
+		       const struct policy *n, int c)
+{
+	int oc = policy_category_index(o, n->categories[c].id);
+	return po && oc >= 0 && policy_purpose_covers(po, oc);
+}
+
+static void purpose_uses(const struct policy *o, const struct policy *n, int i, struct uses_out *u)
+{
+	const struct policy_purpose *pn = &n->purposes[i];
+	int oi = policy_purpose_index(o, pn->id);
+	if (oi < 0) {
+		/* A new opt-in purpose needs everyone's yes, given after it
+		 * was published: nobody's data flows to it before. */
+		if (pn->basis != BASIS_OPT_IN)
+			use_add(u, WIDEN_PURPOSE, i, -1, -1, -1, -1);
+		return;
+	}
+	const struct policy_purpose *po = &o->purposes[oi];
+	if (po->kind != pn->kind)
+		use_add(u, WIDEN_KIND, i, -1, -1, -1, -1);
+	if (basis_choice(pn->basis) < basis_choice(po->basis))
+		use_add(u, WIDEN_BASIS, i, -1, -1, -1, -1);
+	for (size_t k = 0; k < pn->nsubjects; k++) {
+		int os = policy_subject_index(o, n->subjects[pn->subjects[k]].id);
+		if (os < 0 || !int_in(po->subjects, po->nsubjects, os))
+			use_add(u, WIDEN_SUBJECT, i, -1, pn->subjects[k], -1, -1);
+	}
+	for (size_t k = 0; k < pn->ncategories; k++) {
+		int c = pn->categories[k];
+		if (!old_covers(o, po, n, c)) {
+			use_add(u, WIDEN_CATEGORY, i, c, -1, -1, -1);
+			continue;
+		}
+		const struct policy_retention *ro =
+			policy_retention_for(po, policy_category_index(o, n->categories[c].id));
+		const struct policy_retention *rn = policy_retention_for(pn, c);
+		if (ro && rn && retention_longer(ro, rn))
+			use_add(u, WIDEN_RETENTION, i, c, -1, -1, -1);
+	}
+	for (size_t k = 0; k < pn->ntopics; k++)
+		if (!str_in(po->topics, po->ntopics, pn->topics[k]))
+			use_add(u, WIDEN_TOPIC, i, -1, -1, -1, (int)k);
+	if (pn->kind == PK_AGGREGATE_STATISTICS &&
+	    n->settings.aggregate_min_group < o->settings.aggregate_min_group)
+		use_add(u, WIDEN_AGGREGATE, i, -1, -1, -1, -1);
+}
+
+static void recipient_uses(const struct policy *o, const struct policy *n, int r,
+			   struct uses_out *u)
+{
+	const struct policy_recipient *rn = &n->recipients[r];
+	int ori = policy_recipient_index(o, rn->id);
+	const struct policy_recipient *ro = ori < 0 ? NULL : &o->recipients[ori];
+	for (size_t k = 0; k < rn->npurposes; k++) {
+		int pi = rn->purposes[k];
+		const struct policy_purpose *pn = &n->purposes[pi];
+		int opi = policy_purpose_index(o, pn->id);
+		if (opi < 0 && pn->basis == BASIS_OPT_IN)
+			continue; /* as for the purpose itself */
+		if (!ro) {
+			use_add(u, WIDEN_RECIPIENT, pi, -1, -1, r, -1);
+			continue;
+		}
+		if (opi < 0 || !int_in(ro->purposes, ro->npurposes, opi)) {
+			use_add(u, WIDEN_RECIPIENT_PURPOSE, pi, -1, -1, r, -1);
+			continue;
+		}
+		for (size_t f = 0; f < rn->nfields; f++) {
+			int c = rn->fields[f];
+			int oc = policy_category_index(o, n->categories[c].id);
+			if (policy_purpose_covers(pn, c) &&
+			    (oc < 0 || !int_in(ro->fields, ro->nfields, oc)))
+				use_add(u, WIDEN_RECIPIENT_FIELD, pi, c, -1, r, -1);
+		}
+	}
+}
+
+/*
+ * Every change that lets data be used or given where it could not be
+ * before. A recipient changing kind is not listed on its own: each kind
+ * serves other purpose kinds, so the change shows as a purpose it now
+ * receives data for. Not new uses: a staff role gaining a purpose (who among the
+ * operator's own people does a use, not what the use is: need-to-know is
+ * checked by the gate and the broker, and every access is logged), a new
+ * form or category (collected afresh under the new text), a category no
+ * longer treated as an identifier (its purposes and recipients, which are
+ * compared, say what it may be used for), and every narrowing.
+ */
+size_t policy_new_uses(const struct policy *o, const struct policy *n, struct policy_new_use *out,
+		       size_t max)
+{
+	struct uses_out u = {out, out ? max : 0, 0};
+	for (size_t i = 0; i < n->npurposes; i++)
+		purpose_uses(o, n, (int)i, &u);
+	for (size_t r = 0; r < n->nrecipients; r++)
+		recipient_uses(o, n, (int)r, &u);
+	return u.n;
+}
+
+static const char *label_of(const struct policy_purpose *pu)
+{
+	return pu->label ? pu->label : pu->id;
+}
+
+char *policy_new_use_text(const struct policy *o, const struct policy *n,
+			  const struct policy_new_use *u)
+{
+	const struct policy_purpose *pn = &n->purposes[u->purpose];
+	int oi = policy_purpose_index(o, pn->id);
+	const struct policy_purpose *po = oi < 0 ? NULL : &o->purposes[oi];
+	const char *cat = u->category >= 0 ? n->categories[u->category].label : "";
+	const struct policy_recipient *r = u->recipient >= 0 ? &n->recipients[u->recipient] : NULL;
+	struct buf b, list;
+	buf_init(&b, LINE_MAX_BYTES);
+	switch (u->what) {
+	case WIDEN_PURPOSE:
+		ids_of(n, pn->categories, pn->ncategories, REF_CATEGORY, &list);
+		buf_printf(&b, "New purpose: %s (%s), using: %s.", label_of(pn),
+			   policy_basis_name(pn->basis), list.data);
+		buf_release(&list);
+		break;
+	case WIDEN_CATEGORY:
+		buf_printf(&b, "%s now uses %s.", label_of(pn), cat);
+		break;
+	case WIDEN_SUBJECT:
+		buf_printf(&b, "%s now concerns: %s.", label_of(pn), n->subjects[u->subject].id);
+		break;
+	case WIDEN_BASIS:
+		buf_printf(&b, "%s: your choice moves from %s to %s.", label_of(pn),
+			   policy_basis_name(po ? po->basis : pn->basis),
+			   policy_basis_name(pn->basis));
+		break;
+	case WIDEN_KIND:
+		buf_printf(&b, "%s is now a use of kind %s (was %s).", label_of(pn),
+			   policy_purpose_kind_name(pn->kind),
+			   policy_purpose_kind_name(po ? po->kind : pn->kind));
+		break;
+	case WIDEN_TOPIC:
+		buf_printf(&b, "%s: mail may now be about %s.", label_of(pn), pn->topics[u->topic]);
+		break;
+	case WIDEN_RETENTION:
+		buf_printf(&b, "%s: %s may be kept longer than before.", label_of(pn), cat);
+		break;
+	case WIDEN_RECIPIENT:
+		ids_of(n, r->fields, r->nfields, REF_CATEGORY, &list);
+		buf_printf(&b, "New recipient: %s (%s) receives %s for %s.", r->name,
+			   policy_recipient_kind_name(r->kind), list.data, label_of(pn));
+		buf_release(&list);
+		break;
+	case WIDEN_RECIPIENT_PURPOSE:
+		buf_printf(&b, "%s now receives data for %s.", r->name, label_of(pn));
+		break;
+	case WIDEN_RECIPIENT_FIELD:
+		buf_printf(&b, "%s now receives %s for %s.", r->name, cat, label_of(pn));
+		break;
+	case WIDEN_AGGREGATE:
+		buf_printf(&b,
+			   "%s: published figures may now describe groups of %d people (was %d).",
+			   label_of(pn), n->settings.aggregate_min_group,
+			   o->settings.aggregate_min_group);
+		break;
+	case WIDEN_COUNT:
+		break;
+	}
+	if (b.len == 0)
+		buf_puts(&b, "(a change too long to show)");
+	return buf_detach(&b, NULL);
 }

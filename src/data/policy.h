@@ -65,6 +65,10 @@ struct policy_retention {
 	enum retention_kind kind;
 	int64_t seconds; /* RET_DURATION */
 	bool after_done; /* the period counts from completion, not collection */
+	/* until_done and after_done: how long after collection a request never
+	 * completed (a message never answered) is kept; 0 when not stated. The
+	 * purpose's retention_not_done key, copied to each such category. */
+	int64_t not_done_seconds;
 	struct policy_pos pos;
 };
 
@@ -324,9 +328,50 @@ const char *policy_reason_message(enum decision_reason r); /* a sentence */
  * appended to out as a NULL-terminated array of malloc'd strings. */
 char **policy_diff(const struct policy *old_p, const struct policy *new_p, size_t *n);
 void policy_diff_free(char **lines, size_t n);
-/* Purposes of new_p that use a category for which old_p had no such use:
- * the NAM10 opt-out window applies to them. Fills purpose indexes of new_p. */
-size_t policy_new_uses(const struct policy *old_p, const struct policy *new_p, int *out,
-		       size_t max);
+
+/*
+ * A new use (NAM10, NAM08): a change from old_p to new_p that lets data be
+ * used, or given to someone, where it could not be before. Each is tied to
+ * the purpose of new_p it widens; the broker decides a pending purpose under
+ * the old terms and the new ones together (docs/profiles.md, "New uses and
+ * the opt-out window", lists the kinds and what is not one).
+ */
+enum policy_widening {
+	WIDEN_PURPOSE,		 /* a purpose new in the revision (not opt_in) */
+	WIDEN_CATEGORY,		 /* an existing purpose uses a category it did not */
+	WIDEN_SUBJECT,		 /* ... concerns a kind of person it did not */
+	WIDEN_BASIS,		 /* ... asks less consent: opt_in -> opt_out -> notice, required */
+	WIDEN_KIND,		 /* ... is now a use of another kind */
+	WIDEN_TOPIC,		 /* ... mails about a topic it did not */
+	WIDEN_RETENTION,	 /* ... may keep a category longer */
+	WIDEN_RECIPIENT,	 /* a recipient new in the revision receives data for it */
+	WIDEN_RECIPIENT_PURPOSE, /* an existing recipient now receives data for it */
+	WIDEN_RECIPIENT_FIELD,	 /* an existing recipient receives a category it did not */
+	WIDEN_AGGREGATE,	 /* its published figures may describe smaller groups */
+	WIDEN_COUNT
+};
+
+struct policy_new_use {
+	enum policy_widening what;
+	int purpose;   /* index into new_p's purposes */
+	int category;  /* CATEGORY, RETENTION, RECIPIENT_FIELD: index into new_p's; else -1 */
+	int subject;   /* SUBJECT: index into new_p's subjects; else -1 */
+	int recipient; /* RECIPIENT*: index into new_p's recipients; else -1 */
+	int topic;     /* TOPIC: index into the purpose's topics; else -1 */
+};
+
+/* The new uses from old_p to new_p, in new_p's order of purposes, then of
+ * recipients: fills at most max of out and returns how many there are (call
+ * with max 0 to count). A narrowing (a purpose withdrawn, a category or
+ * recipient dropped, a shorter retention, more consent) is never one. */
+size_t policy_new_uses(const struct policy *old_p, const struct policy *new_p,
+		       struct policy_new_use *out, size_t max);
+/* One line saying what widened, for `profile publish`, the notice mail and
+ * the log (ids and labels only): "Member news by e-mail: your choice moves
+ * from opt_in to opt_out." Returns a malloc'd string. */
+char *policy_new_use_text(const struct policy *old_p, const struct policy *new_p,
+			  const struct policy_new_use *u);
+/* Its short name in the closed list ("basis", "recipient_field"). */
+const char *policy_widening_name(enum policy_widening w);
 
 #endif

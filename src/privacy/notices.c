@@ -29,9 +29,11 @@
 
 /* Members only (a notice is due for every member's subject), joined on the
  * id alone. */
-static const char SQL_DUE[] = "SELECT n.subject_id, n.purpose, n.version FROM use_notices n "
-			      "JOIN members m ON m.id = n.subject_id WHERE n.notified_at IS NULL "
-			      "ORDER BY n.version, n.subject_id LIMIT $1";
+static const char SQL_DUE[] =
+	"SELECT n.subject_id, n.purpose, n.version, COALESCE(x.changes, '') FROM use_notices n "
+	"JOIN members m ON m.id = n.subject_id "
+	"LEFT JOIN new_uses x ON x.version = n.version AND x.purpose = n.purpose "
+	"WHERE n.notified_at IS NULL ORDER BY n.version, n.subject_id LIMIT $1";
 static const char SQL_SOURCE[] = "SELECT source FROM profile_versions WHERE version = $1";
 static const char SQL_SENT[] =
 	"UPDATE use_notices SET notified_at = $4 WHERE subject_id = $1 AND purpose = $2 "
@@ -43,6 +45,7 @@ static const char *const email_column[] = {"email"};
 struct due {
 	int64_t member, version;
 	char *purpose;
+	char *changes; /* what widened, one line each (new_uses.changes) */
 };
 
 struct batch {
@@ -59,25 +62,42 @@ static int due_cb(void *ctx, const struct store_row *row)
 	d->member = row->cols[0].i;
 	d->purpose = xstrndup(row->cols[1].p, row->cols[1].n);
 	d->version = row->cols[2].i;
+	d->changes = row->cols[3].type == STORE_TEXT ? xstrndup(row->cols[3].p, row->cols[3].n)
+						     : xstrdup("");
 	return 0;
 }
 
+/* Names the purpose and each thing that widened in it (a new purpose, a
+ * basis asking less consent, a recipient given more, ...: policy.h's
+ * widenings), then when it starts and how to say no. */
 static void notice_text(struct buf *t, const struct policy *p, const struct policy_purpose *pu,
-			int64_t version)
+			const struct due *d)
 {
 	buf_printf(t,
-		   "Hello,\n\nwe have published version %lld of our privacy notice. It adds a use "
-		   "of the data you gave us:\n\n  %s\n  %s\n\n",
-		   (long long)version, pu->label, pu->description ? pu->description : "");
+		   "Hello,\n\nwe have published version %lld of our privacy notice. It widens a "
+		   "use of the data you gave us:\n\n  %s\n  %s\n\n",
+		   (long long)d->version, pu->label, pu->description ? pu->description : "");
+	if (*d->changes) {
+		buf_printf(t, "What changes:\n");
+		for (const char *l = d->changes; *l;) {
+			size_t n = strcspn(l, "\n");
+			buf_printf(t, "  - %.*s\n", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
+		buf_printf(t, "\n");
+	}
 	if (pu->basis == BASIS_OPT_IN)
-		buf_printf(t, "We will not do this unless you switch it on.");
+		buf_printf(t,
+			   "This applies only if you have switched it on; if you have, the change "
+			   "starts %d days from this message unless you switch it off before then.",
+			   p->settings.opt_out_window_days);
 	else
 		buf_printf(t,
 			   "It starts %d days from this message, unless you switch it off "
 			   "before then; you can also switch it off at any time later.",
 			   p->settings.opt_out_window_days);
 	buf_printf(t, "\n\nYour choices: %s/me\nWhat changed: %s/privacy/v/%lld\n\n-- \n%s\n",
-		   app.cfg.site_url, app.cfg.site_url, (long long)version, app.site_name);
+		   app.cfg.site_url, app.cfg.site_url, (long long)d->version, app.site_name);
 }
 
 static int source_cb(void *ctx, const struct store_row *row)
@@ -116,7 +136,7 @@ static bool queue_one(const char *account, const struct policy *p, const struct 
 	buf_init(&subject, 0);
 	buf_init(&text, 0);
 	buf_printf(&subject, "A change to how %s uses your data", app.site_name);
-	notice_text(&text, p, &p->purposes[pi], d->version);
+	notice_text(&text, p, &p->purposes[pi], d);
 	struct store_conn *c = store_acquire(app.store);
 	struct store_val sent[] = {SV_INT(d->member), SV_TEXT(d->purpose), SV_INT(d->version),
 				   SV_INT((int64_t)time(NULL))};
@@ -165,8 +185,10 @@ int64_t notices_pass(void)
 	if (queued)
 		log_info("policy-change notices queued: %lld (NAM10)", (long long)queued);
 out:
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n; i++) {
 		free(b->items[i].purpose);
+		free(b->items[i].changes);
+	}
 	free(b);
 	return queued;
 }

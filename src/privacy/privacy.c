@@ -29,7 +29,8 @@ static const char SQL_VERSIONS[] =
 static const char SQL_VERSION_INSERT[] =
 	"INSERT INTO profile_versions (version, name, effective, source, changes, published_at) "
 	"VALUES ($1, $2, $3, $4, $5, $6)";
-static const char SQL_NEW_USE_INSERT[] = "INSERT INTO new_uses (version, purpose) VALUES ($1, $2)";
+static const char SQL_NEW_USE_INSERT[] =
+	"INSERT INTO new_uses (version, purpose, changes) VALUES ($1, $2, $3)";
 static const char SQL_NOTICES_DUE[] =
 	"INSERT INTO use_notices (subject_id, purpose, version, due_at) "
 	"SELECT id, $1, $2, $3 FROM subjects WHERE kind = 'member' AND erased_at IS NULL";
@@ -47,26 +48,41 @@ static const char *const recipient_kind_texts[RK_COUNT] = {
 	[RK_DEALER] = "Dealer, with its own privacy policy",
 };
 
+/* "30 days", "12 hours". */
+static void period_words(struct buf *text, int64_t seconds)
+{
+	bool in_days = seconds % SECONDS_PER_DAY == 0;
+	long long n = (long long)(seconds / (in_days ? SECONDS_PER_DAY : SECONDS_PER_HOUR));
+	buf_printf(text, "%lld %s%s", n, in_days ? "day" : "hour", n == 1 ? "" : "s");
+}
+
 /* A retention period in plain words: "30 days", "12 hours after the
- * request is completed". */
+ * request is completed", and for a request never completed, how long
+ * after collection it is kept. */
 static json_t *retention_json(const struct policy_retention *r)
 {
 	if (!r)
 		return json_string("not stated");
-	switch (r->kind) {
-	case RET_ACCOUNT:
-		return json_string("as long as the account exists");
-	case RET_UNTIL_DONE:
-		return json_string("until the request is completed");
-	case RET_DURATION:
-		break;
-	}
-	bool in_days = r->seconds % SECONDS_PER_DAY == 0;
-	long long n = (long long)(r->seconds / (in_days ? SECONDS_PER_DAY : SECONDS_PER_HOUR));
 	struct buf text;
 	buf_init(&text, 0);
-	buf_printf(&text, "%lld %s%s%s", n, in_days ? "day" : "hour", n == 1 ? "" : "s",
-		   r->after_done ? " after the request is completed" : "");
+	switch (r->kind) {
+	case RET_ACCOUNT:
+		buf_puts(&text, "as long as the account exists");
+		break;
+	case RET_UNTIL_DONE:
+		buf_puts(&text, "until the request is completed");
+		break;
+	case RET_DURATION:
+		period_words(&text, r->seconds);
+		if (r->after_done)
+			buf_puts(&text, " after the request is completed");
+		break;
+	}
+	if (r->not_done_seconds > 0) {
+		buf_puts(&text, "; if it never is, ");
+		period_words(&text, r->not_done_seconds);
+		buf_puts(&text, " after collection");
+	}
 	json_t *out = json_string(text.data);
 	buf_release(&text);
 	return out;
@@ -327,15 +343,80 @@ static char *changes_json(char **lines, size_t n)
 	return text;
 }
 
+/* The new uses of a revision, one line each and grouped by purpose: what
+ * publishing records, the notices say and the CLI lists. */
+struct use_lines {
+	struct policy_new_use *uses;
+	char **text;
+	size_t n;
+};
+
+static void use_lines_make(const struct policy *old, const struct policy *p, struct use_lines *u)
+{
+	u->n = policy_new_uses(old, p, NULL, 0);
+	u->uses = xcalloc(u->n ? u->n : 1, sizeof(*u->uses));
+	u->text = xcalloc(u->n ? u->n : 1, sizeof(*u->text));
+	policy_new_uses(old, p, u->uses, u->n);
+	for (size_t i = 0; i < u->n; i++)
+		u->text[i] = policy_new_use_text(old, p, &u->uses[i]);
+}
+
+static void use_lines_release(struct use_lines *u)
+{
+	for (size_t i = 0; u->text && i < u->n; i++)
+		free(u->text[i]);
+	free(u->text);
+	free(u->uses);
+}
+
+/* Records each purpose a revision widens once, with every line that widens
+ * it, and a notice due to every member. */
+static int new_uses_record(struct store_conn *c, const struct policy *p, const struct use_lines *u,
+			   int64_t now)
+{
+	for (size_t i = 0; i < u->n; i++) {
+		bool first = true;
+		for (size_t k = 0; k < i && first; k++)
+			first = u->uses[k].purpose != u->uses[i].purpose;
+		if (!first)
+			continue;
+		const char *purpose = p->purposes[u->uses[i].purpose].id;
+		struct buf lines;
+		buf_init(&lines, 0);
+		for (size_t k = i; k < u->n; k++)
+			if (u->uses[k].purpose == u->uses[i].purpose)
+				buf_printf(&lines, "%s%s", lines.len ? "\n" : "", u->text[k]);
+		struct store_val nu[] = {SV_INT(p->version), SV_TEXT(purpose), SV_TEXT(lines.data)};
+		struct store_val due[] = {SV_TEXT(purpose), SV_INT(p->version), SV_INT(now)};
+		int rc = store_exec(c, SQL_NEW_USE_INSERT, nu, STORE_NPARAMS(nu), NULL, NULL) < 0 ||
+					 store_exec(c, SQL_NOTICES_DUE, due, STORE_NPARAMS(due),
+						    NULL, NULL) < 0
+				 ? -1
+				 : 0;
+		buf_release(&lines);
+		if (rc != 0)
+			return -1;
+		log_info("profile version %d widens purpose %s for data already held; "
+			 "notices due (NAM10)",
+			 p->version, purpose);
+	}
+	return 0;
+}
+
 int privacy_publish(struct store *s, const struct policy *p, FILE *err)
 {
+	return privacy_publish_listing(s, p, NULL, err);
+}
+
+int privacy_publish_listing(struct store *s, const struct policy *p, FILE *out, FILE *err)
+{
+	struct use_lines uses = {0};
 	struct version_row latest = {0};
 	struct policy *old = NULL;
 	char **lines = NULL;
 	size_t nlines = 0;
 	char *changes = NULL;
 	struct store_conn *c = NULL;
-	int *uses = NULL;
 	int rc = -1;
 
 	if (store_query(s, SQL_LATEST, NULL, 0, version_cb, &latest) < 0) {
@@ -390,27 +471,21 @@ int privacy_publish(struct store *s, const struct policy *p, FILE *err)
 	if (store_exec(c, SQL_VERSION_INSERT, row, STORE_NPARAMS(row), NULL, NULL) < 0)
 		goto rollback;
 	if (old) {
-		/* A purpose is a new use at most once: the profile's number of
-		 * purposes bounds them, however many a revision adds. */
-		uses = xcalloc(p->npurposes ? p->npurposes : 1, sizeof(*uses));
-		size_t nuses = policy_new_uses(old, p, uses, p->npurposes);
-		for (size_t i = 0; i < nuses; i++) {
-			const char *purpose = p->purposes[uses[i]].id;
-			struct store_val nu[] = {SV_INT(p->version), SV_TEXT(purpose)};
-			struct store_val due[] = {SV_TEXT(purpose), SV_INT(p->version),
-						  SV_INT(now)};
-			if (store_exec(c, SQL_NEW_USE_INSERT, nu, STORE_NPARAMS(nu), NULL, NULL) <
-				    0 ||
-			    store_exec(c, SQL_NOTICES_DUE, due, STORE_NPARAMS(due), NULL, NULL) < 0)
-				goto rollback;
-			log_info("profile version %d adds purpose %s for data already held; "
-				 "notices due (NAM10)",
-				 p->version, purpose);
-		}
+		use_lines_make(old, p, &uses);
+		if (new_uses_record(c, p, &uses, now) != 0)
+			goto rollback;
 	}
 	if (store_commit(c) != 0)
 		goto rollback;
 	log_info("published profile %s version %d", p->name, p->version);
+	if (out) {
+		fprintf(out, "published %s version %d\n", p->name, p->version);
+		if (uses.n)
+			fprintf(out, "new uses, each waiting for its notice and %d days (NAM10):\n",
+				p->settings.opt_out_window_days);
+		for (size_t i = 0; i < uses.n; i++)
+			fprintf(out, "  new use: %s\n", uses.text[i]);
+	}
 	rc = 0;
 	goto out;
 rollback:
@@ -419,7 +494,7 @@ rollback:
 out:
 	if (c)
 		store_release(c);
-	free(uses);
+	use_lines_release(&uses);
 	free(changes);
 	policy_diff_free(lines, nlines);
 	policy_free(old);

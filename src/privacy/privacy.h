@@ -36,6 +36,9 @@ const char *privacy_cookie_prefix(void);
  * already published, -1 on refusal.
  */
 int privacy_publish(struct store *s, const struct policy *p, FILE *err);
+/* The same, and when it publishes, says so on out with each new use on a
+ * line of its own ("  new use: ..."), for `glovebox profile publish`. */
+int privacy_publish_listing(struct store *s, const struct policy *p, FILE *out, FILE *err);
 
 /* The latest published version into *version (0 if none). 0 or -1. */
 int privacy_latest_version(struct store *s, int *version);

@@ -19,8 +19,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t n;
 		char **lines = policy_diff(p, p, &n);
 		policy_diff_free(lines, n);
-		int uses[8];
-		policy_new_uses(p, p, uses, 8);
+		struct policy_new_use uses[8];
+		size_t nuses = policy_new_uses(p, p, uses, 8);
+		for (size_t i = 0; i < nuses && i < 8; i++)
+			free(policy_new_use_text(p, p, &uses[i]));
 		policy_free(p);
 	}
 	return 0;

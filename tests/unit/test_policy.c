@@ -702,8 +702,7 @@ static void test_bundled_profiles_load_clean(void **state)
 		assert_int_equal(n, 1);
 		assert_non_null(strstr(lines[0], "Wording only"));
 		policy_diff_free(lines, n);
-		int uses[4];
-		assert_int_equal(policy_new_uses(p, p, uses, 4), 0);
+		assert_int_equal(policy_new_uses(p, p, NULL, 0), 0);
 		policy_free(p);
 	}
 	if (!found)
@@ -1213,23 +1212,40 @@ static void test_nam10_new_uses(void **state)
 {
 	(void)state;
 	struct policy *o = load_text(old_profile), *n = load_text(new_profile);
-	int uses[16];
-	/* news (now opt_out, and uses name), offers (now uses email), delivery
-	 * (new, required); not surveys (new but opt_in), not account (same
-	 * categories in another order), not verify. */
+	struct policy_new_use uses[16];
+	/* news asks less consent and uses name; offers keeps name longer and
+	 * uses email; delivery is new (required); sister and printer receive
+	 * more, and carrier is new. Not surveys (new but opt_in), not account
+	 * (same categories in another order), not verify. (Issue 12 made a
+	 * basis, a retention and a recipient widenings too: the count grew.) */
+	static const struct {
+		enum policy_widening what;
+		const char *purpose;
+	} want[] = {
+		{WIDEN_BASIS, "news"},		 {WIDEN_CATEGORY, "news"},
+		{WIDEN_RETENTION, "offers"},	 {WIDEN_CATEGORY, "offers"},
+		{WIDEN_PURPOSE, "delivery"},	 {WIDEN_RECIPIENT_FIELD, "offers"},
+		{WIDEN_RECIPIENT_FIELD, "news"}, {WIDEN_RECIPIENT_PURPOSE, "delivery"},
+		{WIDEN_RECIPIENT, "delivery"},
+	};
 	size_t k = policy_new_uses(o, n, uses, 16);
-	assert_int_equal(k, 3);
-	assert_string_equal(n->purposes[uses[0]].id, "news");
-	assert_string_equal(n->purposes[uses[1]].id, "offers");
-	assert_string_equal(n->purposes[uses[2]].id, "delivery");
-	/* The output is capped. */
-	assert_int_equal(policy_new_uses(o, n, uses, 2), 2);
-	assert_int_equal(policy_new_uses(o, n, uses, 0), 0);
-	/* Backwards: calls is "new" to the newer profile's view; news is opt-in
-	 * there; offers used fewer categories. */
+	assert_int_equal(k, ARRAY_LEN(want));
+	for (size_t i = 0; i < k; i++) {
+		assert_int_equal(uses[i].what, want[i].what);
+		assert_string_equal(n->purposes[uses[i].purpose].id, want[i].purpose);
+	}
+	/* The output is capped; the count is not. */
+	assert_int_equal(policy_new_uses(o, n, uses, 2), ARRAY_LEN(want));
+	assert_int_equal(policy_new_uses(o, n, NULL, 0), ARRAY_LEN(want));
+	/* Backwards: calls is "new" to the newer profile's view, and so is the
+	 * old partner that served it; news asks more consent there, offers
+	 * keeps less for less time. */
 	k = policy_new_uses(n, o, uses, 16);
-	assert_int_equal(k, 1);
-	assert_string_equal(o->purposes[uses[0]].id, "calls");
+	assert_int_equal(k, 2);
+	assert_int_equal(uses[0].what, WIDEN_PURPOSE);
+	assert_string_equal(o->purposes[uses[0].purpose].id, "calls");
+	assert_int_equal(uses[1].what, WIDEN_RECIPIENT);
+	assert_string_equal(o->recipients[uses[1].recipient].id, "old_partner");
 	assert_int_equal(policy_new_uses(o, o, uses, 16), 0);
 	policy_free(o);
 	policy_free(n);
