@@ -496,14 +496,6 @@ static bool same_fields(const struct policy *a, const struct policy_collection *
 	return true;
 }
 
-static bool str_in(char *const *list, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(list[i], s) == 0)
-			return true;
-	return false;
-}
-
 /* The same kinds of person, by id. */
 static bool same_subjects(const struct policy *a, const struct policy_purpose *pa,
 			  const struct policy *b, const struct policy_purpose *pb)
@@ -577,7 +569,7 @@ static void diff_purposes(const struct policy *o, const struct policy *n, struct
 		if (!same_retention(o, po, n, pn))
 			add_line(l, "%s: how long data is kept changed.", pn->label);
 		for (size_t k = 0; k < pn->ntopics; k++)
-			if (!str_in(po->topics, po->ntopics, pn->topics[k]))
+			if (!str_in((const char *const *)po->topics, po->ntopics, pn->topics[k]))
 				add_line(l, "%s: mail may now be about %s.", pn->label,
 					 pn->topics[k]);
 	}
@@ -860,7 +852,7 @@ static void purpose_uses(const struct policy *o, const struct policy *n, int i, 
 			use_add(u, WIDEN_RETENTION, i, c, -1, -1, -1);
 	}
 	for (size_t k = 0; k < pn->ntopics; k++)
-		if (!str_in(po->topics, po->ntopics, pn->topics[k]))
+		if (!str_in((const char *const *)po->topics, po->ntopics, pn->topics[k]))
 			use_add(u, WIDEN_TOPIC, i, -1, -1, -1, (int)k);
 	if (pn->kind == PK_AGGREGATE_STATISTICS &&
 	    n->settings.aggregate_min_group < o->settings.aggregate_min_group)

@@ -646,6 +646,38 @@ static void load_retention(struct loader *l, yaml_node_t *item, struct policy_pu
 			     pu->id, l->p->categories[pu->categories[i]].id);
 }
 
+/* retention_not_done: how long after collection a request never completed
+ * is kept, copied to each category kept until, or for a time after, the
+ * request is done (rule 5 of issue 12). */
+static void load_not_done(struct loader *l, yaml_node_t *item, struct policy_purpose *pu)
+{
+	yaml_node_t *v = get(l, item, "retention_not_done");
+	struct policy_retention r = {0};
+	bool any_done = false;
+	if (!v)
+		return;
+	if (!scalar(v) || parse_retention(scalar(v), &r) != 0 || r.kind != RET_DURATION ||
+	    r.after_done) {
+		DIAG(l, pos_of(v),
+		     "bad retention_not_done '%.60s' (use a duration such as 90d or 1y, counted "
+		     "from collection)",
+		     shown(v));
+		return;
+	}
+	for (size_t i = 0; i < pu->nretention; i++) {
+		struct policy_retention *ret = &pu->retention[i];
+		if (ret->kind == RET_UNTIL_DONE || (ret->kind == RET_DURATION && ret->after_done)) {
+			ret->not_done_seconds = r.seconds;
+			any_done = true;
+		}
+	}
+	if (!any_done)
+		DIAG(l, pos_of(v),
+		     "purpose '%s': retention_not_done needs a retention counted until or after "
+		     "the request is done",
+		     pu->id);
+}
+
 static void load_topics(struct loader *l, yaml_node_t *item, struct policy_purpose *pu)
 {
 	yaml_node_t *tn = get(l, item, "topics");
@@ -683,9 +715,11 @@ static void check_sale_words(struct loader *l, yaml_node_t *item, const char *ke
 static void load_purposes(struct loader *l, yaml_node_t *root)
 {
 	static const struct key_spec keys[] = {
-		{"id", true},	      {"label", true},	   {"description", true},
-		{"kind", true},	      {"basis", true},	   {"subjects", true},
-		{"categories", true}, {"retention", true}, {"topics", false},
+		{"id", true},	       {"label", true},
+		{"description", true}, {"kind", true},
+		{"basis", true},       {"subjects", true},
+		{"categories", true},  {"retention", true},
+		{"topics", false},     {"retention_not_done", false},
 	};
 	char owner[80];
 	yaml_node_t *list = get_list(l, root, "purposes", true);
@@ -756,6 +790,7 @@ static void load_purposes(struct loader *l, yaml_node_t *root)
 				     c->id);
 		}
 		load_retention(l, item, pu);
+		load_not_done(l, item, pu);
 		load_topics(l, item, pu);
 	}
 }
@@ -1025,6 +1060,22 @@ static void load_collections(struct loader *l, yaml_node_t *root)
 		}
 		load_collection_fields(l, item, cp);
 		check_age_screen(l, item, cp);
+		/* A message nobody answers must not be kept for ever (issue 12). */
+		if (cp->purpose >= 0 && strcmp(cp->id, "contact") == 0) {
+			const struct policy_purpose *pu = &p->purposes[cp->purpose];
+			for (size_t i = 0; i < pu->nretention; i++) {
+				const struct policy_retention *r = &pu->retention[i];
+				if ((r->kind == RET_UNTIL_DONE || r->after_done) &&
+				    r->not_done_seconds == 0) {
+					DIAG(l, pu->pos,
+					     "purpose '%s' keeps contact messages until answered: "
+					     "say how long an unanswered one is kept "
+					     "(retention_not_done)",
+					     pu->id);
+					break;
+				}
+			}
+		}
 	}
 }
 

@@ -30,7 +30,8 @@ const struct record_table record_tables[] = {
 	/* Mail waiting to leave, sealed for its recipient. */
 	{"outbox", "subject_id", "id", false, NO_EXPIRY},
 	/* Contact messages (NAM07): the sender is erased once the profile's time
-	 * after the answer (or after writing) has passed. */
+	 * after the answer (or after writing) has passed, and a message never
+	 * answered once its retention_not_done after writing has (issue 12). */
 	/* clang-format off */
 	{"contact_messages", "subject_id", "id", false,
 	 {.expiry = EXPIRE_BY_PROFILE,

@@ -26,14 +26,23 @@
 
 #define MAX_BATCH 500
 
+/* The cut-offs a due clause compares with: $1, and $2 when there are two. */
+struct cutoffs {
+	struct store_val v[2];
+	size_t n;
+};
+
 /* Which rows of a target are due: a WHERE clause over declared columns
- * with $1 the cut-off, or false when nothing of the target expires under
- * the profile in force. */
+ * with $1 (and $2) the cut-offs, or false when nothing of the target
+ * expires under the profile in force. A row counted from completion that
+ * never completes (a message never answered) is due the profile's
+ * retention_not_done after collection, when it states one. */
 static bool due_clause(const struct record_table *t, int64_t now, struct buf *where,
-		       int64_t *cutoff)
+		       struct cutoffs *cut)
 {
 	const struct record_retention *ret = &t->retention;
-	*cutoff = now;
+	cut->v[0] = SV_INT(now);
+	cut->n = 1;
 	if (ret->expiry == EXPIRE_AT_COLUMN) {
 		buf_printf(where, "%s <= $1", ret->expires_column);
 		return true;
@@ -53,18 +62,26 @@ static bool due_clause(const struct record_table *t, int64_t now, struct buf *wh
 	case RET_ACCOUNT:
 		return false;
 	case RET_UNTIL_DONE:
-		buf_printf(where, "%s IS NOT NULL AND $1 >= 0", ret->done_column);
-		return true;
+		buf_printf(where, "(%s IS NOT NULL AND $1 >= 0)", ret->done_column);
+		break;
 	case RET_DURATION:
-		*cutoff = now - r->seconds;
-		if (r->after_done)
-			buf_printf(where, "%s IS NOT NULL AND %s <= $1", ret->done_column,
-				   ret->done_column);
-		else
+		if (!r->after_done) {
+			cut->v[0] = SV_INT(now - r->seconds);
 			buf_printf(where, "%s <= $1", ret->created_column);
-		return true;
+			return true;
+		}
+		cut->v[0] = SV_INT(now - r->seconds);
+		buf_printf(where, "(%s IS NOT NULL AND %s <= $1)", ret->done_column,
+			   ret->done_column);
+		break;
 	}
-	return false;
+	if (r->not_done_seconds > 0) {
+		cut->v[1] = SV_INT(now - r->not_done_seconds);
+		cut->n = 2;
+		buf_printf(where, " OR (%s IS NULL AND %s <= $2)", ret->done_column,
+			   ret->created_column);
+	}
+	return true;
 }
 
 struct victims {
@@ -82,7 +99,8 @@ static int victim_cb(void *ctx, const struct store_row *row)
 }
 
 /* Erases the subjects of due rows, a batch per transaction. */
-static int64_t purge_subjects(const struct record_table *t, const char *where, int64_t cutoff)
+static int64_t purge_subjects(const struct record_table *t, const char *where,
+			      const struct cutoffs *cut)
 {
 	struct buf sql;
 	int64_t total = 0;
@@ -90,8 +108,7 @@ static int64_t purge_subjects(const struct record_table *t, const char *where, i
 	buf_printf(&sql, "SELECT DISTINCT %s FROM %s WHERE %s", t->subject_column, t->table, where);
 	for (;;) {
 		struct victims v = {.n = 0};
-		struct store_val p[] = {SV_INT(cutoff)};
-		if (store_query(app.store, sql.data, p, STORE_NPARAMS(p), victim_cb, &v) < 0) {
+		if (store_query(app.store, sql.data, cut->v, cut->n, victim_cb, &v) < 0) {
 			total = -1;
 			break;
 		}
@@ -118,13 +135,13 @@ static int64_t purge_subjects(const struct record_table *t, const char *where, i
 	return total;
 }
 
-static int64_t purge_rows(const struct record_table *t, const char *where, int64_t cutoff)
+static int64_t purge_rows(const struct record_table *t, const char *where,
+			  const struct cutoffs *cut)
 {
 	struct buf sql;
 	buf_init(&sql, 0);
 	buf_printf(&sql, "DELETE FROM %s WHERE %s", t->table, where);
-	struct store_val p[] = {SV_INT(cutoff)};
-	int n = store_query(app.store, sql.data, p, STORE_NPARAMS(p), NULL, NULL);
+	int n = store_query(app.store, sql.data, cut->v, cut->n, NULL, NULL);
 	buf_release(&sql);
 	return n < 0 ? -1 : n;
 }
@@ -132,11 +149,12 @@ static int64_t purge_rows(const struct record_table *t, const char *where, int64
 static int64_t purge_target(const struct record_table *t, int64_t now)
 {
 	struct buf where;
-	int64_t cutoff, n = 0;
+	struct cutoffs cut;
+	int64_t n = 0;
 	buf_init(&where, 0);
-	if (due_clause(t, now, &where, &cutoff))
-		n = t->retention.purge == PURGE_SUBJECT ? purge_subjects(t, where.data, cutoff)
-							: purge_rows(t, where.data, cutoff);
+	if (due_clause(t, now, &where, &cut))
+		n = t->retention.purge == PURGE_SUBJECT ? purge_subjects(t, where.data, &cut)
+							: purge_rows(t, where.data, &cut);
 	buf_release(&where);
 	if (n > 0)
 		log_info("retention: purged %lld %s %s", (long long)n, t->table,

@@ -86,6 +86,56 @@ def test_nam15_answered_message_and_address_erased_after_retention(server, tmp_p
     assert not contains_any(blobs, [m["email"], m["topic"], m["message"], "Answered."])
 
 
+def test_unanswered_messages_purged_after_their_declared_retention(make_server, tmp_path):
+    """Issue 12, rule 5: a message nobody answers is kept retention_not_done
+    after it was written (90 days in north-american-motoring), then its
+    sender is erased; an answered one follows its own rule (30 days after
+    the answer), however old it is. The privacy page says both."""
+    srv = make_server()
+    old, young, answered = message(srv), message(srv), message(srv)
+    support = staff_client(srv, "support")
+    r = support.post(srv.url(f"/api/v1/staff/messages/{answered['id']}/answer"), timeout=10,
+                     json={"answer": "Answered at last."})
+    assert r.status_code == 200
+    now = int(time.time())
+    # Written 62 and 100 days before the others.
+    srv.sql(f"UPDATE contact_messages SET created_at = {now - 62 * 86400} WHERE id = {old['id']}")
+    srv.sql(f"UPDATE contact_messages SET created_at = {now - 100 * 86400} "
+            f"WHERE id = {answered['id']}")
+    subject = {m["id"]: srv.sql(f"SELECT subject_id FROM contact_messages WHERE id = {m['id']}")[0][0]
+               for m in (old, young, answered)}
+
+    def held():
+        return {int(r[0]) for r in srv.sql("SELECT id FROM contact_messages")}
+
+    # 29 days on: the old one is 91 days unanswered and goes; the young one
+    # (29 days) stays; the answered one, 129 days old but answered 29 days
+    # ago, stays by its own rule.
+    out = srv.cli("retention", "run", str(now + 29 * 86400))
+    assert "1 record(s) purged" in out.stdout
+    assert held() == {young["id"], answered["id"]}
+    assert srv.sql(f"SELECT COUNT(*) FROM subjects WHERE id = {subject[old['id']]}") == [["0"]]
+    assert srv.sql(f"SELECT COUNT(*) FROM subject_keys WHERE subject_id = {subject[old['id']]}") \
+        == [["0"]]
+    # 31 days on: the answer's 30 days have passed.
+    srv.cli("retention", "run", str(now + 31 * 86400))
+    assert held() == {young["id"]}
+    # 91 days on: the young one has waited 90 days unanswered too.
+    srv.cli("retention", "run", str(now + 89 * 86400))
+    assert held() == {young["id"]}
+    srv.cli("retention", "run", str(now + 91 * 86400))
+    assert held() == set()
+    blobs = list(srv.raw_files().values()) + [srv.dump(tmp_path)]
+    assert not contains_any(blobs, [m[k] for m in (old, young) for k in ("email", "topic", "message")])
+    # Declared where people read it.
+    page = srv.get("/privacy").text
+    assert "30 days after the request is completed; if it never is, 90 days after collection" in page
+    cats = next(p for p in srv.get("/privacy.json").json()["purposes"]
+                if p["id"] == "answering_messages")["categories"]
+    assert {c["retention"] for c in cats} == {
+        "30 days after the request is completed; if it never is, 90 days after collection"}
+
+
 def test_ins03_insiders_support_answers(make_server):
     srv = make_server(profile="mini-insiders")
     m = message(srv)
