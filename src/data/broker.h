@@ -2,9 +2,11 @@
  * broker: the one way any feature reads or writes personal data.
  *
  * A feature states (subject, purpose, categories, actor). The broker asks
- * policy_decide() with the profile in force, the subject's consent for that
- * purpose and, for a purpose new since the subject's data was collected,
- * whether its opt-out window has passed (NAM10). If the use is allowed it
+ * policy_decide() with the profile in force and the subject's consent for
+ * that purpose; for a purpose a revision widened since the subject's data
+ * was collected whose opt-out window has not passed for them (NAM10), it
+ * asks again under the version in force before, and both must allow the
+ * use (the subject is held to the old terms). If the use is allowed it
  * opens the subject's data key and returns a grant that can seal and open
  * exactly those categories; otherwise it refuses with a reason. Uses by
  * staff and hand-overs to partners are appended to the access log, a chain

@@ -1,11 +1,13 @@
 /*
  * notices: the policy-change notices of NAM10 by mail. When a new profile
- * version adds a purpose for data already held, `profile publish` records a
- * notice due for every member (privacy.h); a pass of its own, on a timer,
- * sends each member one message naming the new purpose, what it is for,
- * whether it is opt-in or opt-out, and where to say no, and records when it
- * went out. The broker allows the new use only once the profile's opt-out
- * window has passed since then (and never, for an opt-in, without a yes).
+ * version widens a purpose for data already held (a new purpose, a basis
+ * asking less consent, a recipient given more: policy.h's new uses),
+ * `profile publish` records a notice due for every member (privacy.h); a
+ * pass of its own, on a timer, sends each member one message per purpose
+ * naming it, what it is for, each thing that widened, when it starts and
+ * where to say no, and records when it went out. Until the profile's
+ * opt-out window has passed since then (or the member says yes under the
+ * new version), the broker holds that member to the old terms as well.
  */
 #ifndef GLOVEBOX_NOTICES_H
 #define GLOVEBOX_NOTICES_H
