@@ -18,6 +18,7 @@
 #include "app.h"
 #include "buf.h"
 #include "log.h"
+#include "mem.h"
 #include "policy.h"
 #include "ratelimit.h"
 #include "record.h"
@@ -26,9 +27,12 @@
 
 #define MAX_BATCH 500
 
-/* The cut-offs a due clause compares with: $1, and $2 when there are two. */
+static const char SQL_PUBLISHED[] = "SELECT source FROM profile_versions ORDER BY version";
+
+/* The values a due clause compares with: $1, and $2 when there are two
+ * cut-offs; under old terms, $3 to $5 too (purge_under_old_terms). */
 struct cutoffs {
-	struct store_val v[2];
+	struct store_val v[5];
 	size_t n;
 };
 
@@ -37,8 +41,8 @@ struct cutoffs {
  * expires under the profile in force. A row counted from completion that
  * never completes (a message never answered) is due the profile's
  * retention_not_done after collection, when it states one. */
-static bool due_clause(const struct record_table *t, int64_t now, struct buf *where,
-		       struct cutoffs *cut)
+static bool due_clause(const struct policy *p, const struct record_table *t, int64_t now,
+		       struct buf *where, struct cutoffs *cut)
 {
 	const struct record_retention *ret = &t->retention;
 	cut->v[0] = SV_INT(now);
@@ -49,7 +53,6 @@ static bool due_clause(const struct record_table *t, int64_t now, struct buf *wh
 	}
 	if (ret->expiry != EXPIRE_BY_PROFILE)
 		return false;
-	const struct policy *p = app.policy;
 	int ci = policy_collection_index(p, ret->collection);
 	int cat = policy_category_index(p, ret->category);
 	if (ci < 0 || cat < 0)
@@ -152,7 +155,7 @@ static int64_t purge_target(const struct record_table *t, int64_t now)
 	struct cutoffs cut;
 	int64_t n = 0;
 	buf_init(&where, 0);
-	if (due_clause(t, now, &where, &cut))
+	if (due_clause(app.policy, t, now, &where, &cut))
 		n = t->retention.purge == PURGE_SUBJECT ? purge_subjects(t, where.data, &cut)
 							: purge_rows(t, where.data, &cut);
 	buf_release(&where);
@@ -162,9 +165,119 @@ static int64_t purge_target(const struct record_table *t, int64_t now)
 	return n;
 }
 
+/* ---- a longer retention waits for its notice and window (NAM10) ---- */
+
+struct published {
+	struct policy **p;
+	size_t n;
+};
+
+static int published_cb(void *ctx, const struct store_row *row)
+{
+	struct published *v = ctx;
+	struct policy_diags d;
+	struct policy *p = row->cols[0].type == STORE_TEXT
+				   ? policy_load(row->cols[0].p, row->cols[0].n, &d)
+				   : NULL;
+	if (!p)
+		return 0; /* a version that no longer loads decides nothing */
+	v->p = xrealloc(v->p, (v->n + 1) * sizeof(*v->p));
+	v->p[v->n++] = p;
+	return 0;
+}
+
+/* Whether b keeps category cat of its purpose pi longer than a did. */
+static bool kept_longer(const struct policy *a, const struct policy *b, int pi, int cat)
+{
+	size_t n = policy_new_uses(a, b, NULL, 0);
+	struct policy_new_use *u = xcalloc(n ? n : 1, sizeof(*u));
+	policy_new_uses(a, b, u, n);
+	bool found = false;
+	for (size_t i = 0; i < n && !found; i++)
+		found = u[i].what == WIDEN_RETENTION && u[i].purpose == pi && u[i].category == cat;
+	free(u);
+	return found;
+}
+
+/*
+ * A revision b that keeps a target's data longer than the version a before
+ * it is a new use: rows whose subject gave them before b stay under a's
+ * rule as well until that subject's notice went out the opt-out window ago
+ * (or they said yes under b). Someone who is never sent a notice (a person
+ * who wrote to us) stays under it.
+ */
+static int64_t purge_under_old_terms(const struct record_table *t, const struct policy *a,
+				     const struct policy *b, int64_t now)
+{
+	int ci = policy_collection_index(b, t->retention.collection);
+	int cat = policy_category_index(b, t->retention.category);
+	if (ci < 0 || cat < 0 || !kept_longer(a, b, b->collections[ci].purpose, cat))
+		return 0;
+	struct buf where;
+	struct cutoffs cut;
+	int64_t n = 0;
+	buf_init(&where, 0);
+	if (!due_clause(a, t, now, &where, &cut))
+		goto out;
+	if (cut.n == 1) {
+		cut.v[1] = SV_INT(0);
+		buf_puts(&where, " AND $2 >= 0");
+	}
+	int64_t window = (int64_t)app.policy->settings.opt_out_window_days * 86400;
+	cut.v[2] = SV_INT(b->version);
+	cut.v[3] = SV_TEXT(b->purposes[b->collections[ci].purpose].id);
+	cut.v[4] = SV_INT(now - window);
+	cut.n = 5;
+	const char *tab = t->table, *col = t->subject_column;
+	struct buf sql;
+	buf_init(&sql, 0);
+	buf_printf(&sql,
+		   "(%s) AND %s.%s IN (SELECT id FROM subjects WHERE COALESCE(profile_version, 0) "
+		   "< $3) AND NOT EXISTS (SELECT 1 FROM use_notices u WHERE u.subject_id = %s.%s "
+		   "AND u.purpose = $4 AND u.version = $3 AND u.notified_at IS NOT NULL AND "
+		   "u.notified_at <= $5) AND NOT EXISTS (SELECT 1 FROM consents c WHERE "
+		   "c.subject_id = %s.%s AND c.purpose = $4 AND c.state = 'on' AND "
+		   "c.profile_version >= $3)",
+		   where.data, tab, col, tab, col, tab, col);
+	n = t->retention.purge == PURGE_SUBJECT ? purge_subjects(t, sql.data, &cut)
+						: purge_rows(t, sql.data, &cut);
+	buf_release(&sql);
+	if (n > 0)
+		log_info("retention: purged %lld %s %s under the terms before version %d (NAM10)",
+			 (long long)n, t->table,
+			 t->retention.purge == PURGE_SUBJECT ? "subject(s)" : "row(s)", b->version);
+out:
+	buf_release(&where);
+	return n;
+}
+
+static int64_t purge_old_terms(int64_t now)
+{
+	struct published v = {0};
+	int64_t total = 0;
+	if (store_query(app.store, SQL_PUBLISHED, NULL, 0, published_cb, &v) < 0)
+		total = -1;
+	for (size_t i = 1; total >= 0 && i < v.n; i++)
+		for (size_t k = 0; total >= 0 && k < record_tables_count; k++) {
+			const struct record_table *t = &record_tables[k];
+			if (t->retention.expiry != EXPIRE_BY_PROFILE)
+				continue;
+			int64_t n = purge_under_old_terms(t, v.p[i - 1], v.p[i], now);
+			total = n < 0 ? -1 : total + n;
+		}
+	for (size_t i = 0; i < v.n; i++)
+		policy_free(v.p[i]);
+	free(v.p);
+	return total;
+}
+
 int64_t retention_run(int64_t now)
 {
-	int64_t total = 0;
+	int64_t total = purge_old_terms(now);
+	if (total < 0) {
+		log_error("retention: the pass under earlier terms failed");
+		return -1;
+	}
 	for (size_t i = 0; i < record_tables_count; i++) {
 		int64_t n = purge_target(&record_tables[i], now);
 		if (n < 0) {

@@ -8,7 +8,8 @@ sending time is set back past the window."""
 import re
 import time
 
-from conftest import mail_flags
+from conftest import mail_flags, staff_client
+from test_contact_desk import message
 from test_mail_lists import campaign, join, parse, received, to_of
 from test_profiles import bundled_text, write
 
@@ -130,3 +131,42 @@ def test_nam10_publish_lists_each_new_use_and_nothing_for_wording(make_server, t
     assert "published north-american-motoring version 3" in out.stdout
     assert "new use" not in out.stdout
     assert srv.sql("SELECT COUNT(*) FROM new_uses WHERE version = 3") == [["0"]]
+
+
+def test_nam10_longer_retention_waits_for_data_given_before(make_server, tmp_path):
+    """A revision that keeps answered messages 60 days instead of 30 is a
+    new use too: a message written before it is still erased 30 days after
+    its answer (its writer, who is not a member, is never sent a notice, so
+    never leaves the old terms); one written under the revision gets 60."""
+    srv = make_server()
+    before = message(srv)
+    text = bundled_text("north-american-motoring").replace("version: 1\n", "version: 2\n", 1)
+    old = "      contact_return_address: 30d after_done\n      message: 30d after_done\n"
+    assert old in text
+    v2 = write(tmp_path, "v2.yaml", text.replace(old, old.replace("30d", "60d")))
+    out = srv.cli("profile", "publish", v2)
+    listed = [l for l in out.stdout.splitlines() if l.startswith("  new use: ")]
+    assert listed == [
+        "  new use: Answering your message: Return e-mail address may be kept longer than before.",
+        "  new use: Answering your message: Message may be kept longer than before."]
+    srv.profile = v2
+    srv.restart()
+    after = message(srv)
+    support = staff_client(srv, "support")
+    for m in (before, after):
+        r = support.post(srv.url(f"/api/v1/staff/messages/{m['id']}/answer"), timeout=10,
+                         json={"answer": "Answered."})
+        assert r.status_code == 200, r.text
+    now = int(time.time())
+
+    def held():
+        return {int(r[0]) for r in srv.sql("SELECT id FROM contact_messages")}
+
+    srv.cli("retention", "run", str(now + 29 * 86400))
+    assert held() == {before["id"], after["id"]}
+    srv.cli("retention", "run", str(now + 31 * 86400))
+    assert held() == {after["id"]}
+    srv.cli("retention", "run", str(now + 59 * 86400))
+    assert held() == {after["id"]}
+    srv.cli("retention", "run", str(now + 61 * 86400))
+    assert held() == set()
