@@ -23,59 +23,48 @@
 #include "broker.h"
 #include "privacy.h"
 
-/* A small profile: one purpose of each basis that matters, a recipient, a
- * role; each test below changes one line of it. */
-static const char base[] =
-	"profile: uses\n"
-	"version: 1\n"
-	"effective: 2024-01-01\n"
-	"site: {name: Uses}\n"
-	"contact: {email: a@example.org}\n"
-	"settings: {aggregate_min_group: 10, opt_out_window_days: 30}\n"
-	"categories:\n"
-	"  - {id: name, label: Name}\n"
-	"  - {id: email, label: E-mail}\n"
-	"  - {id: phone, label: Phone}\n"
-	"subjects:\n"
-	"  - {id: member}\n"
-	"  - {id: requester}\n"
-	"purposes:\n"
-	"  - {id: account, label: Account, description: D, kind: account, basis: required, "
-	"subjects: [member], categories: [name, email, phone], retention: {name: account, "
-	"email: account, phone: account}}\n"
-	"  - {id: news, label: News, description: D, kind: communication, basis: opt_in, "
-	"subjects: [member], categories: [email], retention: {email: account}, topics: "
-	"[site_news]}\n"
-	"  - {id: answering, label: Answering, description: D, kind: support, basis: required, "
-	"subjects: [requester], categories: [email], retention: {email: 30d after_done}, "
-	"retention_not_done: 90d}\n"
-	"  - {id: counts, label: Counts, description: D, kind: aggregate_statistics, basis: "
-	"notice, subjects: [member], categories: [], retention: {}}\n"
-	"recipients:\n"
-	"  - {id: mailer, name: Mailer, kind: service_provider, contract: C1, purposes: [news], "
-	"fields: [email]}\n"
-	"staff_roles:\n"
-	"  - {id: editor, purposes: [news]}\n";
+/* The profile every test changes: tests/profiles/good-minimal.yaml, so
+ * that what every profile must declare comes with it. */
+#define GOOD_PATH "tests/profiles/good-minimal.yaml"
 
-/* base with each (from, to) pair replaced once, version 2. */
-static char *variant(const char *const *edits, size_t n)
+static char *base;
+
+static char *read_file(const char *path)
 {
-	size_t cap = sizeof(base) + 4096;
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char *text = xmalloc(1 << 16);
+	size_t n = fread(text, 1, (1 << 16) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	return text;
+}
+
+/* text with each (from, to) pair of edits replaced once. */
+static char *edit(const char *text, const char *const *edits, size_t n)
+{
+	size_t cap = strlen(text) + 8192;
 	char *t = xmalloc(cap), *tmp = xmalloc(cap);
-	snprintf(t, cap, "%s", base);
-	char *v = strstr(t, "version: 1");
-	assert_non_null(v);
-	v[strlen("version: ")] = '2';
+	snprintf(t, cap, "%s", text);
 	for (size_t i = 0; i + 1 < n; i += 2) {
 		char *at = strstr(t, edits[i]);
 		if (!at)
-			fail_msg("variant: '%s' is not in the profile", edits[i]);
+			fail_msg("edit: '%s' is not in the profile", edits[i]);
 		int k = snprintf(tmp, cap, "%.*s%s%s", (int)(at - t), t, edits[i + 1],
 				 at + strlen(edits[i]));
 		assert_true(k > 0 && (size_t)k < cap);
 		memcpy(t, tmp, (size_t)k + 1);
 	}
 	free(tmp);
+	return t;
+}
+
+/* The base, edited, as version 2. */
+static char *variant(const char *const *edits, size_t n)
+{
+	char *v2 = edit(base, (const char *const[]){"version: 1\n", "version: 2\n"}, 2);
+	char *t = edit(v2, edits, n);
+	free(v2);
 	return t;
 }
 
@@ -90,15 +79,16 @@ static struct policy *load(const char *text)
 	return p;
 }
 
-/* The new uses from base to base-with-edits: exactly one, of kind what,
- * widening purpose, with a line containing text. Undoing most widenings is
- * a narrowing; a change of kind, or between a fixed time and the account's
+/* From old to old-with-edits: exactly one new use, of kind what, widening
+ * purpose, with a line containing text. Undoing most widenings is a
+ * narrowing; a change of kind, or between a fixed time and the account's
  * life, widens both ways (symmetric). */
-static void expect_change(const char *const *edits, size_t n, enum policy_widening what,
-			  const char *purpose, const char *text, bool symmetric)
+static void expect_from(const char *old, const char *const *edits, size_t n,
+			enum policy_widening what, const char *purpose, const char *text,
+			bool symmetric)
 {
-	char *t = variant(edits, n);
-	struct policy *o = load(base), *p = load(t);
+	char *t = edit(old, edits, n);
+	struct policy *o = load(old), *p = load(t);
 	struct policy_new_use u[8];
 	size_t k = policy_new_uses(o, p, u, ARRAY_LEN(u));
 	if (k != 1 || u[0].what != what) {
@@ -117,7 +107,8 @@ static void expect_change(const char *const *edits, size_t n, enum policy_wideni
 	free(t);
 }
 
-#define expect_one(...) expect_change(__VA_ARGS__, false)
+#define expect_one(...)	 expect_from(base, __VA_ARGS__, false)
+#define expect_both(...) expect_from(base, __VA_ARGS__, true)
 
 /* No new use at all from base to the variant. */
 static void expect_none(const char *const *edits, size_t n)
@@ -137,10 +128,19 @@ static void expect_none(const char *const *edits, size_t n)
 #define EDITS(...)                                                                                 \
 	(const char *const[]){__VA_ARGS__}, ARRAY_LEN(((const char *const[]){__VA_ARGS__}))
 
+/* Lines of good-minimal.yaml the tests change. */
+#define NEWS_BASIS   "    kind: communication\n    basis: opt_in\n"
+#define NEWS_CATS    "    categories: [email]\n    retention:\n      email: account\n    topics"
+#define ANSWERING    "    subjects: [requester]\n    categories: [email]\n"
+#define CARRIER_PURP "    purposes: [delivery]\n    fields: [name, postal_address]\n"
+#define DELIVERY                                                                                   \
+	"    categories: [name, postal_address]\n    retention:\n      name: until_done\n"         \
+	"      postal_address: 12h\n"
+
 static const char SURVEYS[] =
-	"  - {id: surveys, label: Surveys, description: D, kind: communication, basis: %s, "
-	"subjects: [member], categories: [email], retention: {email: account}}\n"
-	"recipients:\n";
+	"  - id: surveys\n    label: Surveys\n    description: D\n    kind: communication\n"
+	"    basis: %s\n    subjects: [member]\n    categories: [email]\n    retention:\n"
+	"      email: account\nrecipients:\n";
 
 static void test_nam10_widening_new_purpose(void **state)
 {
@@ -157,84 +157,93 @@ static void test_nam10_widening_new_purpose(void **state)
 static void test_nam10_widening_category(void **state)
 {
 	(void)state;
-	expect_one(EDITS("categories: [email], retention: {email: account}, topics",
-			 "categories: [email, phone], retention: {email: account, phone: account}, "
-			 "topics"),
-		   WIDEN_CATEGORY, "news", "News now uses Phone.");
+	expect_one(EDITS(NEWS_CATS, "    categories: [email, name]\n    retention:\n      email: "
+				    "account\n      name: account\n    topics"),
+		   WIDEN_CATEGORY, "news", "News now uses Name.");
 }
 
 static void test_nam10_widening_subject(void **state)
 {
 	(void)state;
-	expect_one(EDITS("subjects: [requester], categories: [email], retention: {email: 30d",
-			 "subjects: [requester, member], categories: [email], retention: "
-			 "{email: 30d"),
+	expect_one(EDITS(ANSWERING, "    subjects: [requester, member]\n    categories: [email]\n"),
 		   WIDEN_SUBJECT, "answering", "Answering now concerns: member.");
 }
 
 static void test_nam10_nam08_widening_basis(void **state)
 {
 	(void)state;
-	expect_one(
-		EDITS("kind: communication, basis: opt_in", "kind: communication, basis: opt_out"),
-		WIDEN_BASIS, "news", "News: your choice moves from opt_in to opt_out.");
+	expect_one(EDITS(NEWS_BASIS, "    kind: communication\n    basis: opt_out\n"), WIDEN_BASIS,
+		   "news", "News: your choice moves from opt_in to opt_out.");
 	/* notice and required leave no choice either way: not one. */
-	expect_none(EDITS("kind: aggregate_statistics, basis: notice",
-			  "kind: aggregate_statistics, basis: required"));
+	expect_none(EDITS("    kind: aggregate_statistics\n    basis: notice\n",
+			  "    kind: aggregate_statistics\n    basis: required\n"));
 }
 
 static void test_nam10_widening_kind_topic_aggregate(void **state)
 {
 	(void)state;
-	expect_change(EDITS("kind: support", "kind: security"), WIDEN_KIND, "answering",
-		      "is now a use of kind security (was support)", true);
+	expect_both(EDITS("    kind: support\n", "    kind: security\n"), WIDEN_KIND, "answering",
+		    "Answering is now a use of kind security (was support).");
 	expect_one(EDITS("topics: [site_news]", "topics: [site_news, surveys]"), WIDEN_TOPIC,
 		   "news", "News: mail may now be about surveys.");
-	expect_one(EDITS("aggregate_min_group: 10", "aggregate_min_group: 5"), WIDEN_AGGREGATE,
-		   "counts", "groups of 5 people (was 10)");
+	expect_one(EDITS("aggregate_min_group: 5", "aggregate_min_group: 3"), WIDEN_AGGREGATE,
+		   "visit_counts", "groups of 3 people (was 5)");
 }
 
 static void test_nam10_widening_retention(void **state)
 {
 	(void)state;
-	expect_one(EDITS("{email: 30d after_done}", "{email: 60d after_done}"), WIDEN_RETENTION,
-		   "answering", "Answering: E-mail may be kept longer than before.");
-	/* An unanswered request kept longer is kept longer. */
-	expect_one(EDITS("retention_not_done: 90d", "retention_not_done: 1y"), WIDEN_RETENTION,
-		   "answering", "kept longer");
-	/* Until the account closes is not "as long as": a fixed time may outlast it. */
-	expect_change(EDITS("{email: account}, topics", "{email: 2y}, topics"), WIDEN_RETENTION,
-		      "news", "kept longer", true);
+	expect_one(EDITS("      email: 30d after_done\n", "      email: 60d after_done\n"),
+		   WIDEN_RETENTION, "answering",
+		   "Answering: E-mail address may be kept longer than before.");
+	/* Until the account closes is not "as long as": a fixed time may
+	 * outlast it, and it a fixed time. */
+	expect_both(EDITS(NEWS_CATS, "    categories: [email]\n    retention:\n      email: 2y\n"
+				     "    topics"),
+		    WIDEN_RETENTION, "news", "kept longer");
+	/* An unanswered request kept longer is kept longer; one kept for ever
+	 * before (no retention_not_done) is not. */
+	char *o = edit(base, EDITS("      email: 30d after_done\n",
+				   "      email: 30d after_done\n    retention_not_done: 90d\n"));
+	expect_from(o, EDITS("retention_not_done: 90d", "retention_not_done: 1y"), WIDEN_RETENTION,
+		    "answering", "kept longer", false);
+	free(o);
 	/* 30 days after collection is never longer than 30 days after completion. */
-	expect_none(EDITS("{email: 30d after_done}, retention_not_done: 90d", "{email: 30d}"));
+	expect_none(EDITS("      email: 30d after_done\n", "      email: 30d\n"));
 }
 
 static void test_nam10_widening_recipients(void **state)
 {
 	(void)state;
-	expect_one(EDITS("staff_roles:\n",
-			 "  - {id: printer, name: Printer, kind: service_provider, contract: C2, "
-			 "purposes: [news], fields: [email]}\nstaff_roles:\n"),
+	expect_one(EDITS("collection_points:\n",
+			 "  - id: printer\n    name: Printer\n    kind: service_provider\n"
+			 "    contract: C-3\n    purposes: [news]\n    fields: [email]\n"
+			 "collection_points:\n"),
 		   WIDEN_RECIPIENT, "news",
 		   "New recipient: Printer (service_provider) receives email");
-	expect_one(EDITS("purposes: [news], fields: [email]}",
-			 "purposes: [news, answering], fields: [email]}"),
-		   WIDEN_RECIPIENT_PURPOSE, "answering", "Mailer now receives data for Answering.");
-	/* A field needs a purpose that uses it: news gains phone too, and the
-	 * mailer then receives it; two new uses. */
-	char *t = variant(EDITS("categories: [email], retention: {email: account}, topics",
-				"categories: [email, phone], retention: {email: account, phone: "
-				"account}, topics",
-				"fields: [email]}", "fields: [email, phone]}"));
+	expect_one(
+		EDITS(CARRIER_PURP,
+		      "    purposes: [delivery, answering]\n    fields: [name, postal_address]\n"),
+		WIDEN_RECIPIENT_PURPOSE, "answering",
+		"Parcel carrier now receives data for Answering.");
+	/* A field needs a purpose that uses it: delivery gains the address,
+	 * and the carrier then receives it; two new uses. */
+	char *t = variant(
+		EDITS(DELIVERY,
+		      "    categories: [name, postal_address, email]\n    retention:\n"
+		      "      name: until_done\n      postal_address: 12h\n      email: 12h\n",
+		      CARRIER_PURP,
+		      "    purposes: [delivery]\n    fields: [name, postal_address, email]\n"));
 	struct policy *o = load(base), *p = load(t);
 	struct policy_new_use u[8];
 	assert_int_equal(policy_new_uses(o, p, u, ARRAY_LEN(u)), 2);
 	assert_int_equal(u[0].what, WIDEN_CATEGORY);
 	assert_int_equal(u[1].what, WIDEN_RECIPIENT_FIELD);
-	assert_string_equal(p->recipients[u[1].recipient].id, "mailer");
-	assert_string_equal(p->categories[u[1].category].id, "phone");
+	assert_string_equal(p->recipients[u[1].recipient].id, "carrier");
+	assert_string_equal(p->categories[u[1].category].id, "email");
 	char *line = policy_new_use_text(o, p, &u[1]);
-	assert_string_equal(line, "Mailer now receives Phone for News.");
+	assert_string_equal(line,
+			    "Parcel carrier now receives E-mail address for Delivering orders.");
 	free(line);
 	policy_free(o);
 	policy_free(p);
@@ -247,20 +256,19 @@ static void test_nam10_not_new_uses(void **state)
 	/* A staff role gaining a purpose: who among our own people does a use,
 	 * not what the use is (docs/profiles.md). */
 	expect_none(
-		EDITS("{id: editor, purposes: [news]}", "{id: editor, purposes: [news, account]}"));
-	/* Narrowings, all at once: a recipient gone, a category dropped, a
-	 * shorter retention, a topic gone, more consent. */
-	expect_none(EDITS("recipients:\n  - {id: mailer, name: Mailer, kind: service_provider, "
-			  "contract: C1, purposes: [news], fields: [email]}\n",
-			  "",
-			  "categories: [name, email, phone], retention: {name: account, email: "
-			  "account, phone: account}",
-			  "categories: [name, email], retention: {name: account, email: account}",
-			  "{email: 30d after_done}, retention_not_done: 90d",
-			  "{email: 10d after_done}, retention_not_done: 30d"));
+		EDITS("    purposes: [verification]\n", "    purposes: [verification, news]\n"));
+	/* Narrowings, all at once: a recipient gone, a shorter retention, more
+	 * consent (each widening's own test also undoes it: no new use). */
+	expect_none(EDITS("  - id: carrier\n", "  - id: gone\n", CARRIER_PURP, "",
+			  "    name: Parcel carrier\n", "",
+			  "    description: Delivers parcels. It does not sell or rent the "
+			  "addresses it receives.\n",
+			  "", "    kind: service_provider\n    contract: C-2\n", "",
+			  "  - id: gone\n", "", "      email: 2y\n", "      email: 1y\n",
+			  "    kind: affiliate_offers\n    basis: opt_out\n",
+			  "    kind: affiliate_offers\n    basis: opt_in\n"));
 	/* Wording only. */
-	expect_none(
-		EDITS("description: D, kind: support", "description: Reworded., kind: support"));
+	expect_none(EDITS("Checking the VIN.", "Checking the VIN you give us."));
 }
 
 /* ---- the broker: a pending purpose decided under the old terms too ---- */
@@ -268,14 +276,22 @@ static void test_nam10_not_new_uses(void **state)
 static char profile_path[256];
 static struct policy *v1;
 
+/* A service provider that posts news for us, in both versions. */
+#define MAILER                                                                                     \
+	"  - id: mailer\n    name: Mailer\n    kind: service_provider\n    contract: C-3\n"        \
+	"    purposes: [news]\n    fields: [email]\ncollection_points:\n"
+
 static int setup(void **state)
 {
 	(void)state;
 	snprintf(profile_path, sizeof(profile_path), "/tmp/gb-uses-%d.yaml", (int)getpid());
+	char *v = edit(base, EDITS("collection_points:\n", MAILER));
 	FILE *f = fopen(profile_path, "w");
-	if (!f || fputs(base, f) < 0 || fclose(f) != 0)
-		return -1;
-	return fixture_open(profile_path);
+	int rc = f && fputs(v, f) >= 0 ? 0 : -1;
+	if (f && fclose(f) != 0)
+		rc = -1;
+	free(v);
+	return rc == 0 ? fixture_open(profile_path) : -1;
 }
 
 static int teardown(void **state)
@@ -286,16 +302,16 @@ static int teardown(void **state)
 }
 
 static const char *const email_only[] = {"email"};
-static const char *const phone_only[] = {"phone"};
-static const char *const all_three[] = {"name", "email", "phone"};
+static const char *const name_only[] = {"name"};
+static const char *const name_email[] = {"name", "email"};
 
 static int64_t member(struct store_conn *c)
 {
 	int64_t subject;
 	struct broker_grant *g;
 	enum decision_reason why;
-	assert_int_equal(broker_subject_new(c, "member", "account", all_three, ARRAY_LEN(all_three),
-					    0, &subject, &g, &why),
+	assert_int_equal(broker_subject_new(c, "member", "account", name_email,
+					    ARRAY_LEN(name_email), 0, &subject, &g, &why),
 			 0);
 	broker_grant_free(g);
 	return subject;
@@ -331,14 +347,16 @@ static void test_nam10_nam08_pending_use_decided_under_old_terms(void **state)
 	/* The yes was given well before the revision. */
 	exec(c, "UPDATE consents SET changed_at = changed_at - $2 WHERE subject_id = $1", yes,
 	     3600);
-	/* Version 2: news becomes opt-out, and uses phone, which the mailer
-	 * now receives too. */
-	char *t = variant(EDITS("kind: communication, basis: opt_in",
-				"kind: communication, basis: opt_out",
-				"categories: [email], retention: {email: account}, topics",
-				"categories: [email, phone], retention: {email: account, phone: "
-				"account}, topics",
-				"fields: [email]}", "fields: [email, phone]}"));
+	/* Version 2: news becomes opt-out, and uses the name, which the
+	 * mailer now receives too. */
+	char *v = edit(base, EDITS("collection_points:\n", MAILER, "version: 1\n", "version: 2\n"));
+	char *t = edit(v,
+		       EDITS(NEWS_BASIS, "    kind: communication\n    basis: opt_out\n", NEWS_CATS,
+			     "    categories: [email, name]\n    retention:\n      email: "
+			     "account\n      name: account\n    topics",
+			     "    purposes: [news]\n    fields: [email]\n",
+			     "    purposes: [news]\n    fields: [email, name]\n"));
+	free(v);
 	struct policy *v2 = load(t);
 	free(t);
 	assert_int_equal(privacy_publish(app.store, v2, quiet), 0);
@@ -352,24 +370,24 @@ static void test_nam10_nam08_pending_use_decided_under_old_terms(void **state)
 	 * version 1 asked for a yes. */
 	assert_int_equal(decide(c, &system, never, email_only, 1), DENY_PENDING_NOTICE);
 	/* A member who said yes keeps what they said yes to, and no more: the
-	 * mailer gets the address, not the phone number. */
+	 * mailer gets the address, not the name. */
 	assert_int_equal(decide(c, &system, yes, email_only, 1), DECISION_ALLOWED);
 	assert_int_equal(decide(c, &mailer, yes, email_only, 1), DECISION_ALLOWED);
-	assert_int_equal(decide(c, &mailer, yes, phone_only, 1), DENY_PENDING_NOTICE);
-	assert_int_equal(decide(c, &system, yes, phone_only, 1), DENY_PENDING_NOTICE);
+	assert_int_equal(decide(c, &mailer, yes, name_only, 1), DENY_PENDING_NOTICE);
+	assert_int_equal(decide(c, &system, yes, name_only, 1), DENY_PENDING_NOTICE);
 
 	/* Notified ten days ago: still inside the 30-day window. */
 	int64_t now = (int64_t)time(NULL);
 	exec(c, "UPDATE use_notices SET notified_at = $1 WHERE version = 2 AND $2 = 2",
 	     now - 10 * 86400, 2);
 	assert_int_equal(decide(c, &system, never, email_only, 1), DENY_PENDING_NOTICE);
-	assert_int_equal(decide(c, &mailer, yes, phone_only, 1), DENY_PENDING_NOTICE);
+	assert_int_equal(decide(c, &mailer, yes, name_only, 1), DENY_PENDING_NOTICE);
 
 	/* Once the window has passed the new terms apply... */
 	exec(c, "UPDATE use_notices SET notified_at = $1 WHERE version = 2 AND $2 = 2",
 	     now - 31 * 86400, 2);
 	assert_int_equal(decide(c, &system, never, email_only, 1), DECISION_ALLOWED);
-	assert_int_equal(decide(c, &mailer, yes, phone_only, 1), DECISION_ALLOWED);
+	assert_int_equal(decide(c, &mailer, yes, name_only, 1), DECISION_ALLOWED);
 	/* ...unless the member said no. */
 	assert_int_equal(broker_consent_set(c, never, "news", false, "link"), 0);
 	assert_int_equal(decide(c, &system, never, email_only, 1), DENY_OPTED_OUT);
@@ -383,7 +401,7 @@ static void test_nam10_nam08_pending_use_decided_under_old_terms(void **state)
 	     late, now);
 	assert_int_equal(decide(c, &system, late, email_only, 1), DENY_PENDING_NOTICE);
 	assert_int_equal(broker_consent_set(c, late, "news", true, "form"), 0);
-	assert_int_equal(decide(c, &mailer, late, phone_only, 1), DECISION_ALLOWED);
+	assert_int_equal(decide(c, &mailer, late, name_only, 1), DECISION_ALLOWED);
 
 	/* Someone who joined under version 2 read it first: no wait. */
 	int64_t joined = member(c);
@@ -409,6 +427,10 @@ int main(void)
 	const struct CMUnitTest broker[] = {
 		cmocka_unit_test(test_nam10_nam08_pending_use_decided_under_old_terms),
 	};
+	mem_init();
+	base = read_file(GOOD_PATH);
 	int failed = cmocka_run_group_tests_name("policy_new_uses", pure, NULL, NULL);
-	return failed + cmocka_run_group_tests_name("broker", broker, setup, teardown);
+	failed += cmocka_run_group_tests_name("broker", broker, setup, teardown);
+	free(base);
+	return failed;
 }
