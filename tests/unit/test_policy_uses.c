@@ -125,8 +125,11 @@ static void expect_none(const char *const *edits, size_t n)
 	free(t);
 }
 
+/* An array of (from, to) pairs and its length (sizeof, not ARRAY_LEN: its
+ * check is a constant expression, where clang wants constant elements). */
 #define EDITS(...)                                                                                 \
-	(const char *const[]){__VA_ARGS__}, ARRAY_LEN(((const char *const[]){__VA_ARGS__}))
+	(const char *const[]){__VA_ARGS__},                                                        \
+		sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)
 
 /* Lines of good-minimal.yaml the tests change. */
 #define NEWS_BASIS   "    kind: communication\n    basis: opt_in\n"
