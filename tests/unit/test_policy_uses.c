@@ -107,8 +107,18 @@ static void expect_from(const char *old, const char *const *edits, size_t n,
 	free(t);
 }
 
-#define expect_one(...)	 expect_from(base, __VA_ARGS__, false)
-#define expect_both(...) expect_from(base, __VA_ARGS__, true)
+/* From the base: undoing it is a narrowing (one), or widens too (both). */
+static void expect_one(const char *const *edits, size_t n, enum policy_widening what,
+		       const char *purpose, const char *text)
+{
+	expect_from(base, edits, n, what, purpose, text, false);
+}
+
+static void expect_both(const char *const *edits, size_t n, enum policy_widening what,
+			const char *purpose, const char *text)
+{
+	expect_from(base, edits, n, what, purpose, text, true);
+}
 
 /* No new use at all from base to the variant. */
 static void expect_none(const char *const *edits, size_t n)
