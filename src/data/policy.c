@@ -697,9 +697,57 @@ static void diff_settings(const struct policy *o, const struct policy *n, struct
 	}
 }
 
+static bool same_strs(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!str_eq(a[i], b[i]))
+			return false;
+	return true;
+}
+
+static const struct policy_cookie *cookie_named(const struct policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->ncookies; i++)
+		if (str_eq(p->cookies[i].name, name))
+			return &p->cookies[i];
+	return NULL;
+}
+
+/* The notice's own statements: what it covers, the safeguards, the cookies
+ * (rule 6 of issue 12). A cookie is compared by name; its purpose by id,
+ * since indexes differ between versions. */
+static void diff_notice(const struct policy *o, const struct policy *n, struct lines *l)
+{
+	if (!str_eq(o->scope.statement, n->scope.statement) ||
+	    !same_strs(o->scope.sites, o->scope.nsites, n->scope.sites, n->scope.nsites))
+		add_line(l, "What this notice covers changed.");
+	if (!same_strs(o->security, o->nsecurity, n->security, n->nsecurity))
+		add_line(l, "Our security safeguards changed.");
+	for (size_t i = 0; i < n->ncookies; i++) {
+		const struct policy_cookie *cn = &n->cookies[i], *co = cookie_named(o, cn->name);
+		const char *pn = cn->purpose >= 0 ? n->purposes[cn->purpose].id : NULL;
+		if (!co) {
+			add_line(l, "New cookie: %s.", cn->name);
+			continue;
+		}
+		const char *po = co->purpose >= 0 ? o->purposes[co->purpose].id : NULL;
+		if (!str_eq(po, pn) || co->seconds != cn->seconds || !str_eq(co->holds, cn->holds))
+			add_line(l,
+				 "Cookie %s: what it holds, what it is for or how long it lives "
+				 "changed.",
+				 cn->name);
+	}
+	for (size_t i = 0; i < o->ncookies; i++)
+		if (!cookie_named(n, o->cookies[i].name))
+			add_line(l, "Cookie no longer set: %s.", o->cookies[i].name);
+}
+
 /* Order: categories, purposes, recipients, forms, staff roles, contact,
- * settings; within each, additions and changes in the new profile's order,
- * then removals in the old one's. */
+ * settings, then the notice's scope, safeguards and cookies; within each,
+ * additions and changes in the new profile's order, then removals in the
+ * old one's. */
 char **policy_diff(const struct policy *o, const struct policy *n, size_t *count)
 {
 	struct lines l = {0};
@@ -709,6 +757,7 @@ char **policy_diff(const struct policy *o, const struct policy *n, size_t *count
 	diff_collections(o, n, &l);
 	diff_roles(o, n, &l);
 	diff_settings(o, n, &l);
+	diff_notice(o, n, &l);
 	if (l.n == 0)
 		add_line(&l, "Wording only; no change in what is collected or how it is used.");
 	*count = l.n;

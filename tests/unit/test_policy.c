@@ -1148,6 +1148,49 @@ static const char new_profile[] =
 		      "  - {id: verifier, purposes: [verify]}\n"
 		      "  - {id: mailer, purposes: [news]}\n";
 
+/* Two versions that differ only in the notice's own statements. */
+#define NOTICE_HEAD                                                                                \
+	"profile: rev\nversion: 1\neffective: 2024-01-01\nsite: {name: Rev}\n"                     \
+	"contact: {email: a@example.org}\nsettings: {minimum_age: 13}\nsubjects: [{id: member}]\n"
+#define NOTICE_BODY                                                                                \
+	"categories:\n  - {id: name, label: Name}\npurposes:\n"                                    \
+	"  - {id: account, label: A, description: D, kind: account, basis: required,"              \
+	" subjects: [member], categories: [name], retention: {name: account}}\n"
+static const char notice_old[] = NOTICE_HEAD NOTICE_TAIL NOTICE_BODY;
+static const char notice_new[] =
+	NOTICE_HEAD "scope: {sites: [t.example, u.example], statement: S.}\nsecurity: [S., T.]\n"
+		    "cookies:\n"
+		    "  - {name: gb_presession, purpose: strictly_necessary, lifetime: session, "
+		    "holds: T.}\n"
+		    "  - {name: gb_staff, purpose: strictly_necessary, lifetime: 12h, holds: T.}\n"
+		    "  - {name: gb_staff_browser, purpose: strictly_necessary, lifetime: 180d, "
+		    "holds: T.}\n"
+		    "  - {name: gb_extra, purpose: account, lifetime: 1d, holds: U.}\n" NOTICE_BODY;
+
+static void test_diff_lists_scope_safeguards_and_cookies(void **state)
+{
+	(void)state;
+	struct policy *o = load_text(notice_old), *n = load_text(notice_new);
+	static const char *const want[] = {
+		"What this notice covers changed.",
+		"Our security safeguards changed.",
+		"Cookie gb_staff: what it holds, what it is for or how long it lives changed.",
+		"New cookie: gb_extra.",
+	};
+	size_t nlines;
+	char **lines = policy_diff(o, n, &nlines);
+	assert_int_equal(nlines, ARRAY_LEN(want));
+	for (size_t i = 0; i < nlines; i++)
+		assert_string_equal(lines[i], want[i]);
+	policy_diff_free(lines, nlines);
+	/* And back: the cookie is no longer set. */
+	lines = policy_diff(n, o, &nlines);
+	assert_string_equal(lines[nlines - 1], "Cookie no longer set: gb_extra.");
+	policy_diff_free(lines, nlines);
+	policy_free(o);
+	policy_free(n);
+}
+
 static void test_ins14_diff_lists_every_change_in_order(void **state)
 {
 	(void)state;
@@ -1274,6 +1317,7 @@ int main(void)
 		cmocka_unit_test(test_nam13_member_sees_own_data_under_any_covering_purpose),
 		cmocka_unit_test(test_reason_codes),
 		cmocka_unit_test(test_ins14_diff_lists_every_change_in_order),
+		cmocka_unit_test(test_diff_lists_scope_safeguards_and_cookies),
 		cmocka_unit_test(test_nam10_new_uses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
