@@ -12,6 +12,7 @@
 #include "broker.h"
 #include "browser.h"
 #include "buf.h"
+#include "gpc.h"
 #include "lockout.h"
 #include "log.h"
 #include "mem.h"
@@ -168,21 +169,20 @@ static bool list_has(const char *list, const char *id)
 /*
  * The choices made on the sign-up form: opt-in purposes listed are switched
  * on (every box starts unticked), opt-out purposes listed are switched off.
- * A Global Privacy Control signal switches affiliate offers off (INS06).
+ * The browser's privacy signal (Global Privacy Control, Do Not Track)
+ * switches affiliate offers and advertising off, whatever the boxes say
+ * (INS06, INS11; gpc.h), also where no switch is shown yet.
  */
 static int record_signup_choices(struct store_conn *c, const struct members_signup *in,
 				 int64_t member)
 {
 	const struct policy *p = app.policy;
+	if (in->privacy_signal && gpc_apply(c, member, in->privacy_signal, NULL) != 0)
+		return -1;
 	for (size_t i = 0; i < p->npurposes; i++) {
 		const struct policy_purpose *pu = &p->purposes[i];
-		if (!members_choice(pu))
+		if (!members_choice(pu) || (in->privacy_signal && gpc_purpose(pu)))
 			continue;
-		if (pu->kind == PK_AFFILIATE_OFFERS && in->gpc) {
-			if (broker_consent_set(c, member, pu->id, false, "gpc") != 0)
-				return -1;
-			continue;
-		}
 		if (pu->basis == BASIS_OPT_IN && list_has(in->opt_in, pu->id) &&
 		    broker_consent_set(c, member, pu->id, true, "form") != 0)
 			return -1;

@@ -45,8 +45,10 @@ struct members_signup {
 	const char *name, *email, *password, *date_of_birth, *postal_address, *phone;
 	const char *opt_in;  /* opt-in purposes ticked: "member_news,club_surveys" */
 	const char *opt_out; /* opt-out purposes unticked */
-	bool gpc;	     /* the browser sent Sec-GPC: 1 (INS06) */
-	bool remember;	     /* "remember me on this device" ticked (INS12) */
+	/* The browser's privacy signal (gpc.h: "gpc", "dnt"), or NULL: it
+	 * switches affiliate offers and advertising off (INS06, INS11). */
+	const char *privacy_signal;
+	bool remember; /* "remember me on this device" ticked (INS12) */
 };
 
 /*

@@ -9,6 +9,7 @@
 #include "app.h"
 #include "browser.h"
 #include "err.h"
+#include "gpc.h"
 #include "remember.h"
 #include "session.h"
 
@@ -28,7 +29,6 @@ static bool is_true(const char *v)
 
 void members_api_signup_input(const struct req *r, struct members_signup *in)
 {
-	const char *gpc = req_header(r, "Sec-GPC");
 	*in = (struct members_signup){
 		.name = req_param(r, "name"),
 		.email = req_param(r, "email"),
@@ -38,7 +38,7 @@ void members_api_signup_input(const struct req *r, struct members_signup *in)
 		.phone = req_param(r, "phone"),
 		.opt_in = req_param(r, "opt_in"),
 		.opt_out = req_param(r, "opt_out"),
-		.gpc = gpc && strcmp(gpc, "1") == 0,
+		.privacy_signal = gpc_signal(r),
 		.remember = is_true(req_param(r, "remember")),
 	};
 }

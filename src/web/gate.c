@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "err.h"
+#include "gpc.h"
 #include "mem.h"
 #include "page.h"
 #include "policy.h"
@@ -224,6 +225,9 @@ static bool session_pass(struct req *r, bool changes)
 	struct session *s = arena_alloc(r->arena, sizeof(*s));
 	if (!session_of_request(r, staff ? SESSION_STAFF : SESSION_MEMBER, s))
 		return refuse(r, staff ? ERR_STAFF_NOT_SIGNED_IN : ERR_NOT_SIGNED_IN);
+	/* INS06, INS11: the browser's privacy signal, on any request of a
+	 * member's that reaches here (it only ever switches choices off). */
+	gpc_request(r, s);
 	if (changes && !session_csrf_ok(r, s))
 		return refuse(r, ERR_CSRF);
 	if (rt->access == ACCESS_MEMBER_RECENT && !session_recent(s))
@@ -271,7 +275,9 @@ bool gate_pass(struct req *r)
 		else if (!presession_echoed(r))
 			return refuse(r, ERR_FORM_TOKEN);
 	}
-	if (rt->access != ACCESS_ANYONE && !session_pass(r, changes))
+	if (rt->access == ACCESS_ANYONE)
+		gpc_request_anyone(r);
+	else if (!session_pass(r, changes))
 		return false;
 	return !changes || within_limit(r);
 }

@@ -38,8 +38,8 @@ static const struct session_kind_def kinds[] = {
 			"INSERT INTO sessions (token_hash, member_id, created_at, last_seen, "
 			"auth_at, csrf) "
 			"VALUES ($1, $2, $3, $4, $5, $6)",
-			"SELECT member_id, created_at, last_seen, auth_at, csrf FROM sessions "
-			"WHERE token_hash = $1",
+			"SELECT member_id, created_at, last_seen, auth_at, csrf, "
+			"privacy_signal_at FROM sessions WHERE token_hash = $1",
 			"UPDATE sessions SET last_seen = $2 WHERE token_hash = $1",
 			"UPDATE sessions SET auth_at = $2 WHERE token_hash = $1",
 			"SELECT token_hash, created_at, last_seen FROM sessions WHERE member_id = "
@@ -58,7 +58,8 @@ static const struct session_kind_def kinds[] = {
 			"INSERT INTO staff_sessions (token_hash, staff_id, created_at, last_seen, "
 			"auth_at, csrf) "
 			"VALUES ($1, $2, $3, $4, $5, $6)",
-			"SELECT s.staff_id, s.created_at, s.last_seen, s.auth_at, s.csrf, a.role "
+			"SELECT s.staff_id, s.created_at, s.last_seen, s.auth_at, s.csrf, NULL, "
+			"a.role "
 			"FROM staff_sessions s JOIN staff a ON a.id = s.staff_id WHERE "
 			"s.token_hash = $1",
 			"UPDATE staff_sessions SET last_seen = $2 WHERE token_hash = $1",
@@ -108,6 +109,7 @@ void session_cookie_set(struct req *r, enum session_kind kind, const char *token
 struct found {
 	bool ok;
 	int64_t account, created, last_seen, auth_at;
+	bool signal_applied;
 	char csrf[TOKEN_CHARS + 1];
 	char role[SESSION_ROLE_MAX];
 };
@@ -126,8 +128,9 @@ static int found_cb(void *ctx, const struct store_row *row)
 	f->last_seen = row->cols[2].i;
 	f->auth_at = row->cols[3].i;
 	text_copy(f->csrf, sizeof(f->csrf), &row->cols[4]);
-	if (row->ncols > 5)
-		text_copy(f->role, sizeof(f->role), &row->cols[5]);
+	f->signal_applied = row->cols[5].type != STORE_NULL;
+	if (row->ncols > 6)
+		text_copy(f->role, sizeof(f->role), &row->cols[6]);
 	return 0;
 }
 
@@ -159,7 +162,10 @@ bool session_of_request(struct req *r, enum session_kind kind, struct session *o
 		struct store_val touch[] = {SV_BLOB(hash, sizeof(hash)), SV_INT(now)};
 		store_query(app.store, k->touch, touch, STORE_NPARAMS(touch), NULL, NULL);
 	}
-	*out = (struct session){.kind = kind, .account = f.account, .auth_at = f.auth_at};
+	*out = (struct session){.kind = kind,
+				.account = f.account,
+				.auth_at = f.auth_at,
+				.signal_applied = f.signal_applied};
 	memcpy(out->csrf, f.csrf, sizeof(out->csrf));
 	memcpy(out->role, f.role, sizeof(out->role));
 	return true;

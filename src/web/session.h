@@ -40,6 +40,9 @@ struct session {
 	enum session_kind kind;
 	int64_t account; /* the member, or the staff account */
 	int64_t auth_at; /* the last password entry (NAM14) */
+	/* A member's: the browser's privacy signal was applied in this session
+	 * (gpc.h); read with the session, so later requests pay nothing. */
+	bool signal_applied;
 	char csrf[TOKEN_CHARS + 1];
 	char role[SESSION_ROLE_MAX]; /* staff: the role, read afresh on every request */
 };
