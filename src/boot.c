@@ -16,6 +16,7 @@
 #include "dkim.h"
 #include "totp.h"
 #include "log.h"
+#include "members.h"
 #include "policy.h"
 #include "store.h"
 
@@ -120,6 +121,10 @@ int boot_open(unsigned flags)
 				 store_schema_version(app.store));
 		if (!(flags & APP_OLD_CHAIN) && audit_rekey() != 0)
 			return -1;
+		/* NAM12, issue 12: rows from before the age screen kept only its
+		 * fact (migration 016) get it; a failure is retried next start. */
+		if ((flags & APP_PROFILE) && members_age_screen_upgrade() != 0)
+			log_error("age screen: some members still keep their date of birth");
 	}
 	return 0;
 }

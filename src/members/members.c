@@ -46,6 +46,10 @@ static const char SQL_CONSENTS[] = "SELECT purpose, state, profile_version, chan
 				   "ORDER BY purpose";
 static const char SQL_BROWSERS[] = "SELECT created_at, last_used, expires_at FROM known_browsers "
 				   "WHERE subject_id = $1 ORDER BY created_at";
+static const char SQL_AGE_SCREEN[] =
+	"SELECT age_stated_at, age_stated_min FROM members WHERE id = $1";
+static const char SQL_AGE_UNSTATED[] =
+	"SELECT id, created_at FROM members WHERE age_stated_at IS NULL";
 static const char SQL_ACCESSES[] =
 	"SELECT at, actor_kind, role, recipient, purpose, categories, action FROM access_log "
 	"WHERE subject_id = $1 ORDER BY seq";
@@ -93,6 +97,25 @@ static size_t registration_categories(const char **cats, size_t max)
 	return n;
 }
 
+/*
+ * NAM12 asks only that nobody under the minimum age is registered: the age
+ * screen keeps the fact "old enough, stated on DATE" (age_stated_at,
+ * age_stated_min), not the date of birth. The date itself is kept (sealed)
+ * only when the profile declares a purpose that needs it: one other than the
+ * registration point's own (whose use of it is the age screen) whose
+ * categories include date_of_birth (issue 12, rule 4).
+ */
+bool members_keep_birth_date(void)
+{
+	const struct policy *p = app.policy;
+	const struct policy_collection *cp = registration();
+	int cat = policy_category_index(p, "date_of_birth");
+	for (size_t i = 0; cat >= 0 && i < p->npurposes; i++)
+		if ((!cp || (int)i != cp->purpose) && policy_purpose_covers(&p->purposes[i], cat))
+			return true;
+	return false;
+}
+
 /* ---- validators the routes declare ---- */
 
 static bool parse_date(const char *s, size_t len, struct tm *tm)
@@ -129,11 +152,11 @@ const char *valid_id_list(const char *s, size_t len)
 	return NULL;
 }
 
-static int age_in_years(const char *dob)
+/* The age, in whole years, of someone born on dob ("YYYY-MM-DD") at time t. */
+static int age_at(const char *dob, time_t t)
 {
 	struct tm b, now;
 	parse_date(dob, strlen(dob), &b);
-	time_t t = time(NULL);
 	gmtime_r(&t, &now);
 	int age = now.tm_year - b.tm_year;
 	if (now.tm_mon < b.tm_mon || (now.tm_mon == b.tm_mon && now.tm_mday < b.tm_mday))
@@ -377,23 +400,28 @@ int members_signup(const struct members_signup *in, struct failure *f)
 	const struct policy *p = app.policy;
 	if (!cp)
 		return err_fail(f, ERR_NO_REGISTRATION);
-	if (age_in_years(in->date_of_birth) < p->settings.minimum_age)
+	if (age_at(in->date_of_birth, time(NULL)) < p->settings.minimum_age)
 		return not_eligible(f);
 	char hash[CRYPTO_PWHASH_STR_MAX];
 	if (password_accept(in->password, hash, f) != 0)
 		return -1;
 	const char *cats[MAX_CATEGORIES];
 	size_t ncats = registration_categories(cats, MAX_CATEGORIES);
+	/* The date of birth has done its work above; it is kept only for a
+	 * purpose that needs it (members_keep_birth_date), the fact always. */
 	const char *values[NFIELDS] = {in->name, in->email, in->postal_address, in->phone,
-				       in->date_of_birth};
-	struct record_field row[NFIELDS + 2];
+				       members_keep_birth_date() ? in->date_of_birth : NULL};
+	int64_t now = (int64_t)time(NULL);
+	struct record_field row[NFIELDS + 4];
 	size_t n = 0;
 	/* INS04: a field left empty was not volunteered; nothing is kept for it. */
 	for (size_t i = 0; i < NFIELDS; i++)
 		if (values[i] && *values[i])
 			row[n++] = (struct record_field){fields[i].column, SV_TEXT(values[i])};
 	row[n++] = (struct record_field){"password_hash", SV_TEXT(hash)};
-	row[n++] = (struct record_field){"created_at", SV_INT(time(NULL))};
+	row[n++] = (struct record_field){"created_at", SV_INT(now)};
+	row[n++] = (struct record_field){"age_stated_at", SV_INT(now)};
+	row[n++] = (struct record_field){"age_stated_min", SV_INT(p->settings.minimum_age)};
 	struct broker_grant *g = NULL;
 	enum decision_reason reason;
 	int64_t member = 0;
@@ -685,6 +713,21 @@ static int access_cb(void *ctx, const struct store_row *row)
 	return 0;
 }
 
+/* The age screen's fact: {"at_least": 13, "stated_on": "YYYY-MM-DD"}. */
+static int age_screen_cb(void *ctx, const struct store_row *row)
+{
+	if (row->cols[0].type == STORE_NULL)
+		return 0;
+	char day[sizeof("YYYY-MM-DD")];
+	time_t at = (time_t)row->cols[0].i;
+	struct tm tm;
+	gmtime_r(&at, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	json_object_set_new(ctx, "at_least", json_integer(row->cols[1].i));
+	json_object_set_new(ctx, "stated_on", json_string(day));
+	return 0;
+}
+
 static int browser_cb(void *ctx, const struct store_row *row)
 {
 	json_array_append_new(ctx,
@@ -698,6 +741,7 @@ int members_export(int64_t member, json_t **doc, struct failure *f)
 {
 	const struct policy *p = app.policy;
 	json_t *consents = json_array(), *accesses = json_array(), *browsers = json_array();
+	json_t *age = json_object();
 	struct store_val id[] = {SV_INT(member)};
 	struct store_conn *c = store_acquire(app.store);
 	json_t *items =
@@ -705,9 +749,11 @@ int members_export(int64_t member, json_t **doc, struct failure *f)
 	bool ok = items &&
 		  store_exec(c, SQL_CONSENTS, id, STORE_NPARAMS(id), consent_cb, consents) >= 0 &&
 		  store_exec(c, SQL_ACCESSES, id, STORE_NPARAMS(id), access_cb, accesses) >= 0 &&
-		  store_exec(c, SQL_BROWSERS, id, STORE_NPARAMS(id), browser_cb, browsers) >= 0;
+		  store_exec(c, SQL_BROWSERS, id, STORE_NPARAMS(id), browser_cb, browsers) >= 0 &&
+		  store_exec(c, SQL_AGE_SCREEN, id, STORE_NPARAMS(id), age_screen_cb, age) >= 0;
 	store_release(c);
 	if (!ok) {
+		json_decref(age);
 		json_decref(items);
 		json_decref(consents);
 		json_decref(accesses);
@@ -715,11 +761,89 @@ int members_export(int64_t member, json_t **doc, struct failure *f)
 		*doc = NULL;
 		return err_fail(f, items ? ERR_STORE : ERR_NO_ACCOUNT);
 	}
-	*doc = json_pack("{s:I,s:s,s:i,s:o,s:o,s:o,s:o,s:[],s:[]}", "id", (json_int_t)member,
+	*doc = json_pack("{s:I,s:s,s:i,s:o,s:o,s:o,s:o,s:o,s:[],s:[]}", "id", (json_int_t)member,
 			 "profile", p->name, "profile_version", p->version, "items", items,
-			 "consents", consents, "staff_accesses", accesses, "known_browsers",
-			 browsers, "handovers", "visits");
+			 "age_screen", age, "consents", consents, "staff_accesses", accesses,
+			 "known_browsers", browsers, "handovers", "visits");
 	return 0;
+}
+
+/* ---- rows from before the age screen kept only its fact ---- */
+
+struct unstated {
+	int64_t *id, *created;
+	size_t n;
+};
+
+static int unstated_cb(void *ctx, const struct store_row *row)
+{
+	struct unstated *u = ctx;
+	u->id = xrealloc(u->id, (u->n + 1) * sizeof(*u->id));
+	u->created = xrealloc(u->created, (u->n + 1) * sizeof(*u->created));
+	u->id[u->n] = row->cols[0].i;
+	u->created[u->n++] = row->cols[1].i;
+	return 0;
+}
+
+/* One member from before migration 016: the fact from the stored date (the
+ * age they had when they joined, up to the minimum age), and the date
+ * cleared unless the profile needs it. */
+static int age_screen_upgrade_one(struct store_conn *c, int64_t member, int64_t created, bool keep)
+{
+	static const char *const dob[] = {"date_of_birth"};
+	struct broker_actor self = {ACTOR_SELF, member, NULL, NULL};
+	struct broker_use use = {&self, member,		members_account_purpose(),
+				 dob,	ARRAY_LEN(dob), "write"};
+	struct broker_grant *g = NULL;
+	enum decision_reason why;
+	struct record_text date = {0};
+	int at_least = app.policy->settings.minimum_age;
+	bool ok = store_begin(c) == 0 && broker_open(c, &use, &g, &why) == 0 &&
+		  record_read(c, g, TABLE, member, dob, ARRAY_LEN(dob), &date) == 1;
+	char text[sizeof("YYYY-MM-DD")] = "";
+	if (ok && date.p && date.n < sizeof(text))
+		memcpy(text, date.p, date.n);
+	if (*text && !valid_birth_date(text, strlen(text))) {
+		int age = age_at(text, (time_t)created);
+		at_least = age < at_least ? age : at_least;
+	}
+	crypto_wipe(text, sizeof(text));
+	struct record_field row[] = {{"age_stated_at", SV_INT(created)},
+				     {"age_stated_min", SV_INT(at_least)},
+				     {"date_of_birth", SV_NULL}};
+	ok = ok && record_update(c, g, TABLE, member, row, keep ? 2 : ARRAY_LEN(row)) == 1 &&
+	     store_commit(c) == 0;
+	if (!ok)
+		store_rollback(c);
+	record_texts_release(&date, 1);
+	broker_grant_free(g);
+	return ok ? 0 : -1;
+}
+
+int members_age_screen_upgrade(void)
+{
+	if (!members_account_purpose())
+		return 0;
+	struct unstated u = {0};
+	bool keep = members_keep_birth_date();
+	int rc = store_query(app.store, SQL_AGE_UNSTATED, NULL, 0, unstated_cb, &u) < 0 ? -1 : 0;
+	struct store_conn *c = store_acquire(app.store);
+	size_t done = 0;
+	for (size_t i = 0; rc == 0 && i < u.n; i++)
+		if (age_screen_upgrade_one(c, u.id[i], u.created[i], keep) == 0)
+			done++;
+		else
+			rc = -1;
+	store_release(c);
+	free(u.id);
+	free(u.created);
+	if (done) {
+		if (!keep)
+			record_scrub();
+		log_info("age screen: %zu member(s) now keep the fact%s", done,
+			 keep ? " (the profile needs the date: kept)" : ", not the date of birth");
+	}
+	return rc;
 }
 
 int members_close(int64_t member, struct failure *f)

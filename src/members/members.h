@@ -140,6 +140,17 @@ int members_consent_set(int64_t member, const char *purpose, bool on, struct fai
 /* Whether a purpose is one a member chooses (opt-in or opt-out, for members). */
 bool members_choice(const struct policy_purpose *pu);
 
+/* Whether the profile declares a purpose that needs the date of birth, other
+ * than the age screen of the registration point (NAM12, issue 12 rule 4):
+ * only then is the date kept (sealed); otherwise sign-up keeps only the
+ * fact that the member stated they were old enough, and when. */
+bool members_keep_birth_date(void);
+/* At start, after the migrations: members from before the age screen kept
+ * only its fact get the fact from their stored date, and the date is
+ * cleared unless members_keep_birth_date(); the files are then scrubbed.
+ * 0, or -1 when a row could not be done (the next start tries again). */
+int members_age_screen_upgrade(void);
+
 /* "YYYY-MM-DD": NULL if a real date in the past, else a message. */
 const char *valid_birth_date(const char *s, size_t len);
 /* A comma-separated list of ids ("member_news,club_surveys"). */

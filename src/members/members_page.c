@@ -66,6 +66,7 @@ static void signup_form(struct req *r, int status)
 							 "opt_in", pu->basis == BASIS_OPT_IN));
 	}
 	json_object_set_new(data, "choices", choices);
+	json_object_set_new(data, "birth_date_kept", json_boolean(members_keep_birth_date()));
 	registration_notice(data);
 	page_render(r, status, "signup", data);
 }
@@ -317,6 +318,7 @@ static void me_render(struct req *r, int status)
 	json_t *data = page_form_values(r, page_data(r, "Your data"));
 	json_object_set_new(data, "csrf_token", json_string(s->csrf));
 	json_object_set_new(data, "garage", json_boolean(garage_offered()));
+	json_object_set_new(data, "birth_date_kept", json_boolean(members_keep_birth_date()));
 	const char *done = req_param(r, "done");
 	for (size_t i = 0; done && i < sizeof(done_messages) / sizeof(done_messages[0]); i++)
 		if (strcmp(done, done_messages[i].done) == 0)

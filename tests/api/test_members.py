@@ -125,8 +125,10 @@ def test_signup_signin_me_signout_with_csrf(server):
     me = s.get(server.url("/api/v1/me"), timeout=10)
     assert me.status_code == 200 and me.headers["Cache-Control"] == "no-store"
     data = me.json()["data"]
-    for k in ("name", "email", "phone", "postal_address", "date_of_birth"):
+    for k in ("name", "email", "phone", "postal_address"):
         assert data[k] == p[k]
+    # Issue 12, rule 4: the age screen keeps the fact, not the date of birth.
+    assert "date_of_birth" not in data
     csrf = me.json()["csrf_token"]
     # No state change without the CSRF token.
     assert s.post(server.url("/api/v1/signout"), timeout=10).status_code == 403
@@ -223,9 +225,13 @@ def test_all01_export_holds_every_category_with_purposes(server):
     assert "attachment" in r.headers["Content-Disposition"]
     doc = r.json()
     items = {i["category"]: i for i in doc["items"]}
-    for cat in ("name", "email", "phone", "postal_address", "date_of_birth"):
+    for cat in ("name", "email", "phone", "postal_address"):
         assert items[cat]["value"] == p[cat]
         assert "account" in items[cat]["purposes"]
+    # Issue 12, rule 4: the age screen's fact, not the date of birth
+    # (test_age_screen.py: a profile that needs the date keeps it).
+    assert "date_of_birth" not in items
+    assert doc["age_screen"]["at_least"] == 13
     assert "member_news" in items["email"]["purposes"]
     assert doc["profile"] == "north-american-motoring"
     for key in ("consents", "staff_accesses", "handovers", "visits"):
@@ -420,3 +426,4 @@ def test_member_lists_and_ends_other_sessions(server):
     assert s2.get(server.url("/api/v1/me"), timeout=10).status_code == 401
     assert s1.get(server.url("/api/v1/me"), timeout=10).status_code == 200
     assert s1.delete(server.url("/api/v1/me/sessions/zz"), headers={"X-CSRF-Token": csrf1}, timeout=10).status_code == 404
+

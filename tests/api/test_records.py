@@ -17,6 +17,7 @@ import requests
 
 from conftest import BIN, ENGINE, PG_URL, Server, child_env, make_staff, psql, staff_signin
 from test_garage import mini_vin
+from test_age_screen import birth_date_profile
 from test_members import PASSWORD, join, joined_unsigned, person
 
 # The declared tables of staff accounts: a member never fills them.
@@ -138,9 +139,11 @@ def files_holding(server, needles):
 
 
 @pytest.fixture
-def busy_member(make_server):
-    """A member with a value in every declared column a member can fill."""
-    server = make_server()
+def busy_member(make_server, tmp_path):
+    """A member with a value in every declared column a member can fill
+    (under a profile with a purpose that needs the date of birth, which is
+    kept only then: issue 12, rule 4)."""
+    server = make_server(profile=birth_date_profile(tmp_path))
     p = person()
     s = requests.Session()
     r = join(server, p, s)

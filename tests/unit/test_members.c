@@ -493,7 +493,11 @@ static void test_all01_export_and_all02_close(void **state)
 	assert_true(export_has(doc, "email", p.email));
 	assert_true(export_has(doc, "phone", p.phone));
 	assert_true(export_has(doc, "postal_address", p.address));
-	assert_true(export_has(doc, "date_of_birth", "1980-05-17"));
+	/* Issue 12, rule 4: the age screen's fact, not the date of birth. */
+	assert_false(export_has(doc, "date_of_birth", "1980-05-17"));
+	json_t *age = json_object_get(doc, "age_screen");
+	assert_int_equal(json_integer_value(json_object_get(age, "at_least")), 13);
+	assert_true(json_is_string(json_object_get(age, "stated_on")));
 	assert_true(json_is_array(json_object_get(doc, "consents")));
 	assert_true(json_is_array(json_object_get(doc, "staff_accesses")));
 	json_decref(doc);
