@@ -51,7 +51,9 @@ for (const javaScriptEnabled of [true, false]) {
       { ...who, password: 'blue cooper rides at dawn', year: 1984 });
     const table = await page.locator('#items').innerText();
     assert.match(table, new RegExp(who.email));
-    assert.match(table, /1984-06-14/);
+    // Issue 12, rule 4: the age screen's fact, not the date of birth.
+    assert.doesNotMatch(table, /1984-06-14/);
+    assert.match(await page.locator('#age-screen').innerText(), /13 or older/);
     await page.screenshot({ path: join(artifacts, `me-${mode}.png`), fullPage: true });
     await page.click('text=Sign out');
     await page.waitForURL(server.base + '/');
