@@ -166,13 +166,45 @@ static int age_at(const char *dob, time_t t)
 
 /* ---- choices ---- */
 
+/*
+ * The kinds of purpose whose switch a member is shown (on /me, in the API's
+ * list and on the sign-up form), because glovebox has something behind it
+ * (issue 12, rule 7). A kind not listed has no feature yet (a dealer
+ * hand-over, submitted content, third-party advertising tags): a switch for
+ * it would promise a choice about something that does not happen. When its
+ * feature is built, its row goes here with the code. docs/profiles.md,
+ * "Choices a member is shown", keeps the same list.
+ */
+static const struct {
+	enum purpose_kind kind;
+	const char *feature; /* what the switch governs, for readers */
+} choice_features[] = {
+	{PK_COMMUNICATION, "campaign mail and its one-click unsubscribe (src/campaigns)"},
+	{PK_PERSONALISATION, "remember me on this device (src/members/remember.c)"},
+	/* No hand-over tool yet, but the broker grants recipients only what
+	 * this choice allows and logs each hand-over; the purpose is opt-out
+	 * (on unless refused) and passes name, address, e-mail and phone, so
+	 * the member's no, and the browser's (gpc.h), must be on record before
+	 * any hand-over can happen (INS06). */
+	{PK_AFFILIATE_OFFERS, "hand-overs to group affiliates (the broker's recipient grants)"},
+};
+
+bool members_feature_on(enum purpose_kind kind)
+{
+	for (size_t i = 0; i < ARRAY_LEN(choice_features); i++)
+		if (choice_features[i].kind == kind)
+			return true;
+	return false;
+}
+
 bool members_choice(const struct policy_purpose *pu)
 {
 	int member_kind = policy_subject_index(app.policy, "member");
 	bool for_members = false;
 	for (size_t k = 0; k < pu->nsubjects; k++)
 		for_members |= pu->subjects[k] == member_kind;
-	return for_members && (pu->basis == BASIS_OPT_IN || pu->basis == BASIS_OPT_OUT);
+	return for_members && (pu->basis == BASIS_OPT_IN || pu->basis == BASIS_OPT_OUT) &&
+	       members_feature_on(pu->kind);
 }
 
 /* Whether the comma-separated list names id. */

@@ -137,8 +137,14 @@ int members_close(int64_t member, struct failure *f);
 json_t *members_consents(int64_t member);
 /* Switches a purpose on or off (ERR_NO_CHOICE when it has no choice). */
 int members_consent_set(int64_t member, const char *purpose, bool on, struct failure *f);
-/* Whether a purpose is one a member chooses (opt-in or opt-out, for members). */
+/* Whether a purpose is one a member chooses (opt-in or opt-out, for
+ * members) and is shown a switch for: its kind has a feature behind it
+ * (members_feature_on). A purpose without one has no switch anywhere (on
+ * /me, in the API, on the sign-up form) and PUT answers ERR_NO_CHOICE. */
 bool members_choice(const struct policy_purpose *pu);
+/* Whether glovebox has a working feature behind purposes of kind (issue 12,
+ * rule 7: the table in members.c). */
+bool members_feature_on(enum purpose_kind kind);
 
 /* Whether the profile declares a purpose that needs the date of birth, other
  * than the age screen of the registration point (NAM12, issue 12 rule 4):

@@ -166,9 +166,53 @@ void page_render(struct req *r, int status, const char *name, json_t *data)
 	r->static_body = NULL;
 }
 
+/*
+ * What the home page says the site does (issue 12, rule 7): each claim
+ * names the page that does it, and is made only when the profile has the
+ * collection point behind that page (NULL: every site has it). A feature
+ * glovebox does not have (postcards, orders, submitted stories and photos,
+ * showing members' cars to each other) is claimed nowhere;
+ * tests/api/test_home.py follows every claim's link.
+ */
+static const struct {
+	const char *id, *point, *href, *title, *text, *link;
+} home_claims[] = {
+	{"join", "member_registration", "/signup", "Join the club",
+	 "Register as a member to manage your account and your choices here.", "Join"},
+	{"join", "insider_signup", "/signup", "Become an Insider",
+	 "Sign up to hear about MINI products and services, and to manage your choices here.",
+	 "Sign up"},
+	{"garage", "vehicle_registration", "/me/garage", "Your garage",
+	 "Members can register their cars; the VIN is used only to check ownership and is never "
+	 "shared.",
+	 "Open your garage"},
+	{"contact", "contact", "/contact", "Ask us anything",
+	 "Questions about the club or the site reach the people who run it.", "Write to us"},
+	{"account", NULL, "/me", "Your data, your choice",
+	 "See everything we hold about you and what it is used for, correct it, download it, "
+	 "make your choices or close your account.",
+	 "Your account"},
+	{"privacy", NULL, "/privacy", "Our promises",
+	 "Everything this site collects is declared in its privacy profile, and the software "
+	 "refuses any other use.",
+	 "Read the privacy notice"},
+};
+
 void page_home(struct req *r)
 {
-	page_render(r, 200, "home", page_data(r, "Home"));
+	json_t *data = page_data(r, "Home"), *claims = json_array();
+	for (size_t i = 0; i < ARRAY_LEN(home_claims); i++) {
+		if (home_claims[i].point &&
+		    policy_collection_index(app.policy, home_claims[i].point) < 0)
+			continue;
+		json_array_append_new(claims,
+				      json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", home_claims[i].id,
+						"href", home_claims[i].href, "title",
+						home_claims[i].title, "text", home_claims[i].text,
+						"link", home_claims[i].link));
+	}
+	json_object_set_new(data, "claims", claims);
+	page_render(r, 200, "home", data);
 }
 
 void page_healthz(struct req *r)

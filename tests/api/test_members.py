@@ -427,3 +427,30 @@ def test_member_lists_and_ends_other_sessions(server):
     assert s1.get(server.url("/api/v1/me"), timeout=10).status_code == 200
     assert s1.delete(server.url("/api/v1/me/sessions/zz"), headers={"X-CSRF-Token": csrf1}, timeout=10).status_code == 404
 
+
+# ---- issue 12, rule 7: /me shows only choices that exist ----
+
+# Purposes of the mini-insiders profile with nothing built behind them yet:
+# no dealer hand-over, no submissions, no third-party advertising tags.
+NOT_BUILT = ("dealer_handover", "public_submissions", "advertising")
+
+
+def test_me_shows_no_switch_for_a_feature_not_built(make_server):
+    srv = make_server(profile="mini-insiders")
+    s = requests.Session()
+    r = join(srv, person(), s)
+    assert r.status_code == 200, r.text
+    csrf = r.json()["csrf_token"]
+    listed = set(consents_of(srv, s))
+    assert listed == {"product_communications", "affiliate_offers", "visit_personalisation"}
+    page = s.get(srv.url("/me"), timeout=10).text
+    form = s.get(srv.url("/signup"), timeout=10).text
+    for purpose in NOT_BUILT:
+        assert f'id="switch-{purpose}"' not in page and f'value="{purpose}"' not in page
+        assert f'value="{purpose}"' not in form
+        # Nor can it be switched through the API: there is no such choice.
+        r = s.put(srv.url(f"/api/v1/me/consents/{purpose}"), json={"on": True},
+                  headers={"X-CSRF-Token": csrf}, timeout=10)
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    for purpose in listed:
+        assert f'id="switch-{purpose}"' in page

@@ -55,6 +55,23 @@ for (const javaScriptEnabled of [true, false]) {
     await context.close();
   });
 
+  test(`every claim on the home page leads to a page that answers (${mode})`, async () => {
+    // Issue 12, rule 7: the home page claims only what the site does.
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await context.newPage();
+    await page.goto(server.base + '/');
+    const claims = await page.locator('[data-claim]').evaluateAll((ls) => ls.map((l) =>
+      ({ id: l.dataset.claim, href: l.querySelector('a').getAttribute('href') })));
+    assert.deepEqual(claims.map((c) => c.id), ['join', 'garage', 'contact', 'account', 'privacy']);
+    for (const c of claims) {
+      const resp = await page.goto(server.base + c.href);
+      assert.equal(resp.status(), 200, `${c.id}: ${c.href}`);
+    }
+    const text = (await (await page.goto(server.base + '/')).text()).toLowerCase();
+    for (const word of ['stories', 'photos', 'postcard']) assert.ok(!text.includes(word), word);
+    await context.close();
+  });
+
   test(`contact form shows errors next to fields, then sends (${mode})`, async () => {
     const context = await browser.newContext({ javaScriptEnabled });
     const page = await context.newPage();

@@ -470,6 +470,25 @@ static void test_all05_choices(void **state)
 	assert_int_equal(f.err, ERR_NO_CHOICE);
 }
 
+/* Issue 12, rule 7: a switch only where a feature is behind it; rule 4: the
+ * bundled profile needs no date of birth beyond its age screen. */
+static void test_choices_only_for_features_built(void **state)
+{
+	assert_true(members_feature_on(PK_COMMUNICATION));
+	assert_true(members_feature_on(PK_PERSONALISATION));
+	assert_true(members_feature_on(PK_AFFILIATE_OFFERS));
+	assert_false(members_feature_on(PK_DEALER));
+	assert_false(members_feature_on(PK_PUBLIC_CONTENT));
+	assert_false(members_feature_on(PK_ADVERTISING));
+	struct policy_purpose dealer = *app.policy->purposes;
+	dealer.kind = PK_DEALER;
+	dealer.basis = BASIS_OPT_IN;
+	assert_false(members_choice(&dealer));
+	dealer.kind = PK_COMMUNICATION;
+	assert_true(members_choice(&dealer));
+	assert_false(members_keep_birth_date());
+}
+
 static bool export_has(const json_t *doc, const char *category, const char *value)
 {
 	size_t i;
@@ -722,6 +741,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nam12_under_the_minimum_age_nothing_is_kept),
+		cmocka_unit_test(test_choices_only_for_features_built),
 		cmocka_unit_test(test_signup_alike_for_an_address_in_use),
 		cmocka_unit_test(test_signup_again_before_confirming),
 		cmocka_unit_test(test_signin_refuses_alike_and_locks),
