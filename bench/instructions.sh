@@ -9,6 +9,8 @@
 # Usage: bench/instructions.sh                 this build (./glovebox)
 #        BENCH_AGAINST=/path/glovebox bench/instructions.sh   and another, side by side
 #        BENCH_REQUESTS=500 (default)
+#        BENCH_PATHS="/api/v1/me" (default: / and /api/v1/me)
+#        BENCH_HEADER="Sec-GPC: 1"   a header every measured request sends
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${BENCH_REQUESTS:-500}
@@ -33,11 +35,12 @@ run() {
 		curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break
 		sleep 0.2
 	done
-	/usr/bin/python3 - "$port" "$count" "$path" "$dir" <<'EOF'
+	/usr/bin/python3 - "$port" "$count" "$path" "$dir" "${BENCH_HEADER:-}" <<'EOF'
 import sqlite3
 import sys
 import requests
 port, count, path, data = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+header = dict([[v.strip() for v in sys.argv[5].split(":", 1)]]) if sys.argv[5] else {}
 base = f"http://127.0.0.1:{port}"
 s = requests.Session()
 person = {"name": "Bench Person", "email": "bench@example.org",
@@ -53,7 +56,7 @@ r = s.post(base + "/api/v1/signin", timeout=600,
            json={"email": person["email"], "password": person["password"]})
 assert r.status_code == 200, r.text
 for _ in range(count):
-    assert s.get(base + path, timeout=60).status_code == 200
+    assert s.get(base + path, headers=header, timeout=60).status_code == 200
 EOF
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
@@ -69,8 +72,8 @@ per_request() { # BINARY PATH
 }
 
 {
-	echo "glovebox instructions per request (callgrind, $N requests, one thread)"
-	for path in / /api/v1/me; do
+	echo "glovebox instructions per request (callgrind, $N requests, one thread${BENCH_HEADER:+, sending $BENCH_HEADER})"
+	for path in ${BENCH_PATHS:-/ /api/v1/me}; do
 		mine=$(per_request ./glovebox "$path")
 		if [ -n "${BENCH_AGAINST:-}" ]; then
 			theirs=$(per_request "$BENCH_AGAINST" "$path")
