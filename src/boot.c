@@ -122,7 +122,7 @@ int boot_open(unsigned flags)
 		if (!(flags & APP_OLD_CHAIN) && audit_rekey() != 0)
 			return -1;
 		/* NAM12, issue 12: rows from before the age screen kept only its
-		 * fact (migration 016) get it; a failure is retried next start. */
+		 * fact (migration 017) get it; a failure is retried next start. */
 		if ((flags & APP_PROFILE) && members_age_screen_upgrade() != 0)
 			log_error("age screen: some members still keep their date of birth");
 	}

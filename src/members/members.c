@@ -817,7 +817,7 @@ static int unstated_cb(void *ctx, const struct store_row *row)
 	return 0;
 }
 
-/* One member from before migration 016: the fact from the stored date (the
+/* One member from before migration 017: the fact from the stored date (the
  * age they had when they joined, up to the minimum age), and the date
  * cleared unless the profile needs it. */
 static int age_screen_upgrade_one(struct store_conn *c, int64_t member, int64_t created, bool keep)

@@ -118,7 +118,7 @@ def test_nam12_members_from_before_keep_the_fact_and_lose_the_date(make_server, 
     """A database from before the age screen kept only its fact: the first
     start computes the fact from the stored date and clears the date (here:
     a member who joined under a profile that kept it, and whose fact is
-    unset as migration 016 leaves an older row, then a start under a
+    unset as migration 017 leaves an older row, then a start under a
     revision that needs no date)."""
     srv = make_server(profile=birth_date_profile(tmp_path))
     p = person(date_of_birth=BORN)
