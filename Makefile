@@ -65,8 +65,16 @@ $(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj
 $(BUILD)/embed: tools/embed.c | $(BUILD)/obj
 	$(CC) -std=c17 -O1 -Wall -Wextra -Werror -o $@ $<
 
-$(BUILD)/gen/assets_data.c: $(BUILD)/embed $(ASSETS) | $(BUILD)/gen
+# The list of embedded files, rewritten only when it changes: a renamed or
+# removed file (a migration renumbered) keeps its old time, so the files'
+# times alone would leave its old name embedded.
+$(BUILD)/gen/assets.list: FORCE | $(BUILD)/gen
+	@echo '$(ASSETS)' | cmp -s - $@ || echo '$(ASSETS)' > $@
+
+$(BUILD)/gen/assets_data.c: $(BUILD)/embed $(ASSETS) $(BUILD)/gen/assets.list | $(BUILD)/gen
 	$(BUILD)/embed $(ASSETS) > $@.tmp && mv $@.tmp $@
+
+FORCE:
 
 $(BUILD)/obj/assets_data.o: $(BUILD)/gen/assets_data.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
