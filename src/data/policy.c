@@ -150,6 +150,26 @@ bool policy_is_signup_point(const char *id)
 	return str_in(signup_points, sizeof(signup_points) / sizeof(signup_points[0]), id);
 }
 
+const struct policy_collection *policy_signup_point(const struct policy *p)
+{
+	for (size_t i = 0; i < ARRAY_LEN(signup_points); i++) {
+		int ci = policy_collection_index(p, signup_points[i]);
+		if (ci >= 0)
+			return &p->collections[ci];
+	}
+	return NULL;
+}
+
+bool policy_keeps_birth_date(const struct policy *p)
+{
+	const struct policy_collection *cp = policy_signup_point(p);
+	int cat = policy_category_index(p, POLICY_AGE_CATEGORY);
+	for (size_t i = 0; cat >= 0 && i < p->npurposes; i++)
+		if ((!cp || (int)i != cp->purpose) && policy_purpose_covers(&p->purposes[i], cat))
+			return true;
+	return false;
+}
+
 bool policy_is_vehicle_identifier(const char *id)
 {
 	return str_in(vehicle_identifiers,

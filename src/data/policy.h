@@ -269,6 +269,12 @@ bool policy_role_grants_kind(const struct policy *p, const char *role, const cha
 /* Whether a collection point id is one glovebox's sign-up looks for
  * ("member_registration", "insider_signup"). */
 bool policy_is_signup_point(const char *id);
+/* The profile's sign-up point: the first of those ids it declares, or NULL. */
+const struct policy_collection *policy_signup_point(const struct policy *p);
+/* Whether the date of birth is kept, not only the fact "old enough, stated
+ * on DATE" (NAM12; issue 12, rule 4): only when a purpose other than the
+ * sign-up point's own (whose use of it is the age screen) needs the date. */
+bool policy_keeps_birth_date(const struct policy *p);
 /* Whether a category id is one the garage treats as a vehicle identifier
  * ("vin", "serial_numbers"): such a category must be declared identifier. */
 bool policy_is_vehicle_identifier(const char *id);

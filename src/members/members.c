@@ -69,16 +69,9 @@ static const struct {
 static const char *const email_column[] = {"email"};
 
 /* The registration point of either bundled kind of profile. */
-static const char *const registration_points[] = {"member_registration", "insider_signup"};
-
 static const struct policy_collection *registration(void)
 {
-	for (size_t i = 0; i < sizeof(registration_points) / sizeof(registration_points[0]); i++) {
-		int ci = policy_collection_index(app.policy, registration_points[i]);
-		if (ci >= 0)
-			return &app.policy->collections[ci];
-	}
-	return NULL;
+	return policy_signup_point(app.policy);
 }
 
 const char *members_account_purpose(void)
@@ -107,13 +100,7 @@ static size_t registration_categories(const char **cats, size_t max)
  */
 bool members_keep_birth_date(void)
 {
-	const struct policy *p = app.policy;
-	const struct policy_collection *cp = registration();
-	int cat = policy_category_index(p, "date_of_birth");
-	for (size_t i = 0; cat >= 0 && i < p->npurposes; i++)
-		if ((!cp || (int)i != cp->purpose) && policy_purpose_covers(&p->purposes[i], cat))
-			return true;
-	return false;
+	return policy_keeps_birth_date(app.policy);
 }
 
 /* ---- validators the routes declare ---- */

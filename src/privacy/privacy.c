@@ -5,12 +5,14 @@
 #include "privacy.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "app.h"
 #include "buf.h"
+#include "gpc.h"
 #include "log.h"
 #include "mem.h"
 #include "policy.h"
@@ -152,6 +154,40 @@ static json_t *cookies_json(const struct policy *p)
 	return out;
 }
 
+/* How long a purpose keeps a category. The age screen's date of birth is
+ * not kept at all unless another purpose needs it (issue 12, rule 4): only
+ * the fact that the person said they were old enough, and when. */
+static json_t *category_retention_json(const struct policy *p, const struct policy_purpose *pu,
+				       int category)
+{
+	const struct policy_collection *signup = policy_signup_point(p);
+	if (signup && signup->purpose >= 0 && &p->purposes[signup->purpose] == pu &&
+	    strcmp(p->categories[category].id, POLICY_AGE_CATEGORY) == 0 &&
+	    !policy_keeps_birth_date(p)) {
+		char text[160];
+		snprintf(text, sizeof(text),
+			 "not kept: only that you said you were %d or older, and the day you "
+			 "said so, as long as the account exists",
+			 p->settings.minimum_age);
+		return json_string(text);
+	}
+	return retention_json(policy_retention_for(pu, category));
+}
+
+/* The purposes a browser's privacy signal (GPC, DNT) switches off for a
+ * signed-in member (src/web/gpc.h; issue 12, rule 2). */
+static json_t *browser_signal_json(const struct policy *p)
+{
+	json_t *out = json_array();
+	for (size_t i = 0; i < p->npurposes; i++)
+		if (gpc_purpose(&p->purposes[i]))
+			json_array_append_new(
+				out, json_pack("{s:s,s:s}", "id", p->purposes[i].id, "label",
+					       p->purposes[i].label ? p->purposes[i].label
+								    : p->purposes[i].id));
+	return out;
+}
+
 /* The purposes of kind advertising, each with the member's way of saying no
  * (INS11). */
 static json_t *advertising_json(const struct policy *p)
@@ -198,10 +234,10 @@ json_t *privacy_profile_json(const struct policy *p)
 		json_t *pc = json_array(), *ps = json_array(), *topics = json_array();
 		for (size_t k = 0; k < pu->ncategories; k++) {
 			const struct policy_category *c = &p->categories[pu->categories[k]];
-			json_array_append_new(pc, json_pack("{s:s,s:s,s:o}", "id", c->id, "label",
-							    c->label, "retention",
-							    retention_json(policy_retention_for(
-								    pu, pu->categories[k]))));
+			json_array_append_new(
+				pc, json_pack("{s:s,s:s,s:o}", "id", c->id, "label", c->label,
+					      "retention",
+					      category_retention_json(p, pu, pu->categories[k])));
 		}
 		for (size_t k = 0; k < pu->nsubjects; k++)
 			json_array_append_new(ps, json_string(p->subjects[pu->subjects[k]].id));
@@ -280,6 +316,9 @@ json_t *privacy_profile_json(const struct policy *p)
 	json_object_set_new(out, "security", strs_json(p->security, p->nsecurity));
 	json_object_set_new(out, "cookies", cookies_json(p));
 	json_object_set_new(out, "advertising", advertising_json(p));
+	json_object_set_new(out, "browser_signal", browser_signal_json(p));
+	json_object_set_new(out, "age_screen_only",
+			    json_boolean(policy_signup_point(p) && !policy_keeps_birth_date(p)));
 	return out;
 }
 

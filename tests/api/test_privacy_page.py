@@ -176,7 +176,11 @@ def test_not_directed_at_children_only_where_the_profile_says_so(nam, ins, nam_c
 def test_advertising_opt_out_where_an_advertising_purpose_exists(nam, ins):
     page = ins.get("/privacy").text
     ads = section(page, "advertising")
-    assert "Advertising measured by third parties: you can say no to it at any time" in plain(ads)
+    # Issue 12 rule 7: no advertising tags exist, so the page says so and
+    # names the browser's signal as the way to say no (there is no switch).
+    assert ("Advertising measured by third parties: this site sets no advertising tags at "
+            "present") in plain(ads)
+    assert 'href="#browser-signal"' in ads
     assert [a["id"] for a in ins.get("/privacy.json").json()["advertising"]] == ["advertising"]
     assert 'id="advertising"' not in nam.get("/privacy").text
     assert nam.get("/privacy.json").json()["advertising"] == []
@@ -220,3 +224,37 @@ def test_what_the_page_already_said_stays(nam, ins):
         for key in ("what-changed", "collect", "purposes", "recipients", "staff", "children",
                     "rights", "contact", "versions"):
             assert f'id="{key}"' in page
+
+
+def test_browser_signal_section_names_what_the_signal_switches_off(nam, ins):
+    """The purposes src/web/gpc.c switches off on Sec-GPC or DNT, as
+    /privacy.json lists them, are the ones the page names; a profile with
+    none of them has no such section."""
+    signal = ins.get("/privacy.json").json()["browser_signal"]
+    kinds = {p["id"]: p["kind"] for p in ins.get("/privacy.json").json()["purposes"]}
+    assert {kinds[p["id"]] for p in signal} == {"affiliate_offers", "advertising"}
+    text = section(ins.get("/privacy").text, "browser-signal")
+    for p in signal:
+        assert f'href="#purpose-{p["id"]}"' in text
+    assert "Global Privacy Control" in plain(text) and "Do Not Track" in plain(text)
+    assert nam.get("/privacy.json").json()["browser_signal"] == []
+    assert 'id="browser-signal"' not in nam.get("/privacy").text
+
+
+def test_age_screen_date_said_not_kept_unless_a_purpose_needs_it(nam, make_server, tmp_path):
+    """Rule 4 on the page: the sign-up's date of birth reads "not kept" and
+    the children section says only the fact is kept; with a purpose that
+    needs the date (test_age_screen.py's birthday greetings) neither does."""
+    from test_age_screen import birth_date_profile
+    doc = nam.get("/privacy.json").json()
+    assert doc["age_screen_only"] is True
+    dob = [c for p in doc["purposes"] for c in p["categories"] if c["id"] == "date_of_birth"]
+    assert dob and all(c["retention"].startswith("not kept") for c in dob)
+    assert 'id="age-screen"' in nam.get("/privacy").text
+    srv = make_server(profile=birth_date_profile(tmp_path))
+    doc = srv.get("/privacy.json").json()
+    assert doc["age_screen_only"] is False
+    kept = [c["retention"] for p in doc["purposes"] for c in p["categories"]
+            if c["id"] == "date_of_birth"]
+    assert kept and not any(r.startswith("not kept") for r in kept)
+    assert 'id="age-screen"' not in srv.get("/privacy").text
