@@ -727,7 +727,7 @@ static bool same_strs(char *const *a, size_t na, char *const *b, size_t nb)
 	return true;
 }
 
-static const struct policy_cookie *cookie_named(const struct policy *p, const char *name)
+const struct policy_cookie *policy_cookie_find(const struct policy *p, const char *name)
 {
 	for (size_t i = 0; i < p->ncookies; i++)
 		if (str_eq(p->cookies[i].name, name))
@@ -746,7 +746,8 @@ static void diff_notice(const struct policy *o, const struct policy *n, struct l
 	if (!same_strs(o->security, o->nsecurity, n->security, n->nsecurity))
 		add_line(l, "Our security safeguards changed.");
 	for (size_t i = 0; i < n->ncookies; i++) {
-		const struct policy_cookie *cn = &n->cookies[i], *co = cookie_named(o, cn->name);
+		const struct policy_cookie *cn = &n->cookies[i],
+					   *co = policy_cookie_find(o, cn->name);
 		const char *pn = cn->purpose >= 0 ? n->purposes[cn->purpose].id : NULL;
 		if (!co) {
 			add_line(l, "New cookie: %s.", cn->name);
@@ -760,7 +761,7 @@ static void diff_notice(const struct policy *o, const struct policy *n, struct l
 				 cn->name);
 	}
 	for (size_t i = 0; i < o->ncookies; i++)
-		if (!cookie_named(n, o->cookies[i].name))
+		if (!policy_cookie_find(n, o->cookies[i].name))
 			add_line(l, "Cookie no longer set: %s.", o->cookies[i].name);
 }
 

@@ -278,6 +278,8 @@ bool policy_keeps_birth_date(const struct policy *p);
 /* Whether a category id is one the garage treats as a vehicle identifier
  * ("vin", "serial_numbers"): such a category must be declared identifier. */
 bool policy_is_vehicle_identifier(const char *id);
+/* The cookie of that name the profile declares, or NULL. */
+const struct policy_cookie *policy_cookie_find(const struct policy *p, const char *name);
 /* Whether the code sets a cookie under profile p (its features on). */
 bool policy_code_cookie_applies(const struct policy *p, const struct policy_code_cookie *c);
 

@@ -1344,9 +1344,7 @@ static void load_cookies(struct loader *l, yaml_node_t *root)
 		return;
 	for (size_t i = 0; i < policy_ncode_cookies; i++) {
 		const struct policy_code_cookie *c = &policy_code_cookies[i];
-		bool declared = false;
-		for (size_t k = 0; k < p->ncookies && !declared; k++)
-			declared = strcmp(p->cookies[k].name, c->name) == 0;
+		bool declared = policy_cookie_find(p, c->name) != NULL;
 		if (!declared && policy_code_cookie_applies(p, c))
 			DIAG(l, pos_of(list),
 			     "glovebox sets cookie '%s' on this site, which 'cookies' does not "

@@ -145,9 +145,7 @@ static void test_bundled_profiles_declare_the_code_cookies(void **state)
 		}
 		for (size_t i = 0; i < policy_ncode_cookies; i++) {
 			const struct policy_code_cookie *c = &policy_code_cookies[i];
-			bool declared = false;
-			for (size_t k = 0; k < p->ncookies && !declared; k++)
-				declared = strcmp(p->cookies[k].name, c->name) == 0;
+			bool declared = policy_cookie_find(p, c->name) != NULL;
 			/* A cookie of a feature the profile switches off is never
 			 * set under it (the remember-me cookie without a purpose
 			 * for the reference), and is not declared either. */
