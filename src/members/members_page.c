@@ -330,7 +330,7 @@ static void me_render(struct req *r, int status)
 		me_data(r, s, data);
 	json_object_set_new(data, "consents", members_consents(s->account));
 	json_object_set_new(data, "flows",
-			    flows_diagram(app.policy, json_object_get(data, "consents")));
+			    flows_html(app.policy, json_object_get(data, "consents")));
 	unsigned char current[TOKEN_HASH_BYTES];
 	bool have = session_request_hash(r, SESSION_MEMBER, current);
 	json_t *sessions = session_list(s->account, have ? current : NULL);

@@ -26,7 +26,7 @@ static void render_profile(struct req *r, const struct policy *p, json_t *change
 	privacy_versions(&versions, &f);
 	json_t *data = page_data(r, "Privacy");
 	json_object_set_new(data, "profile", privacy_profile_json(p));
-	json_object_set_new(data, "flows", flows_diagram(p, NULL));
+	json_object_set_new(data, "flows", flows_html(p, NULL));
 	json_object_set_new(data, "versions", versions ? versions : json_array());
 	json_object_set_new(data, "changes", changes ? changes : json_array());
 	json_object_set_new(data, "archived", json_boolean(archived));
