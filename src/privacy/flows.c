@@ -1,9 +1,10 @@
 /*
  * flows: the picture of where data goes, laid out from the profile and
- * written as inline SVG with its text alternative (see flows.h). The
- * picture is built in C rather than in a template because a template over
- * a JSON model of it cost several times the rest of /privacy (bench/README.md
- * has the figures). Every number of the layout is a named constant below.
+ * written as inline SVG with its text alternative (see flows.h). It is
+ * written in C rather than through a template because a template over a
+ * JSON model of it made GET /privacy cost three times as many instructions
+ * (bench/README.md has the figures). Every number of the layout is a named
+ * constant below.
  */
 #include "flows.h"
 
