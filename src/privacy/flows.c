@@ -432,7 +432,7 @@ static void field_label(struct out *out, const struct policy_category *c, size_t
 }
 
 /* The flow in words: "E-mail address → Member news", "Orders → Shipping
- * carrier, which receives Name, Postal address", and " (off for you)". */
+ * carrier, receiving Name, Postal address", and " (off for you)". */
 static void flow_words(struct out *out, const struct picture *pic, const struct edge *e)
 {
 	const struct policy *p = pic->p;
@@ -446,7 +446,7 @@ static void flow_words(struct out *out, const struct picture *pic, const struct 
 		esc(out, purpose_label(pu));
 		put(out, " \u2192 ");
 		esc(out, r->name);
-		put(out, ", which receives ");
+		put(out, ", receiving ");
 		shared_fields(p, r, pu, field_label, out);
 	}
 	if (pic->off[e->purpose])
@@ -545,31 +545,44 @@ static void write_svg(struct out *out, const struct picture *pic)
 	put(out, "</svg>\n");
 }
 
-/* The same flows in words, purpose by purpose. */
+/* The same flows in words, purpose by purpose (a term and its flows: a
+ * list item names one partner at most). Where a flow names a partner, its
+ * own privacy policy is linked there, as on the rest of /privacy (INS15). */
 static void write_words(struct out *out, const struct picture *pic)
 {
 	const struct policy *p = pic->p;
 	put(out, "<details class=\"flows-words\"><summary>The picture in words</summary>\n"
-		 "<ul id=\"flows-list\">");
+		 "<dl id=\"flows-list\">\n");
 	size_t e = 0;
 	for (size_t i = 0; i < p->npurposes; i++) {
 		const struct policy_purpose *pu = &p->purposes[i];
-		put(out, "<li>");
+		put(out, "<dt>");
 		esc(out, purpose_label(pu));
-		putf(out, ": %s", basis_words[pu->basis]);
+		putf(out, "</dt><dd>%s", basis_words[pu->basis]);
 		if (pic->member && (pu->basis == BASIS_OPT_IN || pu->basis == BASIS_OPT_OUT))
 			putf(out, "; %s", pic->off[i] ? off_words : "on for you");
 		put(out, ".");
 		size_t first = e;
 		for (; e < pic->nedges && pic->edges[e].purpose == (int)i; e++) {
+			const struct edge *ed = &pic->edges[e];
 			put(out, e == first ? "<ul><li>" : "<li>");
-			flow_words(out, pic, &pic->edges[e]);
+			flow_words(out, pic, ed);
+			const char *url =
+				ed->recipient >= 0 ? p->recipients[ed->recipient].policy_url : NULL;
+			if (url && *url) {
+				put(out, " \u2014 <a href=\"");
+				esc(out, url);
+				put(out, "\" rel=\"external noopener\" class=\"external\">its own "
+					 "privacy "
+					 "policy<span class=\"visually-hidden\"> (leaves this "
+					 "site)</span></a>");
+			}
 			put(out, "</li>");
 		}
 		put(out, e == first ? " It uses no personal data." : "</ul>");
-		put(out, "</li>\n");
+		put(out, "</dd>\n");
 	}
-	put(out, "</ul>\n</details>\n");
+	put(out, "</dl>\n</details>\n");
 }
 
 int flows_write(struct buf *b, const struct policy *p, const json_t *choices)

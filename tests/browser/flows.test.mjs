@@ -35,7 +35,7 @@ function expectedFlows(profile) {
   for (const p of profile.purposes) {
     for (const c of p.categories) {
       flows.push({ from: `category:${c.id}`, to: `purpose:${p.id}`, basis: p.basis, fields: '',
-        purpose: p.id, text: `${label.get(c.id)} → ${p.label}` });
+        purpose: p.id, text: `${label.get(c.id)} → ${p.label}`, link: null });
     }
   }
   for (const r of profile.recipients) {
@@ -46,7 +46,8 @@ function expectedFlows(profile) {
       if (fields.length === 0) continue;
       flows.push({ from: `purpose:${p.id}`, to: `recipient:${r.id}`, basis: p.basis,
         fields: fields.map((f) => f.id).join(','), purpose: p.id,
-        text: `${p.label} → ${r.name}, which receives ${fields.map((f) => f.label).join(', ')}` });
+        text: `${p.label} → ${r.name}, receiving ${fields.map((f) => f.label).join(', ')}`,
+        link: r.policy_url ?? null });
     }
   }
   return flows;
@@ -63,8 +64,18 @@ async function drawnEdges(page) {
   })));
 }
 
+// The flows in words, each as its text and the partner's policy link it
+// carries (INS15: a partner named with its own policy).
 async function wordList(page) {
-  return page.$$eval('#flows-list > li > ul > li', (items) => items.map((li) => li.textContent));
+  return page.$$eval('#flows-list li', (items) => items.map((li) => ({
+    text: li.textContent, link: li.querySelector('a')?.getAttribute('href') ?? null,
+  })));
+}
+
+// A flow as the list says it: " (off for you)" when off, then the link.
+function said(f, off = false) {
+  return (off ? `${f.text} (off for you)` : f.text) +
+    (f.link ? ' — its own privacy policy (leaves this site)' : '');
 }
 
 // The picture is there, drawn to its viewBox's proportions, named for a
@@ -116,8 +127,9 @@ for (const profileName of ['north-american-motoring', 'mini-insiders']) {
       }
       // The same flows in words.
       const words = await wordList(page);
-      assert.deepEqual([...words].sort(), expected.map((f) => f.text).sort());
-      assert.equal(await page.locator('#flows-list > li').count(), profile.purposes.length);
+      assert.deepEqual(words.map((w) => `${w.text} <${w.link}>`).sort(),
+        expected.map((f) => `${said(f)} <${f.link}>`).sort());
+      assert.equal(await page.locator('#flows-list > dt').count(), profile.purposes.length);
 
       // /me: a member who joined with the form's defaults.
       await joinThroughPages(server, sink, page, {
@@ -136,9 +148,9 @@ for (const profileName of ['north-american-motoring', 'mini-insiders']) {
         for (const e of edges) {
           assert.equal(e.state, state.get(purposeOf(e)), `${when}: ${key(e)} drawn ${e.state}`);
         }
-        const offWords = (await wordList(page)).filter((t) => t.endsWith(' (off for you)'));
-        assert.deepEqual(offWords.sort(), expected.filter((f) => state.get(f.purpose) === 'off')
-          .map((f) => `${f.text} (off for you)`).sort(), `${when}: the words say what is off`);
+        const words = (await wordList(page)).map((w) => w.text);
+        assert.deepEqual(words.sort(), expected.map((f) => said(f, state.get(f.purpose) === 'off'))
+          .sort(), `${when}: the words say what is off`);
         return edges;
       };
       await checkStates('joined');

@@ -82,6 +82,7 @@ static const char small_profile[] =
 	"    name: '\"><svg onload=alert(1)> Mailer'\n"
 	"    kind: service_provider\n"
 	"    contract: M-1\n"
+	"    policy_url: https://mailer-company.net/privacy\n"
 	"    purposes: [news, letters]\n"
 	"    fields: [name, email]\n"
 	"  - id: printer\n"
@@ -194,19 +195,24 @@ static void test_flows_of_a_small_profile(void **state)
 	snprintf(want, sizeof(want), "stroke-dasharray=\"%s\"", strokes[STYLE_OPT_OUT].dash);
 	assert_non_null(strstr(edge_at(html, "data-to=\"purpose:letters\""), want));
 
-	/* The same flows in words, purpose by purpose; the one using no data
-	 * says so. */
-	assert_non_null(strstr(html,
-			       "<li>News &lt;b&gt;by&lt;/b&gt; e-mail: opt-in: only if you "
-			       "say yes.<ul><li>E-mail address \u2192 News &lt;b&gt;by&lt;/b&gt; "
-			       "e-mail</li><li>News &lt;b&gt;by&lt;/b&gt; e-mail \u2192 "
-			       "&quot;&gt;&lt;svg onload=alert(1)&gt; Mailer, which receives "
-			       "E-mail address</li></ul></li>\n"));
-	assert_non_null(strstr(html, "<li>Letters: opt-out: on unless you say no.<ul>"));
-	assert_non_null(strstr(html,
-			       "<li>Counting visits: stated here; it needs no choice. It uses no "
-			       "personal data.</li>\n"));
-	assert_int_equal(count(html, "</li>"), 4 + 9);
+	/* The same flows in words, purpose by purpose, a partner's policy
+	 * linked where it is named; the purpose using no data says so. */
+	assert_non_null(strstr(
+		html,
+		"<dt>News &lt;b&gt;by&lt;/b&gt; e-mail</dt><dd>opt-in: only if you say yes.<ul>"
+		"<li>E-mail address \u2192 News &lt;b&gt;by&lt;/b&gt; e-mail</li><li>News "
+		"&lt;b&gt;by&lt;/b&gt; e-mail \u2192 &quot;&gt;&lt;svg onload=alert(1)&gt; "
+		"Mailer, receiving E-mail address \u2014 <a "
+		"href=\"https://mailer-company.net/privacy\" rel=\"external noopener\" "
+		"class=\"external\">its own privacy policy<span class=\"visually-hidden\"> "
+		"(leaves this site)</span></a></li></ul></dd>\n"));
+	assert_non_null(strstr(html, "<dt>Letters</dt><dd>opt-out: on unless you say no.<ul>"));
+	assert_non_null(strstr(html, "<dt>Counting visits</dt><dd>stated here; it needs no "
+				     "choice. It uses no personal data.</dd>\n"));
+	assert_int_equal(count(html, "<dt>"), 4);
+	assert_int_equal(count(html, "</li>"), 9);
+	/* The printer has no link of its own to show. */
+	assert_int_equal(count(html, "<a href="), 2);
 	free(html);
 	policy_free(p);
 }
@@ -238,11 +244,14 @@ static void test_member_choices_draw_flows_off(void **state)
 	assert_int_equal(count(html, "<line "), STYLE_COUNT);
 	assert_non_null(strstr(html, "<h2 id=\"flows-heading\">Where your data goes</h2>"));
 	/* In words, and in the purpose's box, not by its colour alone. */
-	assert_non_null(strstr(html, "e-mail: opt-in: only if you say yes; off for you.<ul><li>"
-				     "E-mail address \u2192 News &lt;b&gt;by&lt;/b&gt; e-mail (off "
-				     "for you)</li>"));
-	assert_non_null(strstr(html, "<li>Letters: opt-out: on unless you say no; on for you."));
-	assert_int_equal(count(html, "(off for you)</li>"), 2);
+	assert_non_null(strstr(html, "e-mail</dt><dd>opt-in: only if you say yes; off for "
+				     "you.<ul><li>E-mail address \u2192 News &lt;b&gt;by&lt;/b&gt; "
+				     "e-mail (off for you)</li>"));
+	assert_non_null(strstr(html, "<dt>Letters</dt><dd>opt-out: on unless you say no; on for "
+				     "you."));
+	assert_int_equal(count(html, "(off for you)</title>"), 2);
+	assert_int_equal(count(html, "(off for you)</li>"), 1);
+	assert_int_equal(count(html, "(off for you) \u2014 <a href="), 1);
 	const char *box = strstr(html, "<g data-node=\"purpose:news\">");
 	assert_non_null(box);
 	assert_true(strstr(box, ">off for you</text></g>") < strstr(box, "</g>") + 4);
