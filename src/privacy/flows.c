@@ -545,9 +545,32 @@ static void write_svg(struct out *out, const struct picture *pic)
 	put(out, "</svg>\n");
 }
 
+/* Where a partner is named, its own privacy policy: linked, or how to ask
+ * us for it, as the recipients' list of /privacy says (INS15). */
+static void partner_policy(struct out *out, const struct policy *p,
+			   const struct policy_recipient *r)
+{
+	if (r->policy_url && *r->policy_url) {
+		put(out, " \u2014 <a href=\"");
+		esc(out, r->policy_url);
+		put(out, "\" rel=\"external noopener\" class=\"external\">its own privacy policy"
+			 "<span class=\"visually-hidden\"> (leaves this site)</span></a>");
+	} else if (p->contact.email && *p->contact.email) {
+		put(out, " \u2014 <span class=\"policy-ask\">For its privacy policy, ask us at <a "
+			 "href=\"mailto:");
+		esc(out, p->contact.email);
+		put(out, "\">");
+		esc(out, p->contact.email);
+		put(out, "</a>.</span>");
+	} else {
+		put(out, " \u2014 <span class=\"policy-ask\">For its privacy policy, ask us by "
+			 "letter (see <a href=\"/privacy#contact\">Questions</a>).</span>");
+	}
+}
+
 /* The same flows in words, purpose by purpose (a term and its flows: a
- * list item names one partner at most). Where a flow names a partner, its
- * own privacy policy is linked there, as on the rest of /privacy (INS15). */
+ * list item names one partner at most), each naming a partner with its
+ * policy. */
 static void write_words(struct out *out, const struct picture *pic)
 {
 	const struct policy *p = pic->p;
@@ -567,16 +590,8 @@ static void write_words(struct out *out, const struct picture *pic)
 			const struct edge *ed = &pic->edges[e];
 			put(out, e == first ? "<ul><li>" : "<li>");
 			flow_words(out, pic, ed);
-			const char *url =
-				ed->recipient >= 0 ? p->recipients[ed->recipient].policy_url : NULL;
-			if (url && *url) {
-				put(out, " \u2014 <a href=\"");
-				esc(out, url);
-				put(out, "\" rel=\"external noopener\" class=\"external\">its own "
-					 "privacy "
-					 "policy<span class=\"visually-hidden\"> (leaves this "
-					 "site)</span></a>");
-			}
+			if (ed->recipient >= 0)
+				partner_policy(out, p, &p->recipients[ed->recipient]);
 			put(out, "</li>");
 		}
 		put(out, e == first ? " It uses no personal data." : "</ul>");

@@ -35,7 +35,7 @@ function expectedFlows(profile) {
   for (const p of profile.purposes) {
     for (const c of p.categories) {
       flows.push({ from: `category:${c.id}`, to: `purpose:${p.id}`, basis: p.basis, fields: '',
-        purpose: p.id, text: `${label.get(c.id)} → ${p.label}`, link: null });
+        purpose: p.id, text: `${label.get(c.id)} → ${p.label}`, link: null, ask: false });
     }
   }
   for (const r of profile.recipients) {
@@ -47,7 +47,7 @@ function expectedFlows(profile) {
       flows.push({ from: `purpose:${p.id}`, to: `recipient:${r.id}`, basis: p.basis,
         fields: fields.map((f) => f.id).join(','), purpose: p.id,
         text: `${p.label} → ${r.name}, receiving ${fields.map((f) => f.label).join(', ')}`,
-        link: r.policy_url ?? null });
+        link: r.policy_url ?? null, ask: !r.policy_url });
     }
   }
   return flows;
@@ -64,18 +64,21 @@ async function drawnEdges(page) {
   })));
 }
 
-// The flows in words, each as its text and the partner's policy link it
-// carries (INS15: a partner named with its own policy).
+// The flows in words, each as its text and the link out to a partner's
+// policy it carries (INS15: a partner is named with its own policy).
 async function wordList(page) {
   return page.$$eval('#flows-list li', (items) => items.map((li) => ({
-    text: li.textContent, link: li.querySelector('a')?.getAttribute('href') ?? null,
+    text: li.textContent,
+    link: li.querySelector('a[rel~=external]')?.getAttribute('href') ?? null,
   })));
 }
 
-// A flow as the list says it: " (off for you)" when off, then the link.
-function said(f, off = false) {
-  return (off ? `${f.text} (off for you)` : f.text) +
-    (f.link ? ' — its own privacy policy (leaves this site)' : '');
+// A flow as the list says it: " (off for you)" when off, then the
+// partner's policy, or how to ask for it.
+function said(f, profile, off = false) {
+  const policy = f.link ? ' — its own privacy policy (leaves this site)'
+    : f.ask ? ` — For its privacy policy, ask us at ${profile.contact.email}.` : '';
+  return (off ? `${f.text} (off for you)` : f.text) + policy;
 }
 
 // The picture is there, drawn to its viewBox's proportions, named for a
@@ -128,7 +131,7 @@ for (const profileName of ['north-american-motoring', 'mini-insiders']) {
       // The same flows in words.
       const words = await wordList(page);
       assert.deepEqual(words.map((w) => `${w.text} <${w.link}>`).sort(),
-        expected.map((f) => `${said(f)} <${f.link}>`).sort());
+        expected.map((f) => `${said(f, profile)} <${f.link}>`).sort());
       assert.equal(await page.locator('#flows-list > dt').count(), profile.purposes.length);
 
       // /me: a member who joined with the form's defaults.
@@ -149,7 +152,7 @@ for (const profileName of ['north-american-motoring', 'mini-insiders']) {
           assert.equal(e.state, state.get(purposeOf(e)), `${when}: ${key(e)} drawn ${e.state}`);
         }
         const words = (await wordList(page)).map((w) => w.text);
-        assert.deepEqual(words.sort(), expected.map((f) => said(f, state.get(f.purpose) === 'off'))
+        assert.deepEqual(words.sort(), expected.map((f) => said(f, profile, state.get(f.purpose) === 'off'))
           .sort(), `${when}: the words say what is off`);
         return edges;
       };

@@ -90,7 +90,18 @@ static const char small_profile[] =
 	"    kind: service_provider\n"
 	"    contract: P-1\n"
 	"    purposes: [letters, news]\n"
-	"    fields: [postal_address]\n";
+	"    fields: [postal_address]\n"
+	"scope:\n"
+	"  sites: [flows-club.net]\n"
+	"  statement: This notice covers the Flows Club site.\n"
+	"security:\n"
+	"  - Personal data is stored encrypted.\n"
+	"cookies:\n"
+	"  - {name: gb_presession, purpose: strictly_necessary, lifetime: session, holds: A "
+	"token.}\n"
+	"  - {name: gb_staff, purpose: strictly_necessary, lifetime: 8h, holds: A session.}\n"
+	"  - {name: gb_staff_browser, purpose: strictly_necessary, lifetime: 180d, holds: A "
+	"browser.}\n";
 
 static struct policy *small(void)
 {
@@ -211,8 +222,23 @@ static void test_flows_of_a_small_profile(void **state)
 				     "choice. It uses no personal data.</dd>\n"));
 	assert_int_equal(count(html, "<dt>"), 4);
 	assert_int_equal(count(html, "</li>"), 9);
-	/* The printer has no link of its own to show. */
-	assert_int_equal(count(html, "<a href="), 2);
+	/* The printer has no link of its own: the words say how to ask for
+	 * its policy. */
+	assert_int_equal(count(html, "class=\"external\">its own privacy policy"), 2);
+	assert_non_null(strstr(html, "Letters \u2192 Printer, receiving Postal address \u2014 "
+				     "<span class=\"policy-ask\">For its privacy policy, ask us at "
+				     "<a href=\"mailto:privacy@flows-club.net\">"
+				     "privacy@flows-club.net</a>.</span></li>"));
+	/* With no address to write to, by letter. */
+	char *email = p->contact.email;
+	p->contact.email = NULL;
+	char *letter = render(p, NULL);
+	p->contact.email = email;
+	assert_non_null(strstr(letter,
+			       "Printer, receiving Postal address \u2014 <span "
+			       "class=\"policy-ask\">For its privacy policy, ask us by letter "
+			       "(see <a href=\"/privacy#contact\">Questions</a>).</span></li>"));
+	free(letter);
 	free(html);
 	policy_free(p);
 }
