@@ -212,17 +212,19 @@ static int node_height(const struct node *n)
 	return 2 * NODE_PAD + (int)n->nlines * LINE_H;
 }
 
-/* Whether the member's choices switch purpose id off. */
-static bool switched_off(const json_t *choices, const char *id)
+/* Whether purpose pu is off for the member: as their choices say where
+ * they list it; else off for an opt-in, which needs a yes (/me lists no
+ * switch for a feature that is not on), on otherwise. */
+static bool switched_off(const json_t *choices, const struct policy_purpose *pu)
 {
 	size_t i;
 	const json_t *c;
 	json_array_foreach (choices, i, c) {
 		const char *purpose = json_string_value(json_object_get(c, "purpose"));
-		if (purpose && strcmp(purpose, id) == 0)
+		if (purpose && strcmp(purpose, pu->id) == 0)
 			return json_is_false(json_object_get(c, "on"));
 	}
-	return false;
+	return pu->basis == BASIS_OPT_IN;
 }
 
 /* Calls fn for each of the recipient's fields that the purpose uses; how
@@ -300,7 +302,7 @@ static void picture_init(struct picture *pic, const struct policy *p, const json
 	buf_init(&receives, 0);
 	for (size_t i = 0; i < np; i++) {
 		const struct policy_purpose *pu = &p->purposes[i];
-		pic->off[i] = choices && switched_off(choices, pu->id);
+		pic->off[i] = choices && switched_off(choices, pu);
 		struct node *n = &pic->nodes[pic->nnodes++];
 		*n = (struct node){.col = COL_PURPOSE, .id = pu->id, .off = pic->off[i]};
 		node_text(n, purpose_label(pu), false);

@@ -40,7 +40,8 @@ struct policy;
  * the SVG and the list of flows. choices is NULL for the profile alone
  * (/privacy), or a member's choices in the shape of members_consents(): an
  * array of {"purpose": id, "on": bool}; a purpose listed with "on" false
- * has its flows drawn off, one not listed is on. -1 if out's maximum is
+ * has its flows drawn off, one not listed is off if it is opt-in (no yes
+ * was given) and on otherwise. -1 if out's maximum is
  * reached.
  */
 int flows_write(struct buf *out, const struct policy *p, const json_t *choices);

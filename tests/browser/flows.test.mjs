@@ -141,9 +141,10 @@ for (const profileName of ['north-american-motoring', 'mini-insiders']) {
       });
       await checkPicture(page);
       // Each purpose's flows as the member's choices leave them: an opt-in
-      // off until they say yes, anything else on.
+      // off until they say yes (whether or not /me offers its switch yet),
+      // anything else on.
       const state = new Map(profile.purposes.map((p) => [p.id,
-        p.basis === 'opt_in' && p.subjects.includes('member') ? 'off' : 'on']));
+        p.basis === 'opt_in' ? 'off' : 'on']));
       const purposeOf = (e) => (e.from.startsWith('purpose:') ? e.from : e.to).slice(8);
       const checkStates = async (when) => {
         const edges = await drawnEdges(page);

@@ -284,11 +284,22 @@ static void test_member_choices_draw_flows_off(void **state)
 	snprintf(want, sizeof(want), "fill=\"%s\"", BOX_OFF);
 	assert_non_null(strstr(box, want));
 	free(html);
-	/* An empty list of choices leaves every flow on. */
+	/* With no choice listed, an opt-in is off (no yes was given; /me lists
+	 * no switch for a feature that is not on) and the rest on. */
 	json_t *none = json_array();
 	html = render(p, none);
-	assert_int_equal(count(html, "data-state=\"on\""), 9);
-	assert_int_equal(count(html, "data-state=\"off\""), 0);
+	edges = edge_list(html);
+	assert_string_equal(edges, "category:email > purpose:news [opt_in] off {}\n"
+				   "purpose:news > recipient:mailer [opt_in] off {email}\n"
+				   "category:name > purpose:account [required] on {}\n"
+				   "category:email > purpose:account [required] on {}\n"
+				   "category:hostile > purpose:account [required] on {}\n"
+				   "category:name > purpose:letters [opt_out] on {}\n"
+				   "category:postal_address > purpose:letters [opt_out] on {}\n"
+				   "purpose:letters > recipient:mailer [opt_out] on {name}\n"
+				   "purpose:letters > recipient:printer [opt_out] on "
+				   "{postal_address}\n");
+	free(edges);
 	free(html);
 	json_decref(none);
 	json_decref(choices);
