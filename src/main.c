@@ -23,7 +23,9 @@
 #include "server.h"
 #include "campaign.h"
 #include "crypto.h"
+#include "deliver.h"
 #include "dkim.h"
+#include "handover.h"
 #include "staff.h"
 #include "vin_cli.h"
 #include "store.h"
@@ -444,6 +446,47 @@ static int cmd_mail(int argc, char **argv)
 	return rc;
 }
 
+/* handover queue RECIPIENT PURPOSE: every member the broker allows it
+ * for (a recipient or purpose added to the profile); handover deliver: one
+ * delivery pass with the configured channels. */
+static int cmd_handover(int argc, char **argv)
+{
+	bool queue = argc == 3 && strcmp(argv[0], "queue") == 0;
+	if (!queue && !(argc == 1 && strcmp(argv[0], "deliver") == 0)) {
+		fprintf(stderr, "Usage: glovebox handover queue RECIPIENT PURPOSE\n"
+				"       glovebox handover deliver\n");
+		return 2;
+	}
+	if (boot_open(APP_MIGRATE | APP_PROFILE) != 0)
+		return 1;
+	int rc = 1;
+	char err[256];
+	if (queue) {
+		int64_t queued, refused;
+		if (handover_queue_all(argv[1], argv[2], &queued, &refused) != 0) {
+			fprintf(stderr,
+				"glovebox: %s does not take %s under the profile in force, or "
+				"the store failed\n",
+				argv[1], argv[2]);
+		} else {
+			printf("%lld hand-overs queued, %lld members not handed over\n",
+			       (long long)queued, (long long)refused);
+			rc = 0;
+		}
+	} else if (deliver_channels_load(err, sizeof(err)) != 0) {
+		fprintf(stderr, "glovebox: handover-config: %s\n", err);
+	} else {
+		int64_t n = 0, k;
+		while ((k = deliver_pass()) > 0)
+			n += k;
+		printf("%lld hand-overs delivered\n", (long long)n);
+		rc = k < 0 && n == 0 ? 1 : 0;
+		deliver_channels_free();
+	}
+	boot_close();
+	return rc;
+}
+
 static int cmd_dkim(int argc, char **argv)
 {
 	if (argc != 2 || strcmp(argv[0], "keygen") != 0) {
@@ -507,6 +550,10 @@ static const struct command commands[] = {
 	 "    with a confirmed address whom the profile and their choices allow; each message\n"
 	 "    has a one-click unsubscribe. Messages leave through the outbox.",
 	 2, 2, cmd_mail, true},
+	{"handover", "handover queue RECIPIENT PURPOSE | handover deliver",
+	 "Queue a hand-over to RECIPIENT for PURPOSE of every member the profile and their\n"
+	 "    choices allow (after adding a recipient), or deliver what is due once.",
+	 1, 3, cmd_handover, false},
 	{"dkim", "dkim keygen FILE",
 	 "Write a new Ed25519 DKIM key to FILE (0600, never overwriting) and print the DNS TXT\n"
 	 "    record to publish for --dkim-selector and --dkim-domain (or mail-from's domain).",

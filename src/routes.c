@@ -14,6 +14,7 @@
 #include "garage.h"
 #include "garage_api.h"
 #include "garage_page.h"
+#include "handover_api.h"
 #include "members.h"
 #include "members_api.h"
 #include "members_page.h"
@@ -388,6 +389,8 @@ struct route routes[] = {
 	FORM_POST("/me/close", members_page_close_post, 4 * KiB, close_form_params, RECENT),
 	API_CALL(HTTP_DELETE, "/api/v1/me", members_api_close, RECENT),
 	FORM_POST("/me/consents", members_page_consent, 4 * KiB, consent_form_params, MEMBER),
+	/* Every hand-over made of the member's data (issue 13). */
+	API_CALL(HTTP_GET, "/api/v1/me/handovers", handover_api_mine, RECENT),
 	API_CALL(HTTP_GET, "/api/v1/me/consents", members_api_consents, MEMBER),
 	API_JSON(HTTP_PUT, "/api/v1/me/consents/:purpose", members_api_consent_set, 4 * KiB,
 		 consent_params, MEMBER),

@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "boot.h"
 #include "crypto.h"
+#include "deliver.h"
 #include "gate.h"
 #include "http.h"
 #include "log.h"
@@ -44,6 +45,12 @@ int server_run(void)
 	 * privacy page and its versions always exist. */
 	if (privacy_publish(app.store, app.policy, stderr) < 0) {
 		fprintf(stderr, "glovebox: refusing to start: the profile cannot be published\n");
+		goto out;
+	}
+	/* The hand-over channels are the operator's (deliver.h): a bad file
+	 * refuses the start rather than holding hand-overs back unnoticed. */
+	if (deliver_channels_load(err, sizeof(err)) != 0) {
+		fprintf(stderr, "glovebox: handover-config: %s\n", err);
 		goto out;
 	}
 	if (tpl_set_load(&app.tpl, err, sizeof(err)) != 0) {
@@ -92,6 +99,8 @@ int server_run(void)
 		log_warn("the access log's head cannot be written to the log on a timer");
 	if (outbox_start() != 0)
 		log_warn("mail delivery could not be started");
+	if (deliver_start() != 0)
+		log_warn("hand-over delivery could not be started");
 	/* Policy-change notices (NAM10) go out as mail: only with a relay. */
 	if (*app.cfg.smtp_url && notices_start((unsigned)app.cfg.mail_interval) != 0)
 		log_warn("policy-change notices could not be started");
@@ -112,6 +121,8 @@ out:
 	audit_heads_stop();
 	notices_stop();
 	outbox_stop();
+	deliver_stop();
+	deliver_channels_free();
 	log_buffering_stop();
 	if (app.tpl)
 		tpl_set_free(app.tpl);

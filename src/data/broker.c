@@ -318,8 +318,9 @@ static struct broker_grant *grant_new(int64_t subject, struct data_key *dk, cons
 	return g;
 }
 
-int broker_open(struct store_conn *c, const struct broker_use *u, struct broker_grant **grant,
-		enum decision_reason *reason)
+/* broker_open, and broker_open_handover when log is false. */
+static int open_use(struct store_conn *c, const struct broker_use *u, bool log,
+		    struct broker_grant **grant, enum decision_reason *reason)
 {
 	const struct policy *p = app.policy;
 	int cats[BROKER_MAX_CATEGORIES];
@@ -362,7 +363,7 @@ int broker_open(struct store_conn *c, const struct broker_use *u, struct broker_
 		log_error("data key of a subject does not open");
 		goto out;
 	}
-	if ((u->actor->kind == ACTOR_STAFF || u->actor->kind == ACTOR_RECIPIENT) &&
+	if (log && (u->actor->kind == ACTOR_STAFF || u->actor->kind == ACTOR_RECIPIENT) &&
 	    access_append(c, u, joined.data ? joined.data : "") != 0) {
 		crypto_datakey_free(dk);
 		log_error("access log append failed; access refused");
@@ -372,6 +373,36 @@ int broker_open(struct store_conn *c, const struct broker_use *u, struct broker_
 	rc = 0;
 out:
 	free(s.sealed_key);
+	buf_release(&joined);
+	return rc;
+}
+
+int broker_open(struct store_conn *c, const struct broker_use *u, struct broker_grant **grant,
+		enum decision_reason *reason)
+{
+	return open_use(c, u, true, grant, reason);
+}
+
+int broker_open_handover(struct store_conn *c, const struct broker_use *u,
+			 struct broker_grant **grant, enum decision_reason *reason)
+{
+	if (u->actor->kind != ACTOR_RECIPIENT) {
+		*grant = NULL;
+		*reason = DENY_RECIPIENT_NOT_ALLOWED;
+		return -1;
+	}
+	return open_use(c, u, false, grant, reason);
+}
+
+int broker_disclosed(struct store_conn *c, const struct broker_use *u)
+{
+	struct buf joined;
+	buf_init(&joined, 4096);
+	for (size_t i = 0; i < u->ncategories; i++)
+		buf_printf(&joined, "%s%s", i ? "," : "", u->categories[i]);
+	int rc = u->actor->kind == ACTOR_RECIPIENT
+			 ? access_append(c, u, joined.data ? joined.data : "")
+			 : -1;
 	buf_release(&joined);
 	return rc;
 }

@@ -54,6 +54,21 @@ int broker_open(struct store_conn *c, const struct broker_use *u, struct broker_
 		enum decision_reason *reason);
 
 /*
+ * A hand-over (ACTOR_RECIPIENT only): decides exactly as broker_open does
+ * (the recipient's purpose and fields, the subject's consent, never an
+ * identifier: NAM06) and opens the grant, but appends nothing to the access
+ * log: a hand-over is queued, and asked about again before each delivery
+ * attempt, and the disclosure is logged once it is made, with
+ * broker_disclosed() in the transaction that settles the delivery.
+ */
+int broker_open_handover(struct store_conn *c, const struct broker_use *u,
+			 struct broker_grant **grant, enum decision_reason *reason);
+/* Appends a made hand-over (u->action "disclose") to the access log inside
+ * the caller's transaction. 0, or -1: then roll back, and the delivery
+ * counts as not settled (it goes again under the same webhook-id). */
+int broker_disclosed(struct store_conn *c, const struct broker_use *u);
+
+/*
  * Creates a data subject of kind (a subject id of the profile) with a fresh
  * data key, inside the caller's transaction, and returns a grant for the
  * collection's purpose and categories (the collection point's own fields).

@@ -452,6 +452,17 @@ void crypto_sha256(const void *in, size_t n, unsigned char out[32])
 	crypto_hash_sha256(out, in, n);
 }
 
+void crypto_hmac_sha256(const void *key, size_t keylen, const void *const *parts,
+			const size_t *lens, size_t n, unsigned char out[32])
+{
+	crypto_auth_hmacsha256_state st;
+	crypto_auth_hmacsha256_init(&st, key, keylen);
+	for (size_t i = 0; i < n; i++)
+		crypto_auth_hmacsha256_update(&st, parts[i], lens[i]);
+	crypto_auth_hmacsha256_final(&st, out);
+	sodium_memzero(&st, sizeof(st));
+}
+
 void crypto_ed25519_public(const unsigned char seed[32], unsigned char pk[32])
 {
 	unsigned char sk[crypto_sign_SECRETKEYBYTES];

@@ -115,6 +115,10 @@ void crypto_sha256(const void *in, size_t n, unsigned char out[32]);
 void crypto_ed25519_public(const unsigned char seed[32], unsigned char pk[32]);
 void crypto_ed25519_sign(const unsigned char seed[32], const void *msg, size_t n,
 			 unsigned char sig[64]);
+/* HMAC-SHA256 under key of the concatenation of n parts (Standard Webhooks
+ * signatures of hand-overs: id, ".", timestamp, ".", body). */
+void crypto_hmac_sha256(const void *key, size_t keylen, const void *const *parts,
+			const size_t *lens, size_t n, unsigned char out[32]);
 /* Hex encode n bytes into out (2n+1 bytes). */
 void crypto_hex(const void *in, size_t n, char *out);
 

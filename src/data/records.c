@@ -29,6 +29,11 @@ const struct record_table record_tables[] = {
 	{"vehicles", "member_id", "id", false, NO_EXPIRY},
 	/* Mail waiting to leave, sealed for its recipient. */
 	{"outbox", "subject_id", "id", false, NO_EXPIRY},
+	/* Hand-overs waiting for delivery to a recipient of the profile (issue
+	 * 13): each field sealed under its category; one that failed for good
+	 * is kept until expires_at for an administrator. */
+	{"handover_fields", "subject_id", "id", false, EXPIRES_AT("expires_at")},
+	{"handovers", "subject_id", NULL, false, EXPIRES_AT("expires_at")},
 	/* Contact messages (NAM07): the sender is erased once the profile's time
 	 * after the answer (or after writing) has passed, and a message never
 	 * answered once its retention_not_done after writing has (issue 12). */
@@ -96,6 +101,7 @@ const struct record_column record_columns[] = {
 	 * proved to be the member's: the export says it is there, not what it says. */
 	SEALED_BY_ROW("outbox", "recipient", "address_category", false),
 	SEALED_BY_ROW("outbox", "message", "content_category", true),
+	SEALED_BY_ROW("handover_fields", "field_value", "category", false),
 	SEALED("contact_messages", "email", "contact_return_address"),
 	SEALED("contact_messages", "topic", "message"),
 	SEALED("contact_messages", "body", "message"),

@@ -104,6 +104,26 @@ static const struct directive directives[] = {
 	  "delivery workers in this process, each with its own relay connection (1 to 16)"),
 	D("mail-interval", DT_LONG, mail_interval, "1",
 	  "seconds between outbox passes (0: no delivery in this process)"),
+	D("handover-config", DT_STRING, handover_config, "",
+	  "INI file naming each recipient's channel: [RECIPIENT] webhook=https://... "
+	  "secret=whsec_..., or directory=PATH (docs/handovers.md); empty: hand-overs wait"),
+	D("handover-ca-file", DT_STRING, handover_ca_file, "",
+	  "CA certificates trusted for hand-over webhooks (empty: the system's)"),
+	D("handover-timeout", DT_LONG, handover_timeout, "10",
+	  "seconds a webhook may take to answer before the attempt counts as failed"),
+	D("handover-max-attempts", DT_LONG, handover_max_attempts, "10",
+	  "delivery attempts before a hand-over fails for good"),
+	D("handover-retry-seconds", DT_LONG, handover_retry_seconds, "30",
+	  "pause before a hand-over's first retry; it doubles with each, up to an hour"),
+	D("handover-claim-timeout", DT_LONG, handover_claim_timeout, "300",
+	  "seconds after which a hand-over claimed by a process that died goes again "
+	  "(more than handover-timeout)"),
+	D("handover-workers", DT_LONG, handover_workers, "2",
+	  "hand-over delivery threads in this process (1 to 16)"),
+	D("handover-interval", DT_LONG, handover_interval, "1",
+	  "seconds between hand-over delivery passes (0: no delivery in this process)"),
+	D("handover-failed-days", DT_LONG, handover_failed_days, "30",
+	  "days a hand-over that failed for good is kept for an administrator to retry"),
 };
 
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))

@@ -63,6 +63,17 @@ struct config {
 	long mail_workers;	 /* delivery threads */
 	long mail_interval;	 /* seconds between outbox passes; 0: none */
 
+	/* Hand-overs to the profile's recipients (docs/handovers.md). */
+	char *handover_config;	     /* INI file: a [recipient] section per channel; empty: none */
+	char *handover_ca_file;	     /* CA bundle for webhook certificates; empty: the system's */
+	long handover_timeout;	     /* seconds for one webhook request */
+	long handover_max_attempts;  /* attempts before a hand-over fails for good */
+	long handover_retry_seconds; /* first retry pause, doubling */
+	long handover_claim_timeout; /* a claim older than this was left by a dead process */
+	long handover_workers;	     /* delivery threads */
+	long handover_interval;	     /* seconds between delivery passes; 0: none */
+	long handover_failed_days;   /* a hand-over failed for good is kept this long */
+
 	/* a forgotten password: requests per hour */
 	long reset_per_hour;	   /* from one client address */
 	long reset_per_email_hour; /* for one e-mail address, from anywhere */

@@ -1,0 +1,51 @@
+/*
+ * deliver: hand-overs leaving for their recipients, in the outbox pattern
+ * of the mail (outbox.h). Each recipient's channel is the operator's,
+ * outside the profile: the INI file named by handover-config has a section
+ * per recipient id with either
+ *
+ *     webhook = https://partner.example/hooks/glovebox
+ *     secret = whsec_<base64 of 24 to 64 random bytes>
+ *
+ * (webhook.h: Standard Webhooks signatures, libcurl, certificates
+ * verified) or
+ *
+ *     directory = /var/lib/glovebox/handovers
+ *
+ * (drop.h: JSON Lines per recipient per day, mode 0600). A section whose
+ * name is not a recipient of the profile, an http:// address, a webhook
+ * without a secret, or a file others can read refuses the start.
+ *
+ * Delivery passes claim due hand-overs (FOR UPDATE SKIP LOCKED on
+ * PostgreSQL, so several processes deliver each once), ask the broker again
+ * as the recipient (a choice switched off since, or an erasure, drops the
+ * hand-over unsent), send, and settle in one transaction: the disclosure
+ * appended to the access log, the rows deleted, a counter per recipient
+ * and outcome (counters: handovers_delivered:RECIPIENT, _dropped, _failed).
+ * A retryable failure waits handover-retry-seconds, doubling, up to an
+ * hour; after handover-max-attempts, or at once for a refusal, the
+ * hand-over fails for good: kept (status 'failed') for
+ * handover-failed-days, sealed, for an administrator. A claim older than
+ * handover-claim-timeout (its process died mid-delivery) is taken back and
+ * the hand-over goes again under the same webhook-id.
+ */
+#ifndef GLOVEBOX_DELIVER_H
+#define GLOVEBOX_DELIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Reads the channels from app.cfg.handover_config (nothing when empty).
+ * 0, or -1 with a line in err. */
+int deliver_channels_load(char *err, size_t errlen);
+void deliver_channels_free(void);
+
+/* One delivery pass in the calling thread: the number delivered, or -1. */
+int64_t deliver_pass(void);
+
+/* Delivery threads (handover-workers), a pass every handover-interval
+ * seconds, when a channel is configured. 0 or -1. */
+int deliver_start(void);
+void deliver_stop(void);
+
+#endif

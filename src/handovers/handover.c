@@ -1,0 +1,300 @@
+/*
+ * handover: queueing hand-overs and listing those made (see handover.h).
+ */
+#include "handover.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "broker.h"
+#include "buf.h"
+#include "crypto.h"
+#include "log.h"
+#include "mem.h"
+#include "record.h"
+#include "store.h"
+
+/* "msg_" and 16 random bytes in hex: the Standard Webhooks id. */
+#define WEBHOOK_ID_BYTES 16
+#define WEBHOOK_ID_CHARS (4 + 2 * WEBHOOK_ID_BYTES)
+
+static const char SQL_CONFIRMED[] =
+	"SELECT COUNT(*) FROM members WHERE id = $1 AND email_confirmed_at IS NOT NULL";
+static const char SQL_WAITING[] =
+	"SELECT COUNT(*) FROM handovers WHERE subject_id = $1 AND recipient = $2 AND "
+	"purpose = $3 AND status IN ('queued', 'sending')";
+static const char SQL_INSERT[] =
+	"INSERT INTO handovers (id, subject_id, recipient, purpose, categories, reason, "
+	"webhook_id, status, attempts, next_attempt_at, created_at) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $8)";
+static const char SQL_MADE[] =
+	"SELECT at, recipient, purpose, categories FROM access_log WHERE subject_id = $1 AND "
+	"actor_kind = 'recipient' AND action = 'disclose' ORDER BY seq";
+static const char SQL_MEMBERS[] =
+	"SELECT id FROM members WHERE email_confirmed_at IS NOT NULL AND id > $1 ORDER BY id "
+	"LIMIT 500";
+
+int handover_fields(const struct policy *p, const char *recipient, const char *purpose,
+		    const char **out, size_t max)
+{
+	int ri = policy_recipient_index(p, recipient), pi = policy_purpose_index(p, purpose);
+	if (ri < 0 || pi < 0)
+		return -1;
+	const struct policy_recipient *r = &p->recipients[ri];
+	bool takes = false;
+	for (size_t i = 0; i < r->npurposes; i++)
+		takes = takes || r->purposes[i] == pi;
+	if (!takes)
+		return 0;
+	size_t n = 0;
+	for (size_t i = 0; i < r->nfields && n < max; i++) {
+		const struct policy_category *cat = &p->categories[r->fields[i]];
+		if (!cat->identifier && policy_purpose_covers(&p->purposes[pi], r->fields[i]))
+			out[n++] = cat->id;
+	}
+	return (int)n;
+}
+
+/* The column of the subject's table that holds category, or NULL. */
+static const char *subject_column(const char *category)
+{
+	for (size_t i = 0; i < record_columns_count; i++) {
+		const struct record_column *col = &record_columns[i];
+		if (col->hold == HOLD_SEALED && col->category &&
+		    strcmp(col->table, HANDOVER_SUBJECT_TABLE) == 0 &&
+		    strcmp(col->category, category) == 0)
+			return col->column;
+	}
+	return NULL;
+}
+
+static int count_cb(void *ctx, const struct store_row *row)
+{
+	*(int64_t *)ctx = row->cols[0].type == STORE_INT ? row->cols[0].i : 0;
+	return 0;
+}
+
+static int64_t count(struct store_conn *c, const char *sql, const struct store_val *p, size_t n)
+{
+	int64_t k = 0;
+	return store_exec(c, sql, p, n, count_cb, &k) < 0 ? -1 : k;
+}
+
+/* Inserts the hand-over and its sealed fields. 0 or -1. */
+static int insert(struct store_conn *c, const struct broker_grant *g, int64_t subject,
+		  const char *recipient, const char *purpose, const char *reason,
+		  const char *const *cats, const struct record_text *values, size_t n)
+{
+	int64_t id = crypto_random_id(), now = (int64_t)time(NULL);
+	unsigned char rnd[WEBHOOK_ID_BYTES];
+	char webhook_id[WEBHOOK_ID_CHARS + 1] = "msg_";
+	crypto_random(rnd, sizeof(rnd));
+	crypto_hex(rnd, sizeof(rnd), webhook_id + 4);
+	struct buf joined;
+	buf_init(&joined, 4096);
+	for (size_t i = 0; i < n; i++)
+		if (values[i].p)
+			buf_printf(&joined, "%s%s", joined.len ? "," : "", cats[i]);
+	struct store_val row[] = {SV_INT(id),
+				  SV_INT(subject),
+				  SV_TEXT(recipient),
+				  SV_TEXT(purpose),
+				  SV_TEXT(joined.data ? joined.data : ""),
+				  SV_TEXT(reason),
+				  SV_TEXT(webhook_id),
+				  SV_INT(now)};
+	int rc = store_exec(c, SQL_INSERT, row, STORE_NPARAMS(row), NULL, NULL) < 0 ? -1 : 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (!values[i].p)
+			continue;
+		const struct record_field field[] = {
+			{"handover_id", SV_INT(id)},
+			{"category", SV_TEXT(cats[i])},
+			{"field_value", SV_TEXTN(values[i].p, values[i].n)},
+		};
+		if (record_insert(c, g, "handover_fields", crypto_random_id(), field,
+				  ARRAY_LEN(field)) < 0)
+			rc = -1;
+	}
+	buf_release(&joined);
+	return rc;
+}
+
+int handover_queue(struct store_conn *c, const char *recipient, const char *purpose,
+		   int64_t subject, const char *reason, enum decision_reason *why)
+{
+	const char *cats[HANDOVER_MAX_FIELDS], *columns[HANDOVER_MAX_FIELDS];
+	struct record_text values[HANDOVER_MAX_FIELDS] = {{0}};
+	*why = DECISION_ALLOWED;
+	int nf = handover_fields(app.policy, recipient, purpose, cats, HANDOVER_MAX_FIELDS);
+	if (nf < 0) {
+		*why = DENY_RECIPIENT_NOT_ALLOWED;
+		return 0;
+	}
+	size_t n = 0;
+	for (int i = 0; i < nf; i++) {
+		const char *col = subject_column(cats[i]);
+		if (col) {
+			cats[n] = cats[i];
+			columns[n++] = col;
+		}
+	}
+	if (n == 0) {
+		*why = nf == 0 ? DENY_RECIPIENT_NOT_ALLOWED : DECISION_ALLOWED;
+		return 0;
+	}
+	struct store_val who[] = {SV_INT(subject)};
+	struct store_val same[] = {SV_INT(subject), SV_TEXT(recipient), SV_TEXT(purpose)};
+	int64_t confirmed = count(c, SQL_CONFIRMED, who, STORE_NPARAMS(who));
+	if (confirmed <= 0)
+		return (int)confirmed; /* -1, or 0: no member, or not confirmed */
+	struct broker_actor to = {ACTOR_RECIPIENT, 0, NULL, recipient};
+	struct broker_use use = {&to, subject, purpose, cats, n, "queue"};
+	struct broker_grant *g = NULL;
+	int rc = 0;
+	if (broker_open_handover(c, &use, &g, why) != 0)
+		return *why == DECISION_ALLOWED ? -1 : 0;
+	int64_t waiting = count(c, SQL_WAITING, same, STORE_NPARAMS(same));
+	if (waiting != 0) {
+		rc = waiting > 0 ? 1 : -1;
+		goto out;
+	}
+	if (record_read(c, g, HANDOVER_SUBJECT_TABLE, subject, columns, n, values) != 1) {
+		rc = -1;
+		goto out;
+	}
+	bool any = false;
+	for (size_t i = 0; i < n; i++)
+		any = any || values[i].p;
+	if (any)
+		rc = insert(c, g, subject, recipient, purpose, reason, cats, values, n) == 0 ? 1
+											     : -1;
+out:
+	record_texts_release(values, n);
+	broker_grant_free(g);
+	return rc;
+}
+
+int handover_affiliates(struct store_conn *c, int64_t member, const char *reason)
+{
+	const struct policy *p = app.policy;
+	int queued = 0;
+	for (size_t i = 0; i < p->npurposes; i++) {
+		if (p->purposes[i].kind != PK_AFFILIATE_OFFERS)
+			continue;
+		for (size_t k = 0; k < p->nrecipients; k++) {
+			const struct policy_recipient *r = &p->recipients[k];
+			if (r->kind != RK_AFFILIATE)
+				continue;
+			enum decision_reason why;
+			int rc = handover_queue(c, r->id, p->purposes[i].id, member, reason, &why);
+			if (rc < 0)
+				return -1;
+			queued += rc;
+		}
+	}
+	return queued;
+}
+
+int handover_choice_changed(struct store_conn *c, int64_t member, const char *purpose, bool on)
+{
+	int pi = policy_purpose_index(app.policy, purpose);
+	if (!on || pi < 0 || app.policy->purposes[pi].kind != PK_AFFILIATE_OFFERS)
+		return 0;
+	return handover_affiliates(c, member, "affiliate_offers_on") < 0 ? -1 : 0;
+}
+
+static const char *text_of(const struct store_val *v)
+{
+	return v->type == STORE_TEXT ? (const char *)v->p : "";
+}
+
+static int made_cb(void *ctx, const struct store_row *row)
+{
+	const struct policy *p = app.policy;
+	const char *recipient = text_of(&row->cols[1]), *cats = text_of(&row->cols[3]);
+	int ri = policy_recipient_index(p, recipient);
+	json_t *fields = json_array();
+	for (const char *s = cats; *s;) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		json_array_append_new(fields, json_stringn(s, len));
+		s = comma ? comma + 1 : s + len;
+	}
+	json_array_append_new(ctx,
+			      json_pack("{s:I,s:s,s:s,s:s,s:o}", "at", (json_int_t)row->cols[0].i,
+					"recipient", recipient, "recipient_name",
+					ri >= 0 ? p->recipients[ri].name : recipient, "purpose",
+					text_of(&row->cols[2]), "fields", fields));
+	return 0;
+}
+
+json_t *handover_made(struct store_conn *c, int64_t subject)
+{
+	json_t *list = json_array();
+	struct store_val id[] = {SV_INT(subject)};
+	if (store_exec(c, SQL_MADE, id, STORE_NPARAMS(id), made_cb, list) < 0) {
+		json_decref(list);
+		return NULL;
+	}
+	return list;
+}
+
+struct ids {
+	int64_t v[500];
+	size_t n;
+};
+
+static int ids_cb(void *ctx, const struct store_row *row)
+{
+	struct ids *ids = ctx;
+	if (ids->n < ARRAY_LEN(ids->v))
+		ids->v[ids->n++] = row->cols[0].i;
+	return 0;
+}
+
+int handover_queue_all(const char *recipient, const char *purpose, int64_t *queued,
+		       int64_t *refused)
+{
+	const char *cats[HANDOVER_MAX_FIELDS];
+	*queued = *refused = 0;
+	if (handover_fields(app.policy, recipient, purpose, cats, HANDOVER_MAX_FIELDS) <= 0)
+		return -1;
+	struct store_conn *c = store_acquire(app.store);
+	int64_t after = 0;
+	int rc = 0;
+	for (;;) {
+		struct ids ids = {.n = 0};
+		struct store_val from[] = {SV_INT(after)};
+		if (store_exec(c, SQL_MEMBERS, from, STORE_NPARAMS(from), ids_cb, &ids) < 0) {
+			rc = -1;
+			break;
+		}
+		if (ids.n == 0)
+			break;
+		if (store_begin(c) != 0) {
+			rc = -1;
+			break;
+		}
+		for (size_t i = 0; i < ids.n && rc == 0; i++) {
+			enum decision_reason why;
+			int r = handover_queue(c, recipient, purpose, ids.v[i], "backfill", &why);
+			if (r < 0)
+				rc = -1;
+			else if (r > 0)
+				(*queued)++;
+			else
+				(*refused)++;
+		}
+		if (rc != 0 || store_commit(c) != 0) {
+			store_rollback(c);
+			rc = -1;
+			break;
+		}
+		after = ids.v[ids.n - 1];
+	}
+	store_release(c);
+	return rc;
+}

@@ -1,0 +1,88 @@
+/*
+ * handover: the one path by which personal data leaves glovebox for a
+ * recipient the profile names (an affiliate, a service provider, a dealer).
+ *
+ * A hand-over names a recipient, a purpose and a subject. The fields handed
+ * over are exactly the recipient's fields that the purpose covers (never an
+ * identifier: NAM06); the broker decides as ACTOR_RECIPIENT, under the
+ * subject's consent (broker_open_handover), and the values are read through
+ * the record layer and sealed again, field by field under the subject's
+ * key, into the hand-over queue (handover_fields). Delivery (deliver.h)
+ * asks the broker again before each attempt, so a choice switched off or an
+ * erasure since stops a waiting hand-over, and appends the disclosure to
+ * the access log once the recipient has it (broker_disclosed): the log
+ * lists made hand-overs only, and the member sees those (handover_made).
+ * Nothing here knows HTTP. docs/handovers.md is the operator's and the
+ * partner's guide.
+ */
+#ifndef GLOVEBOX_HANDOVER_H
+#define GLOVEBOX_HANDOVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "policy.h"
+
+struct store_conn;
+
+/* At most this many fields in one hand-over (a recipient's list). */
+#define HANDOVER_MAX_FIELDS 16
+
+/* The table whose row (row id = subject id) holds a member's own fields. */
+#define HANDOVER_SUBJECT_TABLE "members"
+
+/*
+ * The fields a recipient receives for a purpose: its fields the purpose
+ * covers, never an identifier category, in the recipient's order. The
+ * count (0 when the recipient does not take the purpose), or -1 for an
+ * unknown recipient or purpose.
+ */
+int handover_fields(const struct policy *p, const char *recipient, const char *purpose,
+		    const char **out, size_t max);
+
+/*
+ * Queues a hand-over of the subject's fields to recipient for purpose,
+ * inside the caller's transaction when one is open. reason says what
+ * caused it (a short word: "affiliate_offers_on", "backfill"); it travels
+ * in the payload. 1 when queued (or one for the same recipient and purpose
+ * was already waiting), 0 when nothing is handed over (*why says why when
+ * the broker refused; DECISION_ALLOWED when the subject has none of the
+ * fields, is not a member whose address is confirmed, or is gone), -1 when
+ * the store failed.
+ */
+int handover_queue(struct store_conn *c, const char *recipient, const char *purpose,
+		   int64_t subject, const char *reason, enum decision_reason *why);
+
+/*
+ * INS06: the member's affiliate-offers choice is on (their address was
+ * just confirmed with it on, or they switched it on): queues a hand-over to
+ * each affiliate recipient of each affiliate-offers purpose the broker
+ * allows. The number queued, or -1.
+ */
+int handover_affiliates(struct store_conn *c, int64_t member, const char *reason);
+
+/* The hook for a change of choice: when purpose is an affiliate-offers
+ * purpose switched on, handover_affiliates; otherwise nothing (a switch
+ * off needs nothing here: delivery asks the broker again). 0 or -1. */
+int handover_choice_changed(struct store_conn *c, int64_t member, const char *purpose, bool on);
+
+/*
+ * Every hand-over made to the subject's data, oldest first, from the access
+ * log: [{"at", "recipient", "recipient_name", "purpose", "fields": [...]}].
+ * NULL when the store failed.
+ */
+json_t *handover_made(struct store_conn *c, int64_t subject);
+
+/*
+ * For an operator adding a recipient (or a purpose to one): queues a
+ * hand-over to recipient for purpose for every member the broker allows it
+ * for, as handover_queue does for one. *queued and *refused count them.
+ * 0, or -1 (unknown recipient or purpose, or the store failed).
+ */
+int handover_queue_all(const char *recipient, const char *purpose, int64_t *queued,
+		       int64_t *refused);
+
+#endif
