@@ -13,6 +13,7 @@
 #include "browser.h"
 #include "buf.h"
 #include "gpc.h"
+#include "handover.h"
 #include "lockout.h"
 #include "log.h"
 #include "mem.h"
@@ -390,7 +391,7 @@ int members_email_confirm(const char *token, struct failure *f)
 	struct store_val v[] = {SV_INT(member), SV_INT(now)};
 	if (store_exec(c, SQL_CONFIRMED, v, STORE_NPARAMS(v), NULL, NULL) < 0 ||
 	    store_exec(c, SQL_CONFIRMATION_USED, used, STORE_NPARAMS(used), NULL, NULL) < 0 ||
-	    store_commit(c) != 0)
+	    handover_affiliates(c, member, "address_confirmed") < 0 || store_commit(c) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -760,7 +761,7 @@ int members_export(int64_t member, json_t **doc, struct failure *f)
 {
 	const struct policy *p = app.policy;
 	json_t *consents = json_array(), *accesses = json_array(), *browsers = json_array();
-	json_t *age = json_object();
+	json_t *age = json_object(), *handovers = NULL;
 	struct store_val id[] = {SV_INT(member)};
 	struct store_conn *c = store_acquire(app.store);
 	json_t *items =
@@ -769,7 +770,8 @@ int members_export(int64_t member, json_t **doc, struct failure *f)
 		  store_exec(c, SQL_CONSENTS, id, STORE_NPARAMS(id), consent_cb, consents) >= 0 &&
 		  store_exec(c, SQL_ACCESSES, id, STORE_NPARAMS(id), access_cb, accesses) >= 0 &&
 		  store_exec(c, SQL_BROWSERS, id, STORE_NPARAMS(id), browser_cb, browsers) >= 0 &&
-		  store_exec(c, SQL_AGE_SCREEN, id, STORE_NPARAMS(id), age_screen_cb, age) >= 0;
+		  store_exec(c, SQL_AGE_SCREEN, id, STORE_NPARAMS(id), age_screen_cb, age) >= 0 &&
+		  (handovers = handover_made(c, member));
 	store_release(c);
 	if (!ok) {
 		json_decref(age);
@@ -777,13 +779,14 @@ int members_export(int64_t member, json_t **doc, struct failure *f)
 		json_decref(consents);
 		json_decref(accesses);
 		json_decref(browsers);
+		json_decref(handovers);
 		*doc = NULL;
 		return err_fail(f, items ? ERR_STORE : ERR_NO_ACCOUNT);
 	}
-	*doc = json_pack("{s:I,s:s,s:i,s:o,s:o,s:o,s:o,s:o,s:[],s:[]}", "id", (json_int_t)member,
+	*doc = json_pack("{s:I,s:s,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:[]}", "id", (json_int_t)member,
 			 "profile", p->name, "profile_version", p->version, "items", items,
 			 "age_screen", age, "consents", consents, "staff_accesses", accesses,
-			 "known_browsers", browsers, "handovers", "visits");
+			 "known_browsers", browsers, "handovers", handovers, "visits");
 	return 0;
 }
 
@@ -911,6 +914,8 @@ int members_consent_set(int64_t member, const char *purpose, bool on, struct fai
 		return err_fail(f, ERR_NO_CHOICE);
 	struct store_conn *c = store_acquire(app.store);
 	int rc = broker_consent_set(c, member, p->purposes[pi].id, on, "api");
+	if (rc == 0)
+		rc = handover_choice_changed(c, member, p->purposes[pi].id, on);
 	store_release(c);
 	return rc == 0 ? 0 : err_fail(f, ERR_STORE);
 }
