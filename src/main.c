@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -451,9 +452,9 @@ static int cmd_mail(int argc, char **argv)
  * delivery pass with the configured channels. */
 static int cmd_handover(int argc, char **argv)
 {
-	bool queue = argc == 3 && strcmp(argv[0], "queue") == 0;
+	bool queue = (argc == 3 || argc == 4) && strcmp(argv[0], "queue") == 0;
 	if (!queue && !(argc == 1 && strcmp(argv[0], "deliver") == 0)) {
-		fprintf(stderr, "Usage: glovebox handover queue RECIPIENT PURPOSE\n"
+		fprintf(stderr, "Usage: glovebox handover queue RECIPIENT PURPOSE [MEMBER]\n"
 				"       glovebox handover deliver\n");
 		return 2;
 	}
@@ -461,12 +462,25 @@ static int cmd_handover(int argc, char **argv)
 		return 1;
 	int rc = 1;
 	char err[256];
-	if (queue) {
+	if (queue && argc == 4) {
+		enum decision_reason why;
+		int64_t id = strtoll(argv[3], NULL, 10);
+		int r = id > 0 ? handover_queue_one(argv[1], argv[2], id, &why) : -1;
+		if (r > 0) {
+			printf("1 hand-overs queued\n");
+			rc = 0;
+		} else {
+			fprintf(stderr, "glovebox: not queued: %s\n",
+				r == 0 && why != DECISION_ALLOWED ? policy_reason_message(why)
+				: r == 0 ? "no such member, or none of the fields"
+					 : "the store failed");
+		}
+	} else if (queue) {
 		int64_t queued, refused;
 		if (handover_queue_all(argv[1], argv[2], &queued, &refused) != 0) {
 			fprintf(stderr,
-				"glovebox: %s does not take %s under the profile in force, or "
-				"the store failed\n",
+				"glovebox: %s does not take %s (an affiliate-offers purpose) under "
+				"the profile in force, or the store failed\n",
 				argv[1], argv[2]);
 		} else {
 			printf("%lld hand-overs queued, %lld members not handed over\n",
@@ -550,10 +564,11 @@ static const struct command commands[] = {
 	 "    with a confirmed address whom the profile and their choices allow; each message\n"
 	 "    has a one-click unsubscribe. Messages leave through the outbox.",
 	 2, 2, cmd_mail, true},
-	{"handover", "handover queue RECIPIENT PURPOSE | handover deliver",
-	 "Queue a hand-over to RECIPIENT for PURPOSE of every member the profile and their\n"
-	 "    choices allow (after adding a recipient), or deliver what is due once.",
-	 1, 3, cmd_handover, false},
+	{"handover", "handover queue RECIPIENT PURPOSE [MEMBER] | handover deliver",
+	 "Queue a hand-over to RECIPIENT for PURPOSE: of one MEMBER, or, for an\n"
+	 "    affiliate-offers purpose, of every member whose choice allows it (after adding an\n"
+	 "    affiliate); or deliver what is due once.",
+	 1, 4, cmd_handover, false},
 	{"dkim", "dkim keygen FILE",
 	 "Write a new Ed25519 DKIM key to FILE (0600, never overwriting) and print the DNS TXT\n"
 	 "    record to publish for --dkim-selector and --dkim-domain (or mail-from's domain).",

@@ -260,7 +260,9 @@ int handover_queue_all(const char *recipient, const char *purpose, int64_t *queu
 {
 	const char *cats[HANDOVER_MAX_FIELDS];
 	*queued = *refused = 0;
-	if (handover_fields(app.policy, recipient, purpose, cats, HANDOVER_MAX_FIELDS) <= 0)
+	int pi = policy_purpose_index(app.policy, purpose);
+	if (pi < 0 || app.policy->purposes[pi].kind != PK_AFFILIATE_OFFERS ||
+	    handover_fields(app.policy, recipient, purpose, cats, HANDOVER_MAX_FIELDS) <= 0)
 		return -1;
 	struct store_conn *c = store_acquire(app.store);
 	int64_t after = 0;
@@ -294,6 +296,22 @@ int handover_queue_all(const char *recipient, const char *purpose, int64_t *queu
 			break;
 		}
 		after = ids.v[ids.n - 1];
+	}
+	store_release(c);
+	return rc;
+}
+
+int handover_queue_one(const char *recipient, const char *purpose, int64_t subject,
+		       enum decision_reason *why)
+{
+	struct store_conn *c = store_acquire(app.store);
+	int rc = -1;
+	if (store_begin(c) == 0) {
+		rc = handover_queue(c, recipient, purpose, subject, "operator", why);
+		if (rc < 0 || store_commit(c) != 0) {
+			store_rollback(c);
+			rc = -1;
+		}
 	}
 	store_release(c);
 	return rc;

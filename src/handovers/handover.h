@@ -77,12 +77,21 @@ int handover_choice_changed(struct store_conn *c, int64_t member, const char *pu
 json_t *handover_made(struct store_conn *c, int64_t subject);
 
 /*
- * For an operator adding a recipient (or a purpose to one): queues a
- * hand-over to recipient for purpose for every member the broker allows it
- * for, as handover_queue does for one. *queued and *refused count them.
- * 0, or -1 (unknown recipient or purpose, or the store failed).
+ * For an operator adding an affiliate (INS06): queues a hand-over to
+ * recipient for an affiliate-offers purpose of every member the broker
+ * allows it for (their choice on), as handover_queue does for one. Only
+ * affiliate offers concern every member: a service provider or a dealer
+ * receives what one request needs, from the feature handling it (NAM04).
+ * *queued and *refused count them. 0, or -1 (not an affiliate-offers
+ * purpose the recipient takes, or the store failed).
  */
 int handover_queue_all(const char *recipient, const char *purpose, int64_t *queued,
 		       int64_t *refused);
+
+/* One hand-over of one subject, in a transaction of its own (the
+ * operator's command, for a request handled outside the site): as
+ * handover_queue. */
+int handover_queue_one(const char *recipient, const char *purpose, int64_t subject,
+		       enum decision_reason *why);
 
 #endif

@@ -87,6 +87,7 @@ CALLS = {
     "GET /api/v1/me/sessions": ("/api/v1/me/sessions", None),
     "DELETE /api/v1/me/sessions/:id": ("/api/v1/me/sessions/{session_id}", None),
     "GET /api/v1/me/export": ("/api/v1/me/export", None),
+    "GET /api/v1/me/handovers": ("/api/v1/me/handovers", None),
     "GET /api/v1/me/devices": ("/api/v1/me/devices", None),
     "POST /api/v1/me/password": ("/api/v1/me/password",
                                  {"json": {"password": "green mini on a long road"}}),

@@ -172,7 +172,11 @@ def busy_member(make_server, tmp_path):
     r = desk.post(server.url(f"/api/v1/staff/messages/{r.json()['id']}/answer"),
                   json={"answer": answer}, headers={"X-CSRF-Token": desk.csrf}, timeout=10)
     assert r.status_code == 200, r.text
+    # A hand-over waiting for the payment processor (issue 13): the name.
+    out = server.cli("handover", "queue", "payment_processor", "product_orders", str(member))
+    assert "1 hand-overs queued" in out.stdout
     filled = {
+        ("handover_fields", "field_value"): p["name"],
         ("members", "name"): p["name"], ("members", "email"): p["email"],
         ("members", "postal_address"): p["postal_address"], ("members", "phone"): p["phone"],
         ("members", "date_of_birth"): p["date_of_birth"],
