@@ -124,6 +124,7 @@ bench:
 	@bench/members.sh
 	@bench/vin.sh
 	@bench/mail.sh
+	@bench/handovers.sh
 	@bench/instructions.sh
 
 # The libFuzzer targets, each to ten million inputs (make test runs each for 20 s).
