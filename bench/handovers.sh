@@ -62,12 +62,17 @@ while :; do
 done
 t3=$(ms)
 HWM=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$GB_PID/status")
+# glovebox's own CPU time (user + system), so that a figure taken on a busy
+# shared machine still says what one free core would do.
+CPU=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$GB_PID/stat")
 {
 	echo "hand-over bench ($(date -u +%Y-%m-%dT%H:%MZ), $N hand-overs, SQLite, HTTPS webhook)"
-	awk -v n="$N" -v q="$((t1 - t0))" -v d="$((t3 - t2))" -v h="$HWM" 'BEGIN {
+	awk -v n="$N" -v q="$((t1 - t0))" -v d="$((t3 - t2))" -v h="$HWM" -v cpu="$CPU" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
 		printf "  members written and hand-overs queued in %.1f s; delivered (from start) in %.1f s: %.0f hand-overs/s (target 1,000: %s)\n",
 			q / 1000, d / 1000, n / (d / 1000), (n / (d / 1000) >= 1000) ? "met" : "MISSED"
 		printf "  glovebox peak RSS while delivering: %.1f MB (target 30: %s)\n", h / 1024,
 			(h / 1024 <= 30) ? "met" : "MISSED"
+		printf "  glovebox CPU time: %.2f s, %.2f ms per hand-over (%.0f hand-overs per CPU-second); load average at the end: %s\n",
+			cpu, cpu * 1000 / n, n / cpu, load
 	}'
 } | tee "$OUT/handovers.txt"
