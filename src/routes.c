@@ -324,6 +324,7 @@ static const struct route_limit staff_send_limit = {"staff-sends", &app.cfg.staf
 #define VERIFIER STAFF_FOR(PURPOSE_OF_COLLECTION, "vehicle_registration")
 #define SENDER STAFF_FOR(PURPOSE_OF_KIND, "communication")
 #define FOR_PURPOSE STAFF_FOR(PURPOSE_IN_PARAM, "purpose")
+#define ADMIN	    STAFF_FOR(PURPOSE_OF_KIND, "security")
 #define LIMIT(l) .limit = &l
 /* clang-format on */
 
@@ -436,6 +437,12 @@ struct route routes[] = {
 	API_JSON(HTTP_POST, "/api/v1/staff/reviews/:id", garage_api_decide, 4 * KiB, decide_params,
 		 VERIFIER),
 
+	/* staff: hand-over counters and failed hand-overs (an administrator) */
+	API_CALL(HTTP_GET, "/api/v1/staff/handovers", handover_api_staff_view, ADMIN),
+	API_CALL(HTTP_POST, "/api/v1/staff/handovers/:id/retry", handover_api_staff_retry,
+		 .params = row_id_params, ADMIN),
+	API_CALL(HTTP_POST, "/api/v1/staff/handovers/:id/drop", handover_api_staff_drop,
+		 .params = row_id_params, ADMIN),
 	/* staff: enrolment, signing in and out, the member lookup */
 	PAGE("/staff/enrol", staff_page_enrol, PERSONAL, .params = staff_enrol_page_params),
 	FORM_POST_SLOW("/staff/enrol", staff_page_enrol_post, 16 * KiB, staff_enrol_params),

@@ -316,3 +316,150 @@ int handover_queue_one(const char *recipient, const char *purpose, int64_t subje
 	store_release(c);
 	return rc;
 }
+
+/* ---- the administrator's view ---- */
+
+static const char SQL_COUNTERS[] =
+	"SELECT name, value FROM counters WHERE name LIKE 'handovers\\_%' ESCAPE '\\'";
+static const char SQL_WAITING_BY_RECIPIENT[] =
+	"SELECT recipient, COUNT(*) FROM handovers WHERE status IN ('queued', 'sending') "
+	"GROUP BY recipient";
+static const char SQL_FAILED_LIST[] =
+	"SELECT id, recipient, purpose, attempts, last_error, created_at, expires_at FROM "
+	"handovers WHERE status = 'failed' ORDER BY created_at LIMIT 500";
+static const char SQL_RETRY[] =
+	"UPDATE handovers SET status = 'queued', attempts = 0, next_attempt_at = $2, "
+	"expires_at = NULL, last_error = NULL WHERE id = $1 AND status = 'failed'";
+static const char SQL_RETRY_FIELDS[] =
+	"UPDATE handover_fields SET expires_at = NULL WHERE handover_id = $1";
+static const char SQL_FAILED_RECIPIENT[] =
+	"SELECT recipient FROM handovers WHERE id = $1 AND status = 'failed'";
+static const char SQL_DROP[] = "DELETE FROM handovers WHERE id = $1 AND status = 'failed'";
+static const char SQL_DROP_FIELDS[] = "DELETE FROM handover_fields WHERE handover_id = $1";
+static const char SQL_DROPPED[] =
+	"INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) "
+	"DO UPDATE SET value = counters.value + 1";
+
+/* The recipient's entry of the view, made on first use. */
+static json_t *recipient_entry(json_t *by_id, const char *recipient)
+{
+	json_t *e = json_object_get(by_id, recipient);
+	if (!e) {
+		int ri = policy_recipient_index(app.policy, recipient);
+		e = json_pack("{s:s,s:s,s:i,s:i,s:i,s:i}", "recipient", recipient, "name",
+			      ri >= 0 ? app.policy->recipients[ri].name : recipient, "delivered", 0,
+			      "failed", 0, "dropped", 0, "waiting", 0);
+		json_object_set_new(by_id, recipient, e);
+	}
+	return e;
+}
+
+static int counter_cb(void *ctx, const struct store_row *row)
+{
+	const char *name = text_of(&row->cols[0]) + strlen("handovers_");
+	const char *colon = strchr(name, ':');
+	if (!colon)
+		return 0;
+	char what[16];
+	snprintf(what, sizeof(what), "%.*s", (int)(colon - name), name);
+	json_t *e = recipient_entry(ctx, colon + 1);
+	if (json_object_get(e, what))
+		json_object_set_new(e, what, json_integer(row->cols[1].i));
+	return 0;
+}
+
+static int waiting_cb(void *ctx, const struct store_row *row)
+{
+	json_object_set_new(recipient_entry(ctx, text_of(&row->cols[0])), "waiting",
+			    json_integer(row->cols[1].i));
+	return 0;
+}
+
+static int failed_cb(void *ctx, const struct store_row *row)
+{
+	json_array_append_new(
+		ctx, json_pack("{s:I,s:s,s:s,s:I,s:s,s:I,s:I}", "id", (json_int_t)row->cols[0].i,
+			       "recipient", text_of(&row->cols[1]), "purpose",
+			       text_of(&row->cols[2]), "attempts", (json_int_t)row->cols[3].i,
+			       "last_error", text_of(&row->cols[4]), "created_at",
+			       (json_int_t)row->cols[5].i, "expires_at",
+			       (json_int_t)(row->cols[6].type == STORE_INT ? row->cols[6].i : 0)));
+	return 0;
+}
+
+json_t *handover_admin_view(void)
+{
+	json_t *by_id = json_object(), *failed = json_array();
+	for (size_t i = 0; i < app.policy->nrecipients; i++)
+		recipient_entry(by_id, app.policy->recipients[i].id);
+	struct store_conn *c = store_acquire(app.store);
+	bool ok = store_exec(c, SQL_COUNTERS, NULL, 0, counter_cb, by_id) >= 0 &&
+		  store_exec(c, SQL_WAITING_BY_RECIPIENT, NULL, 0, waiting_cb, by_id) >= 0 &&
+		  store_exec(c, SQL_FAILED_LIST, NULL, 0, failed_cb, failed) >= 0;
+	store_release(c);
+	if (!ok) {
+		json_decref(by_id);
+		json_decref(failed);
+		return NULL;
+	}
+	json_t *list = json_array();
+	const char *key;
+	json_t *v;
+	json_object_foreach (by_id, key, v) {
+		json_array_append(list, v);
+	}
+	json_decref(by_id);
+	return json_pack("{s:o,s:o}", "recipients", list, "failed", failed);
+}
+
+int handover_retry(int64_t id, struct failure *f)
+{
+	struct store_val v[] = {SV_INT(id), SV_INT((int64_t)time(NULL))};
+	struct store_val h[] = {SV_INT(id)};
+	struct store_conn *c = store_acquire(app.store);
+	int n = -1;
+	if (store_begin(c) == 0) {
+		n = store_exec(c, SQL_RETRY, v, STORE_NPARAMS(v), NULL, NULL);
+		if (n < 0 || store_exec(c, SQL_RETRY_FIELDS, h, STORE_NPARAMS(h), NULL, NULL) < 0 ||
+		    store_commit(c) != 0) {
+			store_rollback(c);
+			n = -1;
+		}
+	}
+	store_release(c);
+	if (n < 0)
+		return err_fail(f, ERR_STORE);
+	return n == 1 ? 0 : err_fail(f, ERR_NOT_FOUND);
+}
+
+static int recipient_cb(void *ctx, const struct store_row *row)
+{
+	snprintf(ctx, 64, "%s", text_of(&row->cols[0]));
+	return 0;
+}
+
+int handover_drop(int64_t id, struct failure *f)
+{
+	char recipient[64] = "", counter[128];
+	struct store_val h[] = {SV_INT(id)};
+	struct store_conn *c = store_acquire(app.store);
+	int n = -1;
+	if (store_begin(c) == 0 && store_exec(c, SQL_FAILED_RECIPIENT, h, STORE_NPARAMS(h),
+					      recipient_cb, recipient) >= 0) {
+		snprintf(counter, sizeof(counter), "handovers_dropped:%s", recipient);
+		struct store_val name[] = {SV_TEXT(counter)};
+		n = store_exec(c, SQL_DROP, h, STORE_NPARAMS(h), NULL, NULL);
+		if (n == 1 &&
+		    (store_exec(c, SQL_DROP_FIELDS, h, STORE_NPARAMS(h), NULL, NULL) < 0 ||
+		     store_exec(c, SQL_DROPPED, name, STORE_NPARAMS(name), NULL, NULL) < 0))
+			n = -1;
+	}
+	if (n < 0 || store_commit(c) != 0) {
+		store_rollback(c);
+		n = n < 0 ? -1 : n;
+	}
+	store_release(c);
+	if (n < 0)
+		return err_fail(f, ERR_STORE);
+	return n == 1 ? 0 : err_fail(f, ERR_NOT_FOUND);
+}

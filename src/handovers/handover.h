@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "err.h"
 #include "policy.h"
 
 struct store_conn;
@@ -93,5 +94,23 @@ int handover_queue_all(const char *recipient, const char *purpose, int64_t *queu
  * handover_queue. */
 int handover_queue_one(const char *recipient, const char *purpose, int64_t subject,
 		       enum decision_reason *why);
+
+/* ---- the administrator's view (no personal value in any of it) ---- */
+
+/*
+ * {"recipients": [{"recipient", "name", "delivered", "failed", "dropped",
+ * "waiting"}], "failed": [{"id", "recipient", "purpose", "attempts",
+ * "last_error", "created_at", "expires_at"}]}: the counters per recipient of
+ * the profile, and the hand-overs that failed for good. NULL if the store
+ * failed.
+ */
+json_t *handover_admin_view(void);
+
+/* A hand-over that failed for good goes again now, from its first attempt
+ * (the broker is asked again at delivery), or is dropped: removed with its
+ * sealed fields, counted as dropped. ERR_NOT_FOUND when no hand-over with
+ * that id failed for good. */
+int handover_retry(int64_t id, struct failure *f);
+int handover_drop(int64_t id, struct failure *f);
 
 #endif

@@ -15,7 +15,7 @@ import time
 import pytest
 import requests
 
-from conftest import BIN, ENGINE, ROOT, free_port, sharing
+from conftest import BIN, ENGINE, ROOT, free_port, sharing, staff_client
 from test_members import join, person
 
 RECEIVER = os.path.join(ROOT, "tests", "handover_receiver")
@@ -498,3 +498,54 @@ def test_file_drop_jsonl_per_recipient_per_day_0600(make_server, tmp_path, certs
     lines = [json.loads(x)["data"] for x in f.read_text().splitlines()]
     assert sorted(d["fields"]["name"] for d in lines) == sorted(p["name"] for p in people)
     assert all(set(d["fields"]) == {"name", "postal_address"} for d in lines)
+
+
+def test_admin_sees_counters_and_retries_or_drops_a_failed_handover(make_server, receivers,
+                                                                    tmp_path, certs):
+    rx = receivers("fail500-first")
+    srv = make_server(profile="mini-insiders",
+                      extra=flags(channels(tmp_path, rx.url(), ["bmw_bank"]), certs,
+                                  **{"handover-max-attempts": "1", "handover-interval": "0"}))
+    member(srv)
+    srv.cli("handover", "queue", "bmw_bank", "affiliate_offers")
+    srv.cli("handover", "deliver")
+    assert srv.sql("SELECT status FROM handovers") == [["failed"]]
+    admin, support = staff_client(srv, "admin"), staff_client(srv, "support")
+    assert support.get(srv.url("/api/v1/staff/handovers"), timeout=10).status_code == 403
+    view = admin.get(srv.url("/api/v1/staff/handovers"), timeout=10).json()
+    bank = next(r for r in view["recipients"] if r["recipient"] == "bmw_bank")
+    assert bank["failed"] == 1 and bank["delivered"] == 0 and bank["waiting"] == 0
+    (failed,) = view["failed"]
+    assert failed["recipient"] == "bmw_bank" and failed["last_error"] == "HTTP status 500"
+    assert "@" not in json.dumps(view)   # no address, no value of anyone's
+    r = admin.post(srv.url(f"/api/v1/staff/handovers/{failed['id']}/retry"), timeout=10)
+    assert r.status_code == 200, r.text
+    assert "1 hand-overs delivered" in srv.cli("handover", "deliver").stdout
+    assert [e["status"] for e in rx.entries()] == [500, 204]
+    assert rx.entries()[0]["id"] == rx.entries()[1]["id"]
+    # Dropping: only a failed one, and then it is gone. Both members are
+    # handed over again (the first one's was made, not waiting).
+    member(srv)
+    rx2 = receivers("fail500")
+    srv.stop()
+    i = srv.extra.index("--handover-config")
+    srv.extra[i + 1] = channels(tmp_path, rx2.url(), ["bmw_bank"])
+    srv.start()
+    assert "2 hand-overs queued" in srv.cli("handover", "queue", "bmw_bank",
+                                            "affiliate_offers").stdout
+    srv.cli("handover", "deliver")
+    failed = admin.get(srv.url("/api/v1/staff/handovers"), timeout=10).json()["failed"]
+    assert len(failed) == 2
+    r = admin.post(srv.url(f"/api/v1/staff/handovers/{failed[0]['id']}/drop"), timeout=10)
+    assert r.status_code == 200, r.text
+    assert waiting(srv) == 1
+    assert srv.sql("SELECT COUNT(*) FROM handover_fields WHERE handover_id = "
+                   f"{failed[0]['id']}") == [["0"]]
+    r = admin.post(srv.url(f"/api/v1/staff/handovers/{failed[0]['id']}/drop"), timeout=10)
+    assert r.status_code == 404
+    r = admin.post(srv.url(f"/api/v1/staff/handovers/{failed[0]['id']}/retry"), timeout=10)
+    assert r.status_code == 404
+    view = admin.get(srv.url("/api/v1/staff/handovers"), timeout=10).json()
+    bank = next(r for r in view["recipients"] if r["recipient"] == "bmw_bank")
+    assert bank == dict(bank, delivered=1, failed=3, dropped=1, waiting=0)
+    assert [f["id"] for f in view["failed"]] == [failed[1]["id"]]

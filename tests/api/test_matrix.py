@@ -144,6 +144,9 @@ CALLS = {
                                                {"json": {"answer": "Not from you."}}),
     "GET /api/v1/staff/members/:id": ("/api/v1/staff/members/{member_id}?purpose=account",
                                       None),
+    "GET /api/v1/staff/handovers": ("/api/v1/staff/handovers", None),
+    "POST /api/v1/staff/handovers/:id/retry": ("/api/v1/staff/handovers/1/retry", None),
+    "POST /api/v1/staff/handovers/:id/drop": ("/api/v1/staff/handovers/1/drop", None),
 }
 
 # The matrix: each route's class from the declaration, with its call.
