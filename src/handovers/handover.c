@@ -242,8 +242,12 @@ json_t *handover_made(struct store_conn *c, int64_t subject)
 	return list;
 }
 
+/* Members handed over per transaction by handover_queue_all (SQL_MEMBERS'
+ * LIMIT). */
+#define BACKFILL_BATCH 500
+
 struct ids {
-	int64_t v[500];
+	int64_t v[BACKFILL_BATCH];
 	size_t n;
 };
 
@@ -432,15 +436,18 @@ int handover_retry(int64_t id, struct failure *f)
 	return n == 1 ? 0 : err_fail(f, ERR_NOT_FOUND);
 }
 
+/* A recipient id, as long as the profile loader allows an id. */
+#define RECIPIENT_ID_MAX 64
+
 static int recipient_cb(void *ctx, const struct store_row *row)
 {
-	snprintf(ctx, 64, "%s", text_of(&row->cols[0]));
+	snprintf(ctx, RECIPIENT_ID_MAX, "%s", text_of(&row->cols[0]));
 	return 0;
 }
 
 int handover_drop(int64_t id, struct failure *f)
 {
-	char recipient[64] = "", counter[128];
+	char recipient[RECIPIENT_ID_MAX] = "", counter[2 * RECIPIENT_ID_MAX];
 	struct store_val h[] = {SV_INT(id)};
 	struct store_conn *c = store_acquire(app.store);
 	int n = -1;
