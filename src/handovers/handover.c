@@ -217,17 +217,24 @@ static int made_cb(void *ctx, const struct store_row *row)
 	const char *recipient = text_of(&row->cols[1]), *cats = text_of(&row->cols[3]);
 	int ri = policy_recipient_index(p, recipient);
 	json_t *fields = json_array();
+	struct buf text;
+	buf_init(&text, 0);
 	for (const char *s = cats; *s;) {
 		const char *comma = strchr(s, ',');
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
 		json_array_append_new(fields, json_stringn(s, len));
+		buf_printf(&text, "%s%.*s", text.len ? ", " : "", (int)len, s);
 		s = comma ? comma + 1 : s + len;
 	}
-	json_array_append_new(ctx,
-			      json_pack("{s:I,s:s,s:s,s:s,s:o}", "at", (json_int_t)row->cols[0].i,
-					"recipient", recipient, "recipient_name",
-					ri >= 0 ? p->recipients[ri].name : recipient, "purpose",
-					text_of(&row->cols[2]), "fields", fields));
+	const char *url = ri >= 0 ? p->recipients[ri].policy_url : NULL;
+	json_array_append_new(ctx, json_pack("{s:I,s:s,s:s,s:s,s:o,s:s,s:o}", "at",
+					     (json_int_t)row->cols[0].i, "recipient", recipient,
+					     "recipient_name",
+					     ri >= 0 ? p->recipients[ri].name : recipient,
+					     "purpose", text_of(&row->cols[2]), "fields", fields,
+					     "fields_text", text.data ? text.data : "",
+					     "policy_url", url ? json_string(url) : json_null()));
+	buf_release(&text);
 	return 0;
 }
 

@@ -72,7 +72,9 @@ int handover_choice_changed(struct store_conn *c, int64_t member, const char *pu
 
 /*
  * Every hand-over made to the subject's data, oldest first, from the access
- * log: [{"at", "recipient", "recipient_name", "purpose", "fields": [...]}].
+ * log: [{"at", "recipient", "recipient_name", "purpose", "fields": [...],
+ * "fields_text" ("name, email"), "policy_url" (the recipient's own policy,
+ * INS08/INS15; null when the profile gives none)}].
  * NULL when the store failed.
  */
 json_t *handover_made(struct store_conn *c, int64_t subject);

@@ -161,6 +161,9 @@ def test_ins06_affiliates_receive_the_allowed_fields_once_signed(make_server, re
     made = s.get(srv.url("/api/v1/me/handovers"), timeout=10).json()["handovers"]
     assert sorted(h["recipient"] for h in made) == sorted(AFFILIATES)
     assert all(sorted(h["fields"]) == ["email", "name", "phone", "postal_address"] for h in made)
+    assert all(h["fields_text"] == "name, postal_address, email, phone" for h in made)
+    urls = {r["id"]: r["policy_url"] for r in srv.get("/privacy.json").json()["recipients"]}
+    assert all(h["policy_url"] == urls[h["recipient"]] for h in made)
     export = s.get(srv.url("/api/v1/me/export"), timeout=10).json()
     assert sorted(h["recipient"] for h in export["handovers"]) == sorted(AFFILIATES)
     # A second yes while nothing waits hands over again; a yes while one
