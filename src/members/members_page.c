@@ -68,6 +68,10 @@ static void signup_form(struct req *r, int status)
 	}
 	json_object_set_new(data, "choices", choices);
 	json_object_set_new(data, "birth_date_kept", json_boolean(members_keep_birth_date()));
+	/* Where to ask for a partner's policy when the profile gives no link (INS15). */
+	if (app.policy->contact.email)
+		json_object_set_new(data, "privacy_contact",
+				    json_string(app.policy->contact.email));
 	registration_notice(data);
 	page_render(r, status, "signup", data);
 }
@@ -306,6 +310,7 @@ static void me_data(struct req *r, const struct session *s, json_t *data)
 	}
 	json_object_set_new(data, "record", record);
 	page_times(json_object_get(export, "staff_accesses"), "at");
+	page_times(json_object_get(export, "handovers"), "at");
 	item_labels(json_object_get(export, "items"));
 	json_object_set_new(export, "verified_owner",
 			    json_boolean(garage_verified_owner(s->account)));
@@ -320,6 +325,10 @@ static void me_render(struct req *r, int status)
 	json_object_set_new(data, "csrf_token", json_string(s->csrf));
 	json_object_set_new(data, "garage", json_boolean(garage_offered()));
 	json_object_set_new(data, "birth_date_kept", json_boolean(members_keep_birth_date()));
+	/* Where to ask for a partner's policy when the profile gives no link (INS15). */
+	if (app.policy->contact.email)
+		json_object_set_new(data, "privacy_contact",
+				    json_string(app.policy->contact.email));
 	const char *done = req_param(r, "done");
 	for (size_t i = 0; done && i < sizeof(done_messages) / sizeof(done_messages[0]); i++)
 		if (strcmp(done, done_messages[i].done) == 0)

@@ -143,8 +143,6 @@ def record_handover(srv, member, recipient, purpose):
             f"'name,email', 'disclose', {blob}, {blob} FROM access_log")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="/me lists a hand-over by the partner's id, without its "
-                   "name or policy link (INS08, INS15); to be fixed with the /me work of issue 12")
 def test_ins15_me_names_the_partner_a_handover_went_to_with_its_policy_link(ins_linked):
     s, mid = insider(ins_linked)
     dealer = next(r for r in partners(ins_linked) if r["kind"] == "dealer" and r.get("policy_url"))
