@@ -160,6 +160,12 @@ const struct policy_collection *policy_signup_point(const struct policy *p)
 	return NULL;
 }
 
+const char *policy_account_purpose(const struct policy *p)
+{
+	const struct policy_collection *cp = policy_signup_point(p);
+	return cp && cp->purpose >= 0 ? p->purposes[cp->purpose].id : NULL;
+}
+
 bool policy_keeps_birth_date(const struct policy *p)
 {
 	const struct policy_collection *cp = policy_signup_point(p);

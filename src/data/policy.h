@@ -271,6 +271,8 @@ bool policy_role_grants_kind(const struct policy *p, const char *role, const cha
 bool policy_is_signup_point(const char *id);
 /* The profile's sign-up point: the first of those ids it declares, or NULL. */
 const struct policy_collection *policy_signup_point(const struct policy *p);
+/* The purpose the sign-up point serves (the account's), or NULL. */
+const char *policy_account_purpose(const struct policy *p);
 /* Whether the date of birth is kept, not only the fact "old enough, stated
  * on DATE" (NAM12; issue 12, rule 4): only when a purpose other than the
  * sign-up point's own (whose use of it is the age screen) needs the date. */

@@ -77,8 +77,7 @@ static const struct policy_collection *registration(void)
 
 const char *members_account_purpose(void)
 {
-	const struct policy_collection *cp = registration();
-	return cp ? app.policy->purposes[cp->purpose].id : NULL;
+	return policy_account_purpose(app.policy);
 }
 
 /* The categories the registration point collects, at most max. */

@@ -18,7 +18,6 @@
 #include "buf.h"
 #include "log.h"
 #include "mem.h"
-#include "members.h"
 #include "outbox.h"
 #include "policy.h"
 #include "record.h"
@@ -169,7 +168,7 @@ int64_t notices_pass(void)
 	int64_t queued = -1;
 	if (store_query(app.store, SQL_DUE, limit, STORE_NPARAMS(limit), due_cb, b) < 0)
 		goto out;
-	const char *account = members_account_purpose();
+	const char *account = policy_account_purpose(app.policy);
 	int64_t loaded_version = 0;
 	struct policy *published = NULL;
 	queued = 0;
