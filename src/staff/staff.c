@@ -48,9 +48,15 @@ static const char SQL_LIST[] =
 static const char *const email_column[] = {"email"};
 static const char *const secret_column[] = {"totp_secret"};
 
+/* The second from the precise clock: glibc's time() reads a coarse one
+ * that can still show the previous second a few milliseconds into the next.
+ * At a 30-second step's boundary that put the server a step behind an
+ * authenticator that had already moved on, outside the one-step window. */
 static int64_t now_seconds(void)
 {
-	return (int64_t)time(NULL);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec;
 }
 
 const char *valid_totp_code(const char *s, size_t len)
