@@ -96,3 +96,15 @@ int lockout_clear(const struct lockout *l)
 	struct store_val v[] = {SV_BLOB(l->bucket, sizeof(l->bucket))};
 	return store_query(app.store, SQL_CLEAR, v, STORE_NPARAMS(v), NULL, NULL) < 0 ? -1 : 0;
 }
+
+int lockout_open(const struct lockout *l, int64_t now, struct failure *f)
+{
+	int64_t wait = lockout_wait(l, now);
+	if (wait == 0)
+		return 0;
+	if (wait < 0)
+		return err_fail(f, ERR_STORE);
+	err_fail(f, ERR_ACCOUNT_LOCKED);
+	f->retry_after = wait;
+	return -1;
+}

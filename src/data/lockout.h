@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "crypto.h"
+#include "err.h"
 
 #define LOCKOUT_MAX_FAILURES	10 /* failures in a row before the first wait */
 #define LOCKOUT_FIRST_SECONDS	30
@@ -41,6 +42,9 @@ int64_t lockout_seconds(int64_t failures);
 
 /* The seconds until it may be tried again (0: now), or -1 when the store failed. */
 int64_t lockout_wait(const struct lockout *l, int64_t now);
+/* The same as a failure: 0 when l lets a guess through, else -1 with f set
+ * to ERR_ACCOUNT_LOCKED and the wait in retry_after (or ERR_STORE). */
+int lockout_open(const struct lockout *l, int64_t now, struct failure *f);
 /* Counts one failure, and the wait it earns. 0, or -1 when the store failed. */
 int lockout_fail(const struct lockout *l, int64_t now);
 /* A success: the counter starts again. 0, or -1. The retention pass drops

@@ -497,20 +497,6 @@ static int login_cb(void *ctx, const struct store_row *row)
 	return 0;
 }
 
-/* Waits out a lock: 0 when the counter l lets a guess through, else -1 with
- * ERR_ACCOUNT_LOCKED and the wait (or ERR_STORE). */
-static int lock_open(const struct lockout *l, int64_t now, struct failure *f)
-{
-	int64_t wait = lockout_wait(l, now);
-	if (wait == 0)
-		return 0;
-	if (wait < 0)
-		return err_fail(f, ERR_STORE);
-	err_fail(f, ERR_ACCOUNT_LOCKED);
-	f->retry_after = wait;
-	return -1;
-}
-
 int members_signin(const struct members_signin *in, struct members_started *out, struct failure *f)
 {
 	*out = (struct members_started){0};
@@ -545,7 +531,7 @@ int members_signin(const struct members_signin *in, struct members_started *out,
 	bool known = usable && browser == id && browser_lockout(in->browser, &lock);
 	if (!known)
 		lockout_of_address(&lock, "member", in->email);
-	if (lock_open(&lock, now, f) != 0) {
+	if (lockout_open(&lock, now, f) != 0) {
 		crypto_wipe(l.hash, sizeof(l.hash));
 		return -1;
 	}
@@ -594,7 +580,7 @@ int members_reauth(int64_t member, const char *password, const unsigned char *se
 		lockout_of_bytes(&lock, "member-reauth", session, TOKEN_HASH_BYTES);
 	else
 		lockout_of_bytes(&lock, "member-reauth-account", &member, sizeof(member));
-	if (lock_open(&lock, now, f) != 0)
+	if (lockout_open(&lock, now, f) != 0)
 		return -1;
 	char hash[CRYPTO_PWHASH_STR_MAX] = "";
 	struct store_val id[] = {SV_INT(member)};

@@ -395,20 +395,6 @@ int staff_enrol_confirm(const char *token, const char *code, struct failure *f)
 
 /* ---- signing in ---- */
 
-/* Waits out a lock: 0 when l lets a guess through, else -1 with
- * ERR_ACCOUNT_LOCKED and the wait (or ERR_STORE). */
-static int lock_open(const struct lockout *l, int64_t now, struct failure *f)
-{
-	int64_t wait = lockout_wait(l, now);
-	if (wait == 0)
-		return 0;
-	if (wait < 0)
-		return err_fail(f, ERR_STORE);
-	err_fail(f, ERR_ACCOUNT_LOCKED);
-	f->retry_after = wait;
-	return -1;
-}
-
 int staff_signin(const struct staff_signin *in, struct staff_started *out, struct failure *f)
 {
 	*out = (struct staff_started){0};
@@ -436,7 +422,7 @@ int staff_signin(const struct staff_signin *in, struct staff_started *out, struc
 	bool known = usable && browser == a.id && browser_lockout(in->browser, &lock);
 	if (!known)
 		lockout_of_address(&lock, "staff", in->email);
-	if (lock_open(&lock, now, f) != 0) {
+	if (lockout_open(&lock, now, f) != 0) {
 		account_release(&a);
 		return -1;
 	}

@@ -5,7 +5,7 @@
  * Failures against an address lock it for every browser (lockout.h),
  * whether or not the address has an account. A browser that has signed in
  * to the account before is not subject to that lock, only to its own
- * failures: at every successful sign-in it gets (or keeps) a cookie holding
+ * failures: at every successful sign-in it receives (or keeps) a cookie holding
  * a 256-bit random token whose keyed hash the store keeps with the account
  * (known_browsers), living BROWSER_SECONDS from the last sign-in. The
  * cookie is HttpOnly, SameSite as the kind's session (Lax for members,
