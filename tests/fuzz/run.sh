@@ -4,7 +4,7 @@
 # or, with FUZZ_RUNS=N in the environment, until it has run N inputs (`make
 # fuzz`: ten million each). Prints per target the inputs run and the time
 # taken, then "N passed, N failed" (one per target). FUZZ_TARGETS="form json"
-# runs only those.
+# runs only those; the targets run FUZZ_JOBS at a time (default: one per core).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 secs=${1:-20}
@@ -69,6 +69,7 @@ declare -A dicts=(
 targets=${FUZZ_TARGETS:-"profile text vin form json route cookie mail dkim"}
 lib=build/fuzz/lib/libglovebox.a
 lib_built=0
+built=()
 for name in $targets; do
 	bin="$out/fuzz_$name"
 	if [ "${sources[$name]}" = lib ]; then
@@ -91,22 +92,51 @@ for name in $targets; do
 		echo "fuzz_$name: build failed"; tail -5 "$out/$name.build.log"
 		failed=$((failed + 1)); continue
 	fi
-	work="$out/corpus_$name"
+	built+=("$name")
+done
+
+# Runs one target for its time or its count; writes its line of the report
+# to $out/NAME.result and exits 0 when it found nothing.
+run_target() {
+	local name=$1 bin="$out/fuzz_$1" work="$out/corpus_$1"
 	mkdir -p "$work"
-	limit=(-max_total_time="$secs")
+	local limit=(-max_total_time="$secs")
 	[ -n "$runs" ] && limit=(-runs="$runs")
-	dict=()
+	local dict=()
 	[ -n "${dicts[$name]:-}" ] && dict=(-dict="${dicts[$name]}")
+	local start
 	start=$(date +%s)
 	# shellcheck disable=SC2086
 	if "$bin" "${limit[@]}" "${dict[@]}" -max_len="${max_len[$name]:-65536}" -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$out/" "$work" ${seeds[$name]} >"$out/$name.log" 2>&1; then
 		n=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$out/$name.log" | grep -o '[0-9]*$')
-		echo "fuzz_$name: $n runs in $(($(date +%s) - start)) s, no crash"
+		echo "fuzz_$name: $n runs in $(($(date +%s) - start)) s, no crash" >"$out/$name.result"
+		return 0
+	fi
+	{ echo "fuzz_$name: FAILED"; grep -A15 -E 'ERROR|runtime error|property' "$out/$name.log" | head -30; } >"$out/$name.result"
+	return 1
+}
+
+# The targets run side by side, one per core (each is single-threaded), so
+# the tier takes the time of the slowest round, not the sum of all.
+jobs=${FUZZ_JOBS:-$(nproc)}
+for name in "${built[@]}"; do
+	rm -f "$out/$name.result"
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n || true
+	done
+	run_target "$name" &
+done
+wait
+# A target's verdict is its result line (a target that died without one
+# failed).
+for name in "${built[@]}"; do
+	if grep -q ', no crash$' "$out/$name.result" 2>/dev/null; then
 		passed=$((passed + 1))
+		cat "$out/$name.result"
 	else
-		echo "fuzz_$name: FAILED"; grep -A15 -E 'ERROR|runtime error|property' "$out/$name.log" | head -30
 		failed=$((failed + 1))
+		cat "$out/$name.result" 2>/dev/null || echo "fuzz_$name: FAILED (no result)"
 	fi
 done
 echo "$passed passed, $failed failed"
