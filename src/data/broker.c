@@ -79,6 +79,11 @@ static const char SQL_PENDING[] =
 	"AND c.purpose = n.purpose AND c.state = 'on' AND (c.profile_version >= n.version "
 	"OR EXISTS (SELECT 1 FROM use_notices w WHERE w.subject_id = $3 "
 	"AND w.purpose = n.purpose AND w.version = n.version AND c.changed_at > w.due_at)))";
+#define SECONDS_PER_DAY 86400
+
+static const char SQL_SUBJECT_VERSION[] = "SELECT profile_version FROM subjects WHERE id = $1";
+static const char SQL_NOTIFIED[] = "SELECT notified_at FROM use_notices WHERE subject_id = $1 "
+				   "AND purpose = $2 AND version = $3 AND notified_at IS NOT NULL";
 /* The terms in force before a version: the latest published below it. */
 static const char SQL_TERMS_BEFORE[] =
 	"SELECT version, source FROM profile_versions WHERE version < $1 "
@@ -155,12 +160,33 @@ int broker_consent_set(struct store_conn *c, int64_t subject, const char *purpos
 static int64_t use_pending(struct store_conn *c, int64_t subject, int64_t subject_version,
 			   const char *purpose)
 {
-	int64_t window = (int64_t)app.policy->settings.opt_out_window_days * 86400;
+	int64_t window = (int64_t)app.policy->settings.opt_out_window_days * SECONDS_PER_DAY;
 	int64_t version = 0;
 	struct store_val p[] = {SV_TEXT(purpose), SV_INT(subject_version), SV_INT(subject),
 				SV_INT(now_seconds() - window)};
 	if (store_exec(c, SQL_PENDING, p, STORE_NPARAMS(p), int_cb, &version) < 0)
 		return -1;
+	return version;
+}
+
+int64_t broker_use_waiting(struct store_conn *c, int64_t subject, const char *purpose,
+			   int64_t *starts)
+{
+	int64_t since = 0, notified = 0;
+	struct store_val s[] = {SV_INT(subject)};
+	*starts = 0;
+	if (store_exec(c, SQL_SUBJECT_VERSION, s, STORE_NPARAMS(s), int_cb, &since) < 0)
+		return -1;
+	int64_t version = use_pending(c, subject, since, purpose);
+	if (version <= 0)
+		return version;
+	struct store_val n[] = {SV_INT(subject), SV_TEXT(purpose), SV_INT(version)};
+	int got = store_exec(c, SQL_NOTIFIED, n, STORE_NPARAMS(n), int_cb, &notified);
+	if (got < 0)
+		return -1;
+	if (got > 0 && notified > 0)
+		*starts = notified +
+			  (int64_t)app.policy->settings.opt_out_window_days * SECONDS_PER_DAY;
 	return version;
 }
 

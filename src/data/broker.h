@@ -142,4 +142,15 @@ int broker_consent_set(struct store_conn *c, int64_t subject, const char *purpos
 		       const char *via);
 enum consent_state broker_consent_get(struct store_conn *c, int64_t subject, const char *purpose);
 
+/*
+ * NAM10: whether a new use of purpose is still waiting for the subject (a
+ * revision widened the purpose after their data was collected, and its
+ * notice has not yet gone out the opt-out window ago, nor have they said yes
+ * since). The waiting version, with *starts the time the new use applies to
+ * them (the notice's time plus the window; 0 while the notice has not gone
+ * out), or 0 when none waits, or -1 when the store failed.
+ */
+int64_t broker_use_waiting(struct store_conn *c, int64_t subject, const char *purpose,
+			   int64_t *starts);
+
 #endif

@@ -870,6 +870,28 @@ int members_close(int64_t member, struct failure *f)
 
 /* ---- choices ---- */
 
+/* NAM10: a revision's new use of the purpose that does not apply to the
+ * member yet is shown with its choice: "change_version", and
+ * "change_starts" (the day it applies, YYYY-MM-DD) once the notice has gone
+ * out. Until then the broker decides under the earlier terms. */
+static void consent_change_waiting(struct store_conn *c, int64_t member, const char *purpose,
+				   json_t *entry)
+{
+	int64_t starts = 0;
+	int64_t version = broker_use_waiting(c, member, purpose, &starts);
+	if (version <= 0)
+		return;
+	json_object_set_new(entry, "change_version", json_integer(version));
+	if (starts > 0) {
+		char day[16];
+		struct tm tm;
+		time_t t = (time_t)starts;
+		gmtime_r(&t, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		json_object_set_new(entry, "change_starts", json_string(day));
+	}
+}
+
 json_t *members_consents(int64_t member)
 {
 	const struct policy *p = app.policy;
@@ -881,10 +903,11 @@ json_t *members_consents(int64_t member)
 			continue;
 		enum consent_state st = broker_consent_get(c, member, pu->id);
 		bool on = pu->basis == BASIS_OPT_IN ? st == CONSENT_ON : st != CONSENT_OFF;
-		json_array_append_new(list,
-				      json_pack("{s:s,s:s,s:s,s:b,s:b}", "purpose", pu->id, "label",
-						pu->label, "basis", policy_basis_name(pu->basis),
-						"on", on, "chosen", st != CONSENT_UNSET));
+		json_t *entry = json_pack("{s:s,s:s,s:s,s:b,s:b}", "purpose", pu->id, "label",
+					  pu->label, "basis", policy_basis_name(pu->basis), "on",
+					  on, "chosen", st != CONSENT_UNSET);
+		consent_change_waiting(c, member, pu->id, entry);
+		json_array_append_new(list, entry);
 	}
 	store_release(c);
 	return list;

@@ -92,6 +92,34 @@ def test_nam10_nam08_news_opt_in_to_opt_out_waits_for_notice_and_window(make_ser
         sorted([never.person["email"], yes.person["email"]])
 
 
+def test_nam10_me_shows_a_waiting_change_until_it_applies(make_server, smtp_sink, tmp_path):
+    """/me and the choices API draw the new use as waiting, with the day it
+    applies once the notice has gone out, and no longer once it applies:
+    before, /me said "on" for member news the broker still refused."""
+    srv = make_server(extra=mail_flags(smtp_sink))
+    m = join(srv, smtp_sink)
+    v2 = write(tmp_path, "v2.yaml", news_opt_out())
+    srv.cli("profile", "publish", v2)
+    srv.profile = v2
+    srv.restart()
+    notices_to(smtp_sink, m.person["email"])
+    notified = int(srv.sql(f"SELECT notified_at FROM use_notices WHERE subject_id = {m.member_id}"
+                           " AND version = 2")[0][0])
+    day = time.strftime("%Y-%m-%d", time.gmtime(notified + 30 * 86400))
+    news = [c for c in m.get(srv.url("/api/v1/me/consents"), timeout=10).json()["consents"]
+            if c["purpose"] == "member_news"][0]
+    assert news["change_version"] == 2 and news["change_starts"] == day
+    page = m.get(srv.url("/me"), timeout=10).text
+    waits = re.search(r'<span class="change-waits" id="waits-member_news">(.*?)</span>', page, re.S)
+    assert waits and f"from {day}" in waits.group(1) and "/privacy/v/2" in waits.group(1)
+    # Once the window has passed, the choice is simply on.
+    window_passes(srv, 2)
+    news = [c for c in m.get(srv.url("/api/v1/me/consents"), timeout=10).json()["consents"]
+            if c["purpose"] == "member_news"][0]
+    assert news["on"] is True and "change_version" not in news
+    assert 'id="waits-member_news"' not in m.get(srv.url("/me"), timeout=10).text
+
+
 def test_nam10_recipient_gaining_a_field_is_a_new_use(make_server, smtp_sink, tmp_path):
     """Nothing in glovebox hands data to the payment processor yet, so the
     broker's refusal of the new field until the window has passed is shown
