@@ -258,6 +258,38 @@ def test_ins07_service_provider_receives_only_what_its_purpose_needs(make_server
     assert len(rx.delivered()) == 1
 
 
+def test_nam04_order_partners_receive_only_their_fields_and_each_is_recorded(make_server,
+                                                                              receivers,
+                                                                              tmp_path, certs):
+    """NAM04, for the part that exists before the shop: the payment processor
+    and the carrier take a member's data for an order only as far as the
+    profile lists it for them, never for a membership purpose, and every
+    hand-over made is in the access log with its fields."""
+    rx = receivers()
+    nam = ["payment_processor", "shipping_carrier"]
+    srv = make_server(extra=flags(channels(tmp_path, rx.url(), nam), certs,
+                                  **{"handover-interval": "0"}))
+    p, s, mid, csrf = member(srv, postal_address="12 Mill Lane, Leeds LS1 4AB",
+                             phone="+44 113 496 0000")
+    for rid in nam:
+        out = srv.cli("handover", "queue", rid, "product_orders", str(mid))
+        assert "1 hand-overs queued" in out.stdout
+        for pu in ("account", "member_news", "site_statistics"):
+            assert srv.cli("handover", "queue", rid, pu, str(mid), check=False).returncode != 0
+    assert "2 hand-overs delivered" in srv.cli("handover", "deliver").stdout
+    got = {payload(e)["recipient"]: payload(e)["fields"] for e in rx.delivered()}
+    assert got == {"payment_processor": {"name": p["name"]},
+                   "shipping_carrier": {"name": p["name"], "postal_address": p["postal_address"],
+                                        "phone": p["phone"]}}
+    rows = srv.sql(f"SELECT recipient, purpose, categories FROM access_log WHERE subject_id = "
+                   f"{mid} AND action = 'disclose' ORDER BY recipient")
+    assert [r[:2] for r in rows] == [["payment_processor", "product_orders"],
+                                     ["shipping_carrier", "product_orders"]]
+    assert sorted(rows[1][2].split(",")) == ["name", "phone", "postal_address"]
+    made = s.get(srv.url("/api/v1/me/handovers"), timeout=10).json()["handovers"]
+    assert sorted(h["recipient"] for h in made) == nam
+
+
 def test_ins01_no_handover_outside_a_named_recipients_purpose(make_server, receivers, tmp_path,
                                                               certs):
     rx = receivers()
