@@ -556,3 +556,13 @@ void deliver_stop(void)
 	}
 	nworkers = 0;
 }
+
+enum deliver_channel deliver_channel_of(const char *recipient, const char **where)
+{
+	const struct channel *ch = channel_of(recipient);
+	*where = NULL;
+	if (!ch)
+		return DELIVER_NONE;
+	*where = ch->url ? ch->url : ch->dir;
+	return ch->url ? DELIVER_WEBHOOK : DELIVER_DROP;
+}

@@ -48,4 +48,11 @@ int64_t deliver_pass(void);
 int deliver_start(void);
 void deliver_stop(void);
 
+/* The channel this process has for recipient, for an administrator's page:
+ * DELIVER_NONE, DELIVER_WEBHOOK (*where: its address as configured, which
+ * may carry credentials: show only its host) or DELIVER_DROP (*where: the
+ * directory). The secret never leaves deliver.c. */
+enum deliver_channel { DELIVER_NONE, DELIVER_WEBHOOK, DELIVER_DROP };
+enum deliver_channel deliver_channel_of(const char *recipient, const char **where);
+
 #endif
