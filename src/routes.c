@@ -15,6 +15,7 @@
 #include "garage_api.h"
 #include "garage_page.h"
 #include "handover_api.h"
+#include "handover_page.h"
 #include "members.h"
 #include "members_api.h"
 #include "members_page.h"
@@ -182,6 +183,11 @@ static const struct param_spec decide_params[] = {
 };
 
 static const struct param_spec garage_page_params[] = {
+	{"done", PARAM_QUERY, 16, valid_token},
+	{0},
+};
+
+static const struct param_spec staff_handovers_page_params[] = {
 	{"done", PARAM_QUERY, 16, valid_token},
 	{0},
 };
@@ -443,6 +449,10 @@ struct route routes[] = {
 		 .params = row_id_params, ADMIN),
 	API_CALL(HTTP_POST, "/api/v1/staff/handovers/:id/drop", handover_api_staff_drop,
 		 .params = row_id_params, ADMIN),
+	PAGE("/staff/handovers", handover_page_show, PERSONAL,
+	     .params = staff_handovers_page_params, ADMIN),
+	FORM_POST("/staff/handovers/:id/retry", handover_page_retry, 4 * KiB, row_id_params, ADMIN),
+	FORM_POST("/staff/handovers/:id/drop", handover_page_drop, 4 * KiB, row_id_params, ADMIN),
 	/* staff: enrolment, signing in and out, the member lookup */
 	PAGE("/staff/enrol", staff_page_enrol, PERSONAL, .params = staff_enrol_page_params),
 	FORM_POST_SLOW("/staff/enrol", staff_page_enrol_post, 16 * KiB, staff_enrol_params),
