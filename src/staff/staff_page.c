@@ -19,25 +19,34 @@
 #include "staff_api.h"
 #include "totp.h"
 
-/* The staff tools, each shown to roles that have one of its purposes. */
+/* The staff tools, each shown to roles that have one of its purposes, or
+ * a purpose of its kind (as the tool's route demands). */
 #define TOOL_PURPOSES 4
 static const struct {
 	const char *href, *label;
 	const char *purposes[TOOL_PURPOSES];
+	const char *kind;
 } tools[] = {
 	{"/staff/members",
 	 "Look up a member's account",
-	 {"account", "insider_account", "security"}},
-	{"/staff/messages", "Answer messages", {"answering_messages"}},
-	{"/staff/reviews", "Check ownership claims", {"ownership_verification"}},
-	{"/staff/campaigns", "Write and send news", {"member_news", "product_communications"}},
+	 {"account", "insider_account", "security"},
+	 NULL},
+	{"/staff/messages", "Answer messages", {"answering_messages"}, NULL},
+	{"/staff/reviews", "Check ownership claims", {"ownership_verification"}, NULL},
+	{"/staff/campaigns",
+	 "Write and send news",
+	 {"member_news", "product_communications"},
+	 NULL},
+	{"/staff/handovers", "Hand-overs to partners: counters and failures", {NULL}, "security"},
 };
 #define NTOOLS (sizeof(tools) / sizeof(tools[0]))
 
 #define ROLE_LACKS_PURPOSE "Your role cannot use that purpose for this."
 
-static bool tool_allowed(const char *role, const char *const *purposes)
+static bool tool_allowed(const char *role, const char *const *purposes, const char *kind)
 {
+	if (kind && policy_role_grants_kind(app.policy, role, kind))
+		return true;
 	for (size_t i = 0; i < TOOL_PURPOSES && purposes[i]; i++)
 		if (policy_role_grants(app.policy, role, purposes[i]))
 			return true;
@@ -58,7 +67,7 @@ void staff_page_home(struct req *r)
 	const struct session *s = session_current(r);
 	json_t *data = page_data(r, "Staff"), *links = json_array();
 	for (size_t i = 0; i < NTOOLS; i++)
-		if (tool_allowed(s->role, tools[i].purposes))
+		if (tool_allowed(s->role, tools[i].purposes, tools[i].kind))
 			json_array_append_new(links, json_pack("{s:s,s:s}", "href", tools[i].href,
 							       "label", tools[i].label));
 	json_object_set_new(data, "role", json_string(s->role));
