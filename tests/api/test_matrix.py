@@ -147,6 +147,9 @@ CALLS = {
     "GET /api/v1/staff/handovers": ("/api/v1/staff/handovers", None),
     "POST /api/v1/staff/handovers/:id/retry": ("/api/v1/staff/handovers/1/retry", None),
     "POST /api/v1/staff/handovers/:id/drop": ("/api/v1/staff/handovers/1/drop", None),
+    "GET /staff/handovers": ("/staff/handovers", None),
+    "POST /staff/handovers/:id/retry": ("/staff/handovers/1/retry", {"form": {"unused": "1"}}),
+    "POST /staff/handovers/:id/drop": ("/staff/handovers/1/drop", {"form": {"unused": "1"}}),
 }
 
 # The matrix: each route's class from the declaration, with its call.
