@@ -26,6 +26,12 @@ static const struct {
 	{"dropped", "The hand-over was dropped: its data is deleted, and it counts as dropped."},
 };
 
+/* A button on a page left open while the hand-over was retried or dropped
+ * elsewhere, or removed by retention. */
+#define NOT_FAILED                                                                                 \
+	"That hand-over is not waiting as failed any more: it was retried or dropped already, or " \
+	"its time ran out."
+
 static const char *const kind_labels[RK_COUNT] = {
 	[RK_AFFILIATE] = "affiliate",
 	[RK_SERVICE_PROVIDER] = "service provider",
@@ -128,7 +134,12 @@ static void act(struct req *r, int (*fn)(int64_t, struct failure *), const char 
 	}
 	struct failure f;
 	if (fn(strtoll(r->path_params[0], NULL, 10), &f) != 0) {
-		render(r, page_form_failure(r, &f, "form"));
+		int status = err_status(&f);
+		if (status == 404)
+			page_add_error(r, "form", NOT_FAILED);
+		else
+			status = page_form_failure(r, &f, "form");
+		render(r, status);
 		return;
 	}
 	page_redirect(r, to);

@@ -157,6 +157,7 @@ def test_page_lists_counters_and_failed_and_retry_delivers_and_drop_counts(make_
         r = admin.post(srv.url(f"/staff/handovers/{hid2}/{action}"), data={"csrf_token": token},
                        allow_redirects=False, timeout=10)
         assert r.status_code == 404 and 'id="handover-error"' in r.text, (action, r.status_code)
+        assert "retried or dropped already" in r.text
 
 
 def test_only_an_administrator_and_only_from_this_site_with_the_token(make_server, tmp_path):
