@@ -22,6 +22,8 @@
 #include "members_reset_api.h"
 #include "members_reset_page.h"
 #include "page.h"
+#include "postcard_api.h"
+#include "postcard_page.h"
 #include "privacy_api.h"
 #include "privacy_page.h"
 #include "staff.h"
@@ -38,6 +40,24 @@ static const struct param_spec contact_params[] = {
 	{"email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
 	{"topic", PARAM_BODY | PARAM_REQUIRED, 200, valid_line},
 	{"message", PARAM_BODY | PARAM_REQUIRED, 10000, valid_text},
+	{0},
+};
+
+/* An e-postcard: the sender's fields may be left out by a signed-in
+ * member (their own are used); names are one line, so no header can be
+ * smuggled into the mail. */
+static const struct param_spec postcard_params[] = {
+	{"card", PARAM_BODY | PARAM_REQUIRED, POSTCARD_CARD_MAX, valid_token},
+	{"greeting", PARAM_BODY, POSTCARD_GREETING_MAX, valid_text},
+	{"from_name", PARAM_BODY, 200, valid_line},
+	{"from_email", PARAM_BODY, 254, valid_email},
+	{"to_name", PARAM_BODY, 200, valid_line},
+	{"to_email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
+	{0},
+};
+
+static const struct param_spec postcard_token_params[] = {
+	{"token", PARAM_PATH, TOKEN_CHARS, valid_token},
 	{0},
 };
 
@@ -274,8 +294,12 @@ static const struct param_spec campaign_page_params[] = {
  * above what a person does; they stop a script, not a member. */
 
 #define HOUR 3600
+#define DAY  86400
 
 static const struct route_limit contact_limit = {"contact", &app.cfg.contact_per_hour, HOUR};
+/* E-postcards per client address and day (per sender address: postcard.c). */
+static const struct route_limit postcard_limit = {"postcards", &app.cfg.postcards_per_client_day,
+						  DAY};
 static const struct route_limit signup_limit = {"signup", &app.cfg.signup_per_hour, HOUR};
 static const struct route_limit email_change_limit = {"email-change",
 						      &app.cfg.email_change_per_hour, HOUR};
@@ -352,6 +376,22 @@ struct route routes[] = {
 	PAGE("/contact/thanks", contact_page_thanks),
 	API_JSON(HTTP_POST, "/api/v1/contact", contact_api_create, 64 * KiB, contact_params,
 		 LIMIT(contact_limit)),
+
+	/* e-postcards (NAM03, NAM05): 404 under a profile that sends none. The
+	 * form carries a pre-session token; the card's link is the only
+	 * authority to see or report it (no account). */
+	PAGE_PRESESSION("/postcards", postcard_page_form),
+	FORM_POST_PRESESSION("/postcards", postcard_page_post, 16 * KiB, postcard_params,
+			     LIMIT(postcard_limit)),
+	PAGE("/postcards/sent", postcard_page_sent),
+	PAGE("/postcards/view/:token", postcard_page_view, PERSONAL, .params = postcard_token_params),
+	FORM_POST("/postcards/view/:token/report", postcard_page_report, 1 * KiB,
+		  postcard_token_params),
+	API_CALL(HTTP_GET, "/api/v1/postcards/cards", postcard_api_cards),
+	API_JSON(HTTP_POST, "/api/v1/postcards", postcard_api_send, 16 * KiB, postcard_params,
+		 LIMIT(postcard_limit)),
+	API_CALL(HTTP_POST, "/api/v1/postcards/:token/report", postcard_api_report,
+		 .params = postcard_token_params),
 
 	/* members: joining, signing in and out. The forms carry a pre-session
 	 * token (login CSRF); the API takes JSON only, which no other site's
@@ -491,6 +531,9 @@ struct route routes[] = {
 		 DESK),
 	API_JSON(HTTP_POST, "/api/v1/staff/messages/:id/answer", contact_api_answer, 16 * KiB,
 		 staff_answer_params, DESK, LIMIT(staff_send_limit)),
+
+	/* what a reported e-postcard leaves for the desk: no one's data */
+	API_CALL(HTTP_GET, "/api/v1/staff/postcards/reports", postcard_api_reports, DESK),
 
 	/* news by mail (NAM08, INS05) and the way out of it without signing in (ALL06) */
 	PAGE("/staff/campaigns", campaign_page_show, PERSONAL, .params = campaign_page_params,

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "notices.h"
 #include "page.h"
+#include "postcard.h"
 #include "privacy.h"
 #include "outbox.h"
 #include "retention.h"
@@ -97,6 +98,8 @@ int server_run(void)
 	 * earlier line of the log (audit.h). */
 	if (audit_heads_start() != 0)
 		log_warn("the access log's head cannot be written to the log on a timer");
+	/* An e-postcard's recipient is erased once its mail settles (NAM05). */
+	outbox_on_settled(postcard_mail_settled);
 	if (outbox_start() != 0)
 		log_warn("mail delivery could not be started");
 	if (deliver_start() != 0)

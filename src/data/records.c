@@ -14,6 +14,7 @@
 /* clang-format off */
 #define NO_EXPIRY {.expiry = EXPIRE_NEVER}  /* kept while its subject is */
 #define EXPIRES_AT(column) {.expiry = EXPIRE_AT_COLUMN, .purge = PURGE_ROW, .expires_column = column}
+#define EXPIRES_SUBJECT(column) {.expiry = EXPIRE_AT_COLUMN, .purge = PURGE_SUBJECT, .expires_column = column}
 /* clang-format on */
 
 const struct record_table record_tables[] = {
@@ -46,6 +47,15 @@ const struct record_table record_tables[] = {
 	  .created_column = "created_at",
 	  .done_column = "answered_at"}},
 	/* clang-format on */
+	/* E-postcards (issue 14, NAM03, NAM05; docs/postcards.md). The recipient
+	 * is a subject of their own, erased by postcard.c as soon as the card's
+	 * mail is delivered or has failed for good; expires_at only backs that
+	 * up. The sender is erased when the card's life ends (ends_at: 30 days,
+	 * or at once when it is reported): the profile's until_done. */
+	{"postcard_recipients", "subject_id", "id", false, EXPIRES_SUBJECT("expires_at")},
+	{"postcards", "subject_id", "id", false, EXPIRES_SUBJECT("ends_at")},
+	/* What a report leaves for staff: dates and the picture, nobody's. */
+	{"postcard_reports", NULL, NULL, false, NO_EXPIRY},
 	/* The consent ledger and the NAM10 notices. */
 	{"consents", "subject_id", NULL, false, NO_EXPIRY},
 	{"consent_events", "subject_id", NULL, false, NO_EXPIRY},
@@ -106,6 +116,12 @@ const struct record_column record_columns[] = {
 	SEALED("contact_messages", "topic", "message"),
 	SEALED("contact_messages", "body", "message"),
 	SEALED("contact_messages", "answer", "message"),
+	SEALED("postcard_recipients", "name", "recipient_name"),
+	SEALED("postcard_recipients", "email", "recipient_email"),
+	SEALED("postcards", "sender_name", "name"),
+	SEALED("postcards", "sender_email", "email"),
+	SEALED("postcards", "greeting", "postcard_text"),
+	HOLDS("postcards", "token_hash", HOLD_TOKEN),
 	SEALED("members", "name", "name"),
 	INDEXED("members", "email", "email", "email_index", "member-email", NORMAL_EMAIL),
 	HOLDS("members", "email_index", HOLD_INDEX),

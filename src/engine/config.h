@@ -39,6 +39,8 @@ struct config {
 	/* Forms that send mail or store text, per client address and hour
 	 * (the route table names each route's; 0: no limit). */
 	long contact_per_hour;
+	long postcards_per_client_day; /* e-postcards (docs/postcards.md) */
+	long postcards_per_sender_day;
 	long signup_per_hour;
 	long email_change_per_hour;
 	long account_changes_per_hour;

@@ -165,6 +165,12 @@ struct worker {
 #define MAX_WORKERS 16
 static struct worker workers[MAX_WORKERS];
 static size_t nworkers;
+static outbox_settled_fn on_settled;
+
+void outbox_on_settled(outbox_settled_fn fn)
+{
+	on_settled = fn;
+}
 
 static void tallies_flush(struct worker *w)
 {
@@ -196,7 +202,7 @@ static bool deliver(struct worker *w, struct due *d, const char *claim)
 	enum decision_reason why;
 	struct record_text opened_values[2] = {{0}};
 	char err[160] = "";
-	bool sent = false;
+	bool sent = false, settled = true;
 	struct store_val done[] = {SV_INT(d->id), SV_TEXT(claim)};
 	struct store_conn *c = store_acquire(app.store);
 	bool opened = broker_open(c, &use, &g, &why) == 0 &&
@@ -236,8 +242,11 @@ static bool deliver(struct worker *w, struct due *d, const char *claim)
 					    SV_TEXT(claim)};
 		store_query(app.store, SQL_LATER, later, STORE_NPARAMS(later), NULL, NULL);
 		log_info("outbox: delivery postponed: %s", err);
+		settled = false;
 	}
 out:
+	if (settled && on_settled)
+		on_settled(d->subject, d->purpose, sent);
 	broker_grant_free(g);
 	record_texts_release(opened_values, 2);
 	return sent;

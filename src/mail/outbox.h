@@ -11,6 +11,7 @@
 #ifndef GLOVEBOX_OUTBOX_H
 #define GLOVEBOX_OUTBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,15 @@ int outbox_send_text(struct store_conn *c, const struct broker_grant *g, const c
 		     const char *address_category, const char *content_category, const char *to,
 		     const char *subject, const char *text, const struct mail_header *extra,
 		     size_t nextra);
+
+/* Called once a message has left the queue for good, on the delivery
+ * worker that settled it: delivered (true), or refused, out of attempts, or
+ * dropped unread because its recipient can no longer be reached (false);
+ * with the message's subject and purpose. A feature that must act then
+ * (postcards erase their recipient, NAM05) is installed by the server at
+ * start, before delivery starts; NULL: nothing is called. */
+typedef void (*outbox_settled_fn)(int64_t subject, const char *purpose, bool delivered);
+void outbox_on_settled(outbox_settled_fn fn);
 
 /* One delivery pass: reclaims stale claims, claims due messages, sends
  * them. The number delivered, or -1 (no relay configured, or the store

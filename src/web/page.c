@@ -170,7 +170,7 @@ void page_render(struct req *r, int status, const char *name, json_t *data)
  * What the home page says the site does (issue 12, rule 7): each claim
  * names the page that does it, and is made only when the profile has the
  * collection point behind that page (NULL: every site has it). A feature
- * glovebox does not have (postcards, orders, submitted stories and photos,
+ * glovebox does not have (orders, submitted stories and photos,
  * showing members' cars to each other) is claimed nowhere;
  * tests/api/test_home.py follows every claim's link.
  */
@@ -188,6 +188,10 @@ static const struct {
 	 "Open your garage"},
 	{"contact", "contact", "/contact", "Ask us anything",
 	 "Questions about the club or the site reach the people who run it.", "Write to us"},
+	{"postcards", "postcard", "/postcards", "Send an e-postcard",
+	 "Send a friend one of our car pictures with a greeting; we use their address for that "
+	 "one mail and then erase it.",
+	 "Pick a card"},
 	{"account", NULL, "/me", "Your data, your choice",
 	 "See everything we hold about you and what it is used for, correct it, download it, "
 	 "make your choices or close your account.",
