@@ -319,8 +319,12 @@ int postcard_open(const char *token, struct postcard_view *v, struct failure *f)
 	/* Shown on the sender's behalf, to whoever holds the link: the
 	 * purpose the sender gave them for. */
 	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
-	struct broker_use use = {&system,	  s.subject, purpose_of(SENDER_POINT),
-				 shown_categories, ARRAY_LEN(shown_categories), "show"};
+	struct broker_use use = {&system,
+				 s.subject,
+				 purpose_of(SENDER_POINT),
+				 shown_categories,
+				 ARRAY_LEN(shown_categories),
+				 "show"};
 	enum decision_reason why;
 	if (broker_open(c, &use, &g, &why) != 0) {
 		if (why != DECISION_ALLOWED)
@@ -399,8 +403,8 @@ static int report_cb(void *ctx, const struct store_row *row)
 	json_array_append_new(
 		ctx, json_pack("{s:I,s:s%,s:I,s:I}", "id", (json_int_t)row->cols[0].i, "card",
 			       row->cols[1].type == STORE_TEXT ? (const char *)row->cols[1].p : "",
-			       row->cols[1].n, "sent_at", (json_int_t)row->cols[2].i,
-			       "reported_at", (json_int_t)row->cols[3].i));
+			       row->cols[1].n, "sent_at", (json_int_t)row->cols[2].i, "reported_at",
+			       (json_int_t)row->cols[3].i));
 	return 0;
 }
 
@@ -427,14 +431,13 @@ static void sender_told(struct store_conn *c, int64_t card, bool delivered)
 {
 	int64_t sender = 0;
 	struct store_val key[] = {SV_INT(card)};
-	if (store_exec(c, SQL_CARD_SENDER, key, STORE_NPARAMS(key), int_cb, &sender) < 0 ||
-	    !sender)
+	if (store_exec(c, SQL_CARD_SENDER, key, STORE_NPARAMS(key), int_cb, &sender) < 0 || !sender)
 		return;
 	const char *cats[] = {"email", "name"};
 	static const char *const columns[] = {"sender_email"};
 	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
-	struct broker_use use = {
-		&system, sender, purpose_of(SENDER_POINT), cats, ARRAY_LEN(cats), "send"};
+	struct broker_use use = {&system, sender,	   purpose_of(SENDER_POINT),
+				 cats,	  ARRAY_LEN(cats), "send"};
 	struct broker_grant *g = NULL;
 	enum decision_reason why;
 	struct record_text to[1] = {{0}};

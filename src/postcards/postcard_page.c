@@ -46,8 +46,9 @@ static void form_page(struct req *r, int status)
 	json_t *values = json_object_get(data, "values");
 	if (status == 200)
 		member_prefill(r, values);
-	json_object_set_new(data, "cards",
-			    postcard_api_cards_json(json_string_value(json_object_get(values, "card"))));
+	json_object_set_new(
+		data, "cards",
+		postcard_api_cards_json(json_string_value(json_object_get(values, "card"))));
 	json_object_set_new(data, "days", json_integer(POSTCARD_DAYS));
 	json_object_set_new(data, "greeting_max", json_integer(POSTCARD_GREETING_MAX));
 	page_notice(data, SENDER_POINT);
