@@ -22,7 +22,10 @@ BURST = 200
 # The documented defaults (docs/operations.md), per client address and hour.
 DEFAULTS = {"contact": 20, "signup": 20, "email-change": 10, "account-changes": 60,
             "staff-sends": 600}
+# ...and per client address and day (issue 14: e-postcards).
+DAILY = {"postcards": ("--postcards-per-client-day", 200)}
 HOUR = 3600
+DAY = 86400
 
 
 def routes():
@@ -36,10 +39,10 @@ def count(server, sql):
     return int(server.sql(sql)[0][0])
 
 
-def throttled(r):
+def throttled(r, window=HOUR):
     """A 429 of the table with a Retry-After no longer than the window."""
     wait = int(r.headers.get("Retry-After", "0"))
-    return r.status_code == 429 and 0 < wait <= HOUR
+    return r.status_code == 429 and 0 < wait <= window
 
 
 def member(server):
@@ -71,15 +74,21 @@ def test_every_route_that_sends_mail_or_stores_text_names_a_limit():
         "POST /staff/messages/:id/answer": "staff-sends",
         "POST /api/v1/staff/messages/:id/answer": "staff-sends",
         "POST /staff/campaigns": "staff-sends", "POST /api/v1/staff/campaigns": "staff-sends",
+        "POST /postcards": "postcards", "POST /api/v1/postcards": "postcards",
     }
     for key, limit in mail_or_text.items():
         assert declared[key] == limit, key
-    assert {v for v in declared.values() if v} == set(DEFAULTS)
+    assert {v for v in declared.values() if v} == set(DEFAULTS) | set(DAILY)
     # Each limit is a setting (flag, INI key, environment) with its default.
     out = subprocess.run([BIN, "--help"], capture_output=True, text=True, timeout=30,
                          env=child_env()).stdout
     for name, default in DEFAULTS.items():
         flag = f"--{name}-per-hour"
+        assert flag in FORM_LIMITS
+        env = "GLOVEBOX_" + flag[2:].upper().replace("-", "_")
+        assert re.search(re.escape(flag) + r"=V.*\n\s+\[" + env + f", default {default}\\]",
+                         out), flag
+    for flag, default in DAILY.values():
         assert flag in FORM_LIMITS
         env = "GLOVEBOX_" + flag[2:].upper().replace("-", "_")
         assert re.search(re.escape(flag) + r"=V.*\n\s+\[" + env + f", default {default}\\]",
@@ -246,7 +255,25 @@ def limited_calls(srv):
                                  data={"purpose": "member_news", "subject": "S", "body": "B",
                                        "action": "send"})),
         ],
+        "postcards": [
+            ("POST /api/v1/postcards",
+             lambda: requests.post(srv.url("/api/v1/postcards"), json=postcard(1), timeout=30)),
+            ("POST /postcards", lambda: postcard_form(srv)),
+        ],
     }
+
+
+def postcard(i):
+    return {"card": "roadster", "from_name": "Flood", "from_email": f"from-{i}@example.net",
+            "to_email": f"to-{i}@example.net"}
+
+
+def postcard_form(srv):
+    browser = requests.Session()
+    page = browser.get(srv.url("/postcards"), timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return browser.post(srv.url("/postcards"), timeout=30, allow_redirects=False,
+                        data=dict(postcard(2), csrf_token=token))
 
 
 def signup_form(srv):
@@ -267,6 +294,8 @@ def test_each_limit_refuses_each_of_its_routes(make_server):
     flags = []
     for name in DEFAULTS:
         flags += [f"--{name}-per-hour", str(spent.get(name, 0) + 1)]
+    for flag, _ in DAILY.values():
+        flags += [flag, "1"]
     srv = make_server(extra=flags)
     calls = limited_calls(srv)
     seen = set()
@@ -278,7 +307,8 @@ def test_each_limit_refuses_each_of_its_routes(make_server):
                 assert r.status_code < 400, (limit, key, r.status_code, r.text[:300])
                 continue
             # A form and its API call count together.
-            assert throttled(r), (limit, key, r.status_code, r.text[:300])
+            window = DAY if limit in DAILY else HOUR
+            assert throttled(r, window), (limit, key, r.status_code, r.text[:300])
             if key.split(" ", 1)[1].startswith("/api/"):
                 assert r.json()["error"]["code"] == "too_many_requests", key
             else:
