@@ -94,6 +94,9 @@ def test_nam03_recipient_details_used_only_to_send_then_gone(make_server, smtp_s
     page = requests.get(srv.url(f"/postcards/view/{token}"), timeout=10)
     assert page.status_code == 200 and card["greeting"] in page.text
     assert card["from_name"] in page.text
+    # Nothing that tracks whoever opens it: no cookie, nothing from elsewhere.
+    assert "Set-Cookie" not in page.headers
+    assert not re.findall(r'(?:src|href)="(?:https?:)?//', page.text)
     blobs = list(srv.raw_files().values()) + [srv.dump(tmp_path), log_text(srv)]
     assert not contains_any(blobs, secret + [card["from_name"], card["from_email"]])
     assert len([m for m in smtp_sink.messages if m[1] == [card["to_email"]]]) == 1
