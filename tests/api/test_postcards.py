@@ -70,10 +70,19 @@ def test_nam03_recipient_details_used_only_to_send_then_gone(make_server, smtp_s
     srv = make_server(extra=mail_flags(smtp_sink))
     card = people()
     secret = [card["to_name"], card["to_email"], card["greeting"]]
+    smtp_sink.stop()        # the relay is down: the card waits in the outbox
     r = send(srv, card)
     assert r.status_code == 201, r.text
-    # Stored: sealed only, at every point (the files, the WAL, the log).
-    assert not contains_any(list(srv.raw_files().values()), secret + [card["from_name"]])
+    # Waiting: the recipient is a subject of their own, with a key, owned by
+    # no one; everything is sealed, at every point (the files, the WAL, the log).
+    rows = srv.sql("SELECT s.id, s.owner_id FROM subjects s JOIN postcard_recipients r "
+                   "ON r.subject_id = s.id WHERE s.kind = 'postcard_recipient'")
+    assert len(rows) == 1 and rows[0][1] in ("", "0"), rows
+    recipient = rows[0][0]
+    assert srv.sql(f"SELECT COUNT(*) FROM subject_keys WHERE subject_id = {recipient}") == [["1"]]
+    assert not contains_any(list(srv.raw_files().values()) + [log_text(srv)],
+                            secret + [card["from_name"]])
+    smtp_sink.start()
     got = mails_to(smtp_sink, card["to_email"])
     assert len(got) == 1
     msg = parse(got[0])
@@ -84,6 +93,8 @@ def test_nam03_recipient_details_used_only_to_send_then_gone(make_server, smtp_s
     # No advertising of any kind: no other link than the card's.
     assert re.findall(r"https?://\S+", text) == [f"http://127.0.0.1:8080/postcards/view/{token}"]
     recipients_erased(srv)
+    assert srv.sql(f"SELECT COUNT(*) FROM subject_keys WHERE subject_id = {recipient}") == [["0"]]
+    assert srv.sql(f"SELECT COUNT(*) FROM subjects WHERE id = {recipient}") == [["0"]]
     assert srv.sql("SELECT COUNT(*) FROM outbox WHERE purpose = 'postcard_delivery'")[0][0] == "0"
     assert srv.sql("SELECT COUNT(*) FROM postcards WHERE delivered_at IS NOT NULL")[0][0] == "1"
     # The sender is told it arrived; the notice names no one else.
