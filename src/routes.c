@@ -22,6 +22,7 @@
 #include "members_reset_api.h"
 #include "members_reset_page.h"
 #include "page.h"
+#include "postcard.h"
 #include "postcard_api.h"
 #include "postcard_page.h"
 #include "privacy_api.h"
@@ -43,16 +44,17 @@ static const struct param_spec contact_params[] = {
 	{0},
 };
 
-/* An e-postcard: the sender's fields may be left out by a signed-in
- * member (their own are used); names are one line, so no header can be
- * smuggled into the mail. */
+/* An e-postcard, each field named by the profile category it holds: the
+ * sender's name and address may be left out by a signed-in member (their
+ * own are used); names are one line, so no header can be smuggled into the
+ * mail. */
 static const struct param_spec postcard_params[] = {
 	{"card", PARAM_BODY | PARAM_REQUIRED, POSTCARD_CARD_MAX, valid_token},
-	{"greeting", PARAM_BODY, POSTCARD_GREETING_MAX, valid_text},
-	{"from_name", PARAM_BODY, 200, valid_line},
-	{"from_email", PARAM_BODY, 254, valid_email},
-	{"to_name", PARAM_BODY, 200, valid_line},
-	{"to_email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
+	{"postcard_text", PARAM_BODY, POSTCARD_GREETING_MAX, valid_text},
+	{"name", PARAM_BODY, 200, valid_line},
+	{"email", PARAM_BODY, 254, valid_email},
+	{"recipient_name", PARAM_BODY, 200, valid_line},
+	{"recipient_email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
 	{0},
 };
 
@@ -356,6 +358,7 @@ static const struct route_limit staff_send_limit = {"staff-sends", &app.cfg.staf
 #define FOR_PURPOSE STAFF_FOR(PURPOSE_IN_PARAM, "purpose")
 #define ADMIN	    STAFF_FOR(PURPOSE_OF_KIND, "security")
 #define LIMIT(l) .limit = &l
+#define POSTCARDS .offered = postcard_offered
 /* clang-format on */
 
 struct route routes[] = {
@@ -380,19 +383,19 @@ struct route routes[] = {
 	/* e-postcards (NAM03, NAM05): 404 under a profile that sends none. The
 	 * form carries a pre-session token; the card's link is the only
 	 * authority to see or report it (no account). */
-	PAGE_PRESESSION("/postcards", postcard_page_form),
+	PAGE_PRESESSION("/postcards", postcard_page_form, POSTCARDS),
 	FORM_POST_PRESESSION("/postcards", postcard_page_post, 16 * KiB, postcard_params,
-			     LIMIT(postcard_limit)),
-	PAGE("/postcards/sent", postcard_page_sent),
+			     LIMIT(postcard_limit), POSTCARDS),
+	PAGE("/postcards/sent", postcard_page_sent, POSTCARDS),
 	PAGE("/postcards/view/:token", postcard_page_view, PERSONAL,
-	     .params = postcard_token_params),
+	     .params = postcard_token_params, POSTCARDS),
 	FORM_POST("/postcards/view/:token/report", postcard_page_report, 1 * KiB,
-		  postcard_token_params),
-	API_CALL(HTTP_GET, "/api/v1/postcards/cards", postcard_api_cards),
+		  postcard_token_params, POSTCARDS),
+	API_CALL(HTTP_GET, "/api/v1/postcards/cards", postcard_api_cards, POSTCARDS),
 	API_JSON(HTTP_POST, "/api/v1/postcards", postcard_api_send, 16 * KiB, postcard_params,
-		 LIMIT(postcard_limit)),
+		 LIMIT(postcard_limit), POSTCARDS),
 	API_CALL(HTTP_POST, "/api/v1/postcards/:token/report", postcard_api_report,
-		 .params = postcard_token_params),
+		 .params = postcard_token_params, POSTCARDS),
 
 	/* members: joining, signing in and out. The forms carry a pre-session
 	 * token (login CSRF); the API takes JSON only, which no other site's
@@ -534,7 +537,8 @@ struct route routes[] = {
 		 staff_answer_params, DESK, LIMIT(staff_send_limit)),
 
 	/* what a reported e-postcard leaves for the desk: no one's data */
-	API_CALL(HTTP_GET, "/api/v1/staff/postcards/reports", postcard_api_reports, DESK),
+	API_CALL(HTTP_GET, "/api/v1/staff/postcards/reports", postcard_api_reports, DESK,
+		 POSTCARDS),
 
 	/* news by mail (NAM08, INS05) and the way out of it without signing in (ALL06) */
 	PAGE("/staff/campaigns", campaign_page_show, PERSONAL, .params = campaign_page_params,

@@ -129,15 +129,14 @@ static const struct err_row rows[ERR_COUNT] = {
 	[ERR_NO_SUCH_CARD] = {"unknown_card", 400,
 			      "There is no such card; pick one of the pictures.", "card", 0},
 	[ERR_POSTCARD_FROM_NAME] = {"missing_field", 400,
-				    "Give your name: the card says who sent it.", "from_name", 0},
+				    "Give your name: the card says who sent it.", "name", 0},
 	[ERR_POSTCARD_FROM_EMAIL] =
 		{"missing_field", 400,
-		 "Give your e-mail address: we tell you whether the card arrived.", "from_email",
-		 0},
+		 "Give your e-mail address: we tell you whether the card arrived.", "email", 0},
 	[ERR_POSTCARD_SENDER_LIMIT] = {"too_many_requests", 429,
 				       "Too many e-postcards from this address today; try again "
 				       "tomorrow.",
-				       "from_email", 0},
+				       "email", 0},
 	[ERR_NO_SUCH_POSTCARD] = {"not_found", 404, "There is no card at this address.", NULL, 0},
 	[ERR_POSTCARD_GONE] = {"gone", 410,
 			       "This card can no longer be viewed: its time is over, or it was "

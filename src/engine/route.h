@@ -10,6 +10,7 @@
 #ifndef GLOVEBOX_ROUTE_H
 #define GLOVEBOX_ROUTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define HTTP_MAX_PATH_PARAMS 4
@@ -117,6 +118,10 @@ struct route {
 	const char *purpose; /* a collection point, a purpose kind or a parameter */
 	/* Every route that sends mail or stores text counts against one. */
 	const struct route_limit *limit;
+	/* NULL: the route always exists. Else it exists only while this says
+	 * so (a feature the profile in force lacks): the gate answers 404
+	 * before any other check. */
+	bool (*offered)(void);
 	const char *name; /* for logs and metrics; default: pattern */
 	int metrics_slot;
 };

@@ -15,11 +15,11 @@ void postcard_api_new(struct req *r, struct postcard_new *in)
 	struct session s;
 	*in = (struct postcard_new){
 		.card = req_param(r, "card"),
-		.greeting = req_param(r, "greeting"),
-		.from_name = req_param(r, "from_name"),
-		.from_email = req_param(r, "from_email"),
-		.to_name = req_param(r, "to_name"),
-		.to_email = req_param(r, "to_email"),
+		.greeting = req_param(r, "postcard_text"),
+		.from_name = req_param(r, "name"),
+		.from_email = req_param(r, "email"),
+		.to_name = req_param(r, "recipient_name"),
+		.to_email = req_param(r, "recipient_email"),
 		.member = session_of_request(r, SESSION_MEMBER, &s) ? s.account : 0,
 	};
 }

@@ -34,9 +34,9 @@ static void member_prefill(struct req *r, json_t *values)
 	    members_own_record(s.account, &record, &f) != 0)
 		return;
 	if (json_object_get(record, "name"))
-		json_object_set(values, "from_name", json_object_get(record, "name"));
+		json_object_set(values, "name", json_object_get(record, "name"));
 	if (json_object_get(record, "email"))
-		json_object_set(values, "from_email", json_object_get(record, "email"));
+		json_object_set(values, "email", json_object_get(record, "email"));
 	json_decref(record);
 }
 

@@ -267,6 +267,8 @@ bool gate_pass(struct req *r)
 {
 	const struct route *rt = r->route;
 	bool changes = route_changes_state(r->method) != 0;
+	if (rt->offered && !rt->offered())
+		return refuse(r, ERR_NOT_FOUND);
 	if (changes && !(rt->flags & ROUTE_CROSS_SITE) && from_another_site(r))
 		return refuse(r, ERR_CROSS_SITE);
 	if (rt->flags & ROUTE_PRESESSION) {

@@ -153,7 +153,7 @@ def concrete(pattern):
     path = pattern
     for hexed in ("/sessions/:id", "/devices/:id"):
         path = path.replace(hexed, hexed.replace(":id", "ab" * 12))
-    return path.replace(":id", "1").replace(":purpose", "member_news")
+    return path.replace(":id", "1").replace(":purpose", "member_news").replace(":token", "A" * 43)
 
 
 def test_every_state_changing_route_refuses_another_site(server):

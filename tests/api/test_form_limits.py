@@ -264,8 +264,8 @@ def limited_calls(srv):
 
 
 def postcard(i):
-    return {"card": "roadster", "from_name": "Flood", "from_email": f"from-{i}@example.net",
-            "to_email": f"to-{i}@example.net"}
+    return {"card": "roadster", "name": "Flood", "email": f"from-{i}@example.net",
+            "recipient_email": f"to-{i}@example.net"}
 
 
 def postcard_form(srv):

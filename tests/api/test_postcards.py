@@ -20,9 +20,9 @@ LINK = re.compile(r"/postcards/view/([A-Za-z0-9_-]{43})")
 def people():
     tag = uuid.uuid4().hex[:10]
     return {"card": "roadster",
-            "greeting": f"Greetings from the coast road {tag}, see you at the meet!",
-            "from_name": f"Sender Pq{tag}", "from_email": f"sender-{tag}@example.org",
-            "to_name": f"Friend Rx{tag}", "to_email": f"friend-{tag}@example.net"}
+            "postcard_text": f"Greetings from the coast road {tag}, see you at the meet!",
+            "name": f"Sender Pq{tag}", "email": f"sender-{tag}@example.org",
+            "recipient_name": f"Friend Rx{tag}", "recipient_email": f"friend-{tag}@example.net"}
 
 
 def send(srv, card, session=None):
@@ -69,7 +69,7 @@ def log_text(srv):
 def test_nam03_recipient_details_used_only_to_send_then_gone(make_server, smtp_sink, tmp_path):
     srv = make_server(extra=mail_flags(smtp_sink))
     card = people()
-    secret = [card["to_name"], card["to_email"], card["greeting"]]
+    secret = [card["recipient_name"], card["recipient_email"], card["postcard_text"]]
     smtp_sink.stop()        # the relay is down: the card waits in the outbox
     r = send(srv, card)
     assert r.status_code == 201, r.text
@@ -81,13 +81,13 @@ def test_nam03_recipient_details_used_only_to_send_then_gone(make_server, smtp_s
     recipient = rows[0][0]
     assert srv.sql(f"SELECT COUNT(*) FROM subject_keys WHERE subject_id = {recipient}") == [["1"]]
     assert not contains_any(list(srv.raw_files().values()) + [log_text(srv)],
-                            secret + [card["from_name"]])
+                            secret + [card["name"]])
     smtp_sink.start()
-    got = mails_to(smtp_sink, card["to_email"])
+    got = mails_to(smtp_sink, card["recipient_email"])
     assert len(got) == 1
     msg = parse(got[0])
     text = text_of(got[0])
-    assert card["from_name"] in msg["Subject"] and card["from_name"] in text
+    assert card["name"] in msg["Subject"] and card["name"] in text
     assert "Report this card" in text
     token = token_of(got[0])
     # No advertising of any kind: no other link than the card's.
@@ -98,34 +98,34 @@ def test_nam03_recipient_details_used_only_to_send_then_gone(make_server, smtp_s
     assert srv.sql("SELECT COUNT(*) FROM outbox WHERE purpose = 'postcard_delivery'")[0][0] == "0"
     assert srv.sql("SELECT COUNT(*) FROM postcards WHERE delivered_at IS NOT NULL")[0][0] == "1"
     # The sender is told it arrived; the notice names no one else.
-    told = text_of(mails_to(smtp_sink, card["from_email"])[0])
+    told = text_of(mails_to(smtp_sink, card["email"])[0])
     assert "delivered" in told
-    assert not contains_any([told.encode()], [card["to_name"], card["to_email"]])
+    assert not contains_any([told.encode()], [card["recipient_name"], card["recipient_email"]])
     # The card still shows what its sender wrote, on the card's link.
     page = requests.get(srv.url(f"/postcards/view/{token}"), timeout=10)
-    assert page.status_code == 200 and card["greeting"] in page.text
-    assert card["from_name"] in page.text
+    assert page.status_code == 200 and card["postcard_text"] in page.text
+    assert card["name"] in page.text
     # Nothing that tracks whoever opens it: no cookie, nothing from elsewhere.
     assert "Set-Cookie" not in page.headers
     assert not re.findall(r'(?:src|href)="(?:https?:)?//', page.text)
     blobs = list(srv.raw_files().values()) + [srv.dump(tmp_path), log_text(srv)]
-    assert not contains_any(blobs, secret + [card["from_name"], card["from_email"]])
-    assert len([m for m in smtp_sink.messages if m[1] == [card["to_email"]]]) == 1
+    assert not contains_any(blobs, secret + [card["name"], card["email"]])
+    assert len([m for m in smtp_sink.messages if m[1] == [card["recipient_email"]]]) == 1
 
 
 def test_nam05_recipient_erased_when_the_mail_fails_for_good(make_server, tmp_path):
     from conftest import SMTPSink
     card = people()
-    sink = SMTPSink(refuse={card["to_email"]}).start()
+    sink = SMTPSink(refuse={card["recipient_email"]}).start()
     try:
         srv = make_server(extra=mail_flags(sink))
         assert send(srv, card).status_code == 201
         recipients_erased(srv)
         assert srv.sql("SELECT COUNT(*) FROM postcards WHERE failed_at IS NOT NULL")[0][0] == "1"
-        told = text_of(mails_to(sink, card["from_email"])[0])
+        told = text_of(mails_to(sink, card["email"])[0])
         assert "could not be delivered" in told
         blobs = list(srv.raw_files().values()) + [srv.dump(tmp_path)]
-        assert not contains_any(blobs, [card["to_name"], card["to_email"]])
+        assert not contains_any(blobs, [card["recipient_name"], card["recipient_email"]])
     finally:
         sink.stop()
 
@@ -135,13 +135,13 @@ def test_nam05_postcard_recipient_never_on_any_list(make_server, smtp_sink):
     member = join(srv, smtp_sink, opt_in="member_news")
     card = people()
     # Sent by a member who leaves their own details out: the account's are used.
-    mine = {k: v for k, v in card.items() if not k.startswith("from_")}
+    mine = {k: v for k, v in card.items() if k not in ("name", "email")}
     r = send(srv, mine, member)
     assert r.status_code == 201, r.text
-    got = mails_to(smtp_sink, card["to_email"])
+    got = mails_to(smtp_sink, card["recipient_email"])
     assert member.person["name"] in text_of(got[0])
     token = token_of(got[0])
-    recipient = [card["to_name"], card["to_email"]]
+    recipient = [card["recipient_name"], card["recipient_email"]]
     # Campaigns under every purpose the profile has: none reaches the recipient.
     editor = staff_client(srv, "editor")
     profile = requests.get(srv.url("/privacy.json"), timeout=10).json()
@@ -153,11 +153,11 @@ def test_nam05_postcard_recipient_never_on_any_list(make_server, smtp_sink):
         del out
     time.sleep(1.5)
     smtp_sink.wait(len(smtp_sink.messages))
-    assert len([m for m in smtp_sink.messages if card["to_email"] in m[1]]) == 1
+    assert len([m for m in smtp_sink.messages if card["recipient_email"] in m[1]]) == 1
     # The sender's export: their card, not its recipient.
     export = member.get(srv.url("/api/v1/me/export"), timeout=30)
     assert export.status_code == 200, export.text
-    assert card["greeting"] in export.text
+    assert card["postcard_text"] in export.text
     assert not contains_any([export.content], recipient)
     # Staff member lists and lookups, under every role.
     for role in ("admin", "fulfilment", "support", "editor", "verifier"):
@@ -167,7 +167,7 @@ def test_nam05_postcard_recipient_never_on_any_list(make_server, smtp_sink):
             assert not contains_any([page.content], recipient), (role, path)
         for p in profile["purposes"]:
             r = staff.post(srv.url("/api/v1/staff/members/find"), timeout=10,
-                           json={"email": card["to_email"], "purpose": p["id"]})
+                           json={"email": card["recipient_email"], "purpose": p["id"]})
             assert r.status_code in (200, 403, 404), r.text
             assert not contains_any([r.content], recipient)
             if r.status_code == 200:
@@ -185,10 +185,11 @@ def test_postcard_rate_limits_per_sender_and_per_client(make_server):
                              "--postcards-per-client-day", "4"])
     card = people()
     for _ in range(2):
-        assert send(srv, dict(card, to_email=f"x{uuid.uuid4().hex[:6]}@example.net")).status_code == 201
+        other = f"x{uuid.uuid4().hex[:6]}@example.net"
+        assert send(srv, dict(card, recipient_email=other)).status_code == 201
     # The same sender, in another case: refused, from any address.
-    r = send(srv, dict(card, from_email=card["from_email"].upper()))
-    assert r.status_code == 429 and r.json()["error"]["field"] == "from_email"
+    r = send(srv, dict(card, email=card["email"].upper()))
+    assert r.status_code == 429 and r.json()["error"]["field"] == "email"
     assert int(r.headers["Retry-After"]) > 0
     # Another sender from the same client: one more, then the client's limit.
     assert send(srv, people()).status_code == 201
@@ -201,7 +202,7 @@ def test_report_stops_the_link_and_leaves_a_note(make_server, smtp_sink, tmp_pat
     srv = make_server(extra=mail_flags(smtp_sink))
     card = people()
     assert send(srv, card).status_code == 201
-    token = token_of(mails_to(smtp_sink, card["to_email"])[0])
+    token = token_of(mails_to(smtp_sink, card["recipient_email"])[0])
     assert requests.get(srv.url(f"/postcards/view/{token}"), timeout=10).status_code == 200
     # From another site: refused, the card stays.
     r = requests.post(srv.url(f"/postcards/view/{token}/report"), timeout=10, data={"go": "1"},
@@ -212,7 +213,7 @@ def test_report_stops_the_link_and_leaves_a_note(make_server, smtp_sink, tmp_pat
     assert r.status_code == 200 and 'id="reported"' in r.text
     page = requests.get(srv.url(f"/postcards/view/{token}"), timeout=10)
     assert page.status_code in (404, 410)
-    assert card["greeting"] not in page.text
+    assert card["postcard_text"] not in page.text
     r = requests.post(srv.url(f"/api/v1/postcards/{token}/report"), timeout=10)
     assert r.status_code in (404, 410)
     # The note for the desk: when and which picture, no one's data.
@@ -228,20 +229,20 @@ def test_report_stops_the_link_and_leaves_a_note(make_server, smtp_sink, tmp_pat
     recipients_erased(srv)
     assert srv.sql("SELECT COUNT(*) FROM postcards")[0][0] == "0"
     blobs = list(srv.raw_files().values()) + [srv.dump(tmp_path)]
-    assert not contains_any(blobs, [card["greeting"], card["from_name"], card["from_email"]])
+    assert not contains_any(blobs, [card["postcard_text"], card["name"], card["email"]])
 
 
 def test_link_dies_after_30_days(make_server, smtp_sink, tmp_path):
     srv = make_server(extra=mail_flags(smtp_sink))
     card = people()
     assert send(srv, card).status_code == 201
-    token = token_of(mails_to(smtp_sink, card["to_email"])[0])
+    token = token_of(mails_to(smtp_sink, card["recipient_email"])[0])
     recipients_erased(srv)
     # Thirty days on (the clock moved by SQL, as the other tests do).
     month = 30 * 86400 + 60
     srv.sql(f"UPDATE postcards SET created_at = created_at - {month}, ends_at = ends_at - {month}")
     page = requests.get(srv.url(f"/postcards/view/{token}"), timeout=10)
-    assert page.status_code == 410 and card["greeting"] not in page.text
+    assert page.status_code == 410 and card["postcard_text"] not in page.text
     assert "<form" not in page.text and "<script" not in page.text
     srv.cli("retention", "run")
     assert requests.get(srv.url(f"/postcards/view/{token}"), timeout=10).status_code == 404
@@ -249,19 +250,19 @@ def test_link_dies_after_30_days(make_server, smtp_sink, tmp_path):
     assert srv.sql("SELECT COUNT(*) FROM subject_keys k JOIN subjects s ON s.id = k.subject_id "
                    "WHERE s.kind = 'requester'")[0][0] == "0"
     blobs = list(srv.raw_files().values()) + [srv.dump(tmp_path)]
-    assert not contains_any(blobs, [card["greeting"], card["from_name"], card["from_email"]])
+    assert not contains_any(blobs, [card["postcard_text"], card["name"], card["email"]])
 
 
 def test_hostile_postcard_input(make_server, smtp_sink):
     srv = make_server(extra=mail_flags(smtp_sink))
     card = people()
-    card["greeting"] = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes"'
-    card["from_name"] = '<b>Mallory</b><script>1</script>'
+    card["postcard_text"] = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes"'
+    card["name"] = '<b>Mallory</b><script>1</script>'
     assert send(srv, card).status_code == 201, send
-    raw = mails_to(smtp_sink, card["to_email"])[0]
+    raw = mails_to(smtp_sink, card["recipient_email"])[0]
     msg = parse(raw)
     assert msg.get_content_type() == "text/plain" and not msg.is_multipart()
-    assert card["greeting"].encode() not in raw        # the greeting stays on the card
+    assert card["postcard_text"].encode() not in raw        # the greeting stays on the card
     token = token_of(raw)
     page = requests.get(srv.url(f"/postcards/view/{token}"), timeout=10)
     assert page.status_code == 200
@@ -270,23 +271,23 @@ def test_hostile_postcard_input(make_server, smtp_sink):
     assert "&lt;b&gt;Mallory&lt;/b&gt;" in page.text
     # CR/LF in a name: refused, no header injection, nothing stored.
     before = srv.sql("SELECT COUNT(*) FROM postcards")[0][0]
-    for field in ("from_name", "to_name"):
+    for field in ("name", "recipient_name"):
         r = send(srv, dict(people(), **{field: "Eve\r\nBcc: victim@example.com"}))
         assert r.status_code == 400 and r.json()["error"]["field"] == field
-    r = send(srv, dict(people(), to_email="a@example.net\r\nBcc: victim@example.com"))
+    r = send(srv, dict(people(), recipient_email="a@example.net\r\nBcc: victim@example.com"))
     assert r.status_code == 400
     # Over-long fields and an unknown card.
-    r = send(srv, dict(people(), greeting="x" * 2001))
-    assert r.status_code == 400 and r.json()["error"]["field"] == "greeting"
-    r = send(srv, dict(people(), from_name="n" * 201))
+    r = send(srv, dict(people(), postcard_text="x" * 2001))
+    assert r.status_code == 400 and r.json()["error"]["field"] == "postcard_text"
+    r = send(srv, dict(people(), name="n" * 201))
     assert r.status_code == 400
     r = send(srv, dict(people(), card="ferrari"))
     assert r.status_code == 400 and r.json()["error"]["code"] == "unknown_card"
     r = send(srv, dict(people(), card="../../etc/passwd"))
     assert r.status_code == 400
     # Anonymous without the sender's details.
-    r = send(srv, {k: v for k, v in people().items() if k != "from_email"})
-    assert r.status_code == 400 and r.json()["error"]["field"] == "from_email"
+    r = send(srv, {k: v for k, v in people().items() if k != "email"})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "email"
     assert srv.sql("SELECT COUNT(*) FROM postcards")[0][0] == before
     assert all(b"victim@example.com" not in m[2] and "victim@example.com" not in m[1]
                for m in smtp_sink.messages)
@@ -320,10 +321,10 @@ def test_postcard_form_csrf_and_notice(make_server):
     assert r.status_code == 403
     assert srv.sql("SELECT COUNT(*) FROM postcards")[0][0] == "0"
     # A bad field: the form again, with the message and what was typed.
-    r = s.post(srv.url("/postcards"), data=dict(form, csrf_token=token, to_email="nope"),
+    r = s.post(srv.url("/postcards"), data=dict(form, csrf_token=token, recipient_email="nope"),
                timeout=10, allow_redirects=False)
-    assert r.status_code in (400, 422) and 'id="to_email-error"' in r.text
-    assert form["greeting"] in r.text
+    assert r.status_code in (400, 422) and 'id="recipient_email-error"' in r.text
+    assert form["postcard_text"] in r.text
     r = s.post(srv.url("/postcards"), data=dict(form, csrf_token=token), timeout=10,
                allow_redirects=False)
     assert r.status_code == 303 and r.headers["Location"] == "/postcards/sent"

@@ -192,12 +192,13 @@ def busy_member(make_server, tmp_path):
         ("contact_messages", "body"): message["message"], ("contact_messages", "answer"): answer,
     }
     # An e-postcard sent while signed in (issue 14): the sender's part.
-    card = {"card": "hatch", "greeting": f"zz-greeting-{tag}", "to_email": f"zz-to-{tag}@example.net"}
+    card = {"card": "hatch", "postcard_text": f"zz-greeting-{tag}",
+            "recipient_email": f"zz-to-{tag}@example.net"}
     r = s.post(server.url("/api/v1/postcards"), json=card, headers=h, timeout=10)
     assert r.status_code == 201, r.text
     filled.update({("postcards", "sender_name"): p["name"],
                    ("postcards", "sender_email"): p["email"],
-                   ("postcards", "greeting"): card["greeting"]})
+                   ("postcards", "greeting"): card["postcard_text"]})
     # The subjects the member owns (the message's sender, the card's sender).
     owned = server.sql(f"SELECT id FROM subjects WHERE owner_id = {member}")
     requester = ", ".join(row[0] for row in owned)

@@ -38,11 +38,11 @@ for (const javaScriptEnabled of [true, false]) {
     assert.match(await page.locator('#purpose-notice').innerText(), /e-postcard/);
     assert.match(await page.locator('#recipient-notice').innerText(), /someone else/);
     await page.check('#card-classic');
-    await page.fill('#greeting', greeting);
-    await page.fill('#from_name', `Sender ${mode}`);
-    await page.fill('#from_email', `sender-${mode}@example.org`);
-    await page.fill('#to_name', `Friend ${mode}`);
-    await page.fill('#to_email', to);
+    await page.fill('#postcard_text', greeting);
+    await page.fill('#name', `Sender ${mode}`);
+    await page.fill('#email', `sender-${mode}@example.org`);
+    await page.fill('#recipient_name', `Friend ${mode}`);
+    await page.fill('#recipient_email', to);
     await page.click('button[type=submit]');
     await page.waitForURL('**/postcards/sent');
     assert.match(await page.locator('#sent').innerText(), /one e-mail/);
