@@ -62,13 +62,15 @@ for (const javaScriptEnabled of [true, false]) {
     await page.goto(server.base + '/');
     const claims = await page.locator('[data-claim]').evaluateAll((ls) => ls.map((l) =>
       ({ id: l.dataset.claim, href: l.querySelector('a').getAttribute('href') })));
-    assert.deepEqual(claims.map((c) => c.id), ['join', 'garage', 'contact', 'account', 'privacy']);
+    assert.deepEqual(claims.map((c) => c.id),
+      ['join', 'garage', 'contact', 'postcards', 'account', 'privacy']);
     for (const c of claims) {
       const resp = await page.goto(server.base + c.href);
       assert.equal(resp.status(), 200, `${c.id}: ${c.href}`);
     }
     const text = (await (await page.goto(server.base + '/')).text()).toLowerCase();
-    for (const word of ['stories', 'photos', 'postcard']) assert.ok(!text.includes(word), word);
+    // E-postcards exist under this profile since issue 14 (docs/postcards.md).
+    for (const word of ['stories', 'photos']) assert.ok(!text.includes(word), word);
     await context.close();
   });
 
