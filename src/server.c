@@ -98,8 +98,11 @@ int server_run(void)
 	 * earlier line of the log (audit.h). */
 	if (audit_heads_start() != 0)
 		log_warn("the access log's head cannot be written to the log on a timer");
-	/* An e-postcard's recipient is erased once its mail settles (NAM05). */
+	/* An e-postcard's recipient is erased once its mail settles (NAM05),
+	 * and any whose mail settled just before a crash, now. */
 	outbox_on_settled(postcard_mail_settled);
+	if (postcard_settle_orphans() != 0)
+		log_warn("postcard: recipients whose mail has left could not all be erased");
 	if (outbox_start() != 0)
 		log_warn("mail delivery could not be started");
 	if (deliver_start() != 0)

@@ -60,6 +60,11 @@ static const char SQL_DELIVERED[] = "UPDATE postcards SET delivered_at = $2 WHER
 static const char SQL_FAILED[] = "UPDATE postcards SET failed_at = $2 WHERE id = $1";
 static const char SQL_REPORT_NOTE[] =
 	"INSERT INTO postcard_reports (id, card, sent_at, reported_at) VALUES ($1, $2, $3, $4)";
+/* Recipients whose mail has left the queue without the hook having run:
+ * the process died between the outbox's settle and postcard_mail_settled. */
+static const char SQL_ORPHANS[] =
+	"SELECT r.subject_id FROM postcard_recipients r WHERE NOT EXISTS "
+	"(SELECT 1 FROM outbox o WHERE o.subject_id = r.subject_id) LIMIT $1";
 static const char SQL_REPORTS[] = "SELECT id, card, sent_at, reported_at FROM postcard_reports "
 				  "ORDER BY reported_at DESC LIMIT $1";
 
@@ -499,4 +504,55 @@ void postcard_mail_settled(int64_t subject, const char *purpose, bool delivered)
 			 delivered ? "was delivered" : "failed for good");
 		record_scrub();
 	}
+}
+
+/* One batch of orphans' subjects. */
+#define ORPHANS_BATCH 500
+
+struct orphans {
+	int64_t id[ORPHANS_BATCH];
+	size_t n;
+};
+
+static int orphan_cb(void *ctx, const struct store_row *row)
+{
+	struct orphans *o = ctx;
+	if (o->n < ORPHANS_BATCH && row->cols[0].type == STORE_INT)
+		o->id[o->n++] = row->cols[0].i;
+	return 0;
+}
+
+int postcard_settle_orphans(void)
+{
+	if (!postcard_offered())
+		return 0;
+	size_t erased = 0;
+	int rc = 0;
+	struct store_conn *c = store_acquire(app.store);
+	for (;;) {
+		struct orphans o = {.n = 0};
+		struct store_val lim[] = {SV_INT(ORPHANS_BATCH)};
+		if (store_exec(c, SQL_ORPHANS, lim, STORE_NPARAMS(lim), orphan_cb, &o) < 0) {
+			rc = -1;
+			break;
+		}
+		for (size_t i = 0; i < o.n && rc == 0; i++) {
+			bool ok = store_begin(c) == 0 && record_erase_subject(c, o.id[i]) == 0 &&
+				  store_commit(c) == 0;
+			if (!ok) {
+				store_rollback(c);
+				rc = -1;
+			}
+		}
+		erased += rc == 0 ? o.n : 0;
+		if (rc != 0 || o.n < ORPHANS_BATCH)
+			break;
+	}
+	store_release(c);
+	if (erased) {
+		record_scrub();
+		log_info("postcard: %zu recipient(s) whose mail had already left were erased",
+			 erased);
+	}
+	return rc;
 }

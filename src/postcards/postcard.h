@@ -103,4 +103,10 @@ int postcard_reports_list(json_t **list, struct failure *f);
  * card marked delivered or failed, and its sender told which. */
 void postcard_mail_settled(int64_t subject, const char *purpose, bool delivered);
 
+/* At start, before mail delivery: erases every recipient whose mail has
+ * left the queue while the hook above did not run (the process died between
+ * the two). 0, or -1 when the store failed (tried again at the next start;
+ * the recipient's expires_at backs it up). */
+int postcard_settle_orphans(void);
+
 #endif

@@ -130,6 +130,25 @@ def test_nam05_recipient_erased_when_the_mail_fails_for_good(make_server, tmp_pa
         sink.stop()
 
 
+def test_nam05_recipient_erased_at_start_when_a_crash_came_between_mail_and_erasure(
+        make_server, smtp_sink):
+    """The mail's row leaves the outbox in one transaction and the hook
+    erases the recipient in the next: a process killed between the two
+    leaves a recipient whose mail has gone. The next start erases them."""
+    srv = make_server(extra=mail_flags(smtp_sink))
+    smtp_sink.stop()        # the card waits in the outbox
+    card = people()
+    assert send(srv, card).status_code == 201
+    srv.kill9()
+    # As if delivered just before the kill: the outbox's row is gone.
+    srv.sql("DELETE FROM outbox WHERE purpose = 'postcard_delivery'")
+    assert srv.sql("SELECT COUNT(*) FROM postcard_recipients")[0][0] == "1"
+    srv.start()
+    recipients_erased(srv, timeout=10)
+    assert not contains_any(list(srv.raw_files().values()),
+                            [card["recipient_name"], card["recipient_email"]])
+
+
 def test_nam05_postcard_recipient_never_on_any_list(make_server, smtp_sink):
     srv = make_server(extra=mail_flags(smtp_sink))
     member = join(srv, smtp_sink, opt_in="member_news")
