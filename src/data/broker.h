@@ -31,7 +31,8 @@ struct broker_grant;
 
 struct broker_actor {
 	enum actor_kind kind;
-	int64_t id;	       /* SELF: the subject; STAFF: the staff account; else 0 */
+	int64_t id;	       /* SELF: the subject; STAFF: the staff account; RECIPIENT:
+				* a lead's dealer (dealers.id), else 0 */
 	const char *role;      /* STAFF: role id */
 	const char *recipient; /* RECIPIENT: recipient id */
 };
@@ -137,7 +138,8 @@ int broker_staff_open(struct store_conn *c, int64_t staff, struct broker_grant *
 /* ---- the consent ledger ---- */
 
 /* Records a choice: state on/off for purpose, given via "form", "link",
- * "gpc", "api", "staff_letter", "staff_call", "profile_default". */
+ * "gpc", "api", "staff_letter", "staff_call", "profile_default",
+ * "dealer_request" (the member's ask for a dealer is the yes). */
 int broker_consent_set(struct store_conn *c, int64_t subject, const char *purpose, bool on,
 		       const char *via);
 enum consent_state broker_consent_get(struct store_conn *c, int64_t subject, const char *purpose);

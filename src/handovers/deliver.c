@@ -42,6 +42,7 @@
 
 struct channel {
 	char *recipient;
+	char *dealer;	       /* [recipient.CODE]: that dealer's code; NULL for [recipient] */
 	char *url;	       /* webhook, or NULL */
 	unsigned char *secret; /* its key, in secret memory */
 	size_t secret_len;
@@ -51,12 +52,58 @@ struct channel {
 static struct channel *channels;
 static size_t nchannels;
 
-static struct channel *channel_of(const char *recipient)
+/* The channel of [recipient] (dealer NULL) or [recipient.dealer]. */
+static struct channel *channel_find(const char *recipient, const char *dealer)
 {
 	for (size_t i = 0; i < nchannels; i++)
-		if (strcmp(channels[i].recipient, recipient) == 0)
+		if (strcmp(channels[i].recipient, recipient) == 0 &&
+		    (dealer ? channels[i].dealer && strcmp(channels[i].dealer, dealer) == 0
+			    : !channels[i].dealer))
 			return &channels[i];
 	return NULL;
+}
+
+bool deliver_has_channel(const char *recipient, const char *dealer)
+{
+	return channel_find(recipient, dealer) != NULL;
+}
+
+static const char SQL_LEAD_DEALER[] =
+	"SELECT h.dealer_id, d.code FROM handovers h LEFT JOIN dealers d ON d.id = h.dealer_id "
+	"WHERE h.id = $1";
+
+struct lead {
+	int64_t dealer;
+	char code[HANDOVER_DEALER_CODE_MAX + 1];
+};
+
+static int lead_cb(void *ctx, const struct store_row *row)
+{
+	struct lead *l = ctx;
+	l->dealer = row->cols[0].i;
+	snprintf(l->code, sizeof(l->code), "%s",
+		 row->cols[1].type == STORE_TEXT ? (const char *)row->cols[1].p : "");
+	return 0;
+}
+
+/* The channel a hand-over goes on: its recipient's; for a dealer's lead
+ * (INS08), that dealer's own [recipient.CODE] and never the recipient's
+ * plain section (*dealer: the lead's dealer, 0 for none). NULL when this
+ * process has none. */
+static const struct channel *channel_of(const char *recipient, int64_t handover, int64_t *dealer)
+{
+	*dealer = 0;
+	int ri = policy_recipient_index(app.policy, recipient);
+	if (ri < 0 || app.policy->recipients[ri].kind != RK_DEALER)
+		return channel_find(recipient, NULL);
+	struct lead l = {0, ""};
+	struct store_val id[] = {SV_INT(handover)};
+	if (store_query(app.store, SQL_LEAD_DEALER, id, STORE_NPARAMS(id), lead_cb, &l) < 0)
+		return NULL;
+	*dealer = l.dealer;
+	if (l.dealer == 0)
+		return channel_find(recipient, NULL);
+	return l.code[0] ? channel_find(recipient, l.code) : NULL;
 }
 
 struct load_ctx {
@@ -71,8 +118,9 @@ static int set_secret(struct channel *ch, const char *value, char *problem, size
 	if (!b64 || crypto_unbase64(b64, strlen(b64), key, SECRET_MAX_BYTES, &len) != 0 ||
 	    len < SECRET_MIN_BYTES) {
 		crypto_secret_free(key);
-		snprintf(problem, n, "[%s] secret must be whsec_ and base64 of %d to %d bytes",
-			 ch->recipient, SECRET_MIN_BYTES, SECRET_MAX_BYTES);
+		snprintf(problem, n, "[%s%s%s] secret must be whsec_ and base64 of %d to %d bytes",
+			 ch->recipient, ch->dealer ? "." : "", ch->dealer ? ch->dealer : "",
+			 SECRET_MIN_BYTES, SECRET_MAX_BYTES);
 		return 0;
 	}
 	crypto_secret_free(ch->secret);
@@ -89,16 +137,30 @@ static int ini_entry(void *user, const char *section, const char *name, const ch
 			 "'%.40s' outside a [recipient] section", name);
 		return 0;
 	}
-	if (policy_recipient_index(app.policy, section) < 0) {
+	/* [recipient] or, for a dealer recipient, [recipient.CODE]: one dealer's. */
+	char recipient[64];
+	const char *dot = strchr(section, '.'), *dealer = dot ? dot + 1 : NULL;
+	snprintf(recipient, sizeof(recipient), "%.*s", (int)(dot ? dot - section : 63), section);
+	int ri = policy_recipient_index(app.policy, recipient);
+	if (ri < 0) {
 		snprintf(ctx->problem, sizeof(ctx->problem),
 			 "[%.60s] is not a recipient of the profile in force", section);
 		return 0;
 	}
-	struct channel *ch = channel_of(section);
+	if (dealer &&
+	    (app.policy->recipients[ri].kind != RK_DEALER || !handover_dealer_code_ok(dealer))) {
+		snprintf(ctx->problem, sizeof(ctx->problem),
+			 "[%.60s]: only a dealer recipient takes a .CODE, a dealer's code "
+			 "([a-z0-9-], 1 to %d)",
+			 section, HANDOVER_DEALER_CODE_MAX);
+		return 0;
+	}
+	struct channel *ch = channel_find(recipient, dealer);
 	if (!ch) {
 		channels = xrealloc(channels, (nchannels + 1) * sizeof(*channels));
 		ch = &channels[nchannels++];
-		*ch = (struct channel){.recipient = xstrdup(section)};
+		*ch = (struct channel){.recipient = xstrdup(recipient),
+				       .dealer = dealer ? xstrdup(dealer) : NULL};
 	}
 	if (strcmp(name, "webhook") == 0) {
 		if (!text_after(value, "https://") || !*text_after(value, "https://")) {
@@ -125,6 +187,7 @@ void deliver_channels_free(void)
 {
 	for (size_t i = 0; i < nchannels; i++) {
 		free(channels[i].recipient);
+		free(channels[i].dealer);
 		free(channels[i].url);
 		free(channels[i].dir);
 		crypto_secret_free(channels[i].secret);
@@ -161,11 +224,13 @@ int deliver_channels_load(char *err, size_t errlen)
 	for (size_t i = 0; i < nchannels; i++) {
 		struct channel *ch = &channels[i];
 		if (!ch->url == !ch->dir) {
-			snprintf(err, errlen, "%s: [%s] needs either webhook or directory", path,
-				 ch->recipient);
+			snprintf(err, errlen, "%s: [%s%s%s] needs either webhook or directory",
+				 path, ch->recipient, ch->dealer ? "." : "",
+				 ch->dealer ? ch->dealer : "");
 		} else if (ch->url && !ch->secret) {
-			snprintf(err, errlen, "%s: [%s] webhook needs a secret", path,
-				 ch->recipient);
+			snprintf(err, errlen, "%s: [%s%s%s] webhook needs a secret", path,
+				 ch->recipient, ch->dealer ? "." : "",
+				 ch->dealer ? ch->dealer : "");
 		} else {
 			continue;
 		}
@@ -291,12 +356,24 @@ static void iso_time(int64_t t, char *out, size_t n)
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+static const char SQL_DEALER[] = "SELECT code, name FROM dealers WHERE id = $1 AND active = 1";
+
+static int dealer_cb(void *ctx, const struct store_row *row)
+{
+	*(json_t **)ctx = json_pack("{s:s,s:s}", "code", (const char *)row->cols[0].p, "name",
+				    (const char *)row->cols[1].p);
+	return 0;
+}
+
 /* Opens the hand-over's fields as the recipient and makes the payload:
- * *body is the JSON text (wipe and free it). 1 when made, 0 when the
- * broker refuses now (or the subject is gone), -1 when the store failed. */
+ * *body is the JSON text (wipe and free it). A lead names its dealer
+ * (use->actor->id: code and name). 1 when made, 0 when the broker refuses
+ * now (or the subject is gone, or the lead's dealer was deactivated), -1
+ * when the store failed. */
 static int payload(struct due *d, const struct broker_use *use, char **body, size_t *len)
 {
 	struct field_rows rows = {.n = 0};
+	json_t *dealer = NULL;
 	struct store_val id[] = {SV_INT(d->id)};
 	struct broker_grant *g = NULL;
 	enum decision_reason why;
@@ -304,6 +381,14 @@ static int payload(struct due *d, const struct broker_use *use, char **body, siz
 	struct store_conn *c = store_acquire(app.store);
 	if (broker_open_handover(c, use, &g, &why) != 0)
 		goto out; /* refused, or erased since */
+	if (use->actor->id != 0) {
+		struct store_val dealer_id[] = {SV_INT(use->actor->id)};
+		if (store_exec(c, SQL_DEALER, dealer_id, STORE_NPARAMS(dealer_id), dealer_cb,
+			       &dealer) < 0)
+			rc = -1;
+		if (!dealer)
+			goto out; /* deactivated since: never sent */
+	}
 	if (store_exec(c, SQL_FIELDS, id, STORE_NPARAMS(id), field_cb, &rows) < 0) {
 		rc = -1;
 		goto out;
@@ -329,11 +414,16 @@ static int payload(struct due *d, const struct broker_use *use, char **body, siz
 		json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:o}}", "type", "handover", "timestamp",
 			  now, "data", "id", d->webhook_id, "recipient", d->recipient, "purpose",
 			  d->purpose, "reason", d->reason, "queued_at", queued, "fields", fields);
+	if (dealer) {
+		json_object_set_new(json_object_get(doc, "data"), "dealer", dealer);
+		dealer = NULL;
+	}
 	*body = json_dumps(doc, JSON_COMPACT);
 	*len = strlen(*body);
 	json_decref(doc);
 	rc = 1;
 out:
+	json_decref(dealer);
 	store_release(c);
 	broker_grant_free(g);
 	return rc;
@@ -408,7 +498,8 @@ static size_t nworkers;
 /* Opens, sends and settles one claimed hand-over. True when delivered. */
 static bool deliver_one(struct worker *w, struct due *d, const char *claim)
 {
-	const struct channel *ch = channel_of(d->recipient);
+	int64_t dealer = 0;
+	const struct channel *ch = channel_of(d->recipient, d->id, &dealer);
 	char err[ERROR_MAX] = "";
 	if (!ch) {
 		/* Not this process's to deliver (no channel here): it waits. */
@@ -420,7 +511,7 @@ static bool deliver_one(struct worker *w, struct due *d, const char *claim)
 	const char *cats[HANDOVER_MAX_FIELDS];
 	snprintf(cats_text, sizeof(cats_text), "%s", d->categories);
 	size_t ncats = split(cats_text, cats, HANDOVER_MAX_FIELDS);
-	struct broker_actor to = {ACTOR_RECIPIENT, 0, NULL, d->recipient};
+	struct broker_actor to = {ACTOR_RECIPIENT, dealer, NULL, d->recipient};
 	struct broker_use use = {&to, d->subject, d->purpose, cats, ncats, "disclose"};
 	char *body = NULL;
 	size_t len = 0;
@@ -559,7 +650,7 @@ void deliver_stop(void)
 
 enum deliver_channel deliver_channel_of(const char *recipient, const char **where)
 {
-	const struct channel *ch = channel_of(recipient);
+	const struct channel *ch = channel_find(recipient, NULL);
 	*where = NULL;
 	if (!ch)
 		return DELIVER_NONE;

@@ -12,9 +12,13 @@
  *
  *     directory = /var/lib/glovebox/handovers
  *
- * (drop.h: JSON Lines per recipient per day, mode 0600). A section whose
- * name is not a recipient of the profile, an http:// address, a webhook
- * without a secret, or a file others can read refuses the start.
+ * (drop.h: JSON Lines per recipient per day, mode 0600). A dealer
+ * recipient's lead (INS08) goes on that dealer's own section,
+ * [mini_dealers.CODE] (the dealer's code), never on the plain [mini_dealers]
+ * one, which serves only a hand-over naming no dealer (the operator's). A
+ * section whose name is not a recipient of the profile (or, with .CODE,
+ * not a dealer recipient and a dealer's code), an http:// address, a
+ * webhook without a secret, or a file others can read refuses the start.
  *
  * Delivery passes claim due hand-overs (FOR UPDATE SKIP LOCKED on
  * PostgreSQL, so several processes deliver each once), ask the broker again
@@ -32,6 +36,7 @@
 #ifndef GLOVEBOX_DELIVER_H
 #define GLOVEBOX_DELIVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +44,10 @@
  * 0, or -1 with a line in err. */
 int deliver_channels_load(char *err, size_t errlen);
 void deliver_channels_free(void);
+
+/* Whether this process has a channel for [recipient] (dealer NULL) or for
+ * [recipient.dealer]: a dealer without one is not offered to members. */
+bool deliver_has_channel(const char *recipient, const char *dealer);
 
 /* One delivery pass in the calling thread: the number delivered, or -1. */
 int64_t deliver_pass(void);

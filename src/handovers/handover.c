@@ -24,17 +24,27 @@ static const char SQL_CONFIRMED[] =
 	"SELECT COUNT(*) FROM members WHERE id = $1 AND email_confirmed_at IS NOT NULL";
 static const char SQL_WAITING[] =
 	"SELECT COUNT(*) FROM handovers WHERE subject_id = $1 AND recipient = $2 AND "
-	"purpose = $3 AND status IN ('queued', 'sending')";
+	"purpose = $3 AND dealer_id = $4 AND COALESCE(reference, '') = $5 AND "
+	"status IN ('queued', 'sending')";
 static const char SQL_INSERT[] =
 	"INSERT INTO handovers (id, subject_id, recipient, purpose, categories, reason, "
-	"webhook_id, status, attempts, next_attempt_at, created_at) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $8)";
+	"webhook_id, status, attempts, next_attempt_at, created_at, dealer_id, reference) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $8, $9, $10)";
+/* A lead's dealer is the recipient's actor id in the disclose entry. */
 static const char SQL_MADE[] =
-	"SELECT at, recipient, purpose, categories FROM access_log WHERE subject_id = $1 AND "
-	"actor_kind = 'recipient' AND action = 'disclose' ORDER BY seq";
+	"SELECT a.at, a.recipient, a.purpose, a.categories, d.code, d.name, d.policy_url "
+	"FROM access_log a LEFT JOIN dealers d ON a.actor_id <> 0 AND d.id = a.actor_id "
+	"WHERE a.subject_id = $1 AND a.actor_kind = 'recipient' AND a.action = 'disclose' "
+	"ORDER BY a.seq";
 static const char SQL_MEMBERS[] =
 	"SELECT id FROM members WHERE email_confirmed_at IS NOT NULL AND id > $1 ORDER BY id "
 	"LIMIT 500";
+
+bool handover_dealer_code_ok(const char *code)
+{
+	size_t n = strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789-");
+	return n > 0 && n <= HANDOVER_DEALER_CODE_MAX && code[n] == '\0';
+}
 
 int handover_fields(const struct policy *p, const char *recipient, const char *purpose,
 		    const char **out, size_t max)
@@ -83,9 +93,9 @@ static int64_t count(struct store_conn *c, const char *sql, const struct store_v
 }
 
 /* Inserts the hand-over and its sealed fields. 0 or -1. */
-static int insert(struct store_conn *c, const struct broker_grant *g, int64_t subject,
-		  const char *recipient, const char *purpose, const char *reason,
-		  const char *const *cats, const struct record_text *values, size_t n)
+static int insert(struct store_conn *c, const struct broker_grant *g,
+		  const struct handover_order *o, const char *const *cats,
+		  const struct record_text *values, size_t n)
 {
 	int64_t id = crypto_random_id(), now = (int64_t)time(NULL);
 	unsigned char rnd[WEBHOOK_ID_BYTES];
@@ -98,13 +108,15 @@ static int insert(struct store_conn *c, const struct broker_grant *g, int64_t su
 		if (values[i].p)
 			buf_printf(&joined, "%s%s", joined.len ? "," : "", cats[i]);
 	struct store_val row[] = {SV_INT(id),
-				  SV_INT(subject),
-				  SV_TEXT(recipient),
-				  SV_TEXT(purpose),
+				  SV_INT(o->subject),
+				  SV_TEXT(o->recipient),
+				  SV_TEXT(o->purpose),
 				  SV_TEXT(joined.data ? joined.data : ""),
-				  SV_TEXT(reason),
+				  SV_TEXT(o->reason),
 				  SV_TEXT(webhook_id),
-				  SV_INT(now)};
+				  SV_INT(now),
+				  SV_INT(o->dealer),
+				  o->reference ? SV_TEXT(o->reference) : SV_NULL};
 	int rc = store_exec(c, SQL_INSERT, row, STORE_NPARAMS(row), NULL, NULL) < 0 ? -1 : 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (!values[i].p)
@@ -122,21 +134,33 @@ static int insert(struct store_conn *c, const struct broker_grant *g, int64_t su
 	return rc;
 }
 
-int handover_queue(struct store_conn *c, const char *recipient, const char *purpose,
-		   int64_t subject, const char *reason, enum decision_reason *why)
+/* Whether name is one of the order's only list (or the order has none). */
+static bool wanted(const struct handover_order *o, const char *name)
+{
+	if (!o->only)
+		return true;
+	for (size_t i = 0; i < o->n_only; i++)
+		if (strcmp(o->only[i], name) == 0)
+			return true;
+	return false;
+}
+
+int handover_queue_order(struct store_conn *c, const struct handover_order *o,
+			 enum decision_reason *why)
 {
 	const char *cats[HANDOVER_MAX_FIELDS], *columns[HANDOVER_MAX_FIELDS];
 	struct record_text values[HANDOVER_MAX_FIELDS] = {{0}};
 	*why = DECISION_ALLOWED;
-	int nf = handover_fields(app.policy, recipient, purpose, cats, HANDOVER_MAX_FIELDS);
-	if (nf < 0) {
+	int nf = handover_fields(app.policy, o->recipient, o->purpose, cats, HANDOVER_MAX_FIELDS);
+	int ri = policy_recipient_index(app.policy, o->recipient);
+	if (nf < 0 || (o->dealer != 0 && app.policy->recipients[ri].kind != RK_DEALER)) {
 		*why = DENY_RECIPIENT_NOT_ALLOWED;
 		return 0;
 	}
 	size_t n = 0;
 	for (int i = 0; i < nf; i++) {
 		const char *col = subject_column(cats[i]);
-		if (col) {
+		if (col && wanted(o, cats[i])) {
 			cats[n] = cats[i];
 			columns[n++] = col;
 		}
@@ -145,13 +169,14 @@ int handover_queue(struct store_conn *c, const char *recipient, const char *purp
 		*why = nf == 0 ? DENY_RECIPIENT_NOT_ALLOWED : DECISION_ALLOWED;
 		return 0;
 	}
-	struct store_val who[] = {SV_INT(subject)};
-	struct store_val same[] = {SV_INT(subject), SV_TEXT(recipient), SV_TEXT(purpose)};
+	struct store_val who[] = {SV_INT(o->subject)};
+	struct store_val same[] = {SV_INT(o->subject), SV_TEXT(o->recipient), SV_TEXT(o->purpose),
+				   SV_INT(o->dealer), SV_TEXT(o->reference ? o->reference : "")};
 	int64_t confirmed = count(c, SQL_CONFIRMED, who, STORE_NPARAMS(who));
 	if (confirmed <= 0)
 		return (int)confirmed; /* -1, or 0: no member, or not confirmed */
-	struct broker_actor to = {ACTOR_RECIPIENT, 0, NULL, recipient};
-	struct broker_use use = {&to, subject, purpose, cats, n, "queue"};
+	struct broker_actor to = {ACTOR_RECIPIENT, o->dealer, NULL, o->recipient};
+	struct broker_use use = {&to, o->subject, o->purpose, cats, n, "queue"};
 	struct broker_grant *g = NULL;
 	int rc = 0;
 	if (broker_open_handover(c, &use, &g, why) != 0)
@@ -161,7 +186,7 @@ int handover_queue(struct store_conn *c, const char *recipient, const char *purp
 		rc = waiting > 0 ? 1 : -1;
 		goto out;
 	}
-	if (record_read(c, g, HANDOVER_SUBJECT_TABLE, subject, columns, n, values) != 1) {
+	if (record_read(c, g, HANDOVER_SUBJECT_TABLE, o->subject, columns, n, values) != 1) {
 		rc = -1;
 		goto out;
 	}
@@ -169,12 +194,19 @@ int handover_queue(struct store_conn *c, const char *recipient, const char *purp
 	for (size_t i = 0; i < n; i++)
 		any = any || values[i].p;
 	if (any)
-		rc = insert(c, g, subject, recipient, purpose, reason, cats, values, n) == 0 ? 1
-											     : -1;
+		rc = insert(c, g, o, cats, values, n) == 0 ? 1 : -1;
 out:
 	record_texts_release(values, n);
 	broker_grant_free(g);
 	return rc;
+}
+
+int handover_queue(struct store_conn *c, const char *recipient, const char *purpose,
+		   int64_t subject, const char *reason, enum decision_reason *why)
+{
+	struct handover_order o = {
+		.recipient = recipient, .purpose = purpose, .subject = subject, .reason = reason};
+	return handover_queue_order(c, &o, why);
 }
 
 int handover_affiliates(struct store_conn *c, int64_t member, const char *reason)
@@ -226,14 +258,22 @@ static int made_cb(void *ctx, const struct store_row *row)
 		buf_printf(&text, "%s%.*s", text.len ? ", " : "", (int)len, s);
 		s = comma ? comma + 1 : s + len;
 	}
+	const char *name = ri >= 0 ? p->recipients[ri].name : recipient;
 	const char *url = ri >= 0 ? p->recipients[ri].policy_url : NULL;
-	json_array_append_new(ctx, json_pack("{s:I,s:s,s:s,s:s,s:o,s:s,s:o}", "at",
-					     (json_int_t)row->cols[0].i, "recipient", recipient,
-					     "recipient_name",
-					     ri >= 0 ? p->recipients[ri].name : recipient,
-					     "purpose", text_of(&row->cols[2]), "fields", fields,
-					     "fields_text", text.data ? text.data : "",
-					     "policy_url", url ? json_string(url) : json_null()));
+	json_t *dealer = json_null();
+	if (row->cols[4].type == STORE_TEXT) {
+		/* INS15: a lead names its dealer, and the dealer's own policy. */
+		name = text_of(&row->cols[5]);
+		url = text_of(&row->cols[6]);
+		dealer = json_pack("{s:s,s:s,s:s}", "code", text_of(&row->cols[4]), "name", name,
+				   "policy_url", url);
+	}
+	json_array_append_new(
+		ctx, json_pack("{s:I,s:s,s:s,s:s,s:o,s:s,s:o,s:o}", "at",
+			       (json_int_t)row->cols[0].i, "recipient", recipient, "recipient_name",
+			       name, "purpose", text_of(&row->cols[2]), "fields", fields,
+			       "fields_text", text.data ? text.data : "", "policy_url",
+			       url ? json_string(url) : json_null(), "dealer", dealer));
 	buf_release(&text);
 	return 0;
 }

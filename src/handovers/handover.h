@@ -32,6 +32,14 @@ struct store_conn;
 /* At most this many fields in one hand-over (a recipient's list). */
 #define HANDOVER_MAX_FIELDS 16
 
+/* A dealer's code: [a-z0-9-], 1 to this many characters; it names the
+ * dealer's channel ([mini_dealers.CODE], deliver.h) and the dealer in a
+ * payload. */
+#define HANDOVER_DEALER_CODE_MAX 32
+
+/* Whether code is a dealer's code as above. */
+bool handover_dealer_code_ok(const char *code);
+
 /* The table whose row (row id = subject id) holds a member's own fields. */
 #define HANDOVER_SUBJECT_TABLE "members"
 
@@ -45,15 +53,43 @@ int handover_fields(const struct policy *p, const char *recipient, const char *p
 		    const char **out, size_t max);
 
 /*
- * Queues a hand-over of the subject's fields to recipient for purpose,
- * inside the caller's transaction when one is open. reason says what
- * caused it (a short word: "affiliate_offers_on", "backfill"); it travels
- * in the payload. 1 when queued (or one for the same recipient and purpose
- * was already waiting), 0 when nothing is handed over (*why says why when
- * the broker refused; DECISION_ALLOWED when the subject has none of the
- * fields, is not a member whose address is confirmed, or is gone), -1 when
- * the store failed.
+ * What to hand over: a recipient, a purpose and a subject, and what the
+ * caller narrows. reason says what caused it (a short word:
+ * "affiliate_offers_on", "backfill", "dealer_request"); it travels in the
+ * payload. dealer: for a recipient of kind dealer, the one dealer
+ * (dealers.id) a lead goes to (INS08): delivered on that dealer's own
+ * channel only, named in the payload and in the access log's disclose
+ * entry; 0 for none (any other recipient, or an operator's hand-over
+ * outside the site). only: NULL, or the fields to hand over, narrowing the
+ * recipient's fields for the purpose (a name outside them is not handed
+ * over, never added). reference: NULL, or a non-personal reference
+ * carried in the payload as "reference" (a JSON text, an object or a
+ * string).
  */
+struct handover_order {
+	const char *recipient;
+	const char *purpose;
+	int64_t subject;
+	const char *reason;
+	int64_t dealer;
+	const char *const *only;
+	size_t n_only;
+	const char *reference;
+};
+
+/*
+ * Queues the hand-over of the order, inside the caller's transaction when
+ * one is open. 1 when queued (or the same one, for the same recipient,
+ * purpose, dealer and reference, was already waiting), 0 when nothing is
+ * handed over (*why says why when the broker refused; DECISION_ALLOWED
+ * when the subject has none of the fields, is not a member whose address
+ * is confirmed, or is gone), -1 when the store failed.
+ */
+int handover_queue_order(struct store_conn *c, const struct handover_order *o,
+			 enum decision_reason *why);
+
+/* handover_queue_order of the recipient's fields for the purpose, no
+ * dealer, no reference. */
 int handover_queue(struct store_conn *c, const char *recipient, const char *purpose,
 		   int64_t subject, const char *reason, enum decision_reason *why);
 
@@ -74,7 +110,10 @@ int handover_choice_changed(struct store_conn *c, int64_t member, const char *pu
  * Every hand-over made to the subject's data, oldest first, from the access
  * log: [{"at", "recipient", "recipient_name", "purpose", "fields": [...],
  * "fields_text" ("name, email"), "policy_url" (the recipient's own policy,
- * INS08/INS15; null when the profile gives none)}].
+ * INS08/INS15; null when the profile gives none), "dealer" (null, or for a
+ * lead {"code", "name", "policy_url"}: then recipient_name is the dealer's
+ * name and policy_url the dealer's own policy)}]. A lead's dealer is the
+ * disclose entry's actor_id (the recipient's actor id is the dealer).
  * NULL when the store failed.
  */
 json_t *handover_made(struct store_conn *c, int64_t subject);
