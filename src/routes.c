@@ -11,9 +11,13 @@
 #include "campaign_page.h"
 #include "contact_api.h"
 #include "contact_page.h"
+#include "dealer.h"
+#include "dealer_api.h"
+#include "dealer_page.h"
 #include "garage.h"
 #include "garage_api.h"
 #include "garage_page.h"
+#include "handover.h"
 #include "handover_api.h"
 #include "handover_page.h"
 #include "members.h"
@@ -290,6 +294,23 @@ static const struct param_spec campaign_page_params[] = {
 	{0},
 };
 
+/* A dealer as staff give it (INS08): the domain checks each field (the
+ * policy link is https:// only); on a change, what is not sent stays. */
+static const struct param_spec dealer_params[] = {
+	{"code", PARAM_BODY, HANDOVER_DEALER_CODE_MAX, valid_line},
+	{"name", PARAM_BODY, DEALER_NAME_MAX, valid_line},
+	{"address", PARAM_BODY, DEALER_ADDRESS_MAX, valid_text},
+	{"policy_url", PARAM_BODY, DEALER_URL_MAX, valid_line},
+	{"active", PARAM_BODY | PARAM_JSON_BOOL, 5, NULL},
+	{0},
+};
+
+/* A member's ask: the dealer's code. */
+static const struct param_spec dealer_request_params[] = {
+	{"dealer", PARAM_BODY | PARAM_REQUIRED, HANDOVER_DEALER_CODE_MAX, valid_line},
+	{0},
+};
+
 /* ---- limits per client address ----
  * Every route that sends mail or stores text names one; a form and its API
  * call count together. The numbers are settings (docs/operations.md), far
@@ -305,7 +326,8 @@ static const struct route_limit postcard_limit = {"postcards", &app.cfg.postcard
 static const struct route_limit signup_limit = {"signup", &app.cfg.signup_per_hour, HOUR};
 static const struct route_limit email_change_limit = {"email-change",
 						      &app.cfg.email_change_per_hour, HOUR};
-/* Corrections, password changes (each mails a notice) and cars added. */
+/* Corrections, password changes (each mails a notice), cars added and
+ * asks for a dealer (each hands the member's details over). */
 static const struct route_limit account_limit = {"account-changes",
 						 &app.cfg.account_changes_per_hour, HOUR};
 /* Staff answers (mailed) and campaigns (stored, mailed to many). */
@@ -357,6 +379,7 @@ static const struct route_limit staff_send_limit = {"staff-sends", &app.cfg.staf
 #define SENDER STAFF_FOR(PURPOSE_OF_KIND, "communication")
 #define FOR_PURPOSE STAFF_FOR(PURPOSE_IN_PARAM, "purpose")
 #define ADMIN	    STAFF_FOR(PURPOSE_OF_KIND, "security")
+#define DEALER_STAFF STAFF_FOR(PURPOSE_OF_KIND, "dealer")
 #define LIMIT(l) .limit = &l
 #define POSTCARDS .offered = postcard_offered
 /* clang-format on */
@@ -486,6 +509,28 @@ struct route routes[] = {
 		 VERIFIER),
 	API_JSON(HTTP_POST, "/api/v1/staff/reviews/:id", garage_api_decide, 4 * KiB, decide_params,
 		 VERIFIER),
+
+	/* dealers (INS08, INS15): a member asks one to contact them, with its
+	 * own policy in view; staff whose role has the dealer purpose keep the
+	 * list. A profile without a dealer recipient answers 404. */
+	PAGE("/me/dealer", dealer_page_member, PERSONAL, .params = me_page_params, MEMBER),
+	FORM_POST("/me/dealer", dealer_page_member_post, 4 * KiB, dealer_request_params, MEMBER,
+		  LIMIT(account_limit)),
+	API_CALL(HTTP_GET, "/api/v1/dealers", dealer_api_list, MEMBER),
+	API_JSON(HTTP_POST, "/api/v1/me/dealer-requests", dealer_api_request, 4 * KiB,
+		 dealer_request_params, MEMBER, LIMIT(account_limit)),
+	PAGE("/staff/dealers", dealer_page_staff_list, PERSONAL, .params = me_page_params,
+	     DEALER_STAFF),
+	FORM_POST("/staff/dealers", dealer_page_staff_add, 8 * KiB, dealer_params, DEALER_STAFF),
+	PAGE("/staff/dealers/:id", dealer_page_staff_edit, PERSONAL, .params = row_id_params,
+	     DEALER_STAFF),
+	FORM_POST("/staff/dealers/:id", dealer_page_staff_update, 8 * KiB, dealer_params,
+		  .extra = row_id_params, DEALER_STAFF),
+	API_CALL(HTTP_GET, "/api/v1/staff/dealers", dealer_api_staff_list, DEALER_STAFF),
+	API_JSON(HTTP_POST, "/api/v1/staff/dealers", dealer_api_staff_add, 8 * KiB, dealer_params,
+		 DEALER_STAFF),
+	API_JSON(HTTP_PUT, "/api/v1/staff/dealers/:id", dealer_api_staff_update, 8 * KiB,
+		 dealer_params, .extra = row_id_params, DEALER_STAFF),
 
 	/* staff: hand-over counters and failed hand-overs (an administrator) */
 	API_CALL(HTTP_GET, "/api/v1/staff/handovers", handover_api_staff_view, ADMIN),

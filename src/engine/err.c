@@ -147,6 +147,18 @@ static const struct err_row rows[ERR_COUNT] = {
 	[ERR_BAD_UNSUBSCRIBE] = {"bad_token", 404, "That link is unknown or too old.", NULL, 0},
 	[ERR_NO_SUCH_VERSION] = {"not_found", 404,
 				 "There is no published version with that number.", NULL, 0},
+	[ERR_NO_DEALERS] = {"not_found", 404, "This site passes no one to a dealer.", NULL, 0},
+	[ERR_NO_SUCH_DEALER] = {"not_found", 404, "There is no dealer with that id.", NULL, 0},
+	[ERR_DEALER_FIELD] = {"invalid_field", 400, "That detail of the dealer is not valid.", NULL,
+			      0},
+	[ERR_DEALER_EXISTS] = {"dealer_exists", 409, "A dealer with that code exists.", "code", 0},
+	[ERR_DEALER_UNAVAILABLE] = {"invalid_field", 400,
+				    "That dealer cannot be chosen; choose one from the list.",
+				    "dealer", 0},
+	[ERR_DEALER_NOTHING] = {"nothing_to_hand_over", 409,
+				"Nothing can be passed to the dealer yet: confirm your e-mail "
+				"address first.",
+				NULL, 0},
 };
 
 const struct err_row *err_row(enum err e)

@@ -98,6 +98,13 @@ enum err {
 	ERR_BAD_UNSUBSCRIBE,
 	/* privacy */
 	ERR_NO_SUCH_VERSION,
+	/* dealers (INS08, INS15) */
+	ERR_NO_DEALERS,
+	ERR_NO_SUCH_DEALER,
+	ERR_DEALER_FIELD, /* field and message from the check */
+	ERR_DEALER_EXISTS,
+	ERR_DEALER_UNAVAILABLE,
+	ERR_DEALER_NOTHING,
 	ERR_COUNT
 };
 

@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "err.h"
 #include "flows.h"
+#include "dealer.h"
 #include "garage.h"
 #include "members_api.h"
 #include "mem.h"
@@ -324,6 +325,7 @@ static void me_render(struct req *r, int status)
 	json_t *data = page_form_values(r, page_data(r, "Your data"));
 	json_object_set_new(data, "csrf_token", json_string(s->csrf));
 	json_object_set_new(data, "garage", json_boolean(garage_offered()));
+	json_object_set_new(data, "dealers", json_boolean(dealer_offered(NULL, NULL)));
 	json_object_set_new(data, "birth_date_kept", json_boolean(members_keep_birth_date()));
 	/* Where to ask for a partner's policy when the profile gives no link (INS15). */
 	if (app.policy->contact.email)

@@ -38,6 +38,7 @@ static const struct {
 	 {"member_news", "product_communications"},
 	 NULL},
 	{"/staff/handovers", "Hand-overs to partners: counters and failures", {NULL}, "security"},
+	{"/staff/dealers", "Keep the list of dealers members may ask for", {NULL}, "dealer"},
 };
 #define NTOOLS (sizeof(tools) / sizeof(tools[0]))
 
