@@ -156,8 +156,8 @@ static int age_at(const char *dob, time_t t)
 /*
  * The kinds of purpose whose switch a member is shown (on /me, in the API's
  * list and on the sign-up form), because glovebox has something behind it
- * (issue 12, rule 7). A kind not listed has no feature yet (a dealer
- * hand-over, submitted content, third-party advertising tags): a switch for
+ * (issue 12, rule 7). A kind not listed has no feature yet (submitted
+ * content, third-party advertising tags): a switch for
  * it would promise a choice about something that does not happen. When its
  * feature is built, its row goes here with the code. docs/profiles.md,
  * "Choices a member is shown", keeps the same list.
@@ -174,6 +174,10 @@ static const struct {
 	 * the member's no, and the browser's (gpc.h), must be on record before
 	 * any hand-over can happen (INS06). */
 	{PK_AFFILIATE_OFFERS, "hand-overs to group affiliates (the broker's recipient grants)"},
+	/* Asking a dealer on /me/dealer is the yes (INS08); the switch's no
+	 * stops a lead still waiting. A yes alone names no dealer and hands
+	 * nothing over. */
+	{PK_DEALER, "a lead to the dealer the member asks for (src/dealers)"},
 };
 
 bool members_feature_on(enum purpose_kind kind)

@@ -477,15 +477,17 @@ static void test_choices_only_for_features_built(void **state)
 	assert_true(members_feature_on(PK_COMMUNICATION));
 	assert_true(members_feature_on(PK_PERSONALISATION));
 	assert_true(members_feature_on(PK_AFFILIATE_OFFERS));
-	assert_false(members_feature_on(PK_DEALER));
+	assert_true(members_feature_on(PK_DEALER));
 	assert_false(members_feature_on(PK_PUBLIC_CONTENT));
 	assert_false(members_feature_on(PK_ADVERTISING));
-	struct policy_purpose dealer = *app.policy->purposes;
-	dealer.kind = PK_DEALER;
-	dealer.basis = BASIS_OPT_IN;
-	assert_false(members_choice(&dealer));
-	dealer.kind = PK_COMMUNICATION;
-	assert_true(members_choice(&dealer));
+	struct policy_purpose content = *app.policy->purposes;
+	content.kind = PK_PUBLIC_CONTENT;
+	content.basis = BASIS_OPT_IN;
+	assert_false(members_choice(&content));
+	content.kind = PK_DEALER; /* issue 13: asking a dealer is built */
+	assert_true(members_choice(&content));
+	content.kind = PK_COMMUNICATION;
+	assert_true(members_choice(&content));
 	assert_false(members_keep_birth_date());
 }
 
