@@ -159,6 +159,22 @@ CALLS = {
     "GET /staff/handovers": ("/staff/handovers", None),
     "POST /staff/handovers/:id/retry": ("/staff/handovers/1/retry", {"form": {"unused": "1"}}),
     "POST /staff/handovers/:id/drop": ("/staff/handovers/1/drop", {"form": {"unused": "1"}}),
+    "GET /me/dealer": ("/me/dealer", None),
+    "POST /me/dealer": ("/me/dealer", {"form": {"dealer": "north"}}),
+    "GET /api/v1/dealers": ("/api/v1/dealers", None),
+    "POST /api/v1/me/dealer-requests": ("/api/v1/me/dealer-requests",
+                                        {"json": {"dealer": "north"}}),
+    "GET /staff/dealers": ("/staff/dealers", None),
+    "POST /staff/dealers": ("/staff/dealers",
+                            {"form": {"code": "west", "name": "W", "address": "A",
+                                      "policy_url": "https://w.example/"}}),
+    "GET /staff/dealers/:id": ("/staff/dealers/1", None),
+    "POST /staff/dealers/:id": ("/staff/dealers/1", {"form": {"active": "0"}}),
+    "GET /api/v1/staff/dealers": ("/api/v1/staff/dealers", None),
+    "POST /api/v1/staff/dealers": ("/api/v1/staff/dealers",
+                                   {"json": {"code": "west", "name": "W", "address": "A",
+                                             "policy_url": "https://w.example/"}}),
+    "PUT /api/v1/staff/dealers/:id": ("/api/v1/staff/dealers/1", {"json": {"active": False}}),
 }
 
 # The matrix: each route's class from the declaration, with its call.
