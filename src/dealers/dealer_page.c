@@ -156,13 +156,15 @@ static void member_render(struct req *r, int status)
 	json_object_set_new(data, "fields_text", json_string(text.data ? text.data : ""));
 	buf_release(&text);
 	json_object_set_new(data, "dealer_notice", json_string(DEALER_NOTICE));
+	/* NAM01: the purpose, linked in the version of the notice in force. */
 	const char *purpose = NULL;
 	dealer_offered(NULL, &purpose);
-	int pi = policy_purpose_index(app.policy, purpose);
-	json_object_set_new(data, "purpose",
-			    json_pack("{s:s,s:s,s:s}", "id", purpose, "label",
-				      app.policy->purposes[pi].label, "description",
-				      app.policy->purposes[pi].description));
+	const struct policy_purpose *pu =
+		&app.policy->purposes[policy_purpose_index(app.policy, purpose)];
+	json_object_set_new(data, "notice",
+			    json_pack("{s:s,s:s,s:s,s:i}", "purpose", pu->id, "purpose_label",
+				      pu->label, "purpose_description", pu->description, "version",
+				      app.policy->version));
 	json_object_set_new(data, "csrf_token", json_string(s->csrf));
 	set_done(r, data);
 	r->no_store = true;
@@ -176,12 +178,29 @@ void dealer_page_member(struct req *r)
 
 void dealer_page_member_post(struct req *r)
 {
+	/* No page shows the form while no dealer can be chosen (none active
+	 * with a channel here): then, like a form a profile does not offer, it
+	 * answers 404. */
+	json_t *offered = NULL;
+	struct failure f;
+	if (page_form_limited(r)) {
+		err_fail(&f, ERR_TOO_MANY_REQUESTS); /* Retry-After: set by the gate */
+		resp_failure(r, &f);
+		return;
+	}
+	if (dealer_list_offered(&offered, &f) != 0 || json_array_size(offered) == 0) {
+		if (offered && json_array_size(offered) == 0)
+			err_fail(&f, ERR_NO_DEALERS);
+		json_decref(offered);
+		resp_failure(r, &f);
+		return;
+	}
+	json_decref(offered);
 	if (r->nerrors) {
 		member_render(r, 422);
 		return;
 	}
 	json_t *dealer;
-	struct failure f;
 	if (dealer_request(session_current(r)->account, req_param(r, "dealer"), &dealer, &f) != 0) {
 		if (f.err == ERR_NO_DEALERS)
 			resp_failure(r, &f);

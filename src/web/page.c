@@ -134,14 +134,21 @@ void page_notice(json_t *data, const char *collection_id)
 				      p->version));
 }
 
+bool page_form_limited(const struct req *r)
+{
+	const struct err_row *limited = err_row(ERR_TOO_MANY_REQUESTS);
+	for (size_t i = 0; i < r->nerrors; i++)
+		if (strcmp(r->errors[i].code, limited->code) == 0)
+			return true;
+	return false;
+}
+
 /* The status of a form the gate refused (page_form_refused) and its
  * handler showed again (any 4xx), else status. */
 static int form_status(const struct req *r, int status)
 {
-	const struct err_row *limited = err_row(ERR_TOO_MANY_REQUESTS);
-	for (size_t i = 0; status >= 400 && status < 500 && i < r->nerrors; i++)
-		if (strcmp(r->errors[i].code, limited->code) == 0)
-			return limited->status;
+	if (status >= 400 && status < 500 && page_form_limited(r))
+		return err_row(ERR_TOO_MANY_REQUESTS)->status;
 	return status;
 }
 

@@ -38,6 +38,9 @@ int page_form_failure(struct req *r, const struct failure *f, const char *defaul
  * again as for a field it cannot take (r->nerrors), and page_render answers
  * with the refusal's status and Retry-After. */
 void page_form_refused(struct req *r, const struct failure *f);
+/* Whether the gate refused this form (page_form_refused): a handler that
+ * cannot show its form again answers with the refusal itself. */
+bool page_form_limited(const struct req *r);
 /* 303 See Other to location, dropping any body. */
 void page_redirect(struct req *r, const char *location);
 

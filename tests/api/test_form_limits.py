@@ -71,6 +71,8 @@ def test_every_route_that_sends_mail_or_stores_text_names_a_limit():
         "POST /me/correct": "account-changes", "PATCH /api/v1/me": "account-changes",
         "POST /me/password": "account-changes", "POST /api/v1/me/password": "account-changes",
         "POST /me/garage": "account-changes", "POST /api/v1/me/vehicles": "account-changes",
+        "POST /me/dealer": "account-changes",
+        "POST /api/v1/me/dealer-requests": "account-changes",
         "POST /staff/messages/:id/answer": "staff-sends",
         "POST /api/v1/staff/messages/:id/answer": "staff-sends",
         "POST /staff/campaigns": "staff-sends", "POST /api/v1/staff/campaigns": "staff-sends",
@@ -238,6 +240,14 @@ def limited_calls(srv):
             ("POST /me/garage",
              lambda: m.post(srv.url("/me/garage"), data={"vin": vin}, allow_redirects=False,
                             timeout=30)),
+            # Asking a dealer hands the member's details over (issue 13); this
+            # profile has no dealers, but the limit is counted first.
+            ("POST /api/v1/me/dealer-requests",
+             lambda: m.post(srv.url("/api/v1/me/dealer-requests"), json={"dealer": "north"},
+                            timeout=30)),
+            ("POST /me/dealer",
+             lambda: m.post(srv.url("/me/dealer"), data={"dealer": "north"},
+                            allow_redirects=False, timeout=30)),
         ],
         "staff-sends": [
             ("POST /api/v1/staff/messages/:id/answer",
