@@ -87,8 +87,15 @@ static int profile_check(int argc, char **argv)
 			rc = 1;
 			continue;
 		}
-		printf("%s: ok (profile %s, version %d, effective %s)\n", argv[i], p->name,
-		       p->version, p->effective);
+		char err[256];
+		if (campaign_mailing_house_check(p, app.cfg.campaign_mailing_house, err,
+						 sizeof(err)) != 0) {
+			fprintf(stderr, "%s: campaign-mailing-house: %s\n", argv[i], err);
+			rc = 1;
+		} else {
+			printf("%s: ok (profile %s, version %d, effective %s)\n", argv[i], p->name,
+			       p->version, p->effective);
+		}
 		policy_free(p);
 	}
 	return rc;

@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "boot.h"
 #include "crypto.h"
+#include "campaign.h"
 #include "deliver.h"
 #include "gate.h"
 #include "http.h"
@@ -52,6 +53,13 @@ int server_run(void)
 	 * refuses the start rather than holding hand-overs back unnoticed. */
 	if (deliver_channels_load(err, sizeof(err)) != 0) {
 		fprintf(stderr, "glovebox: handover-config: %s\n", err);
+		goto out;
+	}
+	/* INS07: campaign mail handed to a recipient that may not have it
+	 * would be a disclosure the profile does not name. */
+	if (campaign_mailing_house_check(app.policy, app.cfg.campaign_mailing_house, err,
+					 sizeof(err)) != 0) {
+		fprintf(stderr, "glovebox: campaign-mailing-house: %s\n", err);
 		goto out;
 	}
 	if (tpl_set_load(&app.tpl, err, sizeof(err)) != 0) {

@@ -17,6 +17,7 @@
 #include "broker.h"
 #include "buf.h"
 #include "crypto.h"
+#include "handover.h"
 #include "log.h"
 #include "mail_msg.h"
 #include "mem.h"
@@ -257,7 +258,43 @@ static int campaign_check(const struct campaign *in, const struct policy_purpose
 				 "that purpose is not one for sending news by e-mail");
 	if (!in->subject || !*in->subject || !in->body || !*in->body)
 		return err_failf(f, ERR_INVALID_CAMPAIGN, "a campaign needs a subject and a text");
+	const char *house = app.cfg.campaign_mailing_house, *cats[HANDOVER_MAX_FIELDS];
+	if (house && *house && handover_fields(p, house, pu->id, cats, HANDOVER_MAX_FIELDS) <= 0)
+		return err_failf(f, ERR_INVALID_CAMPAIGN,
+				 "the mailing house set for campaigns does not take that purpose");
 	*out = pu;
+	return 0;
+}
+
+int campaign_mailing_house_check(const struct policy *p, const char *recipient, char *err,
+				 size_t errlen)
+{
+	static const char *const needed[] = CAMPAIGN_MAILING_FIELDS;
+	if (!recipient || !*recipient)
+		return 0;
+	int ri = policy_recipient_index(p, recipient);
+	if (ri < 0 || p->recipients[ri].kind != RK_SERVICE_PROVIDER) {
+		snprintf(err, errlen, "%s is not a service provider of profile %s", recipient,
+			 p->name);
+		return -1;
+	}
+	for (size_t i = 0; i < p->npurposes; i++) {
+		const char *cats[HANDOVER_MAX_FIELDS];
+		if (p->purposes[i].kind != PK_COMMUNICATION)
+			continue;
+		int n = handover_fields(p, recipient, p->purposes[i].id, cats, HANDOVER_MAX_FIELDS);
+		size_t found = 0;
+		for (size_t k = 0; k < ARRAY_LEN(needed); k++)
+			for (int j = 0; j < n; j++)
+				found += strcmp(cats[j], needed[k]) == 0;
+		if (found != ARRAY_LEN(needed)) {
+			snprintf(err, errlen,
+				 "%s does not take the campaign purpose %s with a name and an "
+				 "e-mail address",
+				 recipient, p->purposes[i].id);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -327,9 +364,67 @@ static int audience_cb(void *ctx, const struct store_row *row)
  * (no consent, a pending notice), the address does not open (an erased key)
  * or the message cannot be built.
  */
-static bool queue_one(struct store_conn *c, int64_t member, const struct campaign *in,
-		      const struct policy_purpose *pu)
+/* The member's one-click way out: the link (with its token) and the
+ * List-Unsubscribe header's value. 0, or -1. */
+static int unsubscribe_links(struct store_conn *c, int64_t member, const char *purpose,
+			     struct buf *url, struct buf *list)
 {
+	int64_t ons = ons_of(c, member, purpose);
+	if (ons < 0)
+		return -1;
+	char token[UNSUBSCRIBE_TOKEN_CHARS + 1];
+	struct campaign_link link = {member, purpose, (uint32_t)ons};
+	campaign_token(&link, (int64_t)time(NULL), token);
+	buf_printf(url, "%s/unsubscribe?token=%s", app.cfg.site_url, token);
+	buf_printf(list, "<%s>, <mailto:%s?subject=unsubscribe%%20%s>", url->data,
+		   app.cfg.mail_from, token);
+	return 0;
+}
+
+/*
+ * INS07: the member handed over to the mailing house instead: name and
+ * e-mail address only, for the campaign's purpose, the campaign and the
+ * member's way out as the reference. True when queued; false when the
+ * broker refuses (the member's choice, a pending notice) or nothing can be
+ * handed over.
+ */
+static bool hand_over_one(struct store_conn *c, int64_t member, const struct campaign *in,
+			  int64_t campaign)
+{
+	static const char *const only[] = CAMPAIGN_MAILING_FIELDS;
+	struct buf url, list;
+	buf_init(&url, 0);
+	buf_init(&list, 0);
+	bool ok = false;
+	if (unsubscribe_links(c, member, in->purpose, &url, &list) == 0) {
+		json_t *ref = json_pack("{s:{s:I,s:s,s:s,s:s},s:{s:s,s:s,s:s}}", "campaign", "id",
+					(json_int_t)campaign, "purpose", in->purpose, "subject",
+					in->subject, "text", in->body, "unsubscribe", "url",
+					url.data, "list_unsubscribe", list.data, "post",
+					"List-Unsubscribe=One-Click");
+		char *text = json_dumps(ref, JSON_COMPACT);
+		struct handover_order o = {.recipient = app.cfg.campaign_mailing_house,
+					   .purpose = in->purpose,
+					   .subject = member,
+					   .reason = "campaign",
+					   .only = only,
+					   .n_only = ARRAY_LEN(only),
+					   .reference = text};
+		enum decision_reason why;
+		ok = handover_queue_order(c, &o, &why) == 1;
+		free(text);
+		json_decref(ref);
+	}
+	buf_release(&url);
+	buf_release(&list);
+	return ok;
+}
+
+static bool queue_one(struct store_conn *c, int64_t member, const struct campaign *in,
+		      const struct policy_purpose *pu, int64_t campaign)
+{
+	if (*app.cfg.campaign_mailing_house)
+		return hand_over_one(c, member, in, campaign);
 	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
 	struct broker_use use = {
 		&system, member, in->purpose, email_category, ARRAY_LEN(email_category), "send"};
@@ -341,19 +436,16 @@ static bool queue_one(struct store_conn *c, int64_t member, const struct campaig
 	    record_read(c, g, "members", member, email_column, ARRAY_LEN(email_column), &to) != 1 ||
 	    !to.p)
 		goto out;
-	int64_t ons = ons_of(c, member, in->purpose);
-	if (ons < 0)
-		goto out;
-	char token[UNSUBSCRIBE_TOKEN_CHARS + 1];
-	struct campaign_link link = {member, in->purpose, (uint32_t)ons};
-	campaign_token(&link, (int64_t)time(NULL), token);
 	struct buf url, list, text;
 	buf_init(&url, 0);
 	buf_init(&list, 0);
 	buf_init(&text, 0);
-	buf_printf(&url, "%s/unsubscribe?token=%s", app.cfg.site_url, token);
-	buf_printf(&list, "<%s>, <mailto:%s?subject=unsubscribe%%20%s>", url.data,
-		   app.cfg.mail_from, token);
+	if (unsubscribe_links(c, member, in->purpose, &url, &list) != 0) {
+		buf_release(&url);
+		buf_release(&list);
+		buf_release(&text);
+		goto out;
+	}
 	buf_puts(&text, in->body);
 	footer(&text, pu, url.data);
 	const struct mail_header extra[] = {
@@ -373,7 +465,7 @@ out:
 /* Queues the audience's messages, CAMPAIGN_BATCH per transaction. 0, or
  * -1 when a batch could not be committed (the ones before it were). */
 static int queue_all(const struct audience *a, const struct campaign *in,
-		     const struct policy_purpose *pu, int64_t *queued)
+		     const struct policy_purpose *pu, int64_t campaign, int64_t *queued)
 {
 	*queued = 0;
 	for (size_t start = 0; start < a->n; start += CAMPAIGN_BATCH) {
@@ -381,7 +473,7 @@ static int queue_all(const struct audience *a, const struct campaign *in,
 		int64_t in_batch = 0;
 		bool ok = store_begin(c) == 0;
 		for (size_t i = start; ok && i < a->n && i < start + CAMPAIGN_BATCH; i++)
-			in_batch += queue_one(c, a->ids[i], in, pu);
+			in_batch += queue_one(c, a->ids[i], in, pu, campaign);
 		ok = ok && store_commit(c) == 0;
 		if (!ok)
 			store_rollback(c);
@@ -404,7 +496,8 @@ int campaign_send(const struct campaign *in, int64_t *id, int64_t *queued, struc
 		free(a.ids);
 		return err_fail(f, ERR_STORE);
 	}
-	int rc = queue_all(&a, in, pu, queued);
+	*id = crypto_random_id(); /* the mailing house's reference names it */
+	int rc = queue_all(&a, in, pu, *id, queued);
 	free(a.ids);
 	log_info("campaign for %s: %lld message(s) queued", in->purpose, (long long)*queued);
 	if (rc != 0)
@@ -414,7 +507,6 @@ int campaign_send(const struct campaign *in, int64_t *id, int64_t *queued, struc
 					 "campaign is not recorded.",
 					 (long long)*queued)
 			       : err_fail(f, ERR_STORE);
-	*id = crypto_random_id();
 	struct store_val row[] = {SV_INT(*id),
 				  SV_TEXT(in->purpose),
 				  SV_TEXT(in->subject),

@@ -17,6 +17,15 @@
  * switches the purpose on again (a link from an older message must not
  * undo that choice). The footer carries the profile's contact address.
  *
+ * INS07: with campaign-mailing-house set, glovebox mails no campaign
+ * itself: each addressee is handed over to that service provider
+ * (handover_queue_order) for the campaign's purpose, with only the fields
+ * an e-mail needs (name and e-mail address), under the member's choice for
+ * the purpose as the broker decides it (as for mail), and the campaign as a
+ * non-personal reference in the payload: {"campaign": {"id", "purpose",
+ * "subject", "text"}, "unsubscribe": {"url", "mailto", "post"}} (the text
+ * the same for every addressee; the member's own one-click link, ALL06).
+ *
  * Every function returns 0, or -1 with *f (err.h) saying why.
  */
 #ifndef GLOVEBOX_CAMPAIGN_H
@@ -24,11 +33,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include <jansson.h>
 
 #include "err.h"
+#include "policy.h"
 
 /* How long an unsubscribe link works, in days from the day it was mailed. */
 #define UNSUBSCRIBE_DAYS 60
@@ -78,6 +89,22 @@ struct campaign {
  * were queued when some were).
  */
 int campaign_send(const struct campaign *in, int64_t *id, int64_t *queued, struct failure *f);
+
+/* The fields a mailing house receives for a campaign: what an e-mail needs. */
+#define CAMPAIGN_MAILING_FIELDS                                                                    \
+	{                                                                                          \
+		"name", "email"                                                                    \
+	}
+
+/*
+ * Whether recipient may be the campaign-mailing-house under profile p: a
+ * service provider that takes every communication purpose (any can be a
+ * campaign's) and receives a name and an e-mail address for each. 0 (also
+ * for an empty setting), or -1 with a sentence in err. Checked at start and
+ * by `glovebox profile check`.
+ */
+int campaign_mailing_house_check(const struct policy *p, const char *recipient, char *err,
+				 size_t errlen);
 
 /* The message as members will get it, with a sample link in the footer:
  * {"subject", "text"}. The same refusals as campaign_send. */

@@ -128,6 +128,10 @@ static const struct directive directives[] = {
 	  "seconds between hand-over delivery passes (0: no delivery in this process)"),
 	D("handover-failed-days", DT_LONG, handover_failed_days, "30",
 	  "days a hand-over that failed for good is kept for an administrator to retry"),
+	D("campaign-mailing-house", DT_STRING, campaign_mailing_house, "",
+	  "a service-provider recipient of the profile that sends campaign e-mail: each "
+	  "addressee's name and e-mail address are handed over to it instead of mailed by "
+	  "SMTP (docs/handovers.md); empty: glovebox mails campaigns itself"),
 };
 
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))

@@ -75,6 +75,9 @@ struct config {
 	long handover_workers;	     /* delivery threads */
 	long handover_interval;	     /* seconds between delivery passes; 0: none */
 	long handover_failed_days;   /* a hand-over failed for good is kept this long */
+	/* INS07: campaign e-mail handed over to this service provider, not
+	 * mailed by SMTP; empty: SMTP (campaign.h). */
+	char *campaign_mailing_house;
 
 	/* a forgotten password: requests per hour */
 	long reset_per_hour;	   /* from one client address */

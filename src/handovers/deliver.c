@@ -356,24 +356,42 @@ static void iso_time(int64_t t, char *out, size_t n)
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static const char SQL_DEALER[] = "SELECT code, name FROM dealers WHERE id = $1 AND active = 1";
+/* What a hand-over names besides its fields: its reference, and a lead's
+ * dealer while it is active. */
+static const char SQL_NAMES[] =
+	"SELECT h.reference, d.code, d.name FROM handovers h LEFT JOIN dealers d ON "
+	"h.dealer_id <> 0 AND d.id = h.dealer_id AND d.active = 1 WHERE h.id = $1";
 
-static int dealer_cb(void *ctx, const struct store_row *row)
+struct names {
+	json_t *reference, *dealer;
+};
+
+static int names_cb(void *ctx, const struct store_row *row)
 {
-	*(json_t **)ctx = json_pack("{s:s,s:s}", "code", (const char *)row->cols[0].p, "name",
-				    (const char *)row->cols[1].p);
+	struct names *n = ctx;
+	if (row->cols[0].type == STORE_TEXT) {
+		const char *text = (const char *)row->cols[0].p;
+		n->reference = json_loads(text, JSON_DECODE_ANY, NULL);
+		if (!n->reference)
+			n->reference = json_string(text);
+	}
+	if (row->cols[1].type == STORE_TEXT)
+		n->dealer = json_pack("{s:s,s:s}", "code", (const char *)row->cols[1].p, "name",
+				      (const char *)row->cols[2].p);
 	return 0;
 }
 
 /* Opens the hand-over's fields as the recipient and makes the payload:
  * *body is the JSON text (wipe and free it). A lead names its dealer
- * (use->actor->id: code and name). 1 when made, 0 when the broker refuses
- * now (or the subject is gone, or the lead's dealer was deactivated), -1
- * when the store failed. */
+ * (use->actor->id: code and name); a reference is carried as "reference"
+ * (an affiliate's hand-over has none). 1 when made, 0 when the broker
+ * refuses now (or the subject is gone, or the lead's dealer was
+ * deactivated), -1 when the store failed. */
 static int payload(struct due *d, const struct broker_use *use, char **body, size_t *len)
 {
 	struct field_rows rows = {.n = 0};
-	json_t *dealer = NULL;
+	struct names names = {NULL, NULL};
+	int ri = policy_recipient_index(app.policy, d->recipient);
 	struct store_val id[] = {SV_INT(d->id)};
 	struct broker_grant *g = NULL;
 	enum decision_reason why;
@@ -381,13 +399,13 @@ static int payload(struct due *d, const struct broker_use *use, char **body, siz
 	struct store_conn *c = store_acquire(app.store);
 	if (broker_open_handover(c, use, &g, &why) != 0)
 		goto out; /* refused, or erased since */
-	if (use->actor->id != 0) {
-		struct store_val dealer_id[] = {SV_INT(use->actor->id)};
-		if (store_exec(c, SQL_DEALER, dealer_id, STORE_NPARAMS(dealer_id), dealer_cb,
-			       &dealer) < 0)
+	if (ri >= 0 && app.policy->recipients[ri].kind != RK_AFFILIATE) {
+		if (store_exec(c, SQL_NAMES, id, STORE_NPARAMS(id), names_cb, &names) < 0) {
 			rc = -1;
-		if (!dealer)
-			goto out; /* deactivated since: never sent */
+			goto out;
+		}
+		if (use->actor->id != 0 && !names.dealer)
+			goto out; /* the lead's dealer was deactivated since: never sent */
 	}
 	if (store_exec(c, SQL_FIELDS, id, STORE_NPARAMS(id), field_cb, &rows) < 0) {
 		rc = -1;
@@ -414,16 +432,18 @@ static int payload(struct due *d, const struct broker_use *use, char **body, siz
 		json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:o}}", "type", "handover", "timestamp",
 			  now, "data", "id", d->webhook_id, "recipient", d->recipient, "purpose",
 			  d->purpose, "reason", d->reason, "queued_at", queued, "fields", fields);
-	if (dealer) {
-		json_object_set_new(json_object_get(doc, "data"), "dealer", dealer);
-		dealer = NULL;
-	}
+	json_t *data = json_object_get(doc, "data");
+	if (names.dealer)
+		json_object_set(data, "dealer", names.dealer);
+	if (names.reference)
+		json_object_set(data, "reference", names.reference);
 	*body = json_dumps(doc, JSON_COMPACT);
 	*len = strlen(*body);
 	json_decref(doc);
 	rc = 1;
 out:
-	json_decref(dealer);
+	json_decref(names.dealer);
+	json_decref(names.reference);
 	store_release(c);
 	broker_grant_free(g);
 	return rc;
