@@ -165,27 +165,43 @@ static int age_at(const char *dob, time_t t)
 static const struct {
 	enum purpose_kind kind;
 	const char *feature; /* what the switch governs, for readers */
+	/* Where a yes is given by doing something rather than by a switch:
+	 * the page, offered on /me in place of "Switch on", and no box on the
+	 * sign-up form (a yes there would do nothing). NULL: a plain switch. */
+	const char *ask_href;
 } choice_features[] = {
-	{PK_COMMUNICATION, "campaign mail and its one-click unsubscribe (src/campaigns)"},
-	{PK_PERSONALISATION, "remember me on this device (src/members/remember.c)"},
+	{PK_COMMUNICATION, "campaign mail and its one-click unsubscribe (src/campaigns)", NULL},
+	{PK_PERSONALISATION, "remember me on this device (src/members/remember.c)", NULL},
 	/* No hand-over tool yet, but the broker grants recipients only what
 	 * this choice allows and logs each hand-over; the purpose is opt-out
 	 * (on unless refused) and passes name, address, e-mail and phone, so
 	 * the member's no, and the browser's (gpc.h), must be on record before
 	 * any hand-over can happen (INS06). */
-	{PK_AFFILIATE_OFFERS, "hand-overs to group affiliates (the broker's recipient grants)"},
+	{PK_AFFILIATE_OFFERS, "hand-overs to group affiliates (the broker's recipient grants)",
+	 NULL},
 	/* Asking a dealer on /me/dealer is the yes (INS08); the switch's no
-	 * stops a lead still waiting. A yes alone names no dealer and hands
-	 * nothing over. */
-	{PK_DEALER, "a lead to the dealer the member asks for (src/dealers)"},
+	 * stops a lead still waiting. A yes alone would name no dealer and hand
+	 * nothing over, so there is no box at sign-up and /me links the ask. */
+	{PK_DEALER, "a lead to the dealer the member asks for (src/dealers)", "/me/dealer"},
 };
 
-bool members_feature_on(enum purpose_kind kind)
+/* The row of a kind, or NULL. */
+static int choice_feature(enum purpose_kind kind)
 {
 	for (size_t i = 0; i < ARRAY_LEN(choice_features); i++)
 		if (choice_features[i].kind == kind)
-			return true;
-	return false;
+			return (int)i;
+	return -1;
+}
+
+bool members_feature_on(enum purpose_kind kind)
+{
+	return choice_feature(kind) >= 0;
+}
+
+bool members_signup_choice(const struct policy_purpose *pu)
+{
+	return members_choice(pu) && !choice_features[choice_feature(pu->kind)].ask_href;
 }
 
 bool members_choice(const struct policy_purpose *pu)
@@ -227,7 +243,7 @@ static int record_signup_choices(struct store_conn *c, const struct members_sign
 		return -1;
 	for (size_t i = 0; i < p->npurposes; i++) {
 		const struct policy_purpose *pu = &p->purposes[i];
-		if (!members_choice(pu) || (in->privacy_signal && gpc_purpose(pu)))
+		if (!members_signup_choice(pu) || (in->privacy_signal && gpc_purpose(pu)))
 			continue;
 		if (pu->basis == BASIS_OPT_IN && list_has(in->opt_in, pu->id) &&
 		    broker_consent_set(c, member, pu->id, true, "form") != 0)
@@ -911,6 +927,9 @@ json_t *members_consents(int64_t member)
 					  pu->label, "basis", policy_basis_name(pu->basis), "on",
 					  on, "chosen", st != CONSENT_UNSET);
 		consent_change_waiting(c, member, pu->id, entry);
+		const char *ask = choice_features[choice_feature(pu->kind)].ask_href;
+		if (ask)
+			json_object_set_new(entry, "ask_href", json_string(ask));
 		json_array_append_new(list, entry);
 	}
 	store_release(c);

@@ -146,6 +146,11 @@ bool members_choice(const struct policy_purpose *pu);
  * rule 7: the table in members.c). */
 bool members_feature_on(enum purpose_kind kind);
 
+/* Whether the sign-up form offers pu's box: a choice whose yes is given by
+ * a plain switch (not one given by doing something, such as asking a
+ * dealer: its entry in members_consents() carries "ask_href"). */
+bool members_signup_choice(const struct policy_purpose *pu);
+
 /* Whether the profile declares a purpose that needs the date of birth, other
  * than the age screen of the registration point (NAM12, issue 12 rule 4):
  * only then is the date kept (sealed); otherwise sign-up keeps only the

@@ -61,7 +61,7 @@ static void signup_form(struct req *r, int status)
 	const struct policy *p = app.policy;
 	for (size_t i = 0; i < p->npurposes; i++) {
 		const struct policy_purpose *pu = &p->purposes[i];
-		if (!members_choice(pu))
+		if (!members_signup_choice(pu))
 			continue;
 		json_array_append_new(choices, json_pack("{s:s,s:s,s:s,s:b}", "id", pu->id, "label",
 							 pu->label, "description", pu->description,

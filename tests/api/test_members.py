@@ -454,5 +454,10 @@ def test_me_shows_no_switch_for_a_feature_not_built(make_server):
         r = s.put(srv.url(f"/api/v1/me/consents/{purpose}"), json={"on": True},
                   headers={"X-CSRF-Token": csrf}, timeout=10)
         assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
-    for purpose in listed:
+    for purpose in listed - {"dealer_handover"}:
         assert f'id="switch-{purpose}"' in page
+    # The dealer's yes is the ask itself (INS08): /me links it where a
+    # switch would say "on" and do nothing, and the sign-up form has no box.
+    assert 'id="ask-dealer_handover"' in page and 'href="/me/dealer"' in page
+    assert 'id="switch-dealer_handover"' not in page
+    assert 'value="dealer_handover"' not in form
