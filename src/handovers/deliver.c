@@ -5,6 +5,7 @@
 #include "deliver.h"
 
 #include <ini.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,8 +268,8 @@ static const char SQL_FAILED[] =
 static const char SQL_FIELDS_EXPIRE[] =
 	"UPDATE handover_fields SET expires_at = $2 WHERE handover_id = $1";
 static const char SQL_COUNTER_ADD[] =
-	"INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) "
-	"DO UPDATE SET value = counters.value + 1";
+	"INSERT INTO counters (name, value) VALUES ($1, $2) ON CONFLICT (name) "
+	"DO UPDATE SET value = counters.value + excluded.value";
 
 struct due {
 	int64_t id, subject, attempts, created_at;
@@ -338,14 +339,6 @@ static size_t split(char *s, const char **names, size_t max)
 		s = comma + 1;
 	}
 	return n;
-}
-
-static void counter_add(struct store_conn *c, const char *what, const char *recipient)
-{
-	char name[COUNTER_NAME_MAX];
-	snprintf(name, sizeof(name), "handovers_%s:%s", what, recipient);
-	struct store_val add[] = {SV_TEXT(name)};
-	store_exec(c, SQL_COUNTER_ADD, add, STORE_NPARAMS(add), NULL, NULL);
 }
 
 static void iso_time(int64_t t, char *out, size_t n)
@@ -449,52 +442,214 @@ out:
 	return rc;
 }
 
-/* Deletes the hand-over and its fields; with disclosure, the access log
- * entry and the delivered counter in the same transaction. */
-static bool settle_done(struct due *d, const char *claim, const struct broker_use *disclosure)
+/*
+ * Settling, as a group commit. A worker hands its settle to settle() and
+ * waits until it is committed; the first worker to arrive while no commit
+ * is under way becomes the committer and writes every settle waiting at
+ * that moment, its own included, in one transaction (one fsync for the
+ * lot; on SQLite also one writer at a time instead of workers sleeping in
+ * the busy handler). Since a worker sends its next hand-over only once its
+ * last one is settled, a kill -9 repeats at most one hand-over per worker,
+ * and an acknowledged delivery is settled durably before its worker moves
+ * on.
+ */
+enum settle_kind {
+	SETTLE_DELIVERED, /* sent: rows deleted, the disclosure logged */
+	SETTLE_DROPPED,	  /* the broker no longer allows it: rows deleted */
+	SETTLE_FAILED,	  /* failed for good: kept for an administrator */
+	SETTLE_LATER,	  /* back in the queue until next_at */
+	SETTLE_NKINDS
+};
+
+static const char *const settle_counter[SETTLE_NKINDS] = {"delivered", "dropped", "failed",
+							   NULL};
+
+struct settle {
+	enum settle_kind kind;
+	const struct due *d;
+	const char *claim;
+	const struct broker_use *disclosure; /* SETTLE_DELIVERED */
+	const char *err;		     /* SETTLE_FAILED, SETTLE_LATER */
+	int64_t next_at, attempt;	     /* SETTLE_LATER */
+	bool ok, committed;
+	struct settle *next;
+};
+
+static pthread_mutex_t settle_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t settle_done_cond = PTHREAD_COND_INITIALIZER;
+static struct settle *settle_waiting; /* newest first */
+static bool settle_committing;
+
+/* One settle's statements, in the group's transaction. -1 when the store
+ * failed (the transaction is spoilt); otherwise s->ok says whether the
+ * claim was still this worker's (a claim taken back changes nothing). */
+static int settle_apply(struct store_conn *c, struct settle *s)
 {
+	const struct due *d = s->d;
 	struct store_val id[] = {SV_INT(d->id)};
-	struct store_val done[] = {SV_INT(d->id), SV_TEXT(claim)};
-	struct store_conn *c = store_acquire(app.store);
-	bool ok = store_begin(c) == 0 &&
-		  store_exec(c, SQL_DONE, done, STORE_NPARAMS(done), NULL, NULL) == 1 &&
-		  store_exec(c, SQL_FIELDS_DELETE, id, STORE_NPARAMS(id), NULL, NULL) >= 0 &&
-		  (!disclosure || broker_disclosed(c, disclosure) == 0);
-	if (ok) {
-		counter_add(c, disclosure ? "delivered" : "dropped", d->recipient);
-		ok = store_commit(c) == 0;
+	int rc;
+	switch (s->kind) {
+	case SETTLE_DELIVERED:
+	case SETTLE_DROPPED: {
+		struct store_val done[] = {SV_INT(d->id), SV_TEXT(s->claim)};
+		rc = store_exec(c, SQL_DONE, done, STORE_NPARAMS(done), NULL, NULL);
+		if (rc == 1 &&
+		    (store_exec(c, SQL_FIELDS_DELETE, id, STORE_NPARAMS(id), NULL, NULL) < 0 ||
+		     (s->disclosure && broker_disclosed(c, s->disclosure) != 0)))
+			rc = -1;
+		break;
 	}
-	if (!ok)
-		store_rollback(c);
-	store_release(c);
-	return ok;
+	case SETTLE_FAILED: {
+		int64_t expires =
+			(int64_t)time(NULL) + app.cfg.handover_failed_days * DAY_SECONDS;
+		struct store_val failed[] = {SV_INT(d->id), SV_TEXT(s->err), SV_INT(expires),
+					     SV_TEXT(s->claim)};
+		struct store_val fields[] = {SV_INT(d->id), SV_INT(expires)};
+		rc = store_exec(c, SQL_FAILED, failed, STORE_NPARAMS(failed), NULL, NULL);
+		if (rc == 1 && store_exec(c, SQL_FIELDS_EXPIRE, fields, STORE_NPARAMS(fields),
+					  NULL, NULL) < 0)
+			rc = -1;
+		break;
+	}
+	default: {
+		struct store_val later[] = {SV_INT(d->id), SV_INT(s->next_at), SV_TEXT(s->err),
+					    SV_TEXT(s->claim), SV_INT(s->attempt)};
+		rc = store_exec(c, SQL_LATER, later, STORE_NPARAMS(later), NULL, NULL);
+		break;
+	}
+	}
+	s->ok = rc == 1;
+	return rc < 0 ? -1 : 0;
 }
 
-static void settle_failed(struct due *d, const char *claim, const char *err)
+static bool counted_alike(const struct settle *a, const struct settle *b)
 {
-	int64_t expires = (int64_t)time(NULL) + app.cfg.handover_failed_days * DAY_SECONDS;
-	struct store_val failed[] = {SV_INT(d->id), SV_TEXT(err), SV_INT(expires), SV_TEXT(claim)};
-	struct store_val fields[] = {SV_INT(d->id), SV_INT(expires)};
-	struct store_conn *c = store_acquire(app.store);
-	bool ok = store_begin(c) == 0 &&
-		  store_exec(c, SQL_FAILED, failed, STORE_NPARAMS(failed), NULL, NULL) == 1 &&
-		  store_exec(c, SQL_FIELDS_EXPIRE, fields, STORE_NPARAMS(fields), NULL, NULL) >= 0;
-	if (ok) {
-		counter_add(c, "failed", d->recipient);
-		ok = store_commit(c) == 0;
+	return b->ok && b->kind == a->kind && strcmp(b->d->recipient, a->d->recipient) == 0;
+}
+
+/* The counters of a group: one write per recipient and outcome, made by
+ * the first settle of each. */
+static int counters_add(struct store_conn *c, const struct settle *group)
+{
+	for (const struct settle *s = group; s; s = s->next) {
+		if (!s->ok || !settle_counter[s->kind])
+			continue;
+		const struct settle *t = group;
+		while (t != s && !counted_alike(s, t))
+			t = t->next;
+		if (t != s)
+			continue; /* counted already */
+		int64_t n = 0;
+		for (; t; t = t->next)
+			n += counted_alike(s, t);
+		char name[COUNTER_NAME_MAX];
+		snprintf(name, sizeof(name), "handovers_%s:%s", settle_counter[s->kind],
+			 s->d->recipient);
+		struct store_val add[] = {SV_TEXT(name), SV_INT(n)};
+		if (store_exec(c, SQL_COUNTER_ADD, add, STORE_NPARAMS(add), NULL, NULL) < 0)
+			return -1;
 	}
-	if (!ok)
+	return 0;
+}
+
+/* Writes a group in one transaction. -1 (nothing written) when the store
+ * failed. */
+static int settle_group(struct settle *group)
+{
+	struct store_conn *c = store_acquire(app.store);
+	int rc = store_begin(c);
+	for (struct settle *s = group; s && rc == 0; s = s->next)
+		rc = settle_apply(c, s);
+	if (rc == 0)
+		rc = counters_add(c, group);
+	if (rc == 0)
+		rc = store_commit(c);
+	else
 		store_rollback(c);
 	store_release(c);
+	if (rc != 0)
+		for (struct settle *s = group; s; s = s->next)
+			s->ok = false;
+	return rc;
+}
+
+/* Commits a group; when the group's transaction fails, each settle on its
+ * own, so that one settle the store refuses does not hold back the rest. */
+static void settle_commit(struct settle *group)
+{
+	if (settle_group(group) == 0 || !group->next)
+		return;
+	while (group) {
+		struct settle *next = group->next;
+		group->next = NULL;
+		settle_group(group);
+		group = next;
+	}
+}
+
+/* Hands s to the group commit and returns once it is committed (or has
+ * failed): s->ok. */
+static bool settle(struct settle *s)
+{
+	pthread_mutex_lock(&settle_lock);
+	s->next = settle_waiting;
+	settle_waiting = s;
+	while (!s->committed) {
+		if (settle_committing) {
+			pthread_cond_wait(&settle_done_cond, &settle_lock);
+			continue;
+		}
+		struct settle *group = settle_waiting, *oldest = NULL;
+		settle_waiting = NULL;
+		settle_committing = true;
+		pthread_mutex_unlock(&settle_lock);
+		/* Oldest first, so the access log follows the order they came. */
+		while (group) {
+			struct settle *next = group->next;
+			group->next = oldest;
+			oldest = group;
+			group = next;
+		}
+		settle_commit(oldest);
+		pthread_mutex_lock(&settle_lock);
+		for (struct settle *t = oldest; t; t = t->next)
+			t->committed = true;
+		settle_committing = false;
+		pthread_cond_broadcast(&settle_done_cond);
+	}
+	pthread_mutex_unlock(&settle_lock);
+	return s->ok;
+}
+
+/* Deletes the hand-over and its fields; with disclosure, the access log
+ * entry and the delivered counter in the same transaction. */
+static bool settle_done(const struct due *d, const char *claim,
+			const struct broker_use *disclosure)
+{
+	struct settle s = {.kind = disclosure ? SETTLE_DELIVERED : SETTLE_DROPPED,
+			   .d = d,
+			   .claim = claim,
+			   .disclosure = disclosure};
+	return settle(&s);
+}
+
+static void settle_failed(const struct due *d, const char *claim, const char *err)
+{
+	struct settle s = {.kind = SETTLE_FAILED, .d = d, .claim = claim, .err = err};
+	settle(&s);
 	log_warn("handover: a hand-over to %s failed for good: %s", d->recipient, err);
 }
 
-static void settle_later(struct due *d, const char *claim, const char *err, int64_t pause,
+static void settle_later(const struct due *d, const char *claim, const char *err, int64_t pause,
 			 int64_t attempt)
 {
-	struct store_val later[] = {SV_INT(d->id), SV_INT((int64_t)time(NULL) + pause),
-				    SV_TEXT(err), SV_TEXT(claim), SV_INT(attempt)};
-	store_query(app.store, SQL_LATER, later, STORE_NPARAMS(later), NULL, NULL);
+	struct settle s = {.kind = SETTLE_LATER,
+			   .d = d,
+			   .claim = claim,
+			   .err = err,
+			   .next_at = (int64_t)time(NULL) + pause,
+			   .attempt = attempt};
+	settle(&s);
 }
 
 static int64_t backoff(int64_t attempts)
