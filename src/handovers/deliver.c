@@ -461,8 +461,7 @@ enum settle_kind {
 	SETTLE_NKINDS
 };
 
-static const char *const settle_counter[SETTLE_NKINDS] = {"delivered", "dropped", "failed",
-							   NULL};
+static const char *const settle_counter[SETTLE_NKINDS] = {"delivered", "dropped", "failed", NULL};
 
 struct settle {
 	enum settle_kind kind;
@@ -500,14 +499,13 @@ static int settle_apply(struct store_conn *c, struct settle *s)
 		break;
 	}
 	case SETTLE_FAILED: {
-		int64_t expires =
-			(int64_t)time(NULL) + app.cfg.handover_failed_days * DAY_SECONDS;
+		int64_t expires = (int64_t)time(NULL) + app.cfg.handover_failed_days * DAY_SECONDS;
 		struct store_val failed[] = {SV_INT(d->id), SV_TEXT(s->err), SV_INT(expires),
 					     SV_TEXT(s->claim)};
 		struct store_val fields[] = {SV_INT(d->id), SV_INT(expires)};
 		rc = store_exec(c, SQL_FAILED, failed, STORE_NPARAMS(failed), NULL, NULL);
-		if (rc == 1 && store_exec(c, SQL_FIELDS_EXPIRE, fields, STORE_NPARAMS(fields),
-					  NULL, NULL) < 0)
+		if (rc == 1 &&
+		    store_exec(c, SQL_FIELDS_EXPIRE, fields, STORE_NPARAMS(fields), NULL, NULL) < 0)
 			rc = -1;
 		break;
 	}
@@ -623,8 +621,7 @@ static bool settle(struct settle *s)
 
 /* Deletes the hand-over and its fields; with disclosure, the access log
  * entry and the delivered counter in the same transaction. */
-static bool settle_done(const struct due *d, const char *claim,
-			const struct broker_use *disclosure)
+static bool settle_done(const struct due *d, const char *claim, const struct broker_use *disclosure)
 {
 	struct settle s = {.kind = disclosure ? SETTLE_DELIVERED : SETTLE_DROPPED,
 			   .d = d,
