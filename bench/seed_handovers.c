@@ -2,7 +2,8 @@
  * seed_handovers: N members of the mini-insiders profile for
  * bench/handovers.sh, written the way sign-up writes them (a data subject
  * with its own key, the fields through the record layer, the address
- * confirmed) with a fixed password hash, and for each a hand-over to one
+ * confirmed, the age screen's fact kept and the date of birth only where
+ * the profile needs it) with a fixed password hash, and for each a hand-over to one
  * affiliate queued through handover_queue, as a yes to affiliate offers
  * queues it. Usage: seed_handovers N RECIPIENT [glovebox configuration flags]
  */
@@ -16,6 +17,7 @@
 #include "broker.h"
 #include "config.h"
 #include "handover.h"
+#include "members.h"
 #include "record.h"
 #include "store.h"
 
@@ -50,14 +52,18 @@ int main(int argc, char **argv)
 			{"email", SV_TEXT(email)},
 			{"postal_address", SV_TEXT(address)},
 			{"phone", SV_TEXT("+1 555 0100")},
-			{"date_of_birth", SV_TEXT("1970-01-01")},
 			{"password_hash", SV_TEXT("$argon2id$v=19$m=19456,t=2,p=1$bench$bench")},
 			{"created_at", SV_INT(now)},
 			{"email_confirmed_at", SV_INT(now)},
+			{"age_stated_at", SV_INT(now)},
+			{"age_stated_min", SV_INT(app.policy->settings.minimum_age)},
+			/* Last: kept only where the profile needs it, as sign-up does. */
+			{"date_of_birth", SV_TEXT("1970-01-01")},
 		};
+		size_t nrow = ARRAY_LEN(row) - (members_keep_birth_date() ? 0 : 1);
 		if (broker_subject_new(c, "member", "insider_account", cats, ARRAY_LEN(cats), 0,
 				       &id, &g, &why) != 0 ||
-		    record_insert(c, g, "members", id, row, ARRAY_LEN(row)) < 0 ||
+		    record_insert(c, g, "members", id, row, nrow) < 0 ||
 		    handover_queue(c, recipient, "affiliate_offers", id, "bench", &why) != 1)
 			return 1;
 		broker_grant_free(g);
