@@ -511,6 +511,46 @@ def test_kill9_mid_delivery_repeats_only_the_inflight_one(make_server, receivers
     assert settled(srv) == 0
 
 
+def test_kill9_with_several_workers_repeats_none_acknowledged(make_server, receivers, tmp_path,
+                                                             certs):
+    """Settles are grouped into one transaction across workers, but each
+    worker sends its next hand-over only once its last one is committed: a
+    kill -9 while every worker waits for an answer repeats only those, one
+    per worker at most, never one the receiver acknowledged."""
+    acked = 10
+    rx = receivers(f"hang-after:{acked}")
+    cfg = channels(tmp_path, rx.url(), AFFILIATES)
+    srv = make_server(profile="mini-insiders",
+                      extra=flags(cfg, certs, **{"handover-timeout": "30",
+                                                 "handover-claim-timeout": "3",
+                                                 "handover-workers": "4"}))
+    for _ in range(30):
+        member(srv)
+    for r in AFFILIATES:
+        srv.cli("handover", "queue", r, "affiliate_offers")
+    total = 30 * len(AFFILIATES)
+    rx.wait(lambda e: any(x.get("hung") for x in e), timeout=30)
+    time.sleep(1)  # every worker with hand-overs left is now waiting for an answer
+    srv.kill9()
+    first = rx.entries()
+    ok_first = [x["id"] for x in first if x["status"] == 204]
+    hung = [x["id"] for x in first if x.get("hung")]
+    assert len(ok_first) == acked and 1 <= len(hung) <= 4, first
+    rx2 = receivers()
+    with open(cfg, "w") as f:
+        for r in AFFILIATES:
+            f.write(f"[{r}]\nwebhook = {rx2.url()}\nsecret = {SECRET}\n")
+    srv.start()
+    rx2.wait(lambda e: len({x["id"] for x in e if x["status"] == 204}) >= total - acked,
+             timeout=60)
+    ok_second = [x["id"] for x in rx2.entries() if x["status"] == 204]
+    assert not set(ok_first) & set(ok_second), "an acknowledged hand-over went again"
+    assert settled(srv) == 0
+    assert set(hung) <= set(ok_second)
+    assert len(ok_second) == len(set(ok_second)) == total - acked
+    assert all(x["verified"] for x in first + rx2.entries())
+
+
 @pytest.mark.skipif(ENGINE != "postgres", reason="two processes share a PostgreSQL database")
 def test_two_processes_deliver_each_once(make_server, receivers, tmp_path, certs):
     rx = receivers()

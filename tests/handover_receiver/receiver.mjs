@@ -6,7 +6,8 @@
 // Usage: node receiver.mjs PORT CERT KEY SECRET LOG MODE
 // MODE: ok (204), fail500 (500 always), fail500-first (500 to the first
 // request, 204 after), hang (never answers), hang-first (the first request
-// never answered, 204 after), slow:MS (204 after MS ms), redirect (302).
+// never answered, 204 after), hang-after:N (204 to the first N requests,
+// every later one never answered), slow:MS (204 after MS ms), redirect (302).
 // It prints "listening" on standard output once ready.
 import { appendFileSync, readFileSync } from "node:fs";
 import { createServer } from "node:https";
@@ -49,6 +50,11 @@ const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }
 			return; // never answered
 		}
 		if (mode === "hang-first") return answer(204);
+		if (mode.startsWith("hang-after:")) {
+			if (n < Number(mode.slice(11))) return answer(204);
+			record({ id, verified, status: 0, body, hung: true });
+			return; // never answered
+		}
 		if (mode.startsWith("slow:")) {
 			setTimeout(() => answer(204), Number(mode.slice(5)));
 			return;
