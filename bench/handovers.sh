@@ -20,7 +20,7 @@ N=${BENCH_HANDOVERS:-10000}
 ROUNDS=${BENCH_ROUNDS:-1}
 GLOVEBOX=${GLOVEBOX:-./glovebox}
 AGAINST=${BENCH_AGAINST:-}
-WORKERS=${BENCH_HANDOVER_WORKERS:-2}
+WORKERS=${BENCH_HANDOVER_WORKERS:-4} # glovebox's default handover-workers
 OUT=build/bench
 PKGS="libmicrohttpd jansson sqlite3 libpq libsodium inih yaml-0.1 liboath libqrencode libcurl"
 mkdir -p "$OUT"

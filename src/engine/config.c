@@ -122,7 +122,7 @@ static const struct directive directives[] = {
 	D("handover-claim-timeout", DT_LONG, handover_claim_timeout, "300",
 	  "seconds after which a hand-over claimed by a process that died goes again "
 	  "(more than handover-timeout)"),
-	D("handover-workers", DT_LONG, handover_workers, "2",
+	D("handover-workers", DT_LONG, handover_workers, "4",
 	  "hand-over delivery threads in this process (1 to 16)"),
 	D("handover-interval", DT_LONG, handover_interval, "1",
 	  "seconds between hand-over delivery passes (0: no delivery in this process)"),
