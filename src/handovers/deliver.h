@@ -26,6 +26,9 @@
  * hand-over unsent), send, and settle in one transaction: the disclosure
  * appended to the access log, the rows deleted, a counter per recipient
  * and outcome (counters: handovers_delivered:RECIPIENT, _dropped, _failed).
+ * The settles of all delivery threads are committed together (a group
+ * commit), and each thread sends its next hand-over only once its last one
+ * is committed, so a kill -9 repeats at most one hand-over per thread.
  * A retryable failure waits handover-retry-seconds, doubling, up to an
  * hour; after handover-max-attempts, or at once for a refusal, the
  * hand-over fails for good: kept (status 'failed') for
