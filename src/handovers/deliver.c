@@ -577,11 +577,12 @@ static void settle_commit(struct settle *group)
 {
 	if (settle_group(group) == 0 || !group->next)
 		return;
-	while (group) {
-		struct settle *next = group->next;
-		group->next = NULL;
-		settle_group(group);
-		group = next;
+	for (struct settle *s = group; s;) {
+		struct settle *next = s->next;
+		s->next = NULL;
+		settle_group(s);
+		s->next = next; /* the caller walks the group again */
+		s = next;
 	}
 }
 
