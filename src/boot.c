@@ -20,6 +20,9 @@
 #include "policy.h"
 #include "store.h"
 
+/* Connections beyond the HTTP and delivery threads' (commands, tickers). */
+#define POOL_SPARE 2
+
 /* A profile is a file when it looks like a path, else a bundled name. */
 static int load_profile(const char *name)
 {
@@ -101,11 +104,15 @@ int boot_open(unsigned flags)
 		fprintf(stderr, "glovebox: dkim-key: %s\n", err);
 		return -1;
 	}
-	unsigned pool = app.cfg.db_pool
-				? (unsigned)app.cfg.db_pool
-				: (unsigned)(app.cfg.threads ? app.cfg.threads
-							     : sysconf(_SC_NPROCESSORS_ONLN)) +
-					  2;
+	/* By default one connection per HTTP thread, two spare (commands, the
+	 * tickers), and one per background delivery thread (mail and
+	 * hand-overs), so a long delivery queue never makes a page wait for a
+	 * connection. */
+	long http = app.cfg.threads ? app.cfg.threads : sysconf(_SC_NPROCESSORS_ONLN);
+	long background = (app.cfg.mail_workers > 0 ? app.cfg.mail_workers : 0) +
+			  (app.cfg.handover_workers > 0 ? app.cfg.handover_workers : 0);
+	unsigned pool = app.cfg.db_pool ? (unsigned)app.cfg.db_pool
+					: (unsigned)(http + POOL_SPARE + background);
 	if (store_open(app.cfg.database, pool, &app.store, err, sizeof(err)) != 0) {
 		fprintf(stderr, "glovebox: database: %s\n", err);
 		return -1;
