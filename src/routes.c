@@ -29,6 +29,9 @@
 #include "postcard.h"
 #include "postcard_api.h"
 #include "postcard_page.h"
+#include "request.h"
+#include "request_api.h"
+#include "request_page.h"
 #include "privacy_api.h"
 #include "privacy_page.h"
 #include "staff.h"
@@ -64,6 +67,56 @@ static const struct param_spec postcard_params[] = {
 
 static const struct param_spec postcard_token_params[] = {
 	{"token", PARAM_PATH, TOKEN_CHARS, valid_token},
+	{0},
+};
+
+/* A request for an item, each field named by the profile category it
+ * holds; the item's collection point says which are required (request.c),
+ * and a signed-in member's own details fill in what they leave out. */
+static const struct param_spec request_params[] = {
+	{"name", PARAM_BODY, 200, valid_line},
+	{"email", PARAM_BODY, 254, valid_email},
+	{"postal_address", PARAM_BODY, 500, valid_text},
+	{"phone", PARAM_BODY, 40, valid_line},
+	{"order_details", PARAM_BODY, REQUEST_DETAILS_MAX, valid_text},
+	{0},
+};
+
+/* The form names its item in the path, the API call in the body. */
+static const struct param_spec request_item_path_params[] = {
+	{"id", PARAM_PATH, 20, valid_uint},
+	{0},
+};
+
+static const struct param_spec request_api_params[] = {
+	{"item", PARAM_BODY | PARAM_REQUIRED | PARAM_JSON_INT, 20, valid_uint},
+	{0},
+};
+
+static const struct param_spec request_token_params[] = {
+	{"token", PARAM_PATH, TOKEN_CHARS, valid_token},
+	{0},
+};
+
+static const struct param_spec staff_requests_params[] = {
+	{"state", PARAM_QUERY, 8, valid_token},
+	{0},
+};
+
+/* A decision: the outcome, the note mailed to the requester, and whether
+ * the shipping carrier delivers. */
+static const struct param_spec request_decide_params[] = {
+	{"outcome", PARAM_BODY | PARAM_REQUIRED, 16, valid_token},
+	{"note", PARAM_BODY, REQUEST_NOTE_MAX, valid_text},
+	{"carrier", PARAM_BODY | PARAM_JSON_BOOL, 5, NULL},
+	{0},
+};
+
+static const struct param_spec request_item_params[] = {
+	{"kind", PARAM_BODY, REQUEST_KIND_MAX, valid_token},
+	{"title", PARAM_BODY, REQUEST_TITLE_MAX, valid_line},
+	{"description", PARAM_BODY, REQUEST_DESCRIPTION_MAX, valid_text},
+	{"active", PARAM_BODY | PARAM_JSON_BOOL, 5, NULL},
 	{0},
 };
 
@@ -323,6 +376,8 @@ static const struct route_limit contact_limit = {"contact", &app.cfg.contact_per
 /* E-postcards per client address and day (per sender address: postcard.c). */
 static const struct route_limit postcard_limit = {"postcards", &app.cfg.postcards_per_client_day,
 						  DAY};
+/* Information and material requests per client address and hour. */
+static const struct route_limit request_limit = {"requests", &app.cfg.requests_per_hour, HOUR};
 static const struct route_limit signup_limit = {"signup", &app.cfg.signup_per_hour, HOUR};
 static const struct route_limit email_change_limit = {"email-change",
 						      &app.cfg.email_change_per_hour, HOUR};
@@ -382,6 +437,8 @@ static const struct route_limit staff_send_limit = {"staff-sends", &app.cfg.staf
 #define DEALER_STAFF STAFF_FOR(PURPOSE_OF_KIND, "dealer")
 #define LIMIT(l) .limit = &l
 #define POSTCARDS .offered = postcard_offered
+#define REQUESTS .offered = request_offered
+#define FULFILMENT STAFF_FOR(PURPOSE_OF_KIND, "fulfilment")
 /* clang-format on */
 
 struct route routes[] = {
@@ -584,6 +641,46 @@ struct route routes[] = {
 	/* what a reported e-postcard leaves for the desk: no one's data */
 	API_CALL(HTTP_GET, "/api/v1/staff/postcards/reports", postcard_api_reports, DESK,
 		 POSTCARDS),
+
+	/* information and material requests (NAM02, NAM04, NAM05): anyone asks,
+	 * follows the request by its link, and the fulfilment role works the
+	 * queue. 404 under a profile that takes none. */
+	PAGE("/requests", request_page_list, REQUESTS),
+	PAGE("/requests/sent", request_page_sent, REQUESTS),
+	PAGE("/requests/status/:token", request_page_status, PERSONAL,
+	     .params = request_token_params, REQUESTS),
+	PAGE_PRESESSION("/requests/:id", request_page_form, .params = request_item_path_params,
+			REQUESTS),
+	FORM_POST_PRESESSION("/requests/:id", request_page_post, 16 * KiB, request_params,
+			     .extra = request_item_path_params, LIMIT(request_limit), REQUESTS),
+	API_CALL(HTTP_GET, "/api/v1/requests/items", request_api_items, REQUESTS),
+	API_JSON(HTTP_POST, "/api/v1/requests", request_api_create, 16 * KiB, request_params,
+		 .extra = request_api_params, LIMIT(request_limit), REQUESTS),
+	API_CALL(HTTP_GET, "/api/v1/requests/status/:token", request_api_status,
+		 .params = request_token_params, REQUESTS),
+	PAGE("/staff/requests", request_page_queue, PERSONAL, .params = staff_requests_params,
+	     FULFILMENT, REQUESTS),
+	FORM_POST("/staff/requests/items", request_page_item_add, 8 * KiB, request_item_params,
+		  FULFILMENT, REQUESTS),
+	FORM_POST("/staff/requests/items/:id", request_page_item_update, 8 * KiB,
+		  request_item_params, .extra = row_id_params, FULFILMENT, REQUESTS),
+	PAGE("/staff/requests/:id", request_page_open, PERSONAL, .params = row_id_params,
+	     FULFILMENT, REQUESTS),
+	FORM_POST("/staff/requests/:id/decide", request_page_decide, 8 * KiB, request_decide_params,
+		  .extra = row_id_params, FULFILMENT, LIMIT(staff_send_limit), REQUESTS),
+	API_CALL(HTTP_GET, "/api/v1/staff/requests", request_api_queue,
+		 .params = staff_requests_params, FULFILMENT, REQUESTS),
+	API_CALL(HTTP_GET, "/api/v1/staff/requests/:id", request_api_open, .params = row_id_params,
+		 FULFILMENT, REQUESTS),
+	API_JSON(HTTP_POST, "/api/v1/staff/requests/:id", request_api_decide, 8 * KiB,
+		 request_decide_params, .extra = row_id_params, FULFILMENT, LIMIT(staff_send_limit),
+		 REQUESTS),
+	API_CALL(HTTP_GET, "/api/v1/staff/request-items", request_api_staff_items, FULFILMENT,
+		 REQUESTS),
+	API_JSON(HTTP_POST, "/api/v1/staff/request-items", request_api_item_add, 8 * KiB,
+		 request_item_params, FULFILMENT, REQUESTS),
+	API_JSON(HTTP_PUT, "/api/v1/staff/request-items/:id", request_api_item_update, 8 * KiB,
+		 request_item_params, .extra = row_id_params, FULFILMENT, REQUESTS),
 
 	/* news by mail (NAM08, INS05) and the way out of it without signing in (ALL06) */
 	PAGE("/staff/campaigns", campaign_page_show, PERSONAL, .params = campaign_page_params,

@@ -72,6 +72,8 @@ static const struct directive directives[] = {
 	  "e-postcards sent per client address and day (0: no limit)"),
 	D("postcards-per-sender-day", DT_LONG, postcards_per_sender_day, "50",
 	  "e-postcards sent per sender's e-mail address and day, from anywhere (0: no limit)"),
+	D("requests-per-hour", DT_LONG, requests_per_hour, "30",
+	  "information and material requests per client address and hour (0: no limit)"),
 	D("signup-per-hour", DT_LONG, signup_per_hour, "20",
 	  "sign-ups per client address and hour (0: no limit)"),
 	D("email-change-per-hour", DT_LONG, email_change_per_hour, "10",

@@ -40,6 +40,7 @@ struct config {
 	 * (the route table names each route's; 0: no limit). */
 	long contact_per_hour;
 	long postcards_per_client_day; /* e-postcards (docs/postcards.md) */
+	long requests_per_hour;	       /* docs/requests.md */
 	long postcards_per_sender_day;
 	long signup_per_hour;
 	long email_change_per_hour;

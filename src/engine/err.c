@@ -142,6 +142,18 @@ static const struct err_row rows[ERR_COUNT] = {
 			       "This card can no longer be viewed: its time is over, or it was "
 			       "reported.",
 			       NULL, 0},
+	[ERR_NO_REQUESTS] = {"not_found", 404, "This site takes no requests.", NULL, 0},
+	[ERR_NO_SUCH_ITEM] = {"not_found", 404, "There is no such item to request.", NULL, 0},
+	[ERR_REQUEST_KIND] = {"invalid_field", 400,
+			      "That kind of request is not one this site takes.", "kind", 0},
+	[ERR_REQUEST_ITEM_FIELD] = {"invalid_field", 400, "That detail of the item is not valid.",
+				    NULL, 0},
+	[ERR_REQUEST_MISSING] = {"missing_field", 400, "This request needs that field.", NULL, 0},
+	[ERR_NO_SUCH_REQUEST] = {"not_found", 404,
+				 "There is no request at this address (it may have been erased "
+				 "after its retention).",
+				 NULL, 0},
+	[ERR_REQUEST_DONE] = {"request_done", 409, "This request is done already.", "outcome", 0},
 	[ERR_INVALID_CAMPAIGN] = {"invalid_campaign", 400, "That campaign cannot be sent.", NULL,
 				  0},
 	[ERR_BAD_UNSUBSCRIBE] = {"bad_token", 404, "That link is unknown or too old.", NULL, 0},

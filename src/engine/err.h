@@ -93,6 +93,14 @@ enum err {
 	ERR_POSTCARD_SENDER_LIMIT,
 	ERR_NO_SUCH_POSTCARD,
 	ERR_POSTCARD_GONE,
+	/* information and material requests */
+	ERR_NO_REQUESTS,
+	ERR_NO_SUCH_ITEM,
+	ERR_REQUEST_KIND,
+	ERR_REQUEST_ITEM_FIELD, /* field and message from the check */
+	ERR_REQUEST_MISSING,	/* field: the one missing */
+	ERR_NO_SUCH_REQUEST,
+	ERR_REQUEST_DONE,
 	/* mail */
 	ERR_INVALID_CAMPAIGN,
 	ERR_BAD_UNSUBSCRIBE,
