@@ -21,7 +21,7 @@ from test_members import PASSWORD, join, person, signup
 BURST = 200
 # The documented defaults (docs/operations.md), per client address and hour.
 DEFAULTS = {"contact": 20, "signup": 20, "email-change": 10, "account-changes": 60,
-            "staff-sends": 600}
+            "staff-sends": 600, "requests": 30}
 # ...and per client address and day (issue 14: e-postcards).
 DAILY = {"postcards": ("--postcards-per-client-day", 200)}
 HOUR = 3600
@@ -77,6 +77,9 @@ def test_every_route_that_sends_mail_or_stores_text_names_a_limit():
         "POST /api/v1/staff/messages/:id/answer": "staff-sends",
         "POST /staff/campaigns": "staff-sends", "POST /api/v1/staff/campaigns": "staff-sends",
         "POST /postcards": "postcards", "POST /api/v1/postcards": "postcards",
+        "POST /requests/:id": "requests", "POST /api/v1/requests": "requests",
+        "POST /staff/requests/:id/decide": "staff-sends",
+        "POST /api/v1/staff/requests/:id": "staff-sends",
     }
     for key, limit in mail_or_text.items():
         assert declared[key] == limit, key
@@ -202,6 +205,12 @@ def limited_calls(srv):
     msg = requests.post(srv.url("/api/v1/contact"), json=contact_body("desk"), timeout=30)
     assert msg.status_code == 201
     mid = msg.json()["id"]
+    # Something to request (issue 14), published by the fulfilment role.
+    fulfilment = staff_client(srv, "fulfilment")
+    item = fulfilment.post(srv.url("/api/v1/staff/request-items"), timeout=30,
+                           json={"kind": "information_request", "title": "Brochure"})
+    assert item.status_code == 201, item.text
+    item = item.json()["item"]["id"]
     vin = "WMWRE33536TJ12345"
     tag = uuid.uuid4().hex[:6]
     return {
@@ -264,6 +273,20 @@ def limited_calls(srv):
              lambda: editor.post(srv.url("/staff/campaigns"), allow_redirects=False, timeout=30,
                                  data={"purpose": "member_news", "subject": "S", "body": "B",
                                        "action": "send"})),
+            # Deciding a request mails the requester (issue 14); counted first.
+            ("POST /api/v1/staff/requests/:id",
+             lambda: fulfilment.post(srv.url("/api/v1/staff/requests/1"), timeout=30,
+                                     json={"outcome": "refused"})),
+            ("POST /staff/requests/:id/decide",
+             lambda: fulfilment.post(srv.url("/staff/requests/1/decide"), timeout=30,
+                                     data={"outcome": "refused"}, allow_redirects=False)),
+        ],
+        "requests": [
+            ("POST /api/v1/requests",
+             lambda: requests.post(srv.url("/api/v1/requests"), timeout=30,
+                                   json={"item": item, "name": "Flood",
+                                         "email": "flood@example.net", "order_details": "One"})),
+            ("POST /requests/:id", lambda: request_form(srv, item)),
         ],
         "postcards": [
             ("POST /api/v1/postcards",
@@ -284,6 +307,15 @@ def postcard_form(srv):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     return browser.post(srv.url("/postcards"), timeout=30, allow_redirects=False,
                         data=dict(postcard(2), csrf_token=token))
+
+
+def request_form(srv, item):
+    browser = requests.Session()
+    page = browser.get(srv.url(f"/requests/{item}"), timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return browser.post(srv.url(f"/requests/{item}"), timeout=30, allow_redirects=False,
+                        data={"name": "Flood", "email": "form@example.net",
+                              "order_details": "Two", "csrf_token": token})
 
 
 def signup_form(srv):
