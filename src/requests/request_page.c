@@ -293,6 +293,13 @@ void request_page_open(struct req *r)
 void request_page_decide(struct req *r)
 {
 	enum request_outcome outcome;
+	if (page_form_limited(r)) {
+		/* The gate's refusal itself: the request may not open again. */
+		struct failure limited;
+		err_fail(&limited, ERR_TOO_MANY_REQUESTS); /* Retry-After: set by the gate */
+		resp_failure(r, &limited);
+		return;
+	}
 	if (!r->nerrors && !request_api_outcome(r, &outcome))
 		page_add_error(r, "outcome", "Choose fulfilled or refused.");
 	if (r->nerrors) {

@@ -199,7 +199,22 @@ def busy_member(make_server, tmp_path):
     filled.update({("postcards", "sender_name"): p["name"],
                    ("postcards", "sender_email"): p["email"],
                    ("postcards", "greeting"): card["postcard_text"]})
-    # The subjects the member owns (the message's sender, the card's sender).
+    # A request made while signed in (issue 14): the member's own details
+    # fill in what the form leaves out.
+    fulfilment = staff_signin(server, make_staff(server, "fulfilment"))
+    item = fulfilment.post(server.url("/api/v1/staff/request-items"), timeout=10,
+                           headers={"X-CSRF-Token": fulfilment.csrf},
+                           json={"kind": "material_registration", "title": "Calendar"})
+    assert item.status_code == 201, item.text
+    details = f"zz-details-{tag}"
+    r = s.post(server.url("/api/v1/requests"), headers=h, timeout=10,
+               json={"item": item.json()["item"]["id"], "order_details": details})
+    assert r.status_code == 201, r.text
+    filled.update({("requests", "name"): p["name"], ("requests", "email"): p["email"],
+                   ("requests", "postal_address"): p["postal_address"],
+                   ("requests", "phone"): p["phone"], ("requests", "order_details"): details})
+    # The subjects the member owns (the message's sender, the card's sender,
+    # the requester).
     owned = server.sql(f"SELECT id FROM subjects WHERE owner_id = {member}")
     requester = ", ".join(row[0] for row in owned)
     return server, s, csrf, member, requester, filled
