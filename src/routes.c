@@ -438,6 +438,7 @@ static const struct route_limit staff_send_limit = {"staff-sends", &app.cfg.staf
 #define LIMIT(l) .limit = &l
 #define POSTCARDS .offered = postcard_offered
 #define REQUESTS .offered = request_offered
+#define REQUEST_FORM .offered = request_form_offered
 #define FULFILMENT STAFF_FOR(PURPOSE_OF_KIND, "fulfilment")
 /* clang-format on */
 
@@ -650,9 +651,9 @@ struct route routes[] = {
 	PAGE("/requests/status/:token", request_page_status, PERSONAL,
 	     .params = request_token_params, REQUESTS),
 	PAGE_PRESESSION("/requests/:id", request_page_form, .params = request_item_path_params,
-			REQUESTS),
+			REQUEST_FORM),
 	FORM_POST_PRESESSION("/requests/:id", request_page_post, 16 * KiB, request_params,
-			     .extra = request_item_path_params, LIMIT(request_limit), REQUESTS),
+			     .extra = request_item_path_params, LIMIT(request_limit), REQUEST_FORM),
 	API_CALL(HTTP_GET, "/api/v1/requests/items", request_api_items, REQUESTS),
 	API_JSON(HTTP_POST, "/api/v1/requests", request_api_create, 16 * KiB, request_params,
 		 .extra = request_api_params, LIMIT(request_limit), REQUESTS),

@@ -50,6 +50,7 @@ static const char SQL_ITEMS_ALL[] =
 static const char SQL_ITEMS_ACTIVE[] =
 	"SELECT id, kind, title, description, active FROM request_items WHERE active = 1 "
 	"ORDER BY created_at, id LIMIT $1";
+static const char SQL_ITEMS_ACTIVE_COUNT[] = "SELECT COUNT(*) FROM request_items WHERE active = 1";
 static const char SQL_ITEM[] =
 	"SELECT id, kind, title, description, active FROM request_items WHERE id = $1";
 static const char SQL_ITEM_ADD[] = "INSERT INTO request_items (id, kind, title, description, "
@@ -89,6 +90,19 @@ bool request_offered(void)
 		if (point(request_points[i]))
 			return true;
 	return false;
+}
+
+static int count_cb(void *ctx, const struct store_row *row)
+{
+	*(int64_t *)ctx = row->cols[0].type == STORE_INT ? row->cols[0].i : 0;
+	return 0;
+}
+
+bool request_form_offered(void)
+{
+	int64_t n = 0;
+	return request_offered() &&
+	       store_query(app.store, SQL_ITEMS_ACTIVE_COUNT, NULL, 0, count_cb, &n) >= 0 && n > 0;
 }
 
 bool request_kind_ok(const char *kind)

@@ -55,6 +55,11 @@ extern const size_t request_points_count;
  * Everywhere else the routes answer 404. */
 bool request_offered(void);
 
+/* Whether the form can be shown: the profile takes requests and staff have
+ * published an active item. No page shows a form before, so its routes
+ * answer 404 as a feature the profile lacks does (docs/requests.md). */
+bool request_form_offered(void);
+
 /* Whether kind is one of the profile's request collection points. */
 bool request_kind_ok(const char *kind);
 
