@@ -39,6 +39,10 @@ static const struct {
 	 NULL},
 	{"/staff/handovers", "Hand-overs to partners: counters and failures", {NULL}, "security"},
 	{"/staff/dealers", "Keep the list of dealers members may ask for", {NULL}, "dealer"},
+	{"/staff/requests",
+	 "Fulfil information and material requests",
+	 {"information_requests", "material_registration"},
+	 NULL},
 };
 #define NTOOLS (sizeof(tools) / sizeof(tools[0]))
 

@@ -199,6 +199,10 @@ static const struct {
 	 "Send a friend one of our car pictures with a greeting; we use their address for that "
 	 "one mail and then erase it.",
 	 "Pick a card"},
+	{"requests", "information_request", "/requests", "Ask for information",
+	 "Ask for brochures, club material or event registrations, with no account needed; we "
+	 "use your details only for that request.",
+	 "See what you can request"},
 	{"account", NULL, "/me", "Your data, your choice",
 	 "See everything we hold about you and what it is used for, correct it, download it, "
 	 "make your choices or close your account.",

@@ -39,7 +39,7 @@ def check_home(srv, expect, absent=ABSENT):
 
 
 def test_home_claims_only_what_exists_north_american_motoring(make_server):
-    check_home(make_server(), {"join", "garage", "contact", "postcards", "account", "privacy"})
+    check_home(make_server(), {"join", "garage", "contact", "postcards", "requests", "account", "privacy"})
 
 
 def test_home_claims_only_what_exists_mini_insiders(make_server):
