@@ -67,13 +67,12 @@ int handover_fields(const struct policy *p, const char *recipient, const char *p
 	return (int)n;
 }
 
-/* The column of the subject's table that holds category, or NULL. */
-static const char *subject_column(const char *category)
+/* The column of table that holds category, or NULL. */
+static const char *subject_column(const char *table, const char *category)
 {
 	for (size_t i = 0; i < record_columns_count; i++) {
 		const struct record_column *col = &record_columns[i];
-		if (col->hold == HOLD_SEALED && col->category &&
-		    strcmp(col->table, HANDOVER_SUBJECT_TABLE) == 0 &&
+		if (col->hold == HOLD_SEALED && col->category && strcmp(col->table, table) == 0 &&
 		    strcmp(col->category, category) == 0)
 			return col->column;
 	}
@@ -157,9 +156,11 @@ int handover_queue_order(struct store_conn *c, const struct handover_order *o,
 		*why = DENY_RECIPIENT_NOT_ALLOWED;
 		return 0;
 	}
+	const char *table = o->table ? o->table : HANDOVER_SUBJECT_TABLE;
+	int64_t row = o->table ? o->row : o->subject;
 	size_t n = 0;
 	for (int i = 0; i < nf; i++) {
-		const char *col = subject_column(cats[i]);
+		const char *col = subject_column(table, cats[i]);
 		if (col && wanted(o, cats[i])) {
 			cats[n] = cats[i];
 			columns[n++] = col;
@@ -172,7 +173,7 @@ int handover_queue_order(struct store_conn *c, const struct handover_order *o,
 	struct store_val who[] = {SV_INT(o->subject)};
 	struct store_val same[] = {SV_INT(o->subject), SV_TEXT(o->recipient), SV_TEXT(o->purpose),
 				   SV_INT(o->dealer), SV_TEXT(o->reference ? o->reference : "")};
-	int64_t confirmed = count(c, SQL_CONFIRMED, who, STORE_NPARAMS(who));
+	int64_t confirmed = o->table ? 1 : count(c, SQL_CONFIRMED, who, STORE_NPARAMS(who));
 	if (confirmed <= 0)
 		return (int)confirmed; /* -1, or 0: no member, or not confirmed */
 	struct broker_actor to = {ACTOR_RECIPIENT, o->dealer, NULL, o->recipient};
@@ -186,7 +187,7 @@ int handover_queue_order(struct store_conn *c, const struct handover_order *o,
 		rc = waiting > 0 ? 1 : -1;
 		goto out;
 	}
-	if (record_read(c, g, HANDOVER_SUBJECT_TABLE, o->subject, columns, n, values) != 1) {
+	if (record_read(c, g, table, row, columns, n, values) != 1) {
 		rc = -1;
 		goto out;
 	}

@@ -75,6 +75,12 @@ struct handover_order {
 	const char *const *only;
 	size_t n_only;
 	const char *reference;
+	/* Where the subject's fields are: NULL, the member's own row
+	 * (HANDOVER_SUBJECT_TABLE, row = subject, and only once their address
+	 * is confirmed); or a declared table and its row of the subject (a
+	 * request's: its requester gave the fields for it). */
+	const char *table;
+	int64_t row;
 };
 
 /*
@@ -83,7 +89,7 @@ struct handover_order {
  * purpose, dealer and reference, was already waiting), 0 when nothing is
  * handed over (*why says why when the broker refused; DECISION_ALLOWED
  * when the subject has none of the fields, is not a member whose address
- * is confirmed, or is gone), -1 when the store failed.
+ * is confirmed (for their own row), or is gone), -1 when the store failed.
  */
 int handover_queue_order(struct store_conn *c, const struct handover_order *o,
 			 enum decision_reason *why);

@@ -612,7 +612,9 @@ int request_decide(int64_t id, const struct broker_actor *actor, enum request_ou
 					   .reason = "request_fulfilled",
 					   .only = carrier_fields,
 					   .n_only = ARRAY_LEN(carrier_fields),
-					   .reference = reference};
+					   .reference = reference,
+					   .table = TABLE,
+					   .row = id};
 		enum decision_reason why;
 		int queued = handover_queue_order(c, &o, &why);
 		if (queued < 0) {

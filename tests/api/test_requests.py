@@ -13,7 +13,6 @@ import re
 import time
 import uuid
 
-import pytest
 import requests
 
 from conftest import contains_any, form_token, free_port, mail_flags, staff_client
@@ -273,11 +272,6 @@ def test_nam04_request_used_only_to_complete_it(make_server, smtp_sink):
         assert r.status_code == 403 and not contains_any([r.content], secret), role
 
 
-# handover_queue_order reads a subject's fields from `members` and hands over
-# only a member whose address is confirmed (src/handovers/handover.c), so a
-# requester's fields never reach it; this part waits for that change there
-# (reported with the branch). strict: it fails loudly once the change lands.
-@pytest.mark.xfail(strict=True, reason="handover_queue_order takes members' rows only")
 def test_nam04_carrier_receives_name_address_phone_through_the_handover_path(
         make_server, smtp_sink, tmp_path):
     drop = tmp_path / "carrier"
