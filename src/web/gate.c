@@ -267,10 +267,13 @@ bool gate_pass(struct req *r)
 {
 	const struct route *rt = r->route;
 	bool changes = route_changes_state(r->method) != 0;
-	if (rt->offered && !rt->offered())
-		return refuse(r, ERR_NOT_FOUND);
+	/* Another site's state change is refused first, whatever the route
+	 * (issue 11), then a route the profile or the data does not offer
+	 * answers 404 before any check that would tell it exists. */
 	if (changes && !(rt->flags & ROUTE_CROSS_SITE) && from_another_site(r))
 		return refuse(r, ERR_CROSS_SITE);
+	if (rt->offered && !rt->offered())
+		return refuse(r, ERR_NOT_FOUND);
 	if (rt->flags & ROUTE_PRESESSION) {
 		if (!changes)
 			req_param_set(r, PRESESSION_FIELD, presession_token(r));
