@@ -26,6 +26,8 @@
 #include "route.h"
 #include "store.h"
 #include "tpl.h"
+#include "visits.h"
+#include "visits_page.h"
 
 int server_run(void)
 {
@@ -69,6 +71,11 @@ int server_run(void)
 	page_init();
 	route_init();
 	http_set_gate(gate_pass);
+	/* Page views are counted in memory and written by a writer of their
+	 * own (docs/visits.md), ready before the first request. */
+	if (visits_start() != 0)
+		log_warn("visits: the writer could not be started");
+	http_set_observer(visits_page_observe);
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads =
 		app.cfg.threads ? (unsigned)app.cfg.threads : (unsigned)(cores > 0 ? cores : 1);
@@ -131,6 +138,7 @@ int server_run(void)
 	rc = 0;
 out:
 	http_stop(http);
+	visits_stop();
 	retention_stop();
 	audit_heads_stop();
 	notices_stop();

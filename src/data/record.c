@@ -683,8 +683,9 @@ json_t *record_export(struct store_conn *c, int64_t subject)
 /* ---- the declaration, for people and tests ---- */
 
 static const char *const hold_names[] = {
-	[HOLD_SEALED] = "sealed", [HOLD_INDEX] = "index", [HOLD_TOKEN] = "token_hash",
-	[HOLD_KEY] = "key",	  [HOLD_CHAIN] = "chain", [HOLD_BUCKET] = "bucket",
+	[HOLD_SEALED] = "sealed", [HOLD_INDEX] = "index",     [HOLD_TOKEN] = "token_hash",
+	[HOLD_KEY] = "key",	  [HOLD_CHAIN] = "chain",     [HOLD_BUCKET] = "bucket",
+	[HOLD_SALT] = "salt",	  [HOLD_VISITOR] = "visitor",
 };
 static const char *const expiry_names[] = {
 	[EXPIRE_NEVER] = "with_subject",

@@ -41,12 +41,14 @@ struct broker_grant;
 
 /* What a declared column holds. Every BYTEA column of the schema is one of these. */
 enum record_hold {
-	HOLD_SEALED, /* a personal value, sealed under its subject's data key */
-	HOLD_INDEX,  /* the blind index of a sealed column (keyed hash of its normal form) */
-	HOLD_TOKEN,  /* the keyed hash of a random secret: a session, a device, a link */
-	HOLD_KEY,    /* a data key sealed under the master key */
-	HOLD_CHAIN,  /* the access log's chain of MACs (audit.h) */
-	HOLD_BUCKET, /* a rate-limit counter's keyed name */
+	HOLD_SEALED,  /* a personal value, sealed under its subject's data key */
+	HOLD_INDEX,   /* the blind index of a sealed column (keyed hash of its normal form) */
+	HOLD_TOKEN,   /* the keyed hash of a random secret: a session, a device, a link */
+	HOLD_KEY,     /* a data key sealed under the master key */
+	HOLD_CHAIN,   /* the access log's chain of MACs (audit.h) */
+	HOLD_BUCKET,  /* a rate-limit counter's keyed name */
+	HOLD_SALT,    /* the day's salt of visitor keys, deleted when the day ends */
+	HOLD_VISITOR, /* a visitor's key for one day: a keyed hash under that day's salt */
 };
 
 /* How a value is put in normal form before its blind index is taken. */

@@ -26,6 +26,9 @@ const struct record_table record_tables[] = {
 	{"email_changes", "member_id", "member_id", false, EXPIRES_AT("expires_at")},
 	/* Forgotten-password links (members_reset.c), 30 minutes each. */
 	{"password_resets", "member_id", NULL, false, EXPIRES_AT("expires_at")},
+	/* A member's linked visits (INS10, docs/visits.md): only where the
+	 * profile links visits to members; kept for its retention. */
+	{"member_visits", "member_id", "id", false, EXPIRES_AT("expires_at")},
 	/* The garage (NAM06). */
 	{"vehicles", "member_id", "id", false, NO_EXPIRY},
 	/* Mail waiting to leave, sealed for its recipient. */
@@ -93,6 +96,10 @@ const struct record_table record_tables[] = {
 	/* Failures in a row against an address, a browser or a session, under a
 	 * keyed hash of it: nobody's, forgotten a day after the last one. */
 	{"lockouts", NULL, NULL, false, EXPIRES_AT("expires_at")},
+	/* Counting visits (docs/visits.md): the day's salt and the day's views
+	 * under visitor keys, nobody's; rolled up and deleted when the day ends. */
+	{"visit_salts", NULL, NULL, false, NO_EXPIRY},
+	{"visit_views", NULL, NULL, false, NO_EXPIRY},
 	/* Last: the data key, then the subject itself. */
 	{"subject_keys", "subject_id", NULL, false, NO_EXPIRY},
 	{"subjects", "id", NULL, false, NO_EXPIRY},
@@ -120,6 +127,7 @@ const struct record_column record_columns[] = {
 	INDEXED("email_changes", "new_email", "email", "new_index", "member-email", NORMAL_EMAIL),
 	HOLDS("email_changes", "new_index", HOLD_INDEX),
 	HOLDS("password_resets", "token_hash", HOLD_TOKEN),
+	SEALED("member_visits", "page", "visits"),
 	INDEXED("vehicles", "vin", "vin", "vin_index", "vin", NORMAL_EXACT),
 	HOLDS("vehicles", "vin_index", HOLD_INDEX),
 	SEALED("vehicles", "serial_numbers", "serial_numbers"),
@@ -162,6 +170,8 @@ const struct record_column record_columns[] = {
 	HOLDS("rate_limits", "bucket", HOLD_BUCKET),
 	HOLDS("known_browsers", "token_hash", HOLD_TOKEN),
 	HOLDS("lockouts", "bucket", HOLD_BUCKET),
+	HOLDS("visit_salts", "salt", HOLD_SALT),
+	HOLDS("visit_views", "visitor", HOLD_VISITOR),
 	HOLDS("subject_keys", "sealed_key", HOLD_KEY),
 };
 const size_t record_columns_count = sizeof(record_columns) / sizeof(record_columns[0]);

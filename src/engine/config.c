@@ -135,6 +135,12 @@ static const struct directive directives[] = {
 	  "a service-provider recipient of the profile that sends campaign e-mail: each "
 	  "addressee's name and e-mail address are handed over to it instead of mailed by "
 	  "SMTP (docs/handovers.md); empty: glovebox mails campaigns itself"),
+	D("visits", DT_BOOL, visits, "true",
+	  "count page views (docs/visits.md): anonymous daily counts per area"),
+	D("visits-buffer", DT_LONG, visits_buffer, "20000",
+	  "page views waiting for the writer at most; beyond, views are dropped and counted"),
+	D("visits-flush-ms", DT_LONG, visits_flush_ms, "1000",
+	  "milliseconds between the visit writer's passes"),
 };
 
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))

@@ -83,6 +83,11 @@ struct config {
 	/* a forgotten password: requests per hour */
 	long reset_per_hour;	   /* from one client address */
 	long reset_per_email_hour; /* for one e-mail address, from anywhere */
+
+	/* Counting visits (docs/visits.md). */
+	bool visits;	      /* count page views at all */
+	long visits_buffer;   /* views waiting for the writer at most; more are dropped */
+	long visits_flush_ms; /* milliseconds between the writer's passes */
 };
 
 /* Fills c with defaults. */

@@ -171,6 +171,11 @@ static const struct err_row rows[ERR_COUNT] = {
 				"Nothing can be passed to the dealer yet: confirm your e-mail "
 				"address first.",
 				NULL, 0},
+	[ERR_BAD_RANGE] =
+		{"bad_range", 400,
+		 "The first day must not come after the last, and a report covers at most "
+		 "366 days.",
+		 "from", 0},
 };
 
 const struct err_row *err_row(enum err e)

@@ -113,6 +113,8 @@ enum err {
 	ERR_DEALER_EXISTS,
 	ERR_DEALER_UNAVAILABLE,
 	ERR_DEALER_NOTHING,
+	/* visits (docs/visits.md) */
+	ERR_BAD_RANGE,
 	ERR_COUNT
 };
 

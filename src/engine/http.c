@@ -91,6 +91,7 @@ struct http_server {
 
 static http_error_page_fn error_page;
 static http_gate_fn gate;
+static http_observe_fn observer;
 static _Atomic uint64_t next_request_id;
 static int unmatched_slot = -1;
 static bool send_hsts;
@@ -119,6 +120,11 @@ uint64_t http_now_us(void)
 void http_set_error_page(http_error_page_fn fn)
 {
 	error_page = fn;
+}
+
+void http_set_observer(http_observe_fn fn)
+{
+	observer = fn;
 }
 
 void http_set_gate(http_gate_fn fn)
@@ -493,6 +499,8 @@ static enum MHD_Result dispatch(struct conn_state *cs)
 	thread_role_event_loop_enter();
 	cs->req.route->handler(&cs->req);
 	thread_role_event_loop_leave();
+	if (observer)
+		observer(&cs->req);
 	return send_response(cs);
 }
 

@@ -90,6 +90,13 @@ void http_set_error_page(http_error_page_fn fn);
 typedef bool (*http_gate_fn)(struct req *r);
 void http_set_gate(http_gate_fn fn);
 
+/* Sees each request whose handler answered on an event loop, once the
+ * response is filled and before it is sent: installed by the server (the
+ * visit counter, docs/visits.md). It runs on the event loop, so it must
+ * not block: no store, no lock held for long. */
+typedef void (*http_observe_fn)(const struct req *r);
+void http_set_observer(http_observe_fn fn);
+
 uint64_t http_now_us(void);
 
 #endif

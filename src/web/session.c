@@ -171,6 +171,19 @@ bool session_of_request(struct req *r, enum session_kind kind, struct session *o
 	return true;
 }
 
+int64_t session_member_of_hash(struct store_conn *c, const unsigned char hash[TOKEN_HASH_BYTES])
+{
+	const struct session_kind_def *k = &kinds[SESSION_MEMBER];
+	struct found f = {0};
+	struct store_val key[] = {SV_BLOB(hash, TOKEN_HASH_BYTES)};
+	if (store_exec(c, k->get, key, STORE_NPARAMS(key), found_cb, &f) < 0)
+		return -1;
+	int64_t now = (int64_t)time(NULL);
+	if (!f.ok || now - f.last_seen > k->idle || now - f.created > k->max)
+		return 0;
+	return f.account;
+}
+
 const struct session *session_current(const struct req *r)
 {
 	return r->session;

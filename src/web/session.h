@@ -83,6 +83,12 @@ void session_end_request(struct req *r, enum session_kind kind);
 bool session_request_hash(const struct req *r, enum session_kind kind,
 			  unsigned char hash[TOKEN_HASH_BYTES]);
 
+/* The member whose live session's token hashes to hash (as
+ * session_request_hash gives it), read on c: for work done after the
+ * request (the visit writer, docs/visits.md). 0 when there is none, -1
+ * when the store failed. */
+int64_t session_member_of_hash(struct store_conn *c, const unsigned char hash[TOKEN_HASH_BYTES]);
+
 /* A member's sessions as [{id, created_at, last_seen, current}]; an id is a
  * prefix of the token's hash, never the token. current: the hash of the
  * asking request's own token, or NULL. */
