@@ -23,6 +23,7 @@
 #include "record.h"
 #include "store.h"
 #include "token.h"
+#include "visits.h"
 
 #define TABLE		"members"
 #define MAX_CATEGORIES	16	    /* categories of one collection point */
@@ -766,7 +767,7 @@ int members_export(int64_t member, json_t **doc, struct failure *f)
 {
 	const struct policy *p = app.policy;
 	json_t *consents = json_array(), *accesses = json_array(), *browsers = json_array();
-	json_t *age = json_object(), *handovers = NULL;
+	json_t *age = json_object(), *handovers = NULL, *visits = NULL;
 	struct store_val id[] = {SV_INT(member)};
 	struct store_conn *c = store_acquire(app.store);
 	json_t *items =
@@ -776,7 +777,9 @@ int members_export(int64_t member, json_t **doc, struct failure *f)
 		  store_exec(c, SQL_ACCESSES, id, STORE_NPARAMS(id), access_cb, accesses) >= 0 &&
 		  store_exec(c, SQL_BROWSERS, id, STORE_NPARAMS(id), browser_cb, browsers) >= 0 &&
 		  store_exec(c, SQL_AGE_SCREEN, id, STORE_NPARAMS(id), age_screen_cb, age) >= 0 &&
-		  (handovers = handover_made(c, member));
+		  (handovers = handover_made(c, member)) &&
+		  /* INS10: the visits linked to the member, where the profile links them. */
+		  (visits = visits_of_member(c, member));
 	store_release(c);
 	if (!ok) {
 		json_decref(age);
@@ -785,13 +788,14 @@ int members_export(int64_t member, json_t **doc, struct failure *f)
 		json_decref(accesses);
 		json_decref(browsers);
 		json_decref(handovers);
+		json_decref(visits);
 		*doc = NULL;
 		return err_fail(f, items ? ERR_STORE : ERR_NO_ACCOUNT);
 	}
-	*doc = json_pack("{s:I,s:s,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:[]}", "id", (json_int_t)member,
+	*doc = json_pack("{s:I,s:s,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)member,
 			 "profile", p->name, "profile_version", p->version, "items", items,
 			 "age_screen", age, "consents", consents, "staff_accesses", accesses,
-			 "known_browsers", browsers, "handovers", handovers, "visits");
+			 "known_browsers", browsers, "handovers", handovers, "visits", visits);
 	return 0;
 }
 

@@ -30,6 +30,7 @@
 #include "policy.h"
 #include "remember.h"
 #include "session.h"
+#include "visits.h"
 
 static const struct session *session_of(const struct req *r)
 {
@@ -312,6 +313,7 @@ static void me_data(struct req *r, const struct session *s, json_t *data)
 	json_object_set_new(data, "record", record);
 	page_times(json_object_get(export, "staff_accesses"), "at");
 	page_times(json_object_get(export, "handovers"), "at");
+	page_times(json_object_get(export, "visits"), "visited_at");
 	item_labels(json_object_get(export, "items"));
 	json_object_set_new(export, "verified_owner",
 			    json_boolean(garage_verified_owner(s->account)));
@@ -326,6 +328,8 @@ static void me_render(struct req *r, int status)
 	json_object_set_new(data, "csrf_token", json_string(s->csrf));
 	json_object_set_new(data, "garage", json_boolean(garage_offered()));
 	json_object_set_new(data, "dealers", json_boolean(dealer_offered(NULL, NULL)));
+	json_object_set_new(data, "visits_linked",
+			    json_boolean(visits_link_purpose(app.policy) != NULL));
 	json_object_set_new(data, "birth_date_kept", json_boolean(members_keep_birth_date()));
 	/* Where to ask for a partner's policy when the profile gives no link (INS15). */
 	if (app.policy->contact.email)
