@@ -39,6 +39,8 @@
 #include "staff_page.h"
 #include "token.h"
 #include "validate.h"
+#include "visits_api.h"
+#include "visits_page.h"
 
 #define KiB 1024
 
@@ -271,6 +273,13 @@ static const struct param_spec staff_handovers_page_params[] = {
 	{0},
 };
 
+/* The days of a visits report (docs/visits.md), both optional. */
+static const struct param_spec statistics_params[] = {
+	{"from", PARAM_QUERY, 10, valid_date},
+	{"to", PARAM_QUERY, 10, valid_date},
+	{0},
+};
+
 static const struct param_spec staff_enrol_params[] = {
 	{"token", PARAM_BODY | PARAM_REQUIRED, 64, valid_token},
 	{"password", PARAM_BODY | PARAM_REQUIRED, 1024, valid_text},
@@ -435,6 +444,7 @@ static const struct route_limit staff_send_limit = {"staff-sends", &app.cfg.staf
 #define FOR_PURPOSE STAFF_FOR(PURPOSE_IN_PARAM, "purpose")
 #define ADMIN	    STAFF_FOR(PURPOSE_OF_KIND, "security")
 #define DEALER_STAFF STAFF_FOR(PURPOSE_OF_KIND, "dealer")
+#define STATISTICS  STAFF_FOR(PURPOSE_OF_KIND, "aggregate_statistics")
 #define LIMIT(l) .limit = &l
 #define POSTCARDS .offered = postcard_offered
 #define REQUESTS .offered = request_offered
@@ -596,6 +606,12 @@ struct route routes[] = {
 		 .params = row_id_params, ADMIN),
 	API_CALL(HTTP_POST, "/api/v1/staff/handovers/:id/drop", handover_api_staff_drop,
 		 .params = row_id_params, ADMIN),
+	/* Aggregate visit reports (NAM09, docs/visits.md): counts, nobody's. */
+	PAGE("/staff/statistics", visits_page_report, .params = statistics_params, STATISTICS),
+	API_CALL(HTTP_GET, "/api/v1/staff/statistics", visits_api_report,
+		 .params = statistics_params, STATISTICS),
+	API_CALL(HTTP_GET, "/api/v1/staff/statistics.csv", visits_api_report_csv,
+		 .params = statistics_params, STATISTICS),
 	PAGE("/staff/handovers", handover_page_show, PERSONAL,
 	     .params = staff_handovers_page_params, ADMIN),
 	FORM_POST("/staff/handovers/:id/retry", handover_page_retry, 4 * KiB, row_id_params, ADMIN),

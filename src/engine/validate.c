@@ -125,6 +125,25 @@ const char *valid_uint(const char *s, size_t len)
 	return NULL;
 }
 
+const char *valid_date(const char *s, size_t len)
+{
+	static const char *const bad = "is not a date (YYYY-MM-DD)";
+	static const unsigned days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (len != 10 || s[4] != '-' || s[7] != '-')
+		return bad;
+	for (size_t i = 0; i < len; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return bad;
+	unsigned y = (unsigned)((s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+				(s[3] - '0'));
+	unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
+	unsigned d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > days[m - 1] || (m == 2 && d == 29 && !leap))
+		return bad;
+	return NULL;
+}
+
 const char *valid_token(const char *s, size_t len)
 {
 	if (len == 0 || len > 128)

@@ -17,5 +17,6 @@ const char *valid_email(const char *s, size_t len);
 const char *valid_uint(const char *s, size_t len);
 const char *valid_token(const char *s, size_t len); /* base64url characters */
 const char *valid_hex(const char *s, size_t len);   /* lower-case hexadecimal */
+const char *valid_date(const char *s, size_t len);  /* YYYY-MM-DD, a real day */
 
 #endif

@@ -43,6 +43,7 @@ static const struct {
 	 "Fulfil information and material requests",
 	 {"information_requests", "material_registration"},
 	 NULL},
+	{"/staff/statistics", "Visits per area and day", {NULL}, "aggregate_statistics"},
 };
 #define NTOOLS (sizeof(tools) / sizeof(tools[0]))
 

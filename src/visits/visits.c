@@ -15,6 +15,7 @@
 
 #include "app.h"
 #include "broker.h"
+#include "buf.h"
 #include "crypto.h"
 #include "log.h"
 #include "mem.h"
@@ -686,6 +687,15 @@ static int report_cb(void *ctx, const struct store_row *row)
 	return 0;
 }
 
+int visits_range(const char *from, const char *to, int64_t *first, int64_t *last, struct failure *f)
+{
+	*last = to ? visits_day_of(to) : visits_today() - 1;
+	*first = from ? visits_day_of(from) : *last - (VISITS_REPORT_DEFAULT_DAYS - 1);
+	if (*first < 0 || *last < *first || *last - *first + 1 > VISITS_REPORT_MAX_DAYS)
+		return err_fail(f, ERR_BAD_RANGE);
+	return 0;
+}
+
 int visits_report(int64_t from, int64_t to, struct visits_report *out, struct failure *f)
 {
 	memset(out, 0, sizeof(*out));
@@ -803,4 +813,87 @@ json_t *visits_report_json(const struct visits_report *r)
 			 "profile_version", r->profile_version, "min_group", r->min_group, "from",
 			 from, "to", to, "days", days, "areas", areas, "day_totals", day_totals,
 			 "total", cell_json(&r->total, r->min_group, NULL));
+}
+
+static int csv_cell(struct buf *out, const struct visits_report *r, const char *area,
+		    const char *day, const struct visits_cell *c)
+{
+	if (c->shown)
+		return buf_printf(out, "%s,%d,%s,%s,%lld,%lld\r\n", r->profile, r->profile_version,
+				  area, day, (long long)c->visitors, (long long)c->views);
+	return buf_printf(out, "%s,%d,%s,%s,fewer than %d,fewer than %d\r\n", r->profile,
+			  r->profile_version, area, day, r->min_group, r->min_group);
+}
+
+int visits_report_csv(const struct visits_report *r, struct buf *out)
+{
+	char day[16];
+	int rc = buf_puts(out, "profile,profile_version,area,day,visitors,views\r\n");
+	for (size_t a = 0; a < r->nareas; a++) {
+		for (size_t d = 0; d < r->ndays; d++) {
+			visits_day_text(r->from_day + (int64_t)d, day, sizeof(day));
+			rc |= csv_cell(out, r, r->areas[a], day, &r->cells[a * r->ndays + d]);
+		}
+		rc |= csv_cell(out, r, r->areas[a], "total", &r->area_totals[a]);
+	}
+	for (size_t d = 0; d < r->ndays; d++) {
+		visits_day_text(r->from_day + (int64_t)d, day, sizeof(day));
+		rc |= csv_cell(out, r, "all", day, &r->day_totals[d]);
+	}
+	rc |= csv_cell(out, r, "all", "total", &r->total);
+	return rc ? -1 : 0;
+}
+
+/* The chart's geometry, in SVG user units. */
+#define SVG_WIDTH  720
+#define SVG_LABEL  160
+#define SVG_ROW	   48
+#define SVG_BAR_H  36
+#define SVG_STUB_H 4
+
+int visits_report_svg(const struct visits_report *r, struct buf *out)
+{
+	int64_t most = 1;
+	for (size_t i = 0; i < r->nareas * r->ndays; i++)
+		if (r->cells[i].shown && r->cells[i].visitors > most)
+			most = r->cells[i].visitors;
+	size_t height = r->nareas * SVG_ROW + SVG_ROW / 2;
+	double bar = (double)(SVG_WIDTH - SVG_LABEL) / (double)(r->ndays ? r->ndays : 1);
+	int rc = buf_printf(out,
+			    "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
+			    "id=\"chart\" viewBox=\"0 0 %d %zu\" width=\"%d\" height=\"%zu\" "
+			    "aria-labelledby=\"chart-title\"><title id=\"chart-title\">Visitors "
+			    "per area and day; a hollow stub is a group of fewer than %d</title>",
+			    SVG_WIDTH, height, SVG_WIDTH, height, r->min_group);
+	for (size_t a = 0; a < r->nareas; a++) {
+		size_t base = (a + 1) * SVG_ROW;
+		rc |= buf_printf(out, "<text x=\"0\" y=\"%zu\" font-size=\"12\">", base - 4);
+		rc |= buf_put_html(out, r->areas[a], strlen(r->areas[a]));
+		rc |= buf_puts(out, "</text>");
+		for (size_t d = 0; d < r->ndays; d++) {
+			const struct visits_cell *c = &r->cells[a * r->ndays + d];
+			char day[16];
+			visits_day_text(r->from_day + (int64_t)d, day, sizeof(day));
+			double x = SVG_LABEL + bar * (double)d;
+			if (!c->shown) {
+				rc |= buf_printf(out,
+						 "<rect class=\"hidden\" x=\"%.1f\" y=\"%zu\" "
+						 "width=\"%.1f\" height=\"%d\" fill=\"none\" "
+						 "stroke=\"#767676\"><title>%s: fewer than "
+						 "%d</title></rect>",
+						 x, base - SVG_STUB_H, bar * 0.8, SVG_STUB_H, day,
+						 r->min_group);
+				continue;
+			}
+			double h = (double)SVG_BAR_H * (double)c->visitors / (double)most;
+			rc |= buf_printf(out,
+					 "<rect class=\"shown\" x=\"%.1f\" y=\"%.1f\" "
+					 "width=\"%.1f\" height=\"%.1f\" fill=\"#1d5c8c\">"
+					 "<title>%s: %lld visitors</title></rect>",
+					 x, (double)base - h, bar * 0.8, h, day,
+					 (long long)c->visitors);
+		}
+	}
+	rc |= buf_puts(out, "</svg>");
+	return rc ? -1 : 0;
 }

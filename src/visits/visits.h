@@ -130,6 +130,13 @@ void visits_day_text(int64_t day, char *out, size_t n);
 /* Today's day number (UTC). */
 int64_t visits_today(void);
 
+/* The days a report asks for (YYYY-MM-DD, either NULL): by default the
+ * last VISITS_REPORT_DEFAULT_DAYS days that have ended. 0, or -1 with f
+ * set (ERR_BAD_RANGE). */
+#define VISITS_REPORT_DEFAULT_DAYS 28
+int visits_range(const char *from, const char *to, int64_t *first, int64_t *last,
+		 struct failure *f);
+
 /*
  * The counts per area and day of the days from..to (both included; days
  * not yet rolled up count nothing), suppressed for the profile in force.
@@ -147,5 +154,14 @@ void visits_report_suppress(struct visits_report *r, int k);
 void visits_report_release(struct visits_report *r);
 /* The report as JSON; a hidden number is null with "fewer_than": k. */
 json_t *visits_report_json(const struct visits_report *r);
+/* The report as CSV, one line per cell, area total, day total and the whole
+ * (profile,profile_version,area,day,visitors,views), a hidden number as
+ * "fewer than k". 0, or -1 when out is full. */
+struct buf;
+int visits_report_csv(const struct visits_report *r, struct buf *out);
+/* The report as an inline SVG chart (presentation attributes only, every
+ * text escaped): a row of bars per area, one bar per day, a hidden cell a
+ * hollow stub titled "fewer than k". 0, or -1 when out is full. */
+int visits_report_svg(const struct visits_report *r, struct buf *out);
 
 #endif

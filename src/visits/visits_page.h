@@ -15,6 +15,10 @@
  */
 void visits_page_observe(const struct req *r);
 
+/* GET /staff/statistics?from=&to=: the report as a table and an SVG chart
+ * (no script), with links to its CSV and JSON (NAM09). */
+void visits_page_report(struct req *r);
+
 /* GET /staff/statistics: counts per area and day as a table and an SVG
  * chart (?from=YYYY-MM-DD&to=YYYY-MM-DD, by default the last 28 days that
  * have ended). */

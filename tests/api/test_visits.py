@@ -256,3 +256,126 @@ def test_ins10_visits_linked_on_sign_in_only_where_declared(make_server, profile
     r = s.delete(srv.url("/api/v1/me"), timeout=10)
     assert r.status_code in (200, 204), r.text
     assert int(srv.sql("SELECT COUNT(*) FROM member_visits")[0][0]) == 0
+
+
+# ---- NAM09: reports in groups no smaller than the profile's minimum ----
+
+K = 10     # both profiles' aggregate_min_group
+
+
+def day_text(day):
+    return time.strftime("%Y-%m-%d", time.gmtime(day * 86400))
+
+
+def test_nam09_no_cell_total_or_difference_reveals_a_small_group(make_server):
+    srv = make_server(extra=FLUSH)
+    t = today(srv)
+    # Day t-3: /privacy 12 visitors, / 3 (small). Day t-2: /privacy 15, / 11.
+    # Day t-1: /privacy 4 (small), / 0.
+    plan = [("/privacy", 3, 12), ("/", 3, 3), ("/privacy", 2, 15), ("/", 2, 11),
+            ("/privacy", 1, 4)]
+    c = Client(srv)
+    for area, ago, visitors in plan:
+        for v in range(visitors):
+            assert c.get(area, agent=BROWSER + f" {ago}-{v}") == 200
+        wait_for("views written", lambda: int(srv.sql(
+            f"SELECT COUNT(*) FROM visit_views WHERE day = {t}")[0][0]) == visitors)
+        srv.sql(f"UPDATE visit_views SET day = {t - ago} WHERE day = {t}")
+    c.close()
+    wait_for("the days rolled up", lambda: views(srv) == [] and int(srv.sql(
+        "SELECT COUNT(*) FROM visit_area_days")[0][0]) == 5)
+
+    analyst = staff_signin(srv, make_staff(srv, "analyst"))
+    first, last = day_text(t - 3), day_text(t - 1)
+
+    def report(frm, to):
+        r = analyst.get(srv.url(f"/api/v1/staff/statistics?from={frm}&to={to}"), timeout=10)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    whole = report(first, last)
+    assert whole["profile"] == "north-american-motoring" and whole["min_group"] == K
+    assert isinstance(whole["profile_version"], int)
+    cells = {(a["area"], d["day"]): d for a in whole["areas"] for d in a["days"]}
+    assert cells[("/privacy", day_text(t - 3))]["visitors"] == 12
+    assert cells[("/", day_text(t - 2))]["visitors"] == 11
+    # Small groups hidden, whatever the range.
+    for small in (("/", day_text(t - 3)), ("/privacy", day_text(t - 1))):
+        assert cells[small]["visitors"] is None and cells[small]["fewer_than"] == K
+    # A zero is no one: shown.
+    assert cells[("/", day_text(t - 1))]["visitors"] == 0
+
+    # Every report of every sub-range: a total is shown only when every cell
+    # it adds up is shown, so a row or column total minus its shown cells,
+    # or the difference of two reports' totals, is a sum of shown cells only.
+    reports = {}
+    for frm in range(t - 3, t):
+        for to in range(frm, t):
+            rep = reports[(frm, to)] = report(day_text(frm), day_text(to))
+            for a in rep["areas"]:
+                if a["total"]["visitors"] is not None:
+                    assert all(d["visitors"] is not None for d in a["days"]), a
+                    assert a["total"]["visitors"] == sum(d["visitors"] for d in a["days"])
+                for d in a["days"]:
+                    assert d["visitors"] is None or d["visitors"] == 0 or d["visitors"] >= K
+            for i, col in enumerate(rep["day_totals"]):
+                if col["visitors"] is not None:
+                    assert all(a["days"][i]["visitors"] is not None for a in rep["areas"])
+            if rep["total"]["visitors"] is not None:
+                assert all(a["total"]["visitors"] is not None for a in rep["areas"])
+    # Differencing across reports: wherever two nested ranges both show an
+    # area's total, the difference is made of shown cells of the outer one.
+    for (f1, t1), outer in reports.items():
+        for (f2, t2), inner in reports.items():
+            if not (f1 <= f2 and t2 <= t1) or (f1, t1) == (f2, t2):
+                continue
+            tin = {a["area"]: a["total"]["visitors"] for a in inner["areas"]}
+            for a in outer["areas"]:
+                if a["total"]["visitors"] is None or tin.get(a["area"]) is None:
+                    continue
+                extra = [d for d in a["days"] if not (day_text(f2) <= d["day"] <= day_text(t2))]
+                assert all(d["visitors"] is not None for d in extra)
+                assert a["total"]["visitors"] - tin[a["area"]] == sum(d["visitors"] for d in extra)
+    # The attack itself: /privacy over three days minus over two would give
+    # the last day's 4: the three-day total is hidden; so are the day totals
+    # with a small group in them, and the whole.
+    whole = reports[(t - 3, t - 1)]
+    tot = {a["area"]: a["total"]["visitors"] for a in whole["areas"]}
+    assert tot["/privacy"] is None and tot["/"] is None
+    assert {a["area"]: a["total"]["visitors"] for a in reports[(t - 3, t - 2)]["areas"]} == {
+        "/privacy": 27, "/": None}
+    assert [c["visitors"] for c in whole["day_totals"]] == [None, 26, None]
+    assert whole["total"]["visitors"] is None
+
+    # CSV and the page say the same, and carry the profile version.
+    csv = analyst.get(srv.url(f"/api/v1/staff/statistics.csv?from={first}&to={last}"),
+                      timeout=10)
+    assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
+    lines = csv.text.splitlines()
+    assert lines[0] == "profile,profile_version,area,day,visitors,views"
+    assert f"north-american-motoring,{whole['profile_version']},/,{day_text(t - 3)}," \
+           f"fewer than {K},fewer than {K}" in lines
+    assert not any(f",{n}," in l or l.endswith(f",{n}") for l in lines[1:] for n in (3, 4))
+    page = analyst.get(srv.url(f"/staff/statistics?from={first}&to={last}"), timeout=10)
+    assert page.status_code == 200 and "<svg" in page.text and "<script" not in page.text
+    assert f"fewer than {K}" in page.text and ">3 (" not in page.text and ">4 (" not in page.text
+    assert f'id="profile-version">{whole["profile_version"]}<' in page.text
+
+
+def test_reports_only_for_a_role_with_the_statistics_purpose(make_server):
+    srv = make_server(extra=FLUSH)
+    admin = staff_signin(srv, make_staff(srv, "admin"))
+    for path in ("/staff/statistics", "/api/v1/staff/statistics",
+                 "/api/v1/staff/statistics.csv"):
+        assert admin.get(srv.url(path), timeout=10).status_code == 403, path
+        assert requests.get(srv.url(path), timeout=10,
+                            allow_redirects=False).status_code in (401, 303), path
+    p, s = member(srv)
+    assert s.get(srv.url("/api/v1/staff/statistics"), timeout=10).status_code in (401, 403)
+    analyst = staff_signin(srv, make_staff(srv, "analyst"))
+    r = analyst.get(srv.url("/api/v1/staff/statistics?from=2026-02-01&to=2025-02-01"),
+                    timeout=10)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "bad_range"
+    r = analyst.get(srv.url("/api/v1/staff/statistics?from=2026-02-30"), timeout=10)
+    assert r.status_code == 400
+    assert 'href="/staff/statistics"' in analyst.get(srv.url("/staff"), timeout=10).text
