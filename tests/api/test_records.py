@@ -142,12 +142,30 @@ def files_holding(server, needles):
     return [(t, c) for t, c, v in needles for b in blobs.values() if v in b]
 
 
+VISITS_PURPOSE = """  - id: visit_convenience
+    label: Making visits easier
+    description: Your visits while signed in, to make later ones easier.
+    kind: personalisation
+    basis: opt_out
+    subjects: [member]
+    categories: [visits]
+    retention:
+      visits: 400d
+"""
+
+
 @pytest.fixture
 def busy_member(make_server, tmp_path):
     """A member with a value in every declared column a member can fill
     (under a profile with a purpose that needs the date of birth, which is
-    kept only then: issue 12, rule 4)."""
-    server = make_server(profile=birth_date_profile(tmp_path))
+    kept only then: issue 12, rule 4; and one that links a member's visits
+    to them, as mini-insiders does: issue 15, INS10)."""
+    path = birth_date_profile(tmp_path)
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(text.replace("  - id: birthday_greetings", VISITS_PURPOSE + "  - id: birthday_greetings", 1))
+    server = make_server(profile=path, extra=["--visits-flush-ms", "100"])
     p = person()
     s = requests.Session()
     r = join(server, p, s)
@@ -213,6 +231,14 @@ def busy_member(make_server, tmp_path):
     filled.update({("requests", "name"): p["name"], ("requests", "email"): p["email"],
                    ("requests", "postal_address"): p["postal_address"],
                    ("requests", "phone"): p["phone"], ("requests", "order_details"): details})
+    # A page seen while signed in, linked to the member (INS10).
+    s.get(server.url("/privacy"), headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"},
+          timeout=10)
+    deadline = time.time() + 30
+    while server.sql(f"SELECT COUNT(*) FROM member_visits WHERE member_id = {member}") != [["1"]]:
+        assert time.time() < deadline, "the visit was not linked"
+        time.sleep(0.05)
+    filled[("member_visits", "page")] = "/privacy"
     # The subjects the member owns (the message's sender, the card's sender,
     # the requester).
     owned = server.sql(f"SELECT id FROM subjects WHERE owner_id = {member}")
