@@ -123,7 +123,11 @@ static bool same_host(const char *a, const char *b)
 		return false;
 	char hb[VISITS_HOST_MAX + 1];
 	bool long_b = false;
-	return host_of(b, strlen(b), hb, sizeof(hb), &long_b) && !long_b && strcmp(a, hb) == 0;
+	const char *scheme = strstr(b, "://"); /* site-url: the host of the address */
+	if (scheme)
+		b = scheme + 3;
+	size_t len = strcspn(b, "/?#");
+	return host_of(b, len, hb, sizeof(hb), &long_b) && !long_b && strcmp(a, hb) == 0;
 }
 
 bool visits_referrer_host(const char *referer, const char *own_host, const char *site_host,
@@ -278,9 +282,10 @@ void visits_record(const struct visits_seen *v)
 		w.linked = true;
 		memcpy(w.session, v->session, sizeof(w.session));
 	}
-	const char *ua = v->user_agent, *site = app.cfg.site_url;
-	const void *parts[] = {v->client, "\n", ua, "\n", site};
-	size_t lens[] = {strlen(v->client), 1, strlen(ua), 1, strlen(site)};
+	const char *ua = v->user_agent, *site = app.cfg.site_url ? app.cfg.site_url : "";
+	const char *client = v->client ? v->client : "";
+	const void *parts[] = {client, "\n", ua, "\n", site};
+	size_t lens[] = {strlen(client), 1, strlen(ua), 1, strlen(site)};
 	bool dropped = false;
 	pthread_mutex_lock(&rec.lock);
 	salt_for(w.day);
@@ -564,7 +569,7 @@ int visits_start(void)
 	rec.link_purpose = visits_link_purpose(app.policy);
 	rec.on = true;
 	unsigned ms = app.cfg.visits_flush_ms > 0 ? (unsigned)app.cfg.visits_flush_ms : 1;
-	rec.writer = ticker_start(ms, true, writer_tick, NULL);
+	rec.writer = ticker_start(ms, false, writer_tick, NULL);
 	return rec.writer ? 0 : -1;
 }
 
