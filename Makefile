@@ -126,6 +126,7 @@ bench:
 	@bench/mail.sh
 	@bench/handovers.sh
 	@bench/instructions.sh
+	@bench/visits.sh
 
 # The libFuzzer targets, each to ten million inputs (make test runs each for 20 s).
 FUZZ_RUNS ?= 10000000

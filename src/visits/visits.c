@@ -527,18 +527,20 @@ int visits_pass(void)
 	int dropped_salts = salt_agree(c);
 	if (dropped_salts < 0)
 		rc = -1;
-	if (write_views(c, batch, n) != 0) {
+	bool written = write_views(c, batch, n) == 0;
+	if (!written) {
 		/* The store is away: the batch is lost, counted, and pages go on. */
 		metrics_count("visits_dropped", n);
 		log_warn("visits: %zu page views could not be written", n);
 		rc = -1;
-	} else {
-		metrics_count("visits_written", n);
 	}
 	if (rec.link_purpose && link_views(c, batch, n) != 0) {
 		log_warn("visits: some page views could not be linked to their member");
 		rc = -1;
 	}
+	/* Counted once linked too, so a reader of the metric sees both done. */
+	if (written)
+		metrics_count("visits_written", n);
 	if (roll_up(c) < 0)
 		rc = -1;
 	store_release(c);

@@ -243,6 +243,7 @@ def test_ins10_visits_linked_on_sign_in_only_where_declared(make_server, profile
     assert len(items) == 3 and {i["value"] for i in items} == {"/", "/privacy"}
     me = s.get(srv.url("/me"), timeout=10).text
     assert 'id="visits"' in me and "/privacy" in me.split('id="visits"')[1]
+    wait_for("/me linked too", lambda: linked(srv, s.member_id) == 4)
     # The member opts out: later views stay anonymous.
     r = s.put(srv.url("/api/v1/me/consents/visit_personalisation"), timeout=10,
               json={"on": False})
@@ -251,7 +252,7 @@ def test_ins10_visits_linked_on_sign_in_only_where_declared(make_server, profile
     s.get(srv.url("/privacy"), timeout=10)
     wait_for("the view written", lambda: metric(srv, "visits_written") > before)
     time.sleep(0.2)
-    assert linked(srv, s.member_id) == 3
+    assert linked(srv, s.member_id) == 4
     # Erased with the account.
     r = s.delete(srv.url("/api/v1/me"), timeout=10)
     assert r.status_code in (200, 204), r.text
