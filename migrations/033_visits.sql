@@ -4,7 +4,8 @@
 -- hash of client address, User-Agent and site). One row, today's; the row
 -- of a day that has ended is deleted, so no key can be made again and no
 -- one followed across days.
--- visit_views: one row per page view of the days not yet rolled up: the
+-- visit_views: the page views of the days not yet rolled up, one row per
+-- visitor, area, referrer and device of a writer's batch (views: how many): the
 -- route's pattern (never the path or query), the referring site's host
 -- (only another site's), the device class and the visitor's key for that
 -- day. Deleted once their day is rolled up.
@@ -22,7 +23,8 @@ CREATE TABLE visit_views (
 	area TEXT NOT NULL,
 	referrer TEXT NOT NULL,
 	device TEXT NOT NULL,
-	visitor BYTEA NOT NULL
+	visitor BYTEA NOT NULL,
+	views BIGINT NOT NULL
 );
 CREATE INDEX visit_views_day ON visit_views (day);
 CREATE TABLE visit_rollups (

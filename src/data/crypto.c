@@ -463,6 +463,17 @@ void crypto_hmac_sha256(const void *key, size_t keylen, const void *const *parts
 	sodium_memzero(&st, sizeof(st));
 }
 
+void crypto_keyed_hash(const unsigned char key[32], const void *const *parts, const size_t *lens,
+		       size_t n, unsigned char out[32])
+{
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, key, 32, 32);
+	for (size_t i = 0; i < n; i++)
+		crypto_generichash_update(&st, parts[i], lens[i]);
+	crypto_generichash_final(&st, out, 32);
+	sodium_memzero(&st, sizeof(st));
+}
+
 void crypto_ed25519_public(const unsigned char seed[32], unsigned char pk[32])
 {
 	unsigned char sk[crypto_sign_SECRETKEYBYTES];

@@ -119,6 +119,10 @@ void crypto_ed25519_sign(const unsigned char seed[32], const void *msg, size_t n
  * signatures of hand-overs: id, ".", timestamp, ".", body). */
 void crypto_hmac_sha256(const void *key, size_t keylen, const void *const *parts,
 			const size_t *lens, size_t n, unsigned char out[32]);
+/* Keyed BLAKE2b (32 bytes out) under a 32-byte key of the concatenation of
+ * n parts: a visitor's key for one day under that day's salt (visits.h). */
+void crypto_keyed_hash(const unsigned char key[32], const void *const *parts, const size_t *lens,
+		       size_t n, unsigned char out[32]);
 /* Hex encode n bytes into out (2n+1 bytes). */
 void crypto_hex(const void *in, size_t n, char *out);
 

@@ -6,7 +6,7 @@
  * User-Agent, the Referer, the site's own host and, for a signed-in
  * member, the hash of the session token. It keeps none of the raw values:
  * it classes the device, keeps the referrer's host only when it is
- * another site, and takes the visitor's key (HMAC-SHA256 of client
+ * another site, and takes the visitor's key (keyed BLAKE2b of client
  * address, User-Agent and site under the day's salt), then appends the
  * view to a bounded buffer in memory. It never touches the store; when the
  * buffer is full the view is dropped and counted (metric visits_dropped).
