@@ -77,7 +77,7 @@ CPU_ON=$(awk -v a="$CPU_ON0" -v b="$(cpu "$PID_on")" 'BEGIN { print b - a }')
 CPU_OFF=$(awk -v a="$CPU_OFF0" -v b="$(cpu "$PID_off")" 'BEGIN { print b - a }')
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 sleep 2 # one more writer pass
-metric() { curl -fs "http://127.0.0.1:$ON_M/metrics" | awk -v n="glovebox_$1_total" '$1 == n { print $2 }'; }
+metric() { curl -fs "http://127.0.0.1:$ON_M/metrics" | awk -v n="glovebox_$1_total" '$1 == n { v = $2 } END { print v + 0 }'; }
 {
 	echo "visits bench ($(date -u +%Y-%m-%dT%H:%MZ), GET /, wrk -t2 -c$CONNS, $ROUNDS x ${SECONDS_EACH}s, SQLite)"
 	awk -v on="$(median "${ON[@]}")" -v off="$(median "${OFF[@]}")" -v ons="${ON[*]}" -v offs="${OFF[*]}" 'BEGIN {
@@ -89,5 +89,5 @@ metric() { curl -fs "http://127.0.0.1:$ON_M/metrics" | awk -v n="glovebox_$1_tot
 		printf "  glovebox CPU per request: on %.1f us, off %.1f us (off / on: %.3f)\n",
 			con * 1e6 / non, coff * 1e6 / noff, (coff / noff) / (con / non)
 	}'
-	echo "  views counted $(metric visits_counted), written $(metric visits_written), dropped $(metric visits_dropped || echo 0); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "  views counted $(metric visits_counted), written $(metric visits_written), dropped $(metric visits_dropped); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$OUT/visits.txt"
