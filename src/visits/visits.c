@@ -900,11 +900,12 @@ int visits_report_csv(const struct visits_report *r, struct buf *out)
 }
 
 /* The chart's geometry, in SVG user units. */
-#define SVG_WIDTH  720
-#define SVG_LABEL  160
-#define SVG_ROW	   48
-#define SVG_BAR_H  36
-#define SVG_STUB_H 4
+#define SVG_WIDTH      720
+#define SVG_LABEL      160
+#define SVG_ROW	       48
+#define SVG_BAR_H      36
+#define SVG_STUB_H     4
+#define SVG_DAY_LABELS 31 /* up to this many days, each is labelled */
 
 int visits_report_svg(const struct visits_report *r, struct buf *out)
 {
@@ -912,7 +913,7 @@ int visits_report_svg(const struct visits_report *r, struct buf *out)
 	for (size_t i = 0; i < r->nareas * r->ndays; i++)
 		if (r->cells[i].shown && r->cells[i].visitors > most)
 			most = r->cells[i].visitors;
-	size_t height = r->nareas * SVG_ROW + SVG_ROW / 2;
+	size_t height = (r->nareas + 1) * SVG_ROW;
 	double bar = (double)(SVG_WIDTH - SVG_LABEL) / (double)(r->ndays ? r->ndays : 1);
 	int rc = buf_printf(out,
 			    "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
@@ -949,6 +950,19 @@ int visits_report_svg(const struct visits_report *r, struct buf *out)
 					 (long long)c->visitors);
 		}
 	}
-	rc |= buf_puts(out, "</svg>");
+	/* Days along the bottom (every day up to a month, else the first and
+	 * the last), and the scale: the tallest bar's count. */
+	size_t every = r->ndays <= SVG_DAY_LABELS ? 1 : r->ndays - 1;
+	for (size_t d = 0; d < r->ndays; d += every ? every : 1) {
+		char day[16];
+		visits_day_text(r->from_day + (int64_t)d, day, sizeof(day));
+		rc |= buf_printf(out, "<text x=\"%.1f\" y=\"%zu\" font-size=\"9\">%s</text>",
+				 SVG_LABEL + bar * (double)d, height - 2,
+				 day + (r->ndays > 1 ? 5 : 0));
+	}
+	rc |= buf_printf(out,
+			 "<text x=\"%d\" y=\"10\" font-size=\"10\" text-anchor=\"end\">"
+			 "tallest bar: %lld visitors</text></svg>",
+			 SVG_WIDTH, (long long)most);
 	return rc ? -1 : 0;
 }
