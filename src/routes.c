@@ -658,6 +658,7 @@ struct route routes[] = {
 	/* what a reported e-postcard leaves for the desk: no one's data */
 	API_CALL(HTTP_GET, "/api/v1/staff/postcards/reports", postcard_api_reports, DESK,
 		 POSTCARDS),
+	PAGE("/staff/postcards/reports", postcard_page_reports, PERSONAL, DESK, POSTCARDS),
 
 	/* information and material requests (NAM02, NAM04, NAM05): anyone asks,
 	 * follows the request by its link, and the fulfilment role works the

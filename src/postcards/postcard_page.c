@@ -135,3 +135,22 @@ void postcard_page_report(struct req *r)
 	}
 	page_render(r, 200, "postcard_reported", page_data(r, "Card reported"));
 }
+
+/* ---- the desk ---- */
+
+void postcard_page_reports(struct req *r)
+{
+	json_t *list;
+	struct failure f;
+	if (postcard_reports_list(&list, &f) != 0) {
+		resp_failure(r, &f);
+		return;
+	}
+	page_times(list, "sent_at");
+	page_times(list, "reported_at");
+	json_t *data = page_data(r, "Reported e-postcards");
+	json_object_set_new(data, "reports", list);
+	json_object_set_new(data, "limit", json_integer(POSTCARD_REPORTS_MAX));
+	r->no_store = true;
+	page_render(r, 200, "staff_postcard_reports", data);
+}

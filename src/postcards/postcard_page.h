@@ -13,5 +13,7 @@ void postcard_page_sent(struct req *r);
 /* The card behind its link, and the report form on it. */
 void postcard_page_view(struct req *r);
 void postcard_page_report(struct req *r);
+/* What reported cards left for the support desk: no one's data. */
+void postcard_page_reports(struct req *r);
 
 #endif

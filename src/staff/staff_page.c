@@ -14,6 +14,7 @@
 #include "err.h"
 #include "page.h"
 #include "policy.h"
+#include "route.h"
 #include "session.h"
 #include "staff.h"
 #include "staff_api.h"
@@ -32,6 +33,7 @@ static const struct {
 	 {"account", "insider_account", "security"},
 	 NULL},
 	{"/staff/messages", "Answer messages", {"answering_messages"}, NULL},
+	{"/staff/postcards/reports", "Reported e-postcards", {"answering_messages"}, NULL},
 	{"/staff/reviews", "Check ownership claims", {"ownership_verification"}, NULL},
 	{"/staff/campaigns",
 	 "Write and send news",
@@ -59,6 +61,18 @@ static bool tool_allowed(const char *role, const char *const *purposes, const ch
 	return false;
 }
 
+/* Whether the tool's page exists under the profile in force (a route
+ * the profile does not offer answers 404: no link to it). */
+static bool tool_offered(struct req *r, const char *href)
+{
+	const struct route *rt = NULL;
+	const char *captures[HTTP_MAX_PATH_PARAMS];
+	unsigned allowed = 0;
+	if (route_find(href, HTTP_GET, r->arena, &rt, captures, &allowed) != ROUTE_FOUND)
+		return false;
+	return !rt->offered || rt->offered();
+}
+
 /* The status a form is shown again with after a failure: 422 for what the
  * person can correct, but 429 (wait) and 503 (try again) as they are. */
 static int form_status(int status)
@@ -73,7 +87,8 @@ void staff_page_home(struct req *r)
 	const struct session *s = session_current(r);
 	json_t *data = page_data(r, "Staff"), *links = json_array();
 	for (size_t i = 0; i < NTOOLS; i++)
-		if (tool_allowed(s->role, tools[i].purposes, tools[i].kind))
+		if (tool_allowed(s->role, tools[i].purposes, tools[i].kind) &&
+		    tool_offered(r, tools[i].href))
 			json_array_append_new(links, json_pack("{s:s,s:s}", "href", tools[i].href,
 							       "label", tools[i].label));
 	json_object_set_new(data, "role", json_string(s->role));

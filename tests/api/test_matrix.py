@@ -153,6 +153,7 @@ CALLS = {
     "GET /api/v1/staff/members/:id": ("/api/v1/staff/members/{member_id}?purpose=account",
                                       None),
     "GET /api/v1/staff/postcards/reports": ("/api/v1/staff/postcards/reports", None),
+    "GET /staff/postcards/reports": ("/staff/postcards/reports", None),
     "GET /requests": ("/requests", None),
     "GET /requests/sent": ("/requests/sent", None),
     "GET /requests/status/:token": (None, None),

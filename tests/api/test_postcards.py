@@ -245,6 +245,14 @@ def test_report_stops_the_link_and_leaves_a_note(make_server, smtp_sink, tmp_pat
                         timeout=10).status_code == 401
     editor = staff_client(srv, "editor")
     assert editor.get(srv.url("/api/v1/staff/postcards/reports"), timeout=10).status_code == 403
+    # The same note as a staff page, linked from the desk's staff home only.
+    page = support.get(srv.url("/staff/postcards/reports"), timeout=10)
+    assert page.status_code == 200
+    assert re.findall(r'<tr data-id="\d+"><td>(\w+)</td>', page.text) == ["roadster"]
+    assert not contains_any([page.content], list(card.values())[1:])
+    assert 'href="/staff/postcards/reports"' in support.get(srv.url("/staff"), timeout=10).text
+    assert editor.get(srv.url("/staff/postcards/reports"), timeout=10).status_code == 403
+    assert 'href="/staff/postcards/reports"' not in editor.get(srv.url("/staff"), timeout=10).text
     recipients_erased(srv)
     assert srv.sql("SELECT COUNT(*) FROM postcards")[0][0] == "0"
     blobs = list(srv.raw_files().values()) + [srv.dump(tmp_path)]
@@ -361,3 +369,7 @@ def test_postcard_routes_404_under_mini_insiders(make_server):
                          timeout=10).status_code == 404
     home = requests.get(srv.url("/"), timeout=10).text
     assert "/postcards" not in home
+    # The desk has no reports page, nor a link to one, where no card is sent.
+    support = staff_client(srv, "support")
+    assert support.get(srv.url("/staff/postcards/reports"), timeout=10).status_code == 404
+    assert "/staff/postcards" not in support.get(srv.url("/staff"), timeout=10).text
