@@ -193,8 +193,8 @@ def test_status_link_without_an_account(make_server, smtp_sink):
     assert requests.get(srv.url(f"/requests/status/{token}"), timeout=10).status_code == 200
     r = decide(srv, staff, rid, "refused", note="Out of print, sorry.")
     assert r.status_code == 200, r.text
-    told = text_of(mails_to(smtp_sink, p["email"], n=2)[1])
-    assert "Out of print, sorry." in told
+    told = [text_of(m) for m in mails_to(smtp_sink, p["email"], n=2)]
+    assert any("Out of print, sorry." in t for t in told)
     page = requests.get(srv.url(f"/requests/status/{token}"), timeout=10)
     assert 'data-status="refused"' in page.text
     # Decided once only.
@@ -272,7 +272,7 @@ def test_nam04_request_used_only_to_complete_it(make_server, smtp_sink):
     # Fulfilled: done, and the requester told; still nothing reaches anyone else.
     r = decide(srv, staff, rid, "fulfilled", note="Posted today.")
     assert r.status_code == 200, r.text
-    assert "Posted today." in text_of(mails_to(smtp_sink, p["email"], n=2)[1])
+    assert any("Posted today." in text_of(m) for m in mails_to(smtp_sink, p["email"], n=2))
     for role in ("admin", "support", "editor", "verifier"):
         s = staff_client(srv, role)
         r = s.get(srv.url(f"/api/v1/staff/requests/{rid}"), timeout=10)
