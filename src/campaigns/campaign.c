@@ -25,6 +25,7 @@
 #include "policy.h"
 #include "record.h"
 #include "store.h"
+#include "store_json.h"
 #include "token.h"
 
 #define CAT_EMAIL	"email"
@@ -533,13 +534,7 @@ static int list_cb(void *ctx, const struct store_row *row)
 int campaign_list(json_t **list, struct failure *f)
 {
 	struct store_val limit[] = {SV_INT(CAMPAIGN_LIST_MAX)};
-	*list = json_array();
-	if (store_query(app.store, SQL_LIST, limit, STORE_NPARAMS(limit), list_cb, *list) < 0) {
-		json_decref(*list);
-		*list = NULL;
-		return err_fail(f, ERR_STORE);
-	}
-	return 0;
+	return store_json_list(SQL_LIST, limit, STORE_NPARAMS(limit), list_cb, list, f);
 }
 
 /* ---- the command line ---- */

@@ -16,6 +16,7 @@
 #include "outbox.h"
 #include "policy.h"
 #include "store.h"
+#include "store_json.h"
 
 #define CONTACT_POINT "contact"
 #define TABLE	      "contact_messages"
@@ -62,24 +63,6 @@ const char *contact_purpose(void)
 	return policy_collection_purpose(app.policy, CONTACT_POINT);
 }
 
-/* The broker's decision against a use: 403 with the reason's code. */
-static int refusal(enum decision_reason why, struct failure *f)
-{
-	err_failf(f, ERR_REFUSED, "%s", policy_reason_message(why));
-	f->code = policy_reason_code(why);
-	return -1;
-}
-
-/* Why the broker did not open a sender: a decision against the use, or no
- * decision because the sender's data key is gone (410) or the store failed. */
-static int refused(struct store_conn *c, int64_t subject, enum decision_reason why,
-		   struct failure *f)
-{
-	if (why != DECISION_ALLOWED)
-		return refusal(why, f);
-	return err_fail(f, broker_subject_has_key(c, subject) ? ERR_STORE : ERR_ERASED);
-}
-
 /* ---- the form ---- */
 
 int contact_create(const struct contact_new *in, int64_t *id, struct failure *f)
@@ -105,12 +88,9 @@ int contact_create(const struct contact_new *in, int64_t *id, struct failure *f)
 	}
 	if (broker_subject_new(c, p->subjects[cp->subject].id, p->purposes[cp->purpose].id,
 			       categories, NCATEGORIES, in->owner, &subject, &g, &why) != 0) {
-		if (why != DECISION_ALLOWED) {
+		if (why != DECISION_ALLOWED)
 			log_warn("contact message refused: %s", policy_reason_code(why));
-			refusal(why, f);
-		} else {
-			err_fail(f, ERR_STORE);
-		}
+		broker_failure(c, 0, why, f);
 		goto rollback;
 	}
 	if (record_insert(c, g, TABLE, msg, row, STORE_NPARAMS(row)) < 0 || store_commit(c) != 0) {
@@ -146,15 +126,9 @@ int contact_list(enum contact_listing which, json_t **list, struct failure *f)
 	*list = NULL;
 	if (!contact_purpose())
 		return err_fail(f, ERR_NO_CONTACT);
-	json_t *l = json_array();
 	struct store_val limit[] = {SV_INT(CONTACT_LIST_MAX)};
-	if (store_query(app.store, which == CONTACT_ALL ? SQL_LIST_ALL : SQL_LIST_WAITING, limit,
-			STORE_NPARAMS(limit), list_cb, l) < 0) {
-		json_decref(l);
-		return err_fail(f, ERR_STORE);
-	}
-	*list = l;
-	return 0;
+	return store_json_list(which == CONTACT_ALL ? SQL_LIST_ALL : SQL_LIST_WAITING, limit,
+			       STORE_NPARAMS(limit), list_cb, list, f);
 }
 
 /* What the plain columns say of a message. */
@@ -193,7 +167,7 @@ static int sender_open(struct store_conn *c, int64_t id, bool lock,
 				 categories, NCATEGORIES, action};
 	enum decision_reason why;
 	if (broker_open(c, &use, g, &why) != 0)
-		return refused(c, s->subject, why, f);
+		return broker_failure(c, s->subject, why, f);
 	return 0;
 }
 

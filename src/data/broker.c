@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "buf.h"
 #include "crypto.h"
+#include "err.h"
 #include "log.h"
 #include "mem.h"
 #include "store.h"
@@ -407,6 +408,19 @@ int broker_open(struct store_conn *c, const struct broker_use *u, struct broker_
 		enum decision_reason *reason)
 {
 	return open_use(c, u, true, grant, reason);
+}
+
+int broker_failure(struct store_conn *c, int64_t subject, enum decision_reason why,
+		   struct failure *f)
+{
+	if (why != DECISION_ALLOWED) {
+		err_failf(f, ERR_REFUSED, "%s", policy_reason_message(why));
+		f->code = policy_reason_code(why);
+		return -1;
+	}
+	if (subject != 0 && !broker_subject_has_key(c, subject))
+		return err_fail(f, ERR_ERASED);
+	return err_fail(f, ERR_STORE);
 }
 
 int broker_open_handover(struct store_conn *c, const struct broker_use *u,

@@ -26,6 +26,8 @@
 
 #include "policy.h"
 
+struct failure;
+
 struct store_conn;
 struct broker_grant;
 
@@ -53,6 +55,15 @@ struct broker_use {
  */
 int broker_open(struct store_conn *c, const struct broker_use *u, struct broker_grant **grant,
 		enum decision_reason *reason);
+
+/*
+ * A use the broker did not open (broker_open, broker_subject_new), as a
+ * failure: ERR_REFUSED with the reason's code when it decided against the
+ * use; otherwise ERR_ERASED when subject (0: none yet) has no data key left,
+ * else ERR_STORE. Returns -1.
+ */
+int broker_failure(struct store_conn *c, int64_t subject, enum decision_reason why,
+		   struct failure *f);
 
 /*
  * A hand-over (ACTOR_RECIPIENT only): decides exactly as broker_open does

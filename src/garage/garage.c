@@ -18,6 +18,7 @@
 #include "policy.h"
 #include "record.h"
 #include "store.h"
+#include "store_json.h"
 #include "vin.h"
 
 #define TABLE	    "vehicles"
@@ -156,19 +157,6 @@ static int count_cb(void *ctx, const struct store_row *row)
 	return 0;
 }
 
-/* A use the broker did not allow, as a failure: its reason when it refused,
- * ERR_ERASED when the subject has no data key left, else the store's. */
-static int open_failure(struct store_conn *c, int64_t subject, enum decision_reason why,
-			struct failure *f)
-{
-	if (why != DECISION_ALLOWED) {
-		err_failf(f, ERR_REFUSED, "%s", policy_reason_message(why));
-		f->code = policy_reason_code(why);
-		return -1;
-	}
-	return err_fail(f, broker_subject_has_key(c, subject) ? ERR_STORE : ERR_ERASED);
-}
-
 /* Opens the member's data for purpose and categories, as the member. */
 static int open_as_self(struct store_conn *c, int64_t member, const char *purpose,
 			const char *const *cats, size_t n, const char *action,
@@ -179,7 +167,7 @@ static int open_as_self(struct store_conn *c, int64_t member, const char *purpos
 	enum decision_reason why;
 	if (broker_open(c, &use, g, &why) == 0)
 		return 0;
-	return open_failure(c, member, why, f);
+	return broker_failure(c, member, why, f);
 }
 
 /* The identifiers (sealed for verification alone) and the details (the
@@ -480,15 +468,8 @@ int garage_reviews(json_t **list, struct failure *f)
 	*list = NULL;
 	if (!garage_offered())
 		return err_fail(f, ERR_NO_GARAGE);
-	json_t *claims = json_array();
 	struct store_val limit[] = {SV_INT(GARAGE_REVIEWS_LISTED)};
-	if (store_query(app.store, SQL_REVIEWS, limit, STORE_NPARAMS(limit), review_cb, claims) <
-	    0) {
-		json_decref(claims);
-		return err_fail(f, ERR_STORE);
-	}
-	*list = claims;
-	return 0;
+	return store_json_list(SQL_REVIEWS, limit, STORE_NPARAMS(limit), review_cb, list, f);
 }
 
 /* A claim's plain columns. */
@@ -531,7 +512,7 @@ static int claim_open(struct store_conn *c, const char *sql, const struct broker
 				 identifier_cats, NIDENTIFIERS, action};
 	enum decision_reason why;
 	if (broker_open(c, &use, g, &why) != 0)
-		return open_failure(c, cl->member, why, f);
+		return broker_failure(c, cl->member, why, f);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "policy.h"
 #include "ratelimit.h"
 #include "store.h"
+#include "store_json.h"
 #include "token.h"
 
 /* The profile's two collection points: the sender's part of the form and
@@ -95,13 +96,6 @@ static const char *purpose_of(const char *collection)
 static const char *kind_of(const struct policy_collection *cp)
 {
 	return app.policy->subjects[cp->subject].id;
-}
-
-static int refusal(enum decision_reason why, struct failure *f)
-{
-	err_failf(f, ERR_REFUSED, "%s", policy_reason_message(why));
-	f->code = policy_reason_code(why);
-	return -1;
 }
 
 static bool empty(const char *s)
@@ -197,11 +191,9 @@ static int subject_new(struct store_conn *c, const struct policy_collection *cp,
 	if (broker_subject_new(c, kind_of(cp), app.policy->purposes[cp->purpose].id, cats, ncats,
 			       owner, subject, g, &why) == 0)
 		return 0;
-	if (why != DECISION_ALLOWED) {
+	if (why != DECISION_ALLOWED)
 		log_warn("postcard refused: %s", policy_reason_code(why));
-		return refusal(why, f);
-	}
-	return err_fail(f, ERR_STORE);
+	return broker_failure(c, 0, why, f);
 }
 
 int postcard_send(const struct postcard_new *in, int64_t *id, struct failure *f)
@@ -332,11 +324,8 @@ int postcard_open(const char *token, struct postcard_view *v, struct failure *f)
 				 "show"};
 	enum decision_reason why;
 	if (broker_open(c, &use, &g, &why) != 0) {
-		if (why != DECISION_ALLOWED)
-			refusal(why, f);
-		else
-			err_fail(f, broker_subject_has_key(c, s.subject) ? ERR_STORE
-									 : ERR_NO_SUCH_POSTCARD);
+		if (broker_failure(c, s.subject, why, f) && f->err == ERR_ERASED)
+			err_fail(f, ERR_NO_SUCH_POSTCARD); /* its sender is gone: so is the card */
 		goto out;
 	}
 	int read = record_read(c, g, CARDS, s.id, shown_columns, POSTCARD_NPARTS, v->text);
@@ -418,14 +407,8 @@ int postcard_reports_list(json_t **list, struct failure *f)
 	*list = NULL;
 	if (!postcard_offered())
 		return err_fail(f, ERR_NO_POSTCARDS);
-	json_t *l = json_array();
 	struct store_val limit[] = {SV_INT(POSTCARD_REPORTS_MAX)};
-	if (store_query(app.store, SQL_REPORTS, limit, STORE_NPARAMS(limit), report_cb, l) < 0) {
-		json_decref(l);
-		return err_fail(f, ERR_STORE);
-	}
-	*list = l;
-	return 0;
+	return store_json_list(SQL_REPORTS, limit, STORE_NPARAMS(limit), report_cb, list, f);
 }
 
 /* ---- after the mail ---- */

@@ -17,6 +17,7 @@
 #include "mem.h"
 #include "policy.h"
 #include "store.h"
+#include "store_json.h"
 
 #define SECONDS_PER_HOUR 3600
 #define SECONDS_PER_DAY	 (24 * SECONDS_PER_HOUR)
@@ -553,13 +554,7 @@ static int versions_cb(void *ctx, const struct store_row *row)
 
 int privacy_versions(json_t **list, struct failure *f)
 {
-	*list = json_array();
-	if (store_query(app.store, SQL_VERSIONS, NULL, 0, versions_cb, *list) < 0) {
-		json_decref(*list);
-		*list = NULL;
-		return err_fail(f, ERR_STORE);
-	}
-	return 0;
+	return store_json_list(SQL_VERSIONS, NULL, 0, versions_cb, list, f);
 }
 
 /* A published version's row and its list of changes. */

@@ -18,6 +18,7 @@
 #include "policy.h"
 #include "record.h"
 #include "store.h"
+#include "store_json.h"
 #include "token.h"
 
 #define TABLE "requests"
@@ -123,13 +124,6 @@ static bool empty(const char *s)
 	return !s || !*s;
 }
 
-static int refusal(enum decision_reason why, struct failure *f)
-{
-	err_failf(f, ERR_REFUSED, "%s", policy_reason_message(why));
-	f->code = policy_reason_code(why);
-	return -1;
-}
-
 static json_t *text_of(const struct store_val *v)
 {
 	return v->type == STORE_TEXT ? json_stringn((const char *)v->p, v->n) : json_string("");
@@ -161,13 +155,11 @@ int request_items_list(bool active_only, json_t **list, struct failure *f)
 	*list = NULL;
 	if (!request_offered())
 		return err_fail(f, ERR_NO_REQUESTS);
-	json_t *l = json_array();
 	struct store_val limit[] = {SV_INT(REQUEST_LIST_MAX)};
-	if (store_query(app.store, active_only ? SQL_ITEMS_ACTIVE : SQL_ITEMS_ALL, limit,
-			STORE_NPARAMS(limit), item_cb, l) < 0) {
-		json_decref(l);
-		return err_fail(f, ERR_STORE);
-	}
+	json_t *l;
+	if (store_json_list(active_only ? SQL_ITEMS_ACTIVE : SQL_ITEMS_ALL, limit,
+			    STORE_NPARAMS(limit), item_cb, &l, f) != 0)
+		return -1;
 	/* An item whose kind the profile in force lacks cannot be asked for. */
 	size_t i;
 	json_t *it;
@@ -348,12 +340,9 @@ int request_create(const struct request_new *in, int64_t *id, struct failure *f)
 	}
 	if (broker_subject_new(c, p->subjects[cp->subject].id, purpose, cats, ncats, in->member,
 			       &subject, &g, &why) != 0) {
-		if (why != DECISION_ALLOWED) {
+		if (why != DECISION_ALLOWED)
 			log_warn("request refused: %s", policy_reason_code(why));
-			refusal(why, f);
-		} else {
-			err_fail(f, ERR_STORE);
-		}
+		broker_failure(c, 0, why, f);
 		goto rollback;
 	}
 	if (record_insert(c, g, TABLE, req_id, row, n) < 0 ||
@@ -469,15 +458,9 @@ int request_queue(bool all, json_t **list, struct failure *f)
 	*list = NULL;
 	if (!request_offered())
 		return err_fail(f, ERR_NO_REQUESTS);
-	json_t *l = json_array();
 	struct store_val limit[] = {SV_INT(REQUEST_LIST_MAX)};
-	if (store_query(app.store, all ? SQL_QUEUE_ALL : SQL_QUEUE_OPEN, limit,
-			STORE_NPARAMS(limit), queue_cb, l) < 0) {
-		json_decref(l);
-		return err_fail(f, ERR_STORE);
-	}
-	*list = l;
-	return 0;
+	return store_json_list(all ? SQL_QUEUE_ALL : SQL_QUEUE_OPEN, limit, STORE_NPARAMS(limit),
+			       queue_cb, list, f);
 }
 
 /* Reads a request's state (locked: for a decision) and opens its requester
@@ -502,11 +485,8 @@ static int requester_open(struct store_conn *c, int64_t id, bool lock,
 	struct broker_use use = {actor,		 s->subject, purpose, request_part_names,
 				 REQUEST_NPARTS, action};
 	enum decision_reason why;
-	if (broker_open(c, &use, g, &why) != 0) {
-		if (why != DECISION_ALLOWED)
-			return refusal(why, f);
-		return err_fail(f, broker_subject_has_key(c, s->subject) ? ERR_STORE : ERR_ERASED);
-	}
+	if (broker_open(c, &use, g, &why) != 0)
+		return broker_failure(c, s->subject, why, f);
 	return 0;
 }
 
