@@ -7,6 +7,7 @@
 #include "record.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -474,6 +475,17 @@ int64_t record_subject_of(struct store_conn *c, const char *table, int64_t row)
 
 static const char SQL_OWNED[] = "SELECT id FROM subjects WHERE owner_id = $1";
 
+/* The tables this thread's erasures deleted rows from since its last
+ * record_scrub_erased(), by index in record_tables (all of them when there
+ * are more tables than bits: then the scrub covers every table). */
+static _Thread_local uint64_t erased_tables;
+#define ERASED_BITS 64
+
+static void mark_erased(size_t table)
+{
+	erased_tables |= table < ERASED_BITS ? UINT64_C(1) << table : UINT64_MAX;
+}
+
 static int erase(struct store_conn *c, int64_t subject, int depth)
 {
 	if (depth > RECORD_MAX_OWNER_DEPTH)
@@ -496,8 +508,11 @@ static int erase(struct store_conn *c, int64_t subject, int depth)
 		buf_puts(&sql, " WHERE ");
 		put_ident(&sql, t->subject_column);
 		buf_puts(&sql, " = $1");
-		if (store_exec(c, sql.data, who, STORE_NPARAMS(who), NULL, NULL) < 0)
+		int deleted = store_exec(c, sql.data, who, STORE_NPARAMS(who), NULL, NULL);
+		if (deleted < 0)
 			rc = -1;
+		else if (deleted > 0)
+			mark_erased(i);
 		buf_release(&sql);
 	}
 	return rc;
@@ -513,12 +528,14 @@ int record_erase_subject(struct store_conn *c, int64_t subject)
 	return erase(c, subject, 0);
 }
 
-int record_scrub(void)
+/* Scrubs the subject tables whose bit is set in which. */
+static int scrub(uint64_t which)
 {
 	const char *tables[RECORD_MAX_COLUMNS + 1];
 	size_t n = 0;
 	for (size_t i = 0; i < record_tables_count && n < RECORD_MAX_COLUMNS; i++)
-		if (record_tables[i].subject_column && !record_tables[i].kept_on_erasure)
+		if (record_tables[i].subject_column && !record_tables[i].kept_on_erasure &&
+		    (i >= ERASED_BITS || (which & (UINT64_C(1) << i))))
 			tables[n++] = record_tables[i].table;
 	tables[n] = NULL;
 	if (store_scrub(app.store, tables) != 0) {
@@ -526,6 +543,19 @@ int record_scrub(void)
 		return -1;
 	}
 	return 0;
+}
+
+int record_scrub(void)
+{
+	erased_tables = 0;
+	return scrub(UINT64_MAX);
+}
+
+int record_scrub_erased(void)
+{
+	uint64_t which = erased_tables;
+	erased_tables = 0;
+	return scrub(which);
 }
 
 /* ---- export ---- */

@@ -189,13 +189,20 @@ int64_t record_subject_of(struct store_conn *c, const char *table, int64_t row);
  * ALL02: inside the caller's transaction, removes every declared row of
  * subject, and of every subject it owns (recursively), and destroys their
  * data keys. The access log keeps its entries (numbers and purposes only).
- * After the commit, call record_scrub().
+ * After the commit, call record_scrub_erased().
  */
 int record_erase_subject(struct store_conn *c, int64_t subject);
 
-/* After an erasure is committed: leaves no byte of what was erased in the
- * database's files (see store_scrub). 0, or -1 (logged). */
+/* After personal rows were deleted or overwritten and committed: leaves no
+ * byte of them in the database's files (see store_scrub), over every subject
+ * table. 0, or -1 (logged). */
 int record_scrub(void);
+
+/* record_scrub after this thread's record_erase_subject calls, over only the
+ * tables they deleted rows from (PostgreSQL vacuums a table per name, which
+ * costs its size: an erasure should not pay for every table). Call it on
+ * the thread that erased, after the commit. */
+int record_scrub_erased(void);
 
 /*
  * ALL01: every declared value of subject and of the subjects it owns, each

@@ -887,7 +887,7 @@ int members_close(int64_t member, struct failure *f)
 	store_release(c);
 	if (!ok)
 		return err_fail(f, ERR_STORE);
-	record_scrub();
+	record_scrub_erased();
 	log_info("an account was closed and its data key destroyed");
 	return 0;
 }

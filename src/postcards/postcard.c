@@ -382,7 +382,7 @@ int postcard_report(const char *token, struct failure *f)
 		goto rollback;
 	}
 	log_info("an e-postcard was reported; its link is closed");
-	record_scrub();
+	record_scrub_erased();
 	rc = 0;
 	goto out;
 rollback:
@@ -485,7 +485,7 @@ void postcard_mail_settled(int64_t subject, const char *purpose, bool delivered)
 	if (ok) {
 		log_info("postcard: its recipient was erased after the mail %s",
 			 delivered ? "was delivered" : "failed for good");
-		record_scrub();
+		record_scrub_erased();
 	}
 }
 
@@ -533,7 +533,7 @@ int postcard_settle_orphans(void)
 	}
 	store_release(c);
 	if (erased) {
-		record_scrub();
+		record_scrub_erased();
 		log_info("postcard: %zu recipient(s) whose mail had already left were erased",
 			 erased);
 	}

@@ -264,7 +264,7 @@ int staff_account_remove(const char *email, int64_t *staff, struct failure *f)
 	store_release(c);
 	if (!ok)
 		return err_fail(f, ERR_STORE);
-	record_scrub();
+	record_scrub_erased();
 	*staff = a.id;
 	log_info("a staff account was removed and its data key destroyed");
 	return 0;
