@@ -39,6 +39,11 @@ FORM_LIMITS = ("--contact-per-hour", "--signup-per-hour", "--email-change-per-ho
 _known_flags = None
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "alone: bounds a latency; tests/run.sh runs it with no other test beside it")
+
+
 def known_flags():
     """The flags the binary under test takes (an older build lacks some)."""
     global _known_flags

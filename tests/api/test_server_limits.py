@@ -18,12 +18,17 @@ import sys
 import threading
 import time
 
+import pytest
 import requests
 
 from conftest import BIN, child_env
 from test_members import join, person
 
 PROBE = os.path.join(os.path.dirname(__file__), "probe.py")
+
+# These tests bound latencies under attack: tests/run.sh runs them alone,
+# after the other files, which it runs side by side.
+pytestmark = pytest.mark.alone
 
 
 def probe(port, seconds, interval, source="127.0.0.2", mode="fresh"):
