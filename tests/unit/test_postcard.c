@@ -534,6 +534,15 @@ static void test_failed_send_leaves_nothing_half_written(void **state)
 		refused(&card_in, ERR_STORE, 503, "store_unavailable");
 		sql_run("DROP TRIGGER unit_fail");
 	}
+	/* The mail cannot be built (an address no relay takes, a name that
+	 * would add a header; the routes' checks stop both before): the store
+	 * took the rows, none stays. */
+	struct postcard_new in = card_in;
+	in.to_email = "not an address";
+	refused(&in, ERR_STORE, 503, "store_unavailable");
+	in = card_in;
+	in.from_name = "Sandy\r\nBcc: victim@example.org";
+	refused(&in, ERR_STORE, 503, "store_unavailable");
 	assert_int_equal(count_rows("subjects"), 0);
 	int64_t card = send(&card_in);
 	assert_true(recipient_of(card) > 0);

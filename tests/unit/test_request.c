@@ -511,6 +511,16 @@ static void test_failed_request_leaves_nothing_half_written(void **state)
 	assert_int_equal(count_rows("subject_keys"), 0);
 	assert_int_equal(count_rows("outbox"), 0);
 	sql_run("DROP TRIGGER unit_no_mail");
+	/* The mail cannot be built (an address no relay takes; the route's
+	 * check stops it before): the store took every row, none stays. */
+	in.value[REQUEST_EMAIL] = "not an address";
+	assert_int_equal(request_create(&in, &id, &f), -1);
+	assert_int_equal(f.err, ERR_STORE);
+	assert_int_equal(id, 0);
+	assert_int_equal(count_rows("requests"), 0);
+	assert_int_equal(count_rows("subjects"), 0);
+	assert_int_equal(count_rows("subject_keys"), 0);
+	assert_int_equal(count_rows("outbox"), 0);
 	/* And the request goes through once the store takes it. */
 	int64_t a = ask(it, full, 0);
 	assert_int_equal(count_rows("requests"), 1);
@@ -637,6 +647,21 @@ static void test_queue_shows_no_personal_value(void **state)
 	}
 	json_decref(list);
 	assert_int_equal(count_rows("access_log"), 0);
+	/* The open ones oldest first; all of them newest first. */
+	struct store_val older[] = {SV_INT(b)};
+	assert_int_equal(
+		store_query(app.store,
+			    "UPDATE requests SET created_at = created_at - 100 WHERE id = $1",
+			    older, 1, NULL, NULL),
+		1);
+	assert_int_equal(request_queue(false, &list, &f), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(list, 0), "id")), b);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(list, 1), "id")), a);
+	json_decref(list);
+	assert_int_equal(request_queue(true, &list, &f), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(list, 0), "id")), a);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(list, 1), "id")), b);
+	json_decref(list);
 	int h;
 	assert_int_equal(
 		request_decide(a, &fulfilment, REQUEST_REFUSED, "Out of print.", false, &h, &f), 0);
@@ -746,6 +771,23 @@ static void test_decided_once_with_its_mail_in_the_same_transaction(void **state
 	assert_string_equal(sql_texts("SELECT status FROM requests WHERE id = $1", a).v[0], "open");
 	assert_int_equal(sql_int("SELECT COUNT(*) FROM outbox WHERE subject_id = $1", s), 1);
 	assert_int_equal(count_rows("handovers"), 0);
+	/* The mail cannot be built (a request without an address, as a
+	 * profile with the address optional would leave it): nothing stays. */
+	struct store_val row[] = {SV_INT(a)};
+	sql_run("CREATE TABLE unit_keep AS SELECT id, email FROM requests");
+	assert_int_equal(store_query(app.store, "UPDATE requests SET email = NULL WHERE id = $1",
+				     row, 1, NULL, NULL),
+			 1);
+	assert_int_equal(request_decide(a, &fulfilment, REQUEST_FULFILLED, "Sent.", true, &h, &f),
+			 -1);
+	assert_int_equal(f.err, ERR_STORE);
+	assert_string_equal(sql_texts("SELECT status FROM requests WHERE id = $1", a).v[0], "open");
+	assert_int_equal(sql_int("SELECT done_at FROM requests WHERE id = $1", a), -1);
+	assert_int_equal(sql_int("SELECT COUNT(*) FROM outbox WHERE subject_id = $1", s), 1);
+	assert_int_equal(count_rows("handovers"), 0);
+	sql_run("UPDATE requests SET email = (SELECT email FROM unit_keep WHERE unit_keep.id = "
+		"requests.id)");
+	sql_run("DROP TABLE unit_keep");
 	/* Decided. */
 	int64_t before = (int64_t)time(NULL);
 	assert_int_equal(
