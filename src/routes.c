@@ -6,6 +6,9 @@
  */
 #include "route.h"
 
+#include <string.h>
+
+#include "ads.h"
 #include "app.h"
 #include "campaign_api.h"
 #include "campaign_page.h"
@@ -45,6 +48,17 @@
 #define KiB 1024
 
 /* ---- parameters ---- */
+
+/* The opt-out page's one choice (INS11). */
+static const char *valid_ads_choice(const char *s, size_t len)
+{
+	return strcmp(s, "out") == 0 || strcmp(s, "in") == 0 ? NULL : "is not a choice offered";
+}
+
+static const struct param_spec ads_choice_params[] = {
+	{"choice", PARAM_BODY | PARAM_REQUIRED, 8, valid_ads_choice},
+	{0},
+};
 
 static const struct param_spec contact_params[] = {
 	{"email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
@@ -446,6 +460,8 @@ static const struct route_limit staff_send_limit = {"staff-sends", &app.cfg.staf
 #define DEALER_STAFF STAFF_FOR(PURPOSE_OF_KIND, "dealer")
 #define STATISTICS  STAFF_FOR(PURPOSE_OF_KIND, "aggregate_statistics")
 #define LIMIT(l) .limit = &l
+/* A page that may carry the profile's ad tags (INS11): anyone's, no form, no one's data. */
+#define ADS .flags = ROUTE_AD_TAGS
 #define POSTCARDS .offered = postcard_offered
 #define REQUESTS .offered = request_offered
 #define REQUEST_FORM .offered = request_form_offered
@@ -454,15 +470,19 @@ static const struct route_limit staff_send_limit = {"staff-sends", &app.cfg.staf
 
 struct route routes[] = {
 	/* the site */
-	PAGE("/", page_home),
+	PAGE("/", page_home, ADS),
 	PAGE("/healthz", page_healthz),
 	PAGE("/metrics", page_metrics, .flags = ROUTE_METRICS),
 	PAGE("/static/:file", page_static),
 
 	/* privacy */
-	PAGE("/privacy", privacy_page_show),
+	PAGE("/privacy", privacy_page_show, ADS),
 	PAGE("/privacy.json", privacy_api_profile, .flags = ROUTE_API),
-	PAGE("/privacy/v/:version", privacy_page_version, .params = version_params),
+	PAGE("/privacy/v/:version", privacy_page_version, .params = version_params, ADS),
+	/* the opt-out of third-party advertising (INS11), where the profile declares tags */
+	PAGE_PRESESSION("/privacy/choices", privacy_page_choices, .offered = ads_declared),
+	FORM_POST_PRESESSION("/privacy/choices", privacy_page_choices_post, 4 * KiB,
+			     ads_choice_params, .offered = ads_declared),
 
 	/* contact */
 	PAGE("/contact", contact_page_form),

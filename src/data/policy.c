@@ -70,6 +70,14 @@ void policy_free(struct policy *p)
 		free(p->cookies[i].holds);
 	}
 	free(p->cookies);
+	for (size_t i = 0; p->ad_tags && i <= p->nad_tags; i++) {
+		free(p->ad_tags[i].id);
+		free(p->ad_tags[i].name);
+		free(p->ad_tags[i].origin);
+		free(p->ad_tags[i].script);
+		free(p->ad_tags[i].opt_out_url);
+	}
+	free(p->ad_tags);
 	strs_free(p->scope.sites, p->scope.nsites);
 	free(p->scope.statement);
 	strs_free(p->security, p->nsecurity);
@@ -122,14 +130,14 @@ static const char *const recipient_kinds[RK_COUNT] = {
 	[RK_DEALER] = "dealer",
 };
 
-/* The cookies the code sets (src/web/session.c, browser.c, gate.c,
+/* The cookies the code sets (src/web/session.c, browser.c, gate.c, ads.c,
  * src/members/members_api.c, remember.c); tests/unit/test_policy_cookies.c
  * fails when a "gb_" cookie name in src/ is missing here. */
 const struct policy_code_cookie policy_code_cookies[] = {
 	{"gb_presession", COOKIE_ALWAYS},    {"gb_staff", COOKIE_ALWAYS},
 	{"gb_staff_browser", COOKIE_ALWAYS}, {"gb_session", COOKIE_SIGNUP},
 	{"gb_browser", COOKIE_SIGNUP},	     {"gb_age_screen", COOKIE_SIGNUP},
-	{"gb_remember", COOKIE_REMEMBER},
+	{"gb_remember", COOKIE_REMEMBER},    {"gb_ads_off", COOKIE_AD_TAGS},
 };
 const size_t policy_ncode_cookies = sizeof(policy_code_cookies) / sizeof(policy_code_cookies[0]);
 
@@ -194,6 +202,8 @@ bool policy_code_cookie_applies(const struct policy *p, const struct policy_code
 		return false;
 	case COOKIE_REMEMBER:
 		return policy_category_purpose(p, POLICY_REMEMBER_CATEGORY) != NULL;
+	case COOKIE_AD_TAGS:
+		return p->nad_tags > 0;
 	}
 	return false;
 }

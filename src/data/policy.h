@@ -152,6 +152,20 @@ struct policy_cookie {
 	int purpose;	 /* index into purposes; -1: strictly necessary */
 	int64_t seconds; /* how long it lives; 0: until the browser closes */
 	char *holds;	 /* what it holds, in words */
+	int ad_tag;	 /* index into ad_tags: a cookie that tag sets; -1: the site's own */
+	struct policy_pos pos;
+};
+
+/* A third-party advertising tag (INS11): a script from another origin that
+ * pages include only for a visitor who has not said no (src/web/ads.h). Its
+ * cookies are in the profile's cookies, each with ad_tag naming it. */
+struct policy_ad_tag {
+	char *id;
+	char *name;	   /* the network's or the tag's name, as the page shows it */
+	int purpose;	   /* index into purposes: one of kind advertising */
+	char *origin;	   /* "https://ads.network.com": scheme and host, no path */
+	char *script;	   /* the script's https address on that origin */
+	char *opt_out_url; /* the network's own opt-out page */
 	struct policy_pos pos;
 };
 
@@ -170,6 +184,7 @@ enum policy_cookie_when {
 	COOKIE_ALWAYS,	 /* forms with a pre-session token, staff sign-in */
 	COOKIE_SIGNUP,	 /* the profile has a sign-up collection point */
 	COOKIE_REMEMBER, /* a purpose uses the remember-me category */
+	COOKIE_AD_TAGS,	 /* the profile declares ad tags: the opt-out cookie */
 };
 
 struct policy_code_cookie {
@@ -219,6 +234,8 @@ struct policy {
 	size_t nroles;
 	struct policy_cookie *cookies;
 	size_t ncookies;
+	struct policy_ad_tag *ad_tags; /* INS11; none: no tag, no opt-out link */
+	size_t nad_tags;
 	char *source; /* the YAML text it was loaded from */
 	size_t source_len;
 };

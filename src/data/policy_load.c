@@ -27,6 +27,7 @@ struct loader {
 	yaml_document_t doc;
 	struct policy_diags *diags;
 	struct policy *p;
+	yaml_node_t **tag_nodes; /* each loaded ad tag's entry, for its cookies */
 };
 
 /* The closed lists' names are policy.c's; loading matches and lists them by
@@ -1302,41 +1303,78 @@ static void load_cookie(struct loader *l, yaml_node_t *item, struct policy_cooki
 		     remember);
 }
 
-static void load_cookies(struct loader *l, yaml_node_t *root)
+/* Reads one cookie entry into the next free place of p->cookies; tag is
+ * the ad tag that sets it, or -1 for the site's own. */
+static void load_cookie_item(struct loader *l, yaml_node_t *item, int tag)
 {
 	static const struct key_spec keys[] = {
 		{"name", true}, {"purpose", true}, {"lifetime", true}, {"holds", true}};
+	/* A tag's cookie serves the tag's purpose: it has no key of its own. */
+	static const struct key_spec tag_keys[] = {
+		{"name", true}, {"lifetime", true}, {"holds", true}};
+	struct policy *p = l->p;
+	struct policy_cookie *ck = &p->cookies[p->ncookies];
+	ck->pos = pos_of(item);
+	ck->ad_tag = tag;
+	if (!check_keys(l, item, tag < 0 ? "a cookie" : "an ad tag's cookie",
+			tag < 0 ? keys : tag_keys, tag < 0 ? NKEYS(keys) : NKEYS(tag_keys)))
+		return;
+	yaml_node_t *nn = get(l, item, "name");
+	const char *name = scalar(nn);
+	if (!name || !cookie_name_ok(name)) {
+		DIAG(l, pos_of(nn),
+		     "cookie name '%.60s' must be letters, digits, '_' and '-', without "
+		     "a '__Host-' prefix (at most %d)",
+		     shown(nn), MAX_ID);
+		return;
+	}
+	for (size_t i = 0; i < p->ncookies; i++)
+		if (strcmp(p->cookies[i].name, name) == 0) {
+			DIAG(l, pos_of(nn), "cookie '%s' is listed twice (first at line %d)", name,
+			     p->cookies[i].pos.line);
+			return;
+		}
+	ck->name = xstrdup(name);
+	p->ncookies++;
+	if (tag < 0) {
+		load_cookie(l, item, ck);
+		return;
+	}
+	yaml_node_t *ln = get(l, item, "lifetime");
+	const char *life = scalar(ln);
+	ck->purpose = p->ad_tags[tag].purpose;
+	if (ln && (!life || !parse_lifetime(life, &ck->seconds)))
+		DIAG(l, pos_of(ln),
+		     "cookie '%s': bad lifetime '%.40s' (use session, or a duration such as "
+		     "12h, 30d, 1y)",
+		     ck->name, shown(ln));
+	ck->holds = get_text(l, item, "holds");
+}
+
+/* The cookies list of the tag entries of ad_tags, in the order of
+ * p->ad_tags (entries that failed to load have none). */
+static yaml_node_t *tag_cookies(struct loader *l, yaml_node_t *tag_item)
+{
+	yaml_node_t *cn = get(l, tag_item, "cookies");
+	return cn && cn->type == YAML_SEQUENCE_NODE ? cn : NULL;
+}
+
+static void load_cookies(struct loader *l, yaml_node_t *root)
+{
 	struct policy *p = l->p;
 	yaml_node_t *list = get_list(l, root, "cookies", false);
-	p->cookies = xcalloc(LIST_LEN(list) + 1, sizeof(*p->cookies));
+	size_t room = LIST_LEN(list) + 1;
+	for (size_t t = 0; t < p->nad_tags; t++)
+		room += LIST_LEN(tag_cookies(l, l->tag_nodes[t]));
+	p->cookies = xcalloc(room, sizeof(*p->cookies));
 	EACH(l, list, it, item)
-	{
-		struct policy_cookie *ck = &p->cookies[p->ncookies];
-		ck->pos = pos_of(item);
-		if (!check_keys(l, item, "a cookie", keys, NKEYS(keys)))
-			continue;
-		yaml_node_t *nn = get(l, item, "name");
-		const char *name = scalar(nn);
-		if (!name || !cookie_name_ok(name)) {
-			DIAG(l, pos_of(nn),
-			     "cookie name '%.60s' must be letters, digits, '_' and '-', without "
-			     "a '__Host-' prefix (at most %d)",
-			     shown(nn), MAX_ID);
-			continue;
-		}
-		bool again = false;
-		for (size_t i = 0; i < p->ncookies && !again; i++)
-			if (strcmp(p->cookies[i].name, name) == 0) {
-				DIAG(l, pos_of(nn),
-				     "cookie '%s' is listed twice (first at line %d)", name,
-				     p->cookies[i].pos.line);
-				again = true;
-			}
-		if (again)
-			continue;
-		ck->name = xstrdup(name);
-		p->ncookies++;
-		load_cookie(l, item, ck);
+	load_cookie_item(l, item, -1);
+	/* The tags' cookies join the inventory, so the page lists every cookie
+	 * the visitor's browser may get here, ours and the networks'. */
+	for (size_t t = 0; t < p->nad_tags; t++) {
+		yaml_node_t *cl = tag_cookies(l, l->tag_nodes[t]);
+		EACH(l, cl, it, item)
+		load_cookie_item(l, item, (int)t);
 	}
 	/* Every cookie the code sets under this profile is declared: a
 	 * visitor reads the whole inventory. */
@@ -1350,6 +1388,129 @@ static void load_cookies(struct loader *l, yaml_node_t *root)
 			     "glovebox sets cookie '%s' on this site, which 'cookies' does not "
 			     "declare",
 			     c->name);
+	}
+}
+
+/* ---- third-party advertising tags (INS11) ---- */
+
+/* A host of letters, digits, '-' and '.', with a dot, lower case (the CSP
+ * and the browser compare origins as written), n bytes. */
+static bool host_ok(const char *host, size_t n)
+{
+	if (n == 0 || host[0] == '.' || host[0] == '-' || host[n - 1] == '.' ||
+	    !memchr(host, '.', n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(islower((unsigned char)host[i]) || isdigit((unsigned char)host[i]) ||
+		      host[i] == '-' || host[i] == '.'))
+			return false;
+	return true;
+}
+
+/* An https origin: "https://host" or "https://host:port", nothing after. */
+static bool origin_ok(const char *s)
+{
+	const char *host = text_after(s, "https://");
+	if (!host)
+		return false;
+	size_t n = strcspn(host, ":/?#");
+	if (!host_ok(host, n))
+		return false;
+	if (host[n] == '\0')
+		return true;
+	if (host[n] != ':')
+		return false;
+	const char *port = host + n + 1;
+	size_t digits = strspn(port, "0123456789");
+	return digits >= 1 && digits <= 5 && port[digits] == '\0' && port[0] != '0';
+}
+
+/* An https address with a well-formed host. */
+static bool https_url_ok(const char *s)
+{
+	const char *host = text_after(s, "https://");
+	if (!host)
+		return false;
+	size_t n = strcspn(host, ":/?#");
+	if (!host_ok(host, n))
+		return false;
+	for (const char *c = host; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == '"' || *c == '\'' || *c == '<' || *c == '>' ||
+		    *c == '\\' || (unsigned char)*c >= 0x7f)
+			return false;
+	return true;
+}
+
+/* The script's address is on the tag's origin: origin, then '/', then a
+ * path. */
+static bool script_ok(const char *script, const char *origin)
+{
+	const char *path = text_after(script, origin);
+	return https_url_ok(script) && path && path[0] == '/' && path[1] != '\0';
+}
+
+static void load_ad_tags(struct loader *l, yaml_node_t *root)
+{
+	static const struct key_spec keys[] = {
+		{"id", true},	  {"name", true},	 {"purpose", true},  {"origin", true},
+		{"script", true}, {"opt_out_url", true}, {"cookies", false},
+	};
+	struct policy *p = l->p;
+	yaml_node_t *list = get_list(l, root, "ad_tags", false);
+	p->ad_tags = xcalloc(LIST_LEN(list) + 1, sizeof(*p->ad_tags));
+	l->tag_nodes = xcalloc(LIST_LEN(list) + 1, sizeof(*l->tag_nodes));
+	EACH(l, list, it, item)
+	{
+		struct policy_ad_tag *t = &p->ad_tags[p->nad_tags];
+		t->pos = pos_of(item);
+		t->purpose = -1;
+		if (!check_keys(l, item, "an ad tag", keys, NKEYS(keys)))
+			continue;
+		t->id = get_id(l, item, "ad tag");
+		if (!t->id)
+			continue;
+		CHECK_DUPLICATE(l, "ad tag", p->ad_tags, p->nad_tags);
+		l->tag_nodes[p->nad_tags++] = item;
+		t->name = get_text(l, item, "name");
+
+		yaml_node_t *pn = get(l, item, "purpose");
+		const char *purpose = scalar(pn);
+		if (purpose) {
+			t->purpose = policy_purpose_index(p, purpose);
+			if (t->purpose < 0)
+				DIAG(l, pos_of(pn), "ad tag '%s' names undeclared purpose '%.60s'",
+				     t->id, purpose);
+			else if (p->purposes[t->purpose].kind != PK_ADVERTISING)
+				DIAG(l, pos_of(pn),
+				     "ad tag '%s' must serve a purpose of kind advertising, not "
+				     "'%s'",
+				     t->id, purpose);
+		} else if (pn) {
+			DIAG(l, pos_of(pn), "'purpose' must be a string");
+		}
+
+		yaml_node_t *on = get(l, item, "origin");
+		t->origin = get_str(l, item, "origin");
+		if (t->origin && !origin_ok(t->origin))
+			DIAG(l, pos_of(on),
+			     "ad tag '%s': origin must be an https:// origin: scheme and "
+			     "lower-case "
+			     "host, perhaps a port, no path (https://ads.network.com)",
+			     t->id);
+		yaml_node_t *sn = get(l, item, "script");
+		t->script = get_str(l, item, "script");
+		if (t->script && t->origin && !script_ok(t->script, t->origin))
+			DIAG(l, pos_of(sn),
+			     "ad tag '%s': script must be an https:// address on the tag's origin",
+			     t->id);
+		yaml_node_t *un = get(l, item, "opt_out_url");
+		t->opt_out_url = get_str(l, item, "opt_out_url");
+		if (t->opt_out_url && !https_url_ok(t->opt_out_url))
+			DIAG(l, pos_of(un), "ad tag '%s': opt_out_url must be an https:// address",
+			     t->id);
+		yaml_node_t *cn = get(l, item, "cookies");
+		if (cn && cn->type != YAML_SEQUENCE_NODE)
+			DIAG(l, pos_of(cn), "'cookies' must be a list");
 	}
 }
 
@@ -1456,6 +1617,7 @@ struct policy *policy_load(const char *text, size_t len, struct policy_diags *di
 		{"scope", true},
 		{"security", true},
 		{"cookies", true},
+		{"ad_tags", false},
 	};
 	struct loader l = {.diags = diags};
 	bool have_doc = false;
@@ -1491,11 +1653,13 @@ struct policy *policy_load(const char *text, size_t len, struct policy_diags *di
 		load_roles(&l, root);
 		load_scope(&l, root);
 		load_security(&l, root);
+		load_ad_tags(&l, root);
 		load_cookies(&l, root);
 	}
 out:
 	if (have_doc)
 		yaml_document_delete(&l.doc);
+	free(l.tag_nodes);
 	diags_sort(diags);
 	if (diags->count) {
 		policy_free(l.p);

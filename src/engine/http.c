@@ -97,8 +97,10 @@ static int unmatched_slot = -1;
 static bool send_hsts;
 
 /* Headers every response carries. The CSP allows no inline script and no
- * third-party origin; later features that may load a third-party tag (with
- * the profile's and the visitor's leave) extend it per response. */
+ * third-party origin; a page that may load a declared ad tag (with the
+ * profile's and the visitor's leave, src/web/ads.h) names its origins in
+ * r->csp_sources, and csp_widened adds them for that response only. */
+#define CSP_HEADER 0 /* its index below */
 static const struct http_kv security_headers[] = {
 	{"Content-Security-Policy",
 	 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -109,6 +111,21 @@ static const struct http_kv security_headers[] = {
 	{"Cross-Origin-Opener-Policy", "same-origin"},
 	{"Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"},
 };
+
+/* The CSP with r->csp_sources added to script-src, img-src and
+ * connect-src, in the request's arena. */
+static const char *csp_widened(struct req *r)
+{
+	const char *o = r->csp_sources;
+	size_t n = 3 * strlen(o) + 256;
+	char *out = arena_alloc(r->arena, n);
+	snprintf(out, n,
+		 "default-src 'self'; script-src 'self' %s; style-src 'self'; img-src 'self' data: "
+		 "%s; connect-src 'self' %s; object-src 'none'; base-uri 'none'; form-action "
+		 "'self'; frame-ancestors 'none'",
+		 o, o, o);
+	return out;
+}
 
 uint64_t http_now_us(void)
 {
@@ -320,7 +337,11 @@ static enum MHD_Result queue_now(struct conn_state *cs)
 	if (!resp)
 		return MHD_NO;
 	for (size_t i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
-		MHD_add_response_header(resp, security_headers[i].name, security_headers[i].value);
+		if (!r->csp_sources || i != CSP_HEADER)
+			MHD_add_response_header(resp, security_headers[i].name,
+						security_headers[i].value);
+	if (r->csp_sources)
+		MHD_add_response_header(resp, security_headers[CSP_HEADER].name, csp_widened(r));
 	if (r->content_type)
 		MHD_add_response_header(resp, "Content-Type", r->content_type);
 	bool has_cache_control = false;

@@ -61,6 +61,10 @@ struct req {
 	struct http_kv headers[HTTP_MAX_RESP_HEADERS];
 	size_t nheaders;
 	bool no_store; /* personal data: Cache-Control: no-store */
+	/* Third-party origins this response may load scripts, images and
+	 * connections from (a declared ad tag the visitor allows, src/web/ads.h),
+	 * space-separated, or NULL: the CSP is the site's own. */
+	const char *csp_sources;
 	/* The caller's session, found by the gate on member and staff routes
 	 * (session.h); NULL on routes anyone may call. */
 	const struct session *session;

@@ -68,6 +68,11 @@ enum route_flags {
 	ROUTE_SLOW = 1 << 5,
 	/* Served on the metrics listener only; the site's listener answers 404. */
 	ROUTE_METRICS = 1 << 6,
+	/* A page that may carry the profile's third-party ad tags (INS11,
+	 * src/web/ads.h): one anyone may open that takes and shows no personal
+	 * data. Listed, not inferred, so no new page gets a third-party script
+	 * by default. */
+	ROUTE_AD_TAGS = 1 << 7,
 };
 
 /* A limit per client address that routes count against together (a form

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "ads.h"
 #include "app.h"
+#include "broker.h"
 #include "buf.h"
 #include "gpc.h"
 #include "log.h"
@@ -143,14 +145,18 @@ static json_t *cookies_json(const struct policy *p)
 	for (size_t i = 0; i < p->ncookies; i++) {
 		const struct policy_cookie *c = &p->cookies[i];
 		const struct policy_purpose *pu = c->purpose >= 0 ? &p->purposes[c->purpose] : NULL;
+		/* A cookie an ad tag sets (INS11) names the tag and its origin. */
+		const struct policy_ad_tag *t = c->ad_tag >= 0 ? &p->ad_tags[c->ad_tag] : NULL;
 		json_array_append_new(
-			out,
-			json_pack("{s:s,s:s,s:s,s:b,s:I,s:o,s:s}", "name", c->name, "purpose",
-				  pu ? pu->id : POLICY_STRICTLY_NECESSARY, "purpose_label",
-				  pu ? (pu->label ? pu->label : pu->id) : "Strictly necessary",
-				  "strictly_necessary", pu == NULL, "lifetime_seconds",
-				  (json_int_t)c->seconds, "lifetime", lifetime_json(c->seconds),
-				  "holds", c->holds ? c->holds : ""));
+			out, json_pack("{s:s,s:s,s:s,s:b,s:I,s:o,s:s,s:o,s:o}", "name", c->name,
+				       "purpose", pu ? pu->id : POLICY_STRICTLY_NECESSARY,
+				       "purpose_label",
+				       pu ? (pu->label ? pu->label : pu->id) : "Strictly necessary",
+				       "strictly_necessary", pu == NULL, "lifetime_seconds",
+				       (json_int_t)c->seconds, "lifetime",
+				       lifetime_json(c->seconds), "holds", c->holds ? c->holds : "",
+				       "set_by", t ? json_string(t->name) : json_null(),
+				       "set_by_origin", t ? json_string(t->origin) : json_null()));
 	}
 	return out;
 }
@@ -189,8 +195,24 @@ static json_t *browser_signal_json(const struct policy *p)
 	return out;
 }
 
+/* The ad tags that serve purpose index pi (INS11). */
+static json_t *ad_tags_json(const struct policy *p, int pi)
+{
+	json_t *out = json_array();
+	for (size_t i = 0; i < p->nad_tags; i++) {
+		const struct policy_ad_tag *t = &p->ad_tags[i];
+		if (pi >= 0 && t->purpose != pi)
+			continue;
+		json_array_append_new(
+			out, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "id", t->id, "name", t->name,
+				       "purpose", p->purposes[t->purpose].id, "origin", t->origin,
+				       "script", t->script, "opt_out_url", t->opt_out_url));
+	}
+	return out;
+}
+
 /* The purposes of kind advertising, each with the member's way of saying no
- * (INS11). */
+ * and the tags that serve it (INS11). */
 static json_t *advertising_json(const struct policy *p)
 {
 	json_t *out = json_array();
@@ -198,9 +220,10 @@ static json_t *advertising_json(const struct policy *p)
 		const struct policy_purpose *pu = &p->purposes[i];
 		if (pu->kind == PK_ADVERTISING)
 			json_array_append_new(out,
-					      json_pack("{s:s,s:s,s:s}", "id", pu->id, "label",
+					      json_pack("{s:s,s:s,s:s,s:o}", "id", pu->id, "label",
 							pu->label ? pu->label : pu->id, "basis",
-							policy_basis_name(pu->basis)));
+							policy_basis_name(pu->basis), "tags",
+							ad_tags_json(p, (int)i)));
 	}
 	return out;
 }
@@ -317,6 +340,7 @@ json_t *privacy_profile_json(const struct policy *p)
 	json_object_set_new(out, "security", strs_json(p->security, p->nsecurity));
 	json_object_set_new(out, "cookies", cookies_json(p));
 	json_object_set_new(out, "advertising", advertising_json(p));
+	json_object_set_new(out, "ad_tags", ad_tags_json(p, -1));
 	json_object_set_new(out, "browser_signal", browser_signal_json(p));
 	json_object_set_new(out, "age_screen_only",
 			    json_boolean(policy_signup_point(p) && !policy_keeps_birth_date(p)));
@@ -603,4 +627,31 @@ int privacy_version(int64_t version, struct policy **profile, json_t **changes, 
 		return err_failf(f, ERR_INTERNAL, "That version can no longer be shown.");
 	}
 	return 0;
+}
+
+int privacy_ads_choice(int64_t member, bool on, struct failure *f)
+{
+	struct store_conn *c = store_acquire(app.store);
+	bool ok = store_begin(c) == 0 && ads_member_choice(c, member, on, "choices") == 0 &&
+		  store_commit(c) == 0;
+	if (!ok)
+		store_rollback(c);
+	store_release(c);
+	return ok ? 0 : err_fail(f, ERR_STORE);
+}
+
+bool privacy_ads_member_on(int64_t member)
+{
+	const struct policy *p = app.policy;
+	struct store_conn *c = store_acquire(app.store);
+	bool on = true;
+	for (size_t i = 0; i < p->npurposes && on; i++) {
+		const struct policy_purpose *pu = &p->purposes[i];
+		if (pu->kind != PK_ADVERTISING)
+			continue;
+		enum consent_state st = broker_consent_get(c, member, pu->id);
+		on = pu->basis == BASIS_OPT_IN ? st == CONSENT_ON : st != CONSENT_OFF;
+	}
+	store_release(c);
+	return on;
 }

@@ -10,6 +10,7 @@
 #ifndef GLOVEBOX_PRIVACY_H
 #define GLOVEBOX_PRIVACY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -55,5 +56,14 @@ int privacy_changes(int64_t version, json_t **changes, struct failure *f);
  * what changed in it. The same errors, and ERR_INTERNAL when its text no
  * longer loads. */
 int privacy_version(int64_t version, struct policy **profile, json_t **changes, struct failure *f);
+
+/* A member's choice on the opt-out page for the profile's advertising
+ * purposes (INS11): recorded in the consent ledger, via "choices", where it
+ * differs from what it holds. ERR_STORE. */
+int privacy_ads_choice(int64_t member, bool on, struct failure *f);
+
+/* The member's current choice: false when any advertising purpose of
+ * theirs is off for them (or an opt_in one was never switched on). */
+bool privacy_ads_member_on(int64_t member);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ads.h"
 #include "app.h"
 #include "assets.h"
 #include "err.h"
@@ -117,6 +118,10 @@ json_t *page_data(const struct req *r, const char *title)
 				    : NULL;
 	if (token)
 		json_object_set_new(data, "csrf_token", json_string(token));
+	/* Third-party ad cookies are "sharing" under California's CPRA: wherever
+	 * the profile declares a tag, every page links the opt-out (INS11). */
+	if (ads_declared())
+		json_object_set_new(data, "privacy_choices", json_true());
 	return data;
 }
 
@@ -155,6 +160,7 @@ static int form_status(const struct req *r, int status)
 void page_render(struct req *r, int status, const char *name, json_t *data)
 {
 	status = form_status(r, status);
+	ads_page(r, status, data);
 	buf_reset(&r->body);
 	if (tpl_render(app.tpl, name, data, &r->body) != 0) {
 		log_error("template %s could not be rendered", name);

@@ -51,6 +51,8 @@ CALLS = {
     "GET /privacy": ("/privacy", None),
     "GET /privacy.json": ("/privacy.json", None),
     "GET /privacy/v/:version": ("/privacy/v/1", None),
+    "GET /privacy/choices": (None, None),
+    "POST /privacy/choices": (None, None),
     "GET /signup": ("/signup", None),
     "POST /signup": (None, None),
     "GET /signin": ("/signin", None),

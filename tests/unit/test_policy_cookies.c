@@ -29,10 +29,8 @@
 /* The files that write a Set-Cookie header; each names its cookies in a
  * "gb_" literal (or, for the remember-me cookie, members/remember.c does). */
 static const char *const cookie_writers[] = {
-	"src/web/session.c",
-	"src/web/browser.c",
-	"src/web/gate.c",
-	"src/members/members_api.c",
+	"src/web/session.c",	     "src/web/browser.c", "src/web/gate.c",
+	"src/members/members_api.c", "src/web/ads.c",
 };
 
 static char *read_file(const char *path)
