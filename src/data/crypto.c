@@ -422,6 +422,15 @@ int64_t crypto_random_id(void)
 	return (int64_t)v;
 }
 
+double crypto_random_unit(void)
+{
+	uint64_t v;
+	randombytes_buf(&v, sizeof(v));
+	v &= (1ull << 53) - 1;
+	/* The middle of one of 2^53 equal steps: never 0, never 1. */
+	return ((double)v + 0.5) / (double)(1ull << 53);
+}
+
 void crypto_token(char out[CRYPTO_TOKEN_CHARS + 1])
 {
 	unsigned char raw[32];

@@ -86,6 +86,9 @@ enum crypto_pw_rc crypto_password_verify(const char *hash, const char *pw, size_
 /* Randomness */
 void crypto_random(void *out, size_t n);
 int64_t crypto_random_id(void); /* uniform in [1, 2^53): row ids, exact in JSON */
+/* Uniform in the open interval (0, 1), from 53 random bits: the draws of
+ * the reports' Laplace noise (src/visits/visits.c). */
+double crypto_random_unit(void);
 /* A 256-bit random token, base64url without padding, NUL-terminated. */
 void crypto_token(char out[CRYPTO_TOKEN_CHARS + 1]);
 /* What is stored for a token: keyed BLAKE2b-256 under the token sub-key. */

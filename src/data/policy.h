@@ -208,6 +208,19 @@ struct policy_settings {
 	size_t naccepted_makes;
 };
 
+/* Laplace noise on the published visit figures (NAM09; docs/visits.md),
+ * when the profile's `noise` block declares it. */
+struct policy_noise {
+	bool on;
+	double epsilon;	       /* per report: each shown count gets Laplace(1/epsilon) */
+	double budget;	       /* the epsilon one staff member may spend per period */
+	int64_t period;	       /* seconds; periods start at multiples of it (UTC) */
+	struct policy_pos pos; /* for diagnostics */
+};
+/* The bounds the checker allows (docs/profiles.md). */
+#define POLICY_NOISE_EPSILON_MAX 10.0
+#define POLICY_NOISE_BUDGET_MAX	 1000.0
+
 struct policy {
 	char *name; /* profile id: "north-american-motoring" */
 	int version;
@@ -220,6 +233,7 @@ struct policy {
 	char **security; /* the safeguards, one sentence each (NAM11, INS09) */
 	size_t nsecurity;
 	struct policy_settings settings;
+	struct policy_noise noise;
 	struct policy_category *categories;
 	size_t ncategories;
 	struct policy_subject *subjects;

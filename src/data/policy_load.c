@@ -150,7 +150,7 @@ static bool check_keys(struct loader *l, yaml_node_t *n, const char *what,
 		DIAG(l, pos_of(n), "%s must be a mapping", what);
 		return false;
 	}
-	bool seen[16] = {false};
+	bool seen[24] = {false}; /* more than any list of keys below */
 	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
 	     pr++) {
 		yaml_node_t *k = node(l, pr->key);
@@ -1163,6 +1163,52 @@ static void load_settings(struct loader *l, yaml_node_t *root)
 	}
 }
 
+/* A decimal number in (0, max] under key of map; false (reported) if not. */
+static bool get_positive(struct loader *l, yaml_node_t *map, const char *key, double max,
+			 double *out)
+{
+	yaml_node_t *n = get(l, map, key);
+	const char *s = scalar(n);
+	char *end = NULL;
+	double v = s && (isdigit((unsigned char)*s) || *s == '.') ? strtod(s, &end) : 0;
+	if (!end || *end || !(v > 0) || v > max) {
+		DIAG(l, pos_of(n), "'%s' must be a number greater than 0 and at most %g", key, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* Laplace noise on the visit reports (NAM09): optional; without the block
+ * reports are exact counts under the minimum group's suppression. */
+static void load_noise(struct loader *l, yaml_node_t *root)
+{
+	static const struct key_spec keys[] = {
+		{"epsilon", true}, {"budget", true}, {"period", true}};
+	struct policy_noise *nz = &l->p->noise;
+	yaml_node_t *n = get(l, root, "noise");
+	if (!n || !check_keys(l, n, "noise", keys, NKEYS(keys)))
+		return;
+	nz->pos = pos_of(n);
+	bool ok = get_positive(l, n, "epsilon", POLICY_NOISE_EPSILON_MAX, &nz->epsilon);
+	ok &= get_positive(l, n, "budget", POLICY_NOISE_BUDGET_MAX, &nz->budget);
+	if (ok && nz->budget < nz->epsilon) {
+		DIAG(l, pos_of(get(l, n, "budget")),
+		     "noise: 'budget' must be at least 'epsilon', or no report could be made");
+		ok = false;
+	}
+	yaml_node_t *pn = get(l, n, "period");
+	struct policy_retention r = {0};
+	if (pn && (!scalar(pn) || parse_retention(scalar(pn), &r) != 0 || r.kind != RET_DURATION ||
+		   r.after_done)) {
+		DIAG(l, pos_of(pn),
+		     "noise: bad period '%.40s' (use a duration such as 1d, 30d, 1y)", shown(pn));
+		ok = false;
+	}
+	nz->period = r.seconds;
+	nz->on = ok && nz->period > 0;
+}
+
 static void load_header(struct loader *l, yaml_node_t *root)
 {
 	static const struct key_spec site_keys[] = {
@@ -1618,6 +1664,7 @@ struct policy *policy_load(const char *text, size_t len, struct policy_diags *di
 		{"security", true},
 		{"cookies", true},
 		{"ad_tags", false},
+		{"noise", false},
 	};
 	struct loader l = {.diags = diags};
 	bool have_doc = false;
@@ -1655,6 +1702,7 @@ struct policy *policy_load(const char *text, size_t len, struct policy_diags *di
 		load_security(&l, root);
 		load_ad_tags(&l, root);
 		load_cookies(&l, root);
+		load_noise(&l, root);
 	}
 out:
 	if (have_doc)

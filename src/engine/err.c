@@ -176,6 +176,12 @@ static const struct err_row rows[ERR_COUNT] = {
 		 "The first day must not come after the last, and a report covers at most "
 		 "366 days.",
 		 "from", 0},
+	[ERR_NOISE_BUDGET] =
+		{"privacy_budget_spent", 429,
+		 "Your privacy budget for visit reports is spent for this period: each "
+		 "report's figures carry random noise, and more reports would let it be "
+		 "averaged away. Try again in the next period.",
+		 NULL, 0},
 };
 
 const struct err_row *err_row(enum err e)

@@ -115,6 +115,7 @@ enum err {
 	ERR_DEALER_NOTHING,
 	/* visits (docs/visits.md) */
 	ERR_BAD_RANGE,
+	ERR_NOISE_BUDGET,
 	ERR_COUNT
 };
 

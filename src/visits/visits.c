@@ -5,6 +5,7 @@
 #include "visits.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -820,6 +821,133 @@ void visits_report_suppress(struct visits_report *r, int k)
 	}
 }
 
+/* ---- Laplace noise ---- */
+
+double visits_laplace(double scale, double u)
+{
+	return u < 0.5 ? scale * log(2.0 * u) : -scale * log(2.0 * (1.0 - u));
+}
+
+int64_t visits_noised(int64_t count, double epsilon, double u)
+{
+	double v = llround((double)count + visits_laplace(1.0 / epsilon, u));
+	return v < 0 ? 0 : (int64_t)v;
+}
+
+/* A total as the sum of the noised cells it adds up; shown as decided. */
+static void retotal(struct visits_cell *total, const struct visits_cell *c)
+{
+	total->visitors += c->visitors;
+	total->views += c->views;
+}
+
+void visits_report_noise(struct visits_report *r, double epsilon, double (*draw)(void))
+{
+	r->noised = true;
+	r->epsilon = epsilon;
+	for (size_t i = 0; i < r->nareas * r->ndays; i++) {
+		struct visits_cell *c = &r->cells[i];
+		if (!c->shown)
+			continue;
+		c->visitors = visits_noised(c->visitors, epsilon, draw());
+		c->views = visits_noised(c->views, epsilon, draw());
+		if (c->views < c->visitors)
+			c->views = c->visitors;
+	}
+	struct visits_cell zero = {0};
+	for (size_t d = 0; d < r->ndays; d++)
+		r->day_totals[d].visitors = r->day_totals[d].views = 0;
+	r->total.visitors = r->total.views = 0;
+	for (size_t a = 0; a < r->nareas; a++) {
+		r->area_totals[a].visitors = r->area_totals[a].views = 0;
+		for (size_t d = 0; d < r->ndays; d++) {
+			const struct visits_cell *c = &r->cells[a * r->ndays + d];
+			const struct visits_cell *add_c = c->shown ? c : &zero;
+			retotal(&r->area_totals[a], add_c);
+			retotal(&r->day_totals[d], add_c);
+			retotal(&r->total, add_c);
+		}
+	}
+}
+
+/* Budgets in millionths of epsilon: whole numbers in SQL on both engines. */
+#define MICRO 1000000.0
+
+static const char SQL_BUDGET_ROW[] =
+	"INSERT INTO statistics_budget (staff_id, period_start, spent) VALUES ($1, $2, 0) "
+	"ON CONFLICT (staff_id, period_start) DO NOTHING";
+static const char SQL_BUDGET_SPEND[] =
+	"UPDATE statistics_budget SET spent = spent + $3 "
+	"WHERE staff_id = $1 AND period_start = $2 AND spent + $3 <= $4";
+static const char SQL_BUDGET_SPENT[] =
+	"SELECT spent FROM statistics_budget WHERE staff_id = $1 AND period_start = $2";
+static const char SQL_BUDGET_OLD[] =
+	"DELETE FROM statistics_budget WHERE staff_id = $1 AND period_start < $2";
+
+static int spent_cb(void *ctx, const struct store_row *row)
+{
+	*(int64_t *)ctx = row->cols[0].i;
+	return 0;
+}
+
+/* Charges epsilon to staff's budget of the period holding now: 1 when
+ * charged (*spent: the period's total after it), 0 when it would go over,
+ * -1 when the store failed. */
+static int budget_charge(int64_t staff, const struct policy_noise *nz, int64_t now, double *spent)
+{
+	int64_t start = now - now % nz->period;
+	int64_t cost = llround(nz->epsilon * MICRO), cap = llround(nz->budget * MICRO);
+	int64_t total = 0;
+	struct store_val key[] = {SV_INT(staff), SV_INT(start)};
+	struct store_val spend[] = {SV_INT(staff), SV_INT(start), SV_INT(cost), SV_INT(cap)};
+	struct store_conn *c = store_acquire(app.store);
+	int changed = -1;
+	bool ok = store_begin(c) == 0 &&
+		  store_exec(c, SQL_BUDGET_OLD, key, STORE_NPARAMS(key), NULL, NULL) >= 0 &&
+		  store_exec(c, SQL_BUDGET_ROW, key, STORE_NPARAMS(key), NULL, NULL) >= 0 &&
+		  (changed = store_exec(c, SQL_BUDGET_SPEND, spend, STORE_NPARAMS(spend), NULL,
+					NULL)) >= 0 &&
+		  store_exec(c, SQL_BUDGET_SPENT, key, STORE_NPARAMS(key), spent_cb, &total) >= 0 &&
+		  store_commit(c) == 0;
+	if (!ok)
+		store_rollback(c);
+	store_release(c);
+	if (!ok)
+		return -1;
+	*spent = (double)total / MICRO;
+	return changed > 0 ? 1 : 0;
+}
+
+int visits_report_for(int64_t staff, int64_t from, int64_t to, struct visits_report *out,
+		      struct failure *f)
+{
+	const struct policy_noise *nz = &app.policy->noise;
+	double spent = 0;
+	if (nz->on) {
+		/* A range refused is no report: check it before spending. */
+		if (from < 0 || to < from || to - from + 1 > VISITS_REPORT_MAX_DAYS)
+			return err_fail(f, ERR_BAD_RANGE);
+		int64_t now = (int64_t)time(NULL);
+		int rc = budget_charge(staff, nz, now, &spent);
+		if (rc < 0)
+			return err_fail(f, ERR_STORE);
+		if (rc == 0) {
+			err_fail(f, ERR_NOISE_BUDGET);
+			f->retry_after = nz->period - now % nz->period;
+			return -1;
+		}
+	}
+	if (visits_report(from, to, out, f) != 0)
+		return -1;
+	if (nz->on) {
+		visits_report_noise(out, nz->epsilon, crypto_random_unit);
+		out->budget = nz->budget;
+		out->spent = spent;
+		out->period = nz->period;
+	}
+	return 0;
+}
+
 void visits_report_release(struct visits_report *r)
 {
 	for (size_t i = 0; i < r->nareas; i++)
@@ -864,26 +992,39 @@ json_t *visits_report_json(const struct visits_report *r)
 						"total",
 						cell_json(&r->area_totals[a], r->min_group, NULL)));
 	}
-	return json_pack("{s:s,s:i,s:i,s:s,s:s,s:o,s:o,s:o,s:o}", "profile", r->profile,
+	json_t *noise = r->noised ? json_pack("{s:s,s:f,s:f,s:f,s:f,s:I}", "mechanism", "laplace",
+					      "epsilon", r->epsilon, "budget", r->budget, "spent",
+					      r->spent, "remaining", r->budget - r->spent,
+					      "period_seconds", (json_int_t)r->period)
+				  : json_null();
+	return json_pack("{s:s,s:i,s:i,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "profile", r->profile,
 			 "profile_version", r->profile_version, "min_group", r->min_group, "from",
 			 from, "to", to, "days", days, "areas", areas, "day_totals", day_totals,
-			 "total", cell_json(&r->total, r->min_group, NULL));
+			 "total", cell_json(&r->total, r->min_group, NULL), "noise", noise);
 }
 
+/* A noised report's rows end with the epsilon of their noise. */
 static int csv_cell(struct buf *out, const struct visits_report *r, const char *area,
 		    const char *day, const struct visits_cell *c)
 {
+	int rc;
 	if (c->shown)
-		return buf_printf(out, "%s,%d,%s,%s,%lld,%lld\r\n", r->profile, r->profile_version,
-				  area, day, (long long)c->visitors, (long long)c->views);
-	return buf_printf(out, "%s,%d,%s,%s,fewer than %d,fewer than %d\r\n", r->profile,
-			  r->profile_version, area, day, r->min_group, r->min_group);
+		rc = buf_printf(out, "%s,%d,%s,%s,%lld,%lld", r->profile, r->profile_version, area,
+				day, (long long)c->visitors, (long long)c->views);
+	else
+		rc = buf_printf(out, "%s,%d,%s,%s,fewer than %d,fewer than %d", r->profile,
+				r->profile_version, area, day, r->min_group, r->min_group);
+	if (r->noised)
+		rc |= buf_printf(out, ",%g", r->epsilon);
+	return rc | buf_puts(out, "\r\n");
 }
 
 int visits_report_csv(const struct visits_report *r, struct buf *out)
 {
 	char day[16];
-	int rc = buf_puts(out, "profile,profile_version,area,day,visitors,views\r\n");
+	int rc = buf_puts(out, r->noised ? "profile,profile_version,area,day,visitors,views,"
+					   "noise_epsilon\r\n"
+					 : "profile,profile_version,area,day,visitors,views\r\n");
 	for (size_t a = 0; a < r->nareas; a++) {
 		for (size_t d = 0; d < r->ndays; d++) {
 			visits_day_text(r->from_day + (int64_t)d, day, sizeof(day));

@@ -121,6 +121,12 @@ struct visits_report {
 	int min_group;
 	const char *profile;
 	int profile_version;
+	/* Laplace noise (the profile's `noise` block): each shown cell noised
+	 * with this epsilon, totals the sums of the noised cells. */
+	bool noised;
+	double epsilon;
+	double budget, spent; /* the asking staff member's, this period, after this report */
+	int64_t period;	      /* seconds */
 };
 
 /* The day number of a "YYYY-MM-DD" date; -1 if it is not one. Pure. */
@@ -151,6 +157,33 @@ int visits_report(int64_t from, int64_t to, struct visits_report *out, struct fa
  * across reports of other ranges, gives a hidden cell (docs/visits.md).
  */
 void visits_report_suppress(struct visits_report *r, int k);
+
+/* ---- Laplace noise (NAM09, optional) ---- */
+
+/* A draw of Laplace(0, scale) by the inverse of its distribution at u, a
+ * uniform draw in (0, 1). Pure. */
+double visits_laplace(double scale, double u);
+/* count plus Laplace(0, 1/epsilon) at u, rounded to the nearest whole
+ * number and never below 0. Pure. */
+int64_t visits_noised(int64_t count, double epsilon, double u);
+/*
+ * Noises a suppressed report: every shown cell's visitors and views get
+ * their own draw (draw() gives uniform draws in (0, 1); views are then
+ * at least the visitors), hidden cells stay hidden, and each shown total
+ * becomes the sum of the noised cells it adds up (post-processing: it
+ * costs no budget and never contradicts its cells). Suppression was
+ * decided on the true counts before (visits_report_suppress).
+ */
+void visits_report_noise(struct visits_report *r, double epsilon, double (*draw)(void));
+/*
+ * The report a staff member asks for: visits_report, and where the profile
+ * declares noise, the report's epsilon charged to the member's budget of
+ * the current period first (ERR_NOISE_BUDGET, with Retry-After until the
+ * next period, when it would go over; nothing is read then), then noise
+ * with libsodium's random draws.
+ */
+int visits_report_for(int64_t staff, int64_t from, int64_t to, struct visits_report *out,
+		      struct failure *f);
 void visits_report_release(struct visits_report *r);
 /* The report as JSON; a hidden number is null with "fewer_than": k. */
 json_t *visits_report_json(const struct visits_report *r);

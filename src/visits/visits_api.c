@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "session.h"
 #include "visits.h"
 
 /* A CSV report of the longest range over the most areas fits well within. */
@@ -16,7 +17,7 @@ static int report_of(struct req *r, struct visits_report *out)
 	struct failure f;
 	int64_t first, last;
 	if (visits_range(req_param(r, "from"), req_param(r, "to"), &first, &last, &f) != 0 ||
-	    visits_report(first, last, out, &f) != 0) {
+	    visits_report_for(session_current(r)->account, first, last, out, &f) != 0) {
 		resp_failure(r, &f);
 		return -1;
 	}

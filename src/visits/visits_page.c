@@ -4,6 +4,7 @@
  */
 #include "visits_page.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -55,8 +56,11 @@ void visits_page_report(struct req *r)
 	struct visits_report rep;
 	json_t *data = page_data(r, "Visits");
 	if (visits_range(req_param(r, "from"), req_param(r, "to"), &first, &last, &f) != 0 ||
-	    visits_report(first, last, &rep, &f) != 0) {
-		page_render(r, page_form_failure(r, &f, "from"), "staff_statistics", data);
+	    visits_report_for(session_current(r)->account, first, last, &rep, &f) != 0) {
+		/* The message above the form: a range refused, or the privacy
+		 * budget spent (with Retry-After). */
+		int status = page_form_failure(r, &f, "from");
+		page_render(r, status, "staff_statistics", page_form_values(r, data));
 		return;
 	}
 	json_t *doc = visits_report_json(&rep);
@@ -85,6 +89,15 @@ void visits_page_report(struct req *r)
 	json_object_set_new(data, "min_group", json_integer(rep.min_group));
 	json_object_set_new(data, "profile", json_string(rep.profile));
 	json_object_set_new(data, "profile_version", json_integer(rep.profile_version));
+	if (rep.noised) {
+		char eps[32], spent[32], budget[32];
+		snprintf(eps, sizeof(eps), "%g", rep.epsilon);
+		snprintf(spent, sizeof(spent), "%g", rep.spent);
+		snprintf(budget, sizeof(budget), "%g", rep.budget);
+		json_object_set_new(data, "noise",
+				    json_pack("{s:s,s:s,s:s}", "epsilon", eps, "spent", spent,
+					      "budget", budget));
+	}
 	json_decref(doc);
 	visits_report_release(&rep);
 	page_render(r, 200, "staff_statistics", data);

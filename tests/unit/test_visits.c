@@ -3,12 +3,16 @@
  * device classes, the referrer's host, days as text, which purpose links
  * visits to members (INS10), the writer's pass over a bounded buffer, and
  * the report's suppression (NAM09): small cells hidden, every total over a
- * hidden cell hidden.
+ * hidden cell hidden; and the Laplace sampler of the optional noise: its
+ * inverse distribution, draws from libsodium centred on the truth with the
+ * spread 1/epsilon gives, counts never negative, noise only on shown cells.
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stddef.h>
 
+#include "crypto.h"
 #include "visits.h"
 
 #include "fixture.h"
@@ -201,6 +205,92 @@ static void test_nam09_small_cells_and_totals_over_them_hidden(void **state)
 	assert_false(area_totals[1].shown);
 }
 
+static void test_laplace_inverse_distribution(void **state)
+{
+	/* The median is 0, the quartiles are -b ln 2 and b ln 2, and the
+	 * draw at 1 - u is minus the draw at u. */
+	assert_true(fabs(visits_laplace(2.0, 0.5)) < 1e-12);
+	assert_true(fabs(visits_laplace(2.0, 0.25) + 2.0 * log(2.0)) < 1e-12);
+	assert_true(fabs(visits_laplace(2.0, 0.75) - 2.0 * log(2.0)) < 1e-12);
+	for (double u = 0.01; u < 0.5; u += 0.01)
+		assert_true(fabs(visits_laplace(3.0, u) + visits_laplace(3.0, 1.0 - u)) < 1e-9);
+	/* Rounded and clamped: a count never goes below 0. */
+	assert_int_equal(visits_noised(0, 0.1, 1e-12), 0);
+	assert_int_equal(visits_noised(5, 1.0, 0.5), 5);
+	assert_int_equal(visits_noised(5, 1.0, 0.75), 6); /* 5 + ln 2 */
+	assert_int_equal(visits_noised(5, 1.0, 0.25), 4);
+}
+
+static void test_laplace_draws_centred_with_spread_one_over_epsilon(void **state)
+{
+	/* 40000 draws at epsilon 0.5 (scale 2): the mean is within 0.2 of 0
+	 * (its standard error is 0.014) and the mean distance from 0 within
+	 * 10% of the scale; a noised count is never negative. */
+	const int n = 40000;
+	const double eps = 0.5, scale = 1.0 / eps;
+	double sum = 0, abs_sum = 0;
+	for (int i = 0; i < n; i++) {
+		double u = crypto_random_unit();
+		assert_true(u > 0.0 && u < 1.0);
+		double x = visits_laplace(scale, u);
+		sum += x;
+		abs_sum += fabs(x);
+		assert_true(visits_noised(3, eps, crypto_random_unit()) >= 0);
+	}
+	assert_true(fabs(sum / n) < 0.2);
+	assert_true(fabs(abs_sum / n - scale) < 0.1 * scale);
+}
+
+static double draw_high(void)
+{
+	return 0.9; /* + ln(5) at scale 1: +1.6, rounded 2 */
+}
+
+static void test_noise_only_on_shown_cells_totals_their_sums(void **state)
+{
+	struct visits_cell cells[4] = {
+		{.visitors = 12, .views = 20},
+		{.visitors = 3, .views = 3},
+		{.visitors = 0, .views = 0},
+		{.visitors = 10, .views = 14},
+	};
+	struct visits_cell area_totals[2], day_totals[2];
+	char a[] = "/a", b[] = "/b";
+	char *areas[] = {a, b};
+	struct visits_report r = {.from_day = 100,
+				  .to_day = 101,
+				  .ndays = 2,
+				  .areas = areas,
+				  .nareas = 2,
+				  .cells = cells,
+				  .area_totals = area_totals,
+				  .day_totals = day_totals};
+	/* Suppression first, on the true counts; then noise. */
+	visits_report_suppress(&r, 10);
+	visits_report_noise(&r, 1.0, draw_high);
+	assert_true(r.noised);
+	assert_int_equal(cells[0].visitors, 14);
+	assert_int_equal(cells[0].views, 22);
+	assert_false(cells[1].shown); /* still hidden: never noised into view */
+	assert_int_equal(cells[2].visitors, 2);
+	assert_int_equal(cells[3].visitors, 12);
+	/* A shown total is the sum of its noised cells; a hidden one stays hidden. */
+	assert_false(area_totals[0].shown);
+	assert_true(area_totals[1].shown);
+	assert_int_equal(area_totals[1].visitors, 14);
+	assert_true(day_totals[0].shown && !day_totals[1].shown);
+	assert_int_equal(day_totals[0].visitors, 16);
+	/* The answers say it is noised, and with what epsilon. */
+	r.profile = "p";
+	json_t *j = visits_report_json(&r);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(j, "noise"), "mechanism")),
+		"laplace");
+	assert_true(json_real_value(json_object_get(json_object_get(j, "noise"), "epsilon")) ==
+		    1.0);
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +300,9 @@ int main(void)
 		cmocka_unit_test(test_ins10_only_a_purpose_beyond_counting_links_visits),
 		cmocka_unit_test(test_buffer_full_drops_and_the_writer_writes),
 		cmocka_unit_test(test_nam09_small_cells_and_totals_over_them_hidden),
+		cmocka_unit_test(test_laplace_inverse_distribution),
+		cmocka_unit_test(test_laplace_draws_centred_with_spread_one_over_epsilon),
+		cmocka_unit_test(test_noise_only_on_shown_cells_totals_their_sums),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
