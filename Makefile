@@ -127,6 +127,7 @@ bench:
 	@bench/handovers.sh
 	@bench/instructions.sh
 	@bench/visits.sh
+	@bench/visits_report.sh
 
 # The libFuzzer targets, each to ten million inputs (make test runs each for 20 s).
 FUZZ_RUNS ?= 10000000

@@ -11,7 +11,7 @@ BUILD_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlit
 TEST_PKGS="libcmocka-dev python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd postgresql
 	postgresql-client sqlite3 chromium clang libclang-rt-14-dev clang-format zbar-tools
 	python3-dkim python3-nacl"
-BENCH_PKGS="wrk nginx-light valgrind"
+BENCH_PKGS="wrk nginx-light valgrind postgresql postgresql-client python3-pytest python3-requests"
 
 tier=${1:-build}
 want="$BUILD_PKGS"

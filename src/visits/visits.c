@@ -234,6 +234,11 @@ static struct {
 	unsigned char *salt;
 	int64_t salt_day;
 	bool salt_saved;
+	/* Tomorrow's, agreed through the store ahead of midnight, so that every
+	 * process takes the new day's keys under one salt from its first view
+	 * (no process keys the first views of a day under a salt of its own). */
+	unsigned char *next_salt;
+	int64_t next_day; /* -1: none agreed yet */
 	struct ticker *writer;
 	pthread_mutex_t pass_lock; /* one pass at a time */
 	const char *link_purpose;
@@ -261,12 +266,21 @@ const char *visits_link_purpose(const struct policy *p)
 	return NULL;
 }
 
-/* A new salt for day, when the one in memory is another day's: the writer
- * then agrees it with the store. Under rec.lock. */
+/* The salt for day, when the one in memory is another day's: the one
+ * agreed for it ahead of time, or else a new one the writer then agrees
+ * with the store. Under rec.lock. */
 static void salt_for(int64_t day)
 {
 	if (rec.salt_day == day)
 		return;
+	if (rec.next_day == day) {
+		memcpy(rec.salt, rec.next_salt, VISITS_KEY_BYTES);
+		crypto_wipe(rec.next_salt, VISITS_KEY_BYTES);
+		rec.next_day = -1;
+		rec.salt_day = day;
+		rec.salt_saved = true;
+		return;
+	}
 	crypto_random(rec.salt, VISITS_KEY_BYTES);
 	rec.salt_day = day;
 	rec.salt_saved = false;
@@ -350,8 +364,46 @@ static int blob_cb(void *ctx, const struct store_row *row)
 	return 0;
 }
 
-/* Makes the salt in memory the one every process on the store uses today,
- * and deletes the salts of the days that have ended. Returns how many. */
+/* The salt the store holds for day, written from candidate unless another
+ * process wrote one first (the database chooses: the first insert wins),
+ * into out. 0 or -1. */
+static int salt_stored(struct store_conn *c, int64_t day, const unsigned char *candidate,
+		       unsigned char *out)
+{
+	struct store_val put[] = {SV_INT(day), SV_BLOB(candidate, VISITS_KEY_BYTES)};
+	struct store_val get[] = {SV_INT(day)};
+	memcpy(out, candidate, VISITS_KEY_BYTES);
+	if (store_exec(c, SQL_SALT_PUT, put, STORE_NPARAMS(put), NULL, NULL) < 0 ||
+	    store_exec(c, SQL_SALT_GET, get, STORE_NPARAMS(get), blob_cb, out) < 0)
+		return -1;
+	return 0;
+}
+
+/* Agrees tomorrow's salt now: at midnight every process then switches to
+ * the same salt without waiting for a pass (docs/visits.md, "The midnight
+ * race"). Read again on each pass (an insert that finds the row, and a
+ * read by key), so that a process holds the row the store holds. 0 or -1. */
+static int salt_agree_next(struct store_conn *c, int64_t today)
+{
+	unsigned char candidate[VISITS_KEY_BYTES], stored[VISITS_KEY_BYTES];
+	crypto_random(candidate, sizeof(candidate));
+	int rc = salt_stored(c, today + 1, candidate, stored);
+	if (rc == 0) {
+		pthread_mutex_lock(&rec.lock);
+		if (rec.salt_day == today) {
+			memcpy(rec.next_salt, stored, sizeof(stored));
+			rec.next_day = today + 1;
+		}
+		pthread_mutex_unlock(&rec.lock);
+	}
+	crypto_wipe(candidate, sizeof(candidate));
+	crypto_wipe(stored, sizeof(stored));
+	return rc;
+}
+
+/* Makes the salt in memory the one every process on the store uses today
+ * (and agrees tomorrow's), and deletes the salts of the days that have
+ * ended. Returns how many. */
 static int salt_agree(struct store_conn *c)
 {
 	unsigned char salt[VISITS_KEY_BYTES], stored[VISITS_KEY_BYTES];
@@ -363,11 +415,7 @@ static int salt_agree(struct store_conn *c)
 	pthread_mutex_unlock(&rec.lock);
 	int rc = 0;
 	if (!saved) {
-		memcpy(stored, salt, sizeof(stored));
-		struct store_val put[] = {SV_INT(day), SV_BLOB(salt, sizeof(salt))};
-		struct store_val get[] = {SV_INT(day)};
-		if (store_exec(c, SQL_SALT_PUT, put, STORE_NPARAMS(put), NULL, NULL) < 0 ||
-		    store_exec(c, SQL_SALT_GET, get, STORE_NPARAMS(get), blob_cb, stored) < 0) {
+		if (salt_stored(c, day, salt, stored) != 0) {
 			rc = -1;
 		} else {
 			pthread_mutex_lock(&rec.lock);
@@ -380,7 +428,7 @@ static int salt_agree(struct store_conn *c)
 	}
 	crypto_wipe(salt, sizeof(salt));
 	crypto_wipe(stored, sizeof(stored));
-	if (rc != 0)
+	if (rc != 0 || salt_agree_next(c, day) != 0)
 		return -1;
 	struct store_val before[] = {SV_INT(day)};
 	return store_exec(c, SQL_SALT_DROP, before, STORE_NPARAMS(before), NULL, NULL);
@@ -617,8 +665,18 @@ int visits_start(void)
 	rec.nfill = 0;
 	rec.salt = crypto_secret_alloc(VISITS_KEY_BYTES);
 	rec.salt_day = -1;
+	rec.next_salt = crypto_secret_alloc(VISITS_KEY_BYTES);
+	rec.next_day = -1;
 	rec.link_purpose = visits_link_purpose(app.policy);
 	rec.on = true;
+	/* The day's salt agreed before the first page, so that a process
+	 * started during the day keys its first views under the salt the
+	 * others use (the writer tries again if the store does not answer). */
+	struct store_conn *c = store_acquire(app.store);
+	if (salt_agree(c) < 0)
+		log_error("visits: the day's salt could not be agreed at start; the writer tries "
+			  "again");
+	store_release(c);
 	unsigned ms = app.cfg.visits_flush_ms > 0 ? (unsigned)app.cfg.visits_flush_ms : 1;
 	rec.writer = ticker_start(ms, false, writer_tick, NULL);
 	return rec.writer ? 0 : -1;
@@ -637,6 +695,8 @@ void visits_stop(void)
 	rec.fill = rec.drain = NULL;
 	crypto_secret_free(rec.salt);
 	rec.salt = NULL;
+	crypto_secret_free(rec.next_salt);
+	rec.next_salt = NULL;
 }
 
 /* ---- a member's linked visits ---- */
@@ -717,7 +777,8 @@ static const char SQL_REPORT[] = "SELECT area, day, visitors, views FROM visit_a
 struct report_rows {
 	struct visits_report *r;
 	int64_t *day, *visitors, *views;
-	char **area;
+	char **area;	  /* NULL: the same area as the row before */
+	const char *last; /* the last area copied */
 	size_t n, cap;
 };
 
@@ -733,10 +794,16 @@ static int report_cb(void *ctx, const struct store_row *row)
 	}
 	const struct store_val *a = &row->cols[0];
 	size_t len = a->type == STORE_TEXT ? a->n : 0;
-	rr->area[rr->n] = xmalloc(len + 1);
-	if (len)
-		memcpy(rr->area[rr->n], a->p, len);
-	rr->area[rr->n][len] = '\0';
+	/* Rows come by area: a row of the area before gets NULL, not a copy
+	 * (a year's report has 366 rows per area). */
+	rr->area[rr->n] = NULL;
+	if (!rr->last || strlen(rr->last) != len || memcmp(rr->last, a->p, len) != 0) {
+		rr->area[rr->n] = xmalloc(len + 1);
+		if (len)
+			memcpy(rr->area[rr->n], a->p, len);
+		rr->area[rr->n][len] = '\0';
+		rr->last = rr->area[rr->n];
+	}
 	rr->day[rr->n] = row->cols[1].i;
 	rr->visitors[rr->n] = row->cols[2].i;
 	rr->views[rr->n++] = row->cols[3].i;
@@ -775,9 +842,7 @@ int visits_report(int64_t from, int64_t to, struct visits_report *out, struct fa
 	out->areas = xcalloc(rr.n + 1, sizeof(*out->areas));
 	out->cells = xcalloc(rr.n * out->ndays + 1, sizeof(*out->cells));
 	for (size_t i = 0; i < rr.n; i++) {
-		if (out->nareas && strcmp(out->areas[out->nareas - 1], rr.area[i]) == 0)
-			free(rr.area[i]);
-		else
+		if (rr.area[i])
 			out->areas[out->nareas++] = rr.area[i];
 		struct visits_cell *c =
 			&out->cells[(out->nareas - 1) * out->ndays + (size_t)(rr.day[i] - from)];
@@ -969,24 +1034,33 @@ static json_t *cell_json(const struct visits_cell *c, int k, const char *day)
 	return o;
 }
 
+/* "YYYY-MM-DD" of each day of r, made once per report, not per cell. */
+typedef char day_texts[VISITS_REPORT_MAX_DAYS][VISITS_DAY_TEXT];
+
+static void days_of(const struct visits_report *r, day_texts out)
+{
+	for (size_t d = 0; d < r->ndays && d < VISITS_REPORT_MAX_DAYS; d++)
+		visits_day_text(r->from_day + (int64_t)d, out[d], VISITS_DAY_TEXT);
+}
+
 json_t *visits_report_json(const struct visits_report *r)
 {
-	char from[16], to[16], day[16];
+	char from[16], to[16];
+	day_texts day;
+	days_of(r, day);
 	visits_day_text(r->from_day, from, sizeof(from));
 	visits_day_text(r->to_day, to, sizeof(to));
 	json_t *days = json_array(), *areas = json_array(), *day_totals = json_array();
 	for (size_t d = 0; d < r->ndays; d++) {
-		visits_day_text(r->from_day + (int64_t)d, day, sizeof(day));
-		json_array_append_new(days, json_string(day));
-		json_array_append_new(day_totals, cell_json(&r->day_totals[d], r->min_group, day));
+		json_array_append_new(days, json_string(day[d]));
+		json_array_append_new(day_totals,
+				      cell_json(&r->day_totals[d], r->min_group, day[d]));
 	}
 	for (size_t a = 0; a < r->nareas; a++) {
 		json_t *cells = json_array();
-		for (size_t d = 0; d < r->ndays; d++) {
-			visits_day_text(r->from_day + (int64_t)d, day, sizeof(day));
-			json_array_append_new(
-				cells, cell_json(&r->cells[a * r->ndays + d], r->min_group, day));
-		}
+		for (size_t d = 0; d < r->ndays; d++)
+			json_array_append_new(cells, cell_json(&r->cells[a * r->ndays + d],
+							       r->min_group, day[d]));
 		json_array_append_new(areas,
 				      json_pack("{s:s,s:o,s:o}", "area", r->areas[a], "days", cells,
 						"total",
@@ -1021,21 +1095,18 @@ static int csv_cell(struct buf *out, const struct visits_report *r, const char *
 
 int visits_report_csv(const struct visits_report *r, struct buf *out)
 {
-	char day[16];
+	day_texts day;
+	days_of(r, day);
 	int rc = buf_puts(out, r->noised ? "profile,profile_version,area,day,visitors,views,"
 					   "noise_epsilon\r\n"
 					 : "profile,profile_version,area,day,visitors,views\r\n");
 	for (size_t a = 0; a < r->nareas; a++) {
-		for (size_t d = 0; d < r->ndays; d++) {
-			visits_day_text(r->from_day + (int64_t)d, day, sizeof(day));
-			rc |= csv_cell(out, r, r->areas[a], day, &r->cells[a * r->ndays + d]);
-		}
+		for (size_t d = 0; d < r->ndays; d++)
+			rc |= csv_cell(out, r, r->areas[a], day[d], &r->cells[a * r->ndays + d]);
 		rc |= csv_cell(out, r, r->areas[a], "total", &r->area_totals[a]);
 	}
-	for (size_t d = 0; d < r->ndays; d++) {
-		visits_day_text(r->from_day + (int64_t)d, day, sizeof(day));
-		rc |= csv_cell(out, r, "all", day, &r->day_totals[d]);
-	}
+	for (size_t d = 0; d < r->ndays; d++)
+		rc |= csv_cell(out, r, "all", day[d], &r->day_totals[d]);
 	rc |= csv_cell(out, r, "all", "total", &r->total);
 	return rc ? -1 : 0;
 }

@@ -131,7 +131,8 @@ struct visits_report {
 
 /* The day number of a "YYYY-MM-DD" date; -1 if it is not one. Pure. */
 int64_t visits_day_of(const char *date);
-/* "YYYY-MM-DD" of a day number into out (at least 11 bytes). Pure. */
+/* "YYYY-MM-DD" of a day number into out (at least VISITS_DAY_TEXT bytes). Pure. */
+#define VISITS_DAY_TEXT 11
 void visits_day_text(int64_t day, char *out, size_t n);
 /* Today's day number (UTC). */
 int64_t visits_today(void);

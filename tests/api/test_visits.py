@@ -136,8 +136,11 @@ def test_salt_of_a_past_day_is_gone_and_its_views_rolled_up(make_server):
     wait_for("views", lambda: len(views(srv)) == 3)
     salt = srv.sql("SELECT day, hex(salt) FROM visit_salts" if ENGINE == "sqlite" else
                    "SELECT day, encode(salt, 'hex') FROM visit_salts")
-    assert len(salt) == 1 and salt[0][0] == str(today(srv))
-    old = bytes.fromhex(salt[0][1])
+    # Today's salt, and tomorrow's agreed ahead of midnight (docs/visits.md,
+    # the midnight race; changed on purpose: there was only today's).
+    t = today(srv)
+    assert sorted(row[0] for row in salt) == [str(t), str(t + 1)]
+    old = bytes.fromhex([row for row in salt if row[0] == str(t)][0][1])
     # The day ends (moved back a day, as midnight would).
     srv.sql("UPDATE visit_views SET day = day - 1")
     srv.sql("UPDATE visit_salts SET day = day - 1")

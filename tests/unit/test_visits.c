@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "crypto.h"
 #include "visits.h"
@@ -141,7 +142,9 @@ static void test_buffer_full_drops_and_the_writer_writes(void **state)
 	assert_int_equal(rows("SELECT views FROM visit_views WHERE referrer = "
 			      "'news.example.net' AND device = 'desktop' AND area = '/privacy'"),
 			 2);
-	assert_int_equal(rows("SELECT COUNT(*) FROM visit_salts"), 1);
+	/* Today's salt and tomorrow's, agreed ahead of midnight (the midnight
+	 * race, docs/visits.md; changed on purpose: it was today's only). */
+	assert_int_equal(rows("SELECT COUNT(*) FROM visit_salts"), 2);
 	/* The day ends: rolled up, views and that day's salt deleted. */
 	assert_true(store_query(app.store, "UPDATE visit_views SET day = day - 1", NULL, 0, NULL,
 				NULL) >= 0);
@@ -149,7 +152,10 @@ static void test_buffer_full_drops_and_the_writer_writes(void **state)
 				NULL) >= 0);
 	assert_int_equal(visits_pass(), 0);
 	assert_int_equal(rows("SELECT COUNT(*) FROM visit_views"), 0);
-	assert_int_equal(rows("SELECT COUNT(*) FROM visit_salts"), 0);
+	char ended[96];
+	snprintf(ended, sizeof(ended), "SELECT COUNT(*) FROM visit_salts WHERE day < %lld",
+		 (long long)visits_today());
+	assert_int_equal(rows(ended), 0);
 	assert_int_equal(rows("SELECT visitors FROM visit_area_days WHERE area = '/privacy'"), 1);
 	assert_int_equal(rows("SELECT views FROM visit_rollups WHERE area = '/privacy'"), 2);
 	visits_stop();
