@@ -242,6 +242,7 @@ static struct {
 	struct ticker *writer;
 	pthread_mutex_t pass_lock; /* one pass at a time */
 	const char *link_purpose;
+	int64_t purged_day; /* the day the counts past retention were last purged */
 } rec = {.lock = PTHREAD_MUTEX_INITIALIZER, .pass_lock = PTHREAD_MUTEX_INITIALIZER};
 
 bool visits_counting(void)
@@ -335,6 +336,9 @@ static const char SQL_SALT_PUT[] =
 	"INSERT INTO visit_salts (day, salt) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING";
 static const char SQL_SALT_GET[] = "SELECT salt FROM visit_salts WHERE day = $1";
 static const char SQL_SALT_DROP[] = "DELETE FROM visit_salts WHERE day < $1";
+/* A read first: the writer's pass runs every second, and a DELETE that
+ * finds nothing still takes SQLite's write lock. */
+static const char SQL_SALT_OLD[] = "SELECT 1 FROM visit_salts WHERE day < $1 LIMIT 1";
 static const char SQL_VIEW_PUT[] =
 	"INSERT INTO visit_views (day, area, referrer, device, visitor, views) "
 	"VALUES ($1, $2, $3, $4, $5, $6)";
@@ -428,9 +432,15 @@ static int salt_agree(struct store_conn *c)
 	}
 	crypto_wipe(salt, sizeof(salt));
 	crypto_wipe(stored, sizeof(stored));
-	if (rc != 0 || salt_agree_next(c, day) != 0)
+	pthread_mutex_lock(&rec.lock);
+	bool next_agreed = rec.next_day == day + 1;
+	pthread_mutex_unlock(&rec.lock);
+	if (rc != 0 || (!next_agreed && salt_agree_next(c, day) != 0))
 		return -1;
 	struct store_val before[] = {SV_INT(day)};
+	int old = store_exec(c, SQL_SALT_OLD, before, STORE_NPARAMS(before), NULL, NULL);
+	if (old <= 0)
+		return old;
 	return store_exec(c, SQL_SALT_DROP, before, STORE_NPARAMS(before), NULL, NULL);
 }
 
@@ -594,14 +604,17 @@ static int roll_up(struct store_conn *c)
 			return -1;
 		}
 	}
-	int64_t keep = rollup_retention(app.policy);
-	if (keep > 0) {
-		struct store_val before[] = {SV_INT(visits_today() - keep / SECONDS_PER_DAY)};
+	/* Counts pass their retention a day at a time: purged once a day, or
+	 * when days were just rolled up, not on every pass. */
+	int64_t keep = rollup_retention(app.policy), now = visits_today();
+	if (keep > 0 && (ended.n > 0 || rec.purged_day != now)) {
+		struct store_val before[] = {SV_INT(now - keep / SECONDS_PER_DAY)};
 		if (store_exec(c, SQL_ROLLUPS_PURGE, before, STORE_NPARAMS(before), NULL, NULL) <
 			    0 ||
 		    store_exec(c, SQL_AREA_DAYS_PURGE, before, STORE_NPARAMS(before), NULL, NULL) <
 			    0)
 			return -1;
+		rec.purged_day = now;
 	}
 	return (int)ended.n;
 }
