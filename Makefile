@@ -50,7 +50,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 .PHONY: all deps run test unit unit-bins asan bench fuzz clean format check-broker check-layers \
-	check-format check-promises checks
+	check-format check-promises checks install
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -154,6 +154,45 @@ check-format:
 # an id that only reads the profile back.
 check-promises:
 	@tools/check-promises.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the binary (templates,
+# static files, migrations and profiles are embedded in it), the systemd unit
+# (dist/glovebox.service.in, sandboxed), a sample configuration (kept if one
+# is there) and the operator's guide. Installed for real (no DESTDIR), it
+# also makes the `glovebox` system user and its data directory (0700); a
+# DESTDIR install only stages files (docs/operations.md, "Installing").
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+DOCDIR     ?= $(PREFIX)/share/doc/glovebox
+SYSCONFDIR ?= /etc
+STATEDIR   ?= /var/lib/glovebox
+UNITDIR    ?= /etc/systemd/system
+DESTDIR    ?=
+INSTALL    ?= install
+SUBST_PATHS = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e 's|@STATEDIR@|$(STATEDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
+
+install: $(BIN)
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/glovebox
+	$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/glovebox
+	$(SUBST_PATHS) dist/glovebox.service.in > $(BUILD)/glovebox.service
+	$(INSTALL) -m 0644 $(BUILD)/glovebox.service $(DESTDIR)$(UNITDIR)/glovebox.service
+	$(SUBST_PATHS) dist/glovebox.conf.in > $(BUILD)/glovebox.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/glovebox/glovebox.conf ]; then \
+		echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/glovebox/glovebox.conf"; \
+	else \
+		$(INSTALL) -m 0640 $(BUILD)/glovebox.conf $(DESTDIR)$(SYSCONFDIR)/glovebox/glovebox.conf; \
+	fi
+	$(INSTALL) -m 0644 docs/operations.md $(DESTDIR)$(DOCDIR)/operations.md
+	@if [ -z "$(DESTDIR)" ]; then \
+		getent passwd glovebox >/dev/null || \
+			useradd --system --user-group --home-dir $(STATEDIR) --no-create-home \
+				--shell /usr/sbin/nologin glovebox; \
+		$(INSTALL) -d -m 0700 -o glovebox -g glovebox $(STATEDIR); \
+		chgrp glovebox $(SYSCONFDIR)/glovebox $(SYSCONFDIR)/glovebox/glovebox.conf; \
+		echo "install: done; start it with: systemctl daemon-reload && systemctl enable --now glovebox"; \
+	fi
 
 format:
 	clang-format -i src/*.c src/*.h src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c bench/*.c

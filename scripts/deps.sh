@@ -10,7 +10,7 @@ BUILD_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlit
 	libqrencode-dev libcurl4-openssl-dev python3-aiosmtpd"
 TEST_PKGS="libcmocka-dev python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd postgresql
 	postgresql-client sqlite3 chromium clang libclang-rt-14-dev clang-format zbar-tools
-	python3-dkim python3-nacl"
+	python3-dkim python3-nacl systemd"
 BENCH_PKGS="wrk nginx-light valgrind postgresql postgresql-client python3-pytest python3-requests"
 
 tier=${1:-build}
