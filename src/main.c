@@ -211,6 +211,7 @@ static const struct {
 	{ROUTE_PRESESSION, "presession"}, /* its form needs the pre-session token */
 	{ROUTE_SLOW, "slow"},		  /* it hashes a password, on the workers */
 	{ROUTE_METRICS, "metrics"},	  /* served on the metrics listener only */
+	{ROUTE_RECENT, "recent"},	  /* staff: a password entered recently too */
 };
 
 /* The route table: each address, its methods, who may call it, the limit

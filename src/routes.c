@@ -38,6 +38,8 @@
 #include "privacy_api.h"
 #include "privacy_page.h"
 #include "staff.h"
+#include "staff_admin_api.h"
+#include "staff_admin_page.h"
 #include "staff_api.h"
 #include "staff_page.h"
 #include "token.h"
@@ -323,6 +325,20 @@ static const struct param_spec staff_signin_page_params[] = {
 	{0},
 };
 
+/* The admin console: a new account, and the access log's filter. */
+static const struct param_spec staff_admin_add_params[] = {
+	{"email", PARAM_BODY | PARAM_REQUIRED, VALIDATE_EMAIL_MAX, valid_email},
+	{"role", PARAM_BODY | PARAM_REQUIRED, SESSION_ROLE_MAX - 1, valid_line},
+	{0},
+};
+
+static const struct param_spec staff_admin_log_params[] = {
+	{"member", PARAM_QUERY, 20, valid_uint},
+	{"staff", PARAM_QUERY, 20, valid_uint},
+	{"page", PARAM_QUERY, 7, valid_uint},
+	{0},
+};
+
 /* The address is sent in the body, never in a URL (history, proxies). */
 static const struct param_spec staff_member_find_params[] = {
 	{"email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
@@ -456,7 +472,18 @@ static const struct route_limit staff_send_limit = {"staff-sends", &app.cfg.staf
 #define VERIFIER STAFF_FOR(PURPOSE_OF_COLLECTION, "vehicle_registration")
 #define SENDER STAFF_FOR(PURPOSE_OF_KIND, "communication")
 #define FOR_PURPOSE STAFF_FOR(PURPOSE_IN_PARAM, "purpose")
-#define ADMIN	    STAFF_FOR(PURPOSE_OF_KIND, "security")
+#define ADMIN	    STAFF_FOR(PURPOSE_OF_KIND, STAFF_ADMIN_KIND)
+/* The console's changes: a staff route that also needs the password entered
+ * recently (ROUTE_RECENT). */
+#define FORM_POST_RECENT(path, fn, max, list, ...)                                                 \
+	{.methods = HTTP_POST, .pattern = path, .handler = fn, .body = BODY_FORM, .body_max = max, \
+	 .flags = ROUTE_FORM_ERRORS | ROUTE_PERSONAL | ROUTE_RECENT, .params = list, __VA_ARGS__}
+#define API_CALL_RECENT(m, path, fn, ...)                                                          \
+	{.methods = m, .pattern = path, .handler = fn,                                              \
+	 .flags = ROUTE_API | ROUTE_PERSONAL | ROUTE_RECENT, __VA_ARGS__}
+#define API_JSON_RECENT(m, path, fn, max, list, ...)                                               \
+	{.methods = m, .pattern = path, .handler = fn, .body = BODY_JSON, .body_max = max,          \
+	 .flags = ROUTE_API | ROUTE_PERSONAL | ROUTE_RECENT, .params = list, __VA_ARGS__}
 #define DEALER_STAFF STAFF_FOR(PURPOSE_OF_KIND, "dealer")
 #define STATISTICS  STAFF_FOR(PURPOSE_OF_KIND, "aggregate_statistics")
 #define LIMIT(l) .limit = &l
@@ -652,6 +679,34 @@ struct route routes[] = {
 	FORM_POST("/staff/signout", staff_page_signout, 4 * KiB, NULL, ANY_ROLE),
 	API_CALL(HTTP_POST, "/api/v1/staff/signout", staff_api_signout, ANY_ROLE),
 	PAGE("/staff", staff_page_home, PERSONAL, ANY_ROLE),
+	/* staff: the password again, for the console's changes (ROUTE_RECENT) */
+	PAGE("/staff/reauth", staff_page_reauth, PERSONAL, ANY_ROLE),
+	FORM_POST_SLOW("/staff/reauth", staff_page_reauth_post, 4 * KiB, password_params, ANY_ROLE),
+	API_JSON_SLOW(HTTP_POST, "/api/v1/staff/reauth", staff_api_reauth, 16 * KiB,
+		      password_params, ANY_ROLE),
+	/* staff: the admin console (staff accounts, the access log, consent
+	 * counts), for a role with a security purpose; changes need a recent
+	 * password and are in the access log */
+	PAGE("/staff/admin/staff", staff_admin_page_staff, PERSONAL, ADMIN),
+	FORM_POST_RECENT("/staff/admin/staff", staff_admin_page_add, 4 * KiB,
+			 staff_admin_add_params, ADMIN),
+	FORM_POST_RECENT("/staff/admin/staff/:id/reset", staff_admin_page_reset, 4 * KiB,
+			 row_id_params, ADMIN),
+	FORM_POST_RECENT("/staff/admin/staff/:id/remove", staff_admin_page_remove, 4 * KiB,
+			 row_id_params, ADMIN),
+	PAGE("/staff/admin/log", staff_admin_page_log, PERSONAL, .params = staff_admin_log_params,
+	     ADMIN),
+	PAGE("/staff/admin/consents", staff_admin_page_consents, ADMIN),
+	API_CALL(HTTP_GET, "/api/v1/staff/admin/staff", staff_admin_api_list, ADMIN),
+	API_JSON_RECENT(HTTP_POST, "/api/v1/staff/admin/staff", staff_admin_api_add, 4 * KiB,
+			staff_admin_add_params, ADMIN),
+	API_CALL_RECENT(HTTP_POST, "/api/v1/staff/admin/staff/:id/reset", staff_admin_api_reset,
+			.params = row_id_params, ADMIN),
+	API_CALL_RECENT(HTTP_DELETE, "/api/v1/staff/admin/staff/:id", staff_admin_api_remove,
+			.params = row_id_params, ADMIN),
+	API_CALL(HTTP_GET, "/api/v1/staff/admin/log", staff_admin_api_log,
+		 .params = staff_admin_log_params, ADMIN),
+	API_CALL(HTTP_GET, "/api/v1/staff/admin/consents", staff_admin_api_consents, ADMIN),
 	API_CALL(HTTP_GET, "/api/v1/staff/me", staff_api_me, ANY_ROLE),
 	/* The page shows its own message when the role lacks the purpose chosen;
 	 * the lookup itself asks the broker under that purpose as this role. */

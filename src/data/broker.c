@@ -71,15 +71,25 @@ static const char SQL_CONSENT_EVENT[] = "INSERT INTO consent_events (id, subject
  * subject whose data predates it (NAM10): its notice has not gone out at
  * least the opt-out window ago, and the subject has not said yes since the
  * revision (under it, or after its notice was due). NULL when none is. */
+#define PENDING_WHERE(SUBJECT, SINCE, NOTIFIED_BEFORE)                                             \
+	"n.purpose = $1 AND n.version > " SINCE " "                                                \
+	"AND NOT EXISTS (SELECT 1 FROM use_notices u WHERE u.subject_id = " SUBJECT " "            \
+	"AND u.purpose = n.purpose AND u.version = n.version AND u.notified_at IS NOT NULL "       \
+	"AND u.notified_at <= " NOTIFIED_BEFORE ") "                                               \
+	"AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.subject_id = " SUBJECT " "               \
+	"AND c.purpose = n.purpose AND c.state = 'on' AND (c.profile_version >= n.version "        \
+	"OR EXISTS (SELECT 1 FROM use_notices w WHERE w.subject_id = " SUBJECT " "                 \
+	"AND w.purpose = n.purpose AND w.version = n.version AND c.changed_at > w.due_at)))"
 static const char SQL_PENDING[] =
-	"SELECT MIN(n.version) FROM new_uses n WHERE n.purpose = $1 AND n.version > $2 "
-	"AND NOT EXISTS (SELECT 1 FROM use_notices u WHERE u.subject_id = $3 "
-	"AND u.purpose = n.purpose AND u.version = n.version AND u.notified_at IS NOT NULL "
-	"AND u.notified_at <= $4) "
-	"AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.subject_id = $3 "
-	"AND c.purpose = n.purpose AND c.state = 'on' AND (c.profile_version >= n.version "
-	"OR EXISTS (SELECT 1 FROM use_notices w WHERE w.subject_id = $3 "
-	"AND w.purpose = n.purpose AND w.version = n.version AND c.changed_at > w.due_at)))";
+	"SELECT MIN(n.version) FROM new_uses n WHERE " PENDING_WHERE("$3", "$2", "$4");
+/* The same condition for every subject of a kind at once (the console's
+ * count): one text, so the count and the broker's decision cannot drift. */
+static const char SQL_PENDING_COUNT[] =
+	"SELECT COUNT(*) FROM subjects s WHERE s.kind = $2 AND s.erased_at IS NULL "
+	"AND EXISTS (SELECT 1 FROM new_uses n WHERE " PENDING_WHERE(
+		"s.id", "COALESCE(s.profile_version, 0)", "$3") ")";
+static const char SQL_CONSENT_COUNTS[] =
+	"SELECT state, COUNT(*) FROM consents WHERE purpose = $1 GROUP BY state";
 #define SECONDS_PER_DAY 86400
 
 static const char SQL_SUBJECT_VERSION[] = "SELECT profile_version FROM subjects WHERE id = $1";
@@ -168,6 +178,41 @@ static int64_t use_pending(struct store_conn *c, int64_t subject, int64_t subjec
 	if (store_exec(c, SQL_PENDING, p, STORE_NPARAMS(p), int_cb, &version) < 0)
 		return -1;
 	return version;
+}
+
+static int state_count_cb(void *ctx, const struct store_row *row)
+{
+	struct broker_consent_counts *out = ctx;
+	const char *state = row->cols[0].type == STORE_TEXT ? (const char *)row->cols[0].p : "";
+	int64_t n = row->cols[1].type == STORE_INT ? row->cols[1].i : 0;
+	if (strcmp(state, "on") == 0)
+		out->granted += n;
+	else
+		out->refused += n;
+	return 0;
+}
+
+int broker_consent_counts(struct store_conn *c, const char *purpose,
+			  struct broker_consent_counts *out)
+{
+	*out = (struct broker_consent_counts){0};
+	int pi = policy_purpose_index(app.policy, purpose);
+	struct store_val p[] = {SV_TEXT(purpose)};
+	if (pi < 0 ||
+	    store_exec(c, SQL_CONSENT_COUNTS, p, STORE_NPARAMS(p), state_count_cb, out) < 0)
+		return -1;
+	const struct policy_purpose *pu = &app.policy->purposes[pi];
+	int64_t window = (int64_t)app.policy->settings.opt_out_window_days * SECONDS_PER_DAY;
+	for (size_t i = 0; i < pu->nsubjects; i++) {
+		int64_t n = 0;
+		struct store_val w[] = {SV_TEXT(purpose),
+					SV_TEXT(app.policy->subjects[pu->subjects[i]].id),
+					SV_INT(now_seconds() - window)};
+		if (store_exec(c, SQL_PENDING_COUNT, w, STORE_NPARAMS(w), int_cb, &n) < 0)
+			return -1;
+		out->waiting += n;
+	}
+	return 0;
 }
 
 int64_t broker_use_waiting(struct store_conn *c, int64_t subject, const char *purpose,

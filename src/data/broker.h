@@ -166,4 +166,15 @@ enum consent_state broker_consent_get(struct store_conn *c, int64_t subject, con
 int64_t broker_use_waiting(struct store_conn *c, int64_t subject, const char *purpose,
 			   int64_t *starts);
 
+/* A purpose's choices, counted (the admin console: aggregate only, no
+ * subject named). granted and refused: the ledger's current yes and no
+ * (a no is a refusal or a withdrawal alike); waiting: subjects of the
+ * purpose's kinds, not erased, for whom a new use of it is still waiting
+ * (NAM10, as broker_use_waiting decides it for one). */
+struct broker_consent_counts {
+	int64_t granted, refused, waiting;
+};
+int broker_consent_counts(struct store_conn *c, const char *purpose,
+			  struct broker_consent_counts *out);
+
 #endif

@@ -73,6 +73,9 @@ enum err {
 	ERR_NO_SUCH_ROLE,
 	ERR_STAFF_EXISTS,
 	ERR_NO_SUCH_STAFF,
+	ERR_NO_SUCH_STAFF_ID,
+	ERR_STAFF_SELF,
+	ERR_LAST_ADMIN,
 	/* garage */
 	ERR_NO_GARAGE,
 	ERR_VIN, /* code from the VIN check (vin_length, ...) */

@@ -73,6 +73,10 @@ enum route_flags {
 	 * data. Listed, not inferred, so no new page gets a third-party script
 	 * by default. */
 	ROUTE_AD_TAGS = 1 << 7,
+	/* A staff route that also needs the password entered within the
+	 * profile's reauth_minutes (ACCESS_MEMBER_RECENT's level, for staff):
+	 * the admin console's changes to staff accounts. */
+	ROUTE_RECENT = 1 << 8,
 };
 
 /* A limit per client address that routes count against together (a form

@@ -84,7 +84,7 @@ static bool is_label_char(unsigned char c)
 const char *valid_email(const char *s, size_t len)
 {
 	static const char bad[] = "is not a valid e-mail address";
-	if (len < 3 || len > 254 || !utf8_valid(s, len))
+	if (len < 3 || len > VALIDATE_EMAIL_MAX || !utf8_valid(s, len))
 		return bad;
 	const char *at = memchr(s, '@', len);
 	if (!at || memchr(at + 1, '@', len - (size_t)(at - s) - 1))

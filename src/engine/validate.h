@@ -13,6 +13,8 @@ bool utf8_valid(const char *s, size_t len);
 
 const char *valid_line(const char *s, size_t len); /* UTF-8, no control characters */
 const char *valid_text(const char *s, size_t len); /* UTF-8, tab/CR/LF allowed */
+/* The longest e-mail address taken (RFC 5321 path limit less the brackets). */
+#define VALIDATE_EMAIL_MAX 254
 const char *valid_email(const char *s, size_t len);
 const char *valid_uint(const char *s, size_t len);
 const char *valid_token(const char *s, size_t len); /* base64url characters */

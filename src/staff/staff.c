@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "audit.h"
 #include "broker.h"
 #include "browser.h"
 #include "crypto.h"
@@ -39,11 +40,14 @@ static const char SQL_BY_ENROL[] =
 static const char SQL_ENROL_DONE[] =
 	"UPDATE staff SET totp_confirmed = $2, totp_last_step = $3, enrol_hash = NULL "
 	"WHERE id = $1 AND totp_last_step < $3";
-static const char SQL_STEP_USE[] =
-	"UPDATE staff SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2";
+static const char SQL_STEP_USE[] = "UPDATE staff SET totp_last_step = $2, last_signin_at = $3 "
+				   "WHERE id = $1 AND totp_last_step < $2";
 static const char SQL_SESSIONS_END[] = "DELETE FROM staff_sessions WHERE staff_id = $1";
-static const char SQL_LIST[] =
-	"SELECT id, role, totp_confirmed, created_at FROM staff ORDER BY created_at, id";
+static const char SQL_LIST[] = "SELECT id, role, totp_confirmed, created_at, last_signin_at "
+			       "FROM staff ORDER BY created_at, id";
+/* Every account's role and state, locked for the transaction that removes
+ * one, so two admins removing each other at once cannot leave none. */
+static const char SQL_ROLES_LOCKED[] = "SELECT id, role, totp_confirmed FROM staff FOR UPDATE";
 
 static const char *const email_column[] = {"email"};
 static const char *const secret_column[] = {"totp_secret"};
@@ -161,8 +165,58 @@ out:
 	return rc;
 }
 
-int staff_account_add(const char *email, const char *role, struct staff_token *out,
-		      struct failure *f)
+/* ---- the admin's entries in the access log ---- */
+
+/* The purpose under which the role manages staff: its first of the kind
+ * the console's routes demand (routes.c, ADMIN); NULL when it has none. */
+const char *staff_admin_purpose(const char *role)
+{
+	const struct policy *p = app.policy;
+	int ri = role ? policy_role_index(p, role) : -1;
+	for (size_t i = 0; ri >= 0 && i < p->roles[ri].npurposes; i++) {
+		const struct policy_purpose *pu = &p->purposes[p->roles[ri].purposes[i]];
+		if (strcmp(policy_purpose_kind_name(pu->kind), STAFF_ADMIN_KIND) == 0)
+			return pu->id;
+	}
+	return NULL;
+}
+
+/* The admin's action on account staff, appended in the transaction that
+ * makes it (an action that cannot be logged is not made); nothing for the
+ * command line (who NULL), whose operator is the machine's. */
+static int admin_log(struct store_conn *c, const struct staff_admin *who, int64_t staff,
+		     const char *action)
+{
+	if (!who)
+		return 0;
+	const char *purpose = staff_admin_purpose(who->role);
+	struct audit_entry e = {"staff", who->account,		 who->role, "",
+				staff,	 purpose ? purpose : "", "",	    action};
+	return audit_append(c, &e);
+}
+
+/* The account's e-mail address, opened with its staff grant: 1, 0, -1. */
+static int email_open(struct store_conn *c, int64_t id, char *out, size_t n)
+{
+	struct broker_grant *g = NULL;
+	struct record_text t[1];
+	int rc = -1;
+	*out = '\0';
+	if (broker_staff_open(c, id, &g) == 0 &&
+	    record_read(c, g, TABLE, id, email_column, ARRAY_LEN(email_column), t) == 1) {
+		rc = t[0].p != NULL;
+		if (t[0].p)
+			snprintf(out, n, "%.*s", (int)t[0].n, t[0].p);
+		record_texts_release(t, 1);
+	}
+	broker_grant_free(g);
+	return rc;
+}
+
+/* ---- accounts ---- */
+
+static int account_add(const struct staff_admin *who, const char *email, const char *role,
+		       struct staff_token *out, struct failure *f)
 {
 	*out = (struct staff_token){0};
 	if (!role || policy_role_index(app.policy, role) < 0)
@@ -191,7 +245,8 @@ int staff_account_add(const char *email, const char *role, struct staff_token *o
 		inserted = record_insert(c, g, TABLE, out->staff, row, STORE_NPARAMS(row));
 	if (inserted == STORE_CONFLICT)
 		err_fail(f, ERR_STAFF_EXISTS);
-	else if (inserted < 0 || store_commit(c) != 0)
+	else if (inserted < 0 || admin_log(c, who, out->staff, "staff_added") != 0 ||
+		 store_commit(c) != 0)
 		err_fail(f, ERR_STORE);
 	else
 		rc = 0;
@@ -204,20 +259,25 @@ int staff_account_add(const char *email, const char *role, struct staff_token *o
 	return rc;
 }
 
-int staff_account_reset(const char *email, struct staff_token *out, struct failure *f)
+int staff_account_add(const char *email, const char *role, struct staff_token *out,
+		      struct failure *f)
 {
-	*out = (struct staff_token){0};
-	struct account a;
-	struct store_conn *c = store_acquire(app.store);
-	int found = account_by_email(c, email, &a);
-	account_release(&a);
-	if (found != 1) {
-		store_release(c);
-		return err_fail(f, found < 0 ? ERR_STORE : ERR_NO_SUCH_STAFF);
-	}
+	return account_add(NULL, email, role, out, f);
+}
+
+int staff_admin_add(const struct staff_admin *who, const char *email, const char *role,
+		    struct staff_token *out, struct failure *f)
+{
+	return account_add(who, email, role, out, f);
+}
+
+/* Resets account id, whose address (for its lock) is email. */
+static int account_reset(struct store_conn *c, const struct staff_admin *who, int64_t id,
+			 const char *email, struct staff_token *out, struct failure *f)
+{
 	unsigned char hash[TOKEN_HASH_BYTES];
 	token_new(out->token, hash);
-	out->staff = a.id;
+	out->staff = id;
 	struct record_field row[] = {
 		{"password_hash", SV_NULL},
 		{"totp_secret", SV_NULL},
@@ -226,15 +286,16 @@ int staff_account_reset(const char *email, struct staff_token *out, struct failu
 		{"enrol_hash", SV_BLOB(hash, sizeof(hash))},
 		{"enrol_expires", SV_INT(now_seconds() + STAFF_ENROL_SECONDS)},
 	};
-	struct store_val id[] = {SV_INT(a.id)};
+	struct store_val key[] = {SV_INT(id)};
 	struct broker_grant *g = NULL;
 	/* A fresh start: no lock on the address, no browser known. */
 	struct lockout lock;
 	lockout_of_address(&lock, "staff", email);
-	bool ok = store_begin(c) == 0 && broker_staff_open(c, a.id, &g) == 0 &&
-		  record_update(c, g, TABLE, a.id, row, STORE_NPARAMS(row)) == 1 &&
-		  store_exec(c, SQL_SESSIONS_END, id, STORE_NPARAMS(id), NULL, NULL) >= 0 &&
-		  browser_forget_others(c, a.id, NULL) == 0 && store_commit(c) == 0;
+	bool ok = store_begin(c) == 0 && broker_staff_open(c, id, &g) == 0 &&
+		  record_update(c, g, TABLE, id, row, STORE_NPARAMS(row)) == 1 &&
+		  store_exec(c, SQL_SESSIONS_END, key, STORE_NPARAMS(key), NULL, NULL) >= 0 &&
+		  browser_forget_others(c, id, NULL) == 0 &&
+		  admin_log(c, who, id, "staff_reset") == 0 && store_commit(c) == 0;
 	if (!ok) {
 		store_rollback(c);
 		crypto_wipe(out, sizeof(*out));
@@ -242,9 +303,90 @@ int staff_account_reset(const char *email, struct staff_token *out, struct failu
 		ok = false;
 		crypto_wipe(out, sizeof(*out));
 	}
-	store_release(c);
 	broker_grant_free(g);
 	return ok ? 0 : err_fail(f, ERR_STORE);
+}
+
+int staff_account_reset(const char *email, struct staff_token *out, struct failure *f)
+{
+	*out = (struct staff_token){0};
+	struct account a;
+	struct store_conn *c = store_acquire(app.store);
+	int found = account_by_email(c, email, &a);
+	account_release(&a);
+	int rc = found == 1 ? account_reset(c, NULL, a.id, email, out, f)
+			    : err_fail(f, found < 0 ? ERR_STORE : ERR_NO_SUCH_STAFF);
+	store_release(c);
+	return rc;
+}
+
+int staff_admin_reset(const struct staff_admin *who, int64_t staff, struct staff_token *out,
+		      struct failure *f)
+{
+	*out = (struct staff_token){0};
+	if (staff == who->account)
+		return err_fail(f, ERR_STAFF_SELF);
+	struct account a;
+	char email[VALIDATE_EMAIL_MAX + 1];
+	struct store_conn *c = store_acquire(app.store);
+	int found = account_by_id(c, staff, &a);
+	account_release(&a);
+	if (found == 1)
+		found = email_open(c, staff, email, sizeof(email));
+	int rc = found == 1 ? account_reset(c, who, staff, email, out, f)
+			    : err_fail(f, found < 0 ? ERR_STORE : ERR_NO_SUCH_STAFF_ID);
+	crypto_wipe(email, sizeof(email));
+	store_release(c);
+	return rc;
+}
+
+/* The accounts that can manage staff (an enrolled account whose role has
+ * the console's kind of purpose), counted under the transaction's lock. */
+struct admins {
+	int64_t target, others;
+	bool target_is_admin;
+};
+
+static int admins_cb(void *ctx, const struct store_row *row)
+{
+	struct admins *a = ctx;
+	char role[SESSION_ROLE_MAX];
+	text_copy(role, sizeof(role), &row->cols[1]);
+	if (row->cols[2].i <= 0 || !staff_admin_purpose(role))
+		return 0;
+	if (row->cols[0].i == a->target)
+		a->target_is_admin = true;
+	else
+		a->others++;
+	return 0;
+}
+
+/* Erases account id in one transaction (with who's entry in the access
+ * log); for an admin, never the last account that can manage staff. */
+static int account_remove(struct store_conn *c, const struct staff_admin *who, int64_t id,
+			  struct failure *f)
+{
+	struct admins n = {.target = id};
+	if (store_begin(c) != 0)
+		return err_fail(f, ERR_STORE);
+	bool ok = !who || store_exec(c, SQL_ROLES_LOCKED, NULL, 0, admins_cb, &n) >= 0;
+	if (ok && who && n.target_is_admin && n.others == 0) {
+		store_rollback(c);
+		return err_fail(f, ERR_LAST_ADMIN);
+	}
+	if (ok && who && id == who->account) {
+		store_rollback(c);
+		return err_fail(f, ERR_STAFF_SELF);
+	}
+	ok = ok && record_erase_subject(c, id) == 0 &&
+	     admin_log(c, who, id, "staff_removed") == 0 && store_commit(c) == 0;
+	if (!ok) {
+		store_rollback(c);
+		return err_fail(f, ERR_STORE);
+	}
+	record_scrub_erased();
+	log_info("a staff account was removed and its data key destroyed");
+	return 0;
 }
 
 int staff_account_remove(const char *email, int64_t *staff, struct failure *f)
@@ -254,30 +396,35 @@ int staff_account_remove(const char *email, int64_t *staff, struct failure *f)
 	int found = account_by_email(c, email, &a);
 	account_release(&a);
 	*staff = 0;
-	if (found != 1) {
-		store_release(c);
-		return err_fail(f, found < 0 ? ERR_STORE : ERR_NO_SUCH_STAFF);
-	}
-	bool ok = store_begin(c) == 0 && record_erase_subject(c, a.id) == 0 && store_commit(c) == 0;
-	if (!ok)
-		store_rollback(c);
+	int rc = found == 1 ? account_remove(c, NULL, a.id, f)
+			    : err_fail(f, found < 0 ? ERR_STORE : ERR_NO_SUCH_STAFF);
 	store_release(c);
-	if (!ok)
-		return err_fail(f, ERR_STORE);
-	record_scrub_erased();
-	*staff = a.id;
-	log_info("a staff account was removed and its data key destroyed");
-	return 0;
+	if (rc == 0)
+		*staff = a.id;
+	return rc;
+}
+
+int staff_admin_remove(const struct staff_admin *who, int64_t staff, struct failure *f)
+{
+	struct account a;
+	struct store_conn *c = store_acquire(app.store);
+	int found = account_by_id(c, staff, &a);
+	account_release(&a);
+	int rc = found == 1 ? account_remove(c, who, staff, f)
+			    : err_fail(f, found < 0 ? ERR_STORE : ERR_NO_SUCH_STAFF_ID);
+	store_release(c);
+	return rc;
 }
 
 static int list_cb(void *ctx, const struct store_row *row)
 {
 	char role[SESSION_ROLE_MAX];
 	text_copy(role, sizeof(role), &row->cols[1]);
-	json_array_append_new(ctx,
-			      json_pack("{s:I,s:s,s:b,s:I,s:n}", "id", (json_int_t)row->cols[0].i,
-					"role", role, "enrolled", row->cols[2].i > 0, "created_at",
-					(json_int_t)row->cols[3].i, "email"));
+	json_t *last = row->cols[4].type == STORE_INT ? json_integer(row->cols[4].i) : json_null();
+	json_array_append_new(
+		ctx, json_pack("{s:I,s:s,s:b,s:I,s:o,s:n}", "id", (json_int_t)row->cols[0].i,
+			       "role", role, "enrolled", row->cols[2].i > 0, "created_at",
+			       (json_int_t)row->cols[3].i, "last_signin_at", last, "email"));
 	return 0;
 }
 
@@ -447,7 +594,7 @@ int staff_signin(const struct staff_signin *in, struct staff_started *out, struc
 		return err_fail(f, ERR_STAFF_BAD_CREDENTIALS);
 	}
 	/* The step is recorded with the session, so a code works once. */
-	struct store_val use[] = {SV_INT(a.id), SV_INT(step)};
+	struct store_val use[] = {SV_INT(a.id), SV_INT(step), SV_INT(now)};
 	c = store_acquire(app.store);
 	int used = -1;
 	bool ok = store_begin(c) == 0 &&
@@ -469,6 +616,38 @@ int staff_signin(const struct staff_signin *in, struct staff_started *out, struc
 	out->staff = a.id;
 	snprintf(out->role, sizeof(out->role), "%s", a.role);
 	return 0;
+}
+
+/* ---- entering the password again ---- */
+
+int staff_reauth(int64_t staff, const char *password, const unsigned char *session,
+		 const char *client, struct failure *f)
+{
+	if (members_signin_address_allowed(client, f) != 0)
+		return -1;
+	/* The session's own failures in a row: only someone holding it can
+	 * guess here, so its lock shuts out nobody else. */
+	struct lockout lock;
+	int64_t now = now_seconds();
+	lockout_of_bytes(&lock, "staff-reauth", session, TOKEN_HASH_BYTES);
+	if (lockout_open(&lock, now, f) != 0)
+		return -1;
+	struct account a;
+	struct store_conn *c = store_acquire(app.store);
+	int found = account_by_id(c, staff, &a);
+	store_release(c);
+	if (found != 1) {
+		account_release(&a);
+		return err_fail(f, found < 0 ? ERR_STORE : ERR_STAFF_NOT_SIGNED_IN);
+	}
+	int rc = password_verify(a.hash[0] ? a.hash : password_dummy_hash(), password,
+				 ERR_WRONG_PASSWORD, f);
+	account_release(&a);
+	if (rc == 0)
+		return lockout_clear(&lock) == 0 ? 0 : err_fail(f, ERR_STORE);
+	if (f->err == ERR_WRONG_PASSWORD)
+		lockout_fail(&lock, now);
+	return -1;
 }
 
 /* ---- the staff member's own view ---- */

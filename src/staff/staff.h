@@ -64,9 +64,37 @@ int staff_account_reset(const char *email, struct staff_token *out, struct failu
  * record layer's declaration); its entries in the access log stay.
  * *staff: the account's id. ERR_NO_SUCH_STAFF, ERR_STORE. */
 int staff_account_remove(const char *email, int64_t *staff, struct failure *f);
-/* Every account, oldest first: [{id, role, enrolled, created_at, email}]
+/* Every account, oldest first: [{id, role, enrolled, created_at,
+ * last_signin_at (null before the first), email}]
  * (email null when it does not open). NULL when the store failed. */
 json_t *staff_account_list(void);
+
+/* ---- the admin console (staff_admin.c, staff_admin_page.c) ---- */
+
+/* The console is for roles with a purpose of this kind (routes.c, ADMIN). */
+#define STAFF_ADMIN_KIND "security"
+
+/* The admin who acts, as the session gives it. */
+struct staff_admin {
+	int64_t account;
+	const char *role;
+};
+
+/* The role's purpose of STAFF_ADMIN_KIND, under which its console actions
+ * are logged; NULL when it has none. */
+const char *staff_admin_purpose(const char *role);
+
+/* As the command line's, by id, each with the admin's entry in the access
+ * log (action staff_added, staff_reset, staff_removed; the subject is the
+ * account) in the same transaction: what cannot be logged is not done.
+ * Reset and remove refuse the admin's own account (ERR_STAFF_SELF), remove
+ * the last enrolled account whose role can manage staff (ERR_LAST_ADMIN,
+ * checked first); an unknown id is ERR_NO_SUCH_STAFF_ID. */
+int staff_admin_add(const struct staff_admin *who, const char *email, const char *role,
+		    struct staff_token *out, struct failure *f);
+int staff_admin_reset(const struct staff_admin *who, int64_t staff, struct staff_token *out,
+		      struct failure *f);
+int staff_admin_remove(const struct staff_admin *who, int64_t staff, struct failure *f);
 
 /* ---- enrolment ---- */
 
@@ -114,6 +142,17 @@ struct staff_started {
  * ERR_STAFF_BAD_CREDENTIALS (any part wrong, an unknown or unenrolled
  * address at the same cost, a code used before), ERR_BUSY, ERR_STORE. */
 int staff_signin(const struct staff_signin *in, struct staff_started *out, struct failure *f);
+
+/* ---- entering the password again ---- */
+
+/* The gate's recent-password level for staff (ROUTE_RECENT: the console's
+ * changes): checks the account's password for the session whose token
+ * hashes to session (TOKEN_HASH_BYTES), which the caller then marks
+ * (session_reauth). The members' per-client limit and a lock on the
+ * session's failures in a row apply. ERR_WRONG_PASSWORD,
+ * ERR_TOO_MANY_FROM_HERE, ERR_ACCOUNT_LOCKED, ERR_BUSY, ERR_STORE. */
+int staff_reauth(int64_t staff, const char *password, const unsigned char *session,
+		 const char *client, struct failure *f);
 
 /* ---- the staff member's own view ---- */
 

@@ -74,6 +74,29 @@ void staff_api_signout(struct req *r)
 	resp_json(r, 200, json_pack("{s:b}", "signed_out", 1));
 }
 
+/* ---- entering the password again ---- */
+
+int staff_api_reauth_run(struct req *r, struct failure *f)
+{
+	unsigned char session[TOKEN_HASH_BYTES];
+	if (!session_request_hash(r, SESSION_STAFF, session))
+		return err_fail(f, ERR_STAFF_NOT_SIGNED_IN);
+	if (staff_reauth(session_current(r)->account, req_param(r, "password"), session,
+			 req_client_address(r), f) != 0)
+		return -1;
+	return session_reauth(r, SESSION_STAFF) == 0 ? 0 : err_fail(f, ERR_STORE);
+}
+
+void staff_api_reauth(struct req *r)
+{
+	struct failure f;
+	if (staff_api_reauth_run(r, &f) != 0) {
+		resp_failure(r, &f);
+		return;
+	}
+	resp_json(r, 200, json_pack("{s:b}", "reauthenticated", 1));
+}
+
 void staff_api_me(struct req *r)
 {
 	resp_json(r, 200, staff_me(session_current(r)));

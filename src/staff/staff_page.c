@@ -46,6 +46,10 @@ static const struct {
 	 {"information_requests", "material_registration"},
 	 NULL},
 	{"/staff/statistics", "Visits per area and day", {NULL}, "aggregate_statistics"},
+	{"/staff/admin/staff",
+	 "Staff accounts, the access log and consent counts",
+	 {NULL},
+	 STAFF_ADMIN_KIND},
 };
 #define NTOOLS (sizeof(tools) / sizeof(tools[0]))
 
@@ -198,6 +202,36 @@ void staff_page_enrol_confirm(struct req *r)
 		return;
 	}
 	page_redirect(r, "/staff/signin?enrolled=1");
+}
+
+/* ---- entering the password again ---- */
+
+static void reauth_form(struct req *r, int status)
+{
+	json_t *data = page_form_values(r, page_data(r, "Enter your password again"));
+	json_object_set_new(data, "csrf_token", json_string(session_current(r)->csrf));
+	r->no_store = true;
+	page_render(r, status, "staff_reauth", data);
+}
+
+void staff_page_reauth(struct req *r)
+{
+	reauth_form(r, 200);
+}
+
+/* Back to the console, whose changes are what ask for it. */
+void staff_page_reauth_post(struct req *r)
+{
+	struct failure f;
+	if (r->nerrors) {
+		reauth_form(r, 422);
+		return;
+	}
+	if (staff_api_reauth_run(r, &f) != 0) {
+		reauth_form(r, form_status(page_form_failure(r, &f, "password")));
+		return;
+	}
+	page_redirect(r, "/staff/admin/staff");
 }
 
 /* ---- the member lookup ---- */

@@ -20,5 +20,8 @@ void staff_page_enrol_post(struct req *r);
 void staff_page_enrol_confirm(struct req *r);
 void staff_page_members(struct req *r);
 void staff_page_members_post(struct req *r);
+/* The password again, for the console's changes (ROUTE_RECENT). */
+void staff_page_reauth(struct req *r);
+void staff_page_reauth_post(struct req *r);
 
 #endif

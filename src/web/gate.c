@@ -29,15 +29,17 @@
 #define COOKIE_MAX 128
 
 /* A refusal: the JSON error on API routes; on pages a sign-in redirect for
- * someone not signed in, /me for a stale password (the prompt is there),
- * else the error page. */
+ * someone not signed in, /me for a member's stale password (the prompt is
+ * there) and /staff/reauth for a staff member's, else the error page. */
 static bool refuse_failure(struct req *r, const struct failure *f)
 {
 	bool api = (r->route->flags & ROUTE_API) != 0;
 	enum err e = f->err;
 	if (!api && (e == ERR_NOT_SIGNED_IN || e == ERR_STAFF_NOT_SIGNED_IN || e == ERR_REAUTH)) {
+		bool staff = r->route->access == ACCESS_STAFF;
 		page_redirect(r, e == ERR_NOT_SIGNED_IN		? "/signin"
 				 : e == ERR_STAFF_NOT_SIGNED_IN ? "/staff/signin"
+				 : staff			? "/staff/reauth"
 								: "/me");
 		return false;
 	}
@@ -230,7 +232,8 @@ static bool session_pass(struct req *r, bool changes)
 	gpc_request(r, s);
 	if (changes && !session_csrf_ok(r, s))
 		return refuse(r, ERR_CSRF);
-	if (rt->access == ACCESS_MEMBER_RECENT && !session_recent(s))
+	if ((rt->access == ACCESS_MEMBER_RECENT || (staff && (rt->flags & ROUTE_RECENT))) &&
+	    !session_recent(s))
 		return refuse(r, ERR_REAUTH);
 	if (staff) {
 		enum err e = staff_allowed(r, s);

@@ -206,6 +206,25 @@ CALLS = {
                                    {"json": {"code": "west", "name": "W", "address": "A",
                                              "policy_url": "https://w.example/"}}),
     "PUT /api/v1/staff/dealers/:id": ("/api/v1/staff/dealers/1", {"json": {"active": False}}),
+    # the staff password again, and the admin console (issue 17)
+    "GET /staff/reauth": ("/staff/reauth", None),
+    "POST /staff/reauth": ("/staff/reauth", {"form": {"password": "not the password"}}),
+    "POST /api/v1/staff/reauth": ("/api/v1/staff/reauth", {"json": {"password": "not it"}}),
+    "GET /staff/admin/staff": ("/staff/admin/staff", None),
+    "POST /staff/admin/staff": ("/staff/admin/staff",
+                                {"form": {"email": "matrix@example.org", "role": "support"}}),
+    "POST /staff/admin/staff/:id/reset": ("/staff/admin/staff/1/reset", {"form": {"unused": "1"}}),
+    "POST /staff/admin/staff/:id/remove": ("/staff/admin/staff/1/remove",
+                                           {"form": {"unused": "1"}}),
+    "GET /staff/admin/log": ("/staff/admin/log?member={member_id}", None),
+    "GET /staff/admin/consents": ("/staff/admin/consents", None),
+    "GET /api/v1/staff/admin/staff": ("/api/v1/staff/admin/staff", None),
+    "POST /api/v1/staff/admin/staff": ("/api/v1/staff/admin/staff",
+                                       {"json": {"email": "matrix@example.org", "role": "support"}}),
+    "POST /api/v1/staff/admin/staff/:id/reset": ("/api/v1/staff/admin/staff/1/reset", None),
+    "DELETE /api/v1/staff/admin/staff/:id": ("/api/v1/staff/admin/staff/1", None),
+    "GET /api/v1/staff/admin/log": ("/api/v1/staff/admin/log?member={member_id}", None),
+    "GET /api/v1/staff/admin/consents": ("/api/v1/staff/admin/consents", None),
 }
 
 # The matrix: each route's class from the declaration, with its call.
@@ -382,6 +401,36 @@ def test_nam14_every_route_that_changes_personal_data_needs_a_recent_password(se
     me = m.get(server.url("/api/v1/me/export"), timeout=10).json()
     assert any(i["record"] == "vehicles" for i in me["items"]), "the car is still there"
     assert me["id"] == m.member_id
+
+
+def test_staff_routes_flagged_recent_refuse_a_stale_password(server):
+    """The admin console's changes need the password entered within the
+    profile's window (the gate's recent level, for staff: ROUTE_RECENT);
+    a page sends the admin to /staff/reauth."""
+    m = member(server)
+    fmt = {"session_id": m.session_id, "member_id": m.member_id, "email": m.person["email"],
+           "message_id": contact_message(server), "vehicle_id": m.vehicle_id}
+    admin = staff_client(server, "admin")
+    server.sql(f"UPDATE staff_sessions SET auth_at = auth_at - 7200 "
+               f"WHERE staff_id = {admin.staff_id}")
+    recent = [key for key, r in DECLARED.items() if r.get("recent")]
+    assert {"POST /staff/admin/staff", "POST /staff/admin/staff/:id/reset",
+            "POST /staff/admin/staff/:id/remove", "POST /api/v1/staff/admin/staff",
+            "POST /api/v1/staff/admin/staff/:id/reset",
+            "DELETE /api/v1/staff/admin/staff/:id"} <= set(recent)
+    before = server.sql("SELECT COUNT(*) FROM staff")
+    for key in recent:
+        assert DECLARED[key]["access"] == "staff", key
+        r = call(admin, server, key, fmt, csrf=admin.csrf)
+        if DECLARED[key]["api"]:
+            assert r.status_code == 403 and r.json()["error"]["code"] == "reauth_required", \
+                f"{key}: {r.status_code} {r.text[:200]}"
+        else:
+            assert r.status_code == 303 and r.headers["Location"].endswith("/staff/reauth"), \
+                f"{key}: {r.status_code}"
+    assert server.sql("SELECT COUNT(*) FROM staff") == before
+    # Reading stays open to the admin.
+    assert call(admin, server, "GET /api/v1/staff/admin/staff", fmt).status_code == 200
 
 
 def test_ins09_staff_routes_refuse_a_role_without_their_purpose(server):
