@@ -39,7 +39,10 @@ static json_t *roles(void)
 static void staff_render(struct req *r, int status, const char *notice, json_t *issued)
 {
 	const struct session *s = session_current(r);
-	json_t *data = page_form_values(r, page_data(r, "Staff accounts"));
+	/* The form keeps what was typed only when it is shown again to correct. */
+	json_t *data = page_data(r, "Staff accounts");
+	if (status >= 400 || r->nerrors)
+		data = page_form_values(r, data);
 	json_t *list = staff_account_list(), *item;
 	size_t i;
 	if (!list) {
