@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "boot.h"
 #include "config.h"
 #include "log.h"
 #include "mem.h"
+#include "progress.h"
 #include "audit.h"
 #include "broker.h"
 #include "policy.h"
@@ -672,6 +674,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "glovebox: cannot open log file %s\n", app.cfg.log_file);
 		goto out;
 	}
+	/* A long command shows how far it has got on a terminal (progress.h);
+	 * the server's standard error is its log. */
+	if (c->run != cmd_serve && isatty(fileno(stderr)))
+		progress_enable(stderr);
 	rc = c->run(nargs, argv + 2);
 	log_close();
 out:

@@ -19,6 +19,7 @@
 #include "crypto.h"
 #include "handover.h"
 #include "log.h"
+#include "progress.h"
 #include "mail_msg.h"
 #include "mem.h"
 #include "outbox.h"
@@ -469,6 +470,7 @@ static int queue_all(const struct audience *a, const struct campaign *in,
 		     const struct policy_purpose *pu, int64_t campaign, int64_t *queued)
 {
 	*queued = 0;
+	progress_begin("campaign", "members", (int64_t)a->n);
 	for (size_t start = 0; start < a->n; start += CAMPAIGN_BATCH) {
 		struct store_conn *c = store_acquire(app.store);
 		int64_t in_batch = 0;
@@ -479,10 +481,15 @@ static int queue_all(const struct audience *a, const struct campaign *in,
 		if (!ok)
 			store_rollback(c);
 		store_release(c);
-		if (!ok)
+		if (!ok) {
+			progress_end();
 			return -1;
+		}
 		*queued += in_batch;
+		progress_add(
+			(int64_t)(a->n - start < CAMPAIGN_BATCH ? a->n - start : CAMPAIGN_BATCH));
 	}
+	progress_end();
 	return 0;
 }
 

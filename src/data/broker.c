@@ -17,6 +17,7 @@
 #include "crypto.h"
 #include "err.h"
 #include "log.h"
+#include "progress.h"
 #include "mem.h"
 #include "store.h"
 
@@ -681,12 +682,14 @@ static int key_copy_cb(void *ctx, const struct store_row *row)
 		return 1;
 	}
 	k->copied += rc;
+	progress_add(1);
 	return 0;
 }
 
 int64_t broker_keys_restore(struct store *live, struct store *into)
 {
 	struct key_copy k = {store_acquire(into), 0, 0};
+	progress_begin("keys restore", "keys copied", 0);
 	int rc = store_begin(k.into);
 	if (rc == 0 && store_query(live, SQL_KEYS_LIVE, NULL, 0, key_copy_cb, &k) >= 0 && !k.failed)
 		rc = store_commit(k.into);
@@ -695,5 +698,6 @@ int64_t broker_keys_restore(struct store *live, struct store *into)
 	if (rc != 0)
 		store_rollback(k.into);
 	store_release(k.into);
+	progress_end();
 	return rc == 0 ? k.copied : -1;
 }

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "crypto.h"
 #include "log.h"
+#include "progress.h"
 #include "mem.h"
 #include "policy.h"
 
@@ -774,6 +775,7 @@ int record_keys_restore(struct store *live, struct store *into, int64_t *copied,
 		return -1;
 	struct store_conn *c = store_acquire(into);
 	int rc = 0;
+	progress_begin("keys restore", "erased subjects removed", 0);
 	for (;;) {
 		int64_t ids[RESTORE_BATCH];
 		struct id_list l = {ids, 0, RESTORE_BATCH};
@@ -793,7 +795,9 @@ int record_keys_restore(struct store *live, struct store *into, int64_t *copied,
 			break;
 		}
 		*removed += (int64_t)l.n;
+		progress_add((int64_t)l.n);
 	}
+	progress_end();
 	store_release(c);
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include "app.h"
 #include "buf.h"
 #include "log.h"
+#include "progress.h"
 #include "mem.h"
 #include "policy.h"
 #include "ratelimit.h"
@@ -273,19 +274,26 @@ static int64_t purge_old_terms(int64_t now)
 
 int64_t retention_run(int64_t now)
 {
+	/* The earlier terms' pass, then each declared table. */
+	progress_begin("retention", "tables", (int64_t)record_tables_count + 1);
 	int64_t total = purge_old_terms(now);
 	if (total < 0) {
+		progress_end();
 		log_error("retention: the pass under earlier terms failed");
 		return -1;
 	}
+	progress_add(1);
 	for (size_t i = 0; i < record_tables_count; i++) {
 		int64_t n = purge_target(&record_tables[i], now);
 		if (n < 0) {
+			progress_end();
 			log_error("retention: the pass over %s failed", record_tables[i].table);
 			return -1;
 		}
 		total += n;
+		progress_add(1);
 	}
+	progress_end();
 	if (total > 0)
 		record_scrub();
 	return total;

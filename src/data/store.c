@@ -16,6 +16,7 @@
 #include "assets.h"
 #include "buf.h"
 #include "log.h"
+#include "progress.h"
 #include "mem.h"
 #include "metrics.h"
 #include "store_engine.h"
@@ -598,6 +599,11 @@ int store_migrate(struct store *s, int *applied, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read schema_migrations");
 		goto out;
 	}
+	size_t pending = 0;
+	for (size_t i = 0; i < n; i++)
+		pending += !version_in(&done, list[i].version);
+	if (pending)
+		progress_begin("migrate", "migrations", (int64_t)pending);
 	for (size_t i = 0; i < n; i++) {
 		if (version_in(&done, list[i].version))
 			continue;
@@ -615,6 +621,7 @@ int store_migrate(struct store *s, int *applied, char *err, size_t errlen)
 		}
 		if (already) { /* another process applied it meanwhile */
 			store_rollback(c);
+			progress_add(1);
 			continue;
 		}
 		if (run_migration(c, &list[i], err, errlen) != 0)
@@ -628,9 +635,11 @@ int store_migrate(struct store *s, int *applied, char *err, size_t errlen)
 		}
 		log_info("store: applied migration %s", list[i].name);
 		(*applied)++;
+		progress_add(1);
 	}
 	rc = 0;
 out:
+	progress_end();
 	if (store_in_transaction(c)) /* a step above failed half-way */
 		store_rollback(c);
 	if (locked)

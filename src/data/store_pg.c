@@ -16,17 +16,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
 #include "mem.h"
+#include "progress.h"
 #include "store_engine.h"
 #include "text.h"
 
-#define ON_STACK   16
-#define MAX_PARAMS 65535 /* the protocol's limit */
+#define ON_STACK     16
+#define MAX_PARAMS   65535 /* the protocol's limit */
+#define KIB	     1024
+#define DUMP_POLL_US 100000 /* how often a running pg_dump's output is measured */
 
 /* "glovebox" as a big-endian integer: the advisory lock of migration runs. */
 #define MIGRATION_LOCK "7452454037689102200"
@@ -494,12 +498,25 @@ static char *dump_conninfo(PGconn *pg)
 	return buf_detach(&b, NULL);
 }
 
-static int wait_child(pid_t pid)
+/* Waits for pg_dump writing to fd, with how much it has written so
+ * far on the progress line (progress.h) every DUMP_POLL_US. */
+static int wait_dump(pid_t pid, int fd)
 {
 	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
+	pid_t got;
+	progress_begin("backup", "KiB written", 0);
+	while ((got = waitpid(pid, &status, WNOHANG)) == 0 || (got < 0 && errno == EINTR)) {
+		struct stat st;
+		if (fstat(fd, &st) == 0)
+			progress_set((int64_t)st.st_size / KIB);
+		usleep(DUMP_POLL_US);
+	}
+	struct stat st;
+	if (fstat(fd, &st) == 0)
+		progress_set((int64_t)st.st_size / KIB);
+	progress_end();
+	if (got < 0)
+		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -562,7 +579,7 @@ static int pg_backup(struct engine_conn *c, const char *url, const char *path,
 	int rc = -1, status;
 	if (posix_spawnp(&pid, "pg_dump", &actions, NULL, argv, env) != 0)
 		snprintf(err, errlen, "cannot run pg_dump (install postgresql-client)");
-	else if ((status = wait_child(pid)) != 0)
+	else if ((status = wait_dump(pid, fd)) != 0)
 		snprintf(err, errlen, "pg_dump failed (exit status %d)", status);
 	else if (fsync(fd) != 0)
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
