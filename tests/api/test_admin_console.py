@@ -349,3 +349,29 @@ def test_consent_counts_follow_the_ledger(make_server):
                            timeout=30).status_code == 200
     last = news()
     assert (last["granted"], last["refused"]) == (after["granted"] - 1, after["refused"] + 1)
+
+
+def test_consent_counts_show_members_a_new_use_waits_for(make_server, tmp_path):
+    """NAM10: after a revision moves member news to opt-out, the members who
+    joined before are counted as waiting (no notice has gone: no relay);
+    one who joins under the new version is not."""
+    from test_new_uses import news_opt_out
+    from test_profiles import write
+    server = make_server()
+    for _ in range(2):
+        assert join(server, person(), requests.Session()).status_code == 200
+    admin = admin_client(server)
+
+    def news():
+        purposes = admin.get(server.url(f"{ADMIN_API}/consents"), timeout=30).json()["purposes"]
+        return [p for p in purposes if p["id"] == "member_news"][0]
+
+    assert news()["waiting"] == 0
+    v2 = write(tmp_path, "v2.yaml", news_opt_out())
+    server.cli("profile", "publish", v2)
+    server.profile = v2
+    server.restart()
+    admin = admin_client(server)
+    assert news()["waiting"] == 2
+    assert join(server, person(), requests.Session()).status_code == 200
+    assert news()["waiting"] == 2
