@@ -453,8 +453,8 @@ static bool queue_one(struct store_conn *c, int64_t member, const struct campaig
 	const struct mail_header extra[] = {
 		{"List-Unsubscribe", list.data},
 		{"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}};
-	ok = outbox_send_text(c, g, in->purpose, CAT_EMAIL, CAT_EMAIL, to.p, in->subject, text.data,
-			      extra, sizeof(extra) / sizeof(extra[0])) == 0;
+	ok = outbox_send_campaign(c, g, campaign, in->purpose, CAT_EMAIL, CAT_EMAIL, to.p,
+				  in->subject, text.data, extra, ARRAY_LEN(extra)) == 0;
 	buf_release(&url);
 	buf_release(&list);
 	buf_release(&text);
@@ -541,7 +541,27 @@ static int list_cb(void *ctx, const struct store_row *row)
 int campaign_list(json_t **list, struct failure *f)
 {
 	struct store_val limit[] = {SV_INT(CAMPAIGN_LIST_MAX)};
-	return store_json_list(SQL_LIST, limit, STORE_NPARAMS(limit), list_cb, list, f);
+	if (store_json_list(SQL_LIST, limit, STORE_NPARAMS(limit), list_cb, list, f) != 0)
+		return -1;
+	/* How far each one's delivery has got (a mailing house's campaign
+	 * leaves through the hand-overs: its messages are not counted here). */
+	size_t i;
+	json_t *item;
+	json_array_foreach (*list, i, item) {
+		struct outbox_campaign_counts n;
+		if (outbox_campaign_counts(json_integer_value(json_object_get(item, "id")), &n) !=
+		    0) {
+			json_decref(*list);
+			*list = NULL;
+			return err_fail(f, ERR_STORE);
+		}
+		json_object_set_new(item, "delivery",
+				    json_pack("{s:I,s:I,s:I,s:I}", "queued", (json_int_t)n.queued,
+					      "sent", (json_int_t)n.sent, "failed",
+					      (json_int_t)n.failed, "dropped",
+					      (json_int_t)n.dropped));
+	}
+	return 0;
 }
 
 /* ---- the command line ---- */

@@ -34,9 +34,15 @@ static const char SQL_CLAIM[] =
 	"UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_at = $2 WHERE id IN "
 	"(SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $2 "
 	"ORDER BY next_attempt_at LIMIT 50 FOR UPDATE SKIP LOCKED)";
-static const char SQL_CLAIMED[] =
-	"SELECT id, subject_id, purpose, address_category, content_category, attempts FROM outbox "
-	"WHERE claimed_by = $1 AND status = 'sending'";
+static const char SQL_CLAIMED[] = "SELECT id, subject_id, purpose, address_category, "
+				  "content_category, attempts, campaign_id FROM outbox "
+				  "WHERE claimed_by = $1 AND status = 'sending'";
+static const char SQL_CAMPAIGN_ADD[] =
+	"INSERT INTO campaign_delivery (campaign_id, outcome, n) VALUES ($1, $2, $3) "
+	"ON CONFLICT (campaign_id, outcome) DO UPDATE SET n = campaign_delivery.n + excluded.n";
+static const char SQL_CAMPAIGN_QUEUED[] = "SELECT COUNT(*) FROM outbox WHERE campaign_id = $1";
+static const char SQL_CAMPAIGN_SETTLED[] =
+	"SELECT outcome, n FROM campaign_delivery WHERE campaign_id = $1";
 static const char SQL_HEARTBEAT[] =
 	"UPDATE outbox SET claimed_at = $2 WHERE claimed_by = $1 AND status = 'sending'";
 static const char SQL_DONE[] = "DELETE FROM outbox WHERE id = $1 AND claimed_by = $2";
@@ -80,6 +86,7 @@ int outbox_enqueue(struct store_conn *c, const struct broker_grant *g, const str
 		{"attempts", SV_INT(0)},
 		{"next_attempt_at", SV_INT(now)},
 		{"created_at", SV_INT(now)},
+		{"campaign_id", m->campaign ? SV_INT(m->campaign) : SV_NULL},
 	};
 	int rc = record_insert(c, g, "outbox", id, row, STORE_NPARAMS(row)) < 0 ? -1 : 0;
 	crypto_wipe(signed_msg.data, signed_msg.len);
@@ -87,10 +94,10 @@ int outbox_enqueue(struct store_conn *c, const struct broker_grant *g, const str
 	return rc;
 }
 
-int outbox_send_text(struct store_conn *c, const struct broker_grant *g, const char *purpose,
-		     const char *address_category, const char *content_category, const char *to,
-		     const char *subject, const char *text, const struct mail_header *extra,
-		     size_t nextra)
+static int send_text(struct store_conn *c, const struct broker_grant *g, int64_t campaign,
+		     const char *purpose, const char *address_category,
+		     const char *content_category, const char *to, const char *subject,
+		     const char *text, const struct mail_header *extra, size_t nextra)
 {
 	const char *at = strchr(app.cfg.mail_from, '@');
 	struct mail m = {.from_name = app.site_name,
@@ -110,7 +117,7 @@ int outbox_send_text(struct store_conn *c, const struct broker_grant *g, const c
 		log_warn("outbox: a message for %s was not queued: %s", purpose, why);
 	} else {
 		struct outbox_item item = {purpose,  address_category, content_category, to,
-					   msg.data, msg.len,	       message_id};
+					   msg.data, msg.len,	       message_id,	 campaign};
 		rc = outbox_enqueue(c, g, &item);
 	}
 	crypto_wipe(msg.data, msg.len);
@@ -118,10 +125,65 @@ int outbox_send_text(struct store_conn *c, const struct broker_grant *g, const c
 	return rc;
 }
 
+int outbox_send_text(struct store_conn *c, const struct broker_grant *g, const char *purpose,
+		     const char *address_category, const char *content_category, const char *to,
+		     const char *subject, const char *text, const struct mail_header *extra,
+		     size_t nextra)
+{
+	return send_text(c, g, 0, purpose, address_category, content_category, to, subject, text,
+			 extra, nextra);
+}
+
+int outbox_send_campaign(struct store_conn *c, const struct broker_grant *g, int64_t campaign,
+			 const char *purpose, const char *address_category,
+			 const char *content_category, const char *to, const char *subject,
+			 const char *text, const struct mail_header *extra, size_t nextra)
+{
+	return send_text(c, g, campaign, purpose, address_category, content_category, to, subject,
+			 text, extra, nextra);
+}
+
+/* ---- a campaign's delivery ---- */
+
+static int queued_cb(void *ctx, const struct store_row *row)
+{
+	((struct outbox_campaign_counts *)ctx)->queued =
+		row->cols[0].type == STORE_INT ? row->cols[0].i : 0;
+	return 0;
+}
+
+static int settled_cb(void *ctx, const struct store_row *row)
+{
+	struct outbox_campaign_counts *out = ctx;
+	const char *o = row->cols[0].type == STORE_TEXT ? (const char *)row->cols[0].p : "";
+	int64_t n = row->cols[1].type == STORE_INT ? row->cols[1].i : 0;
+	if (strcmp(o, "sent") == 0)
+		out->sent = n;
+	else if (strcmp(o, "failed") == 0)
+		out->failed = n;
+	else
+		out->dropped = n;
+	return 0;
+}
+
+int outbox_campaign_counts(int64_t campaign, struct outbox_campaign_counts *out)
+{
+	*out = (struct outbox_campaign_counts){0};
+	struct store_val key[] = {SV_INT(campaign)};
+	struct store_conn *c = store_acquire(app.store);
+	int rc = store_exec(c, SQL_CAMPAIGN_QUEUED, key, STORE_NPARAMS(key), queued_cb, out) < 0 ||
+				 store_exec(c, SQL_CAMPAIGN_SETTLED, key, STORE_NPARAMS(key),
+					    settled_cb, out) < 0
+			 ? -1
+			 : 0;
+	store_release(c);
+	return rc;
+}
+
 /* ---- delivery ---- */
 
 struct due {
-	int64_t id, subject, attempts;
+	int64_t id, subject, attempts, campaign;
 	char purpose[64], address_category[64], content_category[64];
 };
 
@@ -147,6 +209,7 @@ static int due_cb(void *ctx, const struct store_row *row)
 	text_copy(d->address_category, sizeof(d->address_category), &row->cols[3]);
 	text_copy(d->content_category, sizeof(d->content_category), &row->cols[4]);
 	d->attempts = row->cols[5].i;
+	d->campaign = row->cols[6].type == STORE_INT ? row->cols[6].i : 0;
 	return 0;
 }
 
@@ -155,11 +218,22 @@ static int due_cb(void *ctx, const struct store_row *row)
 enum tally { SENT, DROPPED, REFUSED, FAILED, NTALLY };
 static const char *const tally_names[NTALLY] = {"mail_sent", "mail_dropped", "mail_refused",
 						"mail_failed"};
-/* A delivery worker: its own thread (a ticker), relay connection and tally. */
+/* How a campaign's messages settled in a pass, by outcome (campaign_delivery). */
+enum campaign_outcome { C_SENT, C_FAILED, C_DROPPED, NOUTCOME };
+static const char *const outcome_names[NOUTCOME] = {"sent", "failed", "dropped"};
+struct campaign_tally {
+	int64_t campaign, n[NOUTCOME];
+};
+
+/* A delivery worker: its own thread (a ticker), relay connection and tally,
+ * with a tally per campaign among the messages of its pass (at most a
+ * claim's worth). */
 struct worker {
 	struct ticker *ticker;
 	struct smtp *relay;
 	int64_t tallies[NTALLY];
+	struct campaign_tally campaigns[CLAIM_BATCH];
+	size_t ncampaigns;
 };
 
 #define MAX_WORKERS 16
@@ -172,8 +246,34 @@ void outbox_on_settled(outbox_settled_fn fn)
 	on_settled = fn;
 }
 
+static void campaign_tally(struct worker *w, int64_t campaign, enum campaign_outcome o)
+{
+	if (!campaign)
+		return;
+	size_t i = 0;
+	while (i < w->ncampaigns && w->campaigns[i].campaign != campaign)
+		i++;
+	if (i == w->ncampaigns) {
+		if (i == ARRAY_LEN(w->campaigns))
+			return; /* never: a pass settles at most a claim's worth */
+		w->campaigns[w->ncampaigns++] = (struct campaign_tally){campaign, {0}};
+	}
+	w->campaigns[i].n[o]++;
+}
+
 static void tallies_flush(struct worker *w)
 {
+	for (size_t i = 0; i < w->ncampaigns; i++)
+		for (int o = 0; o < NOUTCOME; o++) {
+			if (!w->campaigns[i].n[o])
+				continue;
+			struct store_val add[] = {SV_INT(w->campaigns[i].campaign),
+						  SV_TEXT(outcome_names[o]),
+						  SV_INT(w->campaigns[i].n[o])};
+			store_query(app.store, SQL_CAMPAIGN_ADD, add, STORE_NPARAMS(add), NULL,
+				    NULL);
+		}
+	w->ncampaigns = 0;
 	for (int t = 0; t < NTALLY; t++) {
 		if (!w->tallies[t])
 			continue;
@@ -216,6 +316,7 @@ static bool deliver(struct worker *w, struct due *d, const char *claim)
 		/* Erased since, or the purpose no longer allows it: never sent. */
 		store_query(app.store, SQL_DONE, done, STORE_NPARAMS(done), NULL, NULL);
 		w->tallies[DROPPED]++;
+		campaign_tally(w, d->campaign, C_DROPPED);
 		log_info("outbox: a message was dropped: its recipient can no longer be reached");
 		goto out;
 	}
@@ -224,10 +325,12 @@ static bool deliver(struct worker *w, struct due *d, const char *claim)
 	if (r == SMTP_SENT) {
 		store_query(app.store, SQL_DONE, done, STORE_NPARAMS(done), NULL, NULL);
 		w->tallies[SENT]++;
+		campaign_tally(w, d->campaign, C_SENT);
 		sent = true;
 	} else if (r == SMTP_REFUSED || d->attempts + 1 >= app.cfg.mail_max_attempts) {
 		store_query(app.store, SQL_DONE, done, STORE_NPARAMS(done), NULL, NULL);
 		w->tallies[r == SMTP_REFUSED ? REFUSED : FAILED]++;
+		campaign_tally(w, d->campaign, C_FAILED);
 		log_warn("outbox: a message failed for good: %s", err);
 		/* A member's address refused for good gets no more member mail. */
 		if (r == SMTP_REFUSED && strcmp(d->address_category, "email") == 0) {

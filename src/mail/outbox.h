@@ -26,6 +26,7 @@ struct outbox_item {
 	const char *message; /* RFC 5322, CRLF (mail_build) */
 	size_t len;
 	const char *message_id;
+	int64_t campaign; /* the campaign it belongs to; 0: none */
 };
 
 /* Queues a message to the grant's subject; the grant must cover both
@@ -41,6 +42,22 @@ int outbox_send_text(struct store_conn *c, const struct broker_grant *g, const c
 		     const char *address_category, const char *content_category, const char *to,
 		     const char *subject, const char *text, const struct mail_header *extra,
 		     size_t nextra);
+
+/* The same for a message of campaign (campaign.h), whose delivery the
+ * campaign's counts follow (outbox_campaign_counts). */
+int outbox_send_campaign(struct store_conn *c, const struct broker_grant *g, int64_t campaign,
+			 const char *purpose, const char *address_category,
+			 const char *content_category, const char *to, const char *subject,
+			 const char *text, const struct mail_header *extra, size_t nextra);
+
+/* How far a campaign's delivery has got: its messages still in the queue
+ * (waiting or being sent), and those settled: sent, failed (refused or out
+ * of attempts), dropped (their recipient could no longer be reached). The
+ * settled counts are written at the end of each delivery pass. */
+struct outbox_campaign_counts {
+	int64_t queued, sent, failed, dropped;
+};
+int outbox_campaign_counts(int64_t campaign, struct outbox_campaign_counts *out);
 
 /* Called once a message has left the queue for good, on the delivery
  * worker that settled it: delivered (true), or refused, out of attempts, or

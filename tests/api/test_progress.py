@@ -146,3 +146,31 @@ def test_mail_campaign_draws_a_progress_line(make_server, tmp_path):
                            "Progress", str(text)], "campaign", r"\d+ message\(s\) queued")
     last = re.search(r"campaign: (\d+)/(\d+) members", draws[-1])
     assert last and last.group(1) == last.group(2) and int(last.group(2)) >= 2
+
+
+def test_the_campaign_page_shows_how_far_delivery_has_got(make_server, smtp_sink):
+    """Queued, sent and failed counts per campaign, on the staff campaign
+    page and in its API: two members' news is delivered, the third's
+    address is refused by the relay for good."""
+    from conftest import mail_flags, staff_client
+    from test_mail_lists import campaign, join as join_confirmed
+    server = make_server(extra=mail_flags(smtp_sink))
+    members = [join_confirmed(server, smtp_sink, opt_in="member_news") for _ in range(3)]
+    smtp_sink.refuse.add(members[2].person["email"])
+    queued = campaign(server, "member_news", "How far it got")
+    assert queued == 3
+    editor = staff_client(server, "editor")
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        listed = editor.get(server.url("/api/v1/staff/campaigns"), timeout=30).json()
+        mine = [c for c in listed["campaigns"] if c["subject"] == "How far it got"]
+        assert len(mine) == 1
+        delivery = mine[0]["delivery"]
+        if delivery["queued"] == 0 and delivery["sent"] + delivery["failed"] == 3:
+            break
+        time.sleep(0.2)
+    assert delivery == {"queued": 0, "sent": 2, "failed": 1, "dropped": 0}, delivery
+    page = editor.get(server.url("/staff/campaigns"), timeout=30).text
+    row = re.search(rf'<li id="campaign-{mine[0]["id"]}">(.*?)</li>', page).group(1)
+    assert '<span class="queued">0</span> queued' in row
+    assert '<span class="sent">2</span> sent' in row and '<span class="failed">1</span>' in row
