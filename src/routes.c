@@ -35,6 +35,9 @@
 #include "request.h"
 #include "request_api.h"
 #include "request_page.h"
+#include "shop.h"
+#include "shop_api.h"
+#include "shop_page.h"
 #include "privacy_api.h"
 #include "privacy_page.h"
 #include "staff.h"
@@ -135,6 +138,48 @@ static const struct param_spec request_item_params[] = {
 	{"title", PARAM_BODY, REQUEST_TITLE_MAX, valid_line},
 	{"description", PARAM_BODY, REQUEST_DESCRIPTION_MAX, valid_text},
 	{"active", PARAM_BODY | PARAM_JSON_BOOL, 5, NULL},
+	{0},
+};
+
+/* The shop (docs/shop.md): a line of the cart, by item and quantity (0
+ * takes it out); an order, each field named by the profile category it
+ * holds, with the total the buyer confirms after a price changed. */
+static const struct param_spec shop_cart_params[] = {
+	{"item", PARAM_BODY | PARAM_REQUIRED | PARAM_JSON_INT, 20, valid_uint},
+	{"quantity", PARAM_BODY | PARAM_REQUIRED | PARAM_JSON_INT, 20, valid_uint},
+	{0},
+};
+
+static const struct param_spec shop_order_params[] = {
+	{"name", PARAM_BODY, 200, valid_line},
+	{"email", PARAM_BODY, 254, valid_email},
+	{"postal_address", PARAM_BODY, 500, valid_text},
+	{"phone", PARAM_BODY, 40, valid_line},
+	{"confirm_total", PARAM_BODY | PARAM_JSON_INT, 20, valid_uint},
+	{0},
+};
+
+static const struct param_spec shop_token_params[] = {
+	{"token", PARAM_PATH, TOKEN_CHARS, valid_token},
+	{0},
+};
+
+static const struct param_spec shop_reference_params[] = {
+	{"reference", PARAM_PATH, SHOP_REFERENCE_CHARS, valid_token},
+	{0},
+};
+
+static const struct param_spec shop_item_params[] = {
+	{"name", PARAM_BODY, SHOP_NAME_MAX, valid_line},
+	{"description", PARAM_BODY, SHOP_DESCRIPTION_MAX, valid_text},
+	{"price", PARAM_BODY | PARAM_JSON_INT, 20, valid_uint},
+	{"stock", PARAM_BODY | PARAM_JSON_INT, 20, valid_uint},
+	{"active", PARAM_BODY | PARAM_JSON_BOOL, 5, NULL},
+	{0},
+};
+
+static const struct param_spec shop_ship_params[] = {
+	{"carrier", PARAM_BODY | PARAM_JSON_BOOL, 5, NULL},
 	{0},
 };
 
@@ -417,6 +462,8 @@ static const struct route_limit postcard_limit = {"postcards", &app.cfg.postcard
 						  DAY};
 /* Information and material requests per client address and hour. */
 static const struct route_limit request_limit = {"requests", &app.cfg.requests_per_hour, HOUR};
+/* Shop orders per client address and hour (each opens a checkout session). */
+static const struct route_limit shop_limit = {"shop-orders", &app.cfg.shop_orders_per_hour, HOUR};
 static const struct route_limit signup_limit = {"signup", &app.cfg.signup_per_hour, HOUR};
 static const struct route_limit email_change_limit = {"email-change",
 						      &app.cfg.email_change_per_hour, HOUR};
@@ -493,6 +540,12 @@ static const struct route_limit staff_send_limit = {"staff-sends", &app.cfg.staf
 #define REQUESTS .offered = request_offered
 #define REQUEST_FORM .offered = request_form_offered
 #define FULFILMENT STAFF_FOR(PURPOSE_OF_KIND, "fulfilment")
+#define SHOP .offered = shop_offered
+/* A call to the payment processor (shop.h) may take shop-processor-timeout:
+ * it runs on the workers, never on an event loop. */
+#define API_CALL_SLOW(m, path, fn, ...)                                                            \
+	{.methods = m, .pattern = path, .handler = fn,                                             \
+	 .flags = ROUTE_API | ROUTE_PERSONAL | ROUTE_SLOW, __VA_ARGS__}
 /* clang-format on */
 
 struct route routes[] = {
@@ -774,6 +827,46 @@ struct route routes[] = {
 		 request_item_params, FULFILMENT, REQUESTS),
 	API_JSON(HTTP_PUT, "/api/v1/staff/request-items/:id", request_api_item_update, 8 * KiB,
 		 request_item_params, .extra = row_id_params, FULFILMENT, REQUESTS),
+
+	/* the shop (NAM02, NAM04, ALL03; docs/shop.md): anyone browses and fills
+	 * a cart (a signed cookie), orders and pays on the processor's page;
+	 * the processor's webhook is signed; the fulfilment role keeps the
+	 * catalogue and works the orders. 404 under a profile without it. */
+	PAGE("/shop", shop_page_list, SHOP),
+	PAGE_PRESESSION("/shop/cart", shop_page_cart, SHOP),
+	FORM_POST_PRESESSION("/shop/cart", shop_page_cart_post, 4 * KiB, shop_cart_params, SHOP),
+	FORM_POST_PRESESSION_SLOW("/shop/checkout", shop_page_checkout, 16 * KiB, shop_order_params,
+				  LIMIT(shop_limit), SHOP),
+	PAGE("/shop/return/:reference", shop_page_return, .params = shop_reference_params,
+	     .flags = ROUTE_PERSONAL | ROUTE_SLOW, SHOP),
+	PAGE("/shop/orders/:token", shop_page_order, PERSONAL, .params = shop_token_params, SHOP),
+	PAGE_PRESESSION("/shop/items/:id", shop_page_item, .params = row_id_params, SHOP),
+	API_CALL(HTTP_GET, "/api/v1/shop/items", shop_api_items, SHOP),
+	API_CALL(HTTP_GET, "/api/v1/shop/items/:id", shop_api_item, .params = row_id_params, SHOP),
+	API_CALL(HTTP_GET, "/api/v1/shop/cart", shop_api_cart, SHOP),
+	API_JSON(HTTP_POST, "/api/v1/shop/cart", shop_api_cart_put, 4 * KiB, shop_cart_params,
+		 SHOP),
+	API_JSON_SLOW(HTTP_POST, "/api/v1/shop/orders", shop_api_order, 16 * KiB, shop_order_params,
+		      LIMIT(shop_limit), SHOP),
+	API_CALL(HTTP_GET, "/api/v1/shop/orders/:token", shop_api_order_status,
+		 .params = shop_token_params, SHOP),
+	API_CALL_SLOW(HTTP_GET, "/api/v1/shop/return/:reference", shop_api_return,
+		      .params = shop_reference_params, SHOP),
+	API_CALL_SLOW(HTTP_POST, "/webhooks/stripe", shop_api_webhook, .body = BODY_RAW,
+		      .body_max = 64 * KiB, SHOP),
+	API_CALL(HTTP_GET, "/api/v1/staff/shop/items", shop_api_staff_items, FULFILMENT, SHOP),
+	API_JSON(HTTP_POST, "/api/v1/staff/shop/items", shop_api_item_add, 8 * KiB,
+		 shop_item_params, FULFILMENT, SHOP),
+	API_JSON(HTTP_PUT, "/api/v1/staff/shop/items/:id", shop_api_item_update, 8 * KiB,
+		 shop_item_params, .extra = row_id_params, FULFILMENT, SHOP),
+	API_CALL(HTTP_GET, "/api/v1/staff/shop/orders", shop_api_queue,
+		 .params = staff_requests_params, FULFILMENT, SHOP),
+	API_CALL(HTTP_GET, "/api/v1/staff/shop/orders/:id", shop_api_open, .params = row_id_params,
+		 FULFILMENT, SHOP),
+	API_JSON(HTTP_POST, "/api/v1/staff/shop/orders/:id/ship", shop_api_ship, 1 * KiB,
+		 shop_ship_params, .extra = row_id_params, FULFILMENT, SHOP),
+	API_CALL_SLOW(HTTP_POST, "/api/v1/staff/shop/orders/:id/refund", shop_api_refund,
+		      .params = row_id_params, FULFILMENT, SHOP),
 
 	/* news by mail (NAM08, INS05) and the way out of it without signing in (ALL06) */
 	PAGE("/staff/campaigns", campaign_page_show, PERSONAL, .params = campaign_page_params,

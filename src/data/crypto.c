@@ -22,13 +22,14 @@
 #include "thread_role.h"
 
 #define KDF_CONTEXT "glovebox"
-enum { SUBKEY_DATAKEY = 1, SUBKEY_INDEX = 2, SUBKEY_TOKEN = 3, SUBKEY_AUDIT = 4 };
+enum { SUBKEY_DATAKEY = 1, SUBKEY_INDEX = 2, SUBKEY_TOKEN = 3, SUBKEY_AUDIT = 4, SUBKEY_CART = 5 };
 
 struct crypto_keys {
 	unsigned char datakey[CRYPTO_KEY_BYTES];
 	unsigned char index[CRYPTO_KEY_BYTES];
 	unsigned char token[CRYPTO_KEY_BYTES];
 	unsigned char audit[CRYPTO_KEY_BYTES];
+	unsigned char cart[CRYPTO_KEY_BYTES];
 };
 
 struct data_key {
@@ -140,6 +141,7 @@ int crypto_keys_load(const char *path, const char *env_value, struct crypto_keys
 	crypto_kdf_derive_from_key(k->index, sizeof(k->index), SUBKEY_INDEX, KDF_CONTEXT, master);
 	crypto_kdf_derive_from_key(k->token, sizeof(k->token), SUBKEY_TOKEN, KDF_CONTEXT, master);
 	crypto_kdf_derive_from_key(k->audit, sizeof(k->audit), SUBKEY_AUDIT, KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(k->cart, sizeof(k->cart), SUBKEY_CART, KDF_CONTEXT, master);
 	sodium_mprotect_readonly(k);
 	*out = k;
 	rc = 0;
@@ -358,6 +360,12 @@ void crypto_audit_mac(const struct crypto_keys *k, const void *msg, size_t len,
 		      unsigned char out[CRYPTO_MAC_BYTES])
 {
 	keyed_hash(k->audit, NULL, msg, len, out);
+}
+
+void crypto_cart_mac(const struct crypto_keys *k, const void *msg, size_t len,
+		     unsigned char out[CRYPTO_MAC_BYTES])
+{
+	keyed_hash(k->cart, NULL, msg, len, out);
 }
 
 void crypto_password_limit(unsigned max_concurrent)

@@ -5,9 +5,10 @@
  * Keys: a 256-bit master key (file created 0600 on first run, or the
  * GLOVEBOX_MASTER_KEY environment variable) from which sub-keys are derived
  * (crypto_kdf): one seals data keys, one keys blind indexes, one keys token
- * hashes, one keys the access log's chain. Each data subject (member, requester, ...) has its own
- * random 256-bit data key, stored only sealed by the master key. Destroying the sealed data key
- * makes every field of that subject unreadable (crypto-shredding), in backups too.
+ * hashes, one keys the access log's chain, one MACs the shop's cart cookie. Each data subject
+ * (member, requester, ...) has its own random 256-bit data key, stored only sealed by the master
+ * key. Destroying the sealed data key makes every field of that subject unreadable
+ * (crypto-shredding), in backups too.
  *
  * All secret material lives in sodium_malloc() memory and is wiped on free.
  */
@@ -99,6 +100,10 @@ void crypto_token_hash(const struct crypto_keys *k, const char *token, size_t le
  * (a token's, a blind index, an unsubscribe tag) can stand in for one. */
 void crypto_audit_mac(const struct crypto_keys *k, const void *msg, size_t len,
 		      unsigned char out[CRYPTO_MAC_BYTES]);
+/* A shop cart cookie's MAC (docs/shop.md): keyed BLAKE2b-256 under a cart
+ * sub-key of its own, so no other keyed hash can stand in for one. */
+void crypto_cart_mac(const struct crypto_keys *k, const void *msg, size_t len,
+		     unsigned char out[CRYPTO_MAC_BYTES]);
 int crypto_equal(const void *a, const void *b, size_t n); /* constant time; 1 if equal */
 
 /* Secret memory (sodium_malloc: guarded, locked, wiped on free). Aborts on OOM. */

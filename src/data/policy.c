@@ -134,10 +134,15 @@ static const char *const recipient_kinds[RK_COUNT] = {
  * src/members/members_api.c, remember.c); tests/unit/test_policy_cookies.c
  * fails when a "gb_" cookie name in src/ is missing here. */
 const struct policy_code_cookie policy_code_cookies[] = {
-	{"gb_presession", COOKIE_ALWAYS},    {"gb_staff", COOKIE_ALWAYS},
-	{"gb_staff_browser", COOKIE_ALWAYS}, {"gb_session", COOKIE_SIGNUP},
-	{"gb_browser", COOKIE_SIGNUP},	     {"gb_age_screen", COOKIE_SIGNUP},
-	{"gb_remember", COOKIE_REMEMBER},    {"gb_ads_off", COOKIE_AD_TAGS},
+	{"gb_presession", COOKIE_ALWAYS},
+	{"gb_staff", COOKIE_ALWAYS},
+	{"gb_staff_browser", COOKIE_ALWAYS},
+	{"gb_session", COOKIE_SIGNUP},
+	{"gb_browser", COOKIE_SIGNUP},
+	{"gb_age_screen", COOKIE_SIGNUP},
+	{"gb_remember", COOKIE_REMEMBER},
+	{"gb_ads_off", COOKIE_AD_TAGS},
+	{"gb_cart", COOKIE_SHOP},
 };
 const size_t policy_ncode_cookies = sizeof(policy_code_cookies) / sizeof(policy_code_cookies[0]);
 
@@ -204,6 +209,8 @@ bool policy_code_cookie_applies(const struct policy *p, const struct policy_code
 		return policy_category_purpose(p, POLICY_REMEMBER_CATEGORY) != NULL;
 	case COOKIE_AD_TAGS:
 		return p->nad_tags > 0;
+	case COOKIE_SHOP:
+		return policy_collection_index(p, POLICY_SHOP_POINT) >= 0;
 	}
 	return false;
 }

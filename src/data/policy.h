@@ -185,7 +185,12 @@ enum policy_cookie_when {
 	COOKIE_SIGNUP,	 /* the profile has a sign-up collection point */
 	COOKIE_REMEMBER, /* a purpose uses the remember-me category */
 	COOKIE_AD_TAGS,	 /* the profile declares ad tags: the opt-out cookie */
+	COOKIE_SHOP,	 /* the profile has the shop's collection point */
 };
+
+/* The shop's collection point (src/shop/shop.h): its cart cookie is set
+ * where the profile has it. */
+#define POLICY_SHOP_POINT "product_order"
 
 struct policy_code_cookie {
 	const char *name;

@@ -76,6 +76,23 @@ const struct record_table record_tables[] = {
 	/* clang-format on */
 	/* What can be requested: published by staff, nobody's. */
 	{"request_items", NULL, NULL, false, NO_EXPIRY},
+	/* The shop's orders (issue 14, NAM02, NAM04, ALL03; docs/shop.md): the
+	 * buyer (a customer subject of their own) is erased the profile's time
+	 * after the order is done (shipped, refunded, or its checkout expired
+	 * unpaid), with what each order reserved. */
+	{"shop_order_lines", "subject_id", NULL, false, NO_EXPIRY},
+	/* clang-format off */
+	{"shop_orders", "subject_id", "id", false,
+	 {.expiry = EXPIRE_BY_PROFILE,
+	  .purge = PURGE_SUBJECT,
+	  .collection = "product_order",
+	  .category = "order_details",
+	  .created_column = "created_at",
+	  .done_column = "done_at"}},
+	/* clang-format on */
+	/* The catalogue, and the processor's events already applied: nobody's. */
+	{"shop_items", NULL, NULL, false, NO_EXPIRY},
+	{"shop_events", NULL, NULL, false, NO_EXPIRY},
 	/* The consent ledger and the NAM10 notices. */
 	{"consents", "subject_id", NULL, false, NO_EXPIRY},
 	{"consent_events", "subject_id", NULL, false, NO_EXPIRY},
@@ -153,6 +170,14 @@ const struct record_column record_columns[] = {
 	SEALED("requests", "phone", "phone"),
 	SEALED("requests", "order_details", "order_details"),
 	HOLDS("requests", "token_hash", HOLD_TOKEN),
+	SEALED("shop_orders", "name", "name"),
+	SEALED("shop_orders", "email", "email"),
+	SEALED("shop_orders", "postal_address", "postal_address"),
+	SEALED("shop_orders", "phone", "phone"),
+	SEALED("shop_orders", "order_details", "order_details"),
+	SEALED("shop_orders", "card_brand", "payment_card"),
+	SEALED("shop_orders", "card_last4", "payment_card"),
+	HOLDS("shop_orders", "token_hash", HOLD_TOKEN),
 	SEALED("members", "name", "name"),
 	INDEXED("members", "email", "email", "email_index", "member-email", NORMAL_EMAIL),
 	HOLDS("members", "email_index", HOLD_INDEX),

@@ -131,6 +131,29 @@ static const struct directive directives[] = {
 	  "seconds between hand-over delivery passes (0: no delivery in this process)"),
 	D("handover-failed-days", DT_LONG, handover_failed_days, "30",
 	  "days a hand-over that failed for good is kept for an administrator to retry"),
+	D("shop-currency", DT_STRING, shop_currency, "usd",
+	  "the shop's currency, an ISO 4217 code in lower case; prices are in its minor unit"),
+	D("shop-processor-url", DT_STRING, shop_processor_url, "",
+	  "the payment processor's API base (Stripe: https://api.stripe.com; docs/shop.md); "
+	  "empty: orders cannot be paid"),
+	D("shop-processor-secret", DT_STRING, shop_processor_secret, "",
+	  "the processor's secret API key (prefer GLOVEBOX_SHOP_PROCESSOR_SECRET; never logged)"),
+	D("shop-webhook-secret", DT_STRING, shop_webhook_secret, "",
+	  "the processor's webhook signing secret, whsec_... (prefer "
+	  "GLOVEBOX_SHOP_WEBHOOK_SECRET)"),
+	D("shop-webhook-tolerance", DT_LONG, shop_webhook_tolerance, "300",
+	  "seconds a webhook's signed timestamp may differ from now"),
+	D("shop-processor-timeout", DT_LONG, shop_processor_timeout, "10",
+	  "seconds a call to the processor may take"),
+	D("shop-checkout-minutes", DT_LONG, shop_checkout_minutes, "60",
+	  "minutes a checkout session stays open at the processor (30 to 1440); then its stock "
+	  "is released"),
+	D("shop-max-quantity", DT_LONG, shop_max_quantity, "99",
+	  "the most of one item in a cart or an order"),
+	D("shop-max-lines", DT_LONG, shop_max_lines, "20",
+	  "the most different items in a cart or an order"),
+	D("shop-orders-per-hour", DT_LONG, shop_orders_per_hour, "60",
+	  "shop orders per client address and hour (0: no limit)"),
 	D("campaign-mailing-house", DT_STRING, campaign_mailing_house, "",
 	  "a service-provider recipient of the profile that sends campaign e-mail: each "
 	  "addressee's name and e-mail address are handed over to it instead of mailed by "

@@ -80,6 +80,18 @@ struct config {
 	 * mailed by SMTP; empty: SMTP (campaign.h). */
 	char *campaign_mailing_house;
 
+	/* The shop (docs/shop.md). */
+	char *shop_currency;	     /* ISO 4217, lower case */
+	char *shop_processor_url;    /* empty: orders cannot be paid */
+	char *shop_processor_secret; /* never logged */
+	char *shop_webhook_secret;   /* whsec_...; never logged */
+	long shop_webhook_tolerance; /* seconds */
+	long shop_processor_timeout; /* seconds for one call */
+	long shop_checkout_minutes;  /* a checkout session's life at the processor */
+	long shop_max_quantity;	     /* of one item */
+	long shop_max_lines;	     /* different items */
+	long shop_orders_per_hour;   /* per client address */
+
 	/* a forgotten password: requests per hour */
 	long reset_per_hour;	   /* from one client address */
 	long reset_per_email_hour; /* for one e-mail address, from anywhere */

@@ -207,6 +207,14 @@ const char *req_cookie(const struct req *r, const char *name)
 	return MHD_lookup_connection_value(cs->conn, MHD_COOKIE_KIND, name);
 }
 
+const char *req_body(const struct req *r, size_t *len)
+{
+	const struct conn_state *cs = r->engine;
+	bool raw = r->route && r->route->body == BODY_RAW && cs->upload.data;
+	*len = raw ? cs->upload.len : 0;
+	return raw ? cs->upload.data : "";
+}
+
 /* ---- responses ---- */
 
 void resp_header(struct req *r, const char *name, const char *value)
@@ -595,7 +603,7 @@ static enum MHD_Result begin(struct conn_state *cs, const char *url, const char 
 			return refuse(cs, ERR_BODY_TOO_LARGE, NULL, NULL);
 	}
 	const char *ct = MHD_lookup_connection_value(cs->conn, MHD_HEADER_KIND, "Content-Type");
-	if (r->route->body == BODY_JSON) {
+	if (r->route->body == BODY_JSON || r->route->body == BODY_RAW) {
 		if (!content_type_is(ct, "application/json"))
 			return refuse(cs, ERR_UNSUPPORTED_MEDIA_TYPE,
 				      "The request body must be application/json.", NULL);
@@ -664,7 +672,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				cs->too_large = true;
 				cs->discard = true;
 			}
-		} else if (!cs->discard && cs->req.route->body == BODY_JSON) {
+		} else if (!cs->discard &&
+			   (cs->req.route->body == BODY_JSON || cs->req.route->body == BODY_RAW)) {
 			if (buf_append(&cs->upload, upload_data, *upload_data_size) != 0) {
 				cs->too_large = true;
 				cs->discard = true;

@@ -45,6 +45,9 @@ const char *req_param(const struct req *r, const char *name);
 void req_param_set(struct req *r, const char *name, const char *value);
 const char *req_header(const struct req *r, const char *name);
 const char *req_cookie(const struct req *r, const char *name);
+/* A BODY_RAW route's body as received (NUL-terminated), *len its length;
+ * "" on any other route. */
+const char *req_body(const struct req *r, size_t *len);
 /* The peer's address as text (never log it: it is personal data). */
 const char *req_client_address(const struct req *r);
 

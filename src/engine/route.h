@@ -49,7 +49,10 @@ struct param_spec {
 	param_check_fn check; /* NULL: any valid UTF-8 without control characters */
 };
 
-enum body_kind { BODY_NONE, BODY_FORM, BODY_JSON };
+/* BODY_RAW: an application/json body the handler reads whole and unparsed
+ * (req_body), for a caller that signs the exact bytes (a processor's
+ * webhook); it declares no parameters of the body. */
+enum body_kind { BODY_NONE, BODY_FORM, BODY_JSON, BODY_RAW };
 
 enum route_flags {
 	ROUTE_API = 1 << 0,	    /* JSON errors */

@@ -35,7 +35,8 @@ EVENT_LOOP_HASH = "a password is hashed on an HTTP event loop"
 # The limits per client address on forms that send mail or store text.
 FORM_LIMITS = ("--contact-per-hour", "--signup-per-hour", "--email-change-per-hour",
                "--account-changes-per-hour", "--staff-sends-per-hour",
-               "--postcards-per-client-day", "--requests-per-hour")
+               "--postcards-per-client-day", "--requests-per-hour",
+               "--shop-orders-per-hour")
 _known_flags = None
 
 
