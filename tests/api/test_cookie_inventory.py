@@ -82,6 +82,17 @@ def run_flows(srv, sink, rec):
     staff = make_staff(srv, "admin")
     s = staff_signin(srv, staff, rec.session())
     s.post(srv.url("/api/v1/staff/signout"), timeout=10)
+    # The shop, where the profile has one: a cart filled in the API and in
+    # HTML, then emptied (the cart cookie).
+    if srv.get("/api/v1/shop/items").status_code == 200:
+        seller = staff_signin(srv, make_staff(srv, "fulfilment"))
+        item = seller.post(srv.url("/api/v1/staff/shop/items"), timeout=10, json={
+            "name": "Cap", "price": 100, "stock": 5}).json()["item"]["id"]
+        cart = rec.session()
+        cart.post(srv.url("/api/v1/shop/cart"), json={"item": item, "quantity": 1}, timeout=10)
+        token = form_token(srv, cart, f"/shop/items/{item}")
+        cart.post(srv.url("/shop/cart"), timeout=10,
+                  data={"item": item, "quantity": 0, "csrf_token": token})
     return rec.seen
 
 
@@ -101,6 +112,8 @@ def test_every_cookie_the_code_sets_is_declared(make_server, smtp_sink, profile)
                 "gb_staff_browser"}
     if profile == "mini-insiders":
         expected |= {"gb_remember", "gb_ads_off"}
+    else:
+        expected.add("gb_cart")
     assert {n[len(prefix):] if n.startswith(prefix) else n for n in names} >= expected
     for name, max_age, path in seen:
         assert name.startswith(prefix), (name, path)

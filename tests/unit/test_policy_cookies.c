@@ -30,7 +30,7 @@
  * "gb_" literal (or, for the remember-me cookie, members/remember.c does). */
 static const char *const cookie_writers[] = {
 	"src/web/session.c",	     "src/web/browser.c", "src/web/gate.c",
-	"src/members/members_api.c", "src/web/ads.c",
+	"src/members/members_api.c", "src/web/ads.c",	  "src/shop/shop_api.c",
 };
 
 static char *read_file(const char *path)
