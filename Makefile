@@ -128,6 +128,7 @@ bench:
 	@bench/instructions.sh
 	@bench/visits.sh
 	@bench/visits_report.sh
+	@bench/shop.sh
 
 # The libFuzzer targets, each to ten million inputs (make test runs each for 20 s).
 FUZZ_RUNS ?= 10000000

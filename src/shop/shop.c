@@ -576,6 +576,38 @@ static int cancel(int64_t id)
 	return rc;
 }
 
+/* The processor opened the order's session: its id kept, and the one
+ * mail with the order link queued, in one transaction (an order the
+ * processor refused is cancelled, and mails nobody). */
+static int session_opened(const struct shop_placed *o, const char *session)
+{
+	static const char *const cats[] = {"email", "name", "order_details"};
+	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
+	struct broker_use use = {&system, o->subject, PURPOSE, cats, ARRAY_LEN(cats), "read"};
+	struct record_text t[ARRAY_LEN(cats)] = {{0}};
+	struct store_val set[] = {SV_INT(o->id), SV_TEXT(session)};
+	struct broker_grant *g = NULL;
+	enum decision_reason why;
+	int rc = -1;
+	struct store_conn *c = store_acquire(app.store);
+	if (store_begin(c) != 0)
+		goto out;
+	if (store_exec(c, SQL_SET_SESSION, set, STORE_NPARAMS(set), NULL, NULL) != 1 ||
+	    broker_open(c, &use, &g, &why) != 0 ||
+	    record_read(c, g, TABLE, o->id, cats, ARRAY_LEN(cats), t) != 1 || !t[0].p ||
+	    received_mail(c, g, t[0].p, t[1].p, t[2].p ? t[2].p : "", o->token) != 0 ||
+	    store_commit(c) != 0) {
+		store_rollback(c);
+		goto out;
+	}
+	rc = 0;
+out:
+	record_texts_release(t, ARRAY_LEN(cats));
+	store_release(c);
+	broker_grant_free(g);
+	return rc;
+}
+
 /* Reserves and stores, in one transaction. */
 static int order_store(const struct shop_order_new *in, const struct given *gv,
 		       const struct priced *p, struct shop_placed *out, struct failure *f)
@@ -591,7 +623,7 @@ static int order_store(const struct shop_order_new *in, const struct given *gv,
 	crypto_base64url(ref, sizeof(ref), out->reference, sizeof(out->reference));
 	out->id = crypto_random_id();
 	out->total = p->total;
-	int64_t now = (int64_t)time(NULL), subject = 0;
+	int64_t now = (int64_t)time(NULL);
 	struct record_field row[SHOP_NPARTS + 8];
 	size_t n = 0;
 	for (size_t i = 0; i < SHOP_NPARTS; i++)
@@ -612,7 +644,7 @@ static int order_store(const struct shop_order_new *in, const struct given *gv,
 		err_fail(f, ERR_STORE);
 		goto out;
 	}
-	if (broker_subject_new(c, "customer", PURPOSE, cats, ncats, in->member, &subject, &g,
+	if (broker_subject_new(c, "customer", PURPOSE, cats, ncats, in->member, &out->subject, &g,
 			       &why) != 0) {
 		if (why != DECISION_ALLOWED) {
 			log_warn("order refused: %s", policy_reason_code(why));
@@ -634,7 +666,7 @@ static int order_store(const struct shop_order_new *in, const struct given *gv,
 			err_fail(f, ERR_SHOP_OUT_OF_STOCK);
 			goto rollback;
 		}
-		struct store_val line[] = {SV_INT(out->id), SV_INT(subject), SV_INT(l->item),
+		struct store_val line[] = {SV_INT(out->id), SV_INT(out->subject), SV_INT(l->item),
 					   SV_INT(l->quantity), SV_INT(p->price[i])};
 		if (got < 0 ||
 		    store_exec(c, SQL_LINE_ADD, line, STORE_NPARAMS(line), NULL, NULL) < 0) {
@@ -642,9 +674,7 @@ static int order_store(const struct shop_order_new *in, const struct given *gv,
 			goto rollback;
 		}
 	}
-	if (received_mail(c, g, gv->value[SHOP_EMAIL], gv->value[SHOP_NAME], details, out->token) !=
-		    0 ||
-	    store_commit(c) != 0) {
+	if (store_commit(c) != 0) {
 		err_fail(f, ERR_STORE);
 		goto rollback;
 	}
@@ -724,8 +754,10 @@ int shop_order_place(const struct shop_order_new *in, struct shop_placed *out, s
 		err_fail(f, ERR_SHOP_PROCESSOR);
 		goto done;
 	}
-	struct store_val set[] = {SV_INT(out->id), SV_TEXT(s.id)};
-	if (store_query(app.store, SQL_SET_SESSION, set, STORE_NPARAMS(set), NULL, NULL) != 1) {
+	if (session_opened(out, s.id) != 0) {
+		/* Nobody has the session's address: it expires unpaid. */
+		if (cancel(out->id) != 0)
+			log_error("shop order %s: could not be cancelled", out->reference);
 		err_fail(f, ERR_STORE);
 		goto done;
 	}

@@ -124,6 +124,7 @@ struct shop_order_new {
 
 struct shop_placed {
 	int64_t id, total;
+	int64_t subject; /* the buyer's (a customer subject) */
 	char reference[SHOP_REFERENCE_CHARS + 1];
 	char token[TOKEN_CHARS + 1]; /* the order link's */
 	char checkout_url[SHOP_URL_MAX + 1];
@@ -134,10 +135,11 @@ struct shop_placed {
  * details fill in what they left out; none may look like a card number),
  * the catalogue's prices now (ERR_SHOP_PRICE_CHANGED with out->total set
  * when one differs from the cart's and the buyer did not confirm that
- * total), the stock reserved, the order and its "received" mail (with the
- * order link) stored in one transaction; then the checkout session opened
- * at the processor. When the processor fails the order is cancelled and
- * its stock released (ERR_SHOP_PROCESSOR). ERR_NO_SHOP, ERR_SHOP_BAD_CART,
+ * total), the stock reserved and the order stored in one transaction;
+ * then the checkout session opened at the processor, and its id and the
+ * order's one mail (with the order link) stored in another. When the
+ * processor fails the order is cancelled, its stock released and nobody
+ * mailed (ERR_SHOP_PROCESSOR). ERR_NO_SHOP, ERR_SHOP_BAD_CART,
  * ERR_SHOP_CART_EMPTY, ERR_SHOP_NO_SUCH_ITEM, ERR_SHOP_MISSING,
  * ERR_SHOP_CARD_NUMBER, ERR_SHOP_OUT_OF_STOCK, ERR_REFUSED, ERR_STORE.
  */

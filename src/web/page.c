@@ -183,8 +183,8 @@ void page_render(struct req *r, int status, const char *name, json_t *data)
  * What the home page says the site does (issue 12, rule 7): each claim
  * names the page that does it, and is made only when the profile has the
  * collection point behind that page (NULL: every site has it). A feature
- * glovebox does not have (orders, submitted stories and photos,
- * showing members' cars to each other) is claimed nowhere;
+ * glovebox does not have (submitted stories and photos, showing members'
+ * cars to each other) is claimed nowhere;
  * tests/api/test_home.py follows every claim's link.
  */
 static const struct {
@@ -209,6 +209,10 @@ static const struct {
 	 "Ask for brochures, club material or event registrations, with no account needed; we "
 	 "use your details only for that request.",
 	 "See what you can request"},
+	{"shop", "product_order", "/shop", "The club shop",
+	 "Buy club goods with no account needed; you pay on our payment processor's own page, "
+	 "and we never see your card number.",
+	 "Visit the shop"},
 	{"account", NULL, "/me", "Your data, your choice",
 	 "See everything we hold about you and what it is used for, correct it, download it, "
 	 "make your choices or close your account.",

@@ -17,11 +17,12 @@ import requests
 
 from conftest import BIN, FORM_LIMITS, child_env, staff_client
 from test_members import PASSWORD, join, person, signup
+from test_shop import API_SECRET, Processor
 
 BURST = 200
 # The documented defaults (docs/operations.md), per client address and hour.
 DEFAULTS = {"contact": 20, "signup": 20, "email-change": 10, "account-changes": 60,
-            "staff-sends": 600, "requests": 30}
+            "staff-sends": 600, "requests": 30, "shop-orders": 60}
 # ...and per client address and day (issue 14: e-postcards).
 DAILY = {"postcards": ("--postcards-per-client-day", 200)}
 HOUR = 3600
@@ -80,6 +81,7 @@ def test_every_route_that_sends_mail_or_stores_text_names_a_limit():
         "POST /requests/:id": "requests", "POST /api/v1/requests": "requests",
         "POST /staff/requests/:id/decide": "staff-sends",
         "POST /api/v1/staff/requests/:id": "staff-sends",
+        "POST /shop/checkout": "shop-orders", "POST /api/v1/shop/orders": "shop-orders",
     }
     for key, limit in mail_or_text.items():
         assert declared[key] == limit, key
@@ -211,6 +213,12 @@ def limited_calls(srv):
                            json={"kind": "information_request", "title": "Brochure"})
     assert item.status_code == 201, item.text
     item = item.json()["item"]["id"]
+    # Something to order (issue 14): an item in a cart (test_shop.Processor
+    # takes the payment).
+    ware = fulfilment.post(srv.url("/api/v1/staff/shop/items"), timeout=30,
+                           json={"name": "Cap", "price": 100, "stock": 100})
+    assert ware.status_code == 201, ware.text
+    ware = ware.json()["item"]["id"]
     vin = "WMWRE33536TJ12345"
     tag = uuid.uuid4().hex[:6]
     return {
@@ -288,6 +296,10 @@ def limited_calls(srv):
                                          "email": "flood@example.net", "order_details": "One"})),
             ("POST /requests/:id", lambda: request_form(srv, item)),
         ],
+        "shop-orders": [
+            ("POST /api/v1/shop/orders", lambda: shop_order(srv, ware)),
+            ("POST /shop/checkout", lambda: shop_form(srv, ware)),
+        ],
         "postcards": [
             ("POST /api/v1/postcards",
              lambda: requests.post(srv.url("/api/v1/postcards"), json=postcard(1), timeout=30)),
@@ -307,6 +319,25 @@ def postcard_form(srv):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     return browser.post(srv.url("/postcards"), timeout=30, allow_redirects=False,
                         data=dict(postcard(2), csrf_token=token))
+
+
+BUYER = {"name": "Flood", "email": "buyer@example.net", "postal_address": "1 Flood Street"}
+
+
+def shop_order(srv, item):
+    cart = requests.Session()
+    cart.post(srv.url("/api/v1/shop/cart"), json={"item": item, "quantity": 1}, timeout=10)
+    return cart.post(srv.url("/api/v1/shop/orders"), json=BUYER, timeout=30)
+
+
+def shop_form(srv, item):
+    browser = requests.Session()
+    page = browser.get(srv.url(f"/shop/items/{item}"), timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    browser.post(srv.url("/shop/cart"), data={"item": item, "quantity": 1, "csrf_token": token},
+                 timeout=10)
+    return browser.post(srv.url("/shop/checkout"), timeout=30, allow_redirects=False,
+                        data=dict(BUYER, csrf_token=token))
 
 
 def request_form(srv, item):
@@ -329,7 +360,7 @@ def signup_form(srv):
                               "csrf_token": token})
 
 
-def test_each_limit_refuses_each_of_its_routes(make_server):
+def test_each_limit_refuses_each_of_its_routes(make_server, request):
     # One hit an hour of each limit is left when the calls start: making the
     # member (a sign-up) and the desk's message (a contact) spend one each.
     spent = {"contact": 1, "signup": 1}
@@ -338,6 +369,10 @@ def test_each_limit_refuses_each_of_its_routes(make_server):
         flags += [f"--{name}-per-hour", str(spent.get(name, 0) + 1)]
     for flag, _ in DAILY.values():
         flags += [flag, "1"]
+    # The shop's first order goes through to a processor (tests/stripe_local).
+    processor = Processor("http://127.0.0.1:1/")
+    request.addfinalizer(processor.stop)
+    flags += ["--shop-processor-url", processor.base, "--shop-processor-secret", API_SECRET]
     srv = make_server(extra=flags)
     calls = limited_calls(srv)
     seen = set()

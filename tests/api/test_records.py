@@ -19,6 +19,7 @@ from conftest import BIN, ENGINE, PG_URL, Server, child_env, make_staff, psql, s
 from test_garage import mini_vin
 from test_age_screen import birth_date_profile
 from test_members import PASSWORD, join, joined_unsigned, person
+from test_shop import API_SECRET, WEBHOOK_SECRET, Processor, pay
 
 # The declared tables of staff accounts: a member never fills them.
 STAFF_TABLES = {"staff", "staff_sessions"}
@@ -155,7 +156,7 @@ VISITS_PURPOSE = """  - id: visit_convenience
 
 
 @pytest.fixture
-def busy_member(make_server, tmp_path):
+def busy_member(make_server, tmp_path, request):
     """A member with a value in every declared column a member can fill
     (under a profile with a purpose that needs the date of birth, which is
     kept only then: issue 12, rule 4; and one that links a member's visits
@@ -165,7 +166,13 @@ def busy_member(make_server, tmp_path):
         text = f.read()
     with open(path, "w") as f:
         f.write(text.replace("  - id: birthday_greetings", VISITS_PURPOSE + "  - id: birthday_greetings", 1))
-    server = make_server(profile=path, extra=["--visits-flush-ms", "100"])
+    # The shop's processor (tests/stripe_local), for a paid order below.
+    processor = Processor("http://127.0.0.1:1/")
+    request.addfinalizer(processor.stop)
+    server = make_server(profile=path, extra=[
+        "--visits-flush-ms", "100", "--shop-processor-url", processor.base,
+        "--shop-processor-secret", API_SECRET, "--shop-webhook-secret", WEBHOOK_SECRET])
+    processor.control("/control/webhook", url=server.url("/webhooks/stripe"))
     p = person()
     s = requests.Session()
     r = join(server, p, s)
@@ -231,6 +238,26 @@ def busy_member(make_server, tmp_path):
     filled.update({("requests", "name"): p["name"], ("requests", "email"): p["email"],
                    ("requests", "postal_address"): p["postal_address"],
                    ("requests", "phone"): p["phone"], ("requests", "order_details"): details})
+    # An order placed while signed in and paid at the processor (issue 14):
+    # the member's own details fill in what the order leaves out; the card's
+    # brand and last four come back from the processor.
+    ware = f"zz-cap-{tag}"
+    item = fulfilment.post(server.url("/api/v1/staff/shop/items"), timeout=10,
+                           headers={"X-CSRF-Token": fulfilment.csrf},
+                           json={"name": ware, "price": 1999, "stock": 5})
+    assert item.status_code == 201, item.text
+    r = s.post(server.url("/api/v1/shop/cart"), timeout=10,
+               json={"item": item.json()["item"]["id"], "quantity": 1})
+    assert r.status_code == 200, r.text
+    r = s.post(server.url("/api/v1/shop/orders"), json={}, timeout=30)
+    assert r.status_code == 201, r.text
+    pay(server, r.json()["checkout_url"])
+    paid = server.get(f"/api/v1/shop/return/{r.json()['reference']}", timeout=30)
+    assert paid.json()["order"]["status"] == "paid", paid.text
+    filled.update({("shop_orders", "name"): p["name"], ("shop_orders", "email"): p["email"],
+                   ("shop_orders", "postal_address"): p["postal_address"],
+                   ("shop_orders", "phone"): p["phone"], ("shop_orders", "order_details"): ware,
+                   ("shop_orders", "card_brand"): "visa", ("shop_orders", "card_last4"): "4242"})
     # A page seen while signed in, linked to the member (INS10).
     s.get(server.url("/privacy"), headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"},
           timeout=10)
@@ -240,7 +267,7 @@ def busy_member(make_server, tmp_path):
         time.sleep(0.05)
     filled[("member_visits", "page")] = "/privacy"
     # The subjects the member owns (the message's sender, the card's sender,
-    # the requester).
+    # the requester, the customer).
     owned = server.sql(f"SELECT id FROM subjects WHERE owner_id = {member}")
     requester = ", ".join(row[0] for row in owned)
     return server, s, csrf, member, requester, filled

@@ -583,3 +583,22 @@ def test_shop_is_404_where_the_profile_has_none(make_server):
     home = srv.get("/").text
     assert 'href="/shop' not in home
     assert "product_order" not in json.dumps(srv.get("/privacy.json").json())
+
+
+def test_processor_down_cancels_the_order_and_mails_nobody(shop, smtp_sink):
+    srv = shop()
+    staff = staff_client(srv, "fulfilment")
+    item = add_item(srv, staff, stock=4)
+    cart = requests.Session()
+    put(srv, cart, item, 2)
+    srv.processor.stop()
+    p = buyer()
+    r = order(srv, cart, p)
+    assert r.status_code == 502 and r.json()["error"]["code"] == "processor_unavailable", r.text
+    # Nothing lost: the stock back, the order cancelled, the cart kept for a retry.
+    assert stock_of(srv, item) == "4"
+    assert srv.sql("SELECT status FROM shop_orders") == [["cancelled"]]
+    assert cart.get(srv.url("/api/v1/shop/cart"), timeout=10).json()["cart"]["lines"]
+    time.sleep(1.5)
+    smtp_sink.wait(len(smtp_sink.messages))
+    assert not [m for m in smtp_sink.messages if p["email"] in m[1]]

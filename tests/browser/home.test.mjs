@@ -63,7 +63,7 @@ for (const javaScriptEnabled of [true, false]) {
     const claims = await page.locator('[data-claim]').evaluateAll((ls) => ls.map((l) =>
       ({ id: l.dataset.claim, href: l.querySelector('a').getAttribute('href') })));
     assert.deepEqual(claims.map((c) => c.id),
-      ['join', 'garage', 'contact', 'postcards', 'requests', 'account', 'privacy']);
+      ['join', 'garage', 'contact', 'postcards', 'requests', 'shop', 'account', 'privacy']);
     for (const c of claims) {
       const resp = await page.goto(server.base + c.href);
       assert.equal(resp.status(), 200, `${c.id}: ${c.href}`);

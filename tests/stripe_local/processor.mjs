@@ -11,6 +11,7 @@
 // Usage: node processor.mjs PORT API_SECRET WEBHOOK_URL WEBHOOK_SECRET
 // It prints "listening" once ready. Test controls (not Stripe's):
 //   POST /control/hold {"on": true}      pay without sending the webhook
+//   POST /control/webhook {"url"}        where the webhooks go from now on
 //   POST /control/send {"session", "type", "mode", "event"}  sends one event
 //        type: checkout.session.completed | checkout.session.expired |
 //              charge.refunded; mode: ok | forged | stale | replay (event:
@@ -23,7 +24,8 @@ import { createServer } from "node:http";
 import { randomBytes } from "node:crypto";
 import Stripe from "stripe";
 
-const [port, apiSecret, webhookUrl, webhookSecret] = process.argv.slice(2);
+const [port, apiSecret, firstWebhookUrl, webhookSecret] = process.argv.slice(2);
+let webhookUrl = firstWebhookUrl;
 const stripe = new Stripe("sk_test_local_processor");
 const sessions = new Map();
 const idempotent = new Map();
@@ -193,6 +195,10 @@ const server = createServer(async (req, res) => {
 		if (!hold) await send(eventFor("checkout.session.completed", s));
 		res.writeHead(303, { Location: s.success_url.replace("{CHECKOUT_SESSION_ID}", s.id) });
 		return res.end();
+	}
+	if (req.method === "POST" && path === "/control/webhook") {
+		webhookUrl = JSON.parse(text || "{}").url;
+		return json(res, 200, { url: webhookUrl });
 	}
 	if (req.method === "POST" && path === "/control/hold") {
 		hold = !!JSON.parse(text || "{}").on;
