@@ -4,7 +4,8 @@
 -- in): name, e-mail, postal address, phone and the order's details sealed
 -- under the buyer's key, card brand and last four (payment_card) sealed
 -- too; the processor's session and payment references are its own opaque
--- handles, kept plain so that its webhooks find the order. No card number
+-- handles, kept plain so that its webhooks find the order, with the address
+-- of its checkout page (the buyer is sent there). No card number
 -- is ever here: the buyer types it on the processor's page (SAQ A).
 -- `shop_order_lines` are what each order reserved (item, quantity, price),
 -- plain so that an expired checkout releases its stock, under the same
@@ -36,6 +37,7 @@ CREATE TABLE shop_orders (
 	total BIGINT NOT NULL,
 	status TEXT NOT NULL,
 	session_id TEXT UNIQUE,
+	checkout_url TEXT,
 	payment_intent TEXT,
 	created_at BIGINT NOT NULL,
 	paid_at BIGINT,

@@ -837,6 +837,8 @@ struct route routes[] = {
 	FORM_POST_PRESESSION("/shop/cart", shop_page_cart_post, 4 * KiB, shop_cart_params, SHOP),
 	FORM_POST_PRESESSION_SLOW("/shop/checkout", shop_page_checkout, 16 * KiB, shop_order_params,
 				  LIMIT(shop_limit), SHOP),
+	PAGE("/shop/pay/:reference", shop_page_pay, PERSONAL, .params = shop_reference_params,
+	     SHOP),
 	PAGE("/shop/return/:reference", shop_page_return, .params = shop_reference_params,
 	     .flags = ROUTE_PERSONAL | ROUTE_SLOW, SHOP),
 	PAGE("/shop/orders/:token", shop_page_order, PERSONAL, .params = shop_token_params, SHOP),

@@ -88,7 +88,10 @@ static const char SQL_BY_SESSION[] = STATE_COLUMNS "WHERE session_id = $1";
 static const char SQL_BY_INTENT[] = STATE_COLUMNS "WHERE payment_intent = $1";
 static const char SQL_BY_ID[] = STATE_COLUMNS "WHERE id = $1";
 static const char SQL_BY_ID_LOCKED[] = STATE_COLUMNS "WHERE id = $1 FOR UPDATE";
-static const char SQL_SET_SESSION[] = "UPDATE shop_orders SET session_id = $2 WHERE id = $1";
+static const char SQL_SET_SESSION[] =
+	"UPDATE shop_orders SET session_id = $2, checkout_url = $3 WHERE id = $1";
+static const char SQL_CHECKOUT_URL[] =
+	"SELECT checkout_url FROM shop_orders WHERE reference = $1 AND status = 'pending'";
 static const char SQL_PAID[] = "UPDATE shop_orders SET status = 'paid', paid_at = $2, "
 			       "payment_intent = $3 WHERE id = $1 AND status = 'pending'";
 static const char SQL_END_PENDING[] = "UPDATE shop_orders SET status = $2, done_at = $3 WHERE id "
@@ -579,13 +582,13 @@ static int cancel(int64_t id)
 /* The processor opened the order's session: its id kept, and the one
  * mail with the order link queued, in one transaction (an order the
  * processor refused is cancelled, and mails nobody). */
-static int session_opened(const struct shop_placed *o, const char *session)
+static int session_opened(const struct shop_placed *o, const char *session, const char *url)
 {
 	static const char *const cats[] = {"email", "name", "order_details"};
 	struct broker_actor system = {ACTOR_SYSTEM, 0, NULL, NULL};
 	struct broker_use use = {&system, o->subject, PURPOSE, cats, ARRAY_LEN(cats), "read"};
 	struct record_text t[ARRAY_LEN(cats)] = {{0}};
-	struct store_val set[] = {SV_INT(o->id), SV_TEXT(session)};
+	struct store_val set[] = {SV_INT(o->id), SV_TEXT(session), SV_TEXT(url)};
 	struct broker_grant *g = NULL;
 	enum decision_reason why;
 	int rc = -1;
@@ -754,7 +757,7 @@ int shop_order_place(const struct shop_order_new *in, struct shop_placed *out, s
 		err_fail(f, ERR_SHOP_PROCESSOR);
 		goto done;
 	}
-	if (session_opened(out, s.id) != 0) {
+	if (session_opened(out, s.id, s.url) != 0) {
 		/* Nobody has the session's address: it expires unpaid. */
 		if (cancel(out->id) != 0)
 			log_error("shop order %s: could not be cancelled", out->reference);
@@ -970,6 +973,32 @@ int shop_order_return(const char *reference, json_t **out, struct failure *f)
 	*out = json_pack("{s:s,s:s,s:I,s:s}", "reference", st.reference, "status", st.status,
 			 "total", (json_int_t)st.total, "currency", st.currency);
 	return 0;
+}
+
+static int url_cb(void *ctx, const struct store_row *row)
+{
+	struct buf *b = ctx;
+	if (row->cols[0].type == STORE_TEXT)
+		buf_append(b, row->cols[0].p, row->cols[0].n);
+	return 0;
+}
+
+int shop_order_checkout_url(const char *reference, char *url, size_t n, struct failure *f)
+{
+	if (!shop_offered())
+		return err_fail(f, ERR_NO_SHOP);
+	struct buf b;
+	buf_init(&b, SHOP_URL_MAX);
+	struct store_val key[] = {SV_TEXT(reference)};
+	int rc = store_query(app.store, SQL_CHECKOUT_URL, key, STORE_NPARAMS(key), url_cb, &b);
+	if (rc < 0)
+		rc = err_fail(f, ERR_STORE);
+	else if (b.len == 0)
+		rc = err_fail(f, ERR_NO_SUCH_ORDER);
+	else
+		rc = snprintf(url, n, "%s", b.data) >= 0 ? 0 : -1;
+	buf_release(&b);
+	return rc;
 }
 
 /* ---- the processor's webhooks ---- */

@@ -145,6 +145,10 @@ struct shop_placed {
  */
 int shop_order_place(const struct shop_order_new *in, struct shop_placed *out, struct failure *f);
 
+/* The processor's checkout page of a pending order (url: SHOP_URL_MAX + 1
+ * bytes). ERR_NO_SUCH_ORDER (none, or no longer pending), ERR_STORE. */
+int shop_order_checkout_url(const char *reference, char *url, size_t n, struct failure *f);
+
 /* Whether text holds a run of 13 to 19 digits (spaces and dashes between
  * them allowed) that passes the Luhn check: a payment card number. */
 bool shop_looks_like_card_number(const char *text);

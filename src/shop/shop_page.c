@@ -153,8 +153,25 @@ void shop_page_checkout(struct req *r)
 	}
 	struct shop_cart none = {.n = 0};
 	shop_api_cart_set_cookie(r, &none);
-	/* To the processor's own page: the card is typed there, never here. */
-	page_redirect(r, out.checkout_url);
+	/* A form may lead only to this site (CSP form-action 'self', redirects
+	 * included): the next page links the processor's. */
+	char next[SHOP_REFERENCE_CHARS + 16];
+	snprintf(next, sizeof(next), "/shop/pay/%s", out.reference);
+	page_redirect(r, next);
+}
+
+void shop_page_pay(struct req *r)
+{
+	char url[SHOP_URL_MAX + 1];
+	struct failure f;
+	if (shop_order_checkout_url(r->path_params[0], url, sizeof(url), &f) != 0) {
+		resp_failure(r, &f);
+		return;
+	}
+	json_t *data = page_data(r, "Pay on our payment processor's page");
+	json_object_set_new(data, "checkout_url", json_string(url));
+	r->no_store = true;
+	page_render(r, 200, "shop_pay", data);
 }
 
 void shop_page_return(struct req *r)

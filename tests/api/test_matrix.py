@@ -185,6 +185,7 @@ CALLS = {
     "GET /shop/cart": ("/shop/cart", None),
     "POST /shop/cart": (None, None),
     "POST /shop/checkout": (None, None),
+    "GET /shop/pay/:reference": (None, None),
     "GET /shop/return/:reference": (None, None),
     "GET /shop/orders/:token": (None, None),
     "GET /shop/items/:id": (None, None),
