@@ -138,13 +138,6 @@ static json_t *int_or_null(const struct store_val *v)
 	return v->type == STORE_INT ? json_integer(v->i) : json_null();
 }
 
-static int refusal(enum decision_reason why, struct failure *f)
-{
-	err_failf(f, ERR_REFUSED, "%s", policy_reason_message(why));
-	f->code = policy_reason_code(why);
-	return -1;
-}
-
 /* ---- the catalogue ---- */
 
 static int item_cb(void *ctx, const struct store_row *row)
@@ -649,12 +642,9 @@ static int order_store(const struct shop_order_new *in, const struct given *gv,
 	}
 	if (broker_subject_new(c, "customer", PURPOSE, cats, ncats, in->member, &out->subject, &g,
 			       &why) != 0) {
-		if (why != DECISION_ALLOWED) {
+		if (why != DECISION_ALLOWED)
 			log_warn("order refused: %s", policy_reason_code(why));
-			refusal(why, f);
-		} else {
-			err_fail(f, ERR_STORE);
-		}
+		broker_failure(c, 0, why, f);
 		goto rollback;
 	}
 	if (record_insert(c, g, TABLE, out->id, row, n) < 0) {
@@ -1163,11 +1153,8 @@ static int buyer_open(struct store_conn *c, int64_t id, bool lock, const struct 
 	struct broker_use use = {
 		actor, s->subject, PURPOSE, order_categories, ARRAY_LEN(order_categories), action};
 	enum decision_reason why;
-	if (broker_open(c, &use, g, &why) != 0) {
-		if (why != DECISION_ALLOWED)
-			return refusal(why, f);
-		return err_fail(f, broker_subject_has_key(c, s->subject) ? ERR_STORE : ERR_ERASED);
-	}
+	if (broker_open(c, &use, g, &why) != 0)
+		return broker_failure(c, s->subject, why, f);
 	return 0;
 }
 
