@@ -8,9 +8,13 @@
 # 2. webhooks processed per second: checkout.session.completed for paid
 #    sessions, each verified, read back from the processor and applied.
 #
+# Orders call the processor, so they run on the password workers
+# (ROUTE_SLOW): GLOVEBOX_ARGS="--password-hashes 8" gives them more.
+#
 # Knobs: BENCH_SECONDS (10), BENCH_THREADS (2), BENCH_CONNECTIONS (16),
-# BENCH_WEBHOOKS (500), GLOVEBOX (./glovebox). Everything binds 127.0.0.1 on
-# free ports; every process started here is stopped on exit.
+# BENCH_WEBHOOKS (500), GLOVEBOX (./glovebox), GLOVEBOX_ARGS (extra flags
+# for glovebox serve). Everything binds 127.0.0.1 on free ports; every
+# process started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +23,7 @@ THREADS=${BENCH_THREADS:-2}
 CONNS=${BENCH_CONNECTIONS:-16}
 HOOKS=${BENCH_WEBHOOKS:-500}
 GLOVEBOX=${GLOVEBOX:-./glovebox}
+GLOVEBOX_ARGS=${GLOVEBOX_ARGS:-}
 OUT=build/bench
 WHSEC=whsec_bench
 API_SECRET=sk_test_bench
@@ -75,7 +80,7 @@ DB=sqlite:$TMP/data/glovebox.db
 GLOVEBOX_SHOP_PROCESSOR_SECRET=$API_SECRET "$GLOVEBOX" serve --listen "127.0.0.1:$GB_PORT" \
 	--metrics-listen= --data "$TMP/data" --database "$DB" --log-file "$TMP/gb.log" \
 	--signin-per-minute 1000000 --signin-per-hour 1000000 --signup-per-hour 0 \
-	--shop-orders-per-hour 0 --max-connections-per-client 0 --mail-interval 0 \
+	--shop-orders-per-hour 0 --max-connections-per-client 0 --mail-interval 0 $GLOVEBOX_ARGS \
 	--shop-processor-url "$PROC" --shop-webhook-secret "$WHSEC" --site-url "$GB" \
 	>"$TMP/gb.out" 2>&1 &
 GB_PID=$!
