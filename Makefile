@@ -7,7 +7,7 @@ CC       ?= cc
 BUILD    ?= build
 BIN      ?= glovebox
 SANITIZE ?=
-PKGS     := libmicrohttpd jansson sqlite3 libpq libsodium inih yaml-0.1 liboath libqrencode libcurl
+PKGS     := libmicrohttpd jansson sqlite3 libpq libsodium inih yaml-0.1 liboath libqrencode libcurl libcmark
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
