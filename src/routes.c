@@ -14,6 +14,9 @@
 #include "campaign_page.h"
 #include "contact_api.h"
 #include "contact_page.h"
+#include "community.h"
+#include "content_api.h"
+#include "content_page.h"
 #include "dealer.h"
 #include "dealer_api.h"
 #include "dealer_page.h"
@@ -324,6 +327,43 @@ static const struct param_spec decide_params[] = {
 	{0},
 };
 
+/* Members' content (issue 16, docs/content.md). A car shown or hidden on
+ * the community garage. */
+static const struct param_spec car_shown_params[] = {
+	{"id", PARAM_PATH, 20, valid_uint},
+	{"public", PARAM_BODY | PARAM_JSON_BOOL, 5, NULL},
+	{0},
+};
+
+static const struct param_spec car_shown_form_params[] = {
+	{"id", PARAM_BODY | PARAM_REQUIRED, 20, valid_uint},
+	{"public", PARAM_BODY | PARAM_JSON_BOOL, 5, NULL},
+	{0},
+};
+
+static const struct param_spec display_name_params[] = {
+	{"display_name", PARAM_BODY, DISPLAY_NAME_MAX, valid_line},
+	{0},
+};
+
+/* A story or question: the hard caps here, the configured limits
+ * (story-title-max, story-body-max) in story.c. */
+static const struct param_spec story_params[] = {
+	{"kind", PARAM_BODY, 8, valid_story_kind},
+	{"title", PARAM_BODY | PARAM_REQUIRED, STORY_TITLE_CAP, valid_line},
+	{"body", PARAM_BODY | PARAM_REQUIRED, STORY_BODY_CAP, valid_text},
+	{"publish", PARAM_BODY | PARAM_JSON_BOOL, 5, NULL},
+	{"accept", PARAM_BODY | PARAM_JSON_BOOL, 5, NULL},
+	{0},
+};
+
+static const struct param_spec moderation_params[] = {
+	{"id", PARAM_PATH, 20, valid_uint},
+	{"decision", PARAM_BODY | PARAM_REQUIRED, 9, valid_moderation_decision},
+	{"reason", PARAM_BODY, STORY_REASON_MAX, valid_text},
+	{0},
+};
+
 static const struct param_spec garage_page_params[] = {
 	{"done", PARAM_QUERY, 16, valid_token},
 	{0},
@@ -471,6 +511,10 @@ static const struct route_limit email_change_limit = {"email-change",
  * asks for a dealer (each hands the member's details over). */
 static const struct route_limit account_limit = {"account-changes",
 						 &app.cfg.account_changes_per_hour, HOUR};
+/* Stories and questions saved, and reports of them (docs/content.md). */
+static const struct route_limit story_limit = {"stories", &app.cfg.stories_per_hour, HOUR};
+static const struct route_limit story_report_limit = {"story-reports",
+						      &app.cfg.story_reports_per_hour, HOUR};
 /* Staff answers (mailed) and campaigns (stored, mailed to many). */
 static const struct route_limit staff_send_limit = {"staff-sends", &app.cfg.staff_sends_per_hour,
 						    HOUR};
@@ -546,6 +590,10 @@ static const struct route_limit staff_send_limit = {"staff-sends", &app.cfg.staf
 #define API_CALL_SLOW(m, path, fn, ...)                                                            \
 	{.methods = m, .pattern = path, .handler = fn,                                             \
 	 .flags = ROUTE_API | ROUTE_PERSONAL | ROUTE_SLOW, __VA_ARGS__}
+#define MODERATOR STAFF_FOR(PURPOSE_OF_COLLECTION, "submission")
+#define COMMUNITY .offered = content_community_offered
+#define STORIES .offered = content_stories_offered
+#define DISPLAY_NAME .offered = content_display_name_offered
 /* clang-format on */
 
 struct route routes[] = {
@@ -677,6 +725,58 @@ struct route routes[] = {
 		 VERIFIER),
 	API_JSON(HTTP_POST, "/api/v1/staff/reviews/:id", garage_api_decide, 4 * KiB, decide_params,
 		 VERIFIER),
+
+	/* members' content (issue 16, INS13, NAM06; docs/content.md): the
+	 * community garage where the profile has one, stories and questions
+	 * where it declares them (404 elsewhere), and their moderators */
+	PAGE("/community", content_page_community, PERSONAL, .params = garage_page_params, MEMBER,
+	     COMMUNITY),
+	API_CALL(HTTP_GET, "/api/v1/community/vehicles", content_api_community, MEMBER, COMMUNITY),
+	FORM_POST("/me/garage/shown", content_page_car_shown, 4 * KiB, car_shown_form_params,
+		  RECENT, COMMUNITY),
+	API_JSON(HTTP_PUT, "/api/v1/me/vehicles/:id/shown", content_api_car_shown, 4 * KiB,
+		 car_shown_params, RECENT, COMMUNITY),
+	PAGE("/me/display-name", content_page_display_name, PERSONAL, MEMBER, DISPLAY_NAME),
+	FORM_POST("/me/display-name", content_page_display_name_set, 4 * KiB, display_name_params,
+		  RECENT, DISPLAY_NAME),
+	API_CALL(HTTP_GET, "/api/v1/me/display-name", content_api_display_name, MEMBER,
+		 DISPLAY_NAME),
+	API_JSON(HTTP_PUT, "/api/v1/me/display-name", content_api_display_name_set, 4 * KiB,
+		 display_name_params, RECENT, DISPLAY_NAME),
+	PAGE("/stories", content_page_stories, PERSONAL, MEMBER, STORIES),
+	FORM_POST("/stories", content_page_create, 128 * KiB, story_params, MEMBER,
+		  LIMIT(story_limit), STORIES),
+	PAGE("/stories/:id", content_page_story, PERSONAL, .params = row_id_params, MEMBER,
+	     STORIES),
+	FORM_POST("/stories/:id", content_page_update, 128 * KiB, story_params,
+		  .extra = row_id_params, MEMBER, LIMIT(story_limit), STORIES),
+	FORM_POST("/stories/:id/delete", content_page_delete, 4 * KiB, row_id_params, MEMBER,
+		  STORIES),
+	FORM_POST("/stories/:id/report", content_page_report, 4 * KiB, row_id_params, MEMBER,
+		  LIMIT(story_report_limit), STORIES),
+	API_CALL(HTTP_GET, "/api/v1/stories/notice", content_api_notice, MEMBER, STORIES),
+	API_CALL(HTTP_GET, "/api/v1/stories", content_api_stories, MEMBER, STORIES),
+	API_JSON(HTTP_POST, "/api/v1/stories", content_api_create, 128 * KiB, story_params, MEMBER,
+		 LIMIT(story_limit), STORIES),
+	API_CALL(HTTP_GET, "/api/v1/me/stories", content_api_mine, MEMBER, STORIES),
+	API_CALL(HTTP_GET, "/api/v1/stories/:id", content_api_read, .params = row_id_params, MEMBER,
+		 STORIES),
+	API_JSON(HTTP_PUT, "/api/v1/stories/:id", content_api_update, 128 * KiB, story_params,
+		 .extra = row_id_params, MEMBER, LIMIT(story_limit), STORIES),
+	API_CALL(HTTP_DELETE, "/api/v1/stories/:id", content_api_delete, .params = row_id_params,
+		 MEMBER, STORIES),
+	API_CALL(HTTP_POST, "/api/v1/stories/:id/report", content_api_report,
+		 .params = row_id_params, MEMBER, LIMIT(story_report_limit), STORIES),
+	PAGE("/staff/stories", content_page_queue, PERSONAL, MODERATOR, STORIES),
+	PAGE("/staff/stories/:id", content_page_moderation, PERSONAL, .params = row_id_params,
+	     MODERATOR, STORIES),
+	FORM_POST("/staff/stories/:id/decide", content_page_decide, 8 * KiB, moderation_params,
+		  MODERATOR, STORIES),
+	API_CALL(HTTP_GET, "/api/v1/staff/stories", content_api_queue, MODERATOR, STORIES),
+	API_CALL(HTTP_GET, "/api/v1/staff/stories/:id", content_api_moderation_read,
+		 .params = row_id_params, MODERATOR, STORIES),
+	API_JSON(HTTP_POST, "/api/v1/staff/stories/:id", content_api_decide, 8 * KiB,
+		 moderation_params, MODERATOR, STORIES),
 
 	/* dealers (INS08, INS15): a member asks one to contact them, with its
 	 * own policy in view; staff whose role has the dealer purpose keep the

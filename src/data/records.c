@@ -31,6 +31,10 @@ const struct record_table record_tables[] = {
 	{"member_visits", "member_id", "id", false, EXPIRES_AT("expires_at")},
 	/* The garage (NAM06). */
 	{"vehicles", "member_id", "id", false, NO_EXPIRY},
+	/* Stories and questions (issue 16, INS13; docs/content.md): the
+	 * author's, erased with them; a report of one is nobody's. */
+	{"stories", "member_id", "id", false, NO_EXPIRY},
+	{"story_reports", NULL, NULL, false, NO_EXPIRY},
 	/* Mail waiting to leave, sealed for its recipient. */
 	{"outbox", "subject_id", "id", false, NO_EXPIRY},
 	/* Hand-overs waiting for delivery to a recipient of the profile (issue
@@ -184,6 +188,9 @@ const struct record_column record_columns[] = {
 	SEALED("members", "postal_address", "postal_address"),
 	SEALED("members", "phone", "phone"),
 	SEALED("members", "date_of_birth", "date_of_birth"),
+	SEALED("members", "display_name", "display_name"),
+	SEALED("stories", "title", "submitted_content"),
+	SEALED("stories", "body", "submitted_content"),
 	HOLDS("staff_sessions", "token_hash", HOLD_TOKEN),
 	INDEXED("staff", "email", "staff_email", "email_index", "staff-email", NORMAL_EMAIL),
 	HOLDS("staff", "email_index", HOLD_INDEX),

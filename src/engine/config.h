@@ -46,7 +46,12 @@ struct config {
 	long email_change_per_hour;
 	long account_changes_per_hour;
 	long staff_sends_per_hour;
-	bool behind_tls; /* served over TLS (directly or by a proxy) */
+	long stories_per_hour;	      /* stories and questions saved (docs/content.md) */
+	long story_reports_per_hour;  /* members' reports of a submission */
+	long story_title_max;	      /* bytes of a story's title */
+	long story_body_max;	      /* bytes of a story's Markdown text */
+	long community_garage_listed; /* cars on the community garage page */
+	bool behind_tls;	      /* served over TLS (directly or by a proxy) */
 	/* The site's address as members reach it (https://example.org): links
 	 * in mail, and the origin a state-changing request must come from.
 	 * Not given: links use CONFIG_SITE_URL_DEFAULT and the origin is the

@@ -231,6 +231,16 @@ static const struct err_row rows[ERR_COUNT] = {
 		 "report's figures carry random noise, and more reports would let it be "
 		 "averaged away. Try again in the next period.",
 		 NULL, 0},
+	[ERR_NO_COMMUNITY] = {"not_found", 404, "This site has no community garage.", NULL, 0},
+	[ERR_NO_STORIES] = {"not_found", 404, "This site publishes no stories or questions.", NULL,
+			    0},
+	[ERR_NO_SUCH_STORY] = {"not_found", 404, "There is no such story or question.", NULL, 0},
+	[ERR_NOT_ACCEPTED] = {"not_accepted", 400,
+			      "To publish, tick the box that says you accept the notice above it.",
+			      "accept", 0},
+	[ERR_STORY_TOO_LONG] = {"too_long", 400, "That text is too long.", "body", 0},
+	[ERR_STORY_STATE] = {"wrong_state", 409,
+			     "That story or question is not in a state that allows this.", NULL, 0},
 };
 
 const struct err_row *err_row(enum err e)

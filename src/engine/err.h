@@ -136,6 +136,13 @@ enum err {
 	/* visits (docs/visits.md) */
 	ERR_BAD_RANGE,
 	ERR_NOISE_BUDGET,
+	/* members' content (issue 16, docs/content.md) */
+	ERR_NO_COMMUNITY,
+	ERR_NO_STORIES,
+	ERR_NO_SUCH_STORY,
+	ERR_NOT_ACCEPTED,
+	ERR_STORY_TOO_LONG, /* field and message from the check */
+	ERR_STORY_STATE,
 	ERR_COUNT
 };
 
