@@ -274,6 +274,8 @@ static const struct param_spec me_page_params[] = {
 
 static const struct param_spec close_form_params[] = {
 	{"confirm", PARAM_BODY, 20, valid_line},
+	/* what happens to published stories, where the profile has them */
+	{"submissions", PARAM_BODY, 6, valid_on_close},
 	{0},
 };
 
@@ -351,9 +353,14 @@ static const struct param_spec display_name_params[] = {
 static const struct param_spec story_params[] = {
 	{"kind", PARAM_BODY, 8, valid_story_kind},
 	{"title", PARAM_BODY | PARAM_REQUIRED, STORY_TITLE_CAP, valid_line},
-	{"body", PARAM_BODY | PARAM_REQUIRED, STORY_BODY_CAP, valid_text},
+	{"submitted_content", PARAM_BODY | PARAM_REQUIRED, STORY_BODY_CAP, valid_text},
 	{"publish", PARAM_BODY | PARAM_JSON_BOOL, 5, NULL},
 	{"accept", PARAM_BODY | PARAM_JSON_BOOL, 5, NULL},
+	{0},
+};
+
+static const struct param_spec on_close_params[] = {
+	{"submissions", PARAM_BODY | PARAM_REQUIRED, 6, valid_on_close},
 	{0},
 };
 
@@ -738,11 +745,11 @@ struct route routes[] = {
 		 car_shown_params, RECENT, COMMUNITY),
 	PAGE("/me/display-name", content_page_display_name, PERSONAL, MEMBER, DISPLAY_NAME),
 	FORM_POST("/me/display-name", content_page_display_name_set, 4 * KiB, display_name_params,
-		  RECENT, DISPLAY_NAME),
+		  RECENT, LIMIT(account_limit), DISPLAY_NAME),
 	API_CALL(HTTP_GET, "/api/v1/me/display-name", content_api_display_name, MEMBER,
 		 DISPLAY_NAME),
 	API_JSON(HTTP_PUT, "/api/v1/me/display-name", content_api_display_name_set, 4 * KiB,
-		 display_name_params, RECENT, DISPLAY_NAME),
+		 display_name_params, RECENT, LIMIT(account_limit), DISPLAY_NAME),
 	PAGE("/stories", content_page_stories, PERSONAL, MEMBER, STORIES),
 	FORM_POST("/stories", content_page_create, 128 * KiB, story_params, MEMBER,
 		  LIMIT(story_limit), STORIES),
@@ -754,6 +761,11 @@ struct route routes[] = {
 		  STORIES),
 	FORM_POST("/stories/:id/report", content_page_report, 4 * KiB, row_id_params, MEMBER,
 		  LIMIT(story_report_limit), STORIES),
+	FORM_POST("/me/stories/on-close", content_page_on_close_set, 4 * KiB, on_close_params,
+		  MEMBER, STORIES),
+	API_CALL(HTTP_GET, "/api/v1/me/stories/on-close", content_api_on_close, MEMBER, STORIES),
+	API_JSON(HTTP_PUT, "/api/v1/me/stories/on-close", content_api_on_close_set, 1 * KiB,
+		 on_close_params, MEMBER, STORIES),
 	API_CALL(HTTP_GET, "/api/v1/stories/notice", content_api_notice, MEMBER, STORIES),
 	API_CALL(HTTP_GET, "/api/v1/stories", content_api_stories, MEMBER, STORIES),
 	API_JSON(HTTP_POST, "/api/v1/stories", content_api_create, 128 * KiB, story_params, MEMBER,

@@ -30,15 +30,7 @@ static const char *const name_columns[] = {"display_name"};
 
 const char *content_public_purpose(const char *category)
 {
-	const struct policy *p = app.policy;
-	int cat = policy_category_index(p, category);
-	if (cat < 0)
-		return NULL;
-	for (size_t i = 0; i < p->npurposes; i++)
-		if (p->purposes[i].kind == PK_PUBLIC_CONTENT &&
-		    policy_purpose_covers(&p->purposes[i], cat))
-			return p->purposes[i].id;
-	return NULL;
+	return policy_public_purpose(app.policy, category);
 }
 
 static const char *community_purpose(void)

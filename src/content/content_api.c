@@ -48,7 +48,7 @@ void content_api_story_input(const struct req *r, struct story_input *in)
 	*in = (struct story_input){
 		.kind = req_param(r, "kind"),
 		.title = req_param(r, "title"),
-		.body = req_param(r, "body"),
+		.body = req_param(r, "submitted_content"),
 		.publish = content_api_flag(r, "publish"),
 		.accept = content_api_flag(r, "accept"),
 	};
@@ -201,6 +201,36 @@ void content_api_report(struct req *r)
 		return;
 	}
 	resp_json(r, 200, json_pack("{s:b}", "reported", 1));
+}
+
+static void on_close_answer(struct req *r, bool keep)
+{
+	resp_json(
+		r, 200,
+		json_pack("{s:s}", "submissions_on_close", keep ? "kept_without_name" : "deleted"));
+}
+
+void content_api_on_close(struct req *r)
+{
+	bool keep;
+	struct failure f;
+	if (story_on_close_get(member_of(r), &keep, &f) != 0) {
+		resp_failure(r, &f);
+		return;
+	}
+	on_close_answer(r, keep);
+}
+
+void content_api_on_close_set(struct req *r)
+{
+	const char *choice = req_param(r, "submissions");
+	bool keep = choice && strcmp(choice, "keep") == 0;
+	struct failure f;
+	if (story_on_close_set(member_of(r), keep, &f) != 0) {
+		resp_failure(r, &f);
+		return;
+	}
+	on_close_answer(r, keep);
 }
 
 /* ---- moderators ---- */

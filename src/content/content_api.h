@@ -30,6 +30,8 @@ void content_api_read(struct req *r);
 void content_api_update(struct req *r);
 void content_api_delete(struct req *r);
 void content_api_report(struct req *r);
+void content_api_on_close(struct req *r);
+void content_api_on_close_set(struct req *r);
 
 void content_api_queue(struct req *r);
 void content_api_moderation_read(struct req *r);

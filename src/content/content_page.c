@@ -99,6 +99,7 @@ static void display_name_render(struct req *r, int status)
 		return;
 	}
 	json_t *data = member_page(r, "Your display name");
+	page_notice(data, "display_name");
 	if (name)
 		json_object_set_new(data, "display_name", json_string(name));
 	free(name);
@@ -139,6 +140,9 @@ static void stories_render(struct req *r, int status)
 	json_object_set_new(data, "stories", list);
 	json_object_set_new(data, "mine", mine);
 	json_object_set_new(data, "notice", story_notice());
+	bool keep = false;
+	story_on_close_get(sess(r)->account, &keep, &f);
+	json_object_set_new(data, "keep", json_boolean(keep));
 	page_render(r, status, "stories", data);
 }
 
@@ -163,7 +167,7 @@ void content_page_create(struct req *r)
 	struct failure f;
 	content_api_story_input(r, &in);
 	if (story_create(sess(r)->account, &in, &s, &f) != 0) {
-		stories_render(r, page_form_failure(r, &f, "body"));
+		stories_render(r, page_form_failure(r, &f, "submitted_content"));
 		return;
 	}
 	to_story(r, s.id);
@@ -204,7 +208,7 @@ void content_page_update(struct req *r)
 			resp_failure(r, &f);
 			return;
 		}
-		story_render(r, id, page_form_failure(r, &f, "body"));
+		story_render(r, id, page_form_failure(r, &f, "submitted_content"));
 		return;
 	}
 	to_story(r, s.id);
@@ -223,11 +227,27 @@ void content_page_delete(struct req *r)
 void content_page_report(struct req *r)
 {
 	struct failure f;
-	if (page_form_limited(r)) {
-		resp_error(r, 429, "too_many_requests", "Too many reports; try again later.", NULL);
+	/* Past the limit: the list again with the message (429, Retry-After). */
+	if (r->nerrors) {
+		stories_render(r, 422);
 		return;
 	}
 	if (story_report(content_api_id(r->path_params[0]), &f) != 0) {
+		resp_failure(r, &f);
+		return;
+	}
+	page_redirect(r, "/stories");
+}
+
+void content_page_on_close_set(struct req *r)
+{
+	if (r->nerrors) {
+		stories_render(r, 422);
+		return;
+	}
+	const char *choice = req_param(r, "submissions");
+	struct failure f;
+	if (story_on_close_set(sess(r)->account, choice && strcmp(choice, "keep") == 0, &f) != 0) {
 		resp_failure(r, &f);
 		return;
 	}

@@ -19,6 +19,7 @@ void content_page_story(struct req *r);
 void content_page_update(struct req *r);
 void content_page_delete(struct req *r);
 void content_page_report(struct req *r);
+void content_page_on_close_set(struct req *r);
 
 void content_page_queue(struct req *r);
 void content_page_moderation(struct req *r);

@@ -5,6 +5,7 @@
  */
 #include "story.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -45,6 +46,17 @@ static const char SQL_REPORT[] = "INSERT INTO story_reports (id, story_id, creat
 				 "SELECT $1, id, $3 FROM stories WHERE id = $2 AND status = "
 				 "'published'";
 
+static const char SQL_KEEP_GET[] = "SELECT keep_submissions FROM members WHERE id = $1";
+static const char SQL_KEEP_SET[] = "UPDATE members SET keep_submissions = $2 WHERE id = $1";
+static const char SQL_TO_KEEP[] =
+	"SELECT id, kind, published_at FROM stories WHERE member_id = $1 AND status = 'published'";
+static const char SQL_KEEP_INSERT[] = "INSERT INTO public_stories (id, kind, title, body, "
+				      "published_at) VALUES ($1, $2, $3, $4, $5)";
+static const char SQL_PUBLIC[] = "SELECT id, kind, title, published_at FROM public_stories "
+				 "ORDER BY published_at DESC, id DESC LIMIT $1";
+static const char SQL_PUBLIC_ONE[] =
+	"SELECT id, kind, title, body, published_at FROM public_stories WHERE id = $1";
+
 static const char STATUS_DRAFT[] = "draft";
 static const char STATUS_PENDING[] = "pending";
 static const char STATUS_PUBLISHED[] = "published";
@@ -57,6 +69,13 @@ const char *valid_story_kind(const char *s, size_t len)
 		if (strlen(kinds[i]) == len && memcmp(s, kinds[i], len) == 0)
 			return NULL;
 	return "must be story or question";
+}
+
+const char *valid_on_close(const char *s, size_t len)
+{
+	if ((len == 4 && memcmp(s, "keep", 4) == 0) || (len == 6 && memcmp(s, "delete", 6) == 0))
+		return NULL;
+	return "must be delete or keep";
 }
 
 static const char *story_purpose(void)
@@ -133,12 +152,13 @@ static int check_input(const struct story_input *in, struct failure *f)
 	}
 	if (!in->body || !*in->body) {
 		err_fail(f, ERR_MISSING_FIELD);
-		f->field = "body";
+		f->field = "submitted_content";
 		return -1;
 	}
 	if ((long)strlen(in->body) > app.cfg.story_body_max) {
 		err_failf(f, ERR_STORY_TOO_LONG, "The text has at most %ld bytes.",
 			  app.cfg.story_body_max);
+		f->field = "submitted_content";
 		return -1;
 	}
 	if (in->publish && !in->accept)
@@ -365,6 +385,31 @@ static int shown_text(struct store_conn *c, json_t *o, bool body)
 	return rc;
 }
 
+static int public_cb(void *ctx, const struct store_row *row)
+{
+	const struct store_val *v = row->cols;
+	json_array_append_new(ctx,
+			      json_pack("{s:I,s:s,s:s,s:I,s:b}", "id", (json_int_t)v[0].i, "kind",
+					text_of(&v[1]), "title", text_of(&v[2]), "published_at",
+					(json_int_t)v[3].i, "former_member", 1));
+	return 0;
+}
+
+/* One kept from a closed account, as story_read shows it. */
+static int public_one_cb(void *ctx, const struct store_row *row)
+{
+	const struct store_val *v = row->cols;
+	const char *body = text_of(&v[3]);
+	char *html = markdown_html(body, strlen(body));
+	*(json_t **)ctx =
+		json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:b,s:b}", "id", (json_int_t)v[0].i, "kind",
+			  text_of(&v[1]), "title", text_of(&v[2]), "body", body, "html", html,
+			  "status", STATUS_PUBLISHED, "published_at", (json_int_t)v[4].i, "mine", 0,
+			  "former_member", 1);
+	free(html);
+	return 0;
+}
+
 int story_published(json_t **list, struct failure *f)
 {
 	*list = NULL;
@@ -381,6 +426,12 @@ int story_published(json_t **list, struct failure *f)
 		if (rc >= 0 && shown_text(c, o, false) == 0)
 			json_array_append(l, o);
 	}
+	/* Then those kept from closed accounts, by nobody. */
+	json_t *kept = json_array();
+	if (rc >= 0)
+		rc = store_exec(c, SQL_PUBLIC, v, STORE_NPARAMS(v), public_cb, kept);
+	json_array_extend(l, kept);
+	json_decref(kept);
 	store_release(c);
 	json_decref(all);
 	if (rc < 0) {
@@ -413,8 +464,18 @@ int story_read(int64_t viewer, int64_t id, json_t **out, struct failure *f)
 		err_fail(f, ERR_STORE);
 		goto out;
 	}
+	if (!o && store_exec(c, SQL_PUBLIC_ONE, key, STORE_NPARAMS(key), public_one_cb, &o) < 0) {
+		err_fail(f, ERR_STORE);
+		goto out;
+	}
 	if (!o) {
 		err_fail(f, ERR_NO_SUCH_STORY);
+		goto out;
+	}
+	if (json_is_true(json_object_get(o, "former_member"))) {
+		*out = o;
+		o = NULL;
+		rc = 0;
 		goto out;
 	}
 	int64_t author = json_integer_value(json_object_get(o, "member"));
@@ -464,4 +525,100 @@ int story_report(int64_t id, struct failure *f)
 		return err_fail(f, ERR_NO_SUCH_STORY);
 	log_info("a submission was reported");
 	return 0;
+}
+
+/* ---- closing the account ---- */
+
+int story_on_close_get(int64_t member, bool *keep, struct failure *f)
+{
+	*keep = false;
+	if (!story_offered())
+		return err_fail(f, ERR_NO_STORIES);
+	int64_t v = 0;
+	struct store_val who[] = {SV_INT(member)};
+	if (store_query(app.store, SQL_KEEP_GET, who, STORE_NPARAMS(who), count_cb, &v) < 0)
+		return err_fail(f, ERR_STORE);
+	*keep = v != 0;
+	return 0;
+}
+
+int story_on_close_set(int64_t member, bool keep, struct failure *f)
+{
+	if (!story_offered())
+		return err_fail(f, ERR_NO_STORIES);
+	struct store_val v[] = {SV_INT(member), SV_INT(keep ? 1 : 0)};
+	if (store_query(app.store, SQL_KEEP_SET, v, STORE_NPARAMS(v), NULL, NULL) != 1)
+		return err_fail(f, ERR_STORE);
+	return 0;
+}
+
+const char *story_on_close_text(struct store_conn *c, int64_t member)
+{
+	if (!story_offered())
+		return NULL;
+	int64_t v = 0;
+	struct store_val who[] = {SV_INT(member)};
+	if (store_exec(c, SQL_KEEP_GET, who, STORE_NPARAMS(who), count_cb, &v) < 0)
+		return NULL;
+	return v ? "kept_without_name" : "deleted";
+}
+
+struct to_keep {
+	int64_t id, published_at;
+	char kind[16];
+};
+
+struct to_keep_list {
+	struct to_keep list[STORY_LISTED];
+	size_t n;
+};
+
+static int to_keep_cb(void *ctx, const struct store_row *row)
+{
+	struct to_keep_list *k = ctx;
+	if (k->n >= STORY_LISTED)
+		return 1;
+	struct to_keep *x = &k->list[k->n++];
+	x->id = row->cols[0].i;
+	snprintf(x->kind, sizeof(x->kind), "%s", text_of(&row->cols[1]));
+	x->published_at = row->cols[2].type == STORE_NULL ? 0 : row->cols[2].i;
+	return 0;
+}
+
+int story_close(struct store_conn *c, int64_t member)
+{
+	if (!story_offered() || !story_on_close_text(c, member) ||
+	    strcmp(story_on_close_text(c, member), "deleted") == 0)
+		return 0;
+	struct to_keep_list *k = xcalloc(1, sizeof(*k));
+	struct store_val who[] = {SV_INT(member)};
+	struct broker_grant *g = NULL;
+	int rc = -1;
+	if (store_exec(c, SQL_TO_KEEP, who, STORE_NPARAMS(who), to_keep_cb, k) < 0)
+		goto out;
+	if (k->n && !(g = open_self(c, member, "read")))
+		goto out;
+	for (size_t i = 0; i < k->n; i++) {
+		struct record_text t[2] = {{0}};
+		if (record_read(c, g, TABLE, k->list[i].id, text_columns, 2, t) != 1) {
+			record_texts_release(t, 2);
+			goto out;
+		}
+		/* A new id: nothing leads back to the author's row. */
+		struct store_val v[] = {SV_INT(crypto_random_id()), SV_TEXT(k->list[i].kind),
+					SV_TEXTN(t[0].p ? t[0].p : "", t[0].n),
+					SV_TEXTN(t[1].p ? t[1].p : "", t[1].n),
+					SV_INT(k->list[i].published_at)};
+		int n = store_exec(c, SQL_KEEP_INSERT, v, STORE_NPARAMS(v), NULL, NULL);
+		record_texts_release(t, 2);
+		if (n != 1)
+			goto out;
+	}
+	if (k->n)
+		log_info("a closing account left %zu submission(s) published without a name", k->n);
+	rc = 0;
+out:
+	broker_grant_free(g);
+	free(k);
+	return rc;
 }

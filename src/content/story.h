@@ -29,6 +29,7 @@
 #include "err.h"
 
 struct broker_actor;
+struct store_conn;
 
 /* The most submissions one list shows, newest first. */
 #define STORY_LISTED 200
@@ -82,6 +83,23 @@ int story_read(int64_t viewer, int64_t id, json_t **out, struct failure *f);
 /* A member reports a published submission. ERR_NO_SUCH_STORY, ERR_STORE. */
 int story_report(int64_t id, struct failure *f);
 
+/* ---- closing the account ----
+ * The member's choice for their published submissions when they close the
+ * account: deleted (the default) or kept without their name. Kept ones are
+ * copied, title, text, kind and day of publication only, into
+ * public_stories: public non-personal content, with no link to the member
+ * (no id, no display name, no acceptance record), shown as by a former
+ * member; drafts and unpublished ones always go. */
+int story_on_close_get(int64_t member, bool *keep, struct failure *f);
+int story_on_close_set(int64_t member, bool keep, struct failure *f);
+/* "deleted" or "kept_without_name" for the member's export, or NULL when
+ * the profile has no stories. Inside the caller's connection. */
+const char *story_on_close_text(struct store_conn *c, int64_t member);
+/* Called by the account's closing inside its transaction, before the
+ * erasure: copies the published submissions the member chose to keep.
+ * 0, or -1 (then the closing rolls back). */
+int story_close(struct store_conn *c, int64_t member);
+
 /* ---- moderation (moderation.c): staff whose role has the purpose ---- */
 
 /* Waiting for a decision, oldest first, and published ones reported:
@@ -101,6 +119,8 @@ int moderation_decide(const struct broker_actor *moderator, int64_t id, const ch
 		      const char *reason, const char **status, struct failure *f);
 
 const char *valid_story_kind(const char *s, size_t len);
+/* "delete" or "keep": the choice for the published ones on closing. */
+const char *valid_on_close(const char *s, size_t len);
 const char *valid_moderation_decision(const char *s, size_t len);
 
 #endif

@@ -1073,3 +1073,13 @@ char *policy_new_use_text(const struct policy *o, const struct policy *n,
 		buf_puts(&b, "(a change too long to show)");
 	return buf_detach(&b, NULL);
 }
+
+const char *policy_public_purpose(const struct policy *p, const char *category)
+{
+	int cat = policy_category_index(p, category);
+	for (size_t i = 0; cat >= 0 && i < p->npurposes; i++)
+		if (p->purposes[i].kind == PK_PUBLIC_CONTENT &&
+		    policy_purpose_covers(&p->purposes[i], cat))
+			return p->purposes[i].id;
+	return NULL;
+}

@@ -298,6 +298,9 @@ const struct policy_retention *policy_retention_for(const struct policy_purpose 
 const char *policy_collection_purpose(const struct policy *p, const char *collection);
 /* The first purpose that uses a category, or NULL. */
 const char *policy_category_purpose(const struct policy *p, const char *category);
+/* The purpose of kind public_content that covers category (what members
+ * show each other: the community garage, stories), or NULL. */
+const char *policy_public_purpose(const struct policy *p, const char *category);
 /* Whether a staff role grants a purpose; or some purpose of a kind ("communication"). */
 bool policy_role_grants(const struct policy *p, const char *role, const char *purpose);
 bool policy_role_grants_kind(const struct policy *p, const char *role, const char *kind);

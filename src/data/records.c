@@ -35,6 +35,9 @@ const struct record_table record_tables[] = {
 	 * author's, erased with them; a report of one is nobody's. */
 	{"stories", "member_id", "id", false, NO_EXPIRY},
 	{"story_reports", NULL, NULL, false, NO_EXPIRY},
+	/* What a member chose to leave published when closing their account:
+	 * copied without any link to them (docs/content.md), nobody's. */
+	{"public_stories", NULL, NULL, false, NO_EXPIRY},
 	/* Mail waiting to leave, sealed for its recipient. */
 	{"outbox", "subject_id", "id", false, NO_EXPIRY},
 	/* Hand-overs waiting for delivery to a recipient of the profile (issue

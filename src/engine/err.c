@@ -238,7 +238,7 @@ static const struct err_row rows[ERR_COUNT] = {
 	[ERR_NOT_ACCEPTED] = {"not_accepted", 400,
 			      "To publish, tick the box that says you accept the notice above it.",
 			      "accept", 0},
-	[ERR_STORY_TOO_LONG] = {"too_long", 400, "That text is too long.", "body", 0},
+	[ERR_STORY_TOO_LONG] = {"too_long", 400, "That text is too long.", "submitted_content", 0},
 	[ERR_STORY_STATE] = {"wrong_state", 409,
 			     "That story or question is not in a state that allows this.", NULL, 0},
 };

@@ -21,6 +21,7 @@
 #include "password.h"
 #include "ratelimit.h"
 #include "record.h"
+#include "story.h"
 #include "store.h"
 #include "token.h"
 #include "visits.h"
@@ -796,6 +797,13 @@ int members_export(int64_t member, json_t **doc, struct failure *f)
 			 "profile", p->name, "profile_version", p->version, "items", items,
 			 "age_screen", age, "consents", consents, "staff_accesses", accesses,
 			 "known_browsers", browsers, "handovers", handovers, "visits", visits);
+	/* Where the profile has stories: what closing the account does to the
+	 * published ones (issue 16). */
+	c = store_acquire(app.store);
+	const char *on_close = story_on_close_text(c, member);
+	store_release(c);
+	if (on_close)
+		json_object_set_new(*doc, "submissions_on_close", json_string(on_close));
 	return 0;
 }
 
@@ -880,8 +888,10 @@ int members_age_screen_upgrade(void)
 int members_close(int64_t member, struct failure *f)
 {
 	struct store_conn *c = store_acquire(app.store);
-	bool ok =
-		store_begin(c) == 0 && record_erase_subject(c, member) == 0 && store_commit(c) == 0;
+	/* What the member chose to leave published goes first, without their
+	 * name (docs/content.md); everything of theirs then goes. */
+	bool ok = store_begin(c) == 0 && story_close(c, member) == 0 &&
+		  record_erase_subject(c, member) == 0 && store_commit(c) == 0;
 	if (!ok)
 		store_rollback(c);
 	store_release(c);

@@ -30,6 +30,7 @@
 #include "policy.h"
 #include "remember.h"
 #include "session.h"
+#include "story.h"
 #include "visits.h"
 
 static const struct session *session_of(const struct req *r)
@@ -328,6 +329,14 @@ static void me_render(struct req *r, int status)
 	json_object_set_new(data, "csrf_token", json_string(s->csrf));
 	json_object_set_new(data, "garage", json_boolean(garage_offered()));
 	json_object_set_new(data, "dealers", json_boolean(dealer_offered(NULL, NULL)));
+	/* What members share (issue 16: src/content/): where the profile has it. */
+	json_object_set_new(data, "community",
+			    json_boolean(garage_offered() &&
+					 policy_public_purpose(app.policy, "vehicle_details")));
+	json_object_set_new(data, "stories",
+			    json_boolean(policy_public_purpose(app.policy, "submitted_content")));
+	json_object_set_new(data, "display_name",
+			    json_boolean(policy_category_purpose(app.policy, "display_name")));
 	json_object_set_new(data, "visits_linked",
 			    json_boolean(visits_link_purpose(app.policy) != NULL));
 	json_object_set_new(data, "birth_date_kept", json_boolean(members_keep_birth_date()));
@@ -489,6 +498,12 @@ static void close_form(struct req *r, int status)
 {
 	json_t *data = page_form_values(r, page_data(r, "Close your account"));
 	json_object_set_new(data, "csrf_token", json_string(session_of(r)->csrf));
+	/* Where the profile has stories: deleted (the default) or kept without
+	 * the member's name (docs/content.md). */
+	bool keep = false;
+	struct failure ignored;
+	if (story_on_close_get(session_of(r)->account, &keep, &ignored) == 0)
+		json_object_set_new(data, "submissions", json_pack("{s:b}", "keep", keep));
 	r->no_store = true;
 	page_render(r, status, "close", data);
 }
@@ -509,6 +524,12 @@ void members_page_close_post(struct req *r)
 		return;
 	}
 	struct failure f;
+	const char *choice = req_param(r, "submissions");
+	if (choice && story_offered() &&
+	    story_on_close_set(session_of(r)->account, strcmp(choice, "keep") == 0, &f) != 0) {
+		resp_failure(r, &f);
+		return;
+	}
 	if (members_close(session_of(r)->account, &f) != 0) {
 		resp_failure(r, &f);
 		return;

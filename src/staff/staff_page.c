@@ -50,6 +50,7 @@ static const struct {
 	 "Staff accounts, the access log and consent counts",
 	 {NULL},
 	 STAFF_ADMIN_KIND},
+	{"/staff/stories", "Moderate stories and questions", {NULL}, "public_content"},
 };
 #define NTOOLS (sizeof(tools) / sizeof(tools[0]))
 

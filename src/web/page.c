@@ -182,42 +182,52 @@ void page_render(struct req *r, int status, const char *name, json_t *data)
 /*
  * What the home page says the site does (issue 12, rule 7): each claim
  * names the page that does it, and is made only when the profile has the
- * collection point behind that page (NULL: every site has it). A feature
- * glovebox does not have (submitted stories and photos, showing members'
- * cars to each other) is claimed nowhere;
- * tests/api/test_home.py follows every claim's link.
+ * collection point behind that page (NULL: every site has it) and, where
+ * `shared` names a category, a purpose of kind public_content that covers
+ * it (what members show each other: issue 16). A feature glovebox does not
+ * have (photos) is claimed nowhere; tests/api/test_home.py follows every
+ * claim's link.
  */
 static const struct {
-	const char *id, *point, *href, *title, *text, *link;
+	const char *id, *point, *shared, *href, *title, *text, *link;
 } home_claims[] = {
-	{"join", "member_registration", "/signup", "Join the club",
+	{"join", "member_registration", NULL, "/signup", "Join the club",
 	 "Register as a member to manage your account and your choices here.", "Join"},
-	{"join", "insider_signup", "/signup", "Become an Insider",
+	{"join", "insider_signup", NULL, "/signup", "Become an Insider",
 	 "Sign up to hear about MINI products and services, and to manage your choices here.",
 	 "Sign up"},
-	{"garage", "vehicle_registration", "/me/garage", "Your garage",
+	{"garage", "vehicle_registration", NULL, "/me/garage", "Your garage",
 	 "Members can register their cars; the VIN is used only to check ownership and is never "
 	 "shared.",
 	 "Open your garage"},
-	{"contact", "contact", "/contact", "Ask us anything",
+	{"community", "vehicle_registration", "vehicle_details", "/community",
+	 "The community garage",
+	 "Members show each other the cars they choose to share: nickname, model, year and "
+	 "colour, never the VIN.",
+	 "See members' cars"},
+	{"stories", "submission", "submitted_content", "/stories", "Stories and questions",
+	 "Members publish their motoring stories and ask questions; what you publish is public, "
+	 "and a moderator reads it first.",
+	 "Read and write"},
+	{"contact", "contact", NULL, "/contact", "Ask us anything",
 	 "Questions about the club or the site reach the people who run it.", "Write to us"},
-	{"postcards", "postcard", "/postcards", "Send an e-postcard",
+	{"postcards", "postcard", NULL, "/postcards", "Send an e-postcard",
 	 "Send a friend one of our car pictures with a greeting; we use their address for that "
 	 "one mail and then erase it.",
 	 "Pick a card"},
-	{"requests", "information_request", "/requests", "Ask for information",
+	{"requests", "information_request", NULL, "/requests", "Ask for information",
 	 "Ask for brochures, club material or event registrations, with no account needed; we "
 	 "use your details only for that request.",
 	 "See what you can request"},
-	{"shop", "product_order", "/shop", "The club shop",
+	{"shop", "product_order", NULL, "/shop", "The club shop",
 	 "Buy club goods with no account needed; you pay on our payment processor's own page, "
 	 "and we never see your card number.",
 	 "Visit the shop"},
-	{"account", NULL, "/me", "Your data, your choice",
+	{"account", NULL, NULL, "/me", "Your data, your choice",
 	 "See everything we hold about you and what it is used for, correct it, download it, "
 	 "make your choices or close your account.",
 	 "Your account"},
-	{"privacy", NULL, "/privacy", "Our promises",
+	{"privacy", NULL, NULL, "/privacy", "Our promises",
 	 "Everything this site collects is declared in its privacy profile, and the software "
 	 "refuses any other use.",
 	 "Read the privacy notice"},
@@ -229,6 +239,9 @@ void page_home(struct req *r)
 	for (size_t i = 0; i < ARRAY_LEN(home_claims); i++) {
 		if (home_claims[i].point &&
 		    policy_collection_index(app.policy, home_claims[i].point) < 0)
+			continue;
+		if (home_claims[i].shared &&
+		    !policy_public_purpose(app.policy, home_claims[i].shared))
 			continue;
 		json_array_append_new(claims,
 				      json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", home_claims[i].id,

@@ -37,7 +37,7 @@ def mini(make_module_server):
 
 def write(srv, s, title="A drive", body="We drove to the coast.", **more):
     return s.post(srv.url("/api/v1/stories"), timeout=10,
-                  json=dict({"title": title, "body": body}, **more))
+                  json=dict({"title": title, "submitted_content": body}, **more))
 
 
 def publish(srv, s, title="A drive", body="We drove to the coast.", **more):
@@ -136,11 +136,11 @@ def test_ins13_no_acceptance_no_publication(mini):
     sid = r.json()["id"]
     assert reader.get(mini.url(f"/api/v1/stories/{sid}"), timeout=10).status_code == 404
     r = author.put(mini.url(f"/api/v1/stories/{sid}"), timeout=10,
-                   json={"title": "Draft only", "body": "x", "publish": True})
+                   json={"title": "Draft only", "submitted_content": "x", "publish": True})
     assert r.status_code == 400 and r.json()["error"]["code"] == "not_accepted"
     # The form without the tick: the form again with the message, nothing published.
     r = author.post(mini.url("/stories"), allow_redirects=False, timeout=10,
-                    data={"csrf_token": author.csrf, "title": "Form", "body": "x",
+                    data={"csrf_token": author.csrf, "title": "Form", "submitted_content": "x",
                           "publish": "1"})
     assert r.status_code == 400 and "accept" in r.text
     mine = author.get(mini.url("/api/v1/me/stories"), timeout=10).json()["stories"]
@@ -174,7 +174,7 @@ def test_stories_length_limits_and_kinds(make_server):
     s = member(srv)
     r = write(srv, s, body="x" * 101)
     assert r.status_code == 400 and r.json()["error"]["code"] == "too_long"
-    assert r.json()["error"]["field"] == "body"
+    assert r.json()["error"]["field"] == "submitted_content"
     r = write(srv, s, title="t" * 11)
     assert r.status_code == 400 and r.json()["error"]["field"] == "title"
     assert write(srv, s, body="x" * 100, kind="question").status_code == 201
@@ -251,12 +251,12 @@ def test_markdown_xss_vectors_rendered_inert(make_server):
 def test_another_member_cannot_edit_or_delete(mini):
     author, other = member(mini), member(mini)
     sid = write(mini, author, title="Mine alone").json()["id"]
-    r = other.put(mini.url(f"/api/v1/stories/{sid}"), json={"title": "Taken", "body": "x"},
+    r = other.put(mini.url(f"/api/v1/stories/{sid}"), json={"title": "Taken", "submitted_content": "x"},
                   timeout=10)
     assert r.status_code == 404
     assert other.delete(mini.url(f"/api/v1/stories/{sid}"), timeout=10).status_code == 404
     r = other.post(mini.url(f"/stories/{sid}"), allow_redirects=False, timeout=10,
-                   data={"csrf_token": other.csrf, "title": "Taken", "body": "x"})
+                   data={"csrf_token": other.csrf, "title": "Taken", "submitted_content": "x"})
     assert r.status_code == 404
     r = other.post(mini.url(f"/stories/{sid}/delete"), allow_redirects=False, timeout=10,
                    data={"csrf_token": other.csrf})
@@ -264,7 +264,7 @@ def test_another_member_cannot_edit_or_delete(mini):
     mine = author.get(mini.url("/api/v1/me/stories"), timeout=10).json()["stories"]
     assert [m["title"] for m in mine] == ["Mine alone"]
     # The author edits and deletes.
-    r = author.put(mini.url(f"/api/v1/stories/{sid}"), json={"title": "Edited", "body": "y"},
+    r = author.put(mini.url(f"/api/v1/stories/{sid}"), json={"title": "Edited", "submitted_content": "y"},
                    timeout=10)
     assert r.status_code == 200 and r.json()["status"] == "draft"
     assert author.get(mini.url(f"/api/v1/stories/{sid}"), timeout=10).json()["body"] == "y"
@@ -361,13 +361,14 @@ def test_reports_are_limited_per_client(make_server):
 def test_story_routes_refuse_cross_site_and_missing_csrf(mini):
     s = member(mini)
     token = s.headers.pop("X-CSRF-Token")
-    r = s.post(mini.url("/api/v1/stories"), json={"title": "t", "body": "b"}, timeout=10)
+    r = s.post(mini.url("/api/v1/stories"), json={"title": "t", "submitted_content": "b"},
+               timeout=10)
     assert r.status_code == 403
-    r = s.post(mini.url("/api/v1/stories"), json={"title": "t", "body": "b"}, timeout=10,
-               headers={"X-CSRF-Token": token, "Sec-Fetch-Site": "cross-site"})
+    r = s.post(mini.url("/api/v1/stories"), json={"title": "t", "submitted_content": "b"},
+               timeout=10, headers={"X-CSRF-Token": token, "Sec-Fetch-Site": "cross-site"})
     assert r.status_code == 403 and r.json()["error"]["code"] == "cross_site"
     r = s.post(mini.url("/stories"), timeout=10, allow_redirects=False,
-               data={"csrf_token": token, "title": "t", "body": "b"},
+               data={"csrf_token": token, "title": "t", "submitted_content": "b"},
                headers={"Origin": "https://evil.example"})
     assert r.status_code == 403
     s.headers["X-CSRF-Token"] = token
@@ -424,5 +425,50 @@ def test_ins13_closing_deletes_submissions_by_default(make_server, tmp_path):
     listed = reader.get(srv.url("/api/v1/stories"), timeout=10).json()["stories"]
     assert sid not in [x["id"] for x in listed]
     assert srv.sql(f"SELECT COUNT(*) FROM stories WHERE id IN ({sid}, {draft})") == [["0"]]
+    assert srv.sql("SELECT COUNT(*) FROM public_stories") == [["0"]]
     blobs = list(srv.raw_files().values()) + [srv.dump(tmp_path)]
     assert not contains_any(blobs, [marker, author.person["name"]])
+
+
+def test_closing_keeps_published_submissions_without_the_name(make_server, tmp_path):
+    srv = make_server(profile=MINI)
+    author, reader = member(srv), member(srv)
+    moderator = staff_client(srv, "moderator")
+    tag = author.person["email"].split("@")[0]
+    r = author.put(srv.url("/api/v1/me/display-name"), json={"display_name": f"Dn{tag}"},
+                   timeout=10)
+    assert r.status_code == 200
+    sid = publish(srv, author, title=f"Kept {tag}", body=f"Kept body {tag}")["id"]
+    approve(srv, moderator, sid)
+    draft = write(srv, author, title=f"Unpublished {tag}").json()["id"]
+    # The default is deleted, and the export says so; the choice changes it.
+    assert author.get(srv.url("/api/v1/me/export"), timeout=10).json()[
+        "submissions_on_close"] == "deleted"
+    page = author.get(srv.url("/me/close"), timeout=10).text
+    assert 'value="delete" checked' in page
+    r = author.put(srv.url("/api/v1/me/stories/on-close"), json={"submissions": "keep"},
+                   timeout=10)
+    assert r.status_code == 200 and r.json() == {"submissions_on_close": "kept_without_name"}
+    assert author.get(srv.url("/api/v1/me/export"), timeout=10).json()[
+        "submissions_on_close"] == "kept_without_name"
+    listed = reader.get(srv.url("/api/v1/stories"), timeout=10).json()["stories"]
+    assert [x.get("display_name") for x in listed if x["id"] == sid] == [f"Dn{tag}"]
+    # Closed through the page, confirming the choice there.
+    r = author.post(srv.url("/me/close"), timeout=10, allow_redirects=False,
+                    data={"csrf_token": author.csrf, "confirm": "close",
+                          "submissions": "keep"})
+    assert r.status_code == 200, r.text
+    listed = reader.get(srv.url("/api/v1/stories"), timeout=10).json()["stories"]
+    kept = [x for x in listed if x["title"] == f"Kept {tag}"]
+    assert len(kept) == 1 and kept[0]["former_member"] is True
+    assert "display_name" not in kept[0] and kept[0]["id"] != sid
+    one = reader.get(srv.url(f"/api/v1/stories/{kept[0]['id']}"), timeout=10).json()
+    assert one["body"] == f"Kept body {tag}" and "display_name" not in one
+    assert f"Unpublished {tag}" not in str(listed)
+    assert srv.sql(f"SELECT COUNT(*) FROM stories WHERE id IN ({sid}, {draft})") == [["0"]]
+    # Nothing left names the member: not their name, address or display
+    # name, and no row of theirs.
+    blobs = list(srv.raw_files().values()) + [srv.dump(tmp_path)]
+    assert not contains_any(blobs, [author.person["name"], author.person["email"],
+                                    f"Dn{tag}", f"Unpublished {tag}"])
+    assert srv.sql(f"SELECT COUNT(*) FROM members WHERE id = {author.member_id}") == [["0"]]

@@ -22,7 +22,8 @@ from test_shop import API_SECRET, Processor
 BURST = 200
 # The documented defaults (docs/operations.md), per client address and hour.
 DEFAULTS = {"contact": 20, "signup": 20, "email-change": 10, "account-changes": 60,
-            "staff-sends": 600, "requests": 30, "shop-orders": 60}
+            "staff-sends": 600, "requests": 30, "shop-orders": 60, "stories": 60,
+            "story-reports": 10}
 # ...and per client address and day (issue 14: e-postcards).
 DAILY = {"postcards": ("--postcards-per-client-day", 200)}
 HOUR = 3600
@@ -82,6 +83,12 @@ def test_every_route_that_sends_mail_or_stores_text_names_a_limit():
         "POST /staff/requests/:id/decide": "staff-sends",
         "POST /api/v1/staff/requests/:id": "staff-sends",
         "POST /shop/checkout": "shop-orders", "POST /api/v1/shop/orders": "shop-orders",
+        # members' content (issue 16): a display name, stories, reports
+        "POST /me/display-name": "account-changes", "PUT /api/v1/me/display-name": "account-changes",
+        "POST /stories": "stories", "POST /api/v1/stories": "stories",
+        "POST /stories/:id": "stories", "PUT /api/v1/stories/:id": "stories",
+        "POST /stories/:id/report": "story-reports",
+        "POST /api/v1/stories/:id/report": "story-reports",
     }
     for key, limit in mail_or_text.items():
         assert declared[key] == limit, key
@@ -265,6 +272,12 @@ def limited_calls(srv):
             ("POST /me/dealer",
              lambda: m.post(srv.url("/me/dealer"), data={"dealer": "north"},
                             allow_redirects=False, timeout=30)),
+            ("PUT /api/v1/me/display-name",
+             lambda: m.put(srv.url("/api/v1/me/display-name"), json={"display_name": "Flood"},
+                           timeout=30)),
+            ("POST /me/display-name",
+             lambda: m.post(srv.url("/me/display-name"), data={"display_name": "Flood"},
+                            allow_redirects=False, timeout=30)),
         ],
         "staff-sends": [
             ("POST /api/v1/staff/messages/:id/answer",
@@ -304,6 +317,44 @@ def limited_calls(srv):
             ("POST /api/v1/postcards",
              lambda: requests.post(srv.url("/api/v1/postcards"), json=postcard(1), timeout=30)),
             ("POST /postcards", lambda: postcard_form(srv)),
+        ],
+    }
+
+
+def story_calls(srv):
+    """The stories limits (issue 16), under the profile that has stories:
+    one published story (approved by a moderator) to report and edit, which
+    spends one hit of the stories limit before the calls start."""
+    m = member(srv)
+    r = m.post(srv.url("/api/v1/stories"), timeout=30,
+               json={"title": "Seed", "submitted_content": "x", "publish": True,
+                     "accept": True})
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    moderator = staff_client(srv, "moderator")
+    r = moderator.post(srv.url(f"/api/v1/staff/stories/{sid}"), json={"decision": "approve"},
+                       timeout=30)
+    assert r.status_code == 200, r.text
+    reader = member(srv)
+    text = {"title": "Flood", "submitted_content": "Text"}
+    return {
+        "stories": [
+            ("POST /api/v1/stories",
+             lambda: m.post(srv.url("/api/v1/stories"), json=text, timeout=30)),
+            ("POST /stories",
+             lambda: m.post(srv.url("/stories"), data=text, allow_redirects=False, timeout=30)),
+            ("PUT /api/v1/stories/:id",
+             lambda: m.put(srv.url(f"/api/v1/stories/{sid}"), json=text, timeout=30)),
+            ("POST /stories/:id",
+             lambda: m.post(srv.url(f"/stories/{sid}"), data=text, allow_redirects=False,
+                            timeout=30)),
+        ],
+        "story-reports": [
+            ("POST /api/v1/stories/:id/report",
+             lambda: reader.post(srv.url(f"/api/v1/stories/{sid}/report"), timeout=30)),
+            ("POST /stories/:id/report",
+             lambda: reader.post(srv.url(f"/stories/{sid}/report"), data={"unused": "1"},
+                                 allow_redirects=False, timeout=30)),
         ],
     }
 
@@ -363,10 +414,15 @@ def signup_form(srv):
 def test_each_limit_refuses_each_of_its_routes(make_server, request):
     # One hit an hour of each limit is left when the calls start: making the
     # member (a sign-up) and the desk's message (a contact) spend one each.
+    # The stories limits are tried under mini-insiders (north-american-
+    # motoring has no stories), where publishing the story to report spends
+    # one hit of the stories limit and the two members' sign-ups two.
     spent = {"contact": 1, "signup": 1}
-    flags = []
+    story_spent = {"stories": 1, "signup": 2}
+    flags, story_flags = [], []
     for name in DEFAULTS:
         flags += [f"--{name}-per-hour", str(spent.get(name, 0) + 1)]
+        story_flags += [f"--{name}-per-hour", str(story_spent.get(name, 0) + 1)]
     for flag, _ in DAILY.values():
         flags += [flag, "1"]
     # The shop's first order goes through to a processor (tests/stripe_local).
@@ -375,6 +431,8 @@ def test_each_limit_refuses_each_of_its_routes(make_server, request):
     flags += ["--shop-processor-url", processor.base, "--shop-processor-secret", API_SECRET]
     srv = make_server(extra=flags)
     calls = limited_calls(srv)
+    mini = make_server(profile="mini-insiders", extra=story_flags)
+    calls.update(story_calls(mini))
     seen = set()
     for limit, pairs in calls.items():
         for i, (key, call) in enumerate(pairs):

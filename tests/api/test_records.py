@@ -155,6 +155,20 @@ VISITS_PURPOSE = """  - id: visit_convenience
 """
 
 
+STORY_CATEGORY_ANCHOR = "  - id: contact_return_address "
+STORY_CATEGORY = """  - id: submitted_content
+    label: Submitted content
+    description: Stories and questions you publish.
+"""
+COMMUNITY_CATEGORIES = """    categories: [vehicle_details, display_name]
+    retention:
+"""
+STORY_CATEGORIES = """    categories: [vehicle_details, display_name, submitted_content]
+    retention:
+      submitted_content: account
+"""
+
+
 @pytest.fixture
 def busy_member(make_server, tmp_path, request):
     """A member with a value in every declared column a member can fill
@@ -164,6 +178,10 @@ def busy_member(make_server, tmp_path, request):
     path = birth_date_profile(tmp_path)
     with open(path) as f:
         text = f.read()
+    # Stories (issue 16) under the community purpose, so that one member
+    # can fill every column of the garage and of the stories.
+    text = text.replace(STORY_CATEGORY_ANCHOR, STORY_CATEGORY + STORY_CATEGORY_ANCHOR, 1)
+    text = text.replace(COMMUNITY_CATEGORIES, STORY_CATEGORIES, 1)
     with open(path, "w") as f:
         f.write(text.replace("  - id: birthday_greetings", VISITS_PURPOSE + "  - id: birthday_greetings", 1))
     # The shop's processor (tests/stripe_local), for a paid order below.
@@ -258,6 +276,17 @@ def busy_member(make_server, tmp_path, request):
                    ("shop_orders", "postal_address"): p["postal_address"],
                    ("shop_orders", "phone"): p["phone"], ("shop_orders", "order_details"): ware,
                    ("shop_orders", "card_brand"): "visa", ("shop_orders", "card_last4"): "4242"})
+    # A display name and a published story (issue 16).
+    r = s.put(server.url("/api/v1/me/display-name"), json={"display_name": f"Dn {tag}"},
+              headers=h, timeout=10)
+    assert r.status_code == 200, r.text
+    r = s.post(server.url("/api/v1/stories"), headers=h, timeout=10,
+               json={"title": f"zz-title-{tag}", "submitted_content": f"zz-story-{tag}",
+                     "publish": True, "accept": True})
+    assert r.status_code == 201, r.text
+    filled.update({("members", "display_name"): f"Dn {tag}",
+                   ("stories", "title"): f"zz-title-{tag}",
+                   ("stories", "body"): f"zz-story-{tag}"})
     # A page seen while signed in, linked to the member (INS10).
     s.get(server.url("/privacy"), headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"},
           timeout=10)
