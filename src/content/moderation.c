@@ -88,6 +88,22 @@ static struct broker_grant *open_as(struct store_conn *c, const struct broker_ac
 	return broker_open(c, &use, &g, &why) == 0 ? g : NULL;
 }
 
+/* As the moderator: a refusal says why (role_lacks_purpose, ...), an
+ * author erased meanwhile is ERR_ERASED (broker_failure). */
+static struct broker_grant *open_as_moderator(struct store_conn *c,
+					      const struct broker_actor *moderator, int64_t member,
+					      const char *const *cats, size_t n, const char *action,
+					      struct failure *f)
+{
+	struct broker_use use = {moderator, member, purpose(), cats, n, action};
+	struct broker_grant *g = NULL;
+	enum decision_reason why;
+	if (broker_open(c, &use, &g, &why) == 0)
+		return g;
+	broker_failure(c, member, why, f);
+	return NULL;
+}
+
 /* The title (and the text as HTML) opened by glovebox for the queue. */
 static void queue_text(struct store_conn *c, int64_t member, int64_t id, json_t *o, bool body)
 {
@@ -196,11 +212,10 @@ int moderation_read(const struct broker_actor *moderator, int64_t id, json_t **o
 	if (load(c, SQL_ONE, id, &one, f) != 0)
 		goto out;
 	/* The author's name: an access by this moderator, logged. */
-	struct broker_grant *g = open_as(c, moderator, one.member, name_cats, 1, "read");
-	if (!g) {
-		err_fail(f, ERR_REFUSED);
+	struct broker_grant *g =
+		open_as_moderator(c, moderator, one.member, name_cats, 1, "read", f);
+	if (!g)
 		goto out;
-	}
 	struct record_text name = {0};
 	int found = record_read(c, g, "members", one.member, name_columns, 1, &name);
 	json_t *o = json_pack("{s:I,s:s,s:s,s:I,s:{s:I,s:o}}", "id", (json_int_t)id, "kind",
@@ -271,10 +286,9 @@ int moderation_decide(const struct broker_actor *moderator, int64_t id, const ch
 	if (load(c, SQL_ONE_FOR_DECISION, id, &one, f) != 0)
 		goto out;
 	/* The decision is logged as an access with the decision as its action. */
-	if (!(g = open_as(c, moderator, one.member, text_cats, 1, decisions[d].decision))) {
-		err_fail(f, ERR_REFUSED);
+	if (!(g = open_as_moderator(c, moderator, one.member, text_cats, 1, decisions[d].decision,
+				    f)))
 		goto out;
-	}
 	if (strcmp(one.status, decisions[d].from) != 0) {
 		err_fail(f, ERR_STORY_STATE);
 		goto out;

@@ -108,13 +108,16 @@ int story_close(struct store_conn *c, int64_t member);
 int moderation_queue(json_t **out, struct failure *f);
 /* One submission with its author's name, opened through the broker as the
  * moderator (logged, shown to the member): {id, kind, title, body, html,
- * status, reports, author: {member, name}}. */
+ * status, reports, author: {member, name}}. ERR_NO_STORIES,
+ * ERR_NO_SUCH_STORY, ERR_REFUSED (the broker's reason as the code),
+ * ERR_ERASED, ERR_STORE. */
 int moderation_read(const struct broker_actor *moderator, int64_t id, json_t **out,
 		    struct failure *f);
 /* approve (pending -> published), reject (pending -> rejected, reason
  * mailed to the author) or take_down (published -> taken_down, reason
  * mailed). Logged with the decision as the action. ERR_INVALID_FIELD,
- * ERR_NO_SUCH_STORY, ERR_STORY_STATE, ERR_REFUSED, ERR_STORE. */
+ * ERR_NO_SUCH_STORY, ERR_STORY_STATE, ERR_REFUSED (the broker's reason),
+ * ERR_ERASED, ERR_STORE. */
 int moderation_decide(const struct broker_actor *moderator, int64_t id, const char *decision,
 		      const char *reason, const char **status, struct failure *f);
 
