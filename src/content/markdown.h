@@ -8,7 +8,9 @@
  * parsed document, so an autolink, a reference link or an entity-encoded
  * scheme such as "&#106;avascript:" is judged by what it decodes to):
  * javascript:, vbscript:, data: and any other scheme become an empty
- * address.
+ * address. A link out (http:, https:) is marked as leaving the site, as
+ * every other link out of the site is (INS15): rel="external nofollow ugc
+ * noopener", class "external" and the hidden words "(leaves this site)".
  */
 #ifndef GLOVEBOX_MARKDOWN_H
 #define GLOVEBOX_MARKDOWN_H

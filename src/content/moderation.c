@@ -41,7 +41,7 @@ static const char SQL_ONE_FOR_DECISION[] =
 	"SELECT member_id, kind, status, 0 FROM stories WHERE id = $1 FOR UPDATE";
 static const char SQL_DECIDE[] =
 	"UPDATE stories SET status = $2, decided_at = $3, decided_by = $4, reason = $5, "
-	"published_at = $6 WHERE id = $1 AND status = $7";
+	"published_at = COALESCE($6, published_at) WHERE id = $1 AND status = $7";
 
 static const char *const text_cats[] = {"submitted_content"};
 static const char *const text_columns[] = {"title", "body"};
@@ -301,9 +301,7 @@ int moderation_decide(const struct broker_actor *moderator, int64_t id, const ch
 				SV_TEXT(reason ? reason : ""),
 				publish ? SV_INT(now) : SV_NULL,
 				SV_TEXT(decisions[d].from)};
-	/* A take-down keeps published_at: when it was out. */
-	if (!publish && strcmp(decisions[d].from, "published") == 0)
-		v[5] = SV_INT(now);
+	/* Only an approval sets published_at; a take-down keeps when it went out. */
 	if (store_exec(c, SQL_DECIDE, v, STORE_NPARAMS(v), NULL, NULL) != 1) {
 		err_fail(f, ERR_STORY_STATE);
 		goto out;

@@ -30,6 +30,7 @@ static const char *const text_columns[] = {"title", "body"};
 static const char SQL_APPROVED[] =
 	"SELECT COUNT(*) FROM stories WHERE member_id = $1 AND status = 'published'";
 static const char SQL_OWNED[] = "SELECT status FROM stories WHERE id = $1 AND member_id = $2";
+static const char STATUS_TAKEN_DOWN[] = "taken_down";
 static const char SQL_UPDATE[] =
 	"UPDATE stories SET kind = $3, status = $4, accepted_version = $5, accepted_at = $6, "
 	"updated_at = $7, published_at = $8, reason = '' WHERE id = $1 AND member_id = $2";
@@ -107,6 +108,15 @@ static const char *text_of(const struct store_val *v)
 static json_t *int_or_null(const struct store_val *v)
 {
 	return v->type == STORE_NULL ? json_null() : json_integer(v->i);
+}
+
+/* The longest status the table holds, with room to spare. */
+#define WORD_MAX 16
+
+static int word_cb(void *ctx, const struct store_row *row)
+{
+	snprintf(ctx, WORD_MAX, "%s", text_of(&row->cols[0]));
+	return 0;
 }
 
 static int count_cb(void *ctx, const struct store_row *row)
@@ -204,14 +214,19 @@ static int save(int64_t member, int64_t id, const struct story_input *in, struct
 		goto out;
 	}
 	if (id) {
+		char was[WORD_MAX] = "";
 		struct store_val key[] = {SV_INT(id), SV_INT(member)};
-		int n = store_exec(c, SQL_OWNED, key, STORE_NPARAMS(key), NULL, NULL);
-		if (n < 0) {
+		if (store_exec(c, SQL_OWNED, key, STORE_NPARAMS(key), word_cb, was) < 0) {
 			err_fail(f, ERR_STORE);
 			goto out;
 		}
-		if (n == 0) {
+		if (!*was) {
 			err_fail(f, ERR_NO_SUCH_STORY);
+			goto out;
+		}
+		/* A moderator took it down: it stays down, whatever its author does. */
+		if (strcmp(was, STATUS_TAKEN_DOWN) == 0) {
+			err_fail(f, ERR_STORY_STATE);
 			goto out;
 		}
 	}

@@ -240,6 +240,11 @@ def test_markdown_xss_vectors_rendered_inert(make_server):
     tags = assert_inert(story["html"])
     hrefs = [a.get("href") for t, a in tags if t == "a"]
     assert "https://www.miniusa.com/" in hrefs and "https://example.org/auto" in hrefs
+    # Links out are marked as leaving the site, as the site's own are (INS15).
+    for tag, attrs in tags:
+        if tag == "a" and attrs.get("href", "").startswith("http"):
+            assert attrs.get("class") == "external" and "external" in attrs.get("rel", "")
+    assert story["html"].count("(leaves this site)") == 2
     assert "&lt;script&gt;still text" in story["html"]
     for page in (reader.get(srv.url(f"/stories/{sid}"), timeout=10).text,
                  reader.get(srv.url("/stories"), timeout=10).text,
@@ -338,6 +343,12 @@ def test_moderation_flow_with_the_reason_mailed_to_the_author(make_server, smtp_
     r = moderator.post(srv.url(f"/api/v1/staff/stories/{fourth['id']}"), timeout=10,
                        json={"decision": "take_down", "reason": "Off topic."})
     assert r.status_code == 200 and r.json()["status"] == "taken_down"
+    assert reader.get(srv.url(f"/api/v1/stories/{fourth['id']}"), timeout=10).status_code == 404
+    # Its author cannot put it back.
+    r = author.put(srv.url(f"/api/v1/stories/{fourth['id']}"), timeout=10,
+                   json={"title": "Back", "submitted_content": "x", "publish": True,
+                         "accept": True})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "wrong_state"
     assert reader.get(srv.url(f"/api/v1/stories/{fourth['id']}"), timeout=10).status_code == 404
     mail = mail_with(smtp_sink, author.person["email"], "Off topic.")
     assert mail["Subject"] == "Your submission was taken down"

@@ -63,6 +63,12 @@ static void test_xss_vectors_inert(void **state)
 	render_inert("![i](data:image/png;base64,AAAA)");
 	render_inert("[v](vbscript:msgbox(1))");
 	render_inert("<a href=\"javascript:x\" onclick=\"y\">z</a>");
+	/* A quote in a link out cannot end the attribute it is written into. */
+	render_inert("[q](https://a.b/\"onmouseover=\"alert(1))");
+	char *html =
+		markdown_html("[q](<https://a.b/\"x=\"y>)", strlen("[q](<https://a.b/\"x=\"y>)"));
+	assert_non_null(strstr(html, "href=\"https://a.b/&quot;x=&quot;y\""));
+	free(html);
 }
 
 static void test_safe_markdown_kept(void **state)
@@ -70,8 +76,11 @@ static void test_safe_markdown_kept(void **state)
 	const char *md = "*hi* [site](https://www.miniusa.com/) <https://example.org/x>";
 	char *html = markdown_html(md, strlen(md));
 	assert_non_null(strstr(html, "<em>hi</em>"));
-	assert_non_null(strstr(html, "href=\"https://www.miniusa.com/\""));
+	assert_non_null(strstr(html,
+			       "href=\"https://www.miniusa.com/\" rel=\"external nofollow ugc "
+			       "noopener\" class=\"external\">site<span"));
 	assert_non_null(strstr(html, "href=\"https://example.org/x\""));
+	assert_non_null(strstr(html, "(leaves this site)</span></a>"));
 	free(html);
 	/* Escaped text stays text. */
 	html = markdown_html("&lt;b&gt; 1 < 2", strlen("&lt;b&gt; 1 < 2"));
