@@ -17,6 +17,10 @@
  * "pending"); one with an approved history is published at once.
  *
  * Statuses: draft, pending, published, rejected, taken_down.
+ *
+ * Photos are another family's (src/photos/): a story will carry photo ids
+ * through a story_photos link table (story id, photo id) that the two
+ * families share once both have landed; nothing here knows photos yet.
  */
 #ifndef GLOVEBOX_STORY_H
 #define GLOVEBOX_STORY_H
