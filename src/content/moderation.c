@@ -211,6 +211,11 @@ int moderation_read(const struct broker_actor *moderator, int64_t id, json_t **o
 	int rc = -1;
 	if (load(c, SQL_ONE, id, &one, f) != 0)
 		goto out;
+	/* A draft was never sent to anyone: it is no moderator's to read. */
+	if (strcmp(one.status, "draft") == 0) {
+		err_fail(f, ERR_NO_SUCH_STORY);
+		goto out;
+	}
 	/* The author's name: an access by this moderator, logged. */
 	struct broker_grant *g =
 		open_as_moderator(c, moderator, one.member, name_cats, 1, "read", f);
@@ -285,14 +290,14 @@ int moderation_decide(const struct broker_actor *moderator, int64_t id, const ch
 	}
 	if (load(c, SQL_ONE_FOR_DECISION, id, &one, f) != 0)
 		goto out;
-	/* The decision is logged as an access with the decision as its action. */
-	if (!(g = open_as_moderator(c, moderator, one.member, text_cats, 1, decisions[d].decision,
-				    f)))
-		goto out;
 	if (strcmp(one.status, decisions[d].from) != 0) {
 		err_fail(f, ERR_STORY_STATE);
 		goto out;
 	}
+	/* The decision is logged as an access with the decision as its action. */
+	if (!(g = open_as_moderator(c, moderator, one.member, text_cats, 1, decisions[d].decision,
+				    f)))
+		goto out;
 	bool publish = strcmp(decisions[d].to, "published") == 0;
 	struct store_val v[] = {SV_INT(id),
 				SV_TEXT(decisions[d].to),

@@ -113,8 +113,8 @@ int moderation_queue(json_t **out, struct failure *f);
 /* One submission with its author's name, opened through the broker as the
  * moderator (logged, shown to the member): {id, kind, title, body, html,
  * status, reports, author: {member, name}}. ERR_NO_STORIES,
- * ERR_NO_SUCH_STORY, ERR_REFUSED (the broker's reason as the code),
- * ERR_ERASED, ERR_STORE. */
+ * ERR_NO_SUCH_STORY (none, or a draft: never sent to anyone), ERR_REFUSED (the broker's reason as
+ * the code), ERR_ERASED, ERR_STORE. */
 int moderation_read(const struct broker_actor *moderator, int64_t id, json_t **out,
 		    struct failure *f);
 /* approve (pending -> published), reject (pending -> rejected, reason

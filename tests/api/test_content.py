@@ -307,6 +307,13 @@ def test_moderation_flow_with_the_reason_mailed_to_the_author(make_server, smtp_
     # Opening it shows the author's name: an access, logged for the member.
     one = moderator.get(srv.url(f"/api/v1/staff/stories/{first['id']}"), timeout=10).json()
     assert one["author"]["name"] == author.person["name"]
+    # A draft is nobody's to moderate.
+    draft = write(srv, author, title="Private draft").json()["id"]
+    r = moderator.get(srv.url(f"/api/v1/staff/stories/{draft}"), timeout=10)
+    assert r.status_code == 404 and "Private draft" not in r.text
+    r = moderator.post(srv.url(f"/api/v1/staff/stories/{draft}"), timeout=10,
+                       json={"decision": "approve"})
+    assert r.status_code == 409
     # Another role reaches none of it.
     support = staff_client(srv, "support")
     assert support.get(srv.url("/api/v1/staff/stories"), timeout=10).status_code == 403
