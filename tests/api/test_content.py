@@ -325,8 +325,11 @@ def test_moderation_flow_with_the_reason_mailed_to_the_author(make_server, smtp_
     assert r.status_code == 200 and r.json()["status"] == "rejected"
     mail = mail_with(smtp_sink, author.person["email"], "Please add a photo caption.")
     assert mail["Subject"] == "Your submission was not published"
-    mine = author.get(srv.url("/api/v1/me/stories"), timeout=10).json()["stories"]
-    assert mine[0]["status"] == "rejected" and mine[0]["reason"] == "Please add a photo caption."
+    mine = {m["id"]: m for m in
+            author.get(srv.url("/api/v1/me/stories"), timeout=10).json()["stories"]}
+    assert mine[first["id"]]["status"] == "rejected"
+    assert mine[first["id"]]["reason"] == "Please add a photo caption."
+    assert mine[draft]["status"] == "draft"
     accesses = author.get(srv.url("/api/v1/me/export"), timeout=10).json()["staff_accesses"]
     actions = {a["action"] for a in accesses if a["role"] == "moderator"}
     assert {"read", "reject"} <= actions, accesses
