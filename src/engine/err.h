@@ -136,6 +136,12 @@ enum err {
 	/* visits (docs/visits.md) */
 	ERR_BAD_RANGE,
 	ERR_NOISE_BUDGET,
+	/* photos (issue 16, docs/content.md) */
+	ERR_NO_SUCH_PHOTO,
+	ERR_PHOTO_TYPE,
+	ERR_PHOTO_TOO_LARGE,
+	ERR_PHOTO_UNREADABLE,
+	ERR_IMAGES_BUSY,
 	ERR_COUNT
 };
 
