@@ -7,7 +7,8 @@ CC       ?= cc
 BUILD    ?= build
 BIN      ?= glovebox
 SANITIZE ?=
-PKGS     := libmicrohttpd jansson sqlite3 libpq libsodium inih yaml-0.1 liboath libqrencode libcurl libcmark
+PKGS     := libmicrohttpd jansson sqlite3 libpq libsodium inih yaml-0.1 liboath libqrencode libcurl \
+            libcmark vips libmagic
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -129,6 +130,7 @@ bench:
 	@bench/visits.sh
 	@bench/visits_report.sh
 	@bench/shop.sh
+	@bench/photos.sh
 
 # The libFuzzer targets, each to ten million inputs (make test runs each for 20 s).
 FUZZ_RUNS ?= 10000000

@@ -7,11 +7,12 @@ cd "$(dirname "$0")/.."
 
 BUILD_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
 	libsodium-dev libinih-dev libyaml-dev libcrack2-dev cracklib-runtime liboath-dev
-	libqrencode-dev libcurl4-openssl-dev libcmark-dev python3-aiosmtpd"
+	libqrencode-dev libcurl4-openssl-dev libcmark-dev python3-aiosmtpd libmagic-dev libvips-dev"
 TEST_PKGS="libcmocka-dev python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd postgresql
 	postgresql-client sqlite3 chromium clang libclang-rt-14-dev clang-format zbar-tools
-	python3-dkim python3-nacl systemd"
-BENCH_PKGS="wrk nginx-light valgrind postgresql postgresql-client python3-pytest python3-requests"
+	python3-dkim python3-nacl systemd libvips-tools"
+BENCH_PKGS="wrk nginx-light valgrind postgresql postgresql-client python3-pytest python3-requests
+	libvips-tools"
 
 tier=${1:-build}
 want="$BUILD_PKGS"

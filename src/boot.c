@@ -110,7 +110,8 @@ int boot_open(unsigned flags)
 	 * connection. */
 	long http = app.cfg.threads ? app.cfg.threads : sysconf(_SC_NPROCESSORS_ONLN);
 	long background = (app.cfg.mail_workers > 0 ? app.cfg.mail_workers : 0) +
-			  (app.cfg.handover_workers > 0 ? app.cfg.handover_workers : 0);
+			  (app.cfg.handover_workers > 0 ? app.cfg.handover_workers : 0) +
+			  (app.cfg.image_workers > 0 ? app.cfg.image_workers : 0);
 	unsigned pool = app.cfg.db_pool ? (unsigned)app.cfg.db_pool
 					: (unsigned)(http + POOL_SPARE + background);
 	if (store_open(app.cfg.database, pool, &app.store, err, sizeof(err)) != 0) {

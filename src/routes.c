@@ -35,6 +35,9 @@
 #include "postcard.h"
 #include "postcard_api.h"
 #include "postcard_page.h"
+#include "photo.h"
+#include "photo_api.h"
+#include "photo_page.h"
 #include "request.h"
 #include "request_api.h"
 #include "request_page.h"
@@ -86,6 +89,19 @@ static const struct param_spec postcard_params[] = {
 	{"email", PARAM_BODY, 254, valid_email},
 	{"recipient_name", PARAM_BODY, 200, valid_line},
 	{"recipient_email", PARAM_BODY | PARAM_REQUIRED, 254, valid_email},
+	{0},
+};
+
+/* A photo's id: a token's characters (photo.h). */
+static const struct param_spec photo_id_params[] = {
+	{"id", PARAM_PATH, PHOTO_ID_CHARS, valid_token},
+	{0},
+};
+
+/* The upload form's file field (its bytes reach req_upload, not the
+ * parameters). */
+static const struct param_spec photo_form_params[] = {
+	{PHOTO_FIELD, PARAM_BODY | PARAM_FILE, 0, NULL},
 	{0},
 };
 
@@ -522,6 +538,8 @@ static const struct route_limit account_limit = {"account-changes",
 static const struct route_limit story_limit = {"stories", &app.cfg.stories_per_hour, HOUR};
 static const struct route_limit story_report_limit = {"story-reports",
 						      &app.cfg.story_reports_per_hour, HOUR};
+/* Photo uploads (each decoded on an image worker) per client address. */
+static const struct route_limit photo_limit = {"photos", &app.cfg.photos_per_hour, HOUR};
 /* Staff answers (mailed) and campaigns (stored, mailed to many). */
 static const struct route_limit staff_send_limit = {"staff-sends", &app.cfg.staff_sends_per_hour,
 						    HOUR};
@@ -588,6 +606,7 @@ static const struct route_limit staff_send_limit = {"staff-sends", &app.cfg.staf
 /* A page that may carry the profile's ad tags (INS11): anyone's, no form, no one's data. */
 #define ADS .flags = ROUTE_AD_TAGS
 #define POSTCARDS .offered = postcard_offered
+#define PHOTOS	  .offered = photo_offered
 #define REQUESTS .offered = request_offered
 #define REQUEST_FORM .offered = request_form_offered
 #define FULFILMENT STAFF_FOR(PURPOSE_OF_KIND, "fulfilment")
@@ -789,6 +808,33 @@ struct route routes[] = {
 		 .params = row_id_params, MODERATOR, STORIES),
 	API_JSON(HTTP_POST, "/api/v1/staff/stories/:id", content_api_decide, 8 * KiB,
 		 moderation_params, MODERATOR, STORIES),
+	/* members' photos (issue 16, docs/content.md): the body is the image;
+	 * it is decoded on the image workers. 404 under a profile without a
+	 * public_content purpose. */
+	{.methods = HTTP_POST,
+	 .pattern = "/api/v1/me/photos",
+	 .handler = photo_api_upload,
+	 .body = BODY_UPLOAD,
+	 .body_max_kib = &app.cfg.photo_max_kib,
+	 .flags = ROUTE_API | ROUTE_PERSONAL | ROUTE_IMAGE,
+	 MEMBER,
+	 LIMIT(photo_limit),
+	 PHOTOS},
+	API_CALL(HTTP_GET, "/api/v1/me/photos", photo_api_list, MEMBER, PHOTOS),
+	API_CALL(HTTP_DELETE, "/api/v1/me/photos/:id", photo_api_delete, .params = photo_id_params,
+		 MEMBER, PHOTOS),
+	PAGE("/photos/:id", photo_api_serve, .params = photo_id_params, MEMBER, PHOTOS),
+	PAGE("/me/photos", photo_page_show, PERSONAL, .params = garage_page_params, MEMBER, PHOTOS),
+	{.methods = HTTP_POST,
+	 .pattern = "/me/photos",
+	 .handler = photo_page_upload,
+	 .body = BODY_FORM,
+	 .body_max_kib = &app.cfg.photo_max_kib,
+	 .flags = ROUTE_FORM_ERRORS | ROUTE_PERSONAL | ROUTE_IMAGE,
+	 .params = photo_form_params,
+	 MEMBER,
+	 LIMIT(photo_limit),
+	 PHOTOS},
 
 	/* dealers (INS08, INS15): a member asks one to contact them, with its
 	 * own policy in view; staff whose role has the dealer purpose keep the

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "notices.h"
 #include "page.h"
+#include "photo.h"
 #include "postcard.h"
 #include "privacy.h"
 #include "outbox.h"
@@ -70,6 +71,11 @@ int server_run(void)
 	}
 	page_init();
 	route_init();
+	/* libvips and libmagic, once, before any image worker runs. */
+	if (photo_init() != 0) {
+		fprintf(stderr, "glovebox: photos: the image libraries cannot start\n");
+		goto out;
+	}
 	http_set_gate(gate_pass);
 	/* Page views are counted in memory and written by a writer of their
 	 * own (docs/visits.md), ready before the first request. */
@@ -99,6 +105,8 @@ int server_run(void)
 		.per_client = (unsigned)app.cfg.max_connections_per_client,
 		.slow_workers = hashers,
 		.slow_queue = (unsigned)app.cfg.password_queue,
+		.image_workers = (unsigned)(app.cfg.image_workers > 0 ? app.cfg.image_workers : 1),
+		.image_queue = (unsigned)(app.cfg.image_queue > 0 ? app.cfg.image_queue : 1),
 		.metrics_listen = app.cfg.metrics_listen,
 		.hsts = app.cfg.behind_tls,
 	};
@@ -145,6 +153,7 @@ out:
 	outbox_stop();
 	deliver_stop();
 	deliver_channels_free();
+	photo_shutdown();
 	log_buffering_stop();
 	if (app.tpl)
 		tpl_set_free(app.tpl);

@@ -415,6 +415,35 @@ enum crypto_pw_rc crypto_password_verify(const char *hash, const char *pw, size_
 	return rc == 0 ? CRYPTO_PW_OK : CRYPTO_PW_MISMATCH;
 }
 
+_Static_assert(CRYPTO_BLOB_KEY_BYTES == crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
+	       "blob key size");
+_Static_assert(CRYPTO_BLOB_OVERHEAD == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES +
+					       crypto_aead_xchacha20poly1305_ietf_ABYTES,
+	       "blob overhead");
+
+void crypto_blob_encrypt(const unsigned char key[CRYPTO_BLOB_KEY_BYTES], const char *ad,
+			 const void *in, size_t n, unsigned char *out)
+{
+	unsigned char *nonce = out;
+	randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(
+		out + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL, in, n,
+		(const unsigned char *)ad, strlen(ad), NULL, nonce, key);
+}
+
+int crypto_blob_decrypt(const unsigned char key[CRYPTO_BLOB_KEY_BYTES], const char *ad,
+			const unsigned char *in, size_t n, unsigned char *out)
+{
+	if (n < CRYPTO_BLOB_OVERHEAD)
+		return -1;
+	return crypto_aead_xchacha20poly1305_ietf_decrypt(
+		       out, NULL, NULL, in + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+		       n - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, (const unsigned char *)ad,
+		       strlen(ad), in, key) == 0
+		       ? 0
+		       : -1;
+}
+
 void crypto_random(void *out, size_t n)
 {
 	randombytes_buf(out, n);

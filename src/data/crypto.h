@@ -84,6 +84,20 @@ void crypto_password_limit(unsigned max_concurrent); /* default: number of cores
 enum crypto_pw_rc crypto_password_hash(const char *pw, size_t len, char out[CRYPTO_PWHASH_STR_MAX]);
 enum crypto_pw_rc crypto_password_verify(const char *hash, const char *pw, size_t len);
 
+/* Files kept outside the database (photos): XChaCha20-Poly1305 under a
+ * random key of their own, which the caller keeps sealed through the
+ * record layer, so that erasing the key leaves the file unreadable, in
+ * backups too. The output is a random nonce, the ciphertext and the tag:
+ * CRYPTO_BLOB_OVERHEAD bytes more than the input. ad (the file's name) is
+ * bound in, so a file renamed does not open. */
+#define CRYPTO_BLOB_KEY_BYTES 32
+#define CRYPTO_BLOB_OVERHEAD  (24 + 16)
+void crypto_blob_encrypt(const unsigned char key[CRYPTO_BLOB_KEY_BYTES], const char *ad,
+			 const void *in, size_t n, unsigned char *out);
+/* out holds n - CRYPTO_BLOB_OVERHEAD bytes; 0, or -1 when it does not open. */
+int crypto_blob_decrypt(const unsigned char key[CRYPTO_BLOB_KEY_BYTES], const char *ad,
+			const unsigned char *in, size_t n, unsigned char *out);
+
 /* Randomness */
 void crypto_random(void *out, size_t n);
 int64_t crypto_random_id(void); /* uniform in [1, 2^53): row ids, exact in JSON */

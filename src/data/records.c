@@ -29,6 +29,9 @@ const struct record_table record_tables[] = {
 	/* A member's linked visits (INS10, docs/visits.md): only where the
 	 * profile links visits to members; kept for its retention. */
 	{"member_visits", "member_id", "id", false, EXPIRES_AT("expires_at")},
+	/* Members' photos (issue 16, docs/content.md): the file's key, sealed;
+	 * photo.c removes the files once the rows are gone. */
+	{"photos", "member_id", "id", false, NO_EXPIRY},
 	/* The garage (NAM06). */
 	{"vehicles", "member_id", "id", false, NO_EXPIRY},
 	/* Stories and questions (issue 16, INS13; docs/content.md): the
@@ -152,6 +155,8 @@ const struct record_column record_columns[] = {
 	HOLDS("email_changes", "new_index", HOLD_INDEX),
 	HOLDS("password_resets", "token_hash", HOLD_TOKEN),
 	SEALED("member_visits", "page", "visits"),
+	/* A photo's file key: the export carries the photo itself instead. */
+	SECRET("photos", "file_key", "submitted_content"),
 	INDEXED("vehicles", "vin", "vin", "vin_index", "vin", NORMAL_EXACT),
 	HOLDS("vehicles", "vin_index", HOLD_INDEX),
 	SEALED("vehicles", "serial_numbers", "serial_numbers"),

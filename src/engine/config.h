@@ -29,6 +29,15 @@ struct config {
 	long head_timeout;		 /* seconds for a whole request head; 0 = none */
 	long max_connections_per_client; /* open connections per address; 0 = no cap */
 	long password_queue;		 /* requests waiting for a hashing worker */
+	long image_workers;		 /* photo decoding threads (docs/content.md) */
+	long image_queue;		 /* uploads waiting for an image worker */
+	long image_threads;		 /* libvips threads per image */
+	long image_cache_mb;		 /* libvips operation cache */
+	long photo_max_kib;		 /* one upload's body, KiB */
+	long photos_per_hour;		 /* uploads per client address */
+	long photo_max_megapixels;	 /* header width x height, checked before decoding */
+	long photo_max_side;		 /* a stored photo's longest side */
+	long photo_quality;		 /* its JPEG quality */
 	char *metrics_listen;		 /* HOST:PORT for /metrics; empty: none */
 
 	long idle_timeout;	 /* seconds */

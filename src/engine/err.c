@@ -241,6 +241,18 @@ static const struct err_row rows[ERR_COUNT] = {
 	[ERR_STORY_TOO_LONG] = {"too_long", 400, "That text is too long.", "submitted_content", 0},
 	[ERR_STORY_STATE] = {"wrong_state", 409,
 			     "That story or question is not in a state that allows this.", NULL, 0},
+	[ERR_NO_SUCH_PHOTO] = {"no_such_photo", 404, "There is no such photo.", NULL, 0},
+	[ERR_PHOTO_TYPE] = {"photo_type", 415, "A photo must be a JPEG, PNG or WebP image.", NULL,
+			    0},
+	[ERR_PHOTO_TOO_LARGE] = {"photo_too_large", 422,
+				 "The photo has too many pixels; send a smaller one.", NULL, 0},
+	[ERR_PHOTO_UNREADABLE] = {"photo_unreadable", 422,
+				  "The photo cannot be read: it is damaged or incomplete.", NULL,
+				  0},
+	[ERR_IMAGES_BUSY] = {"busy", 503,
+			     "Too many photos are being processed at once; try again in a "
+			     "second.",
+			     NULL, RETRY_BUSY},
 };
 
 const struct err_row *err_row(enum err e)

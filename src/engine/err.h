@@ -143,6 +143,12 @@ enum err {
 	ERR_NOT_ACCEPTED,
 	ERR_STORY_TOO_LONG, /* field and message from the check */
 	ERR_STORY_STATE,
+	/* photos (issue 16, docs/content.md) */
+	ERR_NO_SUCH_PHOTO,
+	ERR_PHOTO_TYPE,
+	ERR_PHOTO_TOO_LARGE,
+	ERR_PHOTO_UNREADABLE,
+	ERR_IMAGES_BUSY,
 	ERR_COUNT
 };
 

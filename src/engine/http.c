@@ -58,7 +58,7 @@ struct conn_state {
 	struct listener *listener;
 	struct MHD_Connection *conn;
 	struct MHD_PostProcessor *pp;
-	struct buf upload; /* JSON bodies */
+	struct buf upload; /* JSON and raw bodies */
 	struct http_form_field fields[HTTP_MAX_PARAMS];
 	size_t nfields;
 	uint64_t start_us;
@@ -68,7 +68,8 @@ struct conn_state {
 	bool started, responded, discard, too_large, bad_form;
 	bool first_call; /* inside the headers-processed call */
 	bool has_body;
-	bool deferred; /* answer ready, sent at the final call */
+	unsigned file_parts; /* occurrences of a PARAM_FILE field seen */
+	bool deferred;	     /* answer ready, sent at the final call */
 	enum slow_state slow;
 	bool slow_first_call; /* dispatched to a worker from the first call */
 };
@@ -84,6 +85,7 @@ struct listener {
 struct http_server {
 	struct listener site, metrics;
 	struct workers *slow;	/* runs ROUTE_SLOW handlers */
+	struct workers *images; /* runs ROUTE_IMAGE handlers */
 	struct ticker *sweeper; /* cuts late heads */
 	char *late_answer;	/* what a late head is sent (408) */
 	size_t late_len;
@@ -157,6 +159,12 @@ const char *req_param(const struct req *r, const char *name)
 		if (strcmp(r->params[i].name, name) == 0)
 			return r->params[i].value;
 	return NULL;
+}
+
+const unsigned char *req_upload(const struct req *r, size_t *len)
+{
+	*len = r->upload_len;
+	return r->upload;
 }
 
 void req_param_set(struct req *r, const char *name, const char *value)
@@ -432,6 +440,15 @@ static enum MHD_Result form_iterator(void *cls, enum MHD_ValueKind kind, const c
 				     size_t size)
 {
 	struct conn_state *cs = cls;
+	const struct param_spec *spec = key ? route_param(cs->req.route, key) : NULL;
+	if (spec && (spec->flags & PARAM_FILE)) {
+		/* The first occurrence's bytes, to the upload (req_upload). */
+		if (off == 0)
+			cs->file_parts++;
+		if (cs->file_parts == 1 && size && buf_append(&cs->upload, data, size) != 0)
+			cs->too_large = true;
+		return MHD_YES;
+	}
 	http_form_piece(cs->fields, &cs->nfields, cs->req.route, key, data, off, size);
 	return MHD_YES;
 }
@@ -483,14 +500,16 @@ static void slow_run(void *arg)
  */
 static enum MHD_Result dispatch_slow(struct conn_state *cs)
 {
+	bool image = (cs->req.route->flags & ROUTE_IMAGE) != 0;
+	struct http_server *s = cs->listener->server;
 	cs->slow_first_call = cs->first_call;
 	cs->slow = SLOW_QUEUED;
 	MHD_suspend_connection(cs->conn);
-	if (workers_submit(cs->listener->server->slow, slow_run, cs) == 0)
+	if (workers_submit(image ? s->images : s->slow, slow_run, cs) == 0)
 		return MHD_YES;
-	metrics_count("password_queue_full", 1);
+	metrics_count(image ? "image_queue_full" : "password_queue_full", 1);
 	struct failure f;
-	err_fail(&f, ERR_BUSY);
+	err_fail(&f, image ? ERR_IMAGES_BUSY : ERR_BUSY);
 	resp_failure(&cs->req, &f);
 	cs->slow = SLOW_DONE;
 	MHD_resume_connection(cs->conn);
@@ -523,7 +542,11 @@ static enum MHD_Result dispatch(struct conn_state *cs)
 		return send_response(cs);
 	if (check_required(cs) != 0)
 		return MHD_YES;
-	if (cs->req.route->flags & ROUTE_SLOW)
+	if (cs->req.route->body == BODY_UPLOAD || cs->req.route->body == BODY_FORM) {
+		cs->req.upload = (const unsigned char *)cs->upload.data;
+		cs->req.upload_len = cs->upload.len;
+	}
+	if (cs->req.route->flags & (ROUTE_SLOW | ROUTE_IMAGE))
 		return dispatch_slow(cs);
 	thread_role_event_loop_enter();
 	cs->req.route->handler(&cs->req);
@@ -599,7 +622,7 @@ static enum MHD_Result begin(struct conn_state *cs, const char *url, const char 
 	if (cl) {
 		char *end;
 		unsigned long long n = strtoull(cl, &end, 10);
-		if (*end || n > r->route->body_max)
+		if (*end || n > route_body_max(r->route))
 			return refuse(cs, ERR_BODY_TOO_LARGE, NULL, NULL);
 	}
 	const char *ct = MHD_lookup_connection_value(cs->conn, MHD_HEADER_KIND, "Content-Type");
@@ -607,13 +630,19 @@ static enum MHD_Result begin(struct conn_state *cs, const char *url, const char 
 		if (!content_type_is(ct, "application/json"))
 			return refuse(cs, ERR_UNSUPPORTED_MEDIA_TYPE,
 				      "The request body must be application/json.", NULL);
-		buf_init(&cs->upload, r->route->body_max);
+		buf_init(&cs->upload, route_body_max(r->route));
+		return MHD_YES;
+	}
+	/* An upload's declared type is not trusted: its handler reads the bytes. */
+	if (r->route->body == BODY_UPLOAD) {
+		buf_init(&cs->upload, route_body_max(r->route));
 		return MHD_YES;
 	}
 	if (!content_type_is(ct, "application/x-www-form-urlencoded") &&
 	    !content_type_is(ct, "multipart/form-data"))
 		return refuse(cs, ERR_UNSUPPORTED_MEDIA_TYPE, "The request body must be a form.",
 			      NULL);
+	buf_init(&cs->upload, route_body_max(r->route)); /* a file field's bytes */
 	cs->pp = MHD_create_post_processor(cs->conn, 16 * 1024, form_iterator, cs);
 	if (!cs->pp)
 		return refuse(cs, ERR_BAD_FORM, NULL, NULL);
@@ -668,12 +697,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				cs->discard = true;
 			}
 			cs->body_bytes += *upload_data_size;
-			if (cs->body_bytes > cs->req.route->body_max) {
+			if (cs->body_bytes > route_body_max(cs->req.route)) {
 				cs->too_large = true;
 				cs->discard = true;
 			}
 		} else if (!cs->discard &&
-			   (cs->req.route->body == BODY_JSON || cs->req.route->body == BODY_RAW)) {
+			   (cs->req.route->body == BODY_JSON || cs->req.route->body == BODY_RAW ||
+			    cs->req.route->body == BODY_UPLOAD)) {
 			if (buf_append(&cs->upload, upload_data, *upload_data_size) != 0) {
 				cs->too_large = true;
 				cs->discard = true;
@@ -897,11 +927,12 @@ int http_start(const struct http_options *o, struct http_server **out, char *err
 	late_answer_make(s);
 	s->metrics.metrics = true;
 	s->slow = workers_start(o->slow_workers, o->slow_queue, HTTP_SLOW_NICE);
+	s->images = workers_start(o->image_workers, o->image_queue, HTTP_SLOW_NICE);
 	struct listen_spec site = {o->listen, o->threads, o->max_connections, o->per_client};
 	struct listen_spec metrics = {o->metrics_listen, HTTP_METRICS_THREADS,
 				      HTTP_METRICS_MAX_CONNECTIONS, 0};
-	if (!s->slow) {
-		snprintf(err, errlen, "cannot start the password-hashing workers");
+	if (!s->slow || !s->images) {
+		snprintf(err, errlen, "cannot start the password-hashing or image workers");
 		goto fail;
 	}
 	if (listener_start(s, &s->site, &site, o, err, errlen) != 0)
@@ -936,6 +967,8 @@ void http_stop(struct http_server *s)
 	ticker_stop(s->sweeper);
 	if (s->slow)
 		workers_drain(s->slow);
+	if (s->images)
+		workers_drain(s->images);
 	struct listener *all[] = {&s->site, &s->metrics};
 	for (size_t i = 0; i < ARRAY_LEN(all); i++) {
 		if (all[i]->daemon)
@@ -943,6 +976,7 @@ void http_stop(struct http_server *s)
 		peers_free(all[i]->peers);
 	}
 	workers_free(s->slow);
+	workers_free(s->images);
 	free(s->late_answer);
 	free(s);
 }

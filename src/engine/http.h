@@ -40,6 +40,9 @@
 /* Request accessors: only what the route declared reaches a handler through
  * req_param; headers and cookies are read by name. */
 const char *req_param(const struct req *r, const char *name);
+/* A BODY_RAW route's body as sent (at most the route's body_max bytes):
+ * the engine's memory, valid until the response is sent. */
+const unsigned char *req_upload(const struct req *r, size_t *len);
 /* Sets a parameter a handler derived from declared ones (copied), replacing
  * one of the same name. */
 void req_param_set(struct req *r, const char *name, const char *value);
@@ -76,6 +79,8 @@ struct http_options {
 	unsigned per_client;	    /* open connections per client address; 0: no cap */
 	unsigned slow_workers;	    /* threads running ROUTE_SLOW handlers */
 	unsigned slow_queue;	    /* ROUTE_SLOW requests waiting for one, at most */
+	unsigned image_workers;	    /* threads running ROUTE_IMAGE handlers */
+	unsigned image_queue;	    /* ROUTE_IMAGE requests waiting for one, at most */
 	const char *metrics_listen; /* HOST:PORT for ROUTE_METRICS routes; "" or NULL: none */
 	bool hsts;		    /* served over TLS: send Strict-Transport-Security */
 };

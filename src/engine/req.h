@@ -51,6 +51,10 @@ struct req {
 	size_t nparams;
 	struct http_field_error errors[HTTP_MAX_FIELD_ERRORS];
 	size_t nerrors;
+	/* A BODY_RAW route's body (req_upload): the engine's, until the
+	 * response is sent. */
+	const unsigned char *upload;
+	size_t upload_len;
 
 	/* response */
 	int status;

@@ -96,6 +96,13 @@ void route_params_each(const struct route *rt, void (*fn)(const struct param_spe
 			fn(p, ctx);
 }
 
+size_t route_body_max(const struct route *rt)
+{
+	if (rt->body_max_kib)
+		return *rt->body_max_kib > 0 ? (size_t)*rt->body_max_kib * 1024 : 0;
+	return rt->body_max;
+}
+
 int route_changes_state(enum http_method m)
 {
 	return m != HTTP_GET && m != HTTP_HEAD;

@@ -40,6 +40,10 @@ enum param_flags {
 	PARAM_JSON_INT = 1 << 4,  /* JSON integer, seen as decimal text */
 	PARAM_PATH = 1 << 5,	  /* a ":name" segment of the pattern, in order */
 	PARAM_LIST = 1 << 6,	  /* a form field that repeats (checkboxes): values joined by ',' */
+	/* A multipart form's file field: its bytes, whatever they are, go
+	 * whole to req_upload() (the first occurrence, up to the route's body
+	 * limit), never to the parameters; max_len and check are not used. */
+	PARAM_FILE = 1 << 7,
 };
 
 struct param_spec {
@@ -52,7 +56,10 @@ struct param_spec {
 /* BODY_RAW: an application/json body the handler reads whole and unparsed
  * (req_body), for a caller that signs the exact bytes (a processor's
  * webhook); it declares no parameters of the body. */
-enum body_kind { BODY_NONE, BODY_FORM, BODY_JSON, BODY_RAW };
+/* BODY_UPLOAD: the body's bytes as sent (an upload), whatever its declared
+ * type, for the handler to read with req_upload(); no parameters come
+ * from it. A form's file field reaches req_upload() too (PARAM_FILE). */
+enum body_kind { BODY_NONE, BODY_FORM, BODY_JSON, BODY_RAW, BODY_UPLOAD };
 
 enum route_flags {
 	ROUTE_API = 1 << 0,	    /* JSON errors */
@@ -80,6 +87,9 @@ enum route_flags {
 	 * profile's reauth_minutes (ACCESS_MEMBER_RECENT's level, for staff):
 	 * the admin console's changes to staff accounts. */
 	ROUTE_RECENT = 1 << 8,
+	/* The handler decodes an image: it runs on the image workers, a pool
+	 * of its own, never on an event loop nor on the hashing workers. */
+	ROUTE_IMAGE = 1 << 9,
 };
 
 /* A limit per client address that routes count against together (a form
@@ -119,6 +129,9 @@ struct route {
 	route_handler_fn handler;
 	enum body_kind body;
 	size_t body_max;
+	/* When set, the body's limit is this configuration setting, in KiB,
+	 * instead of body_max: an upload's, which the operator sizes. */
+	const long *body_max_kib;
 	unsigned flags;
 	/* The parameters, each list ending with {0}: a list shared with the
 	 * route's twin (a form and the API call it stands for declare their
@@ -162,6 +175,9 @@ int route_changes_state(enum http_method m);
 
 /* Checks one value against its declaration; NULL if fine, else the message. */
 const char *route_check_param(const struct param_spec *p, const char *value, size_t len);
+
+/* The most bytes the route's body may hold. */
+size_t route_body_max(const struct route *rt);
 
 /* Registers metrics slots; call once at start. */
 void route_init(void);

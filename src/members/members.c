@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "gpc.h"
 #include "handover.h"
+#include "photo.h"
 #include "lockout.h"
 #include "log.h"
 #include "mem.h"
@@ -768,7 +769,7 @@ int members_export(int64_t member, json_t **doc, struct failure *f)
 {
 	const struct policy *p = app.policy;
 	json_t *consents = json_array(), *accesses = json_array(), *browsers = json_array();
-	json_t *age = json_object(), *handovers = NULL, *visits = NULL;
+	json_t *age = json_object(), *handovers = NULL, *visits = NULL, *photos = NULL;
 	struct store_val id[] = {SV_INT(member)};
 	struct store_conn *c = store_acquire(app.store);
 	json_t *items =
@@ -780,7 +781,9 @@ int members_export(int64_t member, json_t **doc, struct failure *f)
 		  store_exec(c, SQL_AGE_SCREEN, id, STORE_NPARAMS(id), age_screen_cb, age) >= 0 &&
 		  (handovers = handover_made(c, member)) &&
 		  /* INS10: the visits linked to the member, where the profile links them. */
-		  (visits = visits_of_member(c, member));
+		  (visits = visits_of_member(c, member)) &&
+		  /* Issue 16: the member's photos, each with its image. */
+		  (photos = photo_export(c, member));
 	store_release(c);
 	if (!ok) {
 		json_decref(age);
@@ -790,13 +793,15 @@ int members_export(int64_t member, json_t **doc, struct failure *f)
 		json_decref(browsers);
 		json_decref(handovers);
 		json_decref(visits);
+		json_decref(photos);
 		*doc = NULL;
 		return err_fail(f, items ? ERR_STORE : ERR_NO_ACCOUNT);
 	}
-	*doc = json_pack("{s:I,s:s,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)member,
+	*doc = json_pack("{s:I,s:s,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)member,
 			 "profile", p->name, "profile_version", p->version, "items", items,
 			 "age_screen", age, "consents", consents, "staff_accesses", accesses,
-			 "known_browsers", browsers, "handovers", handovers, "visits", visits);
+			 "known_browsers", browsers, "handovers", handovers, "visits", visits,
+			 "photos", photos);
 	/* Where the profile has stories: what closing the account does to the
 	 * published ones (issue 16). */
 	c = store_acquire(app.store);
@@ -889,12 +894,18 @@ int members_close(int64_t member, struct failure *f)
 {
 	struct store_conn *c = store_acquire(app.store);
 	/* What the member chose to leave published goes first, without their
-	 * name (docs/content.md); everything of theirs then goes. */
-	bool ok = store_begin(c) == 0 && story_close(c, member) == 0 &&
-		  record_erase_subject(c, member) == 0 && store_commit(c) == 0;
-	if (!ok)
+	 * name (docs/content.md); everything of theirs then goes, and the photo
+	 * files once the rows and keys are gone (photo.h). */
+	struct photo_files photos = {0};
+	bool ok = store_begin(c) == 0 && photo_files_of(c, member, &photos) == 0;
+	ok = ok && story_close(c, member) == 0 && record_erase_subject(c, member) == 0 &&
+	     store_commit(c) == 0;
+	if (!ok) {
 		store_rollback(c);
+		photos.n = 0;
+	}
 	store_release(c);
+	photo_files_remove(&photos);
 	if (!ok)
 		return err_fail(f, ERR_STORE);
 	record_scrub_erased();

@@ -36,7 +36,8 @@ EVENT_LOOP_HASH = "a password is hashed on an HTTP event loop"
 FORM_LIMITS = ("--contact-per-hour", "--signup-per-hour", "--email-change-per-hour",
                "--account-changes-per-hour", "--staff-sends-per-hour",
                "--postcards-per-client-day", "--requests-per-hour",
-               "--shop-orders-per-hour", "--stories-per-hour", "--story-reports-per-hour")
+               "--shop-orders-per-hour", "--stories-per-hour", "--story-reports-per-hour",
+               "--photos-per-hour")
 _known_flags = None
 
 

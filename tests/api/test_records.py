@@ -154,6 +154,35 @@ VISITS_PURPOSE = """  - id: visit_convenience
       visits: 400d
 """
 
+# A purpose for members' photos (issue 16), with the category it seals a
+# photo's file key under.
+PHOTOS_CATEGORY = """  - id: submitted_content
+    label: Submitted content
+    description: Photos you upload to share with other members.
+"""
+PHOTOS_PURPOSE = """  - id: shared_photos
+    label: Photos you share
+    description: Photos you upload, yours alone until you publish one.
+    kind: public_content
+    basis: opt_in
+    subjects: [member]
+    categories: [submitted_content]
+    retention:
+      submitted_content: account
+"""
+
+
+def tiny_png():
+    """A 1 x 1 grey PNG, built by hand."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data +
+                struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(b"\0\x80")) + chunk(b"IEND", b""))
+
 
 STORY_CATEGORY_ANCHOR = "  - id: contact_return_address "
 STORY_CATEGORY = """  - id: submitted_content
@@ -174,7 +203,8 @@ def busy_member(make_server, tmp_path, request):
     """A member with a value in every declared column a member can fill
     (under a profile with a purpose that needs the date of birth, which is
     kept only then: issue 12, rule 4; and one that links a member's visits
-    to them, as mini-insiders does: issue 15, INS10)."""
+    to them, as mini-insiders does: issue 15, INS10; and one for members'
+    photos: issue 16)."""
     path = birth_date_profile(tmp_path)
     with open(path) as f:
         text = f.read()
@@ -183,7 +213,9 @@ def busy_member(make_server, tmp_path, request):
     text = text.replace(STORY_CATEGORY_ANCHOR, STORY_CATEGORY + STORY_CATEGORY_ANCHOR, 1)
     text = text.replace(COMMUNITY_CATEGORIES, STORY_CATEGORIES, 1)
     with open(path, "w") as f:
-        f.write(text.replace("  - id: birthday_greetings", VISITS_PURPOSE + "  - id: birthday_greetings", 1))
+        text = text.replace("  - id: birthday_greetings",
+                            VISITS_PURPOSE + PHOTOS_PURPOSE + "  - id: birthday_greetings", 1)
+        f.write(text.replace("categories:\n", "categories:\n" + PHOTOS_CATEGORY, 1))
     # The shop's processor (tests/stripe_local), for a paid order below.
     processor = Processor("http://127.0.0.1:1/")
     request.addfinalizer(processor.stop)
@@ -295,6 +327,12 @@ def busy_member(make_server, tmp_path, request):
         assert time.time() < deadline, "the visit was not linked"
         time.sleep(0.05)
     filled[("member_visits", "page")] = "/privacy"
+    # A photo (issue 16): its file key is exported as withheld, the photo
+    # itself under "photos".
+    png = tiny_png()
+    r = s.post(server.url("/api/v1/me/photos"), data=png, headers=h, timeout=30)
+    assert r.status_code == 201, r.text
+    filled[("photos", "file_key")] = None
     # The subjects the member owns (the message's sender, the card's sender,
     # the requester, the customer).
     owned = server.sql(f"SELECT id FROM subjects WHERE owner_id = {member}")

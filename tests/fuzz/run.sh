@@ -13,7 +13,7 @@ out=build/fuzz
 mkdir -p "$out"
 PKGS="jansson sqlite3 libpq libsodium inih yaml-0.1 libmicrohttpd"
 # What the whole library needs as well (the Makefile's list).
-LIB_PKGS="libmicrohttpd jansson sqlite3 libpq libsodium inih yaml-0.1 liboath libqrencode libcurl"
+LIB_PKGS="libmicrohttpd jansson sqlite3 libpq libsodium inih yaml-0.1 liboath libqrencode libcurl vips libmagic"
 # shellcheck disable=SC2086 # a list of packages
 CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(for d in src src/*/; do printf -- "-I%s " "${d%/}"; done)-Ibuild/gen $(pkg-config --cflags $PKGS)"
 # shellcheck disable=SC2086 # a list of packages
@@ -34,6 +34,7 @@ declare -A seeds=(
 	[cookie]="tests/fuzz/corpus/cookie"
 	[mail]="tests/fuzz/corpus/mail"
 	[dkim]="tests/fuzz/corpus/dkim"
+	[image]="tests/fuzz/corpus/image"
 )
 # Sources for the small targets; "lib" links the whole library instead
 # (build/fuzz/lib, made by make with the same instrumentation): the request
@@ -48,6 +49,7 @@ declare -A sources=(
 	[cookie]=lib
 	[mail]=lib
 	[dkim]=lib
+	[image]=lib
 )
 # Longest input tried: bodies up to the largest form's limit; a profile or
 # template as large as ours.
@@ -66,7 +68,7 @@ declare -A dicts=(
 	[mail]=tests/fuzz/mail.dict
 	[dkim]=tests/fuzz/mail.dict
 )
-targets=${FUZZ_TARGETS:-"profile text vin form json route cookie mail dkim"}
+targets=${FUZZ_TARGETS:-"profile text vin form json route cookie mail dkim image"}
 lib=build/fuzz/lib/libglovebox.a
 lib_built=0
 built=()
