@@ -339,6 +339,7 @@ static const struct {
 	{"policy_url", "Privacy policy address", NULL},
 	{"dealer", "Dealer", NULL},
 	{"purpose", "Purpose", NULL},
+	{"role", "Role", NULL},
 	{"choice", "Your choice", "opt-out"},
 	{"consents", "Your choices", "choices"},
 	{"sessions", "Where you are signed in", "sessions"},

@@ -71,7 +71,10 @@ export function everyPageTest(profile) {
   let server;
   before(async () => {
     sink = await startMailSink();
-    server = await startGlovebox(['--profile', profile, ...mailFlags(sink)]);
+    // One address signs in a member and every staff role in a minute: the
+    // per-address sign-in limit is lifted, as the API tests lift it.
+    server = await startGlovebox(['--profile', profile, ...mailFlags(sink),
+      '--signin-per-minute', '100000', '--signin-per-hour', '100000']);
     browser = await launch();
   });
   after(async () => {
