@@ -52,8 +52,9 @@ if [ -n "$missing" ]; then
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-if [ "$tier" = test ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
-	echo "deps: installing playwright-core for the browser tests"
+if [ "$tier" = test ] && { [ ! -d tests/browser/node_modules/playwright-core ] ||
+	[ ! -d tests/browser/node_modules/@axe-core/playwright ]; }; then
+	echo "deps: installing playwright-core and axe-core for the browser tests"
 	(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
 if [ "$tier" = test ] && [ ! -d tests/handover_receiver/node_modules/standardwebhooks ]; then

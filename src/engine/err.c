@@ -276,6 +276,23 @@ int err_failf(struct failure *f, enum err e, const char *fmt, ...)
 	return -1;
 }
 
+int failures_add(struct failures *fs, const struct failure *f)
+{
+	if (fs->n < FAILURES_MAX)
+		fs->list[fs->n++] = *f;
+	return -1;
+}
+
+bool failures_has(const struct failures *fs, const char *field)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		const char *x = err_field(&fs->list[i]);
+		if (x && field && strcmp(x, field) == 0)
+			return true;
+	}
+	return false;
+}
+
 int err_status(const struct failure *f)
 {
 	return err_row(f->err)->status;

@@ -11,6 +11,8 @@
 #ifndef GLOVEBOX_ERR_H
 #define GLOVEBOX_ERR_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum err {
@@ -171,6 +173,21 @@ struct failure {
 	char message[FAILURE_MESSAGE_MAX]; /* instead of the row's, when not empty */
 	int64_t retry_after;		   /* instead of the row's, when > 0 */
 };
+
+/*
+ * Every failure of a form at once: a validator that goes on past the first
+ * wrong field adds each to a list (a form shows them all, page.h's
+ * page_form_failures; the JSON API answers with the first).
+ */
+#define FAILURES_MAX 8
+struct failures {
+	struct failure list[FAILURES_MAX];
+	size_t n;
+};
+/* Adds a copy of f (dropped when the list is full); returns -1. */
+int failures_add(struct failures *fs, const struct failure *f);
+/* Whether fs already holds a failure about field. */
+bool failures_has(const struct failures *fs, const char *field);
 
 /* Sets *f to e and returns -1, so a domain function can `return err_fail(f, ERR_X);`. */
 int err_fail(struct failure *f, enum err e);

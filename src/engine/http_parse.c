@@ -72,6 +72,11 @@ int http_param_add(struct req *r, const struct param_spec *spec, const char *val
 					    0, f);
 		len = strlen(value);
 	}
+	/* On a form an empty box is a field not given: a required one is
+	 * missing, whatever its check would say of "". */
+	if (len == 0 && (spec->flags & PARAM_REQUIRED) && (r->route->flags & ROUTE_FORM_ERRORS) &&
+	    r->route->body != BODY_JSON)
+		return param_reject(r, spec, ERR_MISSING_FIELD, "is required", NULL, 0, f);
 	const char *why = route_check_param(spec, value, len);
 	if (why)
 		return param_reject(r, spec, ERR_INVALID_FIELD, why, value, len, f);

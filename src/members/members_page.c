@@ -27,6 +27,7 @@
 #include "members_api.h"
 #include "mem.h"
 #include "page.h"
+#include "password.h"
 #include "policy.h"
 #include "remember.h"
 #include "session.h"
@@ -106,9 +107,33 @@ static void not_eligible_page(struct req *r)
 	page_render(r, 200, "not_eligible", page_data(r, "Join"));
 }
 
+/* The date the three boxes give as YYYY-MM-DD, when each passed its check. */
+static bool signup_date(struct req *r, char *dob, size_t size)
+{
+	const char *d = req_param(r, "birth_day"), *m = req_param(r, "birth_month"),
+		   *y = req_param(r, "birth_year");
+	if (!d || !m || !y)
+		return false;
+	snprintf(dob, size, "%04ld-%02ld-%02ld", strtol(y, NULL, 10), strtol(m, NULL, 10),
+		 strtol(d, NULL, 10));
+	return true;
+}
+
+#define NOT_A_DATE "Date of birth must be a real date, for example 27 3 1990."
+
 void members_page_signup_post(struct req *r)
 {
+	/* Every error at once: a date that is not one is shown beside the
+	 * other fields' errors, not after they are put right. */
+	char dob[32];
+	bool not_a_date = signup_date(r, dob, sizeof(dob)) && valid_birth_date(dob, strlen(dob));
+	const char *pw = req_param(r, "password"),
+		   *weak = pw ? password_check(pw, strlen(pw)) : NULL;
+	if (weak)
+		page_add_error(r, "password", arena_printf(r->arena, "password %s", weak));
 	if (r->nerrors) {
+		if (not_a_date)
+			page_add_error(r, "birth_day", NOT_A_DATE);
 		signup_form(r, 422);
 		return;
 	}
@@ -116,13 +141,8 @@ void members_page_signup_post(struct req *r)
 		not_eligible_page(r);
 		return;
 	}
-	char dob[32];
-	snprintf(dob, sizeof(dob), "%04ld-%02ld-%02ld",
-		 strtol(req_param(r, "birth_year"), NULL, 10),
-		 strtol(req_param(r, "birth_month"), NULL, 10),
-		 strtol(req_param(r, "birth_day"), NULL, 10));
-	if (valid_birth_date(dob, strlen(dob))) {
-		page_add_error(r, "birth_day", "Please give a real date of birth.");
+	if (not_a_date) {
+		page_add_error(r, "birth_day", NOT_A_DATE);
 		signup_form(r, 422);
 		return;
 	}
@@ -444,7 +464,7 @@ void members_page_password(struct req *r)
 	int rc = members_change_password(session_of(r)->account, req_param(r, "password"),
 					 have ? keep : NULL, browser_of_request(r, SESSION_MEMBER),
 					 &f);
-	after(r, rc, &f, "password", "new_password");
+	after(r, rc, &f, "password", "password");
 }
 
 void members_page_email(struct req *r)

@@ -291,6 +291,31 @@ static int received_mail(struct store_conn *c, const struct broker_grant *g, con
 	return rc;
 }
 
+int request_check(const struct request_new *in, struct failures *fs)
+{
+	json_t *item = NULL;
+	struct failure f;
+	if (request_item_get(in->item, true, &item, &f) != 0)
+		return failures_add(fs, &f);
+	const struct policy_collection *cp =
+		point(json_string_value(json_object_get(item, "kind")));
+	const struct policy *p = app.policy;
+	struct asked a;
+	fill_in(in, &a);
+	size_t before = fs->n;
+	for (size_t i = 0; i < cp->nfields; i++) {
+		int part = part_of(p->categories[cp->fields[i].category].id);
+		if (part < 0 || !cp->fields[i].required || !empty(a.value[part]))
+			continue;
+		err_fail(&f, ERR_REQUEST_MISSING);
+		f.field = request_part_names[part];
+		failures_add(fs, &f);
+	}
+	json_decref(a.record);
+	json_decref(item);
+	return fs->n > before ? -1 : 0;
+}
+
 int request_create(const struct request_new *in, int64_t *id, struct failure *f)
 {
 	json_t *item = NULL;

@@ -121,6 +121,10 @@ struct request_new {
  * ERR_STORE.
  */
 int request_create(const struct request_new *in, int64_t *id, struct failure *f);
+/* request_create's checks without storing, going on past the first: each
+ * required field still missing (ERR_REQUEST_MISSING, field named), or the
+ * item's failure, added to fs. 0 when nothing is wrong, else -1. */
+int request_check(const struct request_new *in, struct failures *fs);
 
 /*
  * What the status link shows: {item: {title, kind}, status, created_at,

@@ -134,14 +134,27 @@ void request_page_post(struct req *r)
 	json_t *item = item_or_answer(r);
 	if (!item)
 		return;
-	if (r->nerrors) {
-		form_page(r, 422, item);
+	/* Every error at once: the fields the item requires and that are
+	 * missing beside those that failed their checks. */
+	struct request_new in;
+	struct failures missing = {.n = 0};
+	request_api_new(r, request_api_path_id(r), &in);
+	if (request_check(&in, &missing) != 0 || r->nerrors) {
+		/* A field that failed its check is not also "missing". */
+		int status = r->nerrors ? 422 : 0;
+		for (size_t i = 0; i < missing.n; i++) {
+			const char *field = err_field(&missing.list[i]);
+			bool shown = false;
+			for (size_t k = 0; field && k < r->nerrors; k++)
+				shown = shown || strcmp(r->errors[k].field, field) == 0;
+			int s = shown ? 0 : page_form_failure(r, &missing.list[i], "form");
+			status = status ? status : s;
+		}
+		form_page(r, status ? status : 422, item);
 		goto out;
 	}
-	struct request_new in;
 	int64_t id;
 	struct failure f;
-	request_api_new(r, request_api_path_id(r), &in);
 	if (request_create(&in, &id, &f) != 0) {
 		form_page(r, page_form_failure(r, &f, "form"), item);
 		goto out;

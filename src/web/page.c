@@ -301,12 +301,136 @@ void page_static(struct req *r)
 
 /* ---- forms ---- */
 
+/*
+ * What a form calls each field, in words a person uses: a message about a
+ * field names it by its label, never by its parameter (issue 17), and the
+ * error summary links to the element whose id is the anchor (NULL: the
+ * field's own name; "": no link, a field the page does not show). A new
+ * form's field adds a row here; a field without a row is named by its
+ * parameter with '_' read as a space, and linked by its name.
+ */
+static const struct {
+	const char *field, *label, *anchor;
+} form_fields[] = {
+	{"form", "", ""},
+	{"name", "Name", NULL},
+	{"email", "E-mail address", NULL},
+	{"password", "Password", NULL},
+	{"new_password", "New password", NULL},
+	{"code", "Code", NULL},
+	{"birth_day", "Day of birth", NULL},
+	{"birth_month", "Month of birth", NULL},
+	{"birth_year", "Year of birth", NULL},
+	{"date_of_birth", "Date of birth", NULL},
+	{"postal_address", "Postal address", NULL},
+	{"phone", "Phone number", NULL},
+	{"topic", "Topic", NULL},
+	{"message", "Message", NULL},
+	{"card", "Picture", NULL},
+	{"postcard_text", "Greeting", NULL},
+	{"recipient_name", "Their name", NULL},
+	{"recipient_email", "Their e-mail address", NULL},
+	{"order_details", "Details", NULL},
+	{"confirm", "Confirmation", NULL},
+	{"vin", "VIN", NULL},
+	{"serial_numbers", "Serial numbers", NULL},
+	{"year", "Year", NULL},
+	{"model", "Model", NULL},
+	{"colour", "Colour", NULL},
+	{"nickname", "Nickname", NULL},
+	{"subject", "Subject", NULL},
+	{"body", "Text", NULL},
+	{"title", "Title", NULL},
+	{"description", "Description", NULL},
+	{"kind", "Form", NULL},
+	{"note", "Note", NULL},
+	{"outcome", "Outcome", NULL},
+	{"answer", "Answer", NULL},
+	{"from", "From", NULL},
+	{"to", "To", NULL},
+	{"address", "Address", NULL},
+	{"policy_url", "Privacy policy address", NULL},
+	{"dealer", "Dealer", NULL},
+	{"purpose", "Purpose", NULL},
+	{"role", "Role", NULL},
+	{"choice", "Your choice", "opt-out"},
+	{"consents", "Your choices", "choices"},
+	{"sessions", "Where you are signed in", "sessions"},
+	{"devices", "Devices that remember you", "devices"},
+	/* hidden fields: named, never linked */
+	{"token", "The link", ""},
+	{"csrf_token", "The form", ""},
+	{"id", "The item", ""},
+	{"item", "The item", ""},
+	{"on", "The choice", ""},
+};
+
+static int form_field(const char *field)
+{
+	for (size_t i = 0; i < ARRAY_LEN(form_fields); i++)
+		if (strcmp(form_fields[i].field, field) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The label of field: its row's, else its name with '_' read as a space
+ * and the first letter capital. */
+static const char *form_label(struct req *r, const char *field)
+{
+	int i = form_field(field);
+	if (i >= 0)
+		return form_fields[i].label;
+	char *label = arena_strdup(r->arena, field);
+	for (char *c = label; *c; c++)
+		if (*c == '_')
+			*c = ' ';
+	if (label[0] >= 'a' && label[0] <= 'z')
+		label[0] = (char)(label[0] - 'a' + 'A');
+	return label;
+}
+
+/* The id the summary links to for field, or NULL for none. */
+static const char *form_anchor(const char *field)
+{
+	int i = form_field(field);
+	if (i < 0 || !form_fields[i].anchor)
+		return field;
+	return form_fields[i].anchor[0] ? form_fields[i].anchor : NULL;
+}
+
+/* A message about field in words: "email is not a valid e-mail address"
+ * (a parameter's check) reads "E-mail address is not a valid e-mail
+ * address"; a sentence of its own (a domain failure, page_add_error) is
+ * kept. */
+static const char *form_message(struct req *r, const struct http_field_error *e)
+{
+	if (strcmp(e->field, "form") == 0)
+		return e->message;
+	const char *label = form_label(r, e->field);
+	const char *rest = text_after(e->message, e->field);
+	if (rest && rest[0] == ' ') {
+		size_t n = strlen(rest);
+		bool stop = n && strchr(".?!", rest[n - 1]);
+		return arena_printf(r->arena, "%s%s%s", label, rest, stop ? "" : ".");
+	}
+	return e->message;
+}
+
 json_t *page_form_values(struct req *r, json_t *data)
 {
-	json_t *errors = json_object(), *values = json_object();
+	json_t *errors = json_object(), *values = json_object(), *list = json_array();
 	for (size_t i = 0; i < r->nerrors; i++) {
-		json_object_set_new(errors, r->errors[i].field, json_string(r->errors[i].message));
-		json_object_set_new(values, r->errors[i].field, json_string(r->errors[i].value));
+		const struct http_field_error *e = &r->errors[i];
+		const char *message = form_message(r, e);
+		/* One message a field, the first: the summary lists each once. */
+		if (json_object_get(errors, e->field))
+			continue;
+		json_object_set_new(errors, e->field, json_string(message));
+		json_object_set_new(values, e->field, json_string(e->value));
+		const char *anchor = form_anchor(e->field);
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s?,s:b}", "field", e->field,
+						      "message", message, "href", anchor,
+						      "whole_form", strcmp(e->field, "form") == 0));
 	}
 	for (size_t i = 0; i < r->nparams; i++)
 		if (strcmp(r->params[i].name, "password") != 0 &&
@@ -314,27 +438,38 @@ json_t *page_form_values(struct req *r, json_t *data)
 			json_object_set_new(values, r->params[i].name,
 					    json_string(r->params[i].value));
 	json_object_set_new(data, "errors", errors);
+	json_object_set_new(data, "error_list", list);
 	json_object_set_new(data, "values", values);
 	json_object_set_new(data, "has_errors", json_boolean(r->nerrors > 0));
+	/* A screen reader says the title first: it says something is wrong. */
+	json_t *title = json_object_get(data, "title");
+	if (r->nerrors && json_is_string(title))
+		json_object_set_new(data, "title",
+				    json_sprintf("Error: %s", json_string_value(title)));
 	return data;
 }
 
-void page_add_error(struct req *r, const char *field, const char *message)
+/* Records one message, with the failure's code; NULL field: the whole form. */
+static void add_error(struct req *r, const char *field, const char *code, const char *message)
 {
 	if (r->nerrors >= HTTP_MAX_FIELD_ERRORS)
 		return;
 	struct http_field_error *e = &r->errors[r->nerrors++];
 	e->field = field ? field : "form";
-	e->code = "invalid_field";
+	e->code = code;
 	e->message = message;
 	const char *v = field ? req_param(r, field) : NULL;
 	e->value = v && strcmp(e->field, "password") != 0 ? v : "";
 }
 
-int page_form_failure(struct req *r, const struct failure *f, const char *default_field)
+void page_add_error(struct req *r, const char *field, const char *message)
 {
-	const char *field = err_field(f);
-	page_add_error(r, field ? field : default_field, err_message(f));
+	add_error(r, field, err_row(ERR_INVALID_FIELD)->code, message);
+}
+
+/* The status to show a form again with after f. */
+static int failure_status(struct req *r, const struct failure *f)
+{
 	int64_t wait = err_retry_after(f);
 	if (wait > 0) {
 		char text[24];
@@ -347,6 +482,30 @@ int page_form_failure(struct req *r, const struct failure *f, const char *defaul
 	if (status == 401)
 		return 422;
 	return status >= 400 && status < 500 ? status : 503;
+}
+
+int page_form_failure(struct req *r, const struct failure *f, const char *default_field)
+{
+	const char *field = err_field(f), *code = err_code(f);
+	field = field ? field : default_field;
+	/* A domain's "a required field is missing" names the field. */
+	const char *message =
+		!f->message[0] && field && strcmp(code, err_row(ERR_MISSING_FIELD)->code) == 0
+			? arena_printf(r->arena, "%s is required.", form_label(r, field))
+			: arena_strdup(r->arena, err_message(f));
+	add_error(r, field, code, message);
+	return failure_status(r, f);
+}
+
+int page_form_failures(struct req *r, const struct failures *fs, const char *default_field)
+{
+	int status = 422;
+	for (size_t i = 0; i < fs->n; i++) {
+		int s = page_form_failure(r, &fs->list[i], default_field);
+		if (i == 0)
+			status = s;
+	}
+	return status;
 }
 
 void page_form_refused(struct req *r, const struct failure *f)

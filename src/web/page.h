@@ -24,7 +24,27 @@ void page_render(struct req *r, int status, const char *name, json_t *data);
  * collection point and a link to the privacy notice in force. */
 void page_notice(json_t *data, const char *collection_id);
 
-/* Adds "errors", "values" (never passwords or codes) and "has_errors" to data. */
+/*
+ * Forms and their errors (issue 17). A form's handler shows the form again
+ * with every error at once:
+ *   - the route's declared parameters that failed their checks are already
+ *     in r->errors (ROUTE_FORM_ERRORS);
+ *   - a domain validator that goes on past the first wrong field fills a
+ *     struct failures (err.h), and the handler calls page_form_failures;
+ *     one domain failure goes through page_form_failure;
+ *   - the handler renders with page_form_values(r, page_data(...)), and the
+ *     template puts {{>form_errors}} first in its main content (the
+ *     summary: a link to each field, focused when JavaScript runs) and, on
+ *     each field, id="<name>" and {{#errors.<name>}} aria-invalid="true"
+ *     aria-describedby="<name>-error"{{/errors.<name>}} with the message in
+ *     <span class="field-error" id="<name>-error">.
+ * Messages name a field by its label (page.c's form_fields table).
+ */
+
+/* Adds to data "errors" (field: message in words), "error_list" (the
+ * summary's items in order: field, message, href), "values" (never
+ * passwords or codes) and "has_errors"; "Error: " before the title when
+ * there are errors. */
 json_t *page_form_values(struct req *r, json_t *data);
 /* Records a message for a form field (NULL: the whole form). */
 void page_add_error(struct req *r, const char *field, const char *message);
@@ -33,6 +53,10 @@ void page_add_error(struct req *r, const char *field, const char *message);
  * form with (its 4xx, but 422 for a wrong password, or 503). */
 struct failure;
 int page_form_failure(struct req *r, const struct failure *f, const char *default_field);
+/* Every failure of fs on the form, as page_form_failure each; the status of
+ * the first (422 when fs is empty). */
+struct failures;
+int page_form_failures(struct req *r, const struct failures *fs, const char *default_field);
 /* The gate's refusal of a form before its handler runs (a limit per client
  * address reached): the message goes on the form, which the handler shows
  * again as for a field it cannot take (r->nerrors), and page_render answers

@@ -178,7 +178,7 @@ def test_email_change_flood_is_throttled_by_default(make_server):
     assert count(srv, "SELECT COUNT(*) FROM outbox") == mail + DEFAULTS["email-change"]
     r = m.post(srv.url("/me/email"), data={"email": "one-more@example.net"},
                allow_redirects=False, timeout=30)
-    assert throttled(r) and 'id="me-error"' in r.text and "Too many requests" in r.text
+    assert throttled(r) and 'id="error-summary"' in r.text and "Too many requests" in r.text
     assert count(srv, "SELECT COUNT(*) FROM outbox") == mail + DEFAULTS["email-change"]
 
 

@@ -156,7 +156,7 @@ def test_page_lists_counters_and_failed_and_retry_delivers_and_drop_counts(make_
     for action in ("drop", "retry"):
         r = admin.post(srv.url(f"/staff/handovers/{hid2}/{action}"), data={"csrf_token": token},
                        allow_redirects=False, timeout=10)
-        assert r.status_code == 404 and 'id="handover-error"' in r.text, (action, r.status_code)
+        assert r.status_code == 404 and 'id="error-summary"' in r.text, (action, r.status_code)
         assert "retried or dropped already" in r.text
 
 

@@ -232,12 +232,12 @@ def test_staff_forms_show_the_failure_next_to_the_form(server):
     r = browser.post(server.url("/staff/signin"), timeout=10,
                      data={"email": staff["email"], "password": staff["password"],
                            "code": wrong, "csrf_token": token})
-    assert r.status_code == 422 and "wrong" in r.text and 'id="signin-error"' in r.text
+    assert r.status_code == 422 and "wrong" in r.text and 'id="error-summary"' in r.text
     assert staff["password"] not in r.text
     r = server.post("/staff/enrol", data={"token": "A" * 43, "password": "Quite-long-9x"})
     assert r.status_code == 422 and "enrolment token is unknown" in r.text
     r = server.post("/staff/enrol/confirm", data={"token": "A" * 43, "code": "123456"})
-    assert r.status_code == 422 and 'id="confirm-error"' in r.text
+    assert r.status_code == 422 and 'id="error-summary"' in r.text
 
 
 def test_removed_staff_account_leaves_its_accesses_in_the_log(server):

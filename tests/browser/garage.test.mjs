@@ -53,7 +53,7 @@ for (const javaScriptEnabled of [true, false]) {
     await a.click('#garage-link');
     await a.fill('#vin', vin.slice(0, 8) + '9' + vin.slice(9));
     await a.click('form[action="/me/garage"] button[type=submit]');
-    assert.match(await a.locator('#garage-error').innerText(), /check digit/);
+    assert.match(await a.locator('#error-summary').innerText(), /check digit/);
     await a.goto(server.base + '/me');
     await addCar(a, vin, 'Rosie');
     await a.waitForURL('**/me/garage?done=added');

@@ -61,7 +61,7 @@ for (const javaScriptEnabled of [true, false]) {
     await page.fill('#email', who.email);
     await page.fill('#password', 'not the password');
     await page.click('button[type=submit]');
-    assert.match(await page.locator('#signin-error').innerText(), /wrong/);
+    assert.match(await page.locator('#error-summary').innerText(), /wrong/);
     await page.fill('#email', who.email);
     await page.fill('#password', 'blue cooper rides at dawn');
     await page.click('button[type=submit]');

@@ -76,7 +76,7 @@ for (const javaScriptEnabled of [true, false]) {
 
     // The old password no longer works; the new one does.
     await signIn(p, email, OLD);
-    assert.match(await p.locator('#signin-error').innerText(), /wrong/);
+    assert.match(await p.locator('#error-summary').innerText(), /wrong/);
     await signIn(p, email, NEW);
     await p.waitForURL('**/me');
 

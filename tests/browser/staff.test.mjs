@@ -54,7 +54,7 @@ for (const javaScriptEnabled of [true, false]) {
     assert.equal(await page.locator('#token').inputValue(), token);
     await page.fill('#password', 'short');
     await page.click('button[type=submit]');
-    assert.match(await page.locator('#enrol-error').innerText(), /Password/);
+    assert.match(await page.locator('#error-summary').innerText(), /Password/);
     await page.fill('#password', 'quiet harbour lamp 42');
     await page.click('button[type=submit]');
     assert.equal(await page.locator('#qr svg').count(), 1);
@@ -76,7 +76,7 @@ for (const javaScriptEnabled of [true, false]) {
     await page.fill('#password', 'quiet harbour lamp 42');
     await page.fill('#code', '000000' === totp(secret, Date.now() / 1000 + 30) ? '111111' : '000000');
     await page.click('button[type=submit]');
-    assert.match(await page.locator('#signin-error').innerText(), /wrong/);
+    assert.match(await page.locator('#error-summary').innerText(), /wrong/);
     await page.fill('#email', email);
     await page.fill('#password', 'quiet harbour lamp 42');
     await page.fill('#code', totp(secret, Date.now() / 1000 + 30));

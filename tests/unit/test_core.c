@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "err.h"
 #include "mem.h"
 #include "route.h"
 #include "validate.h"
@@ -258,6 +259,31 @@ static void test_config_precedence(void **state)
 	config_release(&c);
 }
 
+/* Issue 17: a form's check goes on past the first failure; the list keeps
+ * each in order, drops what does not fit, and says which fields it holds. */
+static void test_failures_collect_every_field(void **state)
+{
+	(void)state;
+	struct failures fs = {.n = 0};
+	struct failure f;
+	err_fail(&f, ERR_MISSING_FIELD);
+	f.field = "name";
+	assert_int_equal(failures_add(&fs, &f), -1);
+	err_failf(&f, ERR_INVALID_FIELD, "email is not a valid e-mail address");
+	f.field = "email";
+	failures_add(&fs, &f);
+	assert_int_equal(fs.n, 2);
+	assert_string_equal(err_field(&fs.list[0]), "name");
+	assert_string_equal(err_code(&fs.list[1]), "invalid_field");
+	assert_string_equal(err_message(&fs.list[1]), "email is not a valid e-mail address");
+	assert_true(failures_has(&fs, "email"));
+	assert_false(failures_has(&fs, "phone"));
+	for (int i = 0; i < FAILURES_MAX + 3; i++)
+		failures_add(&fs, &f);
+	assert_int_equal(fs.n, FAILURES_MAX);
+	assert_string_equal(err_field(&fs.list[0]), "name");
+}
+
 int main(void)
 {
 	mem_init();
@@ -271,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_router_matches_methods_and_captures),
 		cmocka_unit_test(test_route_params_declared_and_checked),
 		cmocka_unit_test(test_config_precedence),
+		cmocka_unit_test(test_failures_collect_every_field),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
