@@ -78,7 +78,7 @@ for (const javaScriptEnabled of [true, false]) {
     await a.fill('#submitted_content', 'We drove *all* the way. <script>alert(1)</script> [x](javascript:alert(2))');
     // Without the tick: not published, the reason next to the box.
     await a.click('#publish');
-    assert.match(await a.locator('#story-error').innerText(), /accept/);
+    assert.match(await a.locator('#error-summary').innerText(), /accept/);
     await a.fill('#title', `Coast run ${mode}`);
     await a.fill('#submitted_content', 'We drove *all* the way. <script>alert(1)</script> [x](javascript:alert(2))');
     await a.check('#accept');

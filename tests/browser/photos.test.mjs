@@ -48,14 +48,14 @@ for (const javaScriptEnabled of [true, false]) {
     await page.goto(server.base + '/me/photos');
     assert.match(await page.locator('#photos').innerText(), /No photos yet/);
 
-    await page.setInputFiles('#photo', {
+    await page.setInputFiles('#submitted_content', {
       name: 'holiday.jpg', mimeType: 'image/jpeg',
       buffer: Buffer.from('<html><script>alert(1)</script></html>'),
     });
     await page.click('form[action="/me/photos"] button[type=submit]');
-    assert.match(await page.locator('#photo-error').innerText(), /JPEG, PNG or WebP/);
+    assert.match(await page.locator('#error-summary').innerText(), /JPEG, PNG or WebP/);
 
-    await page.setInputFiles('#photo', { name: 'car.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+    await page.setInputFiles('#submitted_content', { name: 'car.jpg', mimeType: 'image/jpeg', buffer: jpeg });
     await page.click('form[action="/me/photos"] button[type=submit]');
     await page.waitForURL('**/me/photos?done=added');
     const img = page.locator('#photos img');
