@@ -11,6 +11,7 @@
 #include "broker.h"
 #include "buf.h"
 #include "crypto.h"
+#include "err.h"
 #include "log.h"
 #include "mem.h"
 #include "record.h"
@@ -200,6 +201,21 @@ out:
 	record_texts_release(values, n);
 	broker_grant_free(g);
 	return rc;
+}
+
+int handover_queue_decided(struct store_conn *c, const struct handover_order *o, const char *what,
+			   int *queued, struct failure *f)
+{
+	enum decision_reason why = DECISION_ALLOWED;
+	*queued = handover_queue_order(c, o, &why);
+	if (*queued < 0) {
+		*queued = 0;
+		return err_fail(f, ERR_STORE);
+	}
+	if (!*queued)
+		log_warn("%s: nothing was handed to the %s (%s)", what, o->recipient,
+			 policy_reason_code(why));
+	return 0;
 }
 
 int handover_queue(struct store_conn *c, const char *recipient, const char *purpose,

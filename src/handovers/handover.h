@@ -94,6 +94,15 @@ struct handover_order {
 int handover_queue_order(struct store_conn *c, const struct handover_order *o,
 			 enum decision_reason *why);
 
+/*
+ * handover_queue_order for a decision staff make on one row (a request
+ * fulfilled, an order shipped): *queued is 1 or 0, and nothing handed over
+ * is logged with what (e.g. "request 12") and the reason; -1 with ERR_STORE
+ * when the store failed.
+ */
+int handover_queue_decided(struct store_conn *c, const struct handover_order *o, const char *what,
+			   int *queued, struct failure *f);
+
 /* handover_queue_order of the recipient's fields for the purpose, no
  * dealer, no reference. */
 int handover_queue(struct store_conn *c, const char *recipient, const char *purpose,

@@ -149,12 +149,7 @@ static int open_owner(struct store_conn *c, int64_t owner, const char *action,
 	enum decision_reason why;
 	if (broker_open(c, &use, g, &why) == 0)
 		return 0;
-	if (why != DECISION_ALLOWED) {
-		err_failf(f, ERR_REFUSED, "%s", policy_reason_message(why));
-		f->code = policy_reason_code(why);
-		return -1;
-	}
-	return err_fail(f, broker_subject_has_key(c, owner) ? ERR_STORE : ERR_ERASED);
+	return broker_failure(c, owner, why, f);
 }
 
 /* Writes the encrypted file whole, or nothing. */

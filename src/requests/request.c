@@ -620,16 +620,10 @@ int request_decide(int64_t id, const struct broker_actor *actor, enum request_ou
 					   .reference = reference,
 					   .table = TABLE,
 					   .row = id};
-		enum decision_reason why;
-		int queued = handover_queue_order(c, &o, &why);
-		if (queued < 0) {
-			err_fail(f, ERR_STORE);
+		char what[40];
+		snprintf(what, sizeof(what), "request %lld", (long long)id);
+		if (handover_queue_decided(c, &o, what, handed_over, f) != 0)
 			goto rollback;
-		}
-		*handed_over = queued;
-		if (!queued)
-			log_warn("request %lld: nothing was handed to the carrier (%s)",
-				 (long long)id, policy_reason_code(why));
 	}
 	if (store_commit(c) != 0) {
 		err_fail(f, ERR_STORE);

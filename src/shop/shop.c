@@ -1225,16 +1225,10 @@ int shop_order_ship(int64_t id, const struct broker_actor *actor, bool by_carrie
 					   .reference = reference,
 					   .table = TABLE,
 					   .row = id};
-		enum decision_reason why;
-		int queued = handover_queue_order(c, &o, &why);
-		if (queued < 0) {
-			err_fail(f, ERR_STORE);
+		char what[64];
+		snprintf(what, sizeof(what), "shop order %s", s.reference);
+		if (handover_queue_decided(c, &o, what, handed_over, f) != 0)
 			goto rollback;
-		}
-		*handed_over = queued;
-		if (!queued)
-			log_warn("shop order %s: nothing was handed to the carrier (%s)",
-				 s.reference, policy_reason_code(why));
 	}
 	if (store_commit(c) != 0) {
 		err_fail(f, ERR_STORE);

@@ -154,12 +154,8 @@ VISITS_PURPOSE = """  - id: visit_convenience
       visits: 400d
 """
 
-# A purpose for members' photos (issue 16), with the category it seals a
-# photo's file key under.
-PHOTOS_CATEGORY = """  - id: submitted_content
-    label: Submitted content
-    description: Photos you upload to share with other members.
-"""
+# A purpose for members' photos (issue 16); it seals a photo's file key
+# under submitted_content (the stories' category, STORY_CATEGORY below).
 PHOTOS_PURPOSE = """  - id: shared_photos
     label: Photos you share
     description: Photos you upload, yours alone until you publish one.
@@ -215,7 +211,8 @@ def busy_member(make_server, tmp_path, request):
     with open(path, "w") as f:
         text = text.replace("  - id: birthday_greetings",
                             VISITS_PURPOSE + PHOTOS_PURPOSE + "  - id: birthday_greetings", 1)
-        f.write(text.replace("categories:\n", "categories:\n" + PHOTOS_CATEGORY, 1))
+        # (the stories' submitted_content category above serves the photos too)
+        f.write(text)
     # The shop's processor (tests/stripe_local), for a paid order below.
     processor = Processor("http://127.0.0.1:1/")
     request.addfinalizer(processor.stop)
