@@ -10,6 +10,10 @@ SANITIZE ?=
 PKGS     := libmicrohttpd jansson sqlite3 libpq libsodium inih yaml-0.1 liboath libqrencode libcurl \
             libcmark vips libmagic
 
+# The library's pkg-config packages, for scripts that link it (tests/fuzz/run.sh).
+print-pkgs:
+	@echo $(PKGS)
+
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -50,7 +54,7 @@ ASSETS  := $(sort $(wildcard migrations/*.sql templates/*.html static/* profiles
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps run test unit unit-bins asan bench fuzz clean format check-broker check-layers \
+.PHONY: all deps run test unit unit-bins asan bench fuzz clean format check-broker check-layers print-pkgs \
 	check-format check-promises checks install
 .DEFAULT_GOAL := all
 

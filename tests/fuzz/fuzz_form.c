@@ -244,7 +244,11 @@ static void check_fields(struct req *r, const struct model_field *mf, size_t n, 
 			ok = want != NULL;
 			want_len = want ? strlen(want) : 0;
 		}
-		ok = ok && route_check_param(m->spec, want, want_len) == NULL;
+		/* On a form that shows its errors again, an empty box of a
+		 * required field is that field missing, whatever its check says. */
+		bool missing = ok && want_len == 0 && (m->spec->flags & PARAM_REQUIRED) &&
+			       re_shows && r->route->body != BODY_JSON;
+		ok = ok && !missing && route_check_param(m->spec, want, want_len) == NULL;
 		const struct http_param *p = param_named(r, m->spec->name);
 		if (ok) {
 			must(p && p->len == want_len && memcmp(p->value, want, want_len) == 0,
@@ -262,8 +266,10 @@ static void check_fields(struct req *r, const struct model_field *mf, size_t n, 
 		const struct http_field_error *e = error_for(r, m->spec->name);
 		must(e || r->nerrors == HTTP_MAX_FIELD_ERRORS, "a bad field is an error");
 		if (e) {
-			must(strcmp(e->code, "invalid_field") == 0, "its code");
-			bool shown = !m->too_long && !(m->spec->flags & PARAM_JSON_BOOL);
+			must(strcmp(e->code, missing ? "missing_field" : "invalid_field") == 0,
+			     "its code");
+			bool shown =
+				!m->too_long && !missing && !(m->spec->flags & PARAM_JSON_BOOL);
 			must(shown ? strlen(e->value) == strnlen(m->value, m->len) &&
 					     memcmp(e->value, m->value, strlen(e->value)) == 0
 				   : e->value[0] == '\0',

@@ -12,8 +12,8 @@ runs=${FUZZ_RUNS:-}
 out=build/fuzz
 mkdir -p "$out"
 PKGS="jansson sqlite3 libpq libsodium inih yaml-0.1 libmicrohttpd"
-# What the whole library needs as well (the Makefile's list).
-LIB_PKGS="libmicrohttpd jansson sqlite3 libpq libsodium inih yaml-0.1 liboath libqrencode libcurl vips libmagic"
+# What the whole library needs as well: the Makefile's list, read from it.
+LIB_PKGS=$(make -s --no-print-directory print-pkgs)
 # shellcheck disable=SC2086 # a list of packages
 CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(for d in src src/*/; do printf -- "-I%s " "${d%/}"; done)-Ibuild/gen $(pkg-config --cflags $PKGS)"
 # shellcheck disable=SC2086 # a list of packages
