@@ -21,6 +21,7 @@
 #include "policy.h"
 #include "record.h"
 #include "store.h"
+#include "store_json.h"
 
 #define TABLE	"shop_orders"
 #define PURPOSE "product_orders"
@@ -160,15 +161,9 @@ int shop_items_list(bool active_only, json_t **list, struct failure *f)
 	*list = NULL;
 	if (!shop_offered())
 		return err_fail(f, ERR_NO_SHOP);
-	json_t *l = json_array();
 	struct store_val limit[] = {SV_INT(SHOP_LIST_MAX)};
-	if (store_query(app.store, active_only ? SQL_ITEMS_ACTIVE : SQL_ITEMS_ALL, limit,
-			STORE_NPARAMS(limit), item_cb, l) < 0) {
-		json_decref(l);
-		return err_fail(f, ERR_STORE);
-	}
-	*list = l;
-	return 0;
+	return store_json_list(active_only ? SQL_ITEMS_ACTIVE : SQL_ITEMS_ALL, limit,
+			       STORE_NPARAMS(limit), item_cb, list, f);
 }
 
 int shop_item_get(int64_t id, bool active_only, json_t **item, struct failure *f)
@@ -1128,15 +1123,9 @@ int shop_orders_queue(bool all, json_t **list, struct failure *f)
 	*list = NULL;
 	if (!shop_offered())
 		return err_fail(f, ERR_NO_SHOP);
-	json_t *l = json_array();
 	struct store_val limit[] = {SV_INT(SHOP_LIST_MAX)};
-	if (store_query(app.store, all ? SQL_QUEUE_ALL : SQL_QUEUE_PAID, limit,
-			STORE_NPARAMS(limit), queue_cb, l) < 0) {
-		json_decref(l);
-		return err_fail(f, ERR_STORE);
-	}
-	*list = l;
-	return 0;
+	return store_json_list(all ? SQL_QUEUE_ALL : SQL_QUEUE_PAID, limit, STORE_NPARAMS(limit),
+			       queue_cb, list, f);
 }
 
 /* Reads an order's state (locked: for a change) and opens its buyer as
